@@ -1,0 +1,239 @@
+//! The entry point: pick a method, run it, check completeness.
+
+use serde::Serialize;
+
+use crate::baseline::Baseline;
+use crate::closed_form;
+use crate::error::AttributionError;
+use crate::indicator::Indicator;
+use crate::path::Path;
+use crate::progress::{NoProgress, Progress};
+use crate::quadrature::integrate_gradient;
+use crate::reduce::sum_by;
+use crate::shapley;
+use crate::table::FeatureTable;
+
+/// How to compute the attribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Closed form when the indicator has one, else quadrature.
+    #[default]
+    Auto,
+    ClosedForm,
+    Quadrature,
+    ExactShapley,
+    SampledShapley,
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "auto" => Method::Auto,
+            "closed-form" => Method::ClosedForm,
+            "quadrature" | "aumann-shapley" => Method::Quadrature,
+            "exact-shapley" => Method::ExactShapley,
+            "sampled-shapley" => Method::SampledShapley,
+            _ => {
+                return Err(format!(
+                    "unknown method `{s}`; use auto, closed-form, quadrature, exact-shapley or sampled-shapley"
+                ));
+            }
+        })
+    }
+}
+
+/// The method that actually ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MethodUsed {
+    ClosedForm,
+    Quadrature,
+    ExactShapley,
+    SampledShapley,
+}
+
+impl MethodUsed {
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodUsed::ClosedForm => "closed-form",
+            MethodUsed::Quadrature => "quadrature",
+            MethodUsed::ExactShapley => "exact-shapley",
+            MethodUsed::SampledShapley => "sampled-shapley",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub method: Method,
+    /// Gauss–Legendre nodes K for quadrature.
+    pub steps: usize,
+    /// When set, K doubles until the completeness gap is at most this (up to `max_steps`).
+    pub tol: Option<f64>,
+    pub max_steps: usize,
+    /// Permutations for sampled Shapley.
+    pub permutations: usize,
+    pub seed: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { method: Method::Auto, steps: 32, tol: None, max_steps: 4096, permutations: 1000, seed: 0 }
+    }
+}
+
+/// The result: φ per agent (and per agent × column where the method defines it).
+#[derive(Debug, Clone)]
+pub struct Attribution {
+    pub indicator: String,
+    pub method: MethodUsed,
+    /// Quadrature nodes used (quadrature only).
+    pub steps: Option<usize>,
+    /// Permutations drawn (sampled Shapley only).
+    pub permutations: Option<usize>,
+    /// f(x).
+    pub value: f64,
+    /// f(x').
+    pub baseline_value: f64,
+    /// φ_i, in table row order.
+    pub phi: Vec<f64>,
+    pub sum_phi: f64,
+    /// The columns the indicator reads, in the order of `phi_by_column`.
+    pub columns: Vec<String>,
+    /// φ_ik, one vector per column. Empty for the Shapley methods, whose players are agents.
+    pub phi_by_column: Vec<Vec<f64>>,
+    /// |Σφ − Δf| / max(|Δf|, 1e-12·(|f(x)| + |f(x')|)), Δf = f(x) − f(x'); absolute when both are 0.
+    pub completeness_gap: f64,
+}
+
+pub fn attribute(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    baseline: &Baseline,
+    opts: &Options,
+) -> Result<Attribution, AttributionError> {
+    attribute_with_progress(table, indicator, baseline, opts, &NoProgress)
+}
+
+pub fn attribute_with_progress(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    baseline: &Baseline,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Attribution, AttributionError> {
+    if opts.steps == 0 {
+        return Err(AttributionError::InvalidOption("--steps must be at least 1".into()));
+    }
+    if let Some(t) = opts.tol
+        && !(t > 0.0 && t.is_finite())
+    {
+        return Err(AttributionError::InvalidOption(format!("--tol must be a positive number, got {t}")));
+    }
+    let columns = indicator.columns().to_vec();
+    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let base = baseline.resolve(table, &columns)?;
+    let n = table.len();
+    if opts.method == Method::ExactShapley && n > shapley::EXACT_LIMIT {
+        return Err(AttributionError::TooManyForExact { n, limit: shapley::EXACT_LIMIT });
+    }
+    let path = Path { ind: indicator, x, base, n };
+    let value = path.value_at(1.0, "table")?;
+    let baseline_value = path.value_at(0.0, "baseline")?;
+    let delta = value - baseline_value;
+    let gap = |phi: &[f64]| -> (f64, f64) {
+        let s = sum_by(phi.len(), |i| phi[i]);
+        // Relative to Δf, but never to a Δf that is only rounding noise of f itself.
+        let denom = delta.abs().max(1e-12 * (value.abs() + baseline_value.abs()));
+        let g = if denom > 0.0 { (s - delta).abs() / denom } else { s.abs() };
+        (s, g)
+    };
+    let mut out = Attribution {
+        indicator: indicator.text().to_string(),
+        method: MethodUsed::ClosedForm,
+        steps: None,
+        permutations: None,
+        value,
+        baseline_value,
+        phi: Vec::new(),
+        sum_phi: 0.0,
+        columns,
+        phi_by_column: Vec::new(),
+        completeness_gap: 0.0,
+    };
+    let equal_share = matches!(baseline, Baseline::Mean);
+    let use_closed = match opts.method {
+        Method::ClosedForm => true,
+        Method::Auto => closed_form::plan(indicator, equal_share).is_ok(),
+        _ => false,
+    };
+    match opts.method {
+        Method::ExactShapley | Method::SampledShapley => {
+            let on = path.terms_at(1.0);
+            let off = path.terms_at(0.0);
+            out.phi = if opts.method == Method::ExactShapley {
+                out.method = MethodUsed::ExactShapley;
+                shapley::exact(indicator, &on, &off, progress)?
+            } else {
+                out.method = MethodUsed::SampledShapley;
+                out.permutations = Some(opts.permutations);
+                shapley::sampled(indicator, &on, &off, opts.permutations, opts.seed, progress)?
+            };
+        }
+        _ if out.columns.is_empty() => {
+            // A constant indicator: nobody contributes anything.
+            out.phi = vec![0.0; n];
+        }
+        _ if use_closed => {
+            out.phi_by_column = closed_form::attribute(&path, equal_share)?;
+        }
+        _ => {
+            out.method = MethodUsed::Quadrature;
+            let mut k = opts.steps;
+            loop {
+                progress.start(k as u64, "quadrature nodes");
+                let acc = integrate_gradient(&path, k, progress)?;
+                let phi_by_column = scale_by_delta(&path, acc);
+                let phi = row_sums(&phi_by_column, n);
+                let (_, g) = gap(&phi);
+                out.steps = Some(k);
+                out.phi_by_column = phi_by_column;
+                out.phi = phi;
+                match opts.tol {
+                    Some(t) if g > t && k < opts.max_steps => k = (k * 2).min(opts.max_steps),
+                    _ => break,
+                }
+            }
+        }
+    }
+    if out.phi.is_empty() {
+        out.phi = row_sums(&out.phi_by_column, n);
+    }
+    let (s, g) = gap(&out.phi);
+    out.sum_phi = s;
+    out.completeness_gap = g;
+    Ok(out)
+}
+
+/// φ_ik = Δ_ik · ∫ ∂f/∂x_ik dα.
+fn scale_by_delta(path: &Path, mut acc: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
+    acc.par_iter_mut().enumerate().for_each(|(k, col)| {
+        let x = path.x[k];
+        for (i, v) in col.iter_mut().enumerate() {
+            *v *= x[i] - path.base[k].get(i);
+        }
+    });
+    acc
+}
+
+fn row_sums(by_col: &[Vec<f64>], n: usize) -> Vec<f64> {
+    let mut phi = vec![0.0; n];
+    for col in by_col {
+        for (p, v) in phi.iter_mut().zip(col) {
+            *p += v;
+        }
+    }
+    phi
+}

@@ -1,0 +1,379 @@
+//! Exact closed forms for the indicators whose path integral can be done by hand.
+//!
+//! The outer expression is expanded into a polynomial in the aggregates, Σ c · Π a_j. Each
+//! monomial is closed-form when it is
+//! - a product of `mean`/`sum`s of affine scores (covers `mean` and the "heat" indicator): along
+//!   the path every factor is linear in α, so the integrand is a polynomial in α integrated
+//!   exactly from its coefficients;
+//! - `var` of an affine score: φ_i = Δs_i [(s_i − s̄) + (s'_i − s̄')] / N;
+//! - `gini` of an affine score under the equal-share (`mean`) baseline:
+//!   φ_i = (s_i − s̄) [(2 r_i − N − 1)/(N S) − G/(2 S)].
+//!
+//! By linearity of Aumann–Shapley, a sum of such monomials is the sum of their attributions.
+//! Anything else (`std`, `ln`, ratios of aggregates, …) goes to quadrature.
+
+use rayon::prelude::*;
+
+use crate::baseline::BaseColumn;
+use crate::error::AttributionError;
+use crate::indicator::{AggKind, Indicator, Node, Tape};
+use crate::path::{Path, gini};
+use crate::reduce::{BLOCK, sum_by};
+
+/// Σ_k w_k x_k + b.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Affine {
+    pub(crate) w: Vec<f64>,
+    pub(crate) b: f64,
+}
+
+impl Affine {
+    fn constant(d: usize, b: f64) -> Self {
+        Affine { w: vec![0.0; d], b }
+    }
+
+    fn is_constant(&self) -> bool {
+        self.w.iter().all(|w| *w == 0.0)
+    }
+
+    fn scale(mut self, c: f64) -> Self {
+        self.w.iter_mut().for_each(|w| *w *= c);
+        self.b *= c;
+        self
+    }
+
+    fn plus(mut self, other: &Affine, sign: f64) -> Self {
+        for (w, o) in self.w.iter_mut().zip(&other.w) {
+            *w += sign * o;
+        }
+        self.b += sign * other.b;
+        self
+    }
+
+    #[inline]
+    fn at(&self, cols: &[f64]) -> f64 {
+        self.w.iter().zip(cols).map(|(w, x)| w * x).sum::<f64>() + self.b
+    }
+}
+
+/// The per-agent term as an affine function of the columns, if it is one.
+pub(crate) fn affine(tape: &Tape, d: usize) -> Option<Affine> {
+    let mut vals: Vec<Affine> = Vec::with_capacity(tape.nodes.len());
+    for node in &tape.nodes {
+        let get = |k: u32| vals[k as usize].clone();
+        let v = match *node {
+            Node::Const(c) => Affine::constant(d, c),
+            Node::Leaf(k) => {
+                let mut a = Affine::constant(d, 0.0);
+                a.w[k] = 1.0;
+                a
+            }
+            Node::Neg(a) => get(a).scale(-1.0),
+            Node::Add(a, b) => get(a).plus(&get(b), 1.0),
+            Node::Sub(a, b) => get(a).plus(&get(b), -1.0),
+            Node::Mul(a, b) => {
+                let (a, b) = (get(a), get(b));
+                if a.is_constant() {
+                    b.scale(a.b)
+                } else if b.is_constant() {
+                    a.scale(b.b)
+                } else {
+                    return None;
+                }
+            }
+            Node::Div(a, b) => {
+                let b = get(b);
+                if !b.is_constant() || b.b == 0.0 {
+                    return None;
+                }
+                get(a).scale(1.0 / b.b)
+            }
+            Node::Pow(a, c) if c == 1.0 => get(a),
+            Node::Pow(a, _) | Node::Log1p(a) | Node::Ln(a) | Node::Exp(a) | Node::Sqrt(a) | Node::Abs(a) => {
+                let a = get(a);
+                if !a.is_constant() {
+                    return None;
+                }
+                let mut t = Tape::default();
+                t.nodes.push(Node::Const(a.b));
+                t.nodes.push(match *node {
+                    Node::Pow(_, c) => Node::Pow(0, c),
+                    Node::Log1p(_) => Node::Log1p(0),
+                    Node::Ln(_) => Node::Ln(0),
+                    Node::Exp(_) => Node::Exp(0),
+                    Node::Sqrt(_) => Node::Sqrt(0),
+                    _ => Node::Abs(0),
+                });
+                Affine::constant(d, crate::eval::scalar_value(&t, &[]))
+            }
+        };
+        vals.push(v);
+    }
+    vals.pop()
+}
+
+/// A monomial c · Π a_j (aggregate indices, with repetition, sorted).
+type Monomial = (f64, Vec<usize>);
+
+const MAX_MONOMIALS: usize = 256;
+
+/// The outer expression as a polynomial in the aggregates, if it is one.
+pub(crate) fn monomials(outer: &Tape) -> Option<Vec<Monomial>> {
+    let mut vals: Vec<Vec<Monomial>> = Vec::with_capacity(outer.nodes.len());
+    for node in &outer.nodes {
+        let get = |k: u32| vals[k as usize].clone();
+        let v: Vec<Monomial> = match *node {
+            Node::Const(c) => vec![(c, vec![])],
+            Node::Leaf(j) => vec![(1.0, vec![j])],
+            Node::Neg(a) => get(a).into_iter().map(|(c, f)| (-c, f)).collect(),
+            Node::Add(a, b) => [get(a), get(b)].concat(),
+            Node::Sub(a, b) => [get(a), get(b).into_iter().map(|(c, f)| (-c, f)).collect()].concat(),
+            Node::Mul(a, b) => multiply(&get(a), &get(b))?,
+            Node::Div(a, b) => {
+                let b = simplify(get(b));
+                match b.as_slice() {
+                    [(c, f)] if f.is_empty() && *c != 0.0 => get(a).into_iter().map(|(k, f)| (k / c, f)).collect(),
+                    _ => return None,
+                }
+            }
+            Node::Pow(a, c) if c.fract() == 0.0 && (0.0..=8.0).contains(&c) => {
+                let a = get(a);
+                let mut p = vec![(1.0, vec![])];
+                for _ in 0..c as usize {
+                    p = multiply(&p, &a)?;
+                }
+                p
+            }
+            _ => return None,
+        };
+        if v.len() > MAX_MONOMIALS {
+            return None;
+        }
+        vals.push(simplify(v));
+    }
+    vals.pop()
+}
+
+fn multiply(a: &[Monomial], b: &[Monomial]) -> Option<Vec<Monomial>> {
+    if a.len() * b.len() > MAX_MONOMIALS {
+        return None;
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for (ca, fa) in a {
+        for (cb, fb) in b {
+            let mut f = [fa.as_slice(), fb.as_slice()].concat();
+            f.sort_unstable();
+            out.push((ca * cb, f));
+        }
+    }
+    Some(simplify(out))
+}
+
+/// Merge equal monomials and drop zero ones.
+fn simplify(mut v: Vec<Monomial>) -> Vec<Monomial> {
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut out: Vec<Monomial> = Vec::with_capacity(v.len());
+    for (c, f) in v {
+        match out.last_mut() {
+            Some(last) if last.1 == f => last.0 += c,
+            _ => out.push((c, f)),
+        }
+    }
+    out.retain(|(c, _)| *c != 0.0);
+    out
+}
+
+/// True when the indicator is affine in the features.
+pub(crate) fn is_linear(ind: &Indicator) -> bool {
+    let d = ind.columns().len();
+    let Some(mono) = monomials(&ind.outer) else { return false };
+    mono.iter().all(|(_, f)| match f.as_slice() {
+        [] => true,
+        [j] => {
+            let a = &ind.aggregates[*j];
+            matches!(a.kind, AggKind::Mean | AggKind::Sum) && affine(&a.term, d).is_some()
+        }
+        _ => false,
+    })
+}
+
+/// Why a closed form is not available, or the plan that computes it.
+pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<(f64, Vec<usize>, Vec<Affine>)>, String> {
+    let d = ind.columns().len();
+    let mono = monomials(&ind.outer).ok_or("the expression is not a polynomial in its aggregates")?;
+    let mut out = Vec::new();
+    for (c, factors) in mono {
+        if factors.is_empty() {
+            continue;
+        }
+        let mut scores = Vec::new();
+        for &j in &factors {
+            let a = &ind.aggregates[j];
+            let s = affine(&a.term, d).ok_or_else(|| format!("`{}` is not an affine score of the columns", a.text))?;
+            scores.push(s);
+        }
+        let kinds: Vec<AggKind> = factors.iter().map(|&j| ind.aggregates[j].kind).collect();
+        let ok = if kinds.iter().all(|k| matches!(k, AggKind::Mean | AggKind::Sum)) {
+            true
+        } else if kinds.len() == 1 && kinds[0] == AggKind::Var {
+            true
+        } else if kinds.len() == 1 && kinds[0] == AggKind::Gini {
+            if !equal_share_baseline {
+                return Err("gini has a closed form only under the equal-share (mean) baseline".into());
+            }
+            true
+        } else {
+            false
+        };
+        if !ok {
+            return Err("only products of means/sums, var and gini of affine scores have closed forms".into());
+        }
+        out.push((c, factors, scores));
+    }
+    Ok(out)
+}
+
+/// φ per column (column-major, N each) by the closed forms.
+pub(crate) fn attribute(path: &Path, equal_share_baseline: bool) -> Result<Vec<Vec<f64>>, AttributionError> {
+    let ind = path.ind;
+    let plan = plan(ind, equal_share_baseline)
+        .map_err(|reason| AttributionError::NoClosedForm { indicator: ind.text().to_string(), reason })?;
+    let n = path.n;
+    let nf = n as f64;
+    let d = path.x.len();
+    let xbar: Vec<f64> = path.x.iter().map(|x| sum_by(n, |i| x[i]) / nf).collect();
+    let bbar: Vec<f64> = path
+        .base
+        .iter()
+        .map(|b| match b {
+            BaseColumn::Const(c) => *c,
+            BaseColumn::Values(v) => sum_by(n, |i| v[i]) / nf,
+        })
+        .collect();
+    // φ_ik = Δ_ik · (C_k + D_k(i)): C_k collects the per-column constants of mean/sum
+    // products; var and gini add per-agent multipliers.
+    let mut konst = vec![0.0; d];
+    let mut per_agent: Vec<(f64, Vec<f64>, Vec<f64>)> = Vec::new(); // (c, w, multiplier_i)
+    for (c, factors, scores) in &plan {
+        let kind = ind.aggregates[factors[0]].kind;
+        match kind {
+            AggKind::Mean | AggKind::Sum => {
+                // a_j(α) = A_j + α B_j, ∂a_j/∂x_ik = scale_j w_jk / N.
+                let lines: Vec<(f64, f64, f64)> = factors
+                    .iter()
+                    .zip(scores)
+                    .map(|(&j, s)| {
+                        let scale = if ind.aggregates[j].kind == AggKind::Sum { nf } else { 1.0 };
+                        let a = scale * s.at(&bbar);
+                        let b = scale * (s.at(&xbar) - s.at(&bbar));
+                        (a, b, scale)
+                    })
+                    .collect();
+                for j in 0..lines.len() {
+                    let others: Vec<(f64, f64)> =
+                        lines.iter().enumerate().filter(|(l, _)| *l != j).map(|(_, (a, b, _))| (*a, *b)).collect();
+                    let integral = integrate_product(&others);
+                    for k in 0..d {
+                        konst[k] += c * lines[j].2 * scores[j].w[k] / nf * integral;
+                    }
+                }
+            }
+            AggKind::Var => {
+                let s = &scores[0];
+                let sbar = s.at(&xbar);
+                let sbar0 = s.at(&bbar);
+                let m: Vec<f64> = (0..n)
+                    .into_par_iter()
+                    .with_min_len(BLOCK)
+                    .map(|i| {
+                        let (si, bi) = score(path, s, i);
+                        ((si - sbar) + (bi - sbar0)) / nf
+                    })
+                    .collect();
+                per_agent.push((*c, s.w.clone(), m));
+            }
+            AggKind::Gini => {
+                let s = &scores[0];
+                let values: Vec<f64> = (0..n).into_par_iter().with_min_len(BLOCK).map(|i| score(path, s, i).0).collect();
+                let text = &ind.aggregates[factors[0]].text;
+                let (g, coef) = gini(&values, text, "table", true)?;
+                let total = sum_by(n, |i| values[i]);
+                let m: Vec<f64> = coef.par_iter().with_min_len(BLOCK).map(|c| c / (nf * total) - g / (2.0 * total)).collect();
+                per_agent.push((*c, s.w.clone(), m));
+            }
+            AggKind::Std => unreachable!("plan refuses std"),
+        }
+    }
+    let mut phi = vec![vec![0.0; n]; d];
+    phi.par_iter_mut().enumerate().for_each(|(k, out)| {
+        let x = path.x[k];
+        let base = &path.base[k];
+        out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
+            for (r, o) in chunk.iter_mut().enumerate() {
+                let i = b * BLOCK + r;
+                let mut mult = konst[k];
+                for (c, w, m) in &per_agent {
+                    mult += c * w[k] * m[i];
+                }
+                *o = (x[i] - base.get(i)) * mult;
+            }
+        });
+    });
+    Ok(phi)
+}
+
+/// The score s at agent i's features and at its baseline features.
+#[inline]
+fn score(path: &Path, s: &Affine, i: usize) -> (f64, f64) {
+    let (mut at_x, mut at_base) = (s.b, s.b);
+    for (k, w) in s.w.iter().enumerate() {
+        at_x += w * path.x[k][i];
+        at_base += w * path.base[k].get(i);
+    }
+    (at_x, at_base)
+}
+
+/// ∫₀¹ Π_l (a_l + α b_l) dα, exactly, from the product's coefficients.
+fn integrate_product(lines: &[(f64, f64)]) -> f64 {
+    let mut coef = vec![1.0];
+    for (a, b) in lines {
+        let mut next = vec![0.0; coef.len() + 1];
+        for (p, c) in coef.iter().enumerate() {
+            next[p] += c * a;
+            next[p + 1] += c * b;
+        }
+        coef = next;
+    }
+    coef.iter().enumerate().map(|(p, c)| c / (p as f64 + 1.0)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_shapes() {
+        let p = |e: &str| Indicator::parse(e).unwrap();
+        assert!(is_linear(&p("mean(posts + 2 * replies) / 3 - 1")));
+        assert!(is_linear(&p("sum(x) + mean(y - x)")));
+        assert!(!is_linear(&p("var(x)")));
+        assert!(!is_linear(&p("mean(x) * mean(y)")));
+        assert!(!is_linear(&p("mean(x * y)")));
+        assert!(plan(&p("mean(a)*mean(b)*mean(c)"), false).is_ok());
+        assert!(plan(&p("3 * var(a + b) - mean(a) ^ 2"), false).is_ok());
+        assert!(plan(&p("gini(a + b)"), false).is_err());
+        assert!(plan(&p("gini(a + b)"), true).is_ok());
+        assert!(plan(&p("std(a)"), true).is_err());
+        assert!(plan(&p("mean(log1p(a))"), true).is_err());
+        assert!(plan(&p("mean(a) / mean(b)"), true).is_err());
+        assert!(plan(&p("var(a) * mean(b)"), true).is_err());
+        assert!(plan(&p("mean(a * log1p(2))"), true).is_ok());
+    }
+
+    #[test]
+    fn product_integral() {
+        // ∫ (1 + 2α)(3 − α) dα = ∫ 3 + 5α − 2α² = 3 + 5/2 − 2/3
+        assert!((integrate_product(&[(1.0, 2.0), (3.0, -1.0)]) - (3.0 + 2.5 - 2.0 / 3.0)).abs() < 1e-15);
+        assert_eq!(integrate_product(&[]), 1.0);
+    }
+}

@@ -1,0 +1,54 @@
+use thiserror::Error;
+
+/// Problems with the shape or content of a feature table. Rows are 0-based positions in the
+/// table; the I/O layer turns them into file line numbers.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum TableError {
+    #[error("the table has no rows")]
+    Empty,
+    #[error("column `{column}` has {got} values but the table has {expected} agents")]
+    Length { column: String, expected: usize, got: usize },
+    #[error("column `{0}` appears twice")]
+    DuplicateColumn(String),
+    #[error("agent id `{id}` appears twice (rows {first} and {second}); agent ids must be unique")]
+    DuplicateId { id: String, first: usize, second: usize },
+    #[error("column `{column}`, row {row}: value {value} is not a finite number (NaN and infinity are not allowed)")]
+    NonFinite { column: String, row: usize, value: f64 },
+    #[error("unknown column `{name}`; available columns: {}", available.join(", "))]
+    UnknownColumn { name: String, available: Vec<String> },
+}
+
+/// Everything that can stop an attribution. Messages say what to do about it.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum AttributionError {
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error("{0}")]
+    Parse(#[from] crate::indicator::ParseError),
+    #[error(
+        "the baseline table's agent ids differ from the feature table's: {detail}. \
+         A baseline table must list exactly the same agent ids (in any order)"
+    )]
+    BaselineIds { detail: String },
+    #[error("baseline constant for column `{0}` is missing; give one for every column the indicator uses")]
+    BaselineMissingColumn(String),
+    #[error(
+        "gini is scale invariant (gini(a·s) = gini(s)), so at the {which} the shares are 0/0 and \
+         the indicator has no value: the path integral from there diverges. Use `--baseline mean` \
+         (every agent gets the population-mean features, Gini 0) instead"
+    )]
+    GiniZeroTotal { which: &'static str },
+    #[error(
+        "gini needs non-negative values, but `{term}` is {value} for agent at row {row} (in the {which}); \
+         {count} agent(s) are negative. Shift or clip the score, e.g. gini(abs(...)) or gini(x - min)"
+    )]
+    GiniNegative { term: String, row: usize, value: f64, count: usize, which: &'static str },
+    #[error("the indicator `{indicator}` is not finite ({value}) at the {which}; check logs of zero, divisions by zero or a zero std")]
+    NotFinite { indicator: String, value: f64, which: String },
+    #[error("exact Shapley enumerates 2^N coalitions; N = {n} is more than the limit of {limit} agents. Use --method sampled-shapley or aumann-shapley")]
+    TooManyForExact { n: usize, limit: usize },
+    #[error("closed form not available for `{indicator}`: {reason}. Use --method quadrature (or auto)")]
+    NoClosedForm { indicator: String, reason: String },
+    #[error("{0}")]
+    InvalidOption(String),
+}

@@ -1,0 +1,531 @@
+//! The indicator language: per-agent terms over columns, aggregated, then combined.
+//!
+//! ```text
+//! indicator := scalar
+//! scalar    := number | agg '(' term ')' | scalar op scalar | '-' scalar | func '(' scalar ')'
+//! term      := number | column | term op term | '-' term | func '(' term ')'
+//! op        := + - * / ^        (^ and pow take a constant exponent)
+//! agg       := mean | sum | var | std | gini
+//! func      := log1p | ln | exp | sqrt | abs | pow(x, c)
+//! ```
+//!
+//! Parsing lowers the expression into one [`Tape`] per aggregate (evaluated per agent) and an
+//! outer tape over the aggregates' values. Both are straight-line programs, which is what
+//! reverse-mode differentiation wants.
+
+use std::fmt;
+
+/// A node of a straight-line program. Operands are indices of earlier nodes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Node {
+    Const(f64),
+    /// A column (in an agent tape) or an aggregate's value (in the outer tape).
+    Leaf(usize),
+    Neg(u32),
+    Add(u32, u32),
+    Sub(u32, u32),
+    Mul(u32, u32),
+    Div(u32, u32),
+    Log1p(u32),
+    Ln(u32),
+    Exp(u32),
+    Sqrt(u32),
+    Abs(u32),
+    Pow(u32, f64),
+}
+
+/// A straight-line program; the last node is the result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Tape {
+    pub(crate) nodes: Vec<Node>,
+}
+
+impl Tape {
+    fn push(&mut self, n: Node) -> u32 {
+        self.nodes.push(n);
+        (self.nodes.len() - 1) as u32
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggKind {
+    Mean,
+    Sum,
+    Var,
+    Std,
+    Gini,
+}
+
+/// `kind(term)`: a per-agent program reduced over all agents.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Aggregate {
+    pub(crate) kind: AggKind,
+    pub(crate) term: Tape,
+    /// The source text of the term, for messages.
+    pub(crate) text: String,
+}
+
+/// A parsed macro indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    text: String,
+    columns: Vec<String>,
+    pub(crate) aggregates: Vec<Aggregate>,
+    pub(crate) outer: Tape,
+}
+
+impl Indicator {
+    pub fn parse(text: &str) -> Result<Indicator, ParseError> {
+        let tokens = lex(text)?;
+        let mut p = Parser { text, tokens, at: 0 };
+        let ast = p.expr(0)?;
+        if let Some(t) = p.peek() {
+            return Err(p.error(t.pos, "unexpected input after the end of the expression"));
+        }
+        let mut lower = Lowering { text, columns: Vec::new(), aggregates: Vec::new() };
+        let mut outer = Tape::default();
+        lower.scalar(&ast, &mut outer)?;
+        Ok(Indicator {
+            text: text.trim().to_string(),
+            columns: lower.columns,
+            aggregates: lower.aggregates,
+            outer,
+        })
+    }
+
+    /// The expression as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The columns the indicator reads, in order of first appearance.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// True when the indicator is affine in the features (a weighted mean or sum of an affine
+    /// score): the one case where attribution on a panel is an exact rescaling of attribution
+    /// on the full population.
+    pub fn is_linear(&self) -> bool {
+        crate::closed_form::is_linear(self)
+    }
+}
+
+impl fmt::Display for Indicator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A syntax or type error, with the position (in characters) it points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub expr: String,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "in indicator at column {}: {}", self.column + 1, self.message)?;
+        writeln!(f, "  {}", self.expr)?;
+        write!(f, "  {}^", " ".repeat(self.column))
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn error_at(text: &str, byte: usize, message: impl Into<String>) -> ParseError {
+    ParseError {
+        expr: text.to_string(),
+        column: text[..byte.min(text.len())].chars().count(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64),
+    Ident(String),
+    Op(char),
+    Open,
+    Close,
+    Comma,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    pos: usize,
+}
+
+fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let tok = if c.is_ascii_digit() || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                i += 1;
+            }
+            if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+                let mut j = i + 1;
+                if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
+                    j += 1;
+                }
+                if j < bytes.len() && bytes[j].is_ascii_digit() {
+                    i = j;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            let s = &text[start..i];
+            Tok::Num(s.parse().map_err(|_| error_at(text, start, format!("`{s}` is not a number")))?)
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                i += 1;
+            }
+            Tok::Ident(text[start..i].to_string())
+        } else {
+            i += c.len_utf8().max(1);
+            match c {
+                '+' | '-' | '*' | '/' | '^' => Tok::Op(c),
+                '(' => Tok::Open,
+                ')' => Tok::Close,
+                ',' => Tok::Comma,
+                _ => {
+                    let ch = text[start..].chars().next().unwrap_or(c);
+                    return Err(error_at(text, start, format!("unexpected character `{ch}`")));
+                }
+            }
+        };
+        if !text.is_char_boundary(i) {
+            // A multi-byte character inside an identifier or number: report it.
+            return Err(error_at(text, start, "unexpected non-ASCII character"));
+        }
+        out.push(Token { tok, pos: start });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+enum Ast {
+    Num(f64),
+    Col(String, usize),
+    Neg(Box<Ast>),
+    Bin(char, Box<Ast>, Box<Ast>, usize),
+    Call(String, Vec<Ast>, usize),
+}
+
+impl Ast {
+    fn constant(&self) -> Option<f64> {
+        match self {
+            Ast::Num(v) => Some(*v),
+            Ast::Neg(a) => a.constant().map(|v| -v),
+            _ => None,
+        }
+    }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    tokens: Vec<Token>,
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn end(&self) -> usize {
+        self.text.len()
+    }
+
+    fn error(&self, pos: usize, msg: impl Into<String>) -> ParseError {
+        error_at(self.text, pos, msg)
+    }
+
+    fn next(&mut self, what: &str) -> Result<Token, ParseError> {
+        let t = self
+            .tokens
+            .get(self.at)
+            .cloned()
+            .ok_or_else(|| self.error(self.end(), format!("expected {what}, found the end of the expression")))?;
+        self.at += 1;
+        Ok(t)
+    }
+
+    /// Precedence climbing: + - (1) < * / (2) < unary minus (3) < ^ (4, right-assoc).
+    fn expr(&mut self, min_prec: u8) -> Result<Ast, ParseError> {
+        let mut lhs = self.unary()?;
+        loop {
+            let Some(Token { tok: Tok::Op(op), pos }) = self.peek().cloned() else { break };
+            let (prec, right) = match op {
+                '+' | '-' => (1, false),
+                '*' | '/' => (2, false),
+                _ => (4, true),
+            };
+            if prec < min_prec {
+                break;
+            }
+            self.at += 1;
+            let rhs = self.expr(if right { prec } else { prec + 1 })?;
+            lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs), pos);
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> Result<Ast, ParseError> {
+        if let Some(Token { tok: Tok::Op('-'), .. }) = self.peek() {
+            self.at += 1;
+            // Unary minus binds looser than ^ so that -x^2 = -(x^2).
+            let inner = self.expr(3)?;
+            return Ok(Ast::Neg(Box::new(inner)));
+        }
+        if let Some(Token { tok: Tok::Op('+'), .. }) = self.peek() {
+            self.at += 1;
+            return self.expr(3);
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Ast, ParseError> {
+        let t = self.next("a number, a column or a function")?;
+        match t.tok {
+            Tok::Num(v) => Ok(Ast::Num(v)),
+            Tok::Open => {
+                let e = self.expr(0)?;
+                self.expect_close(t.pos)?;
+                Ok(e)
+            }
+            Tok::Ident(name) => {
+                if let Some(Token { tok: Tok::Open, pos }) = self.peek().cloned() {
+                    self.at += 1;
+                    let mut args = Vec::new();
+                    if let Some(Token { tok: Tok::Close, .. }) = self.peek() {
+                        self.at += 1;
+                    } else {
+                        loop {
+                            args.push(self.expr(0)?);
+                            match self.next("`,` or `)`")? {
+                                Token { tok: Tok::Comma, .. } => continue,
+                                Token { tok: Tok::Close, .. } => break,
+                                other => return Err(self.error(other.pos, "expected `,` or `)`")),
+                            }
+                        }
+                    }
+                    let _ = pos;
+                    Ok(Ast::Call(name, args, t.pos))
+                } else {
+                    Ok(Ast::Col(name, t.pos))
+                }
+            }
+            Tok::Close => Err(self.error(t.pos, "unexpected `)`")),
+            Tok::Comma => Err(self.error(t.pos, "unexpected `,`")),
+            Tok::Op(c) => Err(self.error(t.pos, format!("unexpected `{c}`: expected a number, a column or a function"))),
+        }
+    }
+
+    fn expect_close(&mut self, open: usize) -> Result<(), ParseError> {
+        match self.peek() {
+            Some(Token { tok: Tok::Close, .. }) => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(t) => Err(self.error(t.pos, "expected `)`")),
+            None => Err(self.error(open, "this `(` is never closed")),
+        }
+    }
+}
+
+const AGGREGATES: [(&str, AggKind); 5] = [
+    ("mean", AggKind::Mean),
+    ("sum", AggKind::Sum),
+    ("var", AggKind::Var),
+    ("std", AggKind::Std),
+    ("gini", AggKind::Gini),
+];
+const FUNCTIONS: [&str; 6] = ["log1p", "ln", "exp", "sqrt", "abs", "pow"];
+
+struct Lowering<'a> {
+    text: &'a str,
+    columns: Vec<String>,
+    aggregates: Vec<Aggregate>,
+}
+
+impl Lowering<'_> {
+    fn err(&self, pos: usize, msg: impl Into<String>) -> ParseError {
+        error_at(self.text, pos, msg)
+    }
+
+    fn scalar(&mut self, ast: &Ast, tape: &mut Tape) -> Result<u32, ParseError> {
+        self.lower(ast, tape, false)
+    }
+
+    /// Lower `ast` into `tape`; `agent` says whether we are inside an aggregate.
+    fn lower(&mut self, ast: &Ast, tape: &mut Tape, agent: bool) -> Result<u32, ParseError> {
+        Ok(match ast {
+            Ast::Num(v) => tape.push(Node::Const(*v)),
+            Ast::Col(name, pos) => {
+                if !agent {
+                    return Err(self.err(
+                        *pos,
+                        format!(
+                            "`{name}` is a per-agent column; an indicator is a single number, so wrap it in an aggregate such as mean({name}), sum({name}), var({name}) or gini({name})"
+                        ),
+                    ));
+                }
+                let k = match self.columns.iter().position(|c| c == name) {
+                    Some(k) => k,
+                    None => {
+                        self.columns.push(name.clone());
+                        self.columns.len() - 1
+                    }
+                };
+                tape.push(Node::Leaf(k))
+            }
+            Ast::Neg(a) => {
+                let a = self.lower(a, tape, agent)?;
+                tape.push(Node::Neg(a))
+            }
+            Ast::Bin(op, a, b, pos) => {
+                if *op == '^' {
+                    let c = b.constant().ok_or_else(|| self.err(*pos, "the exponent of `^` must be a constant number"))?;
+                    let a = self.lower(a, tape, agent)?;
+                    return Ok(tape.push(Node::Pow(a, c)));
+                }
+                let a = self.lower(a, tape, agent)?;
+                let b = self.lower(b, tape, agent)?;
+                tape.push(match op {
+                    '+' => Node::Add(a, b),
+                    '-' => Node::Sub(a, b),
+                    '*' => Node::Mul(a, b),
+                    _ => Node::Div(a, b),
+                })
+            }
+            Ast::Call(name, args, pos) => {
+                if let Some((_, kind)) = AGGREGATES.iter().find(|(n, _)| n == name) {
+                    if agent {
+                        return Err(self.err(*pos, format!("`{name}` is an aggregate and cannot be used inside another aggregate")));
+                    }
+                    if args.len() != 1 {
+                        return Err(self.err(*pos, format!("`{name}` takes one argument, got {}", args.len())));
+                    }
+                    let mut term = Tape::default();
+                    self.lower(&args[0], &mut term, true)?;
+                    let text = describe(&args[0]);
+                    self.aggregates.push(Aggregate { kind: *kind, term, text });
+                    return Ok(tape.push(Node::Leaf(self.aggregates.len() - 1)));
+                }
+                if !FUNCTIONS.contains(&name.as_str()) {
+                    return Err(self.err(
+                        *pos,
+                        format!(
+                            "unknown function `{name}`; aggregates: mean, sum, var, std, gini; functions: {}",
+                            FUNCTIONS.join(", ")
+                        ),
+                    ));
+                }
+                let want = if name == "pow" { 2 } else { 1 };
+                if args.len() != want {
+                    return Err(self.err(*pos, format!("`{name}` takes {want} argument(s), got {}", args.len())));
+                }
+                if name == "pow" {
+                    let c = args[1]
+                        .constant()
+                        .ok_or_else(|| self.err(*pos, "the exponent of pow(x, c) must be a constant number"))?;
+                    let a = self.lower(&args[0], tape, agent)?;
+                    return Ok(tape.push(Node::Pow(a, c)));
+                }
+                let a = self.lower(&args[0], tape, agent)?;
+                tape.push(match name.as_str() {
+                    "log1p" => Node::Log1p(a),
+                    "ln" => Node::Ln(a),
+                    "exp" => Node::Exp(a),
+                    "sqrt" => Node::Sqrt(a),
+                    _ => Node::Abs(a),
+                })
+            }
+        })
+    }
+}
+
+/// Render an AST back to text (for error messages about an aggregate's term).
+fn describe(ast: &Ast) -> String {
+    match ast {
+        Ast::Num(v) => v.to_string(),
+        Ast::Col(n, _) => n.clone(),
+        Ast::Neg(a) => format!("-{}", describe(a)),
+        Ast::Bin(op, a, b, _) => format!("{} {op} {}", describe(a), describe(b)),
+        Ast::Call(n, args, _) => {
+            format!("{n}({})", args.iter().map(describe).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_examples() {
+        for e in [
+            "var(stance)",
+            "gini(posts + replies)",
+            "mean(followers)*mean(posts)*mean(replies)",
+            "mean(log1p(followers)) / std(posts)",
+            "2 * sum(x ^ 2) - -mean(pow(y, 0.5))",
+            "sqrt(var(a - b)) + 1e-3",
+        ] {
+            Indicator::parse(e).unwrap_or_else(|err| panic!("{e}: {err}"));
+        }
+        let i = Indicator::parse("mean(followers)*mean(posts)*mean(replies)").unwrap();
+        assert_eq!(i.columns(), ["followers", "posts", "replies"]);
+        assert_eq!(i.aggregates.len(), 3);
+    }
+
+    fn err(e: &str) -> ParseError {
+        Indicator::parse(e).expect_err(e)
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let e = err("mean(posts + )");
+        assert_eq!(e.column, 13, "{e}");
+        assert!(e.to_string().contains("             ^"), "{e}");
+        let e = err("medan(posts)");
+        assert_eq!(e.column, 0);
+        assert!(e.message.contains("unknown function `medan`"), "{e}");
+        let e = err("var(posts) + posts");
+        assert_eq!(e.column, 13);
+        assert!(e.message.contains("per-agent column"));
+        let e = err("mean(var(x))");
+        assert_eq!(e.column, 5);
+        let e = err("mean(x ^ y)");
+        assert!(e.message.contains("constant"));
+        let e = err("mean((x + 1)");
+        assert!(e.message.contains("never closed") || e.message.contains("expected"), "{e}");
+        let e = err("mean(x) $ 2");
+        assert_eq!(e.column, 8);
+        let e = err("");
+        assert!(e.message.contains("end of the expression"));
+        let e = err("mean(x) mean(y)");
+        assert_eq!(e.column, 8);
+    }
+
+    #[test]
+    fn precedence() {
+        // -x^2 is -(x^2); a - b - c is (a - b) - c; a / b * c is (a / b) * c.
+        let i = Indicator::parse("-2^2 + 10 - 3 - 1 + 8 / 4 * 2").unwrap();
+        let v = crate::eval::scalar_value(&i.outer, &[]);
+        assert_eq!(v, -4.0 + 10.0 - 3.0 - 1.0 + 4.0);
+    }
+}

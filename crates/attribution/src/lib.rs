@@ -1,0 +1,34 @@
+//! Aumann–Shapley attribution of macro indicators to agents.
+//!
+//! This crate is a pure library: no I/O, no async, no terminal. It knows nothing of
+//! simulations; it takes a [`FeatureTable`] (one row per agent, numeric columns), an
+//! [`Indicator`] (an expression such as `var(stance)` or `gini(posts + replies)`) and a
+//! [`Baseline`], and returns an [`Attribution`]: how much of `f(x) − f(x')` each agent (and
+//! each agent × feature) accounts for, with the Shapley axioms kept.
+//!
+//! Determinism: every reduction over agents runs in fixed blocks of agent ids summed in
+//! block order, so results are identical whatever the rayon thread count.
+
+mod attribute;
+mod baseline;
+mod closed_form;
+mod error;
+mod eval;
+pub mod indicator;
+mod progress;
+mod quadrature;
+mod reduce;
+mod rng;
+mod path;
+mod shapley;
+mod table;
+pub mod tiers;
+
+pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress};
+pub use baseline::Baseline;
+pub use error::{AttributionError, TableError};
+pub use indicator::{Indicator, ParseError};
+pub use progress::{NoProgress, Progress};
+pub use quadrature::gauss_legendre;
+pub use table::{AgentIds, FeatureTable};
+pub use tiers::{TierShare, tier_shares};

@@ -1,0 +1,90 @@
+//! Deterministic reductions over agents.
+//!
+//! Sums run over fixed blocks of agent ids (`BLOCK`), compensated within a block, and the
+//! block sums are combined in block order. The result depends on N only — not on the
+//! thread count nor on how a future MPI run splits agents (block boundaries are global).
+
+use rayon::prelude::*;
+
+pub(crate) const BLOCK: usize = 8192;
+
+/// Neumaier's compensated sum, which keeps ~1 ulp accuracy over millions of terms.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Compensated {
+    sum: f64,
+    c: f64,
+}
+
+impl Compensated {
+    pub(crate) fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.c += (self.sum - t) + x;
+        } else {
+            self.c += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    pub(crate) fn value(&self) -> f64 {
+        self.sum + self.c
+    }
+}
+
+/// Σ_{i<n} f(i), deterministic and compensated.
+pub(crate) fn sum_by<F>(n: usize, f: F) -> f64
+where
+    F: Fn(usize) -> f64 + Sync,
+{
+    sums_by::<1, _>(n, |i| [f(i)])[0]
+}
+
+/// Several sums in one pass: Σ_i f(i)[j] for each j.
+pub(crate) fn sums_by<const M: usize, F>(n: usize, f: F) -> [f64; M]
+where
+    F: Fn(usize) -> [f64; M] + Sync,
+{
+    let blocks: Vec<[Compensated; M]> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let mut acc = [Compensated::default(); M];
+            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+                let v = f(i);
+                for j in 0..M {
+                    acc[j].add(v[j]);
+                }
+            }
+            acc
+        })
+        .collect();
+    // Combine in block order, carrying both parts of each block's compensated sum.
+    let mut acc = [Compensated::default(); M];
+    for b in &blocks {
+        for j in 0..M {
+            acc[j].add(b[j].sum);
+            acc[j].add(b[j].c);
+        }
+    }
+    acc.map(|a| a.value())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compensated_sum_survives_cancellation() {
+        // 1e16, 1, −1e16, 1e16, 1, −1e16, …: a naive sum loses every 1.
+        let n = 99_999;
+        let s = sum_by(n, |i| [1e16, 1.0, -1e16][i % 3]);
+        assert_eq!(s, (n / 3) as f64);
+    }
+
+    #[test]
+    fn same_result_on_one_and_two_threads() {
+        let f = |i: usize| ((i as f64) * 0.37).sin() * 1e3;
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| sum_by(50_000, f));
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| sum_by(50_000, f));
+        assert_eq!(one.to_bits(), two.to_bits());
+    }
+}

@@ -1,0 +1,131 @@
+use std::collections::HashMap;
+
+use crate::error::TableError;
+
+/// Agent identifiers, kept in their source type so outputs round-trip (integers from a
+/// simulation, DIDs from Bluesky).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentIds {
+    Int(Vec<i64>),
+    Text(Vec<String>),
+}
+
+impl AgentIds {
+    pub fn len(&self) -> usize {
+        match self {
+            AgentIds::Int(v) => v.len(),
+            AgentIds::Text(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The id of row `i`, as text (for messages and joins).
+    pub fn label(&self, i: usize) -> String {
+        match self {
+            AgentIds::Int(v) => v[i].to_string(),
+            AgentIds::Text(v) => v[i].clone(),
+        }
+    }
+
+    /// 0..n as integer ids, for tables that come without an id column.
+    pub fn sequential(n: usize) -> Self {
+        AgentIds::Int((0..n as i64).collect())
+    }
+
+    /// Map from id to row, failing on the first duplicate.
+    pub(crate) fn index(&self) -> Result<HashMap<String, usize>, TableError> {
+        let mut seen = HashMap::with_capacity(self.len());
+        for i in 0..self.len() {
+            if let Some(first) = seen.insert(self.label(i), i) {
+                return Err(TableError::DuplicateId { id: self.label(i), first, second: i });
+            }
+        }
+        Ok(seen)
+    }
+}
+
+/// The attribution input: one row per agent, named f64 columns, stored column-major because
+/// every computation here streams whole columns.
+///
+/// Invariants (checked by [`FeatureTable::new`]): at least one row, all columns as long as the
+/// ids, unique ids and column names, every value finite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureTable {
+    ids: AgentIds,
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+}
+
+impl FeatureTable {
+    pub fn new(ids: AgentIds, columns: Vec<(String, Vec<f64>)>) -> Result<Self, TableError> {
+        let n = ids.len();
+        if n == 0 {
+            return Err(TableError::Empty);
+        }
+        let mut names: Vec<String> = Vec::with_capacity(columns.len());
+        let mut cols = Vec::with_capacity(columns.len());
+        for (name, values) in columns {
+            if names.contains(&name) {
+                return Err(TableError::DuplicateColumn(name));
+            }
+            if values.len() != n {
+                return Err(TableError::Length { column: name, expected: n, got: values.len() });
+            }
+            if let Some(row) = values.iter().position(|v| !v.is_finite()) {
+                return Err(TableError::NonFinite { value: values[row], column: name, row });
+            }
+            names.push(name);
+            cols.push(values);
+        }
+        ids.index()?;
+        Ok(FeatureTable { ids, names, columns: cols })
+    }
+
+    /// Number of agents.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Always false: a table has at least one row. Present for API symmetry.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn ids(&self) -> &AgentIds {
+        &self.ids
+    }
+
+    pub fn column_names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.names.iter().position(|n| n == name).map(|k| self.columns[k].as_slice())
+    }
+
+    /// Like [`column`](Self::column) but the error lists what is available.
+    pub fn require(&self, name: &str) -> Result<&[f64], TableError> {
+        self.column(name).ok_or_else(|| TableError::UnknownColumn {
+            name: name.to_string(),
+            available: self.names.clone(),
+        })
+    }
+
+    /// The rows `rows`, in that order: the panel an attribution study evaluates on its own.
+    pub fn select_rows(&self, rows: &[usize]) -> Result<FeatureTable, TableError> {
+        let ids = match &self.ids {
+            AgentIds::Int(v) => AgentIds::Int(rows.iter().map(|&r| v[r]).collect()),
+            AgentIds::Text(v) => AgentIds::Text(rows.iter().map(|&r| v[r].clone()).collect()),
+        };
+        let columns = self
+            .names
+            .iter()
+            .zip(&self.columns)
+            .map(|(n, c)| (n.clone(), rows.iter().map(|&r| c[r]).collect()))
+            .collect();
+        FeatureTable::new(ids, columns)
+    }
+}

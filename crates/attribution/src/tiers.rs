@@ -1,0 +1,86 @@
+//! Tier shares: how much of the total attribution sits with the top of a ranking.
+
+use serde::Serialize;
+
+use crate::reduce::sum_by;
+
+/// One tier: agents at ranks [from, to) of the ranking (0 = highest).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierShare {
+    pub name: String,
+    pub from: usize,
+    pub to: usize,
+    pub phi_sum: f64,
+    /// Σ_tier φ / Σ φ; NaN when Σ φ = 0.
+    pub share: f64,
+}
+
+/// Rank order by `rank_by`, descending, ties broken by row so the order is deterministic.
+pub fn ranking(rank_by: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rank_by.len()).collect();
+    order.sort_by(|&a, &b| rank_by[b].total_cmp(&rank_by[a]).then(a.cmp(&b)));
+    order
+}
+
+/// Number of agents in the top `fraction` of `n`: ⌈fraction·n⌉, at least 1 when fraction > 0.
+pub fn top_count(n: usize, fraction: f64) -> usize {
+    if fraction <= 0.0 {
+        return 0;
+    }
+    (((fraction * n as f64) - 1e-9).ceil().max(1.0) as usize).min(n)
+}
+
+/// Shares of Σφ held by consecutive tiers cut at the given fractions (e.g. [0.01, 0.1]:
+/// top 1 %, (1 %, 10 %], bottom 90 %).
+pub fn tier_shares(phi: &[f64], rank_by: &[f64], cuts: &[f64]) -> Vec<TierShare> {
+    let order = ranking(rank_by);
+    tier_shares_ordered(phi, &order, cuts)
+}
+
+/// As [`tier_shares`], with the ranking already computed.
+pub fn tier_shares_ordered(phi: &[f64], order: &[usize], cuts: &[f64]) -> Vec<TierShare> {
+    let n = phi.len();
+    let total = sum_by(n, |i| phi[i]);
+    let mut bounds = vec![0usize];
+    bounds.extend(cuts.iter().map(|c| top_count(n, *c)));
+    bounds.push(n);
+    let mut names = Vec::new();
+    let pct = |c: f64| format!("{}%", c * 100.0);
+    for (i, _) in bounds.windows(2).enumerate() {
+        names.push(match i {
+            0 => format!("top {}", pct(cuts.first().copied().unwrap_or(1.0))),
+            _ if i == cuts.len() => format!("bottom {}", pct(1.0 - cuts[i - 1])),
+            _ => format!("{}–{}", pct(cuts[i - 1]), pct(cuts[i])),
+        });
+    }
+    bounds
+        .windows(2)
+        .zip(names)
+        .map(|(w, name)| {
+            let (from, to) = (w[0], w[1].max(w[0]));
+            let s = sum_by(to - from, |r| phi[order[from + r]]);
+            TierShare { name, from, to, phi_sum: s, share: if total != 0.0 { s / total } else { f64::NAN } }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_of_a_hundred() {
+        let rank: Vec<f64> = (0..100).map(|i| i as f64).collect();
+        let phi = vec![1.0; 100];
+        let t = tier_shares(&phi, &rank, &[0.01, 0.1]);
+        assert_eq!(t.len(), 3);
+        assert_eq!((t[0].from, t[0].to), (0, 1));
+        assert_eq!((t[1].from, t[1].to), (1, 10));
+        assert_eq!((t[2].from, t[2].to), (10, 100));
+        assert_eq!(t[0].name, "top 1%");
+        assert_eq!(t[1].name, "1%–10%");
+        assert_eq!(t[2].name, "bottom 90%");
+        assert!((t[2].share - 0.9).abs() < 1e-15);
+        assert_eq!(top_count(1_671_587, 0.01), 16_716);
+    }
+}
