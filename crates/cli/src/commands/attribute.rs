@@ -1,0 +1,211 @@
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use emergent_attribution::{
+    Attribution, Baseline, FeatureTable, Indicator, Method, Options, TierShare, attribute_with_progress, tier_shares,
+};
+use emergent_io::{IdColumn, read_table, write_table};
+use serde_json::json;
+
+use crate::progress::Bar;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Feature table: one row per agent (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    features: PathBuf,
+    /// The macro indicator, e.g. `var(stance)` or `gini(posts + replies)`.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    indicator: String,
+    /// zero | mean (equal shares) | min | COL=V,COL=V | a baseline table FILE with the same ids.
+    #[arg(long, default_value = "zero")]
+    baseline: String,
+    /// The agent id column (default: `agent_id` if present, else row numbers).
+    #[arg(long, value_name = "COL")]
+    id_col: Option<String>,
+    /// auto | closed-form | quadrature | exact-shapley | sampled-shapley
+    #[arg(long, default_value = "auto")]
+    method: Method,
+    /// Gauss–Legendre nodes for quadrature.
+    #[arg(long, default_value_t = 32, value_name = "K")]
+    steps: usize,
+    /// Double K until the completeness gap is at most T.
+    #[arg(long, value_name = "T")]
+    tol: Option<f64>,
+    /// Permutations for sampled Shapley.
+    #[arg(long, default_value_t = 1000, value_name = "M")]
+    permutations: usize,
+    /// Seed for sampled Shapley.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Rank agents by this column for tier shares (default: `followers` if present).
+    #[arg(long, value_name = "COL")]
+    tier_by: Option<String>,
+    /// Tier cut points as fractions of agents, highest first.
+    #[arg(long, default_value = "0.01,0.1", value_delimiter = ',', value_name = "A,B")]
+    tiers: Vec<f64>,
+    /// Write φ per agent (and per column) here (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the summary.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let ids = match &args.id_col {
+        Some(c) => IdColumn::Named(c.clone()),
+        None => IdColumn::Default,
+    };
+    let id_name = args.id_col.clone().unwrap_or_else(|| IdColumn::DEFAULT_NAME.to_string());
+    let indicator = Indicator::parse(&args.indicator).context("--indicator")?;
+    check_tiers(&args.tiers)?;
+    if let Some(out) = &args.out {
+        check_output(out)?;
+    }
+    let table = read_table(&args.features, &ids)?;
+    let baseline = parse_baseline(&args.baseline, &ids)?;
+    let opts = Options {
+        method: args.method,
+        steps: args.steps,
+        tol: args.tol,
+        permutations: args.permutations,
+        seed: args.seed,
+        ..Options::default()
+    };
+    let bar = Bar::new();
+    let started = Instant::now();
+    let result = attribute_with_progress(&table, &indicator, &baseline, &opts, &bar);
+    bar.finish();
+    let a = result.with_context(|| format!("attributing `{}` over {}", indicator, args.features.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let tier_col = match &args.tier_by {
+        Some(c) => Some(table.require(c).map(|_| c.clone())?),
+        None => table.column("followers").map(|_| "followers".to_string()),
+    };
+    let tiers = tier_col.as_ref().map(|c| tier_shares(&a.phi, table.column(c).unwrap_or_default(), &args.tiers));
+    if let Some(out) = &args.out {
+        let mut cols: Vec<(String, &[f64])> = vec![("phi".to_string(), a.phi.as_slice())];
+        for (name, v) in a.columns.iter().zip(&a.phi_by_column) {
+            cols.push((format!("phi_{name}"), v.as_slice()));
+        }
+        write_table(out, &id_name, table.ids(), &cols)?;
+    }
+    if let Some(t) = opts.tol
+        && a.completeness_gap > t
+    {
+        eprintln!(
+            "warning: the completeness gap {:.3e} is still above --tol {t:e} at K = {} nodes (the maximum); the integrand may not be smooth along the path",
+            a.completeness_gap,
+            a.steps.unwrap_or(0)
+        );
+    }
+    if args.json {
+        let obj = json!({
+            "indicator": a.indicator,
+            "value": a.value,
+            "baseline": baseline.name(),
+            "baseline_value": a.baseline_value,
+            "sum_phi": a.sum_phi,
+            "completeness_gap": a.completeness_gap,
+            "method": a.method.name(),
+            "steps": a.steps,
+            "permutations": a.permutations,
+            "n_agents": table.len(),
+            "seconds": seconds,
+            "tier_by": tier_col,
+            "tiers": tiers,
+            "out": args.out,
+        });
+        println!("{}", serde_json::to_string_pretty(&obj)?);
+    } else {
+        print_summary(&table, &a, &baseline, seconds, tier_col.as_deref(), tiers.as_deref(), args.out.as_ref());
+    }
+    Ok(())
+}
+
+fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
+    Ok(match text {
+        "zero" => Baseline::Zero,
+        "mean" => Baseline::Mean,
+        "min" => Baseline::Min,
+        t if t.contains('=') => Baseline::Constants(
+            t.split(',')
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').with_context(|| format!("--baseline: `{kv}` is not COL=VALUE"))?;
+                    let v: f64 = v.trim().parse().with_context(|| format!("--baseline: `{v}` in `{kv}` is not a number"))?;
+                    Ok((k.trim().to_string(), v))
+                })
+                .collect::<Result<_>>()?,
+        ),
+        path => {
+            let p = PathBuf::from(path);
+            if !p.exists() {
+                bail!("--baseline `{path}`: not zero, mean, min, COL=V,… nor an existing baseline table file");
+            }
+            Baseline::Table(read_table(&p, ids).context("reading the baseline table")?)
+        }
+    })
+}
+
+fn check_tiers(cuts: &[f64]) -> Result<()> {
+    if cuts.is_empty() || cuts.iter().any(|c| !(*c > 0.0 && *c < 1.0)) || cuts.windows(2).any(|w| w[0] >= w[1]) {
+        bail!("--tiers takes increasing fractions strictly between 0 and 1, e.g. 0.01,0.1");
+    }
+    Ok(())
+}
+
+/// Refuse an output we could not write before doing the work.
+fn check_output(out: &std::path::Path) -> Result<()> {
+    match out.extension().and_then(|e| e.to_str()) {
+        Some("csv") | Some("parquet") => {}
+        _ => bail!("--out {}: use a .csv or .parquet file name", out.display()),
+    }
+    if let Some(dir) = out.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.is_dir()
+    {
+        bail!("--out {}: the folder {} does not exist", out.display(), dir.display());
+    }
+    Ok(())
+}
+
+fn print_summary(
+    table: &FeatureTable,
+    a: &Attribution,
+    baseline: &Baseline,
+    seconds: f64,
+    tier_by: Option<&str>,
+    tiers: Option<&[TierShare]>,
+    out: Option<&PathBuf>,
+) {
+    let n = table.len();
+    let detail = match (a.steps, a.permutations) {
+        (Some(k), _) => format!(", K = {k} nodes"),
+        (_, Some(m)) => format!(", M = {m} permutations"),
+        _ => String::new(),
+    };
+    println!("indicator         {}", a.indicator);
+    println!("method            {}{detail} ({n} agents, {seconds:.3} s)", a.method.name());
+    println!("f(x)              {}", a.value);
+    println!("f(x') [{}]{}{}", baseline.name(), " ".repeat(10usize.saturating_sub(baseline.name().len())), a.baseline_value);
+    println!("sum of phi        {}", a.sum_phi);
+    println!("completeness gap  {:.3e}", a.completeness_gap);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| a.phi[j].abs().total_cmp(&a.phi[i].abs()).then(i.cmp(&j)));
+    println!("top agents by |phi|:");
+    for &i in order.iter().take(5) {
+        let share = if a.sum_phi != 0.0 { format!("{:>8.2}%", 100.0 * a.phi[i] / a.sum_phi) } else { String::new() };
+        println!("  {:<24} {:>14.6e} {share}", table.ids().label(i), a.phi[i]);
+    }
+    if let (Some(col), Some(tiers)) = (tier_by, tiers) {
+        println!("tier shares (ranked by {col}):");
+        for t in tiers {
+            println!("  {:<12} {:>9} agents {:>9.2}%", t.name, t.to - t.from, 100.0 * t.share);
+        }
+    }
+    if let Some(out) = out {
+        println!("wrote {}", out.display());
+    }
+}

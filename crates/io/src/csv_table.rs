@@ -1,0 +1,114 @@
+use std::path::Path;
+
+use emergent_attribution::{AgentIds, FeatureTable};
+
+use crate::error::IoError;
+use crate::{IdColumn, atomic_write, table_error};
+
+pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let headers = rdr.headers().map_err(|e| csv_error(path, &e))?.clone();
+    if headers.is_empty() || headers.iter().all(str::is_empty) {
+        return Err(IoError::new(path, "the file is empty: expected a header row naming the columns"));
+    }
+    let names: Vec<String> = headers.iter().map(str::to_string).collect();
+    let id_at = match ids {
+        IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
+            IoError::new(path, format!("no id column `{n}`; the header has: {}. Pick one with --id-col", names.join(", ")))
+        })?),
+        IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
+    };
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut id_text: Vec<String> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(path, &e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row = lines.len() + 1;
+        for (k, cell) in record.iter().enumerate() {
+            if Some(k) == id_at {
+                id_text.push(cell.to_string());
+                continue;
+            }
+            let v: f64 = cell.parse().map_err(|_| {
+                let what = if cell.is_empty() { "is empty".to_string() } else { format!("`{cell}` is not a number") };
+                IoError::new(path, format!("row {row} (line {line}), column `{}`: {what}; every feature cell must be a number", names[k]))
+            })?;
+            columns[k].push(v);
+        }
+        lines.push(line);
+    }
+    let ids = match id_at {
+        Some(_) => parse_ids(id_text),
+        None => AgentIds::sequential(lines.len()),
+    };
+    let cols: Vec<(String, Vec<f64>)> = names
+        .into_iter()
+        .zip(columns)
+        .enumerate()
+        .filter(|(k, _)| Some(*k) != id_at)
+        .map(|(_, c)| c)
+        .collect();
+    FeatureTable::new(ids, cols).map_err(|e| table_error(path, e, |r| format!("row {} (line {})", r + 1, lines.get(r).copied().unwrap_or(0))))
+}
+
+/// Integer ids stay integers (so outputs keep their type); anything else is text.
+fn parse_ids(text: Vec<String>) -> AgentIds {
+    let ints: Option<Vec<i64>> = text.iter().map(|s| s.parse().ok()).collect();
+    match ints {
+        Some(v) => AgentIds::Int(v),
+        None => AgentIds::Text(text),
+    }
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> IoError {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => IoError::new(
+            path,
+            format!(
+                "line {}: {len} fields where the header has {expected_len}; every row needs one value per column",
+                pos.as_ref().map_or(0, |p| p.line())
+            ),
+        ),
+        csv::ErrorKind::Utf8 { pos, .. } => {
+            IoError::new(path, format!("line {}: not valid UTF-8 text; is this really a CSV file?", pos.as_ref().map_or(0, |p| p.line())))
+        }
+        csv::ErrorKind::Io(io) => IoError::io(path, io),
+        _ => IoError::new(path, format!("unreadable CSV: {e}")),
+    }
+}
+
+pub(crate) fn write(path: &Path, id_name: &str, ids: &AgentIds, columns: &[(String, &[f64])]) -> Result<(), IoError> {
+    use std::io::Write;
+    atomic_write(path, |w| {
+        let io = |e: std::io::Error| IoError::io(path, &e);
+        write!(w, "{id_name}").map_err(io)?;
+        for (n, _) in columns {
+            write!(w, ",{n}").map_err(io)?;
+        }
+        writeln!(w).map_err(io)?;
+        for i in 0..ids.len() {
+            match ids {
+                AgentIds::Int(v) => write!(w, "{}", v[i]),
+                AgentIds::Text(v) => write!(w, "{}", quote(&v[i])),
+            }
+            .map_err(io)?;
+            for (_, c) in columns {
+                // `{:?}` is the shortest representation that parses back to the same f64.
+                write!(w, ",{:?}", c[i]).map_err(io)?;
+            }
+            writeln!(w).map_err(io)?;
+        }
+        Ok(())
+    })
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}

@@ -1,0 +1,142 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array, cast::AsArray, types};
+use arrow_schema::{DataType, Field, Schema};
+use emergent_attribution::{AgentIds, FeatureTable};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use crate::error::IoError;
+use crate::{IdColumn, atomic_write, table_error};
+
+pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    let schema = builder.schema().clone();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let id_at = match ids {
+        IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
+            IoError::new(path, format!("no id column `{n}`; the file has: {}. Pick one with --id-col", names.join(", ")))
+        })?),
+        IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
+    };
+    // Numeric columns become features; other types are left out (they cannot be features).
+    let numeric: Vec<usize> = (0..names.len())
+        .filter(|&k| Some(k) != id_at && as_f64(schema.field(k).data_type()).is_some())
+        .collect();
+    let reader = builder.build().map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); numeric.len()];
+    let mut int_ids: Vec<i64> = Vec::new();
+    let mut text_ids: Vec<String> = Vec::new();
+    let mut rows = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data after row {rows} ({e})")))?;
+        for (slot, &k) in numeric.iter().enumerate() {
+            let col = batch.column(k);
+            if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
+                return Err(IoError::new(path, format!("row {}, column `{}`: the value is missing (null); every feature cell must be a number", rows + r + 1, names[k])));
+            }
+            push_f64(col, &mut columns[slot]);
+        }
+        if let Some(k) = id_at {
+            let col = batch.column(k);
+            if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
+                return Err(IoError::new(path, format!("row {}, column `{}`: the agent id is missing (null)", rows + r + 1, names[k])));
+            }
+            match col.data_type() {
+                DataType::Utf8 => text_ids.extend(col.as_string::<i32>().iter().map(|s| s.unwrap_or("").to_string())),
+                DataType::LargeUtf8 => text_ids.extend(col.as_string::<i64>().iter().map(|s| s.unwrap_or("").to_string())),
+                DataType::Utf8View => text_ids.extend(col.as_string_view().iter().map(|s| s.unwrap_or("").to_string())),
+                t if as_f64(t).is_some() && t.is_integer() => {
+                    let mut tmp = Vec::new();
+                    push_f64(col, &mut tmp);
+                    int_ids.extend(tmp.into_iter().map(|v| v as i64));
+                }
+                other => {
+                    return Err(IoError::new(path, format!("id column `{}` has type {other}; use integer or text ids", names[k])));
+                }
+            }
+        }
+        rows += batch.num_rows();
+    }
+    let agent_ids = match id_at {
+        None => AgentIds::sequential(rows),
+        Some(_) if !text_ids.is_empty() => AgentIds::Text(text_ids),
+        Some(_) => AgentIds::Int(int_ids),
+    };
+    let cols = numeric.iter().map(|&k| names[k].clone()).zip(columns).collect();
+    FeatureTable::new(agent_ids, cols).map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
+}
+
+fn as_f64(t: &DataType) -> Option<()> {
+    use DataType::*;
+    matches!(t, Float64 | Float32 | Float16 | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Boolean).then_some(())
+}
+
+fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
+    macro_rules! prim {
+        ($t:ty) => {
+            out.extend(col.as_primitive::<$t>().values().iter().map(|v| *v as f64))
+        };
+    }
+    match col.data_type() {
+        DataType::Float64 => prim!(types::Float64Type),
+        DataType::Float32 => prim!(types::Float32Type),
+        DataType::Float16 => out.extend(col.as_primitive::<types::Float16Type>().values().iter().map(|v| v.to_f64())),
+        DataType::Int8 => prim!(types::Int8Type),
+        DataType::Int16 => prim!(types::Int16Type),
+        DataType::Int32 => prim!(types::Int32Type),
+        DataType::Int64 => prim!(types::Int64Type),
+        DataType::UInt8 => prim!(types::UInt8Type),
+        DataType::UInt16 => prim!(types::UInt16Type),
+        DataType::UInt32 => prim!(types::UInt32Type),
+        DataType::UInt64 => prim!(types::UInt64Type),
+        DataType::Boolean => out.extend(col.as_boolean().iter().map(|b| if b == Some(true) { 1.0 } else { 0.0 })),
+        _ => unreachable!("filtered by as_f64"),
+    }
+}
+
+/// One named column for [`write_parquet_columns`].
+#[derive(Debug, Clone)]
+pub enum ParquetColumn {
+    F64(String, Vec<f64>),
+    I64(String, Vec<i64>),
+    U32(String, Vec<u32>),
+    Str(String, Vec<String>),
+}
+
+impl ParquetColumn {
+    pub fn from_ids(name: &str, ids: &AgentIds) -> Self {
+        match ids {
+            AgentIds::Int(v) => ParquetColumn::I64(name.to_string(), v.clone()),
+            AgentIds::Text(v) => ParquetColumn::Str(name.to_string(), v.clone()),
+        }
+    }
+
+    fn field_and_array(self) -> (Field, ArrayRef) {
+        match self {
+            ParquetColumn::F64(n, v) => (Field::new(n, DataType::Float64, false), Arc::new(Float64Array::from(v))),
+            ParquetColumn::I64(n, v) => (Field::new(n, DataType::Int64, false), Arc::new(Int64Array::from(v))),
+            ParquetColumn::U32(n, v) => (Field::new(n, DataType::UInt32, false), Arc::new(UInt32Array::from(v))),
+            ParquetColumn::Str(n, v) => (Field::new(n, DataType::Utf8, false), Arc::new(StringArray::from(v))),
+        }
+    }
+}
+
+/// Snappy-compressed Parquet with the given columns, written atomically.
+pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result<(), IoError> {
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns.into_iter().map(ParquetColumn::field_and_array).unzip();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| IoError::new(path, format!("inconsistent columns: {e}")))?;
+    atomic_write(path, |w| {
+        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+        let mut writer = ArrowWriter::try_new(w, schema, Some(props)).map_err(|e| IoError::new(path, e.to_string()))?;
+        writer.write(&batch).map_err(|e| IoError::new(path, e.to_string()))?;
+        writer.close().map_err(|e| IoError::new(path, e.to_string()))?;
+        Ok(())
+    })
+}
