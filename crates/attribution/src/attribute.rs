@@ -107,6 +107,14 @@ pub struct Attribution {
     pub completeness_gap: f64,
 }
 
+/// The indicator's value on a table: f(x).
+pub fn evaluate(table: &FeatureTable, indicator: &Indicator) -> Result<f64, AttributionError> {
+    let columns = indicator.columns();
+    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let base = Baseline::Zero.resolve(table, columns)?;
+    Path { ind: indicator, x, base, n: table.len() }.value_at(1.0, "table")
+}
+
 pub fn attribute(
     table: &FeatureTable,
     indicator: &Indicator,
@@ -139,15 +147,26 @@ pub fn attribute_with_progress(
         return Err(AttributionError::TooManyForExact { n, limit: shapley::EXACT_LIMIT });
     }
     let path = Path { ind: indicator, x, base, n };
-    let value = path.value_at(1.0, "table")?;
+    let equal_share = matches!(baseline, Baseline::Mean);
+    let use_closed = !indicator.columns().is_empty()
+        && match opts.method {
+            Method::ClosedForm => true,
+            Method::Auto => closed_form::plan(indicator, equal_share).is_ok(),
+            _ => false,
+        };
+    // The closed forms reuse the aggregates at x (gini's ranks above all), so keep them.
+    let aggs_x = path.aggregates_at(1.0, "table", use_closed)?;
+    let value = path.value_of(&aggs_x, "table")?;
     let baseline_value = path.value_at(0.0, "baseline")?;
     let delta = value - baseline_value;
-    let gap = |phi: &[f64]| -> (f64, f64) {
-        let s = sum_by(phi.len(), |i| phi[i]);
+    let gap_of = |s: f64| -> f64 {
         // Relative to Δf, but never to a Δf that is only rounding noise of f itself.
         let denom = delta.abs().max(1e-12 * (value.abs() + baseline_value.abs()));
-        let g = if denom > 0.0 { (s - delta).abs() / denom } else { s.abs() };
-        (s, g)
+        if denom > 0.0 { (s - delta).abs() / denom } else { s.abs() }
+    };
+    let gap = |phi: &[f64]| -> (f64, f64) {
+        let s = sum_by(phi.len(), |i| phi[i]);
+        (s, gap_of(s))
     };
     let mut out = Attribution {
         indicator: indicator.text().to_string(),
@@ -162,12 +181,8 @@ pub fn attribute_with_progress(
         phi_by_column: Vec::new(),
         completeness_gap: 0.0,
     };
-    let equal_share = matches!(baseline, Baseline::Mean);
-    let use_closed = match opts.method {
-        Method::ClosedForm => true,
-        Method::Auto => closed_form::plan(indicator, equal_share).is_ok(),
-        _ => false,
-    };
+    // Σφ when the method already has it (the same deterministic block sum as `sum_by`).
+    let mut known_sum = None;
     match opts.method {
         Method::ExactShapley | Method::SampledShapley => {
             let on = path.terms_at(1.0);
@@ -186,7 +201,10 @@ pub fn attribute_with_progress(
             out.phi = vec![0.0; n];
         }
         _ if use_closed => {
-            out.phi_by_column = closed_form::attribute(&path, equal_share)?;
+            let (by_column, phi, sum) = closed_form::attribute(&path, equal_share, &aggs_x)?;
+            out.phi_by_column = by_column;
+            out.phi = phi;
+            known_sum = Some(sum);
         }
         _ => {
             out.method = MethodUsed::Quadrature;
@@ -210,7 +228,10 @@ pub fn attribute_with_progress(
     if out.phi.is_empty() {
         out.phi = row_sums(&out.phi_by_column, n);
     }
-    let (s, g) = gap(&out.phi);
+    let (s, g) = match known_sum {
+        Some(s) => (s, gap_of(s)),
+        None => gap(&out.phi),
+    };
     out.sum_phi = s;
     out.completeness_gap = g;
     Ok(out)

@@ -17,8 +17,8 @@ use rayon::prelude::*;
 use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::indicator::{AggKind, Indicator, Node, Tape};
-use crate::path::{Path, gini};
-use crate::reduce::{BLOCK, sum_by};
+use crate::path::{AggValue, Path};
+use crate::reduce::{BLOCK, Compensated, combine, sum_by};
 
 /// Σ_k w_k x_k + b.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,8 +233,25 @@ pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<(f
     Ok(out)
 }
 
-/// φ per column (column-major, N each) by the closed forms.
-pub(crate) fn attribute(path: &Path, equal_share_baseline: bool) -> Result<Vec<Vec<f64>>, AttributionError> {
+/// A per-agent multiplier m_i of a var or gini monomial (φ_ik gains c · w_k · m_i · Δ_ik).
+enum PerAgent<'a> {
+    /// m_i = ((s_i − s̄) + (s'_i − s̄')) / N, computed on the fly from the columns.
+    Var { s: &'a Affine, sbar: f64, sbar0: f64 },
+    /// m_i = coef_i / (N S) − G / (2 S).
+    Gini { coef: &'a [f64], total: f64, g: f64 },
+}
+
+/// The closed-form attribution: φ per column (column-major, N each), φ per agent (their row
+/// sums, in column order), and Σφ (the same deterministic block sum as `reduce::sum_by(φ)`),
+/// all from one fused pass over the agents.
+///
+/// `aggs_x` are the aggregates at x as `Path::aggregates_at(1.0, _, true)` returns them: gini
+/// monomials reuse their value and rank coefficients instead of sorting the scores again.
+pub(crate) fn attribute(
+    path: &Path,
+    equal_share_baseline: bool,
+    aggs_x: &[AggValue],
+) -> Result<(Vec<Vec<f64>>, Vec<f64>, f64), AttributionError> {
     let ind = path.ind;
     let plan = plan(ind, equal_share_baseline)
         .map_err(|reason| AttributionError::NoClosedForm { indicator: ind.text().to_string(), reason })?;
@@ -253,7 +270,7 @@ pub(crate) fn attribute(path: &Path, equal_share_baseline: bool) -> Result<Vec<V
     // φ_ik = Δ_ik · (C_k + D_k(i)): C_k collects the per-column constants of mean/sum
     // products; var and gini add per-agent multipliers.
     let mut konst = vec![0.0; d];
-    let mut per_agent: Vec<(f64, Vec<f64>, Vec<f64>)> = Vec::new(); // (c, w, multiplier_i)
+    let mut per_agent: Vec<(f64, &[f64], PerAgent)> = Vec::new(); // (c, w, multiplier)
     for (c, factors, scores) in &plan {
         let kind = ind.aggregates[factors[0]].kind;
         match kind {
@@ -280,57 +297,109 @@ pub(crate) fn attribute(path: &Path, equal_share_baseline: bool) -> Result<Vec<V
             }
             AggKind::Var => {
                 let s = &scores[0];
-                let sbar = s.at(&xbar);
-                let sbar0 = s.at(&bbar);
-                let m: Vec<f64> = (0..n)
-                    .into_par_iter()
-                    .with_min_len(BLOCK)
-                    .map(|i| {
-                        let (si, bi) = score(path, s, i);
-                        ((si - sbar) + (bi - sbar0)) / nf
-                    })
-                    .collect();
-                per_agent.push((*c, s.w.clone(), m));
+                per_agent.push((*c, &s.w, PerAgent::Var { s, sbar: s.at(&xbar), sbar0: s.at(&bbar) }));
             }
             AggKind::Gini => {
                 let s = &scores[0];
-                let values: Vec<f64> = (0..n).into_par_iter().with_min_len(BLOCK).map(|i| score(path, s, i).0).collect();
-                let text = &ind.aggregates[factors[0]].text;
-                let (g, coef) = gini(&values, text, "table", true)?;
-                let total = sum_by(n, |i| values[i]);
-                let m: Vec<f64> = coef.par_iter().with_min_len(BLOCK).map(|c| c / (nf * total) - g / (2.0 * total)).collect();
-                per_agent.push((*c, s.w.clone(), m));
+                let a = &aggs_x[factors[0]];
+                debug_assert_eq!(a.gini_coef.len(), n, "aggregates_at(1.0, _, true) gives gini coefficients");
+                per_agent.push((*c, &s.w, PerAgent::Gini { coef: &a.gini_coef, total: a.scale, g: a.value }));
             }
             AggKind::Std => unreachable!("plan refuses std"),
         }
     }
-    let mut phi = vec![vec![0.0; n]; d];
-    phi.par_iter_mut().enumerate().for_each(|(k, out)| {
-        let x = path.x[k];
-        let base = &path.base[k];
-        out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
-            for (r, o) in chunk.iter_mut().enumerate() {
-                let i = b * BLOCK + r;
-                let mut mult = konst[k];
-                for (c, w, m) in &per_agent {
-                    mult += c * w[k] * m[i];
-                }
-                *o = (x[i] - base.get(i)) * mult;
-            }
-        });
-    });
-    Ok(phi)
-}
 
-/// The score s at agent i's features and at its baseline features.
-#[inline]
-fn score(path: &Path, s: &Affine, i: usize) -> (f64, f64) {
-    let (mut at_x, mut at_base) = (s.b, s.b);
-    for (k, w) in s.w.iter().enumerate() {
-        at_x += w * path.x[k][i];
-        at_base += w * path.base[k].get(i);
+    let mut phi_by_column = vec![vec![0.0; n]; d];
+    let mut phi = vec![0.0; n];
+    // Per-block mutable pieces: the d column chunks, then the φ chunk.
+    let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(BLOCK)).map(|_| Vec::with_capacity(d + 1)).collect();
+    for col in phi_by_column.iter_mut().chain(std::iter::once(&mut phi)) {
+        for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
+            pieces[b].push(chunk);
+        }
     }
-    (at_x, at_base)
+    let blocks: Vec<[Compensated; 1]> = pieces
+        .into_par_iter()
+        .enumerate()
+        .map_init(
+            || (vec![vec![0.0; BLOCK]; per_agent.len()], vec![0.0; BLOCK], vec![0.0; BLOCK]),
+            |(m, sx, sb), (b, mut out)| {
+                let lo = b * BLOCK;
+                let len = out[0].len();
+                // The per-agent multipliers of this block (same arithmetic as `score`).
+                for ((_, _, kind), m) in per_agent.iter().zip(m.iter_mut()) {
+                    let m = &mut m[..len];
+                    match kind {
+                        PerAgent::Var { s, sbar, sbar0 } => {
+                            let (sx, sb) = (&mut sx[..len], &mut sb[..len]);
+                            sx.fill(s.b);
+                            sb.fill(s.b);
+                            for (k, w) in s.w.iter().enumerate() {
+                                let x = &path.x[k][lo..lo + len];
+                                for r in 0..len {
+                                    sx[r] += w * x[r];
+                                }
+                                match &path.base[k] {
+                                    BaseColumn::Const(c) => sb.iter_mut().for_each(|v| *v += w * c),
+                                    BaseColumn::Values(v) => {
+                                        let v = &v[lo..lo + len];
+                                        for r in 0..len {
+                                            sb[r] += w * v[r];
+                                        }
+                                    }
+                                }
+                            }
+                            for r in 0..len {
+                                m[r] = ((sx[r] - sbar) + (sb[r] - sbar0)) / nf;
+                            }
+                        }
+                        PerAgent::Gini { coef, total, g } => {
+                            let coef = &coef[lo..lo + len];
+                            for r in 0..len {
+                                m[r] = coef[r] / (nf * total) - g / (2.0 * total);
+                            }
+                        }
+                    }
+                }
+                let (cols, rest) = out.split_at_mut(d);
+                let phi = &mut rest[0][..len];
+                for (k, o) in cols.iter_mut().enumerate() {
+                    let x = &path.x[k][lo..lo + len];
+                    let o = &mut o[..len];
+                    for r in 0..len {
+                        let mut mult = konst[k];
+                        for ((c, w, _), m) in per_agent.iter().zip(m.iter()) {
+                            mult += c * w[k] * m[r];
+                        }
+                        o[r] = mult;
+                    }
+                    match &path.base[k] {
+                        BaseColumn::Const(c) => {
+                            for r in 0..len {
+                                o[r] *= x[r] - c;
+                            }
+                        }
+                        BaseColumn::Values(v) => {
+                            let v = &v[lo..lo + len];
+                            for r in 0..len {
+                                o[r] *= x[r] - v[r];
+                            }
+                        }
+                    }
+                    for r in 0..len {
+                        phi[r] += o[r];
+                    }
+                }
+                let mut acc = [Compensated::default()];
+                for &p in phi.iter() {
+                    acc[0].add(p);
+                }
+                acc
+            },
+        )
+        .collect();
+    let [sum] = combine(&blocks);
+    Ok((phi_by_column, phi, sum))
 }
 
 /// ∫₀¹ Π_l (a_l + α b_l) dα, exactly, from the product's coefficients.

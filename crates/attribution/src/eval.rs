@@ -117,7 +117,7 @@ impl ChunkEval {
     }
 
     /// Evaluate on leaves (one slice of length `len ≤ m` per column); returns the output slice.
-    pub(crate) fn forward(&mut self, tape: &Tape, leaves: &[Vec<f64>], len: usize) -> &[f64] {
+    pub(crate) fn forward<L: AsRef<[f64]>>(&mut self, tape: &Tape, leaves: &[L], len: usize) -> &[f64] {
         let m = self.m;
         for (i, node) in tape.nodes.iter().enumerate() {
             let (before, rest) = self.vals.split_at_mut(i * m);
@@ -125,7 +125,7 @@ impl ChunkEval {
             let v = |k: u32| &before[k as usize * m..k as usize * m + len];
             match *node {
                 Node::Const(c) => out.fill(c),
-                Node::Leaf(k) => out.copy_from_slice(&leaves[k][..len]),
+                Node::Leaf(k) => out.copy_from_slice(&leaves[k].as_ref()[..len]),
                 Node::Neg(a) => map1(out, v(a), |x| -x),
                 Node::Add(a, b) => map2(out, v(a), v(b), |x, y| x + y),
                 Node::Sub(a, b) => map2(out, v(a), v(b), |x, y| x - y),

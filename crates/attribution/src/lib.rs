@@ -24,7 +24,7 @@ mod shapley;
 mod table;
 pub mod tiers;
 
-pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress};
+pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate};
 pub use baseline::Baseline;
 pub use error::{AttributionError, TableError};
 pub use indicator::{Indicator, ParseError};

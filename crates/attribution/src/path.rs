@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
-use crate::indicator::{AggKind, Indicator};
-use crate::reduce::{BLOCK, Compensated, sum_by};
+use crate::indicator::{AggKind, Aggregate, Indicator};
+use crate::reduce::{BLOCK, Compensated, block_sums, sum_by};
 
 /// The table, baseline and indicator bound together.
 pub(crate) struct Path<'a> {
@@ -25,9 +25,9 @@ pub(crate) struct AggValue {
     pub(crate) value: f64,
     mean: f64,
     /// Gini: Σ s; Std: σ.
-    scale: f64,
+    pub(crate) scale: f64,
     /// Gini: 2·r_i − N − 1 with mid-ranks, per agent.
-    gini_coef: Vec<f64>,
+    pub(crate) gini_coef: Vec<f64>,
 }
 
 impl<'a> Path<'a> {
@@ -55,24 +55,36 @@ impl<'a> Path<'a> {
         }
     }
 
+    /// Leaves of agents lo..lo+len at x(α): the columns themselves at α = 1, else `bufs`
+    /// filled by [`leaves_at`](Self::leaves_at) (allocated on first use).
+    fn block_leaves<'s>(&'s self, alpha: f64, lo: usize, len: usize, bufs: &'s mut Vec<Vec<f64>>) -> Vec<&'s [f64]> {
+        if alpha == 1.0 {
+            return self.x.iter().map(|x| &x[lo..lo + len]).collect();
+        }
+        if bufs.len() != self.x.len() {
+            *bufs = vec![vec![0.0; BLOCK]; self.x.len()];
+        }
+        self.leaves_at(alpha, lo, len, bufs);
+        bufs.iter().map(|b| &b[..len]).collect()
+    }
+
     /// Each aggregate's per-agent term g_j(x_i(α)), for all agents.
     pub(crate) fn terms_at(&self, alpha: f64) -> Vec<Vec<f64>> {
-        self.ind
-            .aggregates
-            .iter()
-            .map(|agg| {
-                let mut out = vec![0.0; self.n];
-                out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, chunk)| {
-                    let lo = b * BLOCK;
-                    let len = chunk.len();
-                    let mut bufs = vec![vec![0.0; BLOCK]; self.x.len()];
-                    self.leaves_at(alpha, lo, len, &mut bufs);
-                    let mut ev = ChunkEval::new(&agg.term, BLOCK);
-                    chunk.copy_from_slice(ev.forward(&agg.term, &bufs, len));
-                });
-                out
-            })
-            .collect()
+        self.ind.aggregates.iter().map(|agg| self.term_at(agg, alpha)).collect()
+    }
+
+    /// One aggregate's per-agent term at x(α). Scratch space is made once per rayon job.
+    fn term_at(&self, agg: &Aggregate, alpha: f64) -> Vec<f64> {
+        let mut out = vec![0.0; self.n];
+        out.par_chunks_mut(BLOCK).enumerate().for_each_init(
+            || (Vec::new(), ChunkEval::new(&agg.term, BLOCK)),
+            |(bufs, ev), (b, chunk)| {
+                let len = chunk.len();
+                let leaves = self.block_leaves(alpha, b * BLOCK, len, bufs);
+                chunk.copy_from_slice(ev.forward(&agg.term, &leaves, len));
+            },
+        );
+        out
     }
 
     /// Reduce each aggregate's terms; `which` names the point for error messages.
@@ -85,10 +97,81 @@ impl<'a> Path<'a> {
             .collect()
     }
 
+    /// Each aggregate reduced at x(α), without materialising per-agent terms where the
+    /// reduction streams (mean, sum, var, std: block by block, the same compensated sums in the
+    /// same order as [`reduce_one`]). At α = 0 with a constant baseline every agent has the
+    /// same term, and the aggregate is exact without touching the agents. With `need_coef`,
+    /// gini aggregates carry their per-agent rank coefficients (for the closed form).
+    pub(crate) fn aggregates_at(&self, alpha: f64, which: &str, need_coef: bool) -> Result<Vec<AggValue>, AttributionError> {
+        let n = self.n;
+        let nf = n as f64;
+        self.ind
+            .aggregates
+            .iter()
+            .map(|agg| {
+                if let Some(g) = self.constant_term(agg, alpha) {
+                    return constant_aggregate(agg.kind, g, n, &agg.text, which, need_coef);
+                }
+                let kind = agg.kind;
+                if kind == AggKind::Gini {
+                    return reduce_one(kind, &self.term_at(agg, alpha), &agg.text, which, need_coef);
+                }
+                let init = || (Vec::new(), ChunkEval::new(&agg.term, BLOCK));
+                let [sum] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
+                    let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                    for &v in ev.forward(&agg.term, &leaves, hi - lo) {
+                        acc[0].add(v);
+                    }
+                });
+                let mean = sum / nf;
+                let mut out = AggValue { value: 0.0, mean, scale: 0.0, gini_coef: Vec::new() };
+                match kind {
+                    AggKind::Mean => out.value = mean,
+                    AggKind::Sum => out.value = sum,
+                    _ => {
+                        let [ss] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
+                            let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                            for &v in ev.forward(&agg.term, &leaves, hi - lo) {
+                                acc[0].add((v - mean) * (v - mean));
+                            }
+                        });
+                        let var = ss / nf;
+                        out.value = if kind == AggKind::Var { var } else { var.sqrt() };
+                        out.scale = var.sqrt();
+                    }
+                }
+                Ok(out)
+            })
+            .collect()
+    }
+
+    /// The common term of every agent when x(α) is the same for all of them (α = 0 and a
+    /// constant baseline); `None` otherwise or when that term is not finite (the general path
+    /// then reports it).
+    fn constant_term(&self, agg: &Aggregate, alpha: f64) -> Option<f64> {
+        if alpha != 0.0 {
+            return None;
+        }
+        let leaves = self
+            .base
+            .iter()
+            .map(|b| match b {
+                BaseColumn::Const(c) => Some(*c),
+                BaseColumn::Values(_) => None,
+            })
+            .collect::<Option<Vec<f64>>>()?;
+        let g = scalar_value(&agg.term, &leaves);
+        g.is_finite().then_some(g)
+    }
+
     /// f at x(α).
     pub(crate) fn value_at(&self, alpha: f64, which: &str) -> Result<f64, AttributionError> {
-        let terms = self.terms_at(alpha);
-        let aggs = self.reduce(&terms, which, false)?;
+        let aggs = self.aggregates_at(alpha, which, false)?;
+        self.value_of(&aggs, which)
+    }
+
+    /// f from its aggregates' values.
+    pub(crate) fn value_of(&self, aggs: &[AggValue], which: &str) -> Result<f64, AttributionError> {
         let leaves: Vec<f64> = aggs.iter().map(|a| a.value).collect();
         self.finite(scalar_value(&self.ind.outer, &leaves), which)
     }
@@ -121,13 +204,18 @@ impl<'a> Path<'a> {
         let bad = pieces
             .into_par_iter()
             .enumerate()
-            .map(|(b, mut out)| {
+            .map_init(
+                || {
+                    let evs: Vec<ChunkEval> = self.ind.aggregates.iter().map(|a| ChunkEval::new(&a.term, BLOCK)).collect();
+                    (Vec::new(), vec![vec![0.0; BLOCK]; d], vec![0.0; BLOCK], evs)
+                },
+                |(bufs, grads, seed, evs), (b, mut out)| {
                 let lo = b * BLOCK;
                 let len = out[0].len();
-                let mut bufs = vec![vec![0.0; BLOCK]; d];
-                self.leaves_at(alpha, lo, len, &mut bufs);
-                let mut grads = vec![vec![0.0; BLOCK]; d];
-                let mut seed = vec![0.0; BLOCK];
+                let leaves = self.block_leaves(alpha, lo, len, bufs);
+                for g in grads.iter_mut() {
+                    g[..len].fill(0.0);
+                }
                 for (j, agg) in self.ind.aggregates.iter().enumerate() {
                     let dj = d_outer[j];
                     if dj == 0.0 {
@@ -150,9 +238,9 @@ impl<'a> Path<'a> {
                             AggKind::Gini => a.gini_coef[lo + r] / (n * a.scale) - a.value / a.scale,
                         };
                     }
-                    let mut ev = ChunkEval::new(&agg.term, BLOCK);
-                    ev.forward(&agg.term, &bufs, len);
-                    ev.backward(&agg.term, &seed, len, &mut grads);
+                    let ev = &mut evs[j];
+                    ev.forward(&agg.term, &leaves, len);
+                    ev.backward(&agg.term, seed, len, grads);
                 }
                 let mut bad = false;
                 for (k, dst) in out.iter_mut().enumerate() {
@@ -222,7 +310,7 @@ pub(crate) fn gini(s: &[f64], text: &str, which: &str, need_coef: bool) -> Resul
     }
     // Non-negative f64s order like their bit patterns; +0.0 folds −0.0 in.
     let mut order: Vec<(u64, u32)> = s.iter().enumerate().map(|(i, v)| ((v + 0.0).to_bits(), i as u32)).collect();
-    order.par_sort_unstable();
+    radix_sort(&mut order);
     let mut coef = if need_coef { vec![0.0; n] } else { Vec::new() };
     let mut acc = Compensated::default();
     let mut start = 0;
@@ -243,6 +331,77 @@ pub(crate) fn gini(s: &[f64], text: &str, which: &str, need_coef: bool) -> Resul
         start = end;
     }
     Ok((acc.value() / (n as f64 * total), coef))
+}
+
+/// Sort (key, index) pairs by key, ties in index order, with an LSD radix sort on 11-bit
+/// digits. The pairs arrive in index order and every pass is stable, so the result equals
+/// sorting by (key, index). Digits on which all keys agree are skipped: integer-valued scores
+/// (counts of posts, replies) leave the low mantissa bits zero, so typically 3 of the 6 passes run.
+fn radix_sort(v: &mut Vec<(u64, u32)>) {
+    const BITS: u32 = 11;
+    const DIGITS: usize = 64usize.div_ceil(BITS as usize);
+    const BUCKETS: usize = 1 << BITS;
+    let n = v.len();
+    if n < 2 {
+        return;
+    }
+    let digit = |key: u64, d: usize| ((key >> (d as u32 * BITS)) as usize) & (BUCKETS - 1);
+    let mut hist = vec![[0usize; BUCKETS]; DIGITS];
+    for &(key, _) in v.iter() {
+        for (d, h) in hist.iter_mut().enumerate() {
+            h[digit(key, d)] += 1;
+        }
+    }
+    let mut tmp: Vec<(u64, u32)> = vec![(0, 0); n];
+    for (d, h) in hist.iter_mut().enumerate() {
+        if h.iter().any(|&c| c == n) {
+            continue; // every key has the same digit here
+        }
+        let mut at = 0;
+        for c in h.iter_mut() {
+            let count = *c;
+            *c = at;
+            at += count;
+        }
+        for &(key, i) in v.iter() {
+            let b = digit(key, d);
+            tmp[h[b]] = (key, i);
+            h[b] += 1;
+        }
+        std::mem::swap(v, &mut tmp);
+    }
+}
+
+/// An aggregate over N agents that all have the term `g` (finite).
+fn constant_aggregate(kind: AggKind, g: f64, n: usize, text: &str, which: &str, need_coef: bool) -> Result<AggValue, AttributionError> {
+    let nf = n as f64;
+    let mut out = AggValue { value: 0.0, mean: g, scale: 0.0, gini_coef: Vec::new() };
+    match kind {
+        AggKind::Mean => out.value = g,
+        AggKind::Sum => out.value = g * nf,
+        AggKind::Var | AggKind::Std => {}
+        AggKind::Gini => {
+            if g < 0.0 {
+                return Err(AttributionError::GiniNegative {
+                    term: text.to_string(),
+                    row: 0,
+                    value: g,
+                    count: n,
+                    which: static_which(which),
+                });
+            }
+            let total = g * nf;
+            if total <= 0.0 {
+                return Err(AttributionError::GiniZeroTotal { which: static_which(which) });
+            }
+            // All ranks tie at the mid-rank (N + 1)/2: every coefficient 2·r − N − 1 is 0.
+            out.scale = total;
+            if need_coef {
+                out.gini_coef = vec![0.0; n];
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn static_which(which: &str) -> &'static str {

@@ -16,6 +16,7 @@ pub(crate) struct Compensated {
 }
 
 impl Compensated {
+    #[inline]
     pub(crate) fn add(&mut self, x: f64) {
         let t = self.sum + x;
         if self.sum.abs() >= x.abs() {
@@ -44,22 +45,45 @@ pub(crate) fn sums_by<const M: usize, F>(n: usize, f: F) -> [f64; M]
 where
     F: Fn(usize) -> [f64; M] + Sync,
 {
-    let blocks: Vec<[Compensated; M]> = (0..n.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|b| {
-            let mut acc = [Compensated::default(); M];
-            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+    block_sums::<M, _, _, _>(
+        n,
+        || (),
+        |_, lo, hi, acc| {
+            for i in lo..hi {
                 let v = f(i);
                 for j in 0..M {
                     acc[j].add(v[j]);
                 }
             }
+        },
+    )
+}
+
+/// The block-structured reduction behind [`sums_by`], for callers that produce a block's terms
+/// themselves (evaluating a tape over the block into scratch space, say): `f(scratch, lo, hi,
+/// acc)` must add the terms of agents `lo..hi` into `acc` in index order. `init` makes the
+/// scratch, once per rayon job rather than once per block. Same blocks, same order, same
+/// combination as [`sums_by`], so the two agree bit for bit on the same terms.
+pub(crate) fn block_sums<const M: usize, S, I, F>(n: usize, init: I, f: F) -> [f64; M]
+where
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, usize, usize, &mut [Compensated; M]) + Sync + Send,
+{
+    let blocks: Vec<[Compensated; M]> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map_init(init, |scratch, b| {
+            let mut acc = [Compensated::default(); M];
+            f(scratch, b * BLOCK, ((b + 1) * BLOCK).min(n), &mut acc);
             acc
         })
         .collect();
-    // Combine in block order, carrying both parts of each block's compensated sum.
+    combine(&blocks)
+}
+
+/// Combine per-block compensated sums in block order, carrying both parts of each.
+pub(crate) fn combine<const M: usize>(blocks: &[[Compensated; M]]) -> [f64; M] {
     let mut acc = [Compensated::default(); M];
-    for b in &blocks {
+    for b in blocks {
         for j in 0..M {
             acc[j].add(b[j].sum);
             acc[j].add(b[j].c);

@@ -35,6 +35,30 @@ impl AgentIds {
         AgentIds::Int((0..n as i64).collect())
     }
 
+    /// Fail on the first duplicate id. Integer ids in increasing order (every simulation's)
+    /// take a single pass; others are sorted or hashed by reference, never copied as text.
+    pub(crate) fn check_unique(&self) -> Result<(), TableError> {
+        let dup = match self {
+            AgentIds::Int(v) if v.windows(2).all(|w| w[0] < w[1]) => None,
+            AgentIds::Int(v) => {
+                let mut order: Vec<usize> = (0..v.len()).collect();
+                order.sort_by_key(|&i| (v[i], i));
+                order.windows(2).find(|w| v[w[0]] == v[w[1]]).map(|w| (w[0], w[1]))
+            }
+            AgentIds::Text(v) => {
+                let mut seen: HashMap<&str, usize> = HashMap::with_capacity(v.len());
+                v.iter().enumerate().find_map(|(i, id)| seen.insert(id.as_str(), i).map(|first| (first, i)))
+            }
+        };
+        match dup {
+            None => Ok(()),
+            Some((a, b)) => {
+                let (first, second) = (a.min(b), a.max(b));
+                Err(TableError::DuplicateId { id: self.label(first), first, second })
+            }
+        }
+    }
+
     /// Map from id to row, failing on the first duplicate.
     pub(crate) fn index(&self) -> Result<HashMap<String, usize>, TableError> {
         let mut seen = HashMap::with_capacity(self.len());
@@ -80,7 +104,7 @@ impl FeatureTable {
             names.push(name);
             cols.push(values);
         }
-        ids.index()?;
+        ids.check_unique()?;
         Ok(FeatureTable { ids, names, columns: cols })
     }
 

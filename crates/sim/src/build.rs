@@ -1,0 +1,121 @@
+//! From a validated [`Scenario`] to a runnable [`Simulation`].
+
+use crate::config::{GeneratorKind, PolicyKind};
+use crate::market::Market;
+use crate::network::{
+    Network, barabasi_albert, parse_edge_list, powerlaw_configuration, stochastic_block_model,
+    watts_strogatz,
+};
+use crate::policy::{Policy, from_config};
+use crate::population::Population;
+use crate::scenario::{Scenario, ScenarioError, defaults};
+use crate::world::{TickReport, World};
+
+impl Scenario {
+    /// Generate (or read) the follow graph.
+    pub fn build_network(&self) -> Result<Network, ScenarioError> {
+        let n = self.population.agents;
+        let seed = self.scenario.seed;
+        let net = &self.network;
+        Ok(match net.generator {
+            GeneratorKind::Ba => barabasi_albert(n, net.m.unwrap_or(defaults::M), seed),
+            GeneratorKind::Sbm => stochastic_block_model(
+                n,
+                self.population.communities,
+                net.p_in.unwrap_or(defaults::P_IN),
+                net.p_out.unwrap_or(defaults::P_OUT),
+                seed,
+            ),
+            GeneratorKind::Ws => watts_strogatz(
+                n,
+                net.k.unwrap_or(defaults::K),
+                net.beta.unwrap_or(defaults::BETA),
+                seed,
+            ),
+            GeneratorKind::Powerlaw => powerlaw_configuration(
+                n,
+                net.exponent.unwrap_or(defaults::EXPONENT),
+                net.min_degree.unwrap_or(defaults::MIN_DEGREE),
+                net.max_degree.unwrap_or(defaults::MAX_DEGREE),
+                seed,
+            ),
+            GeneratorKind::Edgelist => {
+                let path = self.edge_list_path().ok_or_else(|| ScenarioError::At {
+                    file: self.file.clone(),
+                    line: 1,
+                    column: 1,
+                    message: "generator `edgelist` needs `path`".into(),
+                })?;
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
+                    file: shown.clone(),
+                    source,
+                })?;
+                parse_edge_list(&text, &shown, Some(n))?
+            }
+        })
+    }
+
+    /// The initial world (tick 0).
+    pub fn build_world(&self) -> Result<World, ScenarioError> {
+        let network = self.build_network()?;
+        let population = Population::generate(&self.population, self.scenario.seed);
+        let market = (self.policy.kind == PolicyKind::Panic).then(|| {
+            let p = &self.policy.panic;
+            Market::new(
+                self.population.agents,
+                p.initial_price,
+                p.holdings,
+                p.cash,
+                p.impact,
+            )
+        });
+        Ok(World::new(
+            self.scenario.seed,
+            self.feed.clone(),
+            network,
+            population,
+            market,
+        ))
+    }
+
+    /// World plus policy, ready to run.
+    pub fn build(&self) -> Result<Simulation, ScenarioError> {
+        Ok(Simulation {
+            world: self.build_world()?,
+            policy: from_config(&self.policy),
+            ticks: self.scenario.ticks,
+        })
+    }
+}
+
+/// A world and the policy that drives it.
+pub struct Simulation {
+    /// State (serialise this to checkpoint).
+    pub world: World,
+    /// Decision rule.
+    pub policy: Box<dyn Policy>,
+    /// Ticks the scenario asks for in total.
+    pub ticks: u32,
+}
+
+impl Simulation {
+    /// Resume from a checkpointed world with the scenario's policy.
+    pub fn resume(scenario: &Scenario, world: World) -> Self {
+        Self {
+            world,
+            policy: from_config(&scenario.policy),
+            ticks: scenario.scenario.ticks,
+        }
+    }
+
+    /// Run one tick.
+    pub fn step(&mut self) -> TickReport {
+        self.world.step(self.policy.as_ref())
+    }
+
+    /// True once `ticks` ticks have run.
+    pub fn is_done(&self) -> bool {
+        self.world.tick >= self.ticks
+    }
+}

@@ -1,0 +1,112 @@
+//! Per-agent feature columns: what the recorder writes and what attribution
+//! indicators are computed from.
+
+use rayon::prelude::*;
+
+use crate::world::World;
+
+/// Named per-agent columns, each of length N.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Features {
+    /// Column names, in a stable order.
+    pub names: Vec<String>,
+    /// Column values, `columns[k][agent]`.
+    pub columns: Vec<Vec<f64>>,
+}
+
+impl Features {
+    /// The column called `name`.
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|k| self.columns[k].as_slice())
+    }
+}
+
+impl World {
+    /// Names of every feature this world can report, in order: `followers`,
+    /// `following`, the activity counters, `stance` (and `stance_1`…
+    /// for further topics), `activity`, `susceptibility`, `community`, and for
+    /// the market `holdings`, `cash`, `sold`.
+    pub fn feature_names(&self) -> Vec<String> {
+        let mut names = vec!["followers".to_string(), "following".to_string()];
+        names.extend(self.counters.columns().iter().map(|(n, _)| n.to_string()));
+        names.push("stance".into());
+        names.extend((1..self.population.topics).map(|t| format!("stance_{t}")));
+        names.extend(["activity", "susceptibility", "community"].map(String::from));
+        if self.market.is_some() {
+            names.extend(["holdings", "cash", "sold"].map(String::from));
+        }
+        names
+    }
+
+    /// One feature column by name (computed on demand, so a recorder can
+    /// stream columns at 1e6 agents without holding all of them).
+    pub fn feature(&self, name: &str) -> Option<Vec<f64>> {
+        let n = self.agents() as u32;
+        let u32s = |v: &[u32]| v.par_iter().map(|&x| x as f64).collect();
+        let topics = self.population.topics;
+        let stance = |t: usize| {
+            (0..self.agents())
+                .into_par_iter()
+                .map(|a| self.population.stance[a * topics + t])
+                .collect()
+        };
+        match name {
+            "followers" => Some(
+                (0..n)
+                    .into_par_iter()
+                    .map(|a| self.network.follower_count(a) as f64)
+                    .collect(),
+            ),
+            "following" => Some(
+                (0..n)
+                    .into_par_iter()
+                    .map(|a| self.network.following_count(a) as f64)
+                    .collect(),
+            ),
+            "stance" => Some(stance(0)),
+            "activity" => Some(self.population.activity.clone()),
+            "susceptibility" => Some(self.population.susceptibility.clone()),
+            "community" => Some(u32s(&self.population.community)),
+            "holdings" => self.market.as_ref().map(|m| m.holdings.clone()),
+            "cash" => self.market.as_ref().map(|m| m.cash.clone()),
+            "sold" => self.market.as_ref().map(|m| m.sold.clone()),
+            _ => {
+                if let Some(t) = name
+                    .strip_prefix("stance_")
+                    .and_then(|t| t.parse::<usize>().ok())
+                {
+                    return (t > 0 && t < topics).then(|| stance(t));
+                }
+                self.counters
+                    .columns()
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| u32s(v))
+            }
+        }
+    }
+
+    /// Every feature column.
+    pub fn features(&self) -> Features {
+        let names = self.feature_names();
+        let columns = names.iter().filter_map(|n| self.feature(n)).collect();
+        Features { names, columns }
+    }
+
+    /// Scalar state for the recorder: price and net flow (market), counts.
+    pub fn globals(&self) -> Vec<(&'static str, f64)> {
+        let mut g = vec![
+            ("tick", self.tick as f64),
+            ("items", self.items.len() as f64),
+            ("edges", self.network.edge_count() as f64),
+        ];
+        if let Some(m) = &self.market {
+            g.push(("price", m.price));
+            g.push(("net_flow", m.last_net_flow));
+        }
+        g
+    }
+}

@@ -1,0 +1,181 @@
+//! Posts, replies, reposts and quotes as flat arrays in creation order.
+//!
+//! Creation order is tick order, so "items of the last W ticks" is a suffix
+//! found through `tick_start`, and cascades are traced through `parent` and
+//! `root` without pointers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AgentId, ItemId};
+
+/// No parent.
+pub const NO_ITEM: ItemId = u32::MAX;
+
+/// Recent items remembered per author for feed building.
+pub const RECENT_PER_AUTHOR: usize = 4;
+
+/// What an item is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ItemKind {
+    /// Original post; its own root.
+    Post,
+    /// Reply to `parent`.
+    Reply,
+    /// Repost of `parent` (no new content).
+    Repost,
+    /// Repost with commentary.
+    Quote,
+}
+
+/// All items ever created, struct of arrays.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Items {
+    /// Author of each item.
+    pub author: Vec<AgentId>,
+    /// Tick at which it was created.
+    pub tick: Vec<u32>,
+    /// Topic index.
+    pub topic: Vec<u16>,
+    /// Stance expressed (for reposts: the parent's).
+    pub stance: Vec<f32>,
+    /// Kind of item.
+    pub kind: Vec<ItemKind>,
+    /// Item replied to / reposted / quoted, or [`NO_ITEM`].
+    pub parent: Vec<ItemId>,
+    /// Original post at the top of the chain (self for posts).
+    pub root: Vec<ItemId>,
+    /// Likes received.
+    pub likes: Vec<u32>,
+    /// Replies + reposts + quotes received (engagement that spreads it).
+    pub shares: Vec<u32>,
+    /// `tick_start[t]` = id of the first item created at tick `t`.
+    pub tick_start: Vec<ItemId>,
+    /// Last [`RECENT_PER_AUTHOR`] items of each agent, ring buffer, newest at
+    /// `recent_head[a] - 1`; `NO_ITEM` when empty.
+    pub recent: Vec<ItemId>,
+    /// Next write slot in each agent's ring.
+    pub recent_head: Vec<u8>,
+}
+
+impl Items {
+    /// Empty store for `n` agents.
+    pub fn new(n: usize) -> Self {
+        Self {
+            recent: vec![NO_ITEM; n * RECENT_PER_AUTHOR],
+            recent_head: vec![0; n],
+            ..Default::default()
+        }
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.author.len()
+    }
+
+    /// True if no item exists.
+    pub fn is_empty(&self) -> bool {
+        self.author.is_empty()
+    }
+
+    /// Mark the start of tick `t` (called once per tick before new items).
+    pub fn begin_tick(&mut self, t: u32) {
+        while self.tick_start.len() <= t as usize {
+            self.tick_start.push(self.len() as ItemId);
+        }
+    }
+
+    /// First item id created at or after tick `t`.
+    pub fn first_since(&self, t: u32) -> ItemId {
+        self.tick_start
+            .get(t as usize)
+            .copied()
+            .unwrap_or(self.len() as ItemId)
+    }
+
+    /// Append an item and return its id.
+    pub fn push(
+        &mut self,
+        author: AgentId,
+        tick: u32,
+        topic: u16,
+        stance: f32,
+        kind: ItemKind,
+        parent: ItemId,
+    ) -> ItemId {
+        let id = self.len() as ItemId;
+        let root = if parent == NO_ITEM {
+            id
+        } else {
+            self.root[parent as usize]
+        };
+        self.author.push(author);
+        self.tick.push(tick);
+        self.topic.push(topic);
+        self.stance.push(stance);
+        self.kind.push(kind);
+        self.parent.push(parent);
+        self.root.push(root);
+        self.likes.push(0);
+        self.shares.push(0);
+        let a = author as usize;
+        let head = self.recent_head[a] as usize;
+        self.recent[a * RECENT_PER_AUTHOR + head] = id;
+        self.recent_head[a] = ((head + 1) % RECENT_PER_AUTHOR) as u8;
+        id
+    }
+
+    /// The author's remembered recent items (any order, `NO_ITEM` skipped).
+    #[inline]
+    pub fn recent_of(&self, author: AgentId) -> impl Iterator<Item = ItemId> + '_ {
+        let a = author as usize * RECENT_PER_AUTHOR;
+        self.recent[a..a + RECENT_PER_AUTHOR]
+            .iter()
+            .copied()
+            .filter(|&i| i != NO_ITEM)
+    }
+
+    /// Engagement score used by hot and popularity rankings.
+    #[inline]
+    pub fn score(&self, item: ItemId) -> f64 {
+        let i = item as usize;
+        (self.likes[i] + self.shares[i]) as f64
+    }
+
+    /// Size of the cascade rooted at `root`: the post plus every repost and
+    /// quote whose root it is.
+    pub fn cascade_size(&self, root: ItemId) -> usize {
+        (root as usize..self.len())
+            .filter(|&i| {
+                self.root[i] == root
+                    && matches!(
+                        self.kind[i],
+                        ItemKind::Post | ItemKind::Repost | ItemKind::Quote
+                    )
+            })
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_propagate_and_rings_keep_the_newest() {
+        let mut it = Items::new(2);
+        it.begin_tick(0);
+        let p = it.push(0, 0, 0, 0.5, ItemKind::Post, NO_ITEM);
+        it.begin_tick(1);
+        let r = it.push(1, 1, 0, 0.5, ItemKind::Repost, p);
+        let q = it.push(0, 1, 0, 0.1, ItemKind::Quote, r);
+        assert_eq!(it.root[q as usize], p);
+        assert_eq!(it.first_since(1), r);
+        assert_eq!(it.cascade_size(p), 3);
+        for _ in 0..5 {
+            it.push(1, 1, 0, 0.0, ItemKind::Post, NO_ITEM);
+        }
+        let mut recent: Vec<_> = it.recent_of(1).collect();
+        recent.sort();
+        assert_eq!(recent, vec![4, 5, 6, 7]);
+    }
+}

@@ -1,0 +1,49 @@
+//! emergent-sim: the deterministic simulation core.
+//!
+//! Agents live in flat arrays indexed by id; randomness is keyed by
+//! `(seed, agent, tick, purpose)`; a tick is "everyone decides on the tick-t
+//! state in parallel, then decisions apply in agent-id order"; global sums are
+//! reduced in fixed blocks. Together these make a run identical for any
+//! thread count (and ready for MPI partitioning).
+//!
+//! Typical use:
+//! ```no_run
+//! use emergent_sim::Scenario;
+//! let scenario = Scenario::from_path("scenarios/quickstart.toml".as_ref())?;
+//! let mut sim = scenario.build()?;
+//! while !sim.is_done() {
+//!     let report = sim.step();
+//!     let stance = sim.world.feature("stance");
+//!     # let _ = (report, stance);
+//! }
+//! # Ok::<(), emergent_sim::ScenarioError>(())
+//! ```
+
+pub mod action;
+mod build;
+pub mod config;
+pub mod counters;
+pub mod features;
+pub mod feed;
+pub mod items;
+pub mod market;
+pub mod network;
+pub mod policy;
+pub mod population;
+pub mod reduce;
+pub mod rng;
+pub mod scenario;
+pub mod world;
+
+pub use action::{Action, Decision};
+pub use build::Simulation;
+pub use features::Features;
+pub use policy::{DecisionContext, Policy};
+pub use rng::AgentRng;
+pub use scenario::{Scenario, ScenarioError};
+pub use world::{Decisions, Event, TickReport, World};
+
+/// Agent index `0..N`; `u32` keeps per-edge and per-item storage small.
+pub type AgentId = u32;
+/// Item (post, reply, repost, quote) index in creation order.
+pub type ItemId = u32;

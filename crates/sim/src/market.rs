@@ -1,0 +1,108 @@
+//! The market of the panic scenario: holdings, cash and a price moved by net
+//! order flow.
+
+use serde::{Deserialize, Serialize};
+
+use crate::AgentId;
+use crate::reduce::block_sum_sparse;
+
+/// Market state. The price update uses a block-ordered sum of the flow so it
+/// is identical under any partition of agents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Market {
+    /// Current price.
+    pub price: f64,
+    /// Price at the start of every tick so far (`history[t]`), then current.
+    pub history: Vec<f64>,
+    /// Price impact λ.
+    pub impact: f64,
+    /// Asset units held per agent.
+    pub holdings: Vec<f64>,
+    /// Cash per agent.
+    pub cash: Vec<f64>,
+    /// Cumulative units sold per agent.
+    pub sold: Vec<f64>,
+    /// Last tick the agent sold, `u32::MAX` if never.
+    pub last_sell_tick: Vec<u32>,
+    /// Net order flow of the last tick (buys − sells).
+    pub last_net_flow: f64,
+}
+
+impl Market {
+    /// Everyone starts with the same holdings and cash.
+    pub fn new(n: usize, price: f64, holdings: f64, cash: f64, impact: f64) -> Self {
+        Self {
+            price,
+            history: vec![price],
+            impact,
+            holdings: vec![holdings; n],
+            cash: vec![cash; n],
+            sold: vec![0.0; n],
+            last_sell_tick: vec![u32::MAX; n],
+            last_net_flow: 0.0,
+        }
+    }
+
+    /// Execute a trade at the current price, clipped to what the agent can
+    /// sell (holdings) or afford (cash). Returns the executed quantity.
+    pub fn execute(&mut self, agent: AgentId, quantity: f64, tick: u32) -> f64 {
+        let a = agent as usize;
+        let q = if quantity < 0.0 {
+            quantity.max(-self.holdings[a])
+        } else {
+            quantity.min(self.cash[a] / self.price)
+        };
+        if q == 0.0 || !q.is_finite() {
+            return 0.0;
+        }
+        self.holdings[a] += q;
+        self.cash[a] -= q * self.price;
+        if q < 0.0 {
+            self.sold[a] -= q;
+            self.last_sell_tick[a] = tick;
+        }
+        q
+    }
+
+    /// End-of-tick price move: `price *= exp(λ · net_flow / N)`, where the
+    /// flow is the block-ordered sum of the executed `(agent, quantity)`
+    /// trades (sorted by agent).
+    pub fn clear(&mut self, trades: &[(AgentId, f64)]) {
+        let n = self.holdings.len().max(1);
+        let flow = block_sum_sparse(trades, n);
+        self.last_net_flow = flow;
+        self.price *= (self.impact * flow / n as f64).exp();
+        self.history.push(self.price);
+    }
+
+    /// Relative price drop over the last `lookback` ticks (0 if it rose).
+    pub fn recent_drop(&self, lookback: u32) -> f64 {
+        let h = &self.history;
+        let now = *h.last().unwrap_or(&self.price);
+        let then = h[h.len().saturating_sub(1 + lookback as usize)];
+        ((then - now) / then).max(0.0)
+    }
+
+    /// Whether `agent` sold within the last `window` ticks before `tick`.
+    #[inline]
+    pub fn sold_recently(&self, agent: AgentId, tick: u32, window: u32) -> bool {
+        let s = self.last_sell_tick[agent as usize];
+        s != u32::MAX && s + window >= tick
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selling_lowers_the_price_and_trades_are_clipped() {
+        let mut m = Market::new(10, 100.0, 1.0, 50.0, 1.0);
+        assert_eq!(m.execute(0, -5.0, 0), -1.0);
+        assert_eq!(m.execute(1, 2.0, 0), 0.5);
+        m.clear(&[(0, -1.0), (1, 0.5)]);
+        assert!((m.price - 100.0 * (-0.05f64).exp()).abs() < 1e-12);
+        assert!(m.recent_drop(3) > 0.04);
+        assert!(m.sold_recently(0, 1, 1) && !m.sold_recently(1, 1, 1));
+    }
+}

@@ -1,0 +1,241 @@
+//! The directed follow graph (edge `u -> v`: `u` follows `v`) and its generators.
+//!
+//! Stored twice as CSR with `u32` ids: out-rows (followees) for building feeds
+//! and in-rows (followers) for cascades and follower counts. Follow/unfollow
+//! edits are batched per tick and merged in one linear pass.
+
+mod ba;
+mod csr;
+mod edgelist;
+mod powerlaw;
+mod sbm;
+mod ws;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use ba::barabasi_albert;
+pub use csr::Csr;
+pub use edgelist::{EdgeListError, parse_edge_list};
+pub use powerlaw::powerlaw_configuration;
+pub use sbm::stochastic_block_model;
+pub use ws::watts_strogatz;
+
+use crate::AgentId;
+use crate::rng::{AgentRng, purpose};
+
+/// The follow graph.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    n: usize,
+    out: Csr,
+    inc: Csr,
+}
+
+/// Rows generated per rayon task; big enough to amortise scheduling.
+const ROW_CHUNK: usize = 4096;
+
+impl Network {
+    /// A graph from arbitrary `(follower, followee)` pairs; self-loops and
+    /// duplicates are dropped.
+    pub fn from_edges(n: usize, mut edges: Vec<(u32, u32)>) -> Self {
+        edges.retain(|&(u, v)| u != v);
+        edges.par_sort_unstable();
+        edges.dedup();
+        let out = Csr::from_sorted_pairs(n, &edges);
+        drop(edges);
+        let inc = out.transpose(n);
+        Self { n, out, inc }
+    }
+
+    /// A graph whose row `u` is produced by `row(u, rng, buf)` (pushing
+    /// neighbour ids into `buf`), in parallel and deterministically: each row
+    /// has its own keyed stream. If `rows_are_followers`, row `u` lists the
+    /// followers of `u` instead of its followees.
+    pub fn from_rows<F>(n: usize, seed: u64, rows_are_followers: bool, row: F) -> Self
+    where
+        F: Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync,
+    {
+        let chunks: Vec<(Vec<u64>, Vec<u32>)> = (0..n.div_ceil(ROW_CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let lo = c * ROW_CHUNK;
+                let hi = ((c + 1) * ROW_CHUNK).min(n);
+                let mut lens = Vec::with_capacity(hi - lo);
+                let mut targets = Vec::new();
+                let mut buf = Vec::new();
+                for u in lo..hi {
+                    buf.clear();
+                    let mut rng = AgentRng::new(seed, u as u64, 0, purpose::NETWORK);
+                    row(u as u32, &mut rng, &mut buf);
+                    buf.sort_unstable();
+                    buf.dedup();
+                    buf.retain(|&v| v as usize != u && (v as usize) < n);
+                    lens.push(buf.len() as u64);
+                    targets.extend_from_slice(&buf);
+                }
+                (lens, targets)
+            })
+            .collect();
+        let total: usize = chunks.iter().map(|c| c.1.len()).sum();
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut targets = Vec::with_capacity(total);
+        offsets.push(0u64);
+        for (lens, t) in chunks {
+            for l in lens {
+                let last = *offsets.last().unwrap_or(&0);
+                offsets.push(last + l);
+            }
+            targets.extend_from_slice(&t);
+        }
+        let rows = Csr::from_parts(offsets, targets);
+        let cols = rows.transpose(n);
+        if rows_are_followers {
+            Self {
+                n,
+                out: cols,
+                inc: rows,
+            }
+        } else {
+            Self {
+                n,
+                out: rows,
+                inc: cols,
+            }
+        }
+    }
+
+    /// Number of agents (nodes).
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// True if there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Number of follow edges.
+    pub fn edge_count(&self) -> usize {
+        self.out.nnz()
+    }
+
+    /// Whom `u` follows, sorted.
+    #[inline]
+    pub fn followees(&self, u: AgentId) -> &[u32] {
+        self.out.row(u)
+    }
+
+    /// Who follows `v`, sorted.
+    #[inline]
+    pub fn followers(&self, v: AgentId) -> &[u32] {
+        self.inc.row(v)
+    }
+
+    /// Number of followees of `u`.
+    #[inline]
+    pub fn following_count(&self, u: AgentId) -> usize {
+        self.out.row_len(u)
+    }
+
+    /// Number of followers of `v`.
+    #[inline]
+    pub fn follower_count(&self, v: AgentId) -> usize {
+        self.inc.row_len(v)
+    }
+
+    /// Whether `u` follows `v` (binary search in `u`'s sorted followees).
+    #[inline]
+    pub fn follows(&self, u: AgentId, v: AgentId) -> bool {
+        self.followees(u).binary_search(&v).is_ok()
+    }
+
+    /// Apply a batch of follow (`adds`) and unfollow (`removes`) edits given as
+    /// `(follower, followee)` pairs. Adds must be absent and removes present.
+    pub fn apply_edits(&mut self, mut adds: Vec<(u32, u32)>, mut removes: Vec<(u32, u32)>) {
+        if adds.is_empty() && removes.is_empty() {
+            return;
+        }
+        adds.sort_unstable();
+        removes.sort_unstable();
+        let out = self.out.with_edits(&adds, &removes);
+        let flip = |e: &mut Vec<(u32, u32)>| {
+            for p in e.iter_mut() {
+                *p = (p.1, p.0);
+            }
+            e.sort_unstable();
+        };
+        flip(&mut adds);
+        flip(&mut removes);
+        let inc = self.inc.with_edits(&adds, &removes);
+        self.out = out;
+        self.inc = inc;
+    }
+
+    /// The graph as a petgraph CSR, for analyses with petgraph's algorithms
+    /// on small graphs.
+    pub fn to_petgraph(&self) -> petgraph::csr::Csr<(), ()> {
+        let mut g = petgraph::csr::Csr::with_nodes(self.n);
+        for u in 0..self.n as u32 {
+            for &v in self.followees(u) {
+                g.add_edge(u, v, ());
+            }
+        }
+        g
+    }
+}
+
+/// Contiguous equal-sized communities: agent `i` of `n` is in community
+/// `i * c / n`. Every generator uses this, so community ids line up with SBM
+/// blocks.
+#[inline]
+pub fn community_of(agent: usize, n: usize, communities: usize) -> u32 {
+    ((agent as u128 * communities as u128) / n.max(1) as u128) as u32
+}
+
+/// First agent id of community `c`.
+pub fn community_start(c: usize, n: usize, communities: usize) -> usize {
+    (c * n).div_ceil(communities)
+}
+
+#[cfg(test)]
+pub(crate) mod stats {
+    /// Hill / maximum-likelihood estimate of a discrete power-law exponent for
+    /// values `>= k_min` (Clauset et al. continuity correction `k_min - 1/2`).
+    pub fn hill_exponent(values: &[usize], k_min: usize) -> f64 {
+        let tail: Vec<f64> = values
+            .iter()
+            .filter(|&&k| k >= k_min)
+            .map(|&k| k as f64)
+            .collect();
+        let denom: f64 = tail.iter().map(|&k| (k / (k_min as f64 - 0.5)).ln()).sum();
+        1.0 + tail.len() as f64 / denom
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn communities_partition_ids_contiguously() {
+        let (n, c) = (10, 3);
+        let labels: Vec<u32> = (0..n).map(|i| community_of(i, n, c)).collect();
+        assert_eq!(labels, vec![0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+        for k in 0..c {
+            assert_eq!(community_of(community_start(k, n, c), n, c), k as u32);
+        }
+    }
+
+    #[test]
+    fn edits_update_both_directions() {
+        let mut g = Network::from_edges(4, vec![(0, 1), (1, 2), (2, 0), (0, 0), (0, 1)]);
+        assert_eq!(g.edge_count(), 3);
+        g.apply_edits(vec![(3, 0), (1, 0)], vec![(0, 1)]);
+        assert!(g.follows(3, 0) && g.follows(1, 0) && !g.follows(0, 1));
+        assert_eq!(g.followers(0), &[1, 2, 3]);
+        assert_eq!(g.followers(1), &[] as &[u32]);
+        assert_eq!(g.edge_count(), 4);
+        assert_eq!(g.to_petgraph().edge_count(), 4);
+    }
+}

@@ -1,0 +1,145 @@
+//! Agent attributes as flat per-agent arrays (struct of arrays), so a tick
+//! touches contiguous memory and a partition of agents is a slice.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AgentId;
+use crate::config::{InitialStance, PopulationConfig};
+use crate::network::community_of;
+use crate::rng::{AgentRng, purpose};
+
+/// Per-agent attributes, indexed by agent id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Population {
+    /// Number of opinion topics.
+    pub topics: usize,
+    /// Community of each agent.
+    pub community: Vec<u32>,
+    /// Stance in [-1, 1], `topics` values per agent: `stance[a * topics + t]`.
+    pub stance: Vec<f64>,
+    /// Probability of being active in a tick.
+    pub activity: Vec<f64>,
+    /// Responsiveness in [0, 1].
+    pub susceptibility: Vec<f64>,
+}
+
+impl Population {
+    /// Draw `cfg.agents` agents; every attribute of agent `a` comes from
+    /// `a`'s own stream, so the draw is parallel and partition-independent.
+    pub fn generate(cfg: &PopulationConfig, seed: u64) -> Self {
+        let n = cfg.agents;
+        let topics = cfg.topics.max(1);
+        let c = cfg.communities.max(1);
+        let rows: Vec<(u32, f64, f64)> = (0..n)
+            .into_par_iter()
+            .map(|a| {
+                let mut rng = AgentRng::new(seed, a as u64, 0, purpose::POPULATION);
+                let activity = (cfg.activity.median * (cfg.activity.sigma * rng.normal()).exp())
+                    .clamp(cfg.activity.min, cfg.activity.max);
+                let sus = rng.uniform(cfg.susceptibility.low, cfg.susceptibility.high);
+                (community_of(a, n, c), activity, sus)
+            })
+            .collect();
+        let stance: Vec<f64> = (0..n * topics)
+            .into_par_iter()
+            .map(|i| {
+                let (a, t) = (i / topics, i % topics);
+                let mut rng =
+                    AgentRng::with_extra(seed, a as u64, 0, purpose::POPULATION, 1 + t as u64);
+                match cfg.initial_stance {
+                    InitialStance::Uniform => rng.uniform(-1.0, 1.0),
+                    InitialStance::ByCommunity => {
+                        let k = rows[a].0 as f64;
+                        let centre = -1.0 + (2.0 * k + 1.0) / c as f64;
+                        (centre + cfg.stance_noise * rng.normal()).clamp(-1.0, 1.0)
+                    }
+                }
+            })
+            .collect();
+        Self {
+            topics,
+            community: rows.iter().map(|r| r.0).collect(),
+            activity: rows.iter().map(|r| r.1).collect(),
+            susceptibility: rows.iter().map(|r| r.2).collect(),
+            stance,
+        }
+    }
+
+    /// Number of agents.
+    pub fn len(&self) -> usize {
+        self.community.len()
+    }
+
+    /// True if there are no agents.
+    pub fn is_empty(&self) -> bool {
+        self.community.is_empty()
+    }
+
+    /// Stance of `agent` on `topic`.
+    #[inline]
+    pub fn stance(&self, agent: AgentId, topic: usize) -> f64 {
+        self.stance[agent as usize * self.topics + topic]
+    }
+
+    /// A short self-description for LLM policies, derived from attributes
+    /// (generated on demand rather than stored: 1e6 strings would cost more
+    /// memory than all numeric state together).
+    pub fn persona(&self, agent: AgentId) -> String {
+        let a = agent as usize;
+        let s = self.stance(agent, 0);
+        let lean = match s {
+            x if x < -0.6 => "strongly against",
+            x if x < -0.2 => "leaning against",
+            x if x <= 0.2 => "undecided about",
+            x if x <= 0.6 => "leaning in favour of",
+            _ => "strongly in favour of",
+        };
+        let act = match self.activity[a] {
+            x if x < 0.05 => "rarely posts",
+            x if x < 0.3 => "posts now and then",
+            _ => "posts a lot",
+        };
+        let open = match self.susceptibility[a] {
+            x if x < 0.33 => "hard to persuade",
+            x if x < 0.66 => "somewhat open to persuasion",
+            _ => "easily persuaded",
+        };
+        format!(
+            "User {agent} from community {}; {lean} the topic (stance {s:+.2}); {act}; {open}.",
+            self.community[a]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_respect_their_ranges_and_community_centres() {
+        let cfg = PopulationConfig {
+            agents: 4000,
+            communities: 2,
+            initial_stance: InitialStance::ByCommunity,
+            stance_noise: 0.1,
+            ..Default::default()
+        };
+        let p = Population::generate(&cfg, 1);
+        assert!(p.activity.iter().all(|&x| (0.0..=1.0).contains(&x)));
+        assert!(p.stance.iter().all(|&x| (-1.0..=1.0).contains(&x)));
+        let mean = |c: u32| {
+            let v: Vec<f64> = (0..4000)
+                .filter(|&a| p.community[a] == c)
+                .map(|a| p.stance[a])
+                .collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        assert!((mean(0) + 0.5).abs() < 0.02 && (mean(1) - 0.5).abs() < 0.02);
+        // Lognormal median is preserved by clipping at [0, 1] when median < 1.
+        let mut act = p.activity.clone();
+        act.sort_by(f64::total_cmp);
+        assert!((act[2000] - 0.1).abs() < 0.01, "median {}", act[2000]);
+        assert!(p.persona(3).contains("community 0"));
+    }
+}

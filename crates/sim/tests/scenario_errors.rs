@@ -1,0 +1,184 @@
+//! Bad scenario files are rejected with `file:line:column` pointing at the fault.
+
+use emergent_sim::{Scenario, ScenarioError};
+
+const GOOD: &str = r#"[scenario]
+name = "t"
+ticks = 5
+
+[population]
+agents = 100
+
+[network]
+generator = "ba"
+m = 3
+
+[policy]
+kind = "cascade"
+
+[[indicators]]
+name = "v"
+expr = "var(stance)"
+"#;
+
+/// Replace `from` in GOOD by `to`, parse, and return the error message.
+fn error_of(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "fixture lacks {from}");
+    match Scenario::from_str(&GOOD.replacen(from, to, 1), "bad.toml") {
+        Ok(_) => panic!("`{to}` should be rejected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_at(msg: &str, line_col: &str, needle: &str) {
+    assert!(
+        msg.starts_with(&format!("bad.toml:{line_col}:")),
+        "wrong place: {msg}"
+    );
+    assert!(msg.contains(needle), "message lacks `{needle}`: {msg}");
+}
+
+#[test]
+fn the_fixture_itself_is_valid_and_takes_defaults() {
+    let s = Scenario::from_str(GOOD, "good.toml").expect("valid");
+    assert_eq!(s.population.agents, 100);
+    assert_eq!(s.feed.size, 20);
+    assert_eq!(s.indicators[0].baseline, "zero");
+}
+
+#[test]
+fn typo_in_a_key() {
+    assert_at(&error_of("agents = 100", "agnets = 100"), "6:1", "agnets");
+}
+
+#[test]
+fn wrong_type() {
+    assert_at(&error_of("ticks = 5", "ticks = \"five\""), "3:9", "");
+}
+
+#[test]
+fn negative_agents() {
+    assert_at(&error_of("agents = 100", "agents = -5"), "6:10", "");
+}
+
+#[test]
+fn zero_agents_is_a_semantic_error_at_the_value() {
+    assert_at(
+        &error_of("agents = 100", "agents = 0"),
+        "6:10",
+        "at least 1",
+    );
+}
+
+#[test]
+fn probability_out_of_range_in_a_sub_table() {
+    let msg = error_of(
+        "kind = \"cascade\"",
+        "kind = \"cascade\"\n[policy.cascade]\np = 1.5",
+    );
+    assert_at(&msg, "15:5", "[0, 1]");
+}
+
+#[test]
+fn parameter_of_another_generator() {
+    assert_at(
+        &error_of("m = 3", "beta = 0.1"),
+        "10:8",
+        "not a parameter of generator `ba`",
+    );
+}
+
+#[test]
+fn unknown_enum_value() {
+    assert_at(
+        &error_of("generator = \"ba\"", "generator = \"er\""),
+        "9:13",
+        "er",
+    );
+}
+
+#[test]
+fn edge_list_without_path() {
+    let msg = error_of("generator = \"ba\"\nm = 3", "generator = \"edgelist\"");
+    assert_at(&msg, "9:13", "needs `path");
+}
+
+#[test]
+fn missing_edge_list_file() {
+    let msg = error_of(
+        "generator = \"ba\"\nm = 3",
+        "generator = \"edgelist\"\npath = \"nope.csv\"",
+    );
+    assert_at(&msg, "10:8", "nope.csv");
+}
+
+#[test]
+fn bad_indicator_baseline() {
+    let msg = error_of(
+        "expr = \"var(stance)\"",
+        "expr = \"var(stance)\"\nbaseline = \"median\"",
+    );
+    assert_at(&msg, "18:12", "baseline");
+}
+
+#[test]
+fn syntax_error() {
+    assert_at(&error_of("ticks = 5", "ticks = = 5"), "3:9", "");
+}
+
+#[test]
+fn edge_list_is_found_relative_to_the_scenario_and_errors_name_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("g.csv"), "src,dst\n0,1\n1,2\n2,x\n").expect("write");
+    let text = GOOD.replacen(
+        "generator = \"ba\"\nm = 3",
+        "generator = \"edgelist\"\npath = \"g.csv\"",
+        1,
+    );
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, &text).expect("write");
+    let scenario = Scenario::from_path(&file).expect("file exists, so valid");
+    let err = scenario.build_world().expect_err("bad edge list");
+    assert!(matches!(err, ScenarioError::EdgeList(_)));
+    let msg = err.to_string();
+    assert!(msg.contains("g.csv:4:3:"), "{msg}");
+}
+
+#[test]
+fn overrides_set_values_and_reject_unknown_keys() {
+    let mut s = Scenario::from_str(GOOD, "good.toml").expect("valid");
+    s.apply_override("population.agents", "1000")
+        .expect("known key");
+    assert_eq!(s.population.agents, 1000);
+    s.apply_override("policy.cascade.p", "0.25")
+        .expect("sub-table created on demand");
+    assert_eq!(s.policy.cascade.p, 0.25);
+    s.apply_override("feed.ranking", "hot")
+        .expect("bare string accepted");
+    let e = s
+        .apply_override("population.agentz", "5")
+        .expect_err("unknown key");
+    assert!(e.to_string().contains("agentz"), "{e}");
+    let e = s
+        .apply_override("population.agents", "0")
+        .expect_err("invalid value");
+    assert!(e.to_string().contains("at least 1"), "{e}");
+    assert_eq!(
+        s.population.agents, 1000,
+        "a failed override leaves the scenario unchanged"
+    );
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("scenarios folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            Scenario::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "expected the five shipped scenarios, saw {seen}");
+}
