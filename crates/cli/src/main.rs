@@ -17,6 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a scenario: simulate, record every tick, attribute its indicators at the end.
+    Run(commands::run::Args),
     /// Attribute a macro indicator to every agent of a feature table.
     Attribute(commands::attribute::Args),
 }
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => commands::run::run(args),
         Command::Attribute(args) => commands::attribute::run(args),
     };
     match result {

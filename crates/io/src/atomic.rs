@@ -23,6 +23,7 @@ where
         fill(&mut w)?;
         w.flush().map_err(|e| IoError::io(path, &e))?;
     }
+    publish_permissions(tmp.as_file(), path)?;
     tmp.as_file().sync_all().map_err(|e| IoError::io(path, &e))?;
     tmp.persist(path).map_err(|e| IoError::io(path, &e.error))?;
     Ok(())
@@ -31,4 +32,17 @@ where
 /// [`atomic_write`] of a byte string.
 pub fn atomic_write_bytes(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
     atomic_write(path, |w| w.write_all(bytes).map_err(|e| IoError::io(path, &e)))
+}
+
+/// Temporary files are created private (0600); outputs are ordinary files (0644 less the
+/// umask is what `File::create` would give, and 0644 is what users expect of results).
+pub(crate) fn publish_permissions(file: &std::fs::File, path: &Path) -> Result<(), IoError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| IoError::io(path, &e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(())
 }

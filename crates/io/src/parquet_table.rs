@@ -100,13 +100,16 @@ fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
     }
 }
 
-/// One named column for [`write_parquet_columns`].
+/// One named column for [`write_parquet_columns`] and streams.
 #[derive(Debug, Clone)]
 pub enum ParquetColumn {
     F64(String, Vec<f64>),
     I64(String, Vec<i64>),
     U32(String, Vec<u32>),
     Str(String, Vec<String>),
+    /// Nullable columns: `None` is written as null.
+    OptU32(String, Vec<Option<u32>>),
+    OptF64(String, Vec<Option<f64>>),
 }
 
 impl ParquetColumn {
@@ -123,15 +126,22 @@ impl ParquetColumn {
             ParquetColumn::I64(n, v) => (Field::new(n, DataType::Int64, false), Arc::new(Int64Array::from(v))),
             ParquetColumn::U32(n, v) => (Field::new(n, DataType::UInt32, false), Arc::new(UInt32Array::from(v))),
             ParquetColumn::Str(n, v) => (Field::new(n, DataType::Utf8, false), Arc::new(StringArray::from(v))),
+            ParquetColumn::OptU32(n, v) => (Field::new(n, DataType::UInt32, true), Arc::new(UInt32Array::from(v))),
+            ParquetColumn::OptF64(n, v) => (Field::new(n, DataType::Float64, true), Arc::new(Float64Array::from(v))),
         }
     }
 }
 
-/// Snappy-compressed Parquet with the given columns, written atomically.
-pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result<(), IoError> {
+pub(crate) fn batch_of(path: &Path, columns: Vec<ParquetColumn>) -> Result<RecordBatch, IoError> {
     let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns.into_iter().map(ParquetColumn::field_and_array).unzip();
     let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| IoError::new(path, format!("inconsistent columns: {e}")))?;
+    RecordBatch::try_new(schema, arrays).map_err(|e| IoError::new(path, format!("inconsistent columns: {e}")))
+}
+
+/// Snappy-compressed Parquet with the given columns, written atomically.
+pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result<(), IoError> {
+    let batch = batch_of(path, columns)?;
+    let schema = batch.schema();
     atomic_write(path, |w| {
         let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
         let mut writer = ArrowWriter::try_new(w, schema, Some(props)).map_err(|e| IoError::new(path, e.to_string()))?;

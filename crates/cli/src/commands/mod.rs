@@ -1,1 +1,2 @@
 pub mod attribute;
+pub mod run;

@@ -1,0 +1,111 @@
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use emergent_runner::{RunOptions, RunProgress, RunSummary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario file (see scenarios/README.md).
+    #[arg(value_name = "SCENARIO.toml", required_unless_present = "resume")]
+    scenario: Option<PathBuf>,
+    /// Run directory (default: runs/<scenario name>-seed<seed>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override any scenario key, e.g. --set population.agents=1000 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Overwrite an existing run directory.
+    #[arg(long)]
+    force: bool,
+    /// Continue the interrupted run in DIR from its last checkpoint.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "out", "seed", "set", "force"])]
+    resume: Option<PathBuf>,
+    /// Sleep this many milliseconds after each tick (for demos and interruption tests).
+    #[arg(long, hide = true, value_name = "MS")]
+    throttle_ms: Option<u64>,
+}
+
+struct Bar {
+    pb: ProgressBar,
+    started: Instant,
+    agents: std::sync::atomic::AtomicUsize,
+}
+
+impl RunProgress for Bar {
+    fn started(&self, total: u32, agents: usize) {
+        self.pb.set_length(total as u64);
+        self.agents.store(agents, std::sync::atomic::Ordering::Relaxed);
+        self.pb.set_message("ticks");
+    }
+    fn tick(&self, done: u32) {
+        self.pb.set_position(done as u64);
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        let agents = self.agents.load(std::sync::atomic::Ordering::Relaxed) as f64;
+        self.pb.set_message(format!("ticks, {:.2e} agent-steps/s", self.pb.position() as f64 * agents / secs));
+    }
+    fn attributing(&self) {
+        self.pb.set_message("attributing");
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {wide_bar} {pos}/{len} {msg} [{elapsed_precise}, eta {eta}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let bar = Bar { pb, started: Instant::now(), agents: Default::default() };
+    let throttle = args.throttle_ms.map(Duration::from_millis);
+    let result = match (&args.resume, &args.scenario) {
+        (Some(dir), _) => emergent_runner::resume(dir, throttle, &bar),
+        (None, Some(scenario)) => emergent_runner::start(
+            &RunOptions {
+                scenario: scenario.clone(),
+                out: args.out.clone(),
+                seed: args.seed,
+                overrides: args.set.clone(),
+                force: args.force,
+                throttle,
+            },
+            &bar,
+        ),
+        (None, None) => bail!("give a scenario file or --resume DIR"),
+    };
+    bar.pb.finish_and_clear();
+    print_summary(&result?);
+    Ok(())
+}
+
+fn print_summary(s: &RunSummary) {
+    println!(
+        "ran {} agents for {} ticks in {:.2} s ({:.2e} agent-steps/s)",
+        s.agents,
+        s.ticks,
+        s.seconds,
+        s.agents as f64 * s.ticks as f64 / s.seconds.max(1e-9)
+    );
+    println!("outputs in {}/", s.dir.display());
+    for o in &s.indicators {
+        match (&o.error, o.value) {
+            (Some(e), _) => println!("  {} = {}: not attributed: {e}", o.name, o.expr),
+            (None, Some(v)) => {
+                let top = o.tiers.first().map(|t| format!(", {} of agents by {} hold {:.1}% of it", t.name, o.tier_by.as_deref().unwrap_or("?"), 100.0 * t.share)).unwrap_or_default();
+                let lead = o.top_agents.first().map(|a| format!("; agent {} leads with φ = {:.4e}", a.agent_id, a.phi)).unwrap_or_default();
+                println!(
+                    "  {} = {} = {v:.6} (vs {:.6} at the {} baseline{top}{lead}; gap {:.1e})",
+                    o.name,
+                    o.expr,
+                    o.baseline_value.unwrap_or(f64::NAN),
+                    o.baseline,
+                    o.completeness_gap.unwrap_or(f64::NAN)
+                );
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,19 @@
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scenario(#[from] emergent_sim::ScenarioError),
+    #[error(transparent)]
+    Io(#[from] emergent_io::IoError),
+    #[error("{file}: indicator `{name}`: {message}")]
+    Indicator { file: String, name: String, message: String },
+    #[error("{0}: the run directory exists and is not empty; pass --force to overwrite it, or --resume {0} to continue an interrupted run")]
+    Exists(PathBuf),
+    #[error("{dir}: cannot resume: {why}")]
+    Resume { dir: PathBuf, why: String },
+    #[error("--set {0}: expected KEY=VALUE, e.g. --set population.agents=1000")]
+    Override(String),
+}

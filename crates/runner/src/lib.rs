@@ -1,0 +1,22 @@
+//! Runs a scenario end to end: build the world, step it, record every tick, checkpoint,
+//! attribute the declared indicators at the end, and write the run directory.
+//!
+//! The simulation core (`emergent-sim`) stays pure; everything that touches files lives
+//! here, and the command line only parses arguments and draws progress.
+//!
+//! Run directory layout: `ticks.parquet`, `features.parquet`, `actions.parquet`,
+//! `indicators.csv`, `attribution.parquet`, `attribution.json`, `scenario.toml`,
+//! `manifest.json` (written last: a run is complete when it exists). While running:
+//! `.partial/` (recorded segments) and `checkpoint.bin`.
+
+mod checkpoint;
+mod error;
+mod indicators;
+mod manifest;
+mod recorder;
+mod run_dir;
+mod runner;
+
+pub use error::RunError;
+pub use indicators::{IndicatorOutcome, IndicatorSpec, TopAgent, feature_table};
+pub use runner::{NoRunProgress, RunOptions, RunProgress, RunSummary, resume, start};

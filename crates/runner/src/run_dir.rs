@@ -1,0 +1,47 @@
+//! The run directory: created fresh, or reused with --force, never half-overwritten.
+
+use std::path::{Path, PathBuf};
+
+use emergent_io::IoError;
+
+use crate::error::RunError;
+
+pub(crate) const PARTIAL: &str = ".partial";
+pub(crate) const CHECKPOINT: &str = "checkpoint.bin";
+pub(crate) const MANIFEST: &str = "manifest.json";
+
+/// Make `dir` ready for a new run. An existing non-empty directory needs `force`; its files
+/// are then replaced one by one as the new run writes them (each atomically), so an earlier
+/// output survives until its replacement is complete.
+pub(crate) fn prepare(dir: &Path, force: bool) -> Result<(), RunError> {
+    if dir.exists() {
+        let non_empty = std::fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_some();
+        if non_empty && !force {
+            return Err(RunError::Exists(dir.to_path_buf()));
+        }
+        // Leftovers of an interrupted run must not be mistaken for this run's segments.
+        remove_if_exists(&dir.join(PARTIAL))?;
+        remove_if_exists(&dir.join(CHECKPOINT))?;
+    }
+    std::fs::create_dir_all(dir.join(PARTIAL)).map_err(|e| io(dir, e))?;
+    Ok(())
+}
+
+pub(crate) fn remove_if_exists(p: &Path) -> Result<(), RunError> {
+    let r = if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(p, e)),
+    }
+}
+
+pub(crate) fn io(p: &Path, e: std::io::Error) -> RunError {
+    RunError::Io(IoError::new(p, e.to_string()))
+}
+
+/// `runs/<scenario name>-seed<seed>`.
+pub(crate) fn default_dir(name: &str, seed: u64) -> PathBuf {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    PathBuf::from("runs").join(format!("{safe}-seed{seed}"))
+}

@@ -1,0 +1,220 @@
+//! The run loop shared by fresh and resumed runs.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use emergent_attribution::evaluate;
+use emergent_io::{ParquetColumn, atomic_write_bytes, write_parquet_columns};
+use emergent_sim::{Scenario, Simulation};
+use serde_json::json;
+
+use crate::checkpoint;
+use crate::error::RunError;
+use crate::indicators::{IndicatorOutcome, IndicatorSpec, attribute_all, feature_table};
+use crate::manifest::{self, RunStats, peak_rss_bytes, sha256_hex};
+use crate::recorder::Recorder;
+use crate::run_dir::{self, CHECKPOINT, MANIFEST, PARTIAL};
+
+/// What `emergent run` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub scenario: PathBuf,
+    /// Run directory; default `runs/<scenario name>-seed<seed>`.
+    pub out: Option<PathBuf>,
+    pub seed: Option<u64>,
+    /// `KEY=VALUE` overrides, applied in order.
+    pub overrides: Vec<String>,
+    pub force: bool,
+    /// Sleep this long after every tick (tests use it to interrupt a run mid-way).
+    pub throttle: Option<Duration>,
+}
+
+/// Told about every tick, for progress bars.
+pub trait RunProgress: Sync {
+    fn started(&self, _total_ticks: u32, _agents: usize) {}
+    fn tick(&self, _done: u32) {}
+    fn attributing(&self) {}
+}
+
+pub struct NoRunProgress;
+impl RunProgress for NoRunProgress {}
+
+/// Where the outputs are and what the attribution says.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub agents: usize,
+    pub ticks: u32,
+    pub seconds: f64,
+    pub indicators: Vec<IndicatorOutcome>,
+}
+
+/// Start a fresh run.
+pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+    let file = opts.scenario.display().to_string();
+    let text = std::fs::read_to_string(&opts.scenario).map_err(|e| {
+        RunError::Io(emergent_io::IoError::new(&opts.scenario, format!("{e} (check the scenario path)")))
+    })?;
+    let mut overrides = opts.overrides.clone();
+    if let Some(seed) = opts.seed {
+        overrides.push(format!("scenario.seed={seed}"));
+    }
+    let scenario = scenario_with(&text, &file, &overrides)?;
+    let dir = opts.out.clone().unwrap_or_else(|| run_dir::default_dir(&scenario.scenario.name, scenario.scenario.seed));
+    let started = Instant::now();
+    let sim = scenario.build()?;
+    let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
+    run_dir::prepare(&dir, opts.force)?;
+    atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
+    let recorder = Recorder::open(&dir, 0, sim.world.feature_names(), specs.iter().map(|s| s.name.clone()).collect())?;
+    let job = Job { dir, text, file, overrides, scenario, specs, throttle: opts.throttle };
+    job.drive(sim, recorder, RunStats::default(), started, progress)
+}
+
+/// Continue an interrupted run from its last checkpoint.
+pub fn resume(dir: &Path, throttle: Option<Duration>, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+    if dir.join(MANIFEST).exists() {
+        return Err(RunError::Resume { dir: dir.to_path_buf(), why: "the run is already complete (manifest.json exists)".into() });
+    }
+    let started = Instant::now();
+    let c = checkpoint::load(dir)?;
+    let scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
+    let specs = IndicatorSpec::from_scenario(&scenario, &c.world.feature_names())?;
+    tracing::info!(tick = c.world.tick, "resuming from checkpoint");
+    let sim = Simulation::resume(&scenario, c.world);
+    let recorder = Recorder::open(dir, c.next_segment, sim.world.feature_names(), specs.iter().map(|s| s.name.clone()).collect())?;
+    let job = Job {
+        dir: dir.to_path_buf(),
+        text: c.scenario_text,
+        file: c.scenario_file,
+        overrides: c.overrides,
+        scenario,
+        specs,
+        throttle,
+    };
+    job.drive(sim, recorder, c.stats, started, progress)
+}
+
+fn scenario_with(text: &str, file: &str, overrides: &[String]) -> Result<Scenario, RunError> {
+    let mut s = Scenario::from_str(text, file)?;
+    for o in overrides {
+        let (k, v) = o.split_once('=').ok_or_else(|| RunError::Override(o.clone()))?;
+        s.apply_override(k.trim(), v.trim())?;
+    }
+    Ok(s)
+}
+
+struct Job {
+    dir: PathBuf,
+    text: String,
+    file: String,
+    overrides: Vec<String>,
+    scenario: Scenario,
+    specs: Vec<IndicatorSpec>,
+    throttle: Option<Duration>,
+}
+
+impl Job {
+    fn drive(
+        self,
+        mut sim: Simulation,
+        mut recorder: Recorder,
+        mut stats: RunStats,
+        started: Instant,
+        progress: &dyn RunProgress,
+    ) -> Result<RunSummary, RunError> {
+        let every = self.scenario.record.every.max(1);
+        let checkpoint_every = self.scenario.checkpoint.every;
+        let agents = sim.world.agents();
+        progress.started(sim.ticks, agents);
+        if sim.world.tick == 0 {
+            self.record(&sim, &mut recorder)?;
+        }
+        while !sim.is_done() {
+            let report = sim.step();
+            stats.add(agents, &report);
+            recorder.record_actions(&report)?;
+            let t = sim.world.tick;
+            if t % every == 0 || sim.is_done() {
+                self.record(&sim, &mut recorder)?;
+            }
+            progress.tick(t);
+            if checkpoint_every > 0 && t % checkpoint_every == 0 && !sim.is_done() {
+                recorder.close_segment()?;
+                checkpoint::save(&self.dir, &self.text, &self.file, &self.overrides, recorder.segment, &stats, &sim.world)?;
+            }
+            if let Some(d) = self.throttle {
+                std::thread::sleep(d);
+            }
+        }
+        recorder.finish(&self.dir)?;
+        progress.attributing();
+        let table = feature_table(&sim.world);
+        let mut cols = vec![ParquetColumn::I64("agent_id".into(), (0..agents as i64).collect())];
+        cols.extend(table.column_names().iter().map(|n| ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())));
+        write_parquet_columns(&self.dir.join("features.parquet"), cols)?;
+        let outcomes = attribute_all(&table, &self.specs);
+        self.write_attribution(agents, &outcomes)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let manifest = json!({
+            "emergent_version": env!("CARGO_PKG_VERSION"),
+            "git_commit": option_env!("EMERGENT_GIT_COMMIT").filter(|c| !c.is_empty()),
+            "scenario_file": self.file,
+            "scenario_sha256": sha256_hex(&self.text),
+            "scenario": self.text,
+            "overrides": self.overrides,
+            "seed": self.scenario.scenario.seed,
+            "threads": rayon::current_num_threads(),
+            "counts": {
+                "agents": agents,
+                "edges": sim.world.network.edge_count(),
+                "items": sim.world.items.len(),
+                "ticks": stats.ticks_run,
+                "recorded_ticks": recorder_ticks(&self.dir),
+                "agent_steps": stats.agent_steps,
+                "active_agent_steps": stats.active_agent_steps,
+                "exposures": stats.exposures,
+                "rejected_actions": stats.rejected_actions,
+                "actions": stats.actions,
+            },
+            "timings": {
+                "wall_seconds": seconds,
+                "agent_steps_per_second": stats.agent_steps as f64 / seconds.max(1e-9),
+                "peak_rss_bytes": peak_rss_bytes(),
+            },
+            "outputs": ["ticks.parquet", "features.parquet", "actions.parquet", "indicators.csv", "attribution.parquet", "attribution.json", "scenario.toml"],
+        });
+        run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
+        run_dir::remove_if_exists(&self.dir.join(PARTIAL))?;
+        manifest::write(&self.dir, &manifest)?;
+        Ok(RunSummary { dir: self.dir, agents, ticks: sim.world.tick, seconds, indicators: outcomes })
+    }
+
+    fn record(&self, sim: &Simulation, recorder: &mut Recorder) -> Result<(), RunError> {
+        let table = feature_table(&sim.world);
+        // An indicator can be undefined early on (a Gini of likes before anyone liked);
+        // its cell stays empty rather than stopping the run.
+        let values: Vec<Option<f64>> = self.specs.iter().map(|s| evaluate(&table, &s.indicator).ok()).collect();
+        recorder.record_state(sim.world.tick, &table, &values)
+    }
+
+    fn write_attribution(&self, agents: usize, outcomes: &[IndicatorOutcome]) -> Result<(), RunError> {
+        let mut cols = vec![ParquetColumn::I64("agent_id".into(), (0..agents as i64).collect())];
+        for o in outcomes {
+            if let Some(phi) = &o.phi {
+                cols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
+            }
+        }
+        write_parquet_columns(&self.dir.join("attribution.parquet"), cols)?;
+        let text = serde_json::to_string_pretty(&json!({ "indicators": outcomes }))
+            .map_err(|e| RunError::Io(emergent_io::IoError::new(&self.dir.join("attribution.json"), e.to_string())))?;
+        atomic_write_bytes(&self.dir.join("attribution.json"), text.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// Recorded ticks, counted from indicators.csv (one row each), so a resumed run counts the
+/// ticks recorded before the interruption too.
+fn recorder_ticks(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("indicators.csv")).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
+}
