@@ -14,6 +14,8 @@ pub enum RunError {
     Exists(PathBuf),
     #[error("{dir}: cannot resume: {why}")]
     Resume { dir: PathBuf, why: String },
+    #[error("stopped cleanly after tick {tick}: {reason}. The state is checkpointed; continue with: emergent run --resume {}", dir.display())]
+    Halted { dir: PathBuf, tick: u32, reason: String },
     #[error("--set {0}: expected KEY=VALUE, e.g. --set population.agents=1000")]
     Override(String),
 }

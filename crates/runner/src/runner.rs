@@ -139,9 +139,13 @@ impl Job {
                 self.record(&sim, &mut recorder)?;
             }
             progress.tick(t);
-            if checkpoint_every > 0 && t % checkpoint_every == 0 && !sim.is_done() {
+            let halt = if sim.is_done() { None } else { sim.policy.halt() };
+            if (checkpoint_every > 0 && t % checkpoint_every == 0 && !sim.is_done()) || halt.is_some() {
                 recorder.close_segment()?;
                 checkpoint::save(&self.dir, &self.text, &self.file, &self.overrides, recorder.segment, &stats, &sim.world)?;
+            }
+            if let Some(reason) = halt {
+                return Err(RunError::Halted { dir: self.dir.clone(), tick: t, reason });
             }
             if let Some(d) = self.throttle {
                 std::thread::sleep(d);
@@ -176,6 +180,10 @@ impl Job {
                 "exposures": stats.exposures,
                 "rejected_actions": stats.rejected_actions,
                 "actions": stats.actions,
+            },
+            "policy": {
+                "name": sim.policy.name(),
+                "stats": sim.policy.stats().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
             },
             "timings": {
                 "wall_seconds": seconds,

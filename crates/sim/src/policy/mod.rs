@@ -45,6 +45,18 @@ pub trait Policy: Send + Sync {
     /// The actions of `ctx.agent` at `ctx.tick`.
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision;
 
+    /// Counters for the run manifest (an LLM policy: calls, tokens, retries, fallbacks…).
+    fn stats(&self) -> Vec<(String, f64)> {
+        Vec::new()
+    }
+
+    /// `Some(reason)` when the run must stop cleanly after the current tick — a call or
+    /// token budget is spent, or the endpoint is down and the scenario says to pause. The
+    /// runner then checkpoints and tells the user how to resume.
+    fn halt(&self) -> Option<String> {
+        None
+    }
+
     /// Decisions of every agent in `feeds.agents`, in that order.
     fn decide_batch(&self, world: &World, feeds: &Feeds) -> Vec<Decision> {
         (0..feeds.len())
