@@ -110,6 +110,14 @@ fn bench_full_scale(c: &mut Criterion, n: usize) {
     for (case, ind) in cases.iter().zip(&parsed) {
         g.bench_function(case.name, |b| b.iter(|| run(black_box(&t), ind, &case.baseline, &closed())));
     }
+    // Extra expressions to time (profiling aid): ATTRIBUTION_BENCH_EXTRA="expr;expr", zero baseline.
+    if let Ok(extra) = std::env::var("ATTRIBUTION_BENCH_EXTRA") {
+        for (k, expr) in extra.split(';').enumerate() {
+            let ind = Indicator::parse(expr).unwrap();
+            eprintln!("extra_{k}: {expr}");
+            g.bench_function(format!("extra_{k}"), |b| b.iter(|| run(black_box(&t), &ind, &Baseline::Zero, &closed())));
+        }
+    }
     g.bench_function("all_four", |b| {
         b.iter(|| {
             for (case, ind) in cases.iter().zip(&parsed) {

@@ -309,8 +309,8 @@ pub(crate) fn attribute(
         }
     }
 
-    let mut phi_by_column = vec![vec![0.0; n]; d];
-    let mut phi = vec![0.0; n];
+    let mut phi_by_column: Vec<Vec<f64>> = (0..d).map(|_| crate::buf::zeroed(n)).collect();
+    let mut phi = crate::buf::zeroed(n);
     // Per-block mutable pieces: the d column chunks, then the φ chunk.
     let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(BLOCK)).map(|_| Vec::with_capacity(d + 1)).collect();
     for col in phi_by_column.iter_mut().chain(std::iter::once(&mut phi)) {
@@ -437,6 +437,44 @@ mod tests {
         assert!(plan(&p("mean(a) / mean(b)"), true).is_err());
         assert!(plan(&p("var(a) * mean(b)"), true).is_err());
         assert!(plan(&p("mean(a * log1p(2))"), true).is_ok());
+    }
+
+    /// The fused closed-form pass, the streamed aggregates and the radix-sorted gini give the
+    /// same bits on one thread and on several.
+    #[test]
+    fn closed_forms_are_identical_on_any_thread_count() {
+        use crate::{AgentIds, Baseline, FeatureTable, Method, Options};
+        let n = 50_000; // several BLOCKs
+        let col = |a: u64, m: u64| (0..n as u64).map(|i| ((i * a + 17) % m) as f64 * 0.5).collect::<Vec<f64>>();
+        let t = FeatureTable::new(
+            AgentIds::sequential(n),
+            vec![("f".into(), col(7919, 1009)), ("p".into(), col(104_729, 97)), ("r".into(), col(31, 13))],
+        )
+        .unwrap();
+        let cases = [
+            ("mean(p + r)", Baseline::Zero),
+            ("mean(f) * mean(p) * mean(r)", Baseline::Zero),
+            ("var(p + 2 * r) - mean(f)", Baseline::Min),
+            ("gini(p + r)", Baseline::Mean),
+        ];
+        for (expr, base) in &cases {
+            let ind = Indicator::parse(expr).unwrap();
+            let go = |threads: usize| {
+                rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
+                    let opts = Options { method: Method::ClosedForm, ..Options::default() };
+                    crate::attribute(&t, &ind, base, &opts).unwrap()
+                })
+            };
+            let (a, b) = (go(1), go(3));
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a.phi), bits(&b.phi), "{expr}");
+            for (x, y) in a.phi_by_column.iter().zip(&b.phi_by_column) {
+                assert_eq!(bits(x), bits(y), "{expr}");
+            }
+            assert_eq!(a.sum_phi.to_bits(), b.sum_phi.to_bits(), "{expr}");
+            assert_eq!(a.value.to_bits(), b.value.to_bits(), "{expr}");
+            assert!(a.completeness_gap < 1e-9, "{expr}: {}", a.completeness_gap);
+        }
     }
 
     #[test]

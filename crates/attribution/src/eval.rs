@@ -13,6 +13,13 @@ pub(crate) fn scalar_value(tape: &Tape, leaves: &[f64]) -> f64 {
     vals.last().copied().unwrap_or(0.0)
 }
 
+/// [`scalar_value`] with caller-owned scratch (`vals.len() ≥ tape.nodes.len()`), for hot loops.
+pub(crate) fn scalar_value_with(tape: &Tape, leaves: &[f64], vals: &mut [f64]) -> f64 {
+    let vals = &mut vals[..tape.nodes.len()];
+    forward_scalar(tape, leaves, vals);
+    vals.last().copied().unwrap_or(0.0)
+}
+
 fn forward_scalar(tape: &Tape, leaves: &[f64], vals: &mut [f64]) {
     for (i, n) in tape.nodes.iter().enumerate() {
         let v = |k: u32| vals[k as usize];
@@ -113,7 +120,8 @@ pub(crate) struct ChunkEval {
 
 impl ChunkEval {
     pub(crate) fn new(tape: &Tape, m: usize) -> Self {
-        ChunkEval { m, vals: vec![0.0; tape.nodes.len() * m], adj: vec![0.0; tape.nodes.len() * m] }
+        // `adj` is only needed by `backward`, which sizes it on first use.
+        ChunkEval { m, vals: vec![0.0; tape.nodes.len() * m], adj: Vec::new() }
     }
 
     /// Evaluate on leaves (one slice of length `len ≤ m` per column); returns the output slice.
@@ -147,6 +155,9 @@ impl ChunkEval {
     pub(crate) fn backward(&mut self, tape: &Tape, seed: &[f64], len: usize, grads: &mut [Vec<f64>]) {
         let m = self.m;
         let n = tape.nodes.len();
+        if self.adj.len() < n * m {
+            self.adj.resize(n * m, 0.0);
+        }
         self.adj[..n * m].fill(0.0);
         self.adj[(n - 1) * m..(n - 1) * m + len].copy_from_slice(&seed[..len]);
         for i in (0..n).rev() {

@@ -11,14 +11,16 @@
 
 mod attribute;
 mod baseline;
+mod buf;
 mod closed_form;
+mod column_path;
 mod error;
 mod eval;
 pub mod indicator;
 mod progress;
 mod quadrature;
 mod reduce;
-mod rng;
+pub mod rng;
 mod path;
 mod shapley;
 mod table;
@@ -26,6 +28,7 @@ pub mod tiers;
 
 pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate};
 pub use baseline::Baseline;
+pub use column_path::attribute_column_path;
 pub use error::{AttributionError, TableError};
 pub use indicator::{Indicator, ParseError};
 pub use progress::{NoProgress, Progress};

@@ -75,7 +75,7 @@ impl<'a> Path<'a> {
 
     /// One aggregate's per-agent term at x(α). Scratch space is made once per rayon job.
     fn term_at(&self, agg: &Aggregate, alpha: f64) -> Vec<f64> {
-        let mut out = vec![0.0; self.n];
+        let mut out = crate::buf::zeroed(self.n);
         out.par_chunks_mut(BLOCK).enumerate().for_each_init(
             || (Vec::new(), ChunkEval::new(&agg.term, BLOCK)),
             |(bufs, ev), (b, chunk)| {
@@ -309,9 +309,10 @@ pub(crate) fn gini(s: &[f64], text: &str, which: &str, need_coef: bool) -> Resul
         return Err(AttributionError::GiniZeroTotal { which: which_static });
     }
     // Non-negative f64s order like their bit patterns; +0.0 folds −0.0 in.
-    let mut order: Vec<(u64, u32)> = s.iter().enumerate().map(|(i, v)| ((v + 0.0).to_bits(), i as u32)).collect();
+    let mut order: Vec<(u64, u32)> = crate::buf::with_capacity(n);
+    order.par_extend(s.par_iter().enumerate().map(|(i, v)| ((v + 0.0).to_bits(), i as u32)));
     radix_sort(&mut order);
-    let mut coef = if need_coef { vec![0.0; n] } else { Vec::new() };
+    let mut coef = if need_coef { crate::buf::zeroed(n) } else { Vec::new() };
     let mut acc = Compensated::default();
     let mut start = 0;
     while start < n {
@@ -346,13 +347,29 @@ fn radix_sort(v: &mut Vec<(u64, u32)>) {
         return;
     }
     let digit = |key: u64, d: usize| ((key >> (d as u32 * BITS)) as usize) & (BUCKETS - 1);
-    let mut hist = vec![[0usize; BUCKETS]; DIGITS];
-    for &(key, _) in v.iter() {
-        for (d, h) in hist.iter_mut().enumerate() {
-            h[digit(key, d)] += 1;
-        }
-    }
-    let mut tmp: Vec<(u64, u32)> = vec![(0, 0); n];
+    // All digits' histograms in one parallel pass (integer counts: order-independent).
+    let mut hist = v
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut hist = vec![[0usize; BUCKETS]; DIGITS];
+            for &(key, _) in chunk {
+                for (d, h) in hist.iter_mut().enumerate() {
+                    h[digit(key, d)] += 1;
+                }
+            }
+            hist
+        })
+        .reduce_with(|mut a, b| {
+            for (ha, hb) in a.iter_mut().zip(&b) {
+                for (x, y) in ha.iter_mut().zip(hb) {
+                    *x += y;
+                }
+            }
+            a
+        })
+        .expect("n ≥ 2");
+    let mut tmp: Vec<(u64, u32)> = crate::buf::with_capacity(n);
+    tmp.resize(n, (0, 0));
     for (d, h) in hist.iter_mut().enumerate() {
         if h.iter().any(|&c| c == n) {
             continue; // every key has the same digit here
@@ -417,6 +434,33 @@ fn static_which(which: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn radix_sort_equals_sorting_by_key_then_index() {
+        // Integer-valued, continuous, tied and zero keys, and more than one 11-bit digit in play.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let vals: Vec<f64> = (0..20_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                match i % 4 {
+                    0 => (x % 50) as f64,
+                    1 => (x >> 11) as f64 / (1u64 << 53) as f64 * 1e6,
+                    2 => 0.0,
+                    _ => ((x % 7) as f64).powi(5),
+                }
+            })
+            .collect();
+        let mut got: Vec<(u64, u32)> = vals.iter().enumerate().map(|(i, v)| ((v + 0.0).to_bits(), i as u32)).collect();
+        let mut want = got.clone();
+        radix_sort(&mut got);
+        want.sort_unstable();
+        assert_eq!(got, want);
+        let mut one = vec![(5u64, 0u32)];
+        radix_sort(&mut one);
+        assert_eq!(one, vec![(5, 0)]);
+    }
 
     #[test]
     fn gini_matches_the_pairwise_definition() {

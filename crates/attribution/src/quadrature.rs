@@ -60,7 +60,7 @@ fn legendre(k: usize, x: f64) -> (f64, f64) {
 /// ∫₀¹ ∂f/∂x_ik(x(α)) dα for every agent and column, with a K-node rule.
 pub(crate) fn integrate_gradient(path: &Path, k: usize, progress: &dyn Progress) -> Result<Vec<Vec<f64>>, AttributionError> {
     let (nodes, weights) = gauss_legendre(k);
-    let mut acc = vec![vec![0.0; path.n]; path.x.len()];
+    let mut acc: Vec<Vec<f64>> = (0..path.x.len()).map(|_| crate::buf::zeroed(path.n)).collect();
     for (a, w) in nodes.iter().zip(&weights) {
         path.accumulate_gradient(*a, *w, &mut acc)?;
         progress.advance(1);

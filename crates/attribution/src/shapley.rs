@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use crate::error::AttributionError;
-use crate::eval::scalar_value;
+use crate::eval::{scalar_value, scalar_value_with};
 use crate::indicator::{AggKind, Indicator};
 use crate::progress::Progress;
 use crate::reduce::Compensated;
@@ -129,6 +129,7 @@ pub(crate) fn sampled(
             .map(|t| {
                 let mut phi = vec![0.0; n];
                 let mut leaves = vec![0.0; start.len()];
+                let mut scratch = vec![0.0; ind.outer.nodes.len()];
                 for p in t * PERMS_PER_TASK..((t + 1) * PERMS_PER_TASK).min(permutations) {
                     let order = SplitMix::keyed(seed, p as u64).permutation(n);
                     let mut states = start.clone();
@@ -142,7 +143,7 @@ pub(crate) fn sampled(
                             s.replace(i, off[j][i], on[j][i]);
                             leaves[j] = s.value();
                         }
-                        let cur = scalar_value(&ind.outer, &leaves);
+                        let cur = scalar_value_with(&ind.outer, &leaves, &mut scratch);
                         phi[i] += cur - prev;
                         prev = cur;
                     }
