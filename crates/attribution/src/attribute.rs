@@ -201,10 +201,10 @@ pub fn attribute_with_progress(
             out.phi = vec![0.0; n];
         }
         _ if use_closed => {
-            let (by_column, phi, sum) = closed_form::attribute(&path, equal_share, &aggs_x)?;
-            out.phi_by_column = by_column;
-            out.phi = phi;
-            known_sum = Some(sum);
+            let cf = closed_form::attribute(&path, equal_share, &aggs_x)?;
+            out.phi_by_column = cf.phi_by_column;
+            out.phi = cf.phi;
+            known_sum = Some(cf.sum);
         }
         _ => {
             out.method = MethodUsed::Quadrature;

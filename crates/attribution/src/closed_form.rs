@@ -233,6 +233,16 @@ pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<(f
     Ok(out)
 }
 
+/// What [`attribute`] returns.
+pub(crate) struct ClosedForm {
+    /// φ_ik, one vector per column.
+    pub(crate) phi_by_column: Vec<Vec<f64>>,
+    /// φ_i, the row sums of `phi_by_column` in column order.
+    pub(crate) phi: Vec<f64>,
+    /// Σ_i φ_i, the same deterministic block sum as `reduce::sum_by(φ)`.
+    pub(crate) sum: f64,
+}
+
 /// A per-agent multiplier m_i of a var or gini monomial (φ_ik gains c · w_k · m_i · Δ_ik).
 enum PerAgent<'a> {
     /// m_i = ((s_i − s̄) + (s'_i − s̄')) / N, computed on the fly from the columns.
@@ -251,7 +261,7 @@ pub(crate) fn attribute(
     path: &Path,
     equal_share_baseline: bool,
     aggs_x: &[AggValue],
-) -> Result<(Vec<Vec<f64>>, Vec<f64>, f64), AttributionError> {
+) -> Result<ClosedForm, AttributionError> {
     let ind = path.ind;
     let plan = plan(ind, equal_share_baseline)
         .map_err(|reason| AttributionError::NoClosedForm { indicator: ind.text().to_string(), reason })?;
@@ -399,7 +409,7 @@ pub(crate) fn attribute(
         )
         .collect();
     let [sum] = combine(&blocks);
-    Ok((phi_by_column, phi, sum))
+    Ok(ClosedForm { phi_by_column, phi, sum })
 }
 
 /// ∫₀¹ Π_l (a_l + α b_l) dα, exactly, from the product's coefficients.

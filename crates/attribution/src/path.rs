@@ -371,7 +371,7 @@ fn radix_sort(v: &mut Vec<(u64, u32)>) {
     let mut tmp: Vec<(u64, u32)> = crate::buf::with_capacity(n);
     tmp.resize(n, (0, 0));
     for (d, h) in hist.iter_mut().enumerate() {
-        if h.iter().any(|&c| c == n) {
+        if h.contains(&n) {
             continue; // every key has the same digit here
         }
         let mut at = 0;

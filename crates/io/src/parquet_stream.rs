@@ -12,7 +12,6 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
@@ -85,59 +84,115 @@ impl ParquetStream {
 }
 
 /// Concatenate Parquet parts (same columns) into `dest`, one row group out per row group in.
+///
+/// Column chunks are copied as bytes (no decoding, no re-encoding), so merging costs about
+/// one read and one write of the data. The first part's key-value metadata (Arrow's schema)
+/// is carried over so readers see the same types.
 pub fn merge_parquet(parts: &[PathBuf], dest: &Path) -> Result<(), IoError> {
-    let mut out = ParquetStream::create(dest)?;
-    let mut wrote = false;
-    for part in parts {
-        let open = || -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
-            let f = File::open(part).map_err(|e| IoError::io(part, &e))?;
-            ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| IoError::new(part, format!("not a readable Parquet file ({e})")))
-        };
-        let groups = open()?.metadata().num_row_groups();
-        for g in 0..groups {
-            let b = open()?;
-            let rows = b.metadata().row_group(g).num_rows().max(1) as usize;
-            let reader = b
-                .with_row_groups(vec![g])
-                .with_batch_size(rows)
-                .build()
-                .map_err(|e| IoError::new(part, e.to_string()))?;
-            let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(|e| IoError::new(part, e.to_string()))?;
-            let batch = match batches.len() {
-                1 => batches.into_iter().next().expect("one"),
-                0 => continue,
-                _ => arrow_select_concat(&batches, part)?,
-            };
-            // An all-empty part carries only a schema; do not write empty row groups
-            // unless nothing else comes.
-            if batch.num_rows() == 0 {
-                continue;
+    use parquet::column::writer::ColumnCloseResult;
+    use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
+    use parquet::file::writer::SerializedFileWriter;
+
+    let first = parts.first().ok_or_else(|| IoError::new(dest, "internal error: nothing to merge"))?;
+    let inputs = parts
+        .iter()
+        .map(|p| {
+            let f = File::open(p).map_err(|e| IoError::io(p, &e))?;
+            let meta = ParquetMetaDataReader::new()
+                .with_page_index_policy(PageIndexPolicy::Optional)
+                .parse_and_finish(&f)
+                .map_err(|e| IoError::new(p, format!("not a readable Parquet file ({e})")))?;
+            Ok((p, f, meta))
+        })
+        .collect::<Result<Vec<_>, IoError>>()?;
+    let schema = inputs[0].2.file_metadata().schema_descr().root_schema_ptr();
+    for (p, _, meta) in &inputs[1..] {
+        if meta.file_metadata().schema() != inputs[0].2.file_metadata().schema() {
+            return Err(IoError::new(p, format!("columns differ from {}", first.display())));
+        }
+    }
+    let props = Arc::new(
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_key_value_metadata(inputs[0].2.file_metadata().key_value_metadata().cloned())
+            .build(),
+    );
+    crate::atomic_write(dest, |w| {
+        let err = |e: parquet::errors::ParquetError| IoError::new(dest, e.to_string());
+        let mut writer = SerializedFileWriter::new(w, schema, props).map_err(err)?;
+        for (p, f, meta) in &inputs {
+            let page_index = meta.page_index();
+            for (g, rg) in meta.row_groups().iter().enumerate() {
+                if rg.num_rows() == 0 && meta.num_row_groups() > 1 {
+                    continue;
+                }
+                let mut out = writer.next_row_group().map_err(err)?;
+                for (c, column) in rg.columns().iter().enumerate() {
+                    let result = ColumnCloseResult {
+                        bytes_written: column.compressed_size() as u64,
+                        rows_written: rg.num_rows() as u64,
+                        metadata: column.clone(),
+                        bloom_filter: None,
+                        column_index: page_index.and_then(|pi| pi.column_index(g, c)).cloned(),
+                        offset_index: page_index.and_then(|pi| pi.offset_index(g, c)).cloned(),
+                    };
+                    out.append_column(f, result).map_err(|e| IoError::new(p, e.to_string()))?;
+                }
+                out.close().map_err(err)?;
             }
-            out.write_batch(&batch)?;
-            wrote = true;
         }
-    }
-    if !wrote {
-        // Every part was empty: copy the first part's schema.
-        if let Some(first) = parts.first() {
-            let f = File::open(first).map_err(|e| IoError::io(first, &e))?;
-            let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| IoError::new(first, e.to_string()))?;
-            let schema = b.schema().clone();
-            out.write_batch(&RecordBatch::new_empty(schema))?;
-        }
-    }
-    out.finish(Vec::new)?;
-    Ok(())
+        writer.close().map_err(err)?;
+        Ok(())
+    })
 }
 
-fn arrow_select_concat(batches: &[RecordBatch], part: &Path) -> Result<RecordBatch, IoError> {
-    let schema = batches[0].schema();
-    let columns = (0..schema.fields().len())
-        .map(|k| {
-            let arrays: Vec<&dyn arrow_array::Array> = batches.iter().map(|b| b.column(k).as_ref()).collect();
-            arrow_select::concat::concat(&arrays)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| IoError::new(part, e.to_string()))?;
-    RecordBatch::try_new(schema, columns).map_err(|e| IoError::new(part, e.to_string()))
+/// A [`ParquetStream`] fed from another thread: encoding and compressing a row group (a
+/// second or two for a million agents) overlaps the simulation instead of stalling it. One
+/// row group waits in the channel at most, which bounds the memory it adds.
+pub struct BackgroundParquet {
+    dest: PathBuf,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<ParquetColumn>>>,
+    worker: Option<std::thread::JoinHandle<Result<ParquetStream, IoError>>>,
+}
+
+impl BackgroundParquet {
+    pub fn create(dest: &Path) -> Result<Self, IoError> {
+        let mut stream = ParquetStream::create(dest)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ParquetColumn>>(1);
+        let worker = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || {
+                for columns in rx {
+                    stream.write(columns)?;
+                }
+                Ok(stream)
+            })
+            .map_err(|e| IoError::io(dest, &e))?;
+        Ok(BackgroundParquet { dest: dest.to_path_buf(), tx: Some(tx), worker: Some(worker) })
+    }
+
+    /// Queue one row group. An error of an earlier write surfaces here.
+    pub fn write(&mut self, columns: Vec<ParquetColumn>) -> Result<(), IoError> {
+        let sent = self.tx.as_ref().map(|tx| tx.send(columns).is_ok()).unwrap_or(false);
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped: it failed, and its error says why.
+        self.tx = None;
+        match self.join()? {
+            Ok(_) => Err(IoError::new(&self.dest, "internal error: the writer thread stopped early")),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn join(&mut self) -> Result<Result<ParquetStream, IoError>, IoError> {
+        let worker = self.worker.take().ok_or_else(|| IoError::new(&self.dest, "internal error: writer already joined"))?;
+        worker.join().map_err(|_| IoError::new(&self.dest, "internal error: the writer thread panicked"))
+    }
+
+    /// Wait for every queued row group, then close and rename the file into place.
+    pub fn finish(mut self, empty: impl FnOnce() -> Vec<ParquetColumn>) -> Result<PathBuf, IoError> {
+        self.tx = None;
+        self.join()??.finish(empty)
+    }
 }

@@ -110,6 +110,9 @@ pub enum ParquetColumn {
     /// Nullable columns: `None` is written as null.
     OptU32(String, Vec<Option<u32>>),
     OptF64(String, Vec<Option<f64>>),
+    /// A categorical column: `codes[i]` indexes `labels`. Stored dictionary-encoded, so a
+    /// million rows of a handful of words cost a byte each, not a string each.
+    Dict8(String, Vec<u8>, &'static [&'static str]),
 }
 
 impl ParquetColumn {
@@ -128,6 +131,13 @@ impl ParquetColumn {
             ParquetColumn::Str(n, v) => (Field::new(n, DataType::Utf8, false), Arc::new(StringArray::from(v))),
             ParquetColumn::OptU32(n, v) => (Field::new(n, DataType::UInt32, true), Arc::new(UInt32Array::from(v))),
             ParquetColumn::OptF64(n, v) => (Field::new(n, DataType::Float64, true), Arc::new(Float64Array::from(v))),
+            ParquetColumn::Dict8(n, codes, labels) => {
+                let keys = arrow_array::UInt8Array::from(codes);
+                let values: ArrayRef = Arc::new(StringArray::from(labels.to_vec()));
+                let dict = arrow_array::DictionaryArray::<types::UInt8Type>::try_new(keys, values)
+                    .expect("codes index the labels they come with");
+                (Field::new(n, DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8)), false), Arc::new(dict))
+            }
         }
     }
 }
