@@ -115,6 +115,21 @@ pub fn evaluate(table: &FeatureTable, indicator: &Indicator) -> Result<f64, Attr
     Path { ind: indicator, x, base, n: table.len() }.value_at(1.0, "table")
 }
 
+/// f(x) and its gradient ∂f/∂x_ik, one vector per column of `indicator.columns()`: what a
+/// caller differentiating *through* a model (dynamic attribution) chains onto.
+pub fn gradient(table: &FeatureTable, indicator: &Indicator) -> Result<(f64, Vec<Vec<f64>>), AttributionError> {
+    let columns = indicator.columns();
+    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let base = Baseline::Zero.resolve(table, columns)?;
+    let n = table.len();
+    let mut acc = vec![vec![0.0; n]; columns.len()];
+    if columns.is_empty() {
+        return Ok((evaluate(table, indicator)?, acc));
+    }
+    let value = Path { ind: indicator, x, base, n }.accumulate_gradient(1.0, 1.0, &mut acc)?;
+    Ok((value, acc))
+}
+
 pub fn attribute(
     table: &FeatureTable,
     indicator: &Indicator,

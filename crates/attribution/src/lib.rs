@@ -26,7 +26,7 @@ mod shapley;
 mod table;
 pub mod tiers;
 
-pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate};
+pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate, gradient};
 pub use baseline::Baseline;
 pub use column_path::attribute_column_path;
 pub use error::{AttributionError, TableError};

@@ -21,6 +21,28 @@ enum Command {
     Run(commands::run::Args),
     /// Attribute a macro indicator to every agent of a feature table.
     Attribute(commands::attribute::Args),
+    /// Full-population attribution vs sampled panels: tiers, scaling-bias verdict, sweeps, plots.
+    Study(commands::study::Args),
+    /// Write report.md and a self-contained report.html for a run directory.
+    Report(commands::report::Args),
+    /// Import real platform data into feature tables.
+    #[command(subcommand)]
+    Import(Import),
+    /// Generate synthetic platform data for tests and benchmarks.
+    #[command(subcommand)]
+    Synth(Synth),
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// Bluesky Jetstream captures (.jsonl, .jsonl.gz, .jsonl.zst) → features.parquet, follows.parquet.
+    Bluesky(commands::bluesky::ImportArgs),
+}
+
+#[derive(Subcommand)]
+enum Synth {
+    /// A synthetic Jetstream capture with heavy-tailed followers and activity.
+    Bluesky(commands::bluesky::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +54,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
         Command::Attribute(args) => commands::attribute::run(args),
+        Command::Study(args) => commands::study::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Import(Import::Bluesky(args)) => commands::bluesky::import(args),
+        Command::Synth(Synth::Bluesky(args)) => commands::bluesky::synth(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

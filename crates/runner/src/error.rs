@@ -8,6 +8,8 @@ pub enum RunError {
     Scenario(#[from] emergent_sim::ScenarioError),
     #[error(transparent)]
     Io(#[from] emergent_io::IoError),
+    #[error(transparent)]
+    Llm(#[from] emergent_llm::LlmError),
     #[error("{file}: indicator `{name}`: {message}")]
     Indicator { file: String, name: String, message: String },
     #[error("{0}: the run directory exists and is not empty; pass --force to overwrite it, or --resume {0} to continue an interrupted run")]

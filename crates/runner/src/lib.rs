@@ -10,6 +10,8 @@
 //! `.partial/` (recorded segments) and `checkpoint.bin`.
 
 mod checkpoint;
+mod dynamic;
+mod econ;
 mod error;
 mod indicators;
 mod manifest;
@@ -17,6 +19,7 @@ mod recorder;
 mod run_dir;
 mod runner;
 
+pub use dynamic::{Comparison, DynamicOptions, DynamicOutcome, attribute_dynamic_run};
 pub use error::RunError;
 pub use indicators::{IndicatorOutcome, IndicatorSpec, TopAgent, feature_table};
-pub use runner::{NoRunProgress, RunOptions, RunProgress, RunSummary, resume, start};
+pub use runner::{NoRunProgress, RunOptions, RunProgress, RunSummary, resume, resume_with, start};

@@ -35,19 +35,27 @@ impl RunStats {
     }
 }
 
-pub(crate) fn action_name(a: &Action) -> &'static str {
+/// Action names in code order, as stored in `actions.parquet`'s dictionary column.
+pub(crate) const ACTION_NAMES: [&str; 10] =
+    ["nothing", "post", "reply", "repost", "quote", "like", "follow", "unfollow", "set_stance", "trade"];
+
+pub(crate) fn action_code(a: &Action) -> u8 {
     match a {
-        Action::Nothing => "nothing",
-        Action::Post { .. } => "post",
-        Action::Reply { .. } => "reply",
-        Action::Repost { .. } => "repost",
-        Action::Quote { .. } => "quote",
-        Action::Like { .. } => "like",
-        Action::Follow { .. } => "follow",
-        Action::Unfollow { .. } => "unfollow",
-        Action::SetStance { .. } => "set_stance",
-        Action::Trade { .. } => "trade",
+        Action::Nothing => 0,
+        Action::Post { .. } => 1,
+        Action::Reply { .. } => 2,
+        Action::Repost { .. } => 3,
+        Action::Quote { .. } => 4,
+        Action::Like { .. } => 5,
+        Action::Follow { .. } => 6,
+        Action::Unfollow { .. } => 7,
+        Action::SetStance { .. } => 8,
+        Action::Trade { .. } => 9,
     }
+}
+
+pub(crate) fn action_name(a: &Action) -> &'static str {
+    ACTION_NAMES[action_code(a) as usize]
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {

@@ -9,12 +9,12 @@
 use std::path::{Path, PathBuf};
 
 use emergent_attribution::FeatureTable;
-use emergent_io::{ParquetColumn, ParquetStream, atomic_write_bytes, merge_parquet};
+use emergent_io::{BackgroundParquet, ParquetColumn, atomic_write_bytes, merge_parquet};
 use emergent_sim::items::NO_ITEM;
 use emergent_sim::{Action, TickReport};
 
 use crate::error::RunError;
-use crate::manifest::action_name;
+use crate::manifest::{ACTION_NAMES, action_code};
 use crate::run_dir::{PARTIAL, io, remove_if_exists};
 
 const KINDS: [&str; 3] = ["ticks", "actions", "indicators"];
@@ -24,8 +24,8 @@ pub(crate) struct Recorder {
     pub(crate) segment: u32,
     feature_names: Vec<String>,
     indicator_names: Vec<String>,
-    ticks: Option<ParquetStream>,
-    actions: Option<ParquetStream>,
+    ticks: Option<BackgroundParquet>,
+    actions: Option<BackgroundParquet>,
     indicator_rows: String,
     pub(crate) recorded_ticks: u32,
 }
@@ -70,7 +70,7 @@ impl Recorder {
     /// Every agent's features at `tick`, and the indicators' values.
     pub(crate) fn record_state(&mut self, tick: u32, table: &FeatureTable, values: &[Option<f64>]) -> Result<(), RunError> {
         if self.ticks.is_none() {
-            self.ticks = Some(ParquetStream::create(&part(&self.partial, "ticks", self.segment))?);
+            self.ticks = Some(BackgroundParquet::create(&part(&self.partial, "ticks", self.segment))?);
         }
         let n = table.len();
         let mut cols = vec![ParquetColumn::U32("tick".into(), vec![tick; n]), ParquetColumn::I64("agent_id".into(), (0..n as i64).collect())];
@@ -93,7 +93,7 @@ impl Recorder {
     /// The tick's applied actions.
     pub(crate) fn record_actions(&mut self, r: &TickReport) -> Result<(), RunError> {
         if self.actions.is_none() {
-            self.actions = Some(ParquetStream::create(&part(&self.partial, "actions", self.segment))?);
+            self.actions = Some(BackgroundParquet::create(&part(&self.partial, "actions", self.segment))?);
         }
         let n = r.events.len();
         let mut agent = Vec::with_capacity(n);
@@ -103,7 +103,7 @@ impl Recorder {
         let mut value = Vec::with_capacity(n);
         for e in &r.events {
             agent.push(e.agent);
-            action.push(action_name(&e.action).to_string());
+            action.push(action_code(&e.action));
             item.push((e.item != NO_ITEM).then_some(e.item));
             let (t, v) = match e.action {
                 Action::Post { stance, .. } => (None, Some(stance as f64)),
@@ -121,7 +121,7 @@ impl Recorder {
         self.actions.as_mut().expect("opened").write(vec![
             ParquetColumn::U32("tick".into(), vec![r.tick; n]),
             ParquetColumn::U32("agent".into(), agent),
-            ParquetColumn::Str("action".into(), action),
+            ParquetColumn::Dict8("action".into(), action, &ACTION_NAMES),
             ParquetColumn::OptU32("item".into(), item),
             ParquetColumn::OptU32("target".into(), target),
             ParquetColumn::OptF64("value".into(), value),
@@ -154,7 +154,7 @@ impl Recorder {
         vec![
             ParquetColumn::U32("tick".into(), vec![]),
             ParquetColumn::U32("agent".into(), vec![]),
-            ParquetColumn::Str("action".into(), vec![]),
+            ParquetColumn::Dict8("action".into(), vec![], &ACTION_NAMES),
             ParquetColumn::OptU32("item".into(), vec![]),
             ParquetColumn::OptU32("target".into(), vec![]),
             ParquetColumn::OptF64("value".into(), vec![]),
@@ -165,17 +165,16 @@ impl Recorder {
     pub(crate) fn finish(mut self, dir: &Path) -> Result<(), RunError> {
         self.close_segment()?;
         let parts = |kind: &str| -> Vec<PathBuf> { (0..self.segment).map(|s| part(&self.partial, kind, s)).filter(|p| p.exists()).collect() };
-        let ticks = parts("ticks");
-        if ticks.is_empty() {
-            emergent_io::write_parquet_columns(&dir.join("ticks.parquet"), Self::empty_ticks(&self.feature_names))?;
-        } else {
-            merge_parquet(&ticks, &dir.join("ticks.parquet"))?;
-        }
-        let actions = parts("actions");
-        if actions.is_empty() {
-            emergent_io::write_parquet_columns(&dir.join("actions.parquet"), Self::empty_actions())?;
-        } else {
-            merge_parquet(&actions, &dir.join("actions.parquet"))?;
+        for (kind, file) in [("ticks", "ticks.parquet"), ("actions", "actions.parquet")] {
+            let ps = parts(kind);
+            let dest = dir.join(file);
+            match ps.as_slice() {
+                [] if kind == "ticks" => emergent_io::write_parquet_columns(&dest, Self::empty_ticks(&self.feature_names))?,
+                [] => emergent_io::write_parquet_columns(&dest, Self::empty_actions())?,
+                // One segment (no checkpoint before the end): the part is the file.
+                [only] => std::fs::rename(only, &dest).map_err(|e| io(&dest, e))?,
+                many => merge_parquet(many, &dest)?,
+            }
         }
         let mut csv = String::from("tick");
         for n in &self.indicator_names {

@@ -27,6 +27,17 @@ pub struct RunOptions {
     pub force: bool,
     /// Sleep this long after every tick (tests use it to interrupt a run mid-way).
     pub throttle: Option<Duration>,
+    /// LLM agents: never call the endpoint (replay cache only).
+    pub offline: bool,
+    /// LLM agents: stop cleanly (checkpointed) after this many HTTP calls.
+    pub max_calls: Option<u64>,
+    /// LLM agents: stop cleanly after this many prompt + completion tokens.
+    pub max_tokens: Option<u64>,
+}
+
+/// The LLM options of this invocation, with the replay cache in the run directory.
+fn llm_options(dir: &Path, offline: bool, max_calls: Option<u64>, max_tokens: Option<u64>) -> emergent_llm::LlmRunOptions {
+    emergent_llm::LlmRunOptions { offline, max_calls, max_tokens, ..emergent_llm::LlmRunOptions::in_dir(dir) }
 }
 
 /// Told about every tick, for progress bars.
@@ -47,6 +58,8 @@ pub struct RunSummary {
     pub ticks: u32,
     pub seconds: f64,
     pub indicators: Vec<IndicatorOutcome>,
+    /// The policy's counters (LLM calls, tokens, retries, fallbacks…), also in the manifest.
+    pub policy_stats: Vec<(String, f64)>,
 }
 
 /// Start a fresh run.
@@ -62,10 +75,18 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
     let scenario = scenario_with(&text, &file, &overrides)?;
     let dir = opts.out.clone().unwrap_or_else(|| run_dir::default_dir(&scenario.scenario.name, scenario.scenario.seed));
     let started = Instant::now();
-    let sim = scenario.build()?;
+    if scenario.econ.is_some() {
+        run_dir::prepare(&dir, opts.force)?;
+        atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
+        let llm = llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens);
+        let job = crate::econ::EconJob { dir, text, file, overrides, scenario, throttle: opts.throttle, llm };
+        return crate::econ::start(job, progress);
+    }
+    let mut sim = scenario.build()?;
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
     run_dir::prepare(&dir, opts.force)?;
     atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
+    sim.policy = emergent_llm::policy_for(&scenario, &llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens))?;
     let recorder = Recorder::open(&dir, 0, sim.world.feature_names(), specs.iter().map(|s| s.name.clone()).collect())?;
     let job = Job { dir, text, file, overrides, scenario, specs, throttle: opts.throttle };
     job.drive(sim, recorder, RunStats::default(), started, progress)
@@ -73,15 +94,26 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
 
 /// Continue an interrupted run from its last checkpoint.
 pub fn resume(dir: &Path, throttle: Option<Duration>, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+    resume_with(dir, throttle, &RunOptions::default(), progress)
+}
+
+/// Continue an interrupted run, with this invocation's LLM options (`offline`, `max_calls`,
+/// `max_tokens` of `llm`; its other fields are ignored).
+pub fn resume_with(dir: &Path, throttle: Option<Duration>, llm: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
     if dir.join(MANIFEST).exists() {
         return Err(RunError::Resume { dir: dir.to_path_buf(), why: "the run is already complete (manifest.json exists)".into() });
+    }
+    let llm_opts = llm_options(dir, llm.offline, llm.max_calls, llm.max_tokens);
+    if dir.join(crate::econ::CHECKPOINT).exists() {
+        return crate::econ::resume(dir, throttle, llm_opts, progress);
     }
     let started = Instant::now();
     let c = checkpoint::load(dir)?;
     let scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
     let specs = IndicatorSpec::from_scenario(&scenario, &c.world.feature_names())?;
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
-    let sim = Simulation::resume(&scenario, c.world);
+    let mut sim = Simulation::resume(&scenario, c.world);
+    sim.policy = emergent_llm::policy_for(&scenario, &llm_opts)?;
     let recorder = Recorder::open(dir, c.next_segment, sim.world.feature_names(), specs.iter().map(|s| s.name.clone()).collect())?;
     let job = Job {
         dir: dir.to_path_buf(),
@@ -95,7 +127,7 @@ pub fn resume(dir: &Path, throttle: Option<Duration>, progress: &dyn RunProgress
     job.drive(sim, recorder, c.stats, started, progress)
 }
 
-fn scenario_with(text: &str, file: &str, overrides: &[String]) -> Result<Scenario, RunError> {
+pub(crate) fn scenario_with(text: &str, file: &str, overrides: &[String]) -> Result<Scenario, RunError> {
     let mut s = Scenario::from_str(text, file)?;
     for o in overrides {
         let (k, v) = o.split_once('=').ok_or_else(|| RunError::Override(o.clone()))?;
@@ -159,6 +191,10 @@ impl Job {
         write_parquet_columns(&self.dir.join("features.parquet"), cols)?;
         let outcomes = attribute_all(&table, &self.specs);
         self.write_attribution(agents, &outcomes)?;
+        if self.scenario.attribution.dynamic {
+            let dynamic = crate::dynamic::run(&self.dir, &self.scenario, &table, &crate::dynamic::DynamicOptions::default())?;
+            crate::dynamic::write(&self.dir, &dynamic)?;
+        }
         let seconds = started.elapsed().as_secs_f64();
         let manifest = json!({
             "emergent_version": env!("CARGO_PKG_VERSION"),
@@ -195,7 +231,7 @@ impl Job {
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
         run_dir::remove_if_exists(&self.dir.join(PARTIAL))?;
         manifest::write(&self.dir, &manifest)?;
-        Ok(RunSummary { dir: self.dir, agents, ticks: sim.world.tick, seconds, indicators: outcomes })
+        Ok(RunSummary { dir: self.dir, agents, ticks: sim.world.tick, seconds, indicators: outcomes, policy_stats: sim.policy.stats() })
     }
 
     fn record(&self, sim: &Simulation, recorder: &mut Recorder) -> Result<(), RunError> {

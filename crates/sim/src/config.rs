@@ -306,6 +306,22 @@ pub struct CheckpointConfig {
     pub every: u32,
 }
 
+/// `[attribution]`: what `emergent run` attributes at the end, besides the static attribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttributionConfig {
+    /// Also attribute every indicator through the dynamics (expected-value model + adjoint).
+    pub dynamic: bool,
+    /// Gauss–Legendre nodes in α for the dynamic attribution.
+    pub nodes: usize,
+}
+
+impl Default for AttributionConfig {
+    fn default() -> Self {
+        AttributionConfig { dynamic: false, nodes: 8 }
+    }
+}
+
 /// `[[indicators]]`: carried verbatim to the attribution engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -429,5 +445,35 @@ impl Default for PanicParams {
 impl Default for RecordConfig {
     fn default() -> Self {
         Self { every: 1 }
+    }
+}
+
+/// A scenario without `[network]` (an economy) gets a small BA graph it never uses.
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            generator: GeneratorKind::Ba,
+            m: None,
+            p_in: None,
+            p_out: None,
+            k: None,
+            beta: None,
+            exponent: None,
+            min_degree: None,
+            max_degree: None,
+            path: None,
+        }
+    }
+}
+
+/// A scenario without `[policy]` gets bounded confidence with its defaults.
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            kind: PolicyKind::BoundedConfidence,
+            bounded_confidence: BoundedConfidenceParams::default(),
+            cascade: CascadeParams::default(),
+            panic: PanicParams::default(),
+        }
     }
 }

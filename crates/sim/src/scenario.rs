@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::{
-    CheckpointConfig, FeedConfig, GeneratorKind, IndicatorConfig, NetworkConfig, PolicyConfig,
+    AttributionConfig, CheckpointConfig, FeedConfig, GeneratorKind, IndicatorConfig, NetworkConfig, PolicyConfig,
     PopulationConfig, RecordConfig, ScenarioMeta,
 };
+use crate::econ::EconConfig;
+use crate::llm_config::LlmConfig;
 use crate::network::EdgeListError;
 
 /// A scenario file could not be read, parsed, validated or built.
@@ -59,12 +61,14 @@ pub struct Scenario {
     /// `[population]`.
     #[serde(default)]
     pub population: PopulationConfig,
-    /// `[network]`.
+    /// `[network]` (an `[econ]` scenario has no follow graph and may leave it out).
+    #[serde(default)]
     pub network: NetworkConfig,
     /// `[feed]`.
     #[serde(default)]
     pub feed: FeedConfig,
-    /// `[policy]`.
+    /// `[policy]` (the surrogate; an `[econ]` scenario's is the rule baseline).
+    #[serde(default)]
     pub policy: PolicyConfig,
     /// `[record]`.
     #[serde(default)]
@@ -72,9 +76,18 @@ pub struct Scenario {
     /// `[checkpoint]`.
     #[serde(default)]
     pub checkpoint: CheckpointConfig,
+    /// `[llm]`: LLM-driven agent groups and the endpoint.
+    #[serde(default, skip_serializing_if = "crate::llm_config::LlmConfig::is_default")]
+    pub llm: LlmConfig,
+    /// `[econ]`: present = an EconAgent-style economy instead of a social world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub econ: Option<EconConfig>,
     /// `[[indicators]]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indicators: Vec<IndicatorConfig>,
+    /// `[attribution]`.
+    #[serde(default)]
+    pub attribution: AttributionConfig,
     /// Name of the file it came from (for messages and relative paths).
     #[serde(skip)]
     pub file: String,
@@ -355,6 +368,14 @@ impl Scenario {
             &["record", "every"],
             "must be at least 1".into(),
         );
+        for (k, message) in self.llm.problems(self.population.agents) {
+            out.push((vec![K("llm"), K(k)], message));
+        }
+        if let Some(econ) = &self.econ {
+            for (k, message) in econ.problems() {
+                out.push((vec![K("econ"), K(k)], message));
+            }
+        }
         for (i, ind) in self.indicators.iter().enumerate() {
             let at = |k| vec![K("indicators"), KeySeg::Index(i), K(k)];
             if !matches!(ind.baseline.as_str(), "zero" | "mean" | "min") {

@@ -13,11 +13,19 @@ use crate::progress::Bar;
 #[derive(clap::Args)]
 pub struct Args {
     /// Feature table: one row per agent (.csv or .parquet).
-    #[arg(long, value_name = "FILE")]
-    features: PathBuf,
-    /// The macro indicator, e.g. `var(stance)` or `gini(posts + replies)`.
+    #[arg(long, value_name = "FILE", required_unless_present = "dynamic")]
+    features: Option<PathBuf>,
+    /// The macro indicator, e.g. `var(stance)` or `gini(posts + replies)`. With --dynamic: an
+    /// indicator *name* of the run's scenario (repeatable; default all).
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
-    indicator: String,
+    indicator: Vec<String>,
+    /// Attribute a finished run's indicators through its dynamics (expected-value model,
+    /// adjoint gradients) instead of through its final features.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["features", "out", "method", "baseline"])]
+    dynamic: Option<PathBuf>,
+    /// Gauss–Legendre nodes in α for --dynamic (default: the scenario's, 8).
+    #[arg(long, value_name = "K")]
+    nodes: Option<usize>,
     /// zero | mean (equal shares) | min | COL=V,COL=V | a baseline table FILE with the same ids.
     #[arg(long, default_value = "zero")]
     baseline: String,
@@ -54,17 +62,24 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if let Some(dir) = &args.dynamic {
+        return dynamic(dir, &args);
+    }
+    let features = args.features.clone().context("--features is required")?;
+    let [expr] = args.indicator.as_slice() else {
+        bail!("give exactly one --indicator EXPR (got {})", args.indicator.len());
+    };
     let ids = match &args.id_col {
         Some(c) => IdColumn::Named(c.clone()),
         None => IdColumn::Default,
     };
     let id_name = args.id_col.clone().unwrap_or_else(|| IdColumn::DEFAULT_NAME.to_string());
-    let indicator = Indicator::parse(&args.indicator).context("--indicator")?;
+    let indicator = Indicator::parse(expr).context("--indicator")?;
     check_tiers(&args.tiers)?;
     if let Some(out) = &args.out {
         check_output(out)?;
     }
-    let table = read_table(&args.features, &ids)?;
+    let table = read_table(&features, &ids)?;
     let baseline = parse_baseline(&args.baseline, &ids)?;
     let opts = Options {
         method: args.method,
@@ -78,7 +93,7 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let result = attribute_with_progress(&table, &indicator, &baseline, &opts, &bar);
     bar.finish();
-    let a = result.with_context(|| format!("attributing `{}` over {}", indicator, args.features.display()))?;
+    let a = result.with_context(|| format!("attributing `{}` over {}", indicator, features.display()))?;
     let seconds = started.elapsed().as_secs_f64();
     let tier_col = match &args.tier_by {
         Some(c) => Some(table.require(c).map(|_| c.clone())?),
@@ -125,7 +140,7 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
+pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
     Ok(match text {
         "zero" => Baseline::Zero,
         "mean" => Baseline::Mean,
@@ -208,4 +223,34 @@ fn print_summary(
     if let Some(out) = out {
         println!("wrote {}", out.display());
     }
+}
+
+fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
+    let started = Instant::now();
+    let opts = emergent_runner::DynamicOptions { indicators: args.indicator.clone(), nodes: args.nodes, tol: args.tol };
+    let outcomes = emergent_runner::attribute_dynamic_run(dir, &opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json!({ "indicators": outcomes, "seconds": started.elapsed().as_secs_f64() }))?);
+        return Ok(());
+    }
+    for o in &outcomes {
+        println!("{} = {}", o.name, o.expr);
+        if let Some(note) = &o.note {
+            println!("  not attributed through the dynamics: it {note}");
+            continue;
+        }
+        println!("  expected-value run M(1) = {:.6} (stochastic run: {}), no influence M(0) = {:.6}", o.value, o.run_value.map_or("n/a".into(), |v| format!("{v:.6}")), o.baseline_value);
+        println!(
+            "  sum of phi {:.6}, completeness gap {:.2e}, K = {} nodes, {:.2} s (backward/forward {:.2})",
+            o.sum_phi, o.completeness_gap, o.nodes, o.seconds, o.backward_over_forward
+        );
+        if let Some(c) = &o.comparison {
+            println!("  vs static attribution: Spearman {:.3}, top-100 overlap (Jaccard) {:.3}", c.spearman, c.top100_jaccard);
+        }
+        for t in &o.tiers {
+            println!("    {:<12} {:>8.2}% of the dynamic attribution", t.name, 100.0 * t.share);
+        }
+    }
+    println!("wrote {}/dynamic_attribution.parquet and dynamic_attribution.json", dir.display());
+    Ok(())
 }

@@ -25,6 +25,15 @@ pub struct Args {
     /// Continue the interrupted run in DIR from its last checkpoint.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["scenario", "out", "seed", "set", "force"])]
     resume: Option<PathBuf>,
+    /// LLM agents: answer only from the replay cache; a cache miss stops the run with a message.
+    #[arg(long)]
+    offline: bool,
+    /// LLM agents: stop cleanly (checkpointed, resumable) after this many HTTP calls.
+    #[arg(long, value_name = "N")]
+    max_calls: Option<u64>,
+    /// LLM agents: stop cleanly after this many prompt + completion tokens.
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u64>,
     /// Sleep this many milliseconds after each tick (for demos and interruption tests).
     #[arg(long, hide = true, value_name = "MS")]
     throttle_ms: Option<u64>,
@@ -62,7 +71,12 @@ pub fn run(args: Args) -> Result<()> {
     let bar = Bar { pb, started: Instant::now(), agents: Default::default() };
     let throttle = args.throttle_ms.map(Duration::from_millis);
     let result = match (&args.resume, &args.scenario) {
-        (Some(dir), _) => emergent_runner::resume(dir, throttle, &bar),
+        (Some(dir), _) => emergent_runner::resume_with(
+            dir,
+            throttle,
+            &RunOptions { offline: args.offline, max_calls: args.max_calls, max_tokens: args.max_tokens, ..Default::default() },
+            &bar,
+        ),
         (None, Some(scenario)) => emergent_runner::start(
             &RunOptions {
                 scenario: scenario.clone(),
@@ -71,13 +85,22 @@ pub fn run(args: Args) -> Result<()> {
                 overrides: args.set.clone(),
                 force: args.force,
                 throttle,
+                offline: args.offline,
+                max_calls: args.max_calls,
+                max_tokens: args.max_tokens,
             },
             &bar,
         ),
         (None, None) => bail!("give a scenario file or --resume DIR"),
     };
     bar.pb.finish_and_clear();
-    print_summary(&result?);
+    let summary = result?;
+    print_summary(&summary);
+    // The run itself succeeded; a report that cannot be written is a warning, not a failure.
+    match emergent_report::write_report(&summary.dir) {
+        Ok(files) => println!("report: {}", files.markdown.display()),
+        Err(e) => eprintln!("warning: the run finished but its report was not written: {e}"),
+    }
     Ok(())
 }
 
@@ -90,6 +113,7 @@ fn print_summary(s: &RunSummary) {
         s.agents as f64 * s.ticks as f64 / s.seconds.max(1e-9)
     );
     println!("outputs in {}/", s.dir.display());
+    print_policy_stats(&s.policy_stats);
     for o in &s.indicators {
         match (&o.error, o.value) {
             (Some(e), _) => println!("  {} = {}: not attributed: {e}", o.name, o.expr),
@@ -107,5 +131,36 @@ fn print_summary(s: &RunSummary) {
             }
             _ => {}
         }
+    }
+}
+
+/// The LLM's bill and outcome counts, when the run used one.
+fn print_policy_stats(stats: &[(String, f64)]) {
+    let get = |k: &str| stats.iter().find(|(n, _)| n == k).map_or(0.0, |(_, v)| *v);
+    if !stats.iter().any(|(n, _)| n == "calls") {
+        return;
+    }
+    println!(
+        "llm: {} decisions ({} by the model, {} fallbacks: {} endpoint, {} parse, {} budget); {} calls, {} cache hits, {} retries, {} timeouts; tokens {} prompt + {} completion; {} parse failures, {} repairs ({} repaired), {} fields clamped",
+        get("llm_decisions_requested"),
+        get("llm_decisions"),
+        get("fallbacks"),
+        get("fallbacks_endpoint"),
+        get("fallbacks_parse"),
+        get("fallbacks_budget"),
+        get("calls"),
+        get("cache_hits"),
+        get("retries"),
+        get("timeouts"),
+        get("prompt_tokens"),
+        get("completion_tokens"),
+        get("parse_failures"),
+        get("repairs"),
+        get("repaired"),
+        get("clamped_fields"),
+    );
+    let http: Vec<String> = stats.iter().filter(|(n, _)| n.starts_with("http_")).map(|(n, v)| format!("{} × {v}", &n[5..])).collect();
+    if !http.is_empty() {
+        println!("llm: HTTP errors by status: {}", http.join(", "));
     }
 }

@@ -1,0 +1,274 @@
+//! `emergent import bluesky`: capture files in, feature tables and a follow graph out.
+
+use std::path::{Path, PathBuf};
+
+use emergent_attribution::Progress;
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::Aggregate;
+use crate::error::BlueskyError;
+use crate::features::{EventCounts, TopicFeatures, UserFeatures};
+use crate::pipeline;
+use crate::time::format_rfc3339;
+use crate::topic::{Topic, TopicSet};
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Keep events with `time_us >= since` (microseconds; see [`crate::parse_time`]).
+    pub since: Option<i64>,
+    /// Keep events with `time_us < until`.
+    pub until: Option<i64>,
+    /// Per-topic feature tables to build.
+    pub topics: Vec<Topic>,
+    /// Import the whole lines before the break of a truncated compressed file instead of failing.
+    pub allow_partial: bool,
+    /// Parser threads; 0 = one per core.
+    pub threads: usize,
+}
+
+/// One input file, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// Size on disk.
+    pub bytes: u64,
+    pub lines: u64,
+    /// Where the compressed stream broke (only with `allow_partial`).
+    pub truncated_at: Option<u64>,
+}
+
+/// A malformed line: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MalformedLine {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: u64,
+    pub reason: String,
+}
+
+/// A time span in microseconds, with its RFC 3339 spelling for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeSpan {
+    pub first_us: i64,
+    pub last_us: i64,
+    pub first: String,
+    pub last: String,
+}
+
+/// A topic and how many of its posts were seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicReport {
+    pub name: String,
+    pub keywords: Vec<String>,
+    /// Users with at least one non-zero feature in the topic.
+    pub users_engaged: u64,
+    pub posts: u64,
+    pub replies: u64,
+    /// The table's file name inside the output folder.
+    pub file: String,
+}
+
+/// Everything `import.json` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub files: Vec<FileReport>,
+    /// Lines read, blank ones included.
+    pub lines: u64,
+    pub blank_lines: u64,
+    /// Lines that are not a well-formed event: counted and skipped.
+    pub malformed: u64,
+    /// The first few of them.
+    pub malformed_lines: Vec<MalformedLine>,
+    /// Well-formed events outside `--since`/`--until`, skipped.
+    pub outside_window: u64,
+    pub counts: EventCounts,
+    /// The requested window (microseconds), when given.
+    pub since_us: Option<i64>,
+    pub until_us: Option<i64>,
+    /// First and last event time in the window; `None` when no event was in it.
+    pub covered: Option<TimeSpan>,
+    /// DIDs that appear anywhere (authors and targets).
+    pub users_seen: u64,
+    /// DIDs with at least one event in the window: the rows of `features.parquet`.
+    pub users_active: u64,
+    /// Live follow records (duplicates and self-follows included).
+    pub follow_records: u64,
+    /// Rows of `follows.parquet`: distinct `src != dst` pairs, both active.
+    pub follow_edges: u64,
+    /// Live follow records left out of `follows.parquet` because the followed DID has no
+    /// event in the window (and so no row), or is the follower itself, or repeats an edge.
+    pub follow_records_not_edges: u64,
+    pub topics: Vec<TopicReport>,
+}
+
+/// An import in memory: rows in `features.parquet` order.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub report: ImportReport,
+    /// DIDs of the active users, one per row.
+    pub dids: Vec<String>,
+    pub features: Vec<UserFeatures>,
+    /// Follow edges as row indices (`src` follows `dst`), sorted, distinct, no self-loops.
+    pub edges: Vec<(u32, u32)>,
+    /// Per topic (in the order given), one [`TopicFeatures`] per row.
+    pub topic_features: Vec<Vec<TopicFeatures>>,
+}
+
+/// Read the capture files (in the order given, as one stream) and build the tables in memory.
+pub fn import_capture(
+    files: &[PathBuf],
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<Imported, BlueskyError> {
+    if files.is_empty() {
+        return Err(BlueskyError::Invalid("no capture files given".into()));
+    }
+    if let (Some(s), Some(u)) = (opts.since, opts.until)
+        && s >= u
+    {
+        return Err(BlueskyError::Invalid(format!(
+            "the window is empty: since ({}) is not before until ({})",
+            format_rfc3339(s),
+            format_rfc3339(u)
+        )));
+    }
+    let topics = TopicSet::new(opts.topics.clone())?;
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let mut agg = Aggregate::new(topics.topics().len(), opts.since, opts.until);
+    let out = pipeline::run(
+        files,
+        &topics,
+        threads,
+        opts.allow_partial,
+        &mut agg,
+        progress,
+    )?;
+    Ok(assemble(agg, out, &topics, opts))
+}
+
+fn assemble(
+    agg: Aggregate,
+    out: pipeline::PipelineOutput,
+    topics: &TopicSet,
+    opts: &ImportOptions,
+) -> Imported {
+    // Rows: active users in order of first appearance.
+    let mut row_of = vec![u32::MAX; agg.users.len()];
+    let mut dids = Vec::new();
+    let mut features = Vec::new();
+    for (i, u) in agg.users.iter().enumerate() {
+        if u.is_active() {
+            row_of[i] = features.len() as u32;
+            features.push(*u);
+            dids.push(String::from_utf8_lossy(agg.dids.get(i as u32)).into_owned());
+        }
+    }
+    let mut follow_records = 0u64;
+    let mut edges: Vec<(u32, u32)> = agg
+        .follow_edges()
+        .inspect(|_| follow_records += 1)
+        .map(|(s, d)| (row_of[s as usize], row_of[d as usize]))
+        .filter(|&(s, d)| s != u32::MAX && d != u32::MAX && s != d)
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    let n_topics = agg.n_topics;
+    let topic_features: Vec<Vec<TopicFeatures>> = (0..n_topics)
+        .map(|k| {
+            (0..agg.users.len())
+                .filter(|&i| row_of[i] != u32::MAX)
+                .map(|i| agg.topic_users[i * n_topics + k])
+                .collect()
+        })
+        .collect();
+    let topic_reports = topics
+        .topics()
+        .iter()
+        .zip(&topic_features)
+        .map(|(t, rows)| TopicReport {
+            name: t.name.clone(),
+            keywords: t.keywords.clone(),
+            users_engaged: rows
+                .iter()
+                .filter(|r| **r != TopicFeatures::default())
+                .count() as u64,
+            posts: rows.iter().map(|r| u64::from(r.posts)).sum(),
+            replies: rows.iter().map(|r| u64::from(r.replies)).sum(),
+            file: topic_file_name(&t.name),
+        })
+        .collect();
+    let files: Vec<FileReport> = out
+        .files
+        .iter()
+        .zip(&out.lines.lines_per_file)
+        .map(|(f, &lines)| FileReport {
+            path: f.path.clone(),
+            bytes: f.bytes,
+            lines,
+            truncated_at: f.truncated_at,
+        })
+        .collect();
+    let malformed_lines = out
+        .lines
+        .first_malformed
+        .iter()
+        .map(|(file, line, reason)| MalformedLine {
+            file: out.files[*file].path.clone(),
+            line: *line,
+            reason: reason.clone(),
+        })
+        .collect();
+    let report = ImportReport {
+        lines: out.lines.lines_per_file.iter().sum(),
+        files,
+        blank_lines: out.lines.blank_lines,
+        malformed: out.lines.malformed,
+        malformed_lines,
+        outside_window: agg.outside_window,
+        counts: agg.counts,
+        since_us: opts.since,
+        until_us: opts.until,
+        covered: agg.window_seen.map(|(a, b)| TimeSpan {
+            first_us: a,
+            last_us: b,
+            first: format_rfc3339(a),
+            last: format_rfc3339(b),
+        }),
+        users_seen: agg.users.len() as u64,
+        users_active: features.len() as u64,
+        follow_records,
+        follow_edges: edges.len() as u64,
+        follow_records_not_edges: follow_records - edges.len() as u64,
+        topics: topic_reports,
+    };
+    Imported {
+        report,
+        dids,
+        features,
+        edges,
+        topic_features,
+    }
+}
+
+/// `topic_NAME.parquet`.
+pub fn topic_file_name(name: &str) -> String {
+    format!("topic_{name}.parquet")
+}
+
+/// Import and write `features.parquet`, `follows.parquet`, `topic_NAME.parquet` and
+/// `import.json` into `out_dir` (created when missing). Nothing is written when the import
+/// fails; each file is written atomically, `import.json` last.
+pub fn import_to_dir(
+    files: &[PathBuf],
+    out_dir: &Path,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, BlueskyError> {
+    let imported = import_capture(files, opts, progress)?;
+    crate::output::write_outputs(&imported, out_dir)?;
+    Ok(imported.report)
+}

@@ -1,0 +1,142 @@
+//! Aumann–Shapley over participation: φ_i = ∫₀¹ ∂M/∂w_i(α·1) dα, by Gauss–Legendre in α and
+//! one adjoint pass per node.
+
+use emergent_attribution::{AgentIds, FeatureTable, Indicator, gauss_legendre, gradient};
+use serde::Serialize;
+
+use crate::error::DynamicsError;
+use crate::model::Dynamics;
+
+/// The outcome M(w): an indicator evaluated on the model's outputs, the other columns it
+/// reads taken from `context` (the run's final features, which participation does not move).
+pub struct Outcome<'a> {
+    pub indicator: &'a Indicator,
+    pub context: &'a FeatureTable,
+}
+
+impl Outcome<'_> {
+    /// The table the indicator reads at participation w, given the model's outputs.
+    fn table(&self, model: &dyn Dynamics, outputs: &[Vec<f64>]) -> Result<FeatureTable, DynamicsError> {
+        let names = model.outputs();
+        let cols = self
+            .indicator
+            .columns()
+            .iter()
+            .map(|c| {
+                let v = match names.iter().position(|o| o == c) {
+                    Some(k) => outputs[k].clone(),
+                    None => self.context.require(c)?.to_vec(),
+                };
+                Ok((c.clone(), v))
+            })
+            .collect::<Result<Vec<_>, DynamicsError>>()?;
+        Ok(FeatureTable::new(AgentIds::sequential(model.agents()), cols)?)
+    }
+
+    /// Which of the model's outputs the indicator reads.
+    pub fn needed(&self, model: &dyn Dynamics) -> Vec<bool> {
+        model.outputs().iter().map(|o| self.indicator.columns().iter().any(|c| c == o)).collect()
+    }
+
+    /// M(w).
+    pub fn value(&self, model: &dyn Dynamics, w: &[f64]) -> Result<f64, DynamicsError> {
+        let f = model.forward(w, &self.needed(model));
+        Ok(emergent_attribution::evaluate(&self.table(model, &f.outputs)?, self.indicator)?)
+    }
+
+    /// M(w) and ∂M/∂w by one forward and one adjoint pass.
+    pub fn gradient(&self, model: &dyn Dynamics, w: &[f64]) -> Result<(f64, Vec<f64>), DynamicsError> {
+        let f = model.forward(w, &self.needed(model));
+        let table = self.table(model, &f.outputs)?;
+        let (value, grads) = gradient(&table, self.indicator)?;
+        let d_out: Vec<Option<Vec<f64>>> = model
+            .outputs()
+            .iter()
+            .map(|o| self.indicator.columns().iter().position(|c| c == o).map(|k| grads[k].clone()))
+            .collect();
+        Ok((value, model.backward(w, &f, &d_out)))
+    }
+}
+
+/// φ per agent, with the completeness check.
+#[derive(Debug, Clone, Serialize)]
+pub struct DynamicAttribution {
+    pub indicator: String,
+    /// M(1): the outcome of the (expected-value) run.
+    pub value: f64,
+    /// M(0): the outcome when nobody influences anybody.
+    pub baseline_value: f64,
+    pub sum_phi: f64,
+    pub completeness_gap: f64,
+    pub nodes: usize,
+    /// Seconds of one forward pass, and of the adjoint pass alone (gradient minus forward).
+    pub forward_seconds: f64,
+    pub backward_seconds: f64,
+    /// Set when the indicator reads nothing the model moves: every φ is then 0.
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub phi: Vec<f64>,
+}
+
+/// Dynamic attribution with K nodes; with `tol`, K doubles until the gap is at most `tol`.
+pub fn attribute_dynamic(model: &dyn Dynamics, outcome: &Outcome, nodes: usize, tol: Option<f64>, max_nodes: usize) -> Result<DynamicAttribution, DynamicsError> {
+    if nodes == 0 {
+        return Err(DynamicsError::Invalid("--nodes must be at least 1".into()));
+    }
+    let n = model.agents();
+    let t0 = std::time::Instant::now();
+    let value = outcome.value(model, &vec![1.0; n])?;
+    let forward_seconds = t0.elapsed().as_secs_f64();
+    if !outcome.needed(model).contains(&true) {
+        return Ok(DynamicAttribution {
+            indicator: outcome.indicator.text().to_string(),
+            value,
+            baseline_value: value,
+            sum_phi: 0.0,
+            completeness_gap: 0.0,
+            nodes: 0,
+            forward_seconds,
+            backward_seconds: 0.0,
+            note: Some(format!(
+                "reads none of the features the expected-value model moves ({}): participation cannot change it",
+                model.outputs().join(", ")
+            )),
+            phi: vec![0.0; n],
+        });
+    }
+    let baseline_value = outcome.value(model, &vec![0.0; n])?;
+    let delta = value - baseline_value;
+    let mut gradient_seconds = f64::INFINITY;
+    let mut k = nodes;
+    loop {
+        let (alphas, weights) = gauss_legendre(k);
+        let mut phi = vec![0.0; n];
+        for (a, wt) in alphas.iter().zip(&weights) {
+            let t = std::time::Instant::now();
+            let (_, g) = outcome.gradient(model, &vec![*a; n])?;
+            gradient_seconds = gradient_seconds.min(t.elapsed().as_secs_f64());
+            for (p, gi) in phi.iter_mut().zip(&g) {
+                *p += wt * gi;
+            }
+        }
+        let sum: f64 = phi.iter().sum();
+        let denom = delta.abs().max(1e-12 * (value.abs() + baseline_value.abs()));
+        let gap = if denom > 0.0 { (sum - delta).abs() / denom } else { sum.abs() };
+        let done = tol.is_none_or(|t| gap <= t) || k >= max_nodes;
+        if done {
+            return Ok(DynamicAttribution {
+                indicator: outcome.indicator.text().to_string(),
+                value,
+                baseline_value,
+                sum_phi: sum,
+                completeness_gap: gap,
+                nodes: k,
+                forward_seconds,
+                backward_seconds: (gradient_seconds - forward_seconds).max(0.0),
+                note: None,
+                phi,
+            });
+        }
+        k = (k * 2).min(max_nodes);
+    }
+}

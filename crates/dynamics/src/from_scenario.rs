@@ -1,0 +1,45 @@
+//! The expected-value model of a scenario's surrogate policy, on the run's initial world.
+
+use emergent_sim::config::PolicyKind;
+use emergent_sim::{Scenario, World};
+
+use crate::bounded_confidence::BoundedConfidenceField;
+use crate::cascade::CascadeField;
+use crate::error::DynamicsError;
+use crate::model::Dynamics;
+
+/// Width of the smoothed confidence bound, as a fraction of ε: narrow enough to track the
+/// hard rule, wide enough for gradients to see agents near the bound.
+const DELTA_OVER_EPS: f64 = 0.1;
+
+/// Build the model for `scenario` on `world` (the world at tick 0: the same network, stances
+/// and activities the run started from).
+pub fn model_for<'a>(scenario: &Scenario, world: &'a World) -> Result<Box<dyn Dynamics + 'a>, DynamicsError> {
+    let pop = &world.population;
+    let topics = pop.topics;
+    let ticks = scenario.scenario.ticks;
+    match scenario.policy.kind {
+        PolicyKind::BoundedConfidence => {
+            let p = &scenario.policy.bounded_confidence;
+            Ok(Box::new(BoundedConfidenceField {
+                net: &world.network,
+                x0: (0..pop.len()).map(|a| pop.stance[a * topics]).collect(),
+                activity: pop.activity.clone(),
+                susceptibility: pop.susceptibility.clone(),
+                mu: p.mu,
+                eps: p.epsilon,
+                delta: DELTA_OVER_EPS * p.epsilon,
+                post_prob: p.post_prob,
+                like_prob: p.like_prob,
+                feed_size: scenario.feed.size as f64,
+                ticks,
+                saturate: true,
+            }))
+        }
+        PolicyKind::Cascade => {
+            let p = &scenario.policy.cascade;
+            Ok(Box::new(CascadeField { net: &world.network, activity: pop.activity.clone(), p: p.p, post_prob: p.post_prob, ticks }))
+        }
+        other => Err(DynamicsError::Unsupported(format!("{other:?}"), "its expected-value mode is not written yet".into())),
+    }
+}

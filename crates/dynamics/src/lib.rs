@@ -1,0 +1,25 @@
+//! Attribution *through* the dynamics: who caused the outcome, not only whose final features
+//! add up to it.
+//!
+//! Every agent j gets a participation weight w_j ∈ [0, 1] scaling how strongly its items act
+//! on the agents who see them. The outcome M(w) is an indicator at the horizon of a smooth,
+//! deterministic expected-value (mean-field) version of the run on the actual network.
+//! Dynamic attribution is the Aumann–Shapley value of M along w = α·1, so Σφ = M(1) − M(0).
+//! Gradients come from one reverse-mode (adjoint) pass over the T ticks per quadrature node.
+//!
+//! Pure: no I/O. The runner and the command line build models from a run directory.
+
+mod attribute;
+mod bounded_confidence;
+mod cascade;
+mod error;
+mod from_scenario;
+mod model;
+mod smooth;
+
+pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
+pub use bounded_confidence::BoundedConfidenceField;
+pub use cascade::CascadeField;
+pub use error::DynamicsError;
+pub use from_scenario::model_for;
+pub use model::{Dynamics, Trajectory};

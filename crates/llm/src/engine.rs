@@ -1,0 +1,484 @@
+//! The request pipeline shared by every LLM policy: replay cache → budgets → rate limits →
+//! the call with retries → defensive parse → one repair → the surrogate's decision.
+//!
+//! A tick's requests run concurrently on a tokio runtime owned by the policy; results are
+//! placed by index, so decisions come back in agent order whatever the completion order.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use emergent_sim::llm_config::{LlmConfig, OnOutage};
+use emergent_sim::rng::{AgentRng, mix64};
+use rayon::prelude::*;
+
+use crate::LlmRunOptions;
+use crate::cache::{self, Cached, ReplayCache};
+use crate::client::{CallError, ChatClient, ChatRequest, Message, Role};
+use crate::error::LlmError;
+use crate::limiter::Limiter;
+use crate::parse::{Parsed, Schema};
+use crate::stats::Stats;
+
+/// One request to make: who, when, and the conversation.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Agent asking.
+    pub agent: u32,
+    /// Tick.
+    pub tick: u32,
+    /// Rendered prompt.
+    pub messages: Vec<Message>,
+}
+
+/// Why a decision fell back to the surrogate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// The endpoint failed after every retry (or is in an outage).
+    Endpoint,
+    /// The answer did not parse, even after the repair request.
+    Parse,
+    /// A call or token budget is spent.
+    Budget,
+    /// `--offline` and the cache had no answer.
+    Offline,
+}
+
+/// Result of one job.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The model's (normalised) answer.
+    Decided(Parsed),
+    /// Use the surrogate's decision.
+    Fallback(Fallback),
+}
+
+enum Fail {
+    Endpoint,
+    Budget,
+    Offline,
+}
+
+/// Shared state of the pipeline (behind an `Arc` so tasks can hold it).
+pub struct Engine {
+    cfg: LlmConfig,
+    seed: u64,
+    client: ChatClient,
+    cache: ReplayCache,
+    limiter: Limiter,
+    run: LlmRunOptions,
+    /// Counters of every outcome.
+    pub stats: Stats,
+    consecutive_failures: AtomicU32,
+    outage: AtomicBool,
+    halt: Mutex<Option<String>>,
+}
+
+/// The engine plus the runtime that drives it (kept apart so the runtime is dropped on
+/// the caller's thread, never inside one of its own tasks).
+pub struct Driver {
+    rt: tokio::runtime::Runtime,
+    /// The pipeline.
+    pub engine: Arc<Engine>,
+}
+
+impl Driver {
+    /// Build the client, open the cache and start a runtime.
+    pub fn new(
+        cfg: &LlmConfig,
+        scenario_file: &str,
+        seed: u64,
+        run: &LlmRunOptions,
+    ) -> Result<Self, LlmError> {
+        let key = if cfg.api_key_env.is_empty() {
+            String::new()
+        } else {
+            std::env::var(&cfg.api_key_env).map_err(|_| LlmError::MissingKey {
+                file: scenario_file.into(),
+                var: cfg.api_key_env.clone(),
+            })?
+        };
+        if cfg.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
+            return Err(LlmError::Config {
+                file: scenario_file.into(),
+                key: "base_url".into(),
+                message: "https endpoints need emergent built with `--features tls`".into(),
+            });
+        }
+        let timeout = Duration::from_secs_f64(cfg.timeout_secs);
+        let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight).map_err(
+            |message| LlmError::Config {
+                file: scenario_file.into(),
+                key: "base_url".into(),
+                message,
+            },
+        )?;
+        let cache = ReplayCache::open(&run.cache_path)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(run.worker_threads.unwrap_or(2).max(1))
+            .thread_name("emergent-llm")
+            .enable_all()
+            .build()
+            .map_err(|e| LlmError::Runtime(e.to_string()))?;
+        let engine = Engine {
+            cfg: cfg.clone(),
+            seed,
+            client,
+            cache,
+            limiter: Limiter::new(
+                cfg.max_in_flight,
+                cfg.requests_per_minute,
+                cfg.tokens_per_minute,
+            ),
+            run: run.clone(),
+            stats: Stats::default(),
+            consecutive_failures: AtomicU32::new(0),
+            outage: AtomicBool::new(false),
+            halt: Mutex::new(None),
+        };
+        Ok(Self {
+            rt,
+            engine: Arc::new(engine),
+        })
+    }
+
+    /// Run every job concurrently; outcome `i` belongs to `jobs[i]`.
+    ///
+    /// Jobs whose first answer is in the cache and parses are served right here, without
+    /// a task (the replay fast path); the rest run as tasks under the in-flight limit.
+    pub fn decide_all(&self, jobs: Vec<Job>, schema: &Arc<Schema>) -> Vec<Outcome> {
+        let e = &self.engine;
+        // Keys and cache lookups in parallel (prompt serialisation and hashing dominate).
+        let hits: Vec<Option<Parsed>> = jobs
+            .par_iter()
+            .with_min_len(64)
+            .map(|job| {
+                let json = e.request(job, Some(schema)).canonical_json();
+                let key = cache::key(&json, job.agent, job.tick, e.seed);
+                match e.cache.get(&key) {
+                    Ok(Some(Cached {
+                        text: Some(text), ..
+                    })) => schema.parse(&text).ok(),
+                    _ => None,
+                }
+            })
+            .collect();
+        let mut out: Vec<Option<Outcome>> = vec![None; jobs.len()];
+        let mut pending = Vec::new();
+        for (i, (job, hit)) in jobs.into_iter().zip(hits).enumerate() {
+            Stats::bump(&e.stats.decisions);
+            match hit {
+                Some(p) => {
+                    Stats::bump(&e.stats.cache_hits);
+                    out[i] = Some(e.accept(p, false));
+                }
+                None => pending.push((i, job)),
+            }
+        }
+        if !pending.is_empty() {
+            let results = self.rt.block_on(async {
+                let mut set = tokio::task::JoinSet::new();
+                for (i, job) in pending {
+                    let (e, schema) = (Arc::clone(e), Arc::clone(schema));
+                    set.spawn(async move { (i, e.decide(job, &schema).await) });
+                }
+                let mut done = Vec::new();
+                while let Some(r) = set.join_next().await {
+                    if let Ok(pair) = r {
+                        done.push(pair);
+                    }
+                }
+                done
+            });
+            for (i, o) in results {
+                out[i] = Some(o);
+            }
+        }
+        out.into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| {
+                    // A task panicked: never lose an agent's decision.
+                    Stats::bump(&e.stats.fallbacks);
+                    Stats::bump(&e.stats.fallbacks_endpoint);
+                    Outcome::Fallback(Fallback::Endpoint)
+                })
+            })
+            .collect()
+    }
+
+    /// Free-text answers (reflections), `None` where none could be had.
+    pub fn texts(&self, jobs: Vec<Job>) -> Vec<Option<String>> {
+        let n = jobs.len();
+        self.rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, job) in jobs.into_iter().enumerate() {
+                let e = Arc::clone(&self.engine);
+                set.spawn(async move {
+                    let req = e.request(&job, None);
+                    (i, e.answer(&req, job.agent, job.tick).await.ok())
+                });
+            }
+            let mut done = vec![None; n];
+            while let Some(Ok((i, t))) = set.join_next().await {
+                done[i] = t;
+            }
+            done
+        })
+    }
+}
+
+impl Engine {
+    /// The request for `job`; structured output only if the endpoint supports it.
+    fn request(&self, job: &Job, schema: Option<&Schema>) -> ChatRequest {
+        ChatRequest {
+            model: self.cfg.model.clone(),
+            messages: job.messages.clone(),
+            temperature: self.cfg.temperature,
+            max_tokens: self.cfg.max_tokens,
+            seed: (mix64(self.seed ^ mix64(((job.agent as u64) << 32) | job.tick as u64)) >> 1)
+                as i64,
+            schema: schema
+                .filter(|_| self.cfg.structured_output)
+                .map(|s| (s.name.to_string(), s.json_schema())),
+        }
+    }
+
+    fn accept(&self, p: Parsed, repaired: bool) -> Outcome {
+        Stats::bump(&self.stats.llm_decisions);
+        if repaired {
+            Stats::bump(&self.stats.repaired);
+        }
+        self.stats
+            .clamped_fields
+            .fetch_add(p.clamped as u64, Relaxed);
+        Outcome::Decided(p)
+    }
+
+    fn fallback(&self, why: Fallback) -> Outcome {
+        Stats::bump(&self.stats.fallbacks);
+        Stats::bump(match why {
+            Fallback::Endpoint | Fallback::Offline => &self.stats.fallbacks_endpoint,
+            Fallback::Parse => &self.stats.fallbacks_parse,
+            Fallback::Budget => &self.stats.fallbacks_budget,
+        });
+        Outcome::Fallback(why)
+    }
+
+    /// One decision: answer, parse, at most one repair, else fall back.
+    async fn decide(&self, job: Job, schema: &Schema) -> Outcome {
+        let req = self.request(&job, Some(schema));
+        let text = match self.answer(&req, job.agent, job.tick).await {
+            Ok(t) => t,
+            Err(f) => return self.fallback(fail_kind(f)),
+        };
+        let err = match schema.parse(&text) {
+            Ok(p) => return self.accept(p, false),
+            Err(e) => e,
+        };
+        Stats::bump(&self.stats.parse_failures);
+        tracing::debug!(agent = job.agent, tick = job.tick, error = %err, "unparseable answer; asking for a repair");
+        Stats::bump(&self.stats.repairs);
+        let mut repair = req.clone();
+        repair.messages.push(Message {
+            role: Role::Assistant,
+            content: text.chars().take(2000).collect(),
+        });
+        repair.messages.push(Message {
+            role: Role::User,
+            content: format!(
+                "Your answer could not be used: {err}. Reply again with only the JSON object, with these keys: {}.",
+                schema.describe()
+            ),
+        });
+        match self.answer(&repair, job.agent, job.tick).await {
+            Ok(t) => match schema.parse(&t) {
+                Ok(p) => self.accept(p, true),
+                Err(_) => {
+                    Stats::bump(&self.stats.parse_failures);
+                    self.fallback(Fallback::Parse)
+                }
+            },
+            Err(f) => self.fallback(fail_kind(f)),
+        }
+    }
+
+    /// The answer text: from the cache, or from the endpoint (then stored).
+    async fn answer(&self, req: &ChatRequest, agent: u32, tick: u32) -> Result<String, Fail> {
+        let json = req.canonical_json();
+        let key = cache::key(&json, agent, tick, self.seed);
+        match self.cache.get(&key) {
+            Ok(Some(c)) => {
+                Stats::bump(&self.stats.cache_hits);
+                return c.text.ok_or(Fail::Endpoint);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("{e}"),
+        }
+        if self.run.offline {
+            self.set_halt(LlmError::OfflineMiss { agent, tick }.to_string());
+            return Err(Fail::Offline);
+        }
+        let result = self.call_with_retries(req, agent, tick).await;
+        let stored = match &result {
+            Ok(r) => Cached {
+                text: Some(r.text.clone()),
+                prompt_tokens: r.prompt_tokens,
+                completion_tokens: r.completion_tokens,
+            },
+            Err(Fail::Endpoint) => Cached {
+                text: None,
+                prompt_tokens: 0,
+                completion_tokens: 0,
+            },
+            Err(_) => return result.map(|r| r.text),
+        };
+        if let Err(e) = self.cache.put(&key, agent, tick, self.seed, &json, &stored) {
+            tracing::warn!("{e}");
+        }
+        result.map(|r| r.text)
+    }
+
+    /// Count one call if the budgets allow it.
+    fn take_call(&self) -> bool {
+        let n = self.stats.calls.fetch_add(1, Relaxed);
+        let calls_ok = self.run.max_calls.is_none_or(|m| n < m);
+        let tokens_ok = self.run.max_tokens.is_none_or(|m| self.stats.tokens() < m);
+        if !(calls_ok && tokens_ok) {
+            self.stats.calls.fetch_sub(1, Relaxed);
+        }
+        if !calls_ok {
+            self.set_halt(format!(
+                "the call budget is spent (--max-calls {})",
+                self.run.max_calls.unwrap_or(0)
+            ));
+        } else if !tokens_ok {
+            self.set_halt(format!(
+                "the token budget is spent (--max-tokens {})",
+                self.run.max_tokens.unwrap_or(0)
+            ));
+        }
+        calls_ok && tokens_ok
+    }
+
+    async fn call_with_retries(
+        &self,
+        req: &ChatRequest,
+        agent: u32,
+        tick: u32,
+    ) -> Result<crate::client::Reply, Fail> {
+        let estimate = req
+            .messages
+            .iter()
+            .map(|m| m.content.len() as u64 / 4)
+            .sum::<u64>()
+            + req.max_tokens as u64;
+        // In an outage, one probe per request: the run goes on at full speed on fallbacks
+        // and recovers as soon as the endpoint answers again.
+        let attempts = if self.outage.load(Relaxed) {
+            1
+        } else {
+            self.cfg.max_retries + 1
+        };
+        let mut last: Option<CallError> = None;
+        for attempt in 0..attempts {
+            let result = {
+                let _permit = self.limiter.acquire(estimate).await;
+                // Checked and counted under the permit, so concurrent requests cannot all
+                // slip past the last unit of budget.
+                if !self.take_call() {
+                    return Err(Fail::Budget);
+                }
+                self.client.complete(req).await
+            };
+            match result {
+                Ok(reply) => {
+                    self.stats
+                        .prompt_tokens
+                        .fetch_add(reply.prompt_tokens, Relaxed);
+                    self.stats
+                        .completion_tokens
+                        .fetch_add(reply.completion_tokens, Relaxed);
+                    self.consecutive_failures.store(0, Relaxed);
+                    if self.outage.swap(false, Relaxed) {
+                        tracing::warn!("the LLM endpoint answers again");
+                    }
+                    return Ok(reply);
+                }
+                Err(e) => {
+                    match &e {
+                        CallError::Status { status, .. } => self.stats.http_error(*status),
+                        CallError::Timeout => Stats::bump(&self.stats.timeouts),
+                        CallError::Connection(_) => Stats::bump(&self.stats.connection_errors),
+                        CallError::Invalid(_) => {}
+                    }
+                    let retry = e.retryable() && attempt + 1 < attempts;
+                    tracing::debug!(agent, tick, attempt, error = %e, retry, "LLM request failed");
+                    if retry {
+                        Stats::bump(&self.stats.retries);
+                        tokio::time::sleep(self.backoff(&e, attempt, agent, tick)).await;
+                    }
+                    last = Some(e);
+                }
+            }
+        }
+        if last.as_ref().is_some_and(CallError::is_outage) {
+            self.note_failure(last.as_ref());
+        }
+        Err(Fail::Endpoint)
+    }
+
+    /// Exponential backoff with jitter (keyed, so reruns wait alike); `Retry-After` wins
+    /// when the server gives one, capped at `backoff_max_ms`.
+    fn backoff(&self, e: &CallError, attempt: u32, agent: u32, tick: u32) -> Duration {
+        let max = Duration::from_millis(self.cfg.backoff_max_ms);
+        if let CallError::Status {
+            retry_after: Some(ra),
+            ..
+        } = e
+        {
+            return (*ra).min(max);
+        }
+        let base = self.cfg.backoff_ms as f64 * 2f64.powi(attempt.min(20) as i32);
+        let u = AgentRng::with_extra(self.seed, agent as u64, tick as u64, 0xbac0, attempt as u64)
+            .next_f64();
+        Duration::from_secs_f64(base * (0.5 + 0.5 * u) / 1000.0).min(max)
+    }
+
+    fn note_failure(&self, e: Option<&CallError>) {
+        let n = self.consecutive_failures.fetch_add(1, Relaxed) + 1;
+        if n >= self.cfg.outage_after && !self.outage.swap(true, Relaxed) {
+            let why = e.map_or_else(String::new, |e| e.to_string());
+            tracing::warn!(
+                "the LLM endpoint {} looks down ({n} requests in a row failed; last: {why})",
+                self.cfg.base_url
+            );
+            if self.cfg.on_outage == OnOutage::Pause {
+                self.set_halt(format!(
+                    "the LLM endpoint {} is down ({n} requests in a row failed; last: {why}); llm.on_outage = \"pause\"",
+                    self.cfg.base_url
+                ));
+            }
+        }
+    }
+
+    fn set_halt(&self, reason: String) {
+        if let Ok(mut h) = self.halt.lock()
+            && h.is_none()
+        {
+            *h = Some(reason);
+        }
+    }
+
+    /// Why the run must stop, if it must.
+    pub fn halt(&self) -> Option<String> {
+        self.halt.lock().ok().and_then(|h| h.clone())
+    }
+}
+
+fn fail_kind(f: Fail) -> Fallback {
+    match f {
+        Fail::Endpoint => Fallback::Endpoint,
+        Fail::Budget => Fallback::Budget,
+        Fail::Offline => Fallback::Offline,
+    }
+}

@@ -1,0 +1,57 @@
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why the LLM policy could not be set up, or a request could not be served.
+#[derive(Debug, Error)]
+pub enum LlmError {
+    /// The scenario's `[llm]` section cannot be used as is.
+    #[error("{file}: [llm] {key}: {message}")]
+    Config {
+        /// Scenario file.
+        file: String,
+        /// Offending key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The environment variable named by `llm.api_key_env` is not set.
+    #[error(
+        "{file}: [llm] api_key_env: environment variable `{var}` is not set (export it, or leave api_key_env empty for a local server)"
+    )]
+    MissingKey {
+        /// Scenario file.
+        file: String,
+        /// Variable name (never its value).
+        var: String,
+    },
+    /// A prompt template could not be read or names an unknown placeholder.
+    #[error("{path}: {message}")]
+    Template {
+        /// Template file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The replay cache could not be opened or written.
+    #[error("replay cache {path}: {message}")]
+    Cache {
+        /// Cache file.
+        path: PathBuf,
+        /// Cause.
+        message: String,
+    },
+    /// `--offline` and the cache has no answer for a request.
+    #[error(
+        "--offline: the replay cache has no answer for agent {agent} at tick {tick} (a cache miss); rerun without --offline to call the endpoint"
+    )]
+    OfflineMiss {
+        /// Agent.
+        agent: u32,
+        /// Tick.
+        tick: u32,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the LLM runtime: {0}")]
+    Runtime(String),
+}

@@ -1,0 +1,106 @@
+//! emergent-llm: LLM agents over any OpenAI-compatible `/v1/chat/completions` endpoint
+//! (Ollama, vLLM, llama.cpp server, OpenAI), behind the simulation's policy seams.
+//!
+//! This is the only crate of emergent that speaks HTTP. What it adds to a plain client:
+//! prompt templates per role, structured output plus defensive parsing with one repair
+//! request, the surrogate's decision as the fallback, bounded concurrency with optional
+//! rate limits, retries with backoff honouring `Retry-After`, call/token budgets that stop
+//! a run cleanly, outage handling, and a SQLite replay cache that makes a rerun make no
+//! network call and give identical outputs.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let scenario = emergent_sim::Scenario::from_path("scenarios/social-llm-20.toml".as_ref())?;
+//! let run = emergent_llm::LlmRunOptions::in_dir("runs/social".as_ref());
+//! let mut sim = scenario.build()?;
+//! sim.policy = emergent_llm::policy_for(&scenario, &run)?;
+//! # Ok(()) }
+//! ```
+
+mod cache;
+mod client;
+pub mod econ;
+mod engine;
+mod error;
+mod limiter;
+pub mod parse;
+mod prompt;
+pub mod social;
+mod stats;
+#[cfg(feature = "test-server")]
+pub mod testing;
+
+use std::path::{Path, PathBuf};
+
+use emergent_sim::econ::{EconPolicy, RuleBaseline};
+use emergent_sim::{Policy, Scenario};
+
+pub use cache::{ReplayCache, key as cache_key};
+pub use client::{CallError, ChatClient, ChatRequest, Message, Reply, Role};
+pub use engine::{Fallback, Outcome};
+pub use error::LlmError;
+pub use prompt::Template;
+
+/// File name of the replay cache inside a run directory.
+pub const CACHE_FILE: &str = "llm-cache.sqlite";
+
+/// How this invocation may use the endpoint.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LlmRunOptions {
+    /// Replay cache (SQLite).
+    pub cache_path: PathBuf,
+    /// Never call the endpoint; a cache miss stops the run with a clear message.
+    pub offline: bool,
+    /// Stop cleanly (checkpointed) once this many HTTP calls were made.
+    pub max_calls: Option<u64>,
+    /// Stop cleanly once this many prompt + completion tokens were used.
+    pub max_tokens: Option<u64>,
+    /// Threads of the policy's tokio runtime (default 2).
+    pub worker_threads: Option<usize>,
+}
+
+impl LlmRunOptions {
+    /// Defaults with the cache in `dir`.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            cache_path: dir.join(CACHE_FILE),
+            ..Default::default()
+        }
+    }
+}
+
+/// Whether the scenario drives any agent with an LLM.
+pub fn uses_llm(scenario: &Scenario) -> bool {
+    scenario.llm.enabled
+}
+
+/// The social policy for `scenario`: the surrogate when it has no LLM part, otherwise the
+/// LLM for its groups and the surrogate for everyone else.
+pub fn policy_for(scenario: &Scenario, run: &LlmRunOptions) -> Result<Box<dyn Policy>, LlmError> {
+    let surrogate = emergent_sim::policy::from_config(&scenario.policy);
+    if !uses_llm(scenario) {
+        return Ok(surrogate);
+    }
+    let driver = engine::Driver::new(&scenario.llm, &scenario.file, scenario.scenario.seed, run)?;
+    Ok(Box::new(social::LlmSocialPolicy::new(
+        driver, scenario, surrogate,
+    )?))
+}
+
+/// The economic policy for an `[econ]` scenario: EconAgent's rule baseline, or the LLM for
+/// its groups with the rule baseline as everyone else's policy and the fallback.
+pub fn econ_policy_for(
+    scenario: &Scenario,
+    run: &LlmRunOptions,
+) -> Result<Box<dyn EconPolicy>, LlmError> {
+    if !uses_llm(scenario) {
+        return Ok(Box::new(RuleBaseline));
+    }
+    let driver = engine::Driver::new(&scenario.llm, &scenario.file, scenario.scenario.seed, run)?;
+    Ok(Box::new(econ::LlmEconPolicy::new(
+        driver,
+        &scenario.llm,
+        &scenario.file,
+        scenario.scenario.seed,
+    )?))
+}

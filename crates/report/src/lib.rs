@@ -1,0 +1,29 @@
+//! Studies and run reports as files a paper can use: Markdown with tables readable on their
+//! own, a self-contained HTML page (CSS inline, images as `data:` URIs, no network), and
+//! every plot as PNG and SVG drawn with fonts compiled into the binary.
+//!
+//! - [`write_study`]: an [`emergent_study::Study`] → `study.json`, `study.md`, `plots/`.
+//! - [`write_report`]: a run directory → `report.md`, `report.html`, `plots/`, including
+//!   the study when `RUN_DIR/study/study.json` exists.
+//!
+//! Everything is rendered in memory and written atomically afterwards, so bad input
+//! produces an error naming the file and no partial outputs.
+
+pub mod doc;
+mod error;
+pub mod fmt;
+pub mod html;
+pub mod markdown;
+mod output;
+pub mod plot;
+mod report_doc;
+mod report_files;
+mod run_dir;
+pub mod study_data;
+mod study_doc;
+mod study_files;
+
+pub use error::ReportError;
+pub use plot::Rendered;
+pub use report_files::{ReportFiles, write_report};
+pub use study_files::{PLOT_DIR, study_document, write_study};

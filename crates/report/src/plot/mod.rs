@@ -1,0 +1,98 @@
+//! Plots drawn once and encoded twice: PNG (for HTML and slides) and SVG (for papers).
+//!
+//! Each chart implements [`Chart`] over any plotters backend; [`render`] draws it into an
+//! in-memory RGB buffer (encoded with `png`) and an SVG string, so nothing touches the disk
+//! until the caller writes every output at once. Text uses DejaVu Sans compiled into the
+//! binary, so plots look the same on every machine and need no system fonts.
+
+mod gap;
+mod lorenz;
+mod scatter;
+mod series;
+mod style;
+mod tiers;
+
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+
+use crate::error::ReportError;
+
+pub use gap::GapVsSteps;
+pub use lorenz::Lorenz;
+pub use scatter::{Scatter, ScatterPanel};
+pub use series::{Series, TimeSeries};
+pub use tiers::{BarSeries, TierBars};
+
+/// A drawn plot: its PNG bytes, its SVG text and the pixel size of both.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub png: Vec<u8>,
+    pub svg: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Something plotters can draw on any backend.
+pub trait Chart {
+    /// Pixel size (width, height).
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
+}
+
+/// A drawing failure, whatever the backend.
+#[derive(Debug)]
+pub struct PlotError(pub String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        PlotError(e.to_string())
+    }
+}
+
+/// Draw `chart` as PNG and SVG; `name` only labels errors.
+pub fn render(name: &str, chart: &impl Chart) -> Result<Rendered, ReportError> {
+    style::register_fonts().map_err(|why| ReportError::Plot { plot: name.into(), why })?;
+    let err = |e: PlotError| ReportError::Plot { plot: name.into(), why: e.0 };
+    let (width, height) = chart.size();
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        chart.draw(&root).map_err(err)?;
+        root.present().map_err(|e| err(e.into()))?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        chart.draw(&root).map_err(err)?;
+        root.present().map_err(|e| err(e.into()))?;
+    }
+    let png = encode_png(&rgb, width, height).map_err(|e| ReportError::Plot { plot: name.into(), why: format!("PNG encoding: {e}") })?;
+    Ok(Rendered { png, svg, width, height })
+}
+
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// Axis range covering `values` (finite ones) with 5 % padding; a degenerate range is
+/// widened so the axis still has a length.
+pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.into_iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    let span = hi - lo;
+    if span <= f64::EPSILON * lo.abs().max(hi.abs()).max(f64::MIN_POSITIVE) {
+        let pad = if lo == 0.0 { 1.0 } else { 0.1 * lo.abs() };
+        return lo - pad..hi + pad;
+    }
+    lo - 0.05 * span..hi + 0.05 * span
+}

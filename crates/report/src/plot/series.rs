@@ -1,0 +1,89 @@
+//! Indicator time series from `indicators.csv`, one small chart per indicator (their
+//! scales differ by orders of magnitude). Undefined ticks break the line.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{FONT, LABEL_SIZE, TITLE_SIZE, colour};
+use super::{Chart, PlotError, padded_range};
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    /// (tick, value); None where the indicator was undefined.
+    pub points: Vec<(f64, Option<f64>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimeSeries {
+    pub title: String,
+    pub series: Vec<Series>,
+}
+
+/// Height of one indicator's chart.
+const ROW_HEIGHT: u32 = 240;
+
+impl Chart for TimeSeries {
+    fn size(&self) -> (u32, u32) {
+        (900, 50 + ROW_HEIGHT * self.series.len().max(1) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        root.fill(&WHITE)?;
+        let body = root.titled(&self.title, (FONT, TITLE_SIZE))?;
+        let rows = body.split_evenly((self.series.len().max(1), 1));
+        let ticks = padded_range(self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+        for (k, (s, area)) in self.series.iter().zip(&rows).enumerate() {
+            let defined = || s.points.iter().filter_map(|&(t, v)| v.filter(|v| v.is_finite()).map(|v| (t, v)));
+            let caption = if defined().next().is_none() { format!("{} (undefined at every tick)", s.name) } else { s.name.clone() };
+            let mut chart = ChartBuilder::on(area)
+                .caption(caption, (FONT, LABEL_SIZE + 2))
+                .margin(8)
+                .x_label_area_size(32)
+                .y_label_area_size(80)
+                .build_cartesian_2d(ticks.clone(), padded_range(defined().map(|p| p.1)))?;
+            chart
+                .configure_mesh()
+                .x_desc("tick")
+                .y_labels(5)
+                .y_label_formatter(&|v| crate::fmt::num(Some(*v)))
+                .label_style((FONT, LABEL_SIZE - 2))
+                .draw()?;
+            let c = colour(k);
+            for run in runs(&s.points) {
+                if run.len() == 1 {
+                    chart.draw_series(std::iter::once(Circle::new(run[0], 2, c.filled())))?;
+                } else {
+                    chart.draw_series(LineSeries::new(run, c.stroke_width(2)))?;
+                }
+            }
+        }
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// Maximal runs of consecutive defined points.
+fn runs(points: &[(f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for &(t, v) in points {
+        match v.filter(|v| v.is_finite()) {
+            Some(v) => out.last_mut().map(|r| r.push((t, v))).unwrap_or(()),
+            None if out.last().is_some_and(|r| !r.is_empty()) => out.push(Vec::new()),
+            None => {}
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_ticks_split_the_line() {
+        let pts = [(0.0, None), (1.0, Some(1.0)), (2.0, Some(2.0)), (3.0, None), (4.0, Some(4.0))];
+        assert_eq!(runs(&pts), vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(4.0, 4.0)]]);
+    }
+}

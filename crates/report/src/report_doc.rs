@@ -1,0 +1,259 @@
+//! The run report: scenario summary, indicator time series, attribution headline per
+//! indicator, the study (when one was run), the manifest's counts and the files.
+
+use serde_json::Value;
+
+use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
+use crate::error::ReportError;
+use crate::fmt::{num, pct, sci};
+use crate::plot::{TimeSeries, render};
+use crate::run_dir::{AttributedIndicator, RunInputs};
+use crate::study_doc::study_blocks;
+
+/// Where the report's own plots go, relative to the run directory.
+pub const PLOT_DIR: &str = "plots";
+/// How many of the largest-|φ| agents the headline lists.
+const TOP_AGENTS: usize = 10;
+
+/// The report document, and which of its figures are the report's own (the study's are
+/// already on disk under `study/`).
+pub struct RunReport {
+    pub doc: Document,
+    pub own_figures: usize,
+}
+
+pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
+    let meta = &run.scenario.scenario;
+    let mut blocks = Vec::new();
+    if !meta.description.is_empty() {
+        blocks.push(Block::text(&meta.description));
+    }
+    blocks.push(Block::heading(2, "Scenario"));
+    blocks.push(Block::Table(scenario_table(run)));
+    let mut own_figures = 0;
+    if !run.series.is_empty() {
+        blocks.push(Block::heading(2, "Indicators over time"));
+        let chart = TimeSeries { title: format!("{}: indicators per recorded tick", meta.name), series: run.series.clone() };
+        let png_path = format!("{PLOT_DIR}/indicators.png");
+        let image = render(&png_path, &chart)?;
+        blocks.push(Block::Figure(Figure {
+            png_path,
+            caption: "Each indicator at every recorded tick (gaps: ticks where the indicator is undefined)".into(),
+            image,
+        }));
+        own_figures += 1;
+    }
+    blocks.push(Block::heading(2, "Attribution"));
+    if run.attribution.indicators.is_empty() {
+        blocks.push(Block::text("The scenario declares no indicators, so nothing was attributed."));
+    }
+    for ind in &run.attribution.indicators {
+        blocks.extend(headline(ind));
+    }
+    blocks.push(Block::heading(2, "Study: full population vs panels"));
+    match &run.study {
+        Some(s) => blocks.extend(study_blocks(s, 3, "study/plots")?),
+        None => blocks.push(Block::para(vec![
+            text("No study in this run directory yet. Run "),
+            code(format!("emergent study {}", run.dir.display())),
+            text(" to compare the full-population attribution with sampled panels; this report includes it when rewritten."),
+        ])),
+    }
+    blocks.push(Block::heading(2, "Counts"));
+    blocks.extend(counts(&run.manifest));
+    blocks.push(Block::heading(2, "Files"));
+    blocks.push(files(run));
+    Ok(RunReport { doc: Document { title: format!("Run report: {}", meta.name), blocks }, own_figures })
+}
+
+fn scenario_table(run: &RunInputs) -> Table {
+    let m = &run.manifest;
+    let meta = &run.scenario.scenario;
+    let mut t = Table::new(&["", ""]);
+    let count = |k: &str| m.pointer(&format!("/counts/{k}")).map(value_text);
+    t.row(["name".into(), meta.name.clone()]);
+    if let Some(f) = m.get("scenario_file").and_then(Value::as_str) {
+        t.row(["scenario file".into(), f.to_string()]);
+    }
+    t.row(["agents".into(), count("agents").unwrap_or_else(|| run.scenario.population.agents.to_string())]);
+    t.row(["ticks".into(), count("ticks").unwrap_or_else(|| meta.ticks.to_string())]);
+    if let Some(r) = count("recorded_ticks") {
+        t.row(["recorded ticks".into(), r]);
+    }
+    t.row(["seed".into(), m.get("seed").map(value_text).unwrap_or_else(|| meta.seed.to_string())]);
+    if let Some(p) = m.pointer("/policy/name").and_then(Value::as_str) {
+        t.row(["policy".into(), p.to_string()]);
+    }
+    if let Some(o) = m.get("overrides").and_then(Value::as_array).filter(|o| !o.is_empty()) {
+        t.row(["overrides".into(), o.iter().map(value_text).collect::<Vec<_>>().join(", ")]);
+    }
+    if let Some(w) = m.pointer("/timings/wall_seconds").and_then(Value::as_f64) {
+        t.row(["wall time".into(), format!("{w:.2} s")]);
+    }
+    let version = [m.get("emergent_version"), m.get("git_commit")].into_iter().flatten().map(value_text).collect::<Vec<_>>();
+    if !version.is_empty() {
+        t.row(["emergent version".into(), version.join(" @ ")]);
+    }
+    t
+}
+
+fn headline(ind: &AttributedIndicator) -> Vec<Block> {
+    let mut out = vec![Block::heading(3, format!("Indicator {}", ind.name))];
+    let mut intro: Vec<Span> = vec![code(&ind.name), text(" = "), code(&ind.expr)];
+    if let Some(e) = &ind.error {
+        intro.push(text(format!(": not attributed ({e}).")));
+        out.push(Block::para(intro));
+        return out;
+    }
+    let method = match (&ind.method, ind.steps) {
+        (Some(m), Some(k)) => format!("{m}, K = {k}"),
+        (Some(m), None) => m.clone(),
+        _ => "method unknown".into(),
+    };
+    intro.push(text(format!(
+        ": f(x) = {} at the end of the run, f(x′) = {} at the {} baseline; Σφ = {}, completeness gap {} ({method}).",
+        num(ind.value),
+        num(ind.baseline_value),
+        ind.baseline,
+        num(ind.sum_phi),
+        sci(ind.completeness_gap)
+    )));
+    out.push(Block::para(intro));
+    if !ind.tiers.is_empty() {
+        let by = ind.tier_by.clone().unwrap_or_else(|| "?".into());
+        out.push(Block::para(vec![strong("Tier shares"), text(format!(" (agents ranked by {by}, highest first):"))]));
+        let mut t = Table::new(&["tier", "agents", "Σφ", "share of Σφ"]);
+        for tier in &ind.tiers {
+            t.row([tier.name.clone(), (tier.to - tier.from).to_string(), num(tier.phi_sum), pct(tier.share)]);
+        }
+        out.push(Block::Table(t));
+    }
+    if !ind.top_agents.is_empty() {
+        out.push(Block::para(vec![strong("Top agents"), text(" by |φ|, with their final features:")]));
+        let mut t = Table::new(&["rank", "agent", "φ", "share of Σφ", "features"]);
+        for (k, a) in ind.top_agents.iter().take(TOP_AGENTS).enumerate() {
+            let features = a.features.iter().map(|(n, v)| format!("{n} {}", num(*v))).collect::<Vec<_>>().join(", ");
+            t.row_spans(vec![text((k + 1).to_string()), code(&a.agent_id), text(num(a.phi)), text(pct(a.share)), text(features)]);
+        }
+        out.push(Block::Table(t));
+    }
+    out
+}
+
+fn counts(m: &Value) -> Vec<Block> {
+    let mut out = Vec::new();
+    if let Some(actions) = m.pointer("/counts/actions").and_then(Value::as_object).filter(|a| !a.is_empty()) {
+        let mut t = Table::new(&["action", "count"]);
+        for (k, v) in actions {
+            t.row([k.clone(), value_text(v)]);
+        }
+        out.push(Block::para(vec![strong("Actions"), text(" taken by the agents:")]));
+        out.push(Block::Table(t));
+    }
+    if let Some(counts) = m.get("counts").and_then(Value::as_object) {
+        let mut t = Table::new(&["quantity", "count"]);
+        for (k, v) in counts.iter().filter(|(k, _)| k.as_str() != "actions") {
+            t.row([k.replace('_', " "), value_text(v)]);
+        }
+        out.push(Block::para(vec![strong("Simulation"), text(":")]));
+        out.push(Block::Table(t));
+    }
+    let mut stats = Vec::new();
+    if let Some(s) = m.pointer("/policy/stats") {
+        flatten("", s, &mut stats);
+    }
+    if stats.is_empty() {
+        let policy = m.pointer("/policy/name").and_then(Value::as_str).unwrap_or("the surrogate");
+        out.push(Block::text(format!("No LLM calls: the agents followed the {policy} policy.")));
+    } else {
+        let mut t = Table::new(&["LLM / policy statistic", "value"]);
+        for (k, v) in stats {
+            t.row([k, v]);
+        }
+        out.push(Block::para(vec![strong("LLM calls, tokens and fallbacks"), text(" (manifest.policy.stats):")]));
+        out.push(Block::Table(t));
+    }
+    out
+}
+
+/// Nested JSON objects as dotted keys with printable values.
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.replace('_', " ") } else { format!("{prefix}.{}", k.replace('_', " ")) };
+                flatten(&key, v, out);
+            }
+        }
+        other => out.push((prefix.to_string(), value_text(other))),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => u.to_string(),
+            (_, Some(i), _) => i.to_string(),
+            (_, _, f) => num(f),
+        },
+        Value::Null => crate::fmt::UNDEFINED.into(),
+        other => other.to_string(),
+    }
+}
+
+fn files(run: &RunInputs) -> Block {
+    let mut names: Vec<(String, Option<u64>)> = std::fs::read_dir(&run.dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().to_string();
+                    let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                    if is_dir { (format!("{name}/"), None) } else { (name, e.metadata().ok().map(|m| m.len())) }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for own in ["report.md", "report.html", "plots/"] {
+        if !names.iter().any(|(n, _)| n == own) {
+            names.push((own.to_string(), None));
+        }
+    }
+    names.sort();
+    let items = names
+        .into_iter()
+        .map(|(n, size)| {
+            let what = describe(&n);
+            let size = size.map(|s| format!(" ({})", human_size(s))).unwrap_or_default();
+            vec![code(n), text(format!("{size}{what}"))]
+        })
+        .collect();
+    Block::List(items)
+}
+
+fn describe(name: &str) -> &'static str {
+    match name {
+        "ticks.parquet" => ": per-tick agent state",
+        "features.parquet" => ": final per-agent features (the attribution input)",
+        "actions.parquet" => ": every action taken",
+        "indicators.csv" => ": indicator values per recorded tick",
+        "attribution.parquet" => ": φ per agent and indicator",
+        "attribution.json" => ": attribution summaries",
+        "scenario.toml" => ": the scenario as run",
+        "manifest.json" => ": counts, timings, versions",
+        "report.md" | "report.html" => ": this report",
+        "plots/" => ": this report's plots (PNG and SVG)",
+        "study/" => ": the study (study.md, study.json, plots/)",
+        _ => "",
+    }
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}

@@ -1,0 +1,254 @@
+//! `[llm]`: which agents an LLM drives and how to reach it. Plain data only — the
+//! simulation core never talks to the endpoint; `emergent-llm` reads this and builds the
+//! policy. Kept here so the scenario stays one strict, validated file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::AgentId;
+use crate::rng::{AgentRng, mix64};
+
+/// `[llm]`. Absent or `enabled = false`: every agent runs on the surrogate policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    /// Master switch: `--set llm.enabled=false` runs the scenario on surrogates only.
+    pub enabled: bool,
+    /// OpenAI-compatible base URL, up to and including `/v1`.
+    pub base_url: String,
+    /// Model name as the endpoint knows it.
+    pub model: String,
+    /// Name of the environment variable holding the API key (never the key itself);
+    /// empty for local servers that need none.
+    pub api_key_env: String,
+    /// Sampling temperature.
+    pub temperature: f64,
+    /// Completion token limit per request.
+    pub max_tokens: u32,
+    /// Per-request timeout, seconds.
+    pub timeout_secs: f64,
+    /// Most requests in flight at once.
+    pub max_in_flight: usize,
+    /// Requests per minute; 0 = unlimited.
+    pub requests_per_minute: u32,
+    /// Prompt + completion tokens per minute; 0 = unlimited.
+    pub tokens_per_minute: u32,
+    /// Retries after the first attempt on 429 / 5xx / timeouts / connection errors.
+    pub max_retries: u32,
+    /// First backoff delay, milliseconds (doubles per retry, with jitter).
+    pub backoff_ms: u64,
+    /// Longest backoff delay, milliseconds (also caps an honoured `Retry-After`).
+    pub backoff_max_ms: u64,
+    /// The endpoint supports `response_format = json_schema`.
+    pub structured_output: bool,
+    /// What to do when the endpoint is down: keep going on fallbacks, or pause.
+    pub on_outage: OnOutage,
+    /// Consecutive requests failing after all retries that count as an outage.
+    pub outage_after: u32,
+    /// Prompt template file, relative to the scenario file; empty = the built-in one for
+    /// the scenario's role.
+    pub prompt: String,
+    /// Observations/decisions each agent remembers (bounded context).
+    pub memory: usize,
+    /// Reflect every this many ticks (EconAgent: quarterly = 3); 0 = never.
+    pub reflect_every: u32,
+    /// Agent groups the LLM drives; none = every agent.
+    pub groups: Vec<LlmGroup>,
+}
+
+/// What the run does when the endpoint stops answering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnOutage {
+    /// Keep running on the surrogate's decisions (counted as fallbacks).
+    Fallback,
+    /// Checkpoint after the tick and stop with a message telling how to resume.
+    Pause,
+}
+
+/// `[[llm.groups]]`: a set of agents the LLM drives, given by an id range or a share.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmGroup {
+    /// Label for logs.
+    #[serde(default)]
+    pub name: String,
+    /// Half-open agent id range `[start, end)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[u32; 2]>,
+    /// A seeded random share of all agents, in [0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    /// Extra persona text given to this group's agents.
+    #[serde(default)]
+    pub persona: String,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            base_url: "http://localhost:11434/v1".into(),
+            model: "llama3.1:8b".into(),
+            api_key_env: String::new(),
+            temperature: 0.7,
+            max_tokens: 256,
+            timeout_secs: 60.0,
+            max_in_flight: 16,
+            requests_per_minute: 0,
+            tokens_per_minute: 0,
+            max_retries: 4,
+            backoff_ms: 500,
+            backoff_max_ms: 30_000,
+            structured_output: false,
+            on_outage: OnOutage::Fallback,
+            outage_after: 8,
+            prompt: String::new(),
+            memory: 5,
+            reflect_every: 0,
+            groups: Vec::new(),
+        }
+    }
+}
+
+impl LlmConfig {
+    /// True when the section was left out (it is then not written back out).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Purpose key of the group-share draw (distinct from the engine's purposes).
+const GROUP_PURPOSE: u64 = 0x11_6d;
+
+impl LlmConfig {
+    /// The group driving `agent`, if the LLM drives it at all.
+    pub fn group_of(&self, seed: u64, agent: AgentId) -> Option<usize> {
+        if !self.enabled {
+            return None;
+        }
+        if self.groups.is_empty() {
+            return Some(usize::MAX);
+        }
+        self.groups.iter().position(|g| {
+            g.range.is_some_and(|[lo, hi]| (lo..hi).contains(&agent))
+                || g.share.is_some_and(|s| {
+                    AgentRng::with_extra(seed, agent as u64, 0, GROUP_PURPOSE, mix64(s.to_bits()))
+                        .chance(s)
+                })
+        })
+    }
+
+    /// Whether the LLM drives `agent`.
+    pub fn drives(&self, seed: u64, agent: AgentId) -> bool {
+        self.group_of(seed, agent).is_some()
+    }
+
+    /// Persona text of `agent`'s group (empty if none).
+    pub fn persona_of(&self, seed: u64, agent: AgentId) -> &str {
+        match self.group_of(seed, agent) {
+            Some(g) if g < self.groups.len() => &self.groups[g].persona,
+            _ => "",
+        }
+    }
+
+    /// Semantic problems as (key, message), for the scenario validator.
+    pub fn problems(&self, agents: usize) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !self.enabled {
+            return out;
+        }
+        let mut need = |ok: bool, key: &'static str, msg: &str| {
+            if !ok {
+                out.push((key, msg.to_string()));
+            }
+        };
+        need(
+            self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
+            "base_url",
+            "must start with http:// or https://",
+        );
+        need(!self.model.trim().is_empty(), "model", "must not be empty");
+        need(
+            (0.0..=2.0).contains(&self.temperature),
+            "temperature",
+            "must be in [0, 2]",
+        );
+        need(self.max_tokens >= 1, "max_tokens", "must be at least 1");
+        need(
+            self.timeout_secs > 0.0 && self.timeout_secs.is_finite(),
+            "timeout_secs",
+            "must be positive",
+        );
+        need(
+            (1..=4096).contains(&self.max_in_flight),
+            "max_in_flight",
+            "must be between 1 and 4096",
+        );
+        need(self.outage_after >= 1, "outage_after", "must be at least 1");
+        need(self.memory <= 64, "memory", "must be at most 64");
+        need(
+            self.backoff_ms <= self.backoff_max_ms,
+            "backoff_ms",
+            "must not exceed backoff_max_ms",
+        );
+        need(
+            !self.api_key_env.contains('=') && !self.api_key_env.contains(' '),
+            "api_key_env",
+            "is the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key",
+        );
+        for g in &self.groups {
+            need(
+                g.range.is_some() != g.share.is_some(),
+                "groups",
+                "each group needs exactly one of `range = [start, end]` or `share`",
+            );
+            if let Some([lo, hi]) = g.range {
+                need(
+                    lo < hi && hi as usize <= agents,
+                    "groups",
+                    "range must be [start, end) with start < end <= number of agents",
+                );
+            }
+            if let Some(s) = g.share {
+                need(
+                    (0.0..=1.0).contains(&s),
+                    "groups",
+                    "share must be in [0, 1]",
+                );
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_select_ranges_and_shares() {
+        let mut c = LlmConfig {
+            enabled: true,
+            ..Default::default()
+        };
+        assert!(c.drives(1, 999), "no groups: everyone");
+        c.groups.push(LlmGroup {
+            name: "seeds".into(),
+            range: Some([0, 20]),
+            share: None,
+            persona: "a journalist".into(),
+        });
+        assert!(c.drives(1, 19) && !c.drives(1, 20));
+        assert_eq!(c.persona_of(1, 3), "a journalist");
+        c.groups[0] = LlmGroup {
+            name: "tenth".into(),
+            range: None,
+            share: Some(0.1),
+            persona: String::new(),
+        };
+        let n = (0..10_000).filter(|&a| c.drives(7, a)).count();
+        assert!((800..1200).contains(&n), "{n}");
+        c.enabled = false;
+        assert!(!c.drives(7, 0));
+    }
+}

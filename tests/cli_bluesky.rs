@@ -1,0 +1,243 @@
+//! `emergent synth bluesky` and `emergent import bluesky` end to end: the real binary, a
+//! synthetic capture imported back, windows, topics, and a truncated file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use emergent_io::{IdColumn, read_table};
+
+fn emergent(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emergent"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = emergent(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Run expecting failure; returns stderr.
+fn fails(args: &[&str]) -> String {
+    let out = emergent(args);
+    assert!(
+        !out.status.success(),
+        "{args:?} should fail but printed:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn synth_then_import_reports_the_same_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl.zst");
+    let out = dir.path().join("imported");
+    let synth: serde_json::Value = serde_json::from_str(&ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "800",
+        "--days",
+        "2",
+        "--out",
+        s(&cap),
+        "--seed",
+        "11",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(synth["users"], 800);
+    assert!(synth["events"].as_u64().unwrap() > 2000);
+    let report: serde_json::Value = serde_json::from_str(&ok(&[
+        "import",
+        "bluesky",
+        s(&cap),
+        "--out",
+        s(&out),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(report["counts"], synth["counts"]);
+    assert_eq!(report["users_active"], synth["users_active"]);
+    assert_eq!(report["follow_edges"], synth["follow_edges"]);
+    assert_eq!(report["malformed"], 0);
+    // The files: one row per active user, DIDs as ids; import.json equals what was printed.
+    let table = read_table(&out.join("features.parquet"), &IdColumn::Default).unwrap();
+    assert_eq!(table.len() as u64, synth["users_active"].as_u64().unwrap());
+    assert_eq!(
+        table.column_names()[..3],
+        ["followers", "following", "posts"]
+    );
+    assert!(table.ids().label(0).starts_with("did:plc:"));
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("import.json")).unwrap()).unwrap();
+    assert_eq!(on_disk, report);
+    assert!(out.join("follows.parquet").exists());
+
+    // The human summary names the counts and the files.
+    let text = ok(&["import", "bluesky", s(&cap), "--out", s(&out)]);
+    assert!(
+        text.contains(&format!("imported {} events", synth["counts"]["events"])),
+        "{text}"
+    );
+    assert!(
+        text.contains("features.parquet") && text.contains("import.json"),
+        "{text}"
+    );
+    let text = ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "800",
+        "--days",
+        "2",
+        "--out",
+        s(&dir.path().join("again.jsonl.zst")),
+        "--seed",
+        "11",
+    ]);
+    assert!(
+        text.contains(&format!("wrote {} events", synth["events"])),
+        "{text}"
+    );
+}
+
+#[test]
+fn windows_in_rfc3339_or_microseconds_and_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl");
+    ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "300",
+        "--days",
+        "2",
+        "--out",
+        s(&cap),
+        "--seed",
+        "2",
+        "--start",
+        "2024-11-01T00:00:00Z",
+    ]);
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let ra: serde_json::Value = serde_json::from_str(&ok(&[
+        "import",
+        "bluesky",
+        s(&cap),
+        "--out",
+        s(&a),
+        "--since",
+        "2024-11-01T12:00:00Z",
+        "--until",
+        "2024-11-02T00:00:00+00:00",
+        "--topic",
+        "climate=climate,#climate",
+        "--topic",
+        "art=#art",
+        "--json",
+    ]))
+    .unwrap();
+    let rb: serde_json::Value = serde_json::from_str(&ok(&[
+        "import",
+        "bluesky",
+        s(&cap),
+        "--out",
+        s(&b),
+        "--since",
+        "1730462400000000",
+        "--until",
+        "1730505600000000",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(ra["counts"], rb["counts"]);
+    assert!(ra["outside_window"].as_u64().unwrap() > 0);
+    assert_eq!(ra["since_us"], 1_730_462_400_000_000u64);
+    assert!(
+        ra["covered"]["first"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-11-01T12:")
+    );
+    assert_eq!(ra["topics"][0]["name"], "climate");
+    assert!(ra["topics"][0]["posts"].as_u64().unwrap() > 0);
+    assert!(a.join("topic_climate.parquet").exists() && a.join("topic_art.parquet").exists());
+    assert!(
+        fails(&[
+            "import",
+            "bluesky",
+            s(&cap),
+            "--out",
+            s(&b),
+            "--since",
+            "yesterday"
+        ])
+        .contains("--since")
+    );
+    assert!(
+        fails(&[
+            "import",
+            "bluesky",
+            s(&cap),
+            "--out",
+            s(&b),
+            "--topic",
+            "nokeywords"
+        ])
+        .contains("--topic")
+    );
+}
+
+#[test]
+fn truncated_capture_fails_with_the_offset_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl.zst");
+    ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "2000",
+        "--days",
+        "2",
+        "--out",
+        s(&cap),
+        "--seed",
+        "5",
+    ]);
+    let bytes = std::fs::read(&cap).unwrap();
+    let cut = bytes.len() / 2;
+    let broken = dir.path().join("broken.jsonl.zst");
+    std::fs::write(&broken, &bytes[..cut]).unwrap();
+    let out = dir.path().join("out");
+    let err = fails(&["import", "bluesky", s(&broken), "--out", s(&out)]);
+    assert!(
+        err.contains(&format!("byte {cut}")) && err.contains("--allow-partial"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let r: serde_json::Value = serde_json::from_str(&ok(&[
+        "import",
+        "bluesky",
+        s(&broken),
+        "--out",
+        s(&out),
+        "--allow-partial",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(r["files"][0]["truncated_at"], cut as u64);
+    assert!(out.join("features.parquet").exists());
+}

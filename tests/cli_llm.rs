@@ -1,0 +1,319 @@
+//! `emergent run` with LLM agents through the binary, against an OpenAI-compatible server
+//! the test starts on 127.0.0.1: EconAgent end to end, replay with zero requests, offline
+//! misses, budgets with resume, the API key never written anywhere, and every LLM
+//! scenario on surrogates with one switch.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use emergent_llm::testing::MockServer;
+
+const KEY: &str = "sk-cli-test-9d1e77SECRET";
+
+fn emergent(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emergent"))
+        .args(args)
+        .env("EMERGENT_CLI_TEST_KEY", KEY)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = emergent(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn scenario(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn rows(path: &Path) -> i64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let r = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    r.metadata().file_metadata().num_rows()
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+fn econ_args<'a>(url: &'a str, out: &'a str, months: &'a str) -> Vec<String> {
+    [
+        "run",
+        &scenario("econagent.toml"),
+        "--out",
+        out,
+        "--force",
+        "--set",
+        &format!("llm.base_url=\"{url}\""),
+        "--set",
+        &format!("scenario.ticks={months}"),
+        "--set",
+        "llm.api_key_env=\"EMERGENT_CLI_TEST_KEY\"",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn econagent_runs_against_the_endpoint_replays_offline_and_never_stores_the_key() {
+    let server = MockServer::healthy(Duration::from_millis(2));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("econ");
+    let o = out.to_str().unwrap();
+    let args = econ_args(&server.base_url, o, "4");
+    let first = ok(&strs(&args));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains("llm: 40 decisions (40 by the model, 0 fallbacks"),
+        "{stdout}"
+    );
+    let m = manifest(&out);
+    assert_eq!(m["kind"], "econ");
+    assert_eq!(m["counts"]["months"], 4);
+    assert_eq!(m["policy"]["name"], "econ_llm");
+    assert_eq!(m["policy"]["stats"]["llm_decisions"], 40.0);
+    // Reflection every quarter: month 3 asks each of the 10 households once.
+    assert_eq!(m["policy"]["stats"]["reflections"], 10.0);
+    assert_eq!(server.requests(), 50);
+    assert_eq!(rows(&out.join("ticks.parquet")), 40);
+    assert_eq!(rows(&out.join("actions.parquet")), 40);
+    let csv = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
+    assert!(csv.starts_with("tick,unemployment,price,price_inflation,wage_inflation,nominal_gdp,real_gdp,interest_rate,wage_level,output,consumption,wealth_inequality\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 5);
+    for f in [
+        "features.parquet",
+        "attribution.json",
+        "attribution.parquet",
+        "scenario.toml",
+        emergent_llm::CACHE_FILE,
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let actions = std::fs::read(out.join("actions.parquet")).unwrap();
+    let indicators = csv.clone();
+
+    // Replay: same scenario and seed, offline — zero requests, identical outputs.
+    let mut replay = args.clone();
+    replay.push("--offline".into());
+    let second = ok(&strs(&replay));
+    assert_eq!(server.requests(), 50, "the replay reached the server");
+    assert_eq!(
+        std::fs::read_to_string(out.join("indicators.csv")).unwrap(),
+        indicators
+    );
+    assert_eq!(std::fs::read(out.join("actions.parquet")).unwrap(), actions);
+    assert!(
+        String::from_utf8_lossy(&second.stdout).contains("0 calls, 50 cache hits"),
+        "{}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+
+    // The key reached the server, and nothing written or logged contains it.
+    assert!(
+        server
+            .authorizations()
+            .iter()
+            .all(|a| a == &format!("Bearer {KEY}"))
+    );
+    for p in files(&out) {
+        assert!(
+            !contains(&std::fs::read(&p).unwrap(), KEY),
+            "the API key leaked into {}",
+            p.display()
+        );
+    }
+    for o in [&first, &second] {
+        assert!(
+            !contains(&o.stdout, KEY) && !contains(&o.stderr, KEY),
+            "the API key leaked into the logs"
+        );
+    }
+}
+
+#[test]
+fn offline_fails_clearly_on_a_cache_miss() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("miss");
+    let mut args = econ_args("http://127.0.0.1:9/v1", out.to_str().unwrap(), "3");
+    args.push("--offline".into());
+    let o = emergent(&strs(&args));
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--offline") && err.contains("cache miss"),
+        "{err}"
+    );
+    assert!(!out.join("manifest.json").exists());
+}
+
+#[test]
+fn a_call_budget_stops_cleanly_and_the_run_resumes() {
+    let server = MockServer::healthy(Duration::ZERO);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("budget");
+    let o = out.to_str().unwrap();
+    let mut args = econ_args(&server.base_url, o, "4");
+    args.extend([
+        "--set".into(),
+        "llm.max_in_flight=1".into(),
+        "--max-calls".into(),
+        "15".into(),
+    ]);
+    let halted = emergent(&strs(&args));
+    assert!(!halted.status.success());
+    let err = String::from_utf8_lossy(&halted.stderr);
+    assert!(
+        err.contains("--max-calls 15") && err.contains("--resume"),
+        "{err}"
+    );
+    assert!(out.join("checkpoint-econ.bin").is_file() && !out.join("manifest.json").exists());
+    assert_eq!(server.requests(), 15);
+    ok(&["run", "--resume", o]);
+    let m = manifest(&out);
+    assert_eq!(m["counts"]["months"], 4);
+    assert_eq!(rows(&out.join("actions.parquet")), 40);
+}
+
+#[test]
+fn an_endpoint_down_from_the_start_finishes_on_counted_fallbacks_or_pauses() {
+    let mut server = MockServer::healthy(Duration::ZERO);
+    let url = server.base_url.clone();
+    server.stop();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("down");
+    let mut args = econ_args(&url, out.to_str().unwrap(), "3");
+    args.extend([
+        "--set".into(),
+        "llm.max_retries=1".into(),
+        "--set".into(),
+        "llm.backoff_ms=10".into(),
+    ]);
+    let o = ok(&strs(&args));
+    let m = manifest(&out);
+    assert_eq!(
+        m["policy"]["stats"]["fallbacks_endpoint"],
+        30.0,
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let out2 = tmp.path().join("pause");
+    let mut args = econ_args(&url, out2.to_str().unwrap(), "3");
+    args.extend([
+        "--set".into(),
+        "llm.on_outage=\"pause\"".into(),
+        "--set".into(),
+        "llm.max_retries=0".into(),
+    ]);
+    let o = emergent(&strs(&args));
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is down") && err.contains("emergent run --resume"),
+        "{err}"
+    );
+}
+
+#[test]
+fn econagent_on_surrogates_for_240_months_has_plausible_indicators() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rule");
+    ok(&[
+        "run",
+        &scenario("econagent.toml"),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "llm.enabled=false",
+    ]);
+    let csv = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(lines.len(), 240);
+    let mut unemployment = 0.0;
+    for l in &lines {
+        let c: Vec<&str> = l.split(',').collect();
+        let f = |i: usize| c[i].parse::<f64>().unwrap();
+        assert!((0.0..=1.0).contains(&f(1)), "{l}");
+        assert!(f(2) > 0.0 && f(2).is_finite(), "{l}");
+        assert!(f(5).is_finite() && f(6).is_finite() && f(6) >= 0.0, "{l}");
+        unemployment += f(1) / 240.0;
+    }
+    assert!(
+        (0.01..0.3).contains(&unemployment),
+        "mean unemployment {unemployment}"
+    );
+    assert_eq!(manifest(&out)["policy"]["name"], "econ_rule");
+}
+
+#[test]
+fn social_scenarios_run_against_the_endpoint_and_on_surrogates() {
+    let server = MockServer::healthy(Duration::ZERO);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("social");
+    let url = format!("llm.base_url=\"{}\"", server.base_url);
+    ok(&[
+        "run",
+        &scenario("social-llm-20.toml"),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        &url,
+        "--set",
+        "scenario.ticks=4",
+    ]);
+    let m = manifest(&out);
+    assert_eq!(m["policy"]["name"], "social_llm");
+    let decided = m["policy"]["stats"]["llm_decisions"].as_f64().unwrap();
+    assert!(decided > 10.0 && decided == server.requests() as f64, "{m}");
+    assert!(m["counts"]["actions"]["post"].as_u64().unwrap() > 0);
+    for (name, agents) in [
+        ("social-llm-20.toml", 20),
+        ("midscale-social-1000.toml", 1000),
+    ] {
+        let o = tmp.path().join(name);
+        ok(&[
+            "run",
+            &scenario(name),
+            "--out",
+            o.to_str().unwrap(),
+            "--set",
+            "llm.enabled=false",
+        ]);
+        assert_eq!(manifest(&o)["counts"]["agents"], agents);
+        assert_eq!(manifest(&o)["policy"]["name"], "bounded_confidence");
+    }
+}
