@@ -182,3 +182,38 @@ fn bad_scenarios_say_where_and_what() {
     // Nothing was created for any of them.
     assert!(!dir.path().join("o1").exists());
 }
+
+#[test]
+fn an_imported_follow_graph_seeds_a_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let capture = d.join("cap.jsonl.zst");
+    ok(&["synth", "bluesky", "--users", "800", "--days", "3", "--out", capture.to_str().unwrap(), "--seed", "5"], None);
+    let imported = d.join("imp");
+    ok(&["import", "bluesky", capture.to_str().unwrap(), "--out", imported.to_str().unwrap()], None);
+    let feats = emergent_io::read_table(&imported.join("features.parquet"), &emergent_io::IdColumn::Default).unwrap();
+    let n = feats.len();
+    let scenario = d.join("real.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "[scenario]\nname = \"real\"\nticks = 3\nseed = 1\n[population]\nagents = {n}\n[network]\ngenerator = \"edgelist\"\npath = \"{}\"\n[policy]\nkind = \"cascade\"\n[[indicators]]\nname = \"virality\"\nexpr = \"mean(reposts)*mean(reposts_received)\"\n",
+            imported.join("follows.parquet").display()
+        ),
+    )
+    .unwrap();
+    let out = d.join("run");
+    ok(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()], None);
+    // The cascade policy never rewires, so each agent's followers in the run are its
+    // in-degree in the imported graph.
+    let run = emergent_io::read_table(&out.join("features.parquet"), &emergent_io::IdColumn::Default).unwrap();
+    let mut in_degree = vec![0.0; n];
+    for (_, dst) in emergent_io::read_edges_parquet(&imported.join("follows.parquet")).unwrap() {
+        in_degree[dst as usize] += 1.0;
+    }
+    assert_eq!(run.column("followers").unwrap(), in_degree.as_slice());
+    assert!(run.column("followers").unwrap().iter().sum::<f64>() > 0.0);
+    // A population that does not match the graph is refused with a hint.
+    let err = fails(&["run", scenario.to_str().unwrap(), "--out", d.join("bad").to_str().unwrap(), "--set", "population.agents=10"]);
+    assert!(err.contains("population.agents"), "{err}");
+}

@@ -16,7 +16,7 @@ use std::path::Path;
 pub use atomic::{atomic_write, atomic_write_bytes};
 pub use error::IoError;
 pub use parquet_stream::{BackgroundParquet, ParquetStream, merge_parquet};
-pub use parquet_table::{ParquetColumn, write_parquet_columns};
+pub use parquet_table::{ParquetColumn, read_edges_parquet, write_parquet_columns};
 
 use emergent_attribution::{AgentIds, FeatureTable};
 

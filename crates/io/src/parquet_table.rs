@@ -160,3 +160,38 @@ pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result
         Ok(())
     })
 }
+
+/// An edge list (`src`, `dst` columns of unsigned or signed integers; `src` follows `dst`),
+/// e.g. the `follows.parquet` an import writes. Errors name the row of a bad edge.
+pub fn read_edges_parquet(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
+    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    let schema = builder.schema().clone();
+    let find = |name: &str| {
+        schema.fields().iter().position(|f| f.name() == name).ok_or_else(|| {
+            let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            IoError::new(path, format!("no `{name}` column; an edge list needs `src` and `dst` (it has: {})", have.join(", ")))
+        })
+    };
+    let (s, d) = (find("src")?, find("dst")?);
+    let reader = builder.build().map_err(|e| IoError::new(path, e.to_string()))?;
+    let mut edges = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data after row {} ({e})", edges.len())))?;
+        let (mut src, mut dst) = (Vec::new(), Vec::new());
+        for (k, out) in [(s, &mut src), (d, &mut dst)] {
+            let col = batch.column(k);
+            if as_f64(col.data_type()).is_none() || !col.data_type().is_integer() {
+                return Err(IoError::new(path, format!("column `{}` must hold integer agent indices", schema.field(k).name())));
+            }
+            push_f64(col, out);
+        }
+        for (r, (a, b)) in src.into_iter().zip(dst).enumerate() {
+            if !(0.0..=u32::MAX as f64).contains(&a) || !(0.0..=u32::MAX as f64).contains(&b) {
+                return Err(IoError::new(path, format!("row {}: edge ({a}, {b}) is not a pair of agent indices", edges.len() + r + 1)));
+            }
+            edges.push((a as u32, b as u32));
+        }
+    }
+    Ok(edges)
+}

@@ -79,6 +79,7 @@ pub fn attribute_dynamic_run(dir: &Path, opts: &DynamicOptions) -> Result<Vec<Dy
             scenario.apply_override(k.trim(), v.trim())?;
         }
     }
+    crate::run_dir::preload_network(&mut scenario)?;
     let features = read_table(&dir.join("features.parquet"), &IdColumn::Default)?;
     let outcomes = run(dir, &scenario, &features, opts)?;
     write(dir, &outcomes)?;

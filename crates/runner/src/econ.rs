@@ -175,7 +175,9 @@ impl EconJob {
             progress.tick(m);
             let done = m >= months;
             let halt = if done { None } else { policy.halt() };
-            if (checkpoint_every > 0 && m % checkpoint_every == 0 && !done) || halt.is_some() {
+            if (checkpoint_every > 0 && m.is_multiple_of(checkpoint_every) && !done)
+                || halt.is_some()
+            {
                 self.save(&economy, &rows)?;
             }
             if let Some(reason) = halt {

@@ -45,3 +45,29 @@ pub(crate) fn default_dir(name: &str, seed: u64) -> PathBuf {
     let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     PathBuf::from("runs").join(format!("{safe}-seed{seed}"))
 }
+
+/// An edge list in Parquet (an import's `follows.parquet`) is read here, where file formats
+/// live, and handed to the engine; text edge lists the engine reads itself.
+pub(crate) fn preload_network(scenario: &mut emergent_sim::Scenario) -> Result<(), RunError> {
+    use emergent_sim::config::GeneratorKind;
+    if scenario.network.generator != GeneratorKind::Edgelist {
+        return Ok(());
+    }
+    let Some(path) = scenario.edge_list_path() else { return Ok(()) };
+    if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
+        return Ok(());
+    }
+    let edges = emergent_io::read_edges_parquet(&path)?;
+    let n = scenario.population.agents;
+    if let Some((row, (a, b))) = edges.iter().enumerate().find(|(_, (a, b))| *a as usize >= n || *b as usize >= n) {
+        return Err(RunError::Io(IoError::new(
+            &path,
+            format!("row {}: edge ({a}, {b}) names an agent ≥ population.agents = {n}; set population.agents to the number of rows of the imported features", row + 1),
+        )));
+    }
+    let mut edges: Vec<(u32, u32)> = edges.into_iter().filter(|(a, b)| a != b).collect();
+    edges.sort_unstable();
+    edges.dedup();
+    scenario.preloaded_network = Some(emergent_sim::network::Network::from_edges(n, edges));
+    Ok(())
+}

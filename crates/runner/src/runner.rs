@@ -72,7 +72,8 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
     if let Some(seed) = opts.seed {
         overrides.push(format!("scenario.seed={seed}"));
     }
-    let scenario = scenario_with(&text, &file, &overrides)?;
+    let mut scenario = scenario_with(&text, &file, &overrides)?;
+    run_dir::preload_network(&mut scenario)?;
     let dir = opts.out.clone().unwrap_or_else(|| run_dir::default_dir(&scenario.scenario.name, scenario.scenario.seed));
     let started = Instant::now();
     if scenario.econ.is_some() {
@@ -109,7 +110,11 @@ pub fn resume_with(dir: &Path, throttle: Option<Duration>, llm: &RunOptions, pro
     }
     let started = Instant::now();
     let c = checkpoint::load(dir)?;
-    let scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
+    let mut scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
+    if scenario.attribution.dynamic {
+        // Only the dynamic attribution at the end rebuilds the initial network.
+        run_dir::preload_network(&mut scenario)?;
+    }
     let specs = IndicatorSpec::from_scenario(&scenario, &c.world.feature_names())?;
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);

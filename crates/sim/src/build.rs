@@ -14,6 +14,22 @@ use crate::world::{TickReport, World};
 impl Scenario {
     /// Generate (or read) the follow graph.
     pub fn build_network(&self) -> Result<Network, ScenarioError> {
+        if let Some(net) = &self.preloaded_network {
+            if net.len() != self.population.agents {
+                return Err(ScenarioError::At {
+                    file: self.file.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the edge list has {} agents but population.agents = {}; set them equal (e.g. --set population.agents={})",
+                        net.len(),
+                        self.population.agents,
+                        net.len()
+                    ),
+                });
+            }
+            return Ok(net.clone());
+        }
         let n = self.population.agents;
         let seed = self.scenario.seed;
         let net = &self.network;

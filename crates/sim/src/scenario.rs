@@ -91,6 +91,11 @@ pub struct Scenario {
     /// Name of the file it came from (for messages and relative paths).
     #[serde(skip)]
     pub file: String,
+    /// A follow graph read by the caller (e.g. an imported `follows.parquet`): when set, it is
+    /// the network, and `[network]` only names where it came from. Keeps file formats out of
+    /// this crate.
+    #[serde(skip)]
+    pub preloaded_network: Option<crate::network::Network>,
 }
 
 /// One step of a key path: a table key or an array index.
