@@ -39,6 +39,10 @@ pub struct PopulationConfig {
     pub activity: ActivityConfig,
     /// How strongly agents respond to what they see.
     pub susceptibility: SusceptibilityConfig,
+    /// Agents whose posts, replies, reposts and quotes are suppressed: nobody sees anything
+    /// of theirs. The stochastic counterpart of participation w_i = 0, for leave-one-out
+    /// checks of dynamic attribution.
+    pub silenced: Vec<u32>,
 }
 
 /// Initial stance distribution.
@@ -355,6 +359,7 @@ impl Default for PopulationConfig {
             stance_noise: 0.3,
             activity: ActivityConfig::default(),
             susceptibility: SusceptibilityConfig::default(),
+            silenced: Vec::new(),
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct Population {
     pub activity: Vec<f64>,
     /// Responsiveness in [0, 1].
     pub susceptibility: Vec<f64>,
+    /// Silenced agents, sorted (see `PopulationConfig::silenced`).
+    #[serde(default)]
+    pub silenced: Vec<u32>,
 }
 
 impl Population {
@@ -63,7 +66,19 @@ impl Population {
             activity: rows.iter().map(|r| r.1).collect(),
             susceptibility: rows.iter().map(|r| r.2).collect(),
             stance,
+            silenced: {
+                let mut s = cfg.silenced.clone();
+                s.sort_unstable();
+                s.dedup();
+                s
+            },
         }
+    }
+
+    /// Whether `agent`'s items are suppressed.
+    #[inline]
+    pub fn is_silenced(&self, agent: AgentId) -> bool {
+        !self.silenced.is_empty() && self.silenced.binary_search(&agent).is_ok()
     }
 
     /// Number of agents.

@@ -213,6 +213,11 @@ impl World {
         let a = agent as usize;
         let n_items = self.items.len() as ItemId;
         let topics = self.population.topics;
+        if matches!(action, Action::Post { .. } | Action::Reply { .. } | Action::Quote { .. } | Action::Repost { .. })
+            && self.population.is_silenced(agent)
+        {
+            return None;
+        }
         let c = &mut self.counters;
         match action {
             Action::Nothing => Some(NO_ITEM),
