@@ -88,7 +88,7 @@ pub(crate) fn affine(tape: &Tape, d: usize) -> Option<Affine> {
                 }
                 get(a).scale(1.0 / b.b)
             }
-            Node::Pow(a, c) if c == 1.0 => get(a),
+            Node::Pow(a, 1.0) => get(a),
             Node::Pow(a, _) | Node::Log1p(a) | Node::Ln(a) | Node::Exp(a) | Node::Sqrt(a) | Node::Abs(a) => {
                 let a = get(a);
                 if !a.is_constant() {
@@ -198,7 +198,10 @@ pub(crate) fn is_linear(ind: &Indicator) -> bool {
 }
 
 /// Why a closed form is not available, or the plan that computes it.
-pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<(f64, Vec<usize>, Vec<Affine>)>, String> {
+/// A closed-form term: coefficient, aggregate indices, and each aggregate's affine score.
+pub(crate) type Term = (f64, Vec<usize>, Vec<Affine>);
+
+pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<Term>, String> {
     let d = ind.columns().len();
     let mono = monomials(&ind.outer).ok_or("the expression is not a polynomial in its aggregates")?;
     let mut out = Vec::new();
@@ -213,9 +216,7 @@ pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<(f
             scores.push(s);
         }
         let kinds: Vec<AggKind> = factors.iter().map(|&j| ind.aggregates[j].kind).collect();
-        let ok = if kinds.iter().all(|k| matches!(k, AggKind::Mean | AggKind::Sum)) {
-            true
-        } else if kinds.len() == 1 && kinds[0] == AggKind::Var {
+        let ok = if kinds.iter().all(|k| matches!(k, AggKind::Mean | AggKind::Sum)) || (kinds.len() == 1 && kinds[0] == AggKind::Var) {
             true
         } else if kinds.len() == 1 && kinds[0] == AggKind::Gini {
             if !equal_share_baseline {
@@ -300,8 +301,8 @@ pub(crate) fn attribute(
                     let others: Vec<(f64, f64)> =
                         lines.iter().enumerate().filter(|(l, _)| *l != j).map(|(_, (a, b, _))| (*a, *b)).collect();
                     let integral = integrate_product(&others);
-                    for k in 0..d {
-                        konst[k] += c * lines[j].2 * scores[j].w[k] / nf * integral;
+                    for (k, kk) in konst.iter_mut().enumerate() {
+                        *kk += c * lines[j].2 * scores[j].w[k] / nf * integral;
                     }
                 }
             }

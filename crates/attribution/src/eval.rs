@@ -186,14 +186,22 @@ impl ChunkEval {
             }
             match node {
                 Node::Const(_) | Node::Leaf(_) => {}
-                Node::Neg(a) => acc!(a, |r| -1.0),
+                Node::Neg(a) => {
+                    let dst = &mut lo[a as usize * m..a as usize * m + len];
+                    for r in 0..len {
+                        dst[r] -= gi[r];
+                    }
+                }
                 Node::Add(a, b) => {
                     acc!(a, |r| 1.0);
                     acc!(b, |r| 1.0);
                 }
                 Node::Sub(a, b) => {
                     acc!(a, |r| 1.0);
-                    acc!(b, |r| -1.0);
+                    let dst = &mut lo[b as usize * m..b as usize * m + len];
+                    for r in 0..len {
+                        dst[r] -= gi[r];
+                    }
                 }
                 Node::Mul(a, b) => {
                     let (va, vb) = (val(a), val(b));

@@ -266,8 +266,7 @@ impl Parser<'_> {
     /// Precedence climbing: + - (1) < * / (2) < unary minus (3) < ^ (4, right-assoc).
     fn expr(&mut self, min_prec: u8) -> Result<Ast, ParseError> {
         let mut lhs = self.unary()?;
-        loop {
-            let Some(Token { tok: Tok::Op(op), pos }) = self.peek().cloned() else { break };
+        while let Some(Token { tok: Tok::Op(op), pos }) = self.peek().cloned() {
             let (prec, right) = match op {
                 '+' | '-' => (1, false),
                 '*' | '/' => (2, false),

@@ -85,7 +85,7 @@ fn report_html_renders_in_chromium_with_its_text_and_images() {
         "polarization = var(posts)",
         "Top agents",
         "Scaling-bias verdict",
-        "activity no",
+        "activity yes",
         "rescales",
         "does not rescale",
         "Panels by protocol",

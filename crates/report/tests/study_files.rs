@@ -87,8 +87,13 @@ fn linear_residuals_are_round_off_and_nonlinear_ones_are_not() {
             .collect()
     };
     assert!(residuals(0).iter().all(|r| *r <= 1e-12), "{:?}", residuals(0));
-    assert!(residuals(1).iter().all(|r| *r > 0.1), "{:?}", residuals(1));
-    assert!(residuals(2).iter().all(|r| *r > 0.1), "{:?}", residuals(2));
+    // Nonlinear: far above round-off on every panel (the size of the bias is the study
+    // crate's claim, tested there); the largest is what the verdict table prints.
+    for i in [1, 2] {
+        assert!(residuals(i).iter().all(|r| *r > 1e-3), "{:?}", residuals(i));
+        let max = json["indicators"][i]["verdict"]["max_residual"].as_f64().unwrap();
+        assert_eq!(max, residuals(i).into_iter().fold(0.0, f64::max));
+    }
 }
 
 #[test]

@@ -90,7 +90,7 @@ pub fn attribute_dynamic_run(dir: &Path, opts: &DynamicOptions) -> Result<Vec<Dy
 pub(crate) fn run(dir: &Path, scenario: &Scenario, features: &FeatureTable, opts: &DynamicOptions) -> Result<Vec<DynamicOutcome>, RunError> {
     let world = scenario.build_world()?;
     let model = model_for(scenario, &world).map_err(|e| RunError::Indicator { file: scenario.file.clone(), name: "(dynamic)".into(), message: e.to_string() })?;
-    let specs = IndicatorSpec::from_scenario(scenario, &features.column_names().to_vec())?;
+    let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;
     let wanted: Vec<&IndicatorSpec> = if opts.indicators.is_empty() {
         specs.iter().collect()
     } else {

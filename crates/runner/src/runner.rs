@@ -172,12 +172,12 @@ impl Job {
             stats.add(agents, &report);
             recorder.record_actions(&report)?;
             let t = sim.world.tick;
-            if t % every == 0 || sim.is_done() {
+            if t.is_multiple_of(every) || sim.is_done() {
                 self.record(&sim, &mut recorder)?;
             }
             progress.tick(t);
             let halt = if sim.is_done() { None } else { sim.policy.halt() };
-            if (checkpoint_every > 0 && t % checkpoint_every == 0 && !sim.is_done()) || halt.is_some() {
+            if (checkpoint_every > 0 && t.is_multiple_of(checkpoint_every) && !sim.is_done()) || halt.is_some() {
                 recorder.close_segment()?;
                 checkpoint::save(&self.dir, &self.text, &self.file, &self.overrides, recorder.segment, &stats, &sim.world)?;
             }

@@ -87,7 +87,7 @@ impl Scenario {
             )
         });
         Ok(World::new(
-            self.scenario.seed,
+            self.scenario.noise_seed.unwrap_or(self.scenario.seed),
             self.feed.clone(),
             network,
             population,

@@ -19,6 +19,10 @@ pub struct ScenarioMeta {
     /// Master seed of every random stream.
     #[serde(default)]
     pub seed: u64,
+    /// When set, the tick-by-tick draws (who is active, what they do) use this seed while the
+    /// network and the population still come from `seed`: replicate runs of one world.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_seed: Option<u64>,
 }
 
 /// `[population]`: who the agents are.

@@ -70,6 +70,9 @@ impl Default for StudyConfig {
     }
 }
 
+/// (protocol, points (full φ restricted to the panel, panel φ), best rescaling c*).
+pub type Scatter = (Protocol, Vec<(f64, f64)>, f64);
+
 /// Everything a study found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Study {
@@ -108,7 +111,7 @@ pub struct IndicatorStudy {
     pub path: Option<PathSweep>,
     /// (full φ restricted to the panel, panel φ) for the first seed of each protocol: the
     /// scatter plot's points.
-    pub scatter: Vec<(Protocol, Vec<(f64, f64)>, f64)>,
+    pub scatter: Vec<Scatter>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{FONT, GRID, LABEL_SIZE, PLOT_SIZE, TITLE_SIZE, colour};
-use super::{Chart, PlotError, padded_range};
+use super::{Chart, PlotError, axis_label, padded_range};
 
 #[derive(Debug, Clone)]
 pub struct Lorenz {
@@ -27,11 +27,13 @@ impl Chart for Lorenz {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0..100.0, y)?;
+            .build_cartesian_2d(0.0..100.0, y.clone())?;
         chart
             .configure_mesh()
             .x_desc("agents, sorted by φ ascending (%)")
             .y_desc("cumulative share of Σφ (%)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| axis_label(*v, &y))
             .label_style((FONT, LABEL_SIZE))
             .draw()?;
         chart

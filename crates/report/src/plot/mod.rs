@@ -96,3 +96,36 @@ pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>) -> std::ops::R
     }
     lo - 0.05 * span..hi + 0.05 * span
 }
+
+/// A tick label with just the digits the axis needs: decimals by the axis span, scientific
+/// notation for very small or large spans, and a clean "0" for round-off around zero.
+pub(crate) fn axis_label(v: f64, range: &std::ops::Range<f64>) -> String {
+    let span = (range.end - range.start).abs();
+    if !v.is_finite() || !span.is_finite() || span == 0.0 {
+        return format!("{v}");
+    }
+    if v.abs() < span * 1e-9 {
+        return "0".into();
+    }
+    let magnitude = span.max(v.abs());
+    if !(1e-3..1e5).contains(&magnitude) {
+        let s = format!("{v:.1e}");
+        return s.replace(".0e", "e");
+    }
+    let decimals = (1 - span.log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_labels_are_short() {
+        assert_eq!(axis_label(5.0, &(0.0..50.0)), "5");
+        assert_eq!(axis_label(0.32, &(0.3..0.4)), "0.32");
+        assert_eq!(axis_label(-1.7e-18, &(0.0..0.03)), "0");
+        assert_eq!(axis_label(1.0e-4, &(0.0..3.0e-4)), "1e-4");
+        assert_eq!(axis_label(1.5e-4, &(0.0..3.0e-4)), "1.5e-4");
+    }
+}

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{FONT, INK, LABEL_SIZE, TITLE_SIZE, colour};
-use super::{Chart, PlotError, padded_range};
+use super::{Chart, PlotError, axis_label, padded_range};
 
 #[derive(Debug, Clone)]
 pub struct ScatterPanel {
@@ -57,8 +57,8 @@ impl Chart for Scatter {
                 .configure_mesh()
                 .x_labels(5)
                 .y_labels(5)
-                .x_label_formatter(&|v| crate::fmt::num(Some(*v)))
-                .y_label_formatter(&|v| crate::fmt::num(Some(*v)))
+                .x_label_formatter(&|v| axis_label(*v, &x))
+                .y_label_formatter(&|v| axis_label(*v, &y))
                 .x_desc("full φ")
                 .y_desc("panel φ")
                 .label_style((FONT, LABEL_SIZE - 3))

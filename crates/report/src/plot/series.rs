@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{FONT, LABEL_SIZE, TITLE_SIZE, colour};
-use super::{Chart, PlotError, padded_range};
+use super::{Chart, PlotError, axis_label, padded_range};
 
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -36,17 +36,19 @@ impl Chart for TimeSeries {
         for (k, (s, area)) in self.series.iter().zip(&rows).enumerate() {
             let defined = || s.points.iter().filter_map(|&(t, v)| v.filter(|v| v.is_finite()).map(|v| (t, v)));
             let caption = if defined().next().is_none() { format!("{} (undefined at every tick)", s.name) } else { s.name.clone() };
+            let values = padded_range(defined().map(|p| p.1));
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, (FONT, LABEL_SIZE + 2))
                 .margin(8)
                 .x_label_area_size(32)
                 .y_label_area_size(80)
-                .build_cartesian_2d(ticks.clone(), padded_range(defined().map(|p| p.1)))?;
+                .build_cartesian_2d(ticks.clone(), values.clone())?;
             chart
                 .configure_mesh()
                 .x_desc("tick")
                 .y_labels(5)
-                .y_label_formatter(&|v| crate::fmt::num(Some(*v)))
+                .x_label_formatter(&|v| axis_label(*v, &ticks))
+                .y_label_formatter(&|v| axis_label(*v, &values))
                 .label_style((FONT, LABEL_SIZE - 2))
                 .draw()?;
             let c = colour(k);

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{FONT, INK, LABEL_SIZE, PLOT_SIZE, TITLE_SIZE, colour};
-use super::{Chart, PlotError, padded_range};
+use super::{Chart, PlotError, axis_label, padded_range};
 
 /// One bar per tier: its share (fraction of Σφ) and, for panels, its sd over seeds.
 #[derive(Debug, Clone)]
@@ -40,9 +40,12 @@ impl Chart for TierBars {
             }
         }
         let y = padded_range(ends);
+        let y_range = y.clone();
         let groups = self.tiers.len().max(1);
         let x = -0.5..groups as f64 - 0.5;
-        let mut chart = ChartBuilder::on(root)
+        // The legend gets its own column so it never covers a bar.
+        let (plot_area, legend_area) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190));
+        let mut chart = ChartBuilder::on(&plot_area)
             .caption(&self.title, (FONT, TITLE_SIZE))
             .margin(12)
             .x_label_area_size(40)
@@ -60,7 +63,7 @@ impl Chart for TierBars {
             .disable_x_mesh()
             .x_labels(2 * groups + 1)
             .x_label_formatter(&tier_name)
-            .y_label_formatter(&|v| format!("{v:.0}%"))
+            .y_label_formatter(&|v| format!("{}%", axis_label(*v, &y_range)))
             .y_desc("share of Σφ")
             .x_desc("tier")
             .label_style((FONT, LABEL_SIZE))
@@ -71,22 +74,15 @@ impl Chart for TierBars {
             let c = if k == 0 { RGBColor(90, 90, 90) } else { colour(k - 1) };
             let left = |t: usize| t as f64 - 0.4 + k as f64 * width;
             let bars = s.shares.iter().enumerate().filter_map(|(t, v)| finite(v).map(|v| (t, v)));
-            chart
-                .draw_series(bars.clone().map(|(t, v)| Rectangle::new([(left(t) + 0.01, 0.0), (left(t) + width - 0.01, pct(v))], c.filled())))?
-                .label(&s.label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled()));
+            chart.draw_series(bars.clone().map(|(t, v)| Rectangle::new([(left(t) + 0.01, 0.0), (left(t) + width - 0.01, pct(v))], c.filled())))?;
+            let y0 = 70 + 26 * k as i32;
+            legend_area.draw(&Rectangle::new([(8, y0 - 7), (24, y0 + 7)], c.filled()))?;
+            legend_area.draw(&Text::new(s.label.clone(), (32, y0 - 8), (FONT, LABEL_SIZE).into_font().color(&INK)))?;
             let errors = bars.filter_map(|(t, v)| s.sd.get(t).and_then(finite).map(|sd| (t, v, sd)));
             chart.draw_series(errors.map(|(t, v, sd)| {
                 ErrorBar::new_vertical(left(t) + width / 2.0, pct(v - sd), pct(v), pct(v + sd), INK.stroke_width(1), 8)
             }))?;
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, LABEL_SIZE))
-            .background_style(WHITE.mix(0.85))
-            .border_style(INK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
         root.present()?;
         Ok(())
     }
