@@ -19,7 +19,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
-use emergent_attribution::{AgentIds, Attribution, Baseline, FeatureTable, Indicator, Method, Options, attribute};
+use emergent_attribution::{
+    AgentIds, Attribution, Baseline, FeatureTable, Indicator, Method, Options, attribute,
+};
 use rayon::prelude::*;
 
 const FULL_N: usize = 1_671_587;
@@ -32,9 +34,13 @@ const ERROR_SEEDS: u64 = 4;
 /// A heavy-tailed table (Pareto-ish followers, lognormal-ish activity) from a tiny LCG.
 /// Copied from `tests/common/mod.rs` so the bench and the tests see the same shapes.
 fn heavy_tailed(n: usize, seed: u64) -> FeatureTable {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut u = move || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let mut followers = Vec::with_capacity(n);
@@ -48,7 +54,11 @@ fn heavy_tailed(n: usize, seed: u64) -> FeatureTable {
     }
     FeatureTable::new(
         AgentIds::sequential(n),
-        vec![("followers".into(), followers), ("posts".into(), posts), ("replies".into(), replies)],
+        vec![
+            ("followers".into(), followers),
+            ("posts".into(), posts),
+            ("replies".into(), replies),
+        ],
     )
     .unwrap()
 }
@@ -61,10 +71,26 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     vec![
-        Case { name: "mean", expr: "mean(posts + replies)", baseline: Baseline::Zero },
-        Case { name: "heat", expr: "mean(followers) * mean(posts) * mean(replies)", baseline: Baseline::Zero },
-        Case { name: "var", expr: "var(posts + replies)", baseline: Baseline::Zero },
-        Case { name: "gini", expr: "gini(posts + replies)", baseline: Baseline::Mean },
+        Case {
+            name: "mean",
+            expr: "mean(posts + replies)",
+            baseline: Baseline::Zero,
+        },
+        Case {
+            name: "heat",
+            expr: "mean(followers) * mean(posts) * mean(replies)",
+            baseline: Baseline::Zero,
+        },
+        Case {
+            name: "var",
+            expr: "var(posts + replies)",
+            baseline: Baseline::Zero,
+        },
+        Case {
+            name: "gini",
+            expr: "gini(posts + replies)",
+            baseline: Baseline::Mean,
+        },
     ]
 }
 
@@ -73,28 +99,51 @@ fn run(t: &FeatureTable, ind: &Indicator, base: &Baseline, opts: &Options) -> At
 }
 
 fn closed() -> Options {
-    Options { method: Method::ClosedForm, ..Options::default() }
+    Options {
+        method: Method::ClosedForm,
+        ..Options::default()
+    }
 }
 
 fn bench_full_scale(c: &mut Criterion, n: usize) {
     eprintln!("generating the {n}-agent table …");
     let t = heavy_tailed(n, 7);
-    let cols: Vec<&[f64]> = ["followers", "posts", "replies"].iter().map(|k| t.column(k).unwrap()).collect();
+    let cols: Vec<&[f64]> = ["followers", "posts", "replies"]
+        .iter()
+        .map(|k| t.column(k).unwrap())
+        .collect();
     let cases = cases();
-    let parsed: Vec<Indicator> = cases.iter().map(|c| Indicator::parse(c.expr).unwrap()).collect();
+    let parsed: Vec<Indicator> = cases
+        .iter()
+        .map(|c| Indicator::parse(c.expr).unwrap())
+        .collect();
     // Sanity: every closed form is complete on this table before we time it.
     for (case, ind) in cases.iter().zip(&parsed) {
         let a = run(&t, ind, &case.baseline, &closed());
-        assert!(a.completeness_gap < 1e-9, "{}: gap {}", case.name, a.completeness_gap);
-        eprintln!("{:5} f(x) = {:.6e}  f(x') = {:.6e}  gap = {:.1e}", case.name, a.value, a.baseline_value, a.completeness_gap);
+        assert!(
+            a.completeness_gap < 1e-9,
+            "{}: gap {}",
+            case.name,
+            a.completeness_gap
+        );
+        eprintln!(
+            "{:5} f(x) = {:.6e}  f(x') = {:.6e}  gap = {:.1e}",
+            case.name, a.value, a.baseline_value, a.completeness_gap
+        );
     }
 
     let mut g = c.benchmark_group("closed_forms");
-    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(4));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
     g.bench_function("one_pass_serial", |b| {
         b.iter(|| {
             let (x, y, z) = (black_box(cols[0]), black_box(cols[1]), black_box(cols[2]));
-            x.iter().zip(y).zip(z).map(|((a, b), c)| a + b + c).sum::<f64>()
+            x.iter()
+                .zip(y)
+                .zip(z)
+                .map(|((a, b), c)| a + b + c)
+                .sum::<f64>()
         })
     });
     g.bench_function("one_pass_par", |b| {
@@ -103,19 +152,29 @@ fn bench_full_scale(c: &mut Criterion, n: usize) {
             x.par_chunks(8192)
                 .zip(y.par_chunks(8192))
                 .zip(z.par_chunks(8192))
-                .map(|((x, y), z)| x.iter().zip(y).zip(z).map(|((a, b), c)| a + b + c).sum::<f64>())
+                .map(|((x, y), z)| {
+                    x.iter()
+                        .zip(y)
+                        .zip(z)
+                        .map(|((a, b), c)| a + b + c)
+                        .sum::<f64>()
+                })
                 .sum::<f64>()
         })
     });
     for (case, ind) in cases.iter().zip(&parsed) {
-        g.bench_function(case.name, |b| b.iter(|| run(black_box(&t), ind, &case.baseline, &closed())));
+        g.bench_function(case.name, |b| {
+            b.iter(|| run(black_box(&t), ind, &case.baseline, &closed()))
+        });
     }
     // Extra expressions to time (profiling aid): ATTRIBUTION_BENCH_EXTRA="expr;expr", zero baseline.
     if let Ok(extra) = std::env::var("ATTRIBUTION_BENCH_EXTRA") {
         for (k, expr) in extra.split(';').enumerate() {
             let ind = Indicator::parse(expr).unwrap();
             eprintln!("extra_{k}: {expr}");
-            g.bench_function(format!("extra_{k}"), |b| b.iter(|| run(black_box(&t), &ind, &Baseline::Zero, &closed())));
+            g.bench_function(format!("extra_{k}"), |b| {
+                b.iter(|| run(black_box(&t), &ind, &Baseline::Zero, &closed()))
+            });
         }
     }
     g.bench_function("all_four", |b| {
@@ -128,12 +187,23 @@ fn bench_full_scale(c: &mut Criterion, n: usize) {
     g.finish();
 
     let var = Indicator::parse("var(posts + replies)").unwrap();
-    let quad = Options { method: Method::Quadrature, steps: 32, ..Options::default() };
+    let quad = Options {
+        method: Method::Quadrature,
+        steps: 32,
+        ..Options::default()
+    };
     let a = run(&t, &var, &Baseline::Zero, &quad);
-    eprintln!("quadrature K=32: steps {:?}, gap {:.1e}", a.steps, a.completeness_gap);
+    eprintln!(
+        "quadrature K=32: steps {:?}, gap {:.1e}",
+        a.steps, a.completeness_gap
+    );
     let mut g = c.benchmark_group("quadrature");
-    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(10));
-    g.bench_function("var_k32", |b| b.iter(|| run(black_box(&t), &var, &Baseline::Zero, &quad)));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(10));
+    g.bench_function("var_k32", |b| {
+        b.iter(|| run(black_box(&t), &var, &Baseline::Zero, &quad))
+    });
     g.finish();
 }
 
@@ -153,16 +223,25 @@ fn bench_time_to_error(c: &mut Criterion) {
     for &m in &PERMS {
         let mut sq = 0.0;
         for seed in 0..ERROR_SEEDS {
-            let opts = Options { method: Method::SampledShapley, permutations: m, seed: 1000 + seed, ..Options::default() };
+            let opts = Options {
+                method: Method::SampledShapley,
+                permutations: m,
+                seed: 1000 + seed,
+                ..Options::default()
+            };
             let e = rel_rms(&run(&t, &var, &Baseline::Zero, &opts).phi, &exact.phi);
             sq += e * e;
         }
         let err = (sq / ERROR_SEEDS as f64).sqrt();
-        eprintln!("sampled Shapley M = {m:5}: relative RMS error {err:.4e}  (err·√M = {:.4})", err * (m as f64).sqrt());
+        eprintln!(
+            "sampled Shapley M = {m:5}: relative RMS error {err:.4e}  (err·√M = {:.4})",
+            err * (m as f64).sqrt()
+        );
         errors.push(serde_json::json!({ "permutations": m, "rel_rms_error": err }));
     }
     let out = std::env::var("ATTRIBUTION_BENCH_ERRORS").unwrap_or_else(|_| {
-        let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").into());
+        let dir = std::env::var("CARGO_TARGET_DIR")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").into());
         format!("{dir}/criterion/time_to_error/errors.json")
     });
     if let Some(parent) = std::path::Path::new(&out).parent() {
@@ -181,10 +260,19 @@ fn bench_time_to_error(c: &mut Criterion) {
     eprintln!("wrote {out}");
 
     let mut g = c.benchmark_group("time_to_error");
-    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
-    g.bench_function("as_closed_form", |b| b.iter(|| run(black_box(&t), &var, &Baseline::Zero, &closed())));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(3));
+    g.bench_function("as_closed_form", |b| {
+        b.iter(|| run(black_box(&t), &var, &Baseline::Zero, &closed()))
+    });
     for &m in &PERMS {
-        let opts = Options { method: Method::SampledShapley, permutations: m, seed: 1000, ..Options::default() };
+        let opts = Options {
+            method: Method::SampledShapley,
+            permutations: m,
+            seed: 1000,
+            ..Options::default()
+        };
         g.bench_with_input(BenchmarkId::new("sampled_shapley", m), &opts, |b, opts| {
             b.iter(|| run(black_box(&t), &var, &Baseline::Zero, opts))
         });
@@ -193,7 +281,10 @@ fn bench_time_to_error(c: &mut Criterion) {
 }
 
 fn main() {
-    let n = std::env::var("ATTRIBUTION_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(FULL_N);
+    let n = std::env::var("ATTRIBUTION_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(FULL_N);
     let mut c = Criterion::default().configure_from_args();
     if std::env::var_os("ATTRIBUTION_BENCH_ONLY_TTE").is_none() {
         bench_full_scale(&mut c, n);

@@ -79,7 +79,14 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { method: Method::Auto, steps: 32, tol: None, max_steps: 4096, permutations: 1000, seed: 0 }
+        Options {
+            method: Method::Auto,
+            steps: 32,
+            tol: None,
+            max_steps: 4096,
+            permutations: 1000,
+            seed: 0,
+        }
     }
 }
 
@@ -110,23 +117,44 @@ pub struct Attribution {
 /// The indicator's value on a table: f(x).
 pub fn evaluate(table: &FeatureTable, indicator: &Indicator) -> Result<f64, AttributionError> {
     let columns = indicator.columns();
-    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let x = columns
+        .iter()
+        .map(|c| table.require(c))
+        .collect::<Result<Vec<_>, _>>()?;
     let base = Baseline::Zero.resolve(table, columns)?;
-    Path { ind: indicator, x, base, n: table.len() }.value_at(1.0, "table")
+    Path {
+        ind: indicator,
+        x,
+        base,
+        n: table.len(),
+    }
+    .value_at(1.0, "table")
 }
 
 /// f(x) and its gradient ∂f/∂x_ik, one vector per column of `indicator.columns()`: what a
 /// caller differentiating *through* a model (dynamic attribution) chains onto.
-pub fn gradient(table: &FeatureTable, indicator: &Indicator) -> Result<(f64, Vec<Vec<f64>>), AttributionError> {
+pub fn gradient(
+    table: &FeatureTable,
+    indicator: &Indicator,
+) -> Result<(f64, Vec<Vec<f64>>), AttributionError> {
     let columns = indicator.columns();
-    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let x = columns
+        .iter()
+        .map(|c| table.require(c))
+        .collect::<Result<Vec<_>, _>>()?;
     let base = Baseline::Zero.resolve(table, columns)?;
     let n = table.len();
     let mut acc = vec![vec![0.0; n]; columns.len()];
     if columns.is_empty() {
         return Ok((evaluate(table, indicator)?, acc));
     }
-    let value = Path { ind: indicator, x, base, n }.accumulate_gradient(1.0, 1.0, &mut acc)?;
+    let value = Path {
+        ind: indicator,
+        x,
+        base,
+        n,
+    }
+    .accumulate_gradient(1.0, 1.0, &mut acc)?;
     Ok((value, acc))
 }
 
@@ -147,21 +175,36 @@ pub fn attribute_with_progress(
     progress: &dyn Progress,
 ) -> Result<Attribution, AttributionError> {
     if opts.steps == 0 {
-        return Err(AttributionError::InvalidOption("--steps must be at least 1".into()));
+        return Err(AttributionError::InvalidOption(
+            "--steps must be at least 1".into(),
+        ));
     }
     if let Some(t) = opts.tol
         && !(t > 0.0 && t.is_finite())
     {
-        return Err(AttributionError::InvalidOption(format!("--tol must be a positive number, got {t}")));
+        return Err(AttributionError::InvalidOption(format!(
+            "--tol must be a positive number, got {t}"
+        )));
     }
     let columns = indicator.columns().to_vec();
-    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let x = columns
+        .iter()
+        .map(|c| table.require(c))
+        .collect::<Result<Vec<_>, _>>()?;
     let base = baseline.resolve(table, &columns)?;
     let n = table.len();
     if opts.method == Method::ExactShapley && n > shapley::EXACT_LIMIT {
-        return Err(AttributionError::TooManyForExact { n, limit: shapley::EXACT_LIMIT });
+        return Err(AttributionError::TooManyForExact {
+            n,
+            limit: shapley::EXACT_LIMIT,
+        });
     }
-    let path = Path { ind: indicator, x, base, n };
+    let path = Path {
+        ind: indicator,
+        x,
+        base,
+        n,
+    };
     let equal_share = matches!(baseline, Baseline::Mean);
     let use_closed = !indicator.columns().is_empty()
         && match opts.method {
@@ -176,8 +219,14 @@ pub fn attribute_with_progress(
     let delta = value - baseline_value;
     let gap_of = |s: f64| -> f64 {
         // Relative to Δf, but never to a Δf that is only rounding noise of f itself.
-        let denom = delta.abs().max(1e-12 * (value.abs() + baseline_value.abs()));
-        if denom > 0.0 { (s - delta).abs() / denom } else { s.abs() }
+        let denom = delta
+            .abs()
+            .max(1e-12 * (value.abs() + baseline_value.abs()));
+        if denom > 0.0 {
+            (s - delta).abs() / denom
+        } else {
+            s.abs()
+        }
     };
     let gap = |phi: &[f64]| -> (f64, f64) {
         let s = sum_by(phi.len(), |i| phi[i]);

@@ -39,9 +39,11 @@ impl Baseline {
             Baseline::Zero => "zero".into(),
             Baseline::Mean => "mean".into(),
             Baseline::Min => "min".into(),
-            Baseline::Constants(c) => {
-                c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
-            }
+            Baseline::Constants(c) => c
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(","),
             Baseline::Table(_) => "table".into(),
         }
     }
@@ -63,8 +65,12 @@ impl Baseline {
                 let x = table.require(name)?;
                 Ok(match self {
                     Baseline::Zero => BaseColumn::Const(0.0),
-                    Baseline::Mean => BaseColumn::Const(crate::reduce::sum_by(n, |i| x[i]) / n as f64),
-                    Baseline::Min => BaseColumn::Const(x.iter().copied().fold(f64::INFINITY, f64::min)),
+                    Baseline::Mean => {
+                        BaseColumn::Const(crate::reduce::sum_by(n, |i| x[i]) / n as f64)
+                    }
+                    Baseline::Min => {
+                        BaseColumn::Const(x.iter().copied().fold(f64::INFINITY, f64::min))
+                    }
                     Baseline::Constants(c) => BaseColumn::Const(
                         c.iter()
                             .find(|(k, _)| k == name)
@@ -96,16 +102,23 @@ impl Baseline {
 fn match_rows(table: &FeatureTable, base: &FeatureTable) -> Result<Vec<usize>, AttributionError> {
     if table.len() != base.len() {
         return Err(AttributionError::BaselineIds {
-            detail: format!("{} agents in the table, {} in the baseline", table.len(), base.len()),
+            detail: format!(
+                "{} agents in the table, {} in the baseline",
+                table.len(),
+                base.len()
+            ),
         });
     }
     let index = base.ids().index()?;
     (0..table.len())
         .map(|i| {
             let id = table.ids().label(i);
-            index.get(&id).copied().ok_or_else(|| AttributionError::BaselineIds {
-                detail: format!("agent `{id}` (row {i}) is not in the baseline"),
-            })
+            index
+                .get(&id)
+                .copied()
+                .ok_or_else(|| AttributionError::BaselineIds {
+                    detail: format!("agent `{id}` (row {i}) is not in the baseline"),
+                })
         })
         .collect()
 }

@@ -89,7 +89,12 @@ pub(crate) fn affine(tape: &Tape, d: usize) -> Option<Affine> {
                 get(a).scale(1.0 / b.b)
             }
             Node::Pow(a, 1.0) => get(a),
-            Node::Pow(a, _) | Node::Log1p(a) | Node::Ln(a) | Node::Exp(a) | Node::Sqrt(a) | Node::Abs(a) => {
+            Node::Pow(a, _)
+            | Node::Log1p(a)
+            | Node::Ln(a)
+            | Node::Exp(a)
+            | Node::Sqrt(a)
+            | Node::Abs(a) => {
                 let a = get(a);
                 if !a.is_constant() {
                     return None;
@@ -127,12 +132,16 @@ pub(crate) fn monomials(outer: &Tape) -> Option<Vec<Monomial>> {
             Node::Leaf(j) => vec![(1.0, vec![j])],
             Node::Neg(a) => get(a).into_iter().map(|(c, f)| (-c, f)).collect(),
             Node::Add(a, b) => [get(a), get(b)].concat(),
-            Node::Sub(a, b) => [get(a), get(b).into_iter().map(|(c, f)| (-c, f)).collect()].concat(),
+            Node::Sub(a, b) => {
+                [get(a), get(b).into_iter().map(|(c, f)| (-c, f)).collect()].concat()
+            }
             Node::Mul(a, b) => multiply(&get(a), &get(b))?,
             Node::Div(a, b) => {
                 let b = simplify(get(b));
                 match b.as_slice() {
-                    [(c, f)] if f.is_empty() && *c != 0.0 => get(a).into_iter().map(|(k, f)| (k / c, f)).collect(),
+                    [(c, f)] if f.is_empty() && *c != 0.0 => {
+                        get(a).into_iter().map(|(k, f)| (k / c, f)).collect()
+                    }
                     _ => return None,
                 }
             }
@@ -186,7 +195,9 @@ fn simplify(mut v: Vec<Monomial>) -> Vec<Monomial> {
 /// True when the indicator is affine in the features.
 pub(crate) fn is_linear(ind: &Indicator) -> bool {
     let d = ind.columns().len();
-    let Some(mono) = monomials(&ind.outer) else { return false };
+    let Some(mono) = monomials(&ind.outer) else {
+        return false;
+    };
     mono.iter().all(|(_, f)| match f.as_slice() {
         [] => true,
         [j] => {
@@ -203,7 +214,8 @@ pub(crate) type Term = (f64, Vec<usize>, Vec<Affine>);
 
 pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<Term>, String> {
     let d = ind.columns().len();
-    let mono = monomials(&ind.outer).ok_or("the expression is not a polynomial in its aggregates")?;
+    let mono =
+        monomials(&ind.outer).ok_or("the expression is not a polynomial in its aggregates")?;
     let mut out = Vec::new();
     for (c, factors) in mono {
         if factors.is_empty() {
@@ -212,22 +224,32 @@ pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<Te
         let mut scores = Vec::new();
         for &j in &factors {
             let a = &ind.aggregates[j];
-            let s = affine(&a.term, d).ok_or_else(|| format!("`{}` is not an affine score of the columns", a.text))?;
+            let s = affine(&a.term, d)
+                .ok_or_else(|| format!("`{}` is not an affine score of the columns", a.text))?;
             scores.push(s);
         }
         let kinds: Vec<AggKind> = factors.iter().map(|&j| ind.aggregates[j].kind).collect();
-        let ok = if kinds.iter().all(|k| matches!(k, AggKind::Mean | AggKind::Sum)) || (kinds.len() == 1 && kinds[0] == AggKind::Var) {
+        let ok = if kinds
+            .iter()
+            .all(|k| matches!(k, AggKind::Mean | AggKind::Sum))
+            || (kinds.len() == 1 && kinds[0] == AggKind::Var)
+        {
             true
         } else if kinds.len() == 1 && kinds[0] == AggKind::Gini {
             if !equal_share_baseline {
-                return Err("gini has a closed form only under the equal-share (mean) baseline".into());
+                return Err(
+                    "gini has a closed form only under the equal-share (mean) baseline".into(),
+                );
             }
             true
         } else {
             false
         };
         if !ok {
-            return Err("only products of means/sums, var and gini of affine scores have closed forms".into());
+            return Err(
+                "only products of means/sums, var and gini of affine scores have closed forms"
+                    .into(),
+            );
         }
         out.push((c, factors, scores));
     }
@@ -247,7 +269,11 @@ pub(crate) struct ClosedForm {
 /// A per-agent multiplier m_i of a var or gini monomial (φ_ik gains c · w_k · m_i · Δ_ik).
 enum PerAgent<'a> {
     /// m_i = ((s_i − s̄) + (s'_i − s̄')) / N, computed on the fly from the columns.
-    Var { s: &'a Affine, sbar: f64, sbar0: f64 },
+    Var {
+        s: &'a Affine,
+        sbar: f64,
+        sbar0: f64,
+    },
     /// m_i = coef_i / (N S) − G / (2 S).
     Gini { coef: &'a [f64], total: f64, g: f64 },
 }
@@ -264,8 +290,11 @@ pub(crate) fn attribute(
     aggs_x: &[AggValue],
 ) -> Result<ClosedForm, AttributionError> {
     let ind = path.ind;
-    let plan = plan(ind, equal_share_baseline)
-        .map_err(|reason| AttributionError::NoClosedForm { indicator: ind.text().to_string(), reason })?;
+    let plan =
+        plan(ind, equal_share_baseline).map_err(|reason| AttributionError::NoClosedForm {
+            indicator: ind.text().to_string(),
+            reason,
+        })?;
     let n = path.n;
     let nf = n as f64;
     let d = path.x.len();
@@ -291,15 +320,23 @@ pub(crate) fn attribute(
                     .iter()
                     .zip(scores)
                     .map(|(&j, s)| {
-                        let scale = if ind.aggregates[j].kind == AggKind::Sum { nf } else { 1.0 };
+                        let scale = if ind.aggregates[j].kind == AggKind::Sum {
+                            nf
+                        } else {
+                            1.0
+                        };
                         let a = scale * s.at(&bbar);
                         let b = scale * (s.at(&xbar) - s.at(&bbar));
                         (a, b, scale)
                     })
                     .collect();
                 for j in 0..lines.len() {
-                    let others: Vec<(f64, f64)> =
-                        lines.iter().enumerate().filter(|(l, _)| *l != j).map(|(_, (a, b, _))| (*a, *b)).collect();
+                    let others: Vec<(f64, f64)> = lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(l, _)| *l != j)
+                        .map(|(_, (a, b, _))| (*a, *b))
+                        .collect();
                     let integral = integrate_product(&others);
                     for (k, kk) in konst.iter_mut().enumerate() {
                         *kk += c * lines[j].2 * scores[j].w[k] / nf * integral;
@@ -308,13 +345,33 @@ pub(crate) fn attribute(
             }
             AggKind::Var => {
                 let s = &scores[0];
-                per_agent.push((*c, &s.w, PerAgent::Var { s, sbar: s.at(&xbar), sbar0: s.at(&bbar) }));
+                per_agent.push((
+                    *c,
+                    &s.w,
+                    PerAgent::Var {
+                        s,
+                        sbar: s.at(&xbar),
+                        sbar0: s.at(&bbar),
+                    },
+                ));
             }
             AggKind::Gini => {
                 let s = &scores[0];
                 let a = &aggs_x[factors[0]];
-                debug_assert_eq!(a.gini_coef.len(), n, "aggregates_at(1.0, _, true) gives gini coefficients");
-                per_agent.push((*c, &s.w, PerAgent::Gini { coef: &a.gini_coef, total: a.scale, g: a.value }));
+                debug_assert_eq!(
+                    a.gini_coef.len(),
+                    n,
+                    "aggregates_at(1.0, _, true) gives gini coefficients"
+                );
+                per_agent.push((
+                    *c,
+                    &s.w,
+                    PerAgent::Gini {
+                        coef: &a.gini_coef,
+                        total: a.scale,
+                        g: a.value,
+                    },
+                ));
             }
             AggKind::Std => unreachable!("plan refuses std"),
         }
@@ -323,7 +380,9 @@ pub(crate) fn attribute(
     let mut phi_by_column: Vec<Vec<f64>> = (0..d).map(|_| crate::buf::zeroed(n)).collect();
     let mut phi = crate::buf::zeroed(n);
     // Per-block mutable pieces: the d column chunks, then the φ chunk.
-    let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(BLOCK)).map(|_| Vec::with_capacity(d + 1)).collect();
+    let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(BLOCK))
+        .map(|_| Vec::with_capacity(d + 1))
+        .collect();
     for col in phi_by_column.iter_mut().chain(std::iter::once(&mut phi)) {
         for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
             pieces[b].push(chunk);
@@ -333,7 +392,13 @@ pub(crate) fn attribute(
         .into_par_iter()
         .enumerate()
         .map_init(
-            || (vec![vec![0.0; BLOCK]; per_agent.len()], vec![0.0; BLOCK], vec![0.0; BLOCK]),
+            || {
+                (
+                    vec![vec![0.0; BLOCK]; per_agent.len()],
+                    vec![0.0; BLOCK],
+                    vec![0.0; BLOCK],
+                )
+            },
             |(m, sx, sb), (b, mut out)| {
                 let lo = b * BLOCK;
                 let len = out[0].len();
@@ -410,7 +475,11 @@ pub(crate) fn attribute(
         )
         .collect();
     let [sum] = combine(&blocks);
-    Ok(ClosedForm { phi_by_column, phi, sum })
+    Ok(ClosedForm {
+        phi_by_column,
+        phi,
+        sum,
+    })
 }
 
 /// ∫₀¹ Π_l (a_l + α b_l) dα, exactly, from the product's coefficients.
@@ -424,7 +493,10 @@ fn integrate_product(lines: &[(f64, f64)]) -> f64 {
         }
         coef = next;
     }
-    coef.iter().enumerate().map(|(p, c)| c / (p as f64 + 1.0)).sum()
+    coef.iter()
+        .enumerate()
+        .map(|(p, c)| c / (p as f64 + 1.0))
+        .sum()
 }
 
 #[cfg(test)]
@@ -456,10 +528,18 @@ mod tests {
     fn closed_forms_are_identical_on_any_thread_count() {
         use crate::{AgentIds, Baseline, FeatureTable, Method, Options};
         let n = 50_000; // several BLOCKs
-        let col = |a: u64, m: u64| (0..n as u64).map(|i| ((i * a + 17) % m) as f64 * 0.5).collect::<Vec<f64>>();
+        let col = |a: u64, m: u64| {
+            (0..n as u64)
+                .map(|i| ((i * a + 17) % m) as f64 * 0.5)
+                .collect::<Vec<f64>>()
+        };
         let t = FeatureTable::new(
             AgentIds::sequential(n),
-            vec![("f".into(), col(7919, 1009)), ("p".into(), col(104_729, 97)), ("r".into(), col(31, 13))],
+            vec![
+                ("f".into(), col(7919, 1009)),
+                ("p".into(), col(104_729, 97)),
+                ("r".into(), col(31, 13)),
+            ],
         )
         .unwrap();
         let cases = [
@@ -471,10 +551,17 @@ mod tests {
         for (expr, base) in &cases {
             let ind = Indicator::parse(expr).unwrap();
             let go = |threads: usize| {
-                rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
-                    let opts = Options { method: Method::ClosedForm, ..Options::default() };
-                    crate::attribute(&t, &ind, base, &opts).unwrap()
-                })
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| {
+                        let opts = Options {
+                            method: Method::ClosedForm,
+                            ..Options::default()
+                        };
+                        crate::attribute(&t, &ind, base, &opts).unwrap()
+                    })
             };
             let (a, b) = (go(1), go(3));
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
@@ -491,7 +578,9 @@ mod tests {
     #[test]
     fn product_integral() {
         // ∫ (1 + 2α)(3 − α) dα = ∫ 3 + 5α − 2α² = 3 + 5/2 − 2/3
-        assert!((integrate_product(&[(1.0, 2.0), (3.0, -1.0)]) - (3.0 + 2.5 - 2.0 / 3.0)).abs() < 1e-15);
+        assert!(
+            (integrate_product(&[(1.0, 2.0), (3.0, -1.0)]) - (3.0 + 2.5 - 2.0 / 3.0)).abs() < 1e-15
+        );
         assert_eq!(integrate_product(&[]), 1.0);
     }
 }

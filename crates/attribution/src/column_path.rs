@@ -36,23 +36,61 @@ pub fn attribute_column_path(
         )));
     }
     let n = table.len();
-    let x = columns.iter().map(|c| table.require(c)).collect::<Result<Vec<_>, _>>()?;
+    let x = columns
+        .iter()
+        .map(|c| table.require(c))
+        .collect::<Result<Vec<_>, _>>()?;
     let base = baseline.resolve(table, &columns)?;
-    let base_values: Vec<Vec<f64>> = base.iter().map(|b| (0..n).map(|i| b.get(i)).collect()).collect();
-    let full = Path { ind: indicator, x: x.clone(), base: base.clone(), n };
+    let base_values: Vec<Vec<f64>> = base
+        .iter()
+        .map(|b| (0..n).map(|i| b.get(i)).collect())
+        .collect();
+    let full = Path {
+        ind: indicator,
+        x: x.clone(),
+        base: base.clone(),
+        n,
+    };
     let value = full.value_at(1.0, "table")?;
     let baseline_value = full.value_at(0.0, "baseline")?;
     let mut phi_by_column: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
     let mut moved = vec![false; columns.len()];
     for name in order {
-        let j = columns.iter().position(|c| c == name).expect("checked above");
+        let j = columns
+            .iter()
+            .position(|c| c == name)
+            .expect("checked above");
         // Segment start: moved columns at x, the rest at x'. End: column j moved too.
-        let seg_x: Vec<&[f64]> = (0..columns.len()).map(|k| if moved[k] || k == j { x[k] } else { base_values[k].as_slice() }).collect();
-        let seg_base: Vec<BaseColumn> =
-            (0..columns.len()).map(|k| if moved[k] { BaseColumn::Values(x[k].to_vec()) } else { base[k].clone() }).collect();
-        let path = Path { ind: indicator, x: seg_x, base: seg_base, n };
+        let seg_x: Vec<&[f64]> = (0..columns.len())
+            .map(|k| {
+                if moved[k] || k == j {
+                    x[k]
+                } else {
+                    base_values[k].as_slice()
+                }
+            })
+            .collect();
+        let seg_base: Vec<BaseColumn> = (0..columns.len())
+            .map(|k| {
+                if moved[k] {
+                    BaseColumn::Values(x[k].to_vec())
+                } else {
+                    base[k].clone()
+                }
+            })
+            .collect();
+        let path = Path {
+            ind: indicator,
+            x: seg_x,
+            base: seg_base,
+            n,
+        };
         let acc = integrate_gradient(&path, steps, &NoProgress)?;
-        phi_by_column[j] = acc[j].iter().enumerate().map(|(i, g)| g * (x[j][i] - base[j].get(i))).collect();
+        phi_by_column[j] = acc[j]
+            .iter()
+            .enumerate()
+            .map(|(i, g)| g * (x[j][i] - base[j].get(i)))
+            .collect();
         moved[j] = true;
     }
     let mut phi = vec![0.0; n];
@@ -63,7 +101,9 @@ pub fn attribute_column_path(
     }
     let sum_phi = sum_by(n, |i| phi[i]);
     let delta = value - baseline_value;
-    let denom = delta.abs().max(1e-12 * (value.abs() + baseline_value.abs()));
+    let denom = delta
+        .abs()
+        .max(1e-12 * (value.abs() + baseline_value.abs()));
     Ok(Attribution {
         indicator: indicator.text().to_string(),
         method: MethodUsed::Quadrature,
@@ -75,7 +115,11 @@ pub fn attribute_column_path(
         sum_phi,
         columns,
         phi_by_column,
-        completeness_gap: if denom > 0.0 { (sum_phi - delta).abs() / denom } else { sum_phi.abs() },
+        completeness_gap: if denom > 0.0 {
+            (sum_phi - delta).abs() / denom
+        } else {
+            sum_phi.abs()
+        },
     })
 }
 
@@ -88,18 +132,27 @@ mod tests {
     fn staircase_is_complete_and_differs_from_the_diagonal_for_interactions() {
         let t = FeatureTable::new(
             AgentIds::sequential(4),
-            vec![("a".into(), vec![1.0, 2.0, 3.0, 5.0]), ("b".into(), vec![4.0, 1.0, 0.5, 2.0])],
+            vec![
+                ("a".into(), vec![1.0, 2.0, 3.0, 5.0]),
+                ("b".into(), vec![4.0, 1.0, 0.5, 2.0]),
+            ],
         )
         .unwrap();
         let ind = Indicator::parse("mean(a) * mean(b) + var(a - b)").unwrap();
-        let stair = attribute_column_path(&t, &ind, &Baseline::Zero, &["a".into(), "b".into()], 16).unwrap();
+        let stair = attribute_column_path(&t, &ind, &Baseline::Zero, &["a".into(), "b".into()], 16)
+            .unwrap();
         assert!(stair.completeness_gap < 1e-12, "{}", stair.completeness_gap);
         let diag = crate::attribute(&t, &ind, &Baseline::Zero, &crate::Options::default()).unwrap();
-        let differs = stair.phi.iter().zip(&diag.phi).any(|(s, d)| (s - d).abs() > 1e-6);
+        let differs = stair
+            .phi
+            .iter()
+            .zip(&diag.phi)
+            .any(|(s, d)| (s - d).abs() > 1e-6);
         assert!(differs, "the interaction term should split differently");
         // For an additive indicator the path does not matter.
         let add = Indicator::parse("mean(a) + var(b)").unwrap();
-        let s = attribute_column_path(&t, &add, &Baseline::Mean, &["b".into(), "a".into()], 16).unwrap();
+        let s = attribute_column_path(&t, &add, &Baseline::Mean, &["b".into(), "a".into()], 16)
+            .unwrap();
         let d = crate::attribute(&t, &add, &Baseline::Mean, &crate::Options::default()).unwrap();
         assert!(s.phi.iter().zip(&d.phi).all(|(x, y)| (x - y).abs() < 1e-12));
         assert!(attribute_column_path(&t, &ind, &Baseline::Zero, &["a".into()], 8).is_err());

@@ -7,15 +7,32 @@ pub enum TableError {
     #[error("the table has no rows")]
     Empty,
     #[error("column `{column}` has {got} values but the table has {expected} agents")]
-    Length { column: String, expected: usize, got: usize },
+    Length {
+        column: String,
+        expected: usize,
+        got: usize,
+    },
     #[error("column `{0}` appears twice")]
     DuplicateColumn(String),
     #[error("agent id `{id}` appears twice (rows {first} and {second}); agent ids must be unique")]
-    DuplicateId { id: String, first: usize, second: usize },
-    #[error("column `{column}`, row {row}: value {value} is not a finite number (NaN and infinity are not allowed)")]
-    NonFinite { column: String, row: usize, value: f64 },
+    DuplicateId {
+        id: String,
+        first: usize,
+        second: usize,
+    },
+    #[error(
+        "column `{column}`, row {row}: value {value} is not a finite number (NaN and infinity are not allowed)"
+    )]
+    NonFinite {
+        column: String,
+        row: usize,
+        value: f64,
+    },
     #[error("unknown column `{name}`; available columns: {}", available.join(", "))]
-    UnknownColumn { name: String, available: Vec<String> },
+    UnknownColumn {
+        name: String,
+        available: Vec<String>,
+    },
 }
 
 /// Everything that can stop an attribution. Messages say what to do about it.
@@ -30,7 +47,9 @@ pub enum AttributionError {
          A baseline table must list exactly the same agent ids (in any order)"
     )]
     BaselineIds { detail: String },
-    #[error("baseline constant for column `{0}` is missing; give one for every column the indicator uses")]
+    #[error(
+        "baseline constant for column `{0}` is missing; give one for every column the indicator uses"
+    )]
     BaselineMissingColumn(String),
     #[error(
         "gini is scale invariant (gini(a·s) = gini(s)), so at the {which} the shares are 0/0 and \
@@ -42,12 +61,28 @@ pub enum AttributionError {
         "gini needs non-negative values, but `{term}` is {value} for agent at row {row} (in the {which}); \
          {count} agent(s) are negative. Shift or clip the score, e.g. gini(abs(...)) or gini(x - min)"
     )]
-    GiniNegative { term: String, row: usize, value: f64, count: usize, which: &'static str },
-    #[error("the indicator `{indicator}` is not finite ({value}) at the {which}; check logs of zero, divisions by zero or a zero std")]
-    NotFinite { indicator: String, value: f64, which: String },
-    #[error("exact Shapley enumerates 2^N coalitions; N = {n} is more than the limit of {limit} agents. Use --method sampled-shapley or aumann-shapley")]
+    GiniNegative {
+        term: String,
+        row: usize,
+        value: f64,
+        count: usize,
+        which: &'static str,
+    },
+    #[error(
+        "the indicator `{indicator}` is not finite ({value}) at the {which}; check logs of zero, divisions by zero or a zero std"
+    )]
+    NotFinite {
+        indicator: String,
+        value: f64,
+        which: String,
+    },
+    #[error(
+        "exact Shapley enumerates 2^N coalitions; N = {n} is more than the limit of {limit} agents. Use --method sampled-shapley or aumann-shapley"
+    )]
     TooManyForExact { n: usize, limit: usize },
-    #[error("closed form not available for `{indicator}`: {reason}. Use --method quadrature (or auto)")]
+    #[error(
+        "closed form not available for `{indicator}`: {reason}. Use --method quadrature (or auto)"
+    )]
     NoClosedForm { indicator: String, reason: String },
     #[error("{0}")]
     InvalidOption(String),

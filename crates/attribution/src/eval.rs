@@ -121,11 +121,20 @@ pub(crate) struct ChunkEval {
 impl ChunkEval {
     pub(crate) fn new(tape: &Tape, m: usize) -> Self {
         // `adj` is only needed by `backward`, which sizes it on first use.
-        ChunkEval { m, vals: vec![0.0; tape.nodes.len() * m], adj: Vec::new() }
+        ChunkEval {
+            m,
+            vals: vec![0.0; tape.nodes.len() * m],
+            adj: Vec::new(),
+        }
     }
 
     /// Evaluate on leaves (one slice of length `len ≤ m` per column); returns the output slice.
-    pub(crate) fn forward<L: AsRef<[f64]>>(&mut self, tape: &Tape, leaves: &[L], len: usize) -> &[f64] {
+    pub(crate) fn forward<L: AsRef<[f64]>>(
+        &mut self,
+        tape: &Tape,
+        leaves: &[L],
+        len: usize,
+    ) -> &[f64] {
         let m = self.m;
         for (i, node) in tape.nodes.iter().enumerate() {
             let (before, rest) = self.vals.split_at_mut(i * m);
@@ -152,7 +161,13 @@ impl ChunkEval {
     }
 
     /// After `forward`: add seed[r] · ∂out/∂leaf_k[r] into `grads[k][r]`.
-    pub(crate) fn backward(&mut self, tape: &Tape, seed: &[f64], len: usize, grads: &mut [Vec<f64>]) {
+    pub(crate) fn backward(
+        &mut self,
+        tape: &Tape,
+        seed: &[f64],
+        len: usize,
+        grads: &mut [Vec<f64>],
+    ) {
         let m = self.m;
         let n = tape.nodes.len();
         if self.adj.len() < n * m {
@@ -278,7 +293,11 @@ mod tests {
                 let fp = ChunkEval::new(tape, 4).forward(tape, &plus, 3)[r];
                 let fm = ChunkEval::new(tape, 4).forward(tape, &minus, 3)[r];
                 let fd = (fp - fm) / (2.0 * h);
-                assert!((fd - grads[k][r]).abs() < 1e-6 * (1.0 + fd.abs()), "k={k} r={r} fd={fd} ad={}", grads[k][r]);
+                assert!(
+                    (fd - grads[k][r]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "k={k} r={r} fd={fd} ad={}",
+                    grads[k][r]
+                );
             }
         }
         assert!(out.iter().all(|v| v.is_finite()));
@@ -286,7 +305,8 @@ mod tests {
 
     #[test]
     fn scalar_gradient_matches_finite_differences() {
-        let ind = Indicator::parse("sqrt(var(x)) * mean(x) / (1 + exp(-sum(x))) + ln(mean(x)) ^ 3").unwrap();
+        let ind = Indicator::parse("sqrt(var(x)) * mean(x) / (1 + exp(-sum(x))) + ln(mean(x)) ^ 3")
+            .unwrap();
         let leaves = [2.0, 0.5, 3.0, 1.2];
         let (_, g) = scalar_gradient(&ind.outer, &leaves);
         for k in 0..leaves.len() {
@@ -295,7 +315,11 @@ mod tests {
             p[k] += 1e-6;
             m[k] -= 1e-6;
             let fd = (scalar_value(&ind.outer, &p) - scalar_value(&ind.outer, &m)) / 2e-6;
-            assert!((fd - g[k]).abs() < 1e-6 * (1.0 + fd.abs()), "{k}: {fd} vs {}", g[k]);
+            assert!(
+                (fd - g[k]).abs() < 1e-6 * (1.0 + fd.abs()),
+                "{k}: {fd} vs {}",
+                g[k]
+            );
         }
     }
 }

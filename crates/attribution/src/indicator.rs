@@ -77,12 +77,20 @@ pub struct Indicator {
 impl Indicator {
     pub fn parse(text: &str) -> Result<Indicator, ParseError> {
         let tokens = lex(text)?;
-        let mut p = Parser { text, tokens, at: 0 };
+        let mut p = Parser {
+            text,
+            tokens,
+            at: 0,
+        };
         let ast = p.expr(0)?;
         if let Some(t) = p.peek() {
             return Err(p.error(t.pos, "unexpected input after the end of the expression"));
         }
-        let mut lower = Lowering { text, columns: Vec::new(), aggregates: Vec::new() };
+        let mut lower = Lowering {
+            text,
+            columns: Vec::new(),
+            aggregates: Vec::new(),
+        };
         let mut outer = Tape::default();
         lower.scalar(&ast, &mut outer)?;
         Ok(Indicator {
@@ -127,7 +135,12 @@ pub struct ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "in indicator at column {}: {}", self.column + 1, self.message)?;
+        writeln!(
+            f,
+            "in indicator at column {}: {}",
+            self.column + 1,
+            self.message
+        )?;
         writeln!(f, "  {}", self.expr)?;
         write!(f, "  {}^", " ".repeat(self.column))
     }
@@ -170,7 +183,9 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
             i += 1;
             continue;
         }
-        let tok = if c.is_ascii_digit() || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+        let tok = if c.is_ascii_digit()
+            || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
             while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
                 i += 1;
             }
@@ -187,9 +202,14 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
                 }
             }
             let s = &text[start..i];
-            Tok::Num(s.parse().map_err(|_| error_at(text, start, format!("`{s}` is not a number")))?)
+            Tok::Num(
+                s.parse()
+                    .map_err(|_| error_at(text, start, format!("`{s}` is not a number")))?,
+            )
         } else if c.is_ascii_alphabetic() || c == '_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
+            {
                 i += 1;
             }
             Tok::Ident(text[start..i].to_string())
@@ -202,7 +222,11 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
                 ',' => Tok::Comma,
                 _ => {
                     let ch = text[start..].chars().next().unwrap_or(c);
-                    return Err(error_at(text, start, format!("unexpected character `{ch}`")));
+                    return Err(error_at(
+                        text,
+                        start,
+                        format!("unexpected character `{ch}`"),
+                    ));
                 }
             }
         };
@@ -254,11 +278,12 @@ impl Parser<'_> {
     }
 
     fn next(&mut self, what: &str) -> Result<Token, ParseError> {
-        let t = self
-            .tokens
-            .get(self.at)
-            .cloned()
-            .ok_or_else(|| self.error(self.end(), format!("expected {what}, found the end of the expression")))?;
+        let t = self.tokens.get(self.at).cloned().ok_or_else(|| {
+            self.error(
+                self.end(),
+                format!("expected {what}, found the end of the expression"),
+            )
+        })?;
         self.at += 1;
         Ok(t)
     }
@@ -266,7 +291,11 @@ impl Parser<'_> {
     /// Precedence climbing: + - (1) < * / (2) < unary minus (3) < ^ (4, right-assoc).
     fn expr(&mut self, min_prec: u8) -> Result<Ast, ParseError> {
         let mut lhs = self.unary()?;
-        while let Some(Token { tok: Tok::Op(op), pos }) = self.peek().cloned() {
+        while let Some(Token {
+            tok: Tok::Op(op),
+            pos,
+        }) = self.peek().cloned()
+        {
             let (prec, right) = match op {
                 '+' | '-' => (1, false),
                 '*' | '/' => (2, false),
@@ -283,13 +312,19 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Ast, ParseError> {
-        if let Some(Token { tok: Tok::Op('-'), .. }) = self.peek() {
+        if let Some(Token {
+            tok: Tok::Op('-'), ..
+        }) = self.peek()
+        {
             self.at += 1;
             // Unary minus binds looser than ^ so that -x^2 = -(x^2).
             let inner = self.expr(3)?;
             return Ok(Ast::Neg(Box::new(inner)));
         }
-        if let Some(Token { tok: Tok::Op('+'), .. }) = self.peek() {
+        if let Some(Token {
+            tok: Tok::Op('+'), ..
+        }) = self.peek()
+        {
             self.at += 1;
             return self.expr(3);
         }
@@ -306,17 +341,28 @@ impl Parser<'_> {
                 Ok(e)
             }
             Tok::Ident(name) => {
-                if let Some(Token { tok: Tok::Open, pos }) = self.peek().cloned() {
+                if let Some(Token {
+                    tok: Tok::Open,
+                    pos,
+                }) = self.peek().cloned()
+                {
                     self.at += 1;
                     let mut args = Vec::new();
-                    if let Some(Token { tok: Tok::Close, .. }) = self.peek() {
+                    if let Some(Token {
+                        tok: Tok::Close, ..
+                    }) = self.peek()
+                    {
                         self.at += 1;
                     } else {
                         loop {
                             args.push(self.expr(0)?);
                             match self.next("`,` or `)`")? {
-                                Token { tok: Tok::Comma, .. } => continue,
-                                Token { tok: Tok::Close, .. } => break,
+                                Token {
+                                    tok: Tok::Comma, ..
+                                } => continue,
+                                Token {
+                                    tok: Tok::Close, ..
+                                } => break,
                                 other => return Err(self.error(other.pos, "expected `,` or `)`")),
                             }
                         }
@@ -329,13 +375,18 @@ impl Parser<'_> {
             }
             Tok::Close => Err(self.error(t.pos, "unexpected `)`")),
             Tok::Comma => Err(self.error(t.pos, "unexpected `,`")),
-            Tok::Op(c) => Err(self.error(t.pos, format!("unexpected `{c}`: expected a number, a column or a function"))),
+            Tok::Op(c) => Err(self.error(
+                t.pos,
+                format!("unexpected `{c}`: expected a number, a column or a function"),
+            )),
         }
     }
 
     fn expect_close(&mut self, open: usize) -> Result<(), ParseError> {
         match self.peek() {
-            Some(Token { tok: Tok::Close, .. }) => {
+            Some(Token {
+                tok: Tok::Close, ..
+            }) => {
                 self.at += 1;
                 Ok(())
             }
@@ -397,7 +448,9 @@ impl Lowering<'_> {
             }
             Ast::Bin(op, a, b, pos) => {
                 if *op == '^' {
-                    let c = b.constant().ok_or_else(|| self.err(*pos, "the exponent of `^` must be a constant number"))?;
+                    let c = b.constant().ok_or_else(|| {
+                        self.err(*pos, "the exponent of `^` must be a constant number")
+                    })?;
                     let a = self.lower(a, tape, agent)?;
                     return Ok(tape.push(Node::Pow(a, c)));
                 }
@@ -416,12 +469,19 @@ impl Lowering<'_> {
                         return Err(self.err(*pos, format!("`{name}` is an aggregate and cannot be used inside another aggregate")));
                     }
                     if args.len() != 1 {
-                        return Err(self.err(*pos, format!("`{name}` takes one argument, got {}", args.len())));
+                        return Err(self.err(
+                            *pos,
+                            format!("`{name}` takes one argument, got {}", args.len()),
+                        ));
                     }
                     let mut term = Tape::default();
                     self.lower(&args[0], &mut term, true)?;
                     let text = describe(&args[0]);
-                    self.aggregates.push(Aggregate { kind: *kind, term, text });
+                    self.aggregates.push(Aggregate {
+                        kind: *kind,
+                        term,
+                        text,
+                    });
                     return Ok(tape.push(Node::Leaf(self.aggregates.len() - 1)));
                 }
                 if !FUNCTIONS.contains(&name.as_str()) {
@@ -435,12 +495,15 @@ impl Lowering<'_> {
                 }
                 let want = if name == "pow" { 2 } else { 1 };
                 if args.len() != want {
-                    return Err(self.err(*pos, format!("`{name}` takes {want} argument(s), got {}", args.len())));
+                    return Err(self.err(
+                        *pos,
+                        format!("`{name}` takes {want} argument(s), got {}", args.len()),
+                    ));
                 }
                 if name == "pow" {
-                    let c = args[1]
-                        .constant()
-                        .ok_or_else(|| self.err(*pos, "the exponent of pow(x, c) must be a constant number"))?;
+                    let c = args[1].constant().ok_or_else(|| {
+                        self.err(*pos, "the exponent of pow(x, c) must be a constant number")
+                    })?;
                     let a = self.lower(&args[0], tape, agent)?;
                     return Ok(tape.push(Node::Pow(a, c)));
                 }
@@ -465,7 +528,10 @@ fn describe(ast: &Ast) -> String {
         Ast::Neg(a) => format!("-{}", describe(a)),
         Ast::Bin(op, a, b, _) => format!("{} {op} {}", describe(a), describe(b)),
         Ast::Call(n, args, _) => {
-            format!("{n}({})", args.iter().map(describe).collect::<Vec<_>>().join(", "))
+            format!(
+                "{n}({})",
+                args.iter().map(describe).collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }
@@ -511,7 +577,10 @@ mod tests {
         let e = err("mean(x ^ y)");
         assert!(e.message.contains("constant"));
         let e = err("mean((x + 1)");
-        assert!(e.message.contains("never closed") || e.message.contains("expected"), "{e}");
+        assert!(
+            e.message.contains("never closed") || e.message.contains("expected"),
+            "{e}"
+        );
         let e = err("mean(x) $ 2");
         assert_eq!(e.column, 8);
         let e = err("");

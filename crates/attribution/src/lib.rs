@@ -17,16 +17,19 @@ mod column_path;
 mod error;
 mod eval;
 pub mod indicator;
+mod path;
 mod progress;
 mod quadrature;
 mod reduce;
 pub mod rng;
-mod path;
 mod shapley;
 mod table;
 pub mod tiers;
 
-pub use attribute::{Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate, gradient};
+pub use attribute::{
+    Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate,
+    gradient,
+};
 pub use baseline::Baseline;
 pub use column_path::attribute_column_path;
 pub use error::{AttributionError, TableError};

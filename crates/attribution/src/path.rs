@@ -57,7 +57,13 @@ impl<'a> Path<'a> {
 
     /// Leaves of agents lo..lo+len at x(α): the columns themselves at α = 1, else `bufs`
     /// filled by [`leaves_at`](Self::leaves_at) (allocated on first use).
-    fn block_leaves<'s>(&'s self, alpha: f64, lo: usize, len: usize, bufs: &'s mut Vec<Vec<f64>>) -> Vec<&'s [f64]> {
+    fn block_leaves<'s>(
+        &'s self,
+        alpha: f64,
+        lo: usize,
+        len: usize,
+        bufs: &'s mut Vec<Vec<f64>>,
+    ) -> Vec<&'s [f64]> {
         if alpha == 1.0 {
             return self.x.iter().map(|x| &x[lo..lo + len]).collect();
         }
@@ -70,7 +76,11 @@ impl<'a> Path<'a> {
 
     /// Each aggregate's per-agent term g_j(x_i(α)), for all agents.
     pub(crate) fn terms_at(&self, alpha: f64) -> Vec<Vec<f64>> {
-        self.ind.aggregates.iter().map(|agg| self.term_at(agg, alpha)).collect()
+        self.ind
+            .aggregates
+            .iter()
+            .map(|agg| self.term_at(agg, alpha))
+            .collect()
     }
 
     /// One aggregate's per-agent term at x(α). Scratch space is made once per rayon job.
@@ -88,7 +98,12 @@ impl<'a> Path<'a> {
     }
 
     /// Reduce each aggregate's terms; `which` names the point for error messages.
-    pub(crate) fn reduce(&self, terms: &[Vec<f64>], which: &str, need_grad: bool) -> Result<Vec<AggValue>, AttributionError> {
+    pub(crate) fn reduce(
+        &self,
+        terms: &[Vec<f64>],
+        which: &str,
+        need_grad: bool,
+    ) -> Result<Vec<AggValue>, AttributionError> {
         self.ind
             .aggregates
             .iter()
@@ -102,7 +117,12 @@ impl<'a> Path<'a> {
     /// same order as [`reduce_one`]). At α = 0 with a constant baseline every agent has the
     /// same term, and the aggregate is exact without touching the agents. With `need_coef`,
     /// gini aggregates carry their per-agent rank coefficients (for the closed form).
-    pub(crate) fn aggregates_at(&self, alpha: f64, which: &str, need_coef: bool) -> Result<Vec<AggValue>, AttributionError> {
+    pub(crate) fn aggregates_at(
+        &self,
+        alpha: f64,
+        which: &str,
+        need_coef: bool,
+    ) -> Result<Vec<AggValue>, AttributionError> {
         let n = self.n;
         let nf = n as f64;
         self.ind
@@ -114,7 +134,13 @@ impl<'a> Path<'a> {
                 }
                 let kind = agg.kind;
                 if kind == AggKind::Gini {
-                    return reduce_one(kind, &self.term_at(agg, alpha), &agg.text, which, need_coef);
+                    return reduce_one(
+                        kind,
+                        &self.term_at(agg, alpha),
+                        &agg.text,
+                        which,
+                        need_coef,
+                    );
                 }
                 let init = || (Vec::new(), ChunkEval::new(&agg.term, BLOCK));
                 let [sum] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
@@ -124,7 +150,12 @@ impl<'a> Path<'a> {
                     }
                 });
                 let mean = sum / nf;
-                let mut out = AggValue { value: 0.0, mean, scale: 0.0, gini_coef: Vec::new() };
+                let mut out = AggValue {
+                    value: 0.0,
+                    mean,
+                    scale: 0.0,
+                    gini_coef: Vec::new(),
+                };
                 match kind {
                     AggKind::Mean => out.value = mean,
                     AggKind::Sum => out.value = sum,
@@ -136,7 +167,11 @@ impl<'a> Path<'a> {
                             }
                         });
                         let var = ss / nf;
-                        out.value = if kind == AggKind::Var { var } else { var.sqrt() };
+                        out.value = if kind == AggKind::Var {
+                            var
+                        } else {
+                            var.sqrt()
+                        };
                         out.scale = var.sqrt();
                     }
                 }
@@ -180,12 +215,21 @@ impl<'a> Path<'a> {
         if v.is_finite() {
             Ok(v)
         } else {
-            Err(AttributionError::NotFinite { indicator: self.ind.text().to_string(), value: v, which: which.to_string() })
+            Err(AttributionError::NotFinite {
+                indicator: self.ind.text().to_string(),
+                value: v,
+                which: which.to_string(),
+            })
         }
     }
 
     /// Add `weight · ∂f/∂x_k(x(α))` into `acc[k]` for every agent. Returns f(x(α)).
-    pub(crate) fn accumulate_gradient(&self, alpha: f64, weight: f64, acc: &mut [Vec<f64>]) -> Result<f64, AttributionError> {
+    pub(crate) fn accumulate_gradient(
+        &self,
+        alpha: f64,
+        weight: f64,
+        acc: &mut [Vec<f64>],
+    ) -> Result<f64, AttributionError> {
         let which = format!("path point α = {alpha:.6}");
         let terms = self.terms_at(alpha);
         let aggs = self.reduce(&terms, &which, true)?;
@@ -195,7 +239,9 @@ impl<'a> Path<'a> {
         let n = self.n as f64;
         let d = self.x.len();
         // Split the per-column accumulators into per-block mutable pieces.
-        let mut pieces: Vec<Vec<&mut [f64]>> = (0..self.n.div_ceil(BLOCK)).map(|_| Vec::with_capacity(d)).collect();
+        let mut pieces: Vec<Vec<&mut [f64]>> = (0..self.n.div_ceil(BLOCK))
+            .map(|_| Vec::with_capacity(d))
+            .collect();
         for col in acc.iter_mut() {
             for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
                 pieces[b].push(chunk);
@@ -206,52 +252,61 @@ impl<'a> Path<'a> {
             .enumerate()
             .map_init(
                 || {
-                    let evs: Vec<ChunkEval> = self.ind.aggregates.iter().map(|a| ChunkEval::new(&a.term, BLOCK)).collect();
+                    let evs: Vec<ChunkEval> = self
+                        .ind
+                        .aggregates
+                        .iter()
+                        .map(|a| ChunkEval::new(&a.term, BLOCK))
+                        .collect();
                     (Vec::new(), vec![vec![0.0; BLOCK]; d], vec![0.0; BLOCK], evs)
                 },
                 |(bufs, grads, seed, evs), (b, mut out)| {
-                let lo = b * BLOCK;
-                let len = out[0].len();
-                let leaves = self.block_leaves(alpha, lo, len, bufs);
-                for g in grads.iter_mut() {
-                    g[..len].fill(0.0);
-                }
-                for (j, agg) in self.ind.aggregates.iter().enumerate() {
-                    let dj = d_outer[j];
-                    if dj == 0.0 {
-                        continue;
+                    let lo = b * BLOCK;
+                    let len = out[0].len();
+                    let leaves = self.block_leaves(alpha, lo, len, bufs);
+                    for g in grads.iter_mut() {
+                        g[..len].fill(0.0);
                     }
-                    let a = &aggs[j];
-                    let g = &terms[j][lo..lo + len];
-                    for r in 0..len {
-                        seed[r] = dj * match agg.kind {
-                            AggKind::Mean => 1.0 / n,
-                            AggKind::Sum => 1.0,
-                            AggKind::Var => 2.0 * (g[r] - a.mean) / n,
-                            AggKind::Std => {
-                                if a.scale > 0.0 {
-                                    (g[r] - a.mean) / (n * a.scale)
-                                } else {
-                                    0.0
-                                }
-                            }
-                            AggKind::Gini => a.gini_coef[lo + r] / (n * a.scale) - a.value / a.scale,
-                        };
+                    for (j, agg) in self.ind.aggregates.iter().enumerate() {
+                        let dj = d_outer[j];
+                        if dj == 0.0 {
+                            continue;
+                        }
+                        let a = &aggs[j];
+                        let g = &terms[j][lo..lo + len];
+                        for r in 0..len {
+                            seed[r] = dj
+                                * match agg.kind {
+                                    AggKind::Mean => 1.0 / n,
+                                    AggKind::Sum => 1.0,
+                                    AggKind::Var => 2.0 * (g[r] - a.mean) / n,
+                                    AggKind::Std => {
+                                        if a.scale > 0.0 {
+                                            (g[r] - a.mean) / (n * a.scale)
+                                        } else {
+                                            0.0
+                                        }
+                                    }
+                                    AggKind::Gini => {
+                                        a.gini_coef[lo + r] / (n * a.scale) - a.value / a.scale
+                                    }
+                                };
+                        }
+                        let ev = &mut evs[j];
+                        ev.forward(&agg.term, &leaves, len);
+                        ev.backward(&agg.term, seed, len, grads);
                     }
-                    let ev = &mut evs[j];
-                    ev.forward(&agg.term, &leaves, len);
-                    ev.backward(&agg.term, seed, len, grads);
-                }
-                let mut bad = false;
-                for (k, dst) in out.iter_mut().enumerate() {
-                    for r in 0..len {
-                        let gr = grads[k][r];
-                        bad |= !gr.is_finite();
-                        dst[r] += weight * gr;
+                    let mut bad = false;
+                    for (k, dst) in out.iter_mut().enumerate() {
+                        for r in 0..len {
+                            let gr = grads[k][r];
+                            bad |= !gr.is_finite();
+                            dst[r] += weight * gr;
+                        }
                     }
-                }
-                bad
-            })
+                    bad
+                },
+            )
             .reduce(|| false, |a, b| a || b);
         if bad {
             return Err(AttributionError::NotFinite {
@@ -265,18 +320,33 @@ impl<'a> Path<'a> {
 }
 
 /// Reduce one aggregate's per-agent terms to its value (and what its gradient needs).
-pub(crate) fn reduce_one(kind: AggKind, g: &[f64], text: &str, which: &str, need_grad: bool) -> Result<AggValue, AttributionError> {
+pub(crate) fn reduce_one(
+    kind: AggKind,
+    g: &[f64],
+    text: &str,
+    which: &str,
+    need_grad: bool,
+) -> Result<AggValue, AttributionError> {
     let n = g.len();
     let nf = n as f64;
     let sum = sum_by(n, |i| g[i]);
     let mean = sum / nf;
-    let mut out = AggValue { value: 0.0, mean, scale: 0.0, gini_coef: Vec::new() };
+    let mut out = AggValue {
+        value: 0.0,
+        mean,
+        scale: 0.0,
+        gini_coef: Vec::new(),
+    };
     match kind {
         AggKind::Mean => out.value = mean,
         AggKind::Sum => out.value = sum,
         AggKind::Var | AggKind::Std => {
             let var = sum_by(n, |i| (g[i] - mean) * (g[i] - mean)) / nf;
-            out.value = if kind == AggKind::Var { var } else { var.sqrt() };
+            out.value = if kind == AggKind::Var {
+                var
+            } else {
+                var.sqrt()
+            };
             out.scale = var.sqrt();
         }
         AggKind::Gini => {
@@ -290,7 +360,12 @@ pub(crate) fn reduce_one(kind: AggKind, g: &[f64], text: &str, which: &str, need
 }
 
 /// Gini of non-negative values and, when asked, each agent's 2·r_i − N − 1 (mid-ranks).
-pub(crate) fn gini(s: &[f64], text: &str, which: &str, need_coef: bool) -> Result<(f64, Vec<f64>), AttributionError> {
+pub(crate) fn gini(
+    s: &[f64],
+    text: &str,
+    which: &str,
+    need_coef: bool,
+) -> Result<(f64, Vec<f64>), AttributionError> {
     let which_static = static_which(which);
     let negative = s.iter().filter(|v| **v < 0.0).count();
     if negative > 0 {
@@ -306,13 +381,23 @@ pub(crate) fn gini(s: &[f64], text: &str, which: &str, need_coef: bool) -> Resul
     let n = s.len();
     let total = sum_by(n, |i| s[i]);
     if total <= 0.0 {
-        return Err(AttributionError::GiniZeroTotal { which: which_static });
+        return Err(AttributionError::GiniZeroTotal {
+            which: which_static,
+        });
     }
     // Non-negative f64s order like their bit patterns; +0.0 folds −0.0 in.
     let mut order: Vec<(u64, u32)> = crate::buf::with_capacity(n);
-    order.par_extend(s.par_iter().enumerate().map(|(i, v)| ((v + 0.0).to_bits(), i as u32)));
+    order.par_extend(
+        s.par_iter()
+            .enumerate()
+            .map(|(i, v)| ((v + 0.0).to_bits(), i as u32)),
+    );
     radix_sort(&mut order);
-    let mut coef = if need_coef { crate::buf::zeroed(n) } else { Vec::new() };
+    let mut coef = if need_coef {
+        crate::buf::zeroed(n)
+    } else {
+        Vec::new()
+    };
     let mut acc = Compensated::default();
     let mut start = 0;
     while start < n {
@@ -390,9 +475,21 @@ fn radix_sort(v: &mut Vec<(u64, u32)>) {
 }
 
 /// An aggregate over N agents that all have the term `g` (finite).
-fn constant_aggregate(kind: AggKind, g: f64, n: usize, text: &str, which: &str, need_coef: bool) -> Result<AggValue, AttributionError> {
+fn constant_aggregate(
+    kind: AggKind,
+    g: f64,
+    n: usize,
+    text: &str,
+    which: &str,
+    need_coef: bool,
+) -> Result<AggValue, AttributionError> {
     let nf = n as f64;
-    let mut out = AggValue { value: 0.0, mean: g, scale: 0.0, gini_coef: Vec::new() };
+    let mut out = AggValue {
+        value: 0.0,
+        mean: g,
+        scale: 0.0,
+        gini_coef: Vec::new(),
+    };
     match kind {
         AggKind::Mean => out.value = g,
         AggKind::Sum => out.value = g * nf,
@@ -409,7 +506,9 @@ fn constant_aggregate(kind: AggKind, g: f64, n: usize, text: &str, which: &str, 
             }
             let total = g * nf;
             if total <= 0.0 {
-                return Err(AttributionError::GiniZeroTotal { which: static_which(which) });
+                return Err(AttributionError::GiniZeroTotal {
+                    which: static_which(which),
+                });
             }
             // All ranks tie at the mid-rank (N + 1)/2: every coefficient 2·r − N − 1 is 0.
             out.scale = total;
@@ -452,7 +551,11 @@ mod tests {
                 }
             })
             .collect();
-        let mut got: Vec<(u64, u32)> = vals.iter().enumerate().map(|(i, v)| ((v + 0.0).to_bits(), i as u32)).collect();
+        let mut got: Vec<(u64, u32)> = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ((v + 0.0).to_bits(), i as u32))
+            .collect();
         let mut want = got.clone();
         radix_sort(&mut got);
         want.sort_unstable();

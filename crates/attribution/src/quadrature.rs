@@ -58,9 +58,15 @@ fn legendre(k: usize, x: f64) -> (f64, f64) {
 }
 
 /// ∫₀¹ ∂f/∂x_ik(x(α)) dα for every agent and column, with a K-node rule.
-pub(crate) fn integrate_gradient(path: &Path, k: usize, progress: &dyn Progress) -> Result<Vec<Vec<f64>>, AttributionError> {
+pub(crate) fn integrate_gradient(
+    path: &Path,
+    k: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<f64>>, AttributionError> {
     let (nodes, weights) = gauss_legendre(k);
-    let mut acc: Vec<Vec<f64>> = (0..path.x.len()).map(|_| crate::buf::zeroed(path.n)).collect();
+    let mut acc: Vec<Vec<f64>> = (0..path.x.len())
+        .map(|_| crate::buf::zeroed(path.n))
+        .collect();
     for (a, w) in nodes.iter().zip(&weights) {
         path.accumulate_gradient(*a, *w, &mut acc)?;
         progress.advance(1);
@@ -80,7 +86,10 @@ mod tests {
             for deg in 0..(2 * k).min(40) {
                 let got: f64 = x.iter().zip(&w).map(|(x, w)| w * x.powi(deg as i32)).sum();
                 let want = 1.0 / (deg as f64 + 1.0);
-                assert!((got - want).abs() < 1e-13, "k={k} deg={deg}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-13,
+                    "k={k} deg={deg}: {got} vs {want}"
+                );
             }
         }
     }

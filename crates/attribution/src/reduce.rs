@@ -107,8 +107,16 @@ mod tests {
     #[test]
     fn same_result_on_one_and_two_threads() {
         let f = |i: usize| ((i as f64) * 0.37).sin() * 1e3;
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| sum_by(50_000, f));
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| sum_by(50_000, f));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| sum_by(50_000, f));
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(|| sum_by(50_000, f));
         assert_eq!(one.to_bits(), two.to_bits());
     }
 }

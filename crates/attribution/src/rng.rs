@@ -15,7 +15,9 @@ pub struct SplitMix {
 
 impl SplitMix {
     pub fn keyed(seed: u64, stream: u64) -> Self {
-        SplitMix { state: mix64(seed ^ mix64(stream.wrapping_add(0x9e37_79b9_7f4a_7c15))) }
+        SplitMix {
+            state: mix64(seed ^ mix64(stream.wrapping_add(0x9e37_79b9_7f4a_7c15))),
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {

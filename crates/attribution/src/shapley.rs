@@ -17,10 +17,18 @@ use crate::rng::SplitMix;
 pub(crate) const EXACT_LIMIT: usize = 20;
 
 /// Exact Shapley by enumerating all 2^N coalitions.
-pub(crate) fn exact(ind: &Indicator, on: &[Vec<f64>], off: &[Vec<f64>], progress: &dyn Progress) -> Result<Vec<f64>, AttributionError> {
+pub(crate) fn exact(
+    ind: &Indicator,
+    on: &[Vec<f64>],
+    off: &[Vec<f64>],
+    progress: &dyn Progress,
+) -> Result<Vec<f64>, AttributionError> {
     let n = on.first().map_or(0, Vec::len);
     if n > EXACT_LIMIT {
-        return Err(AttributionError::TooManyForExact { n, limit: EXACT_LIMIT });
+        return Err(AttributionError::TooManyForExact {
+            n,
+            limit: EXACT_LIMIT,
+        });
     }
     let masks = 1usize << n;
     progress.start(masks as u64, "coalitions");
@@ -36,7 +44,11 @@ pub(crate) fn exact(ind: &Indicator, on: &[Vec<f64>], off: &[Vec<f64>], progress
                     .enumerate()
                     .map(|(j, agg)| {
                         for (i, b) in buf.iter_mut().enumerate() {
-                            *b = if mask >> i & 1 == 1 { on[j][i] } else { off[j][i] };
+                            *b = if mask >> i & 1 == 1 {
+                                on[j][i]
+                            } else {
+                                off[j][i]
+                            };
                         }
                         small_aggregate(agg.kind, buf)
                     })
@@ -68,7 +80,9 @@ pub(crate) fn exact(ind: &Indicator, on: &[Vec<f64>], off: &[Vec<f64>], progress
             let mut acc = Compensated::default();
             for mask in 0..masks {
                 if mask & bit == 0 {
-                    acc.add(weight[mask.count_ones() as usize] * (values[mask | bit] - values[mask]));
+                    acc.add(
+                        weight[mask.count_ones() as usize] * (values[mask | bit] - values[mask]),
+                    );
                 }
             }
             acc.value()
@@ -116,10 +130,17 @@ pub(crate) fn sampled(
     progress: &dyn Progress,
 ) -> Result<Vec<f64>, AttributionError> {
     if permutations == 0 {
-        return Err(AttributionError::InvalidOption("--permutations must be at least 1".into()));
+        return Err(AttributionError::InvalidOption(
+            "--permutations must be at least 1".into(),
+        ));
     }
     let n = on.first().map_or(0, Vec::len);
-    let start: Vec<State> = ind.aggregates.iter().enumerate().map(|(j, a)| State::new(a.kind, &on[j], &off[j])).collect();
+    let start: Vec<State> = ind
+        .aggregates
+        .iter()
+        .enumerate()
+        .map(|(j, a)| State::new(a.kind, &on[j], &off[j]))
+        .collect();
     progress.start(permutations as u64, "permutations");
     let tasks = permutations.div_ceil(PERMS_PER_TASK);
     let mut total = vec![Compensated::default(); n];
@@ -158,7 +179,10 @@ pub(crate) fn sampled(
             }
         }
     }
-    let phi: Vec<f64> = total.iter().map(|t| t.value() / permutations as f64).collect();
+    let phi: Vec<f64> = total
+        .iter()
+        .map(|t| t.value() / permutations as f64)
+        .collect();
     if phi.iter().any(|v| !v.is_finite()) {
         return Err(AttributionError::NotFinite {
             indicator: ind.text().to_string(),
@@ -172,8 +196,18 @@ pub(crate) fn sampled(
 /// An aggregate maintained under "agent i changes its term from `old` to `new`".
 #[derive(Clone)]
 enum State {
-    Sum { n: f64, sum: f64, mean: bool },
-    Moments { n: f64, shift: f64, s1: f64, s2: f64, std: bool },
+    Sum {
+        n: f64,
+        sum: f64,
+        mean: bool,
+    },
+    Moments {
+        n: f64,
+        shift: f64,
+        s1: f64,
+        s2: f64,
+        std: bool,
+    },
     Gini(GiniState),
 }
 
@@ -182,12 +216,22 @@ impl State {
         let n = off.len() as f64;
         let sum = crate::reduce::sum_by(off.len(), |i| off[i]);
         match kind {
-            AggKind::Mean | AggKind::Sum => State::Sum { n, sum, mean: kind == AggKind::Mean },
+            AggKind::Mean | AggKind::Sum => State::Sum {
+                n,
+                sum,
+                mean: kind == AggKind::Mean,
+            },
             AggKind::Var | AggKind::Std => {
                 // Moments about the baseline mean keep s2 − s1²/n well conditioned.
                 let shift = sum / n;
                 let s2 = off.iter().map(|v| (v - shift) * (v - shift)).sum();
-                State::Moments { n, shift, s1: 0.0, s2, std: kind == AggKind::Std }
+                State::Moments {
+                    n,
+                    shift,
+                    s1: 0.0,
+                    s2,
+                    std: kind == AggKind::Std,
+                }
             }
             AggKind::Gini => State::Gini(GiniState::new(on, off)),
         }

@@ -43,18 +43,27 @@ impl AgentIds {
             AgentIds::Int(v) => {
                 let mut order: Vec<usize> = (0..v.len()).collect();
                 order.sort_by_key(|&i| (v[i], i));
-                order.windows(2).find(|w| v[w[0]] == v[w[1]]).map(|w| (w[0], w[1]))
+                order
+                    .windows(2)
+                    .find(|w| v[w[0]] == v[w[1]])
+                    .map(|w| (w[0], w[1]))
             }
             AgentIds::Text(v) => {
                 let mut seen: HashMap<&str, usize> = HashMap::with_capacity(v.len());
-                v.iter().enumerate().find_map(|(i, id)| seen.insert(id.as_str(), i).map(|first| (first, i)))
+                v.iter()
+                    .enumerate()
+                    .find_map(|(i, id)| seen.insert(id.as_str(), i).map(|first| (first, i)))
             }
         };
         match dup {
             None => Ok(()),
             Some((a, b)) => {
                 let (first, second) = (a.min(b), a.max(b));
-                Err(TableError::DuplicateId { id: self.label(first), first, second })
+                Err(TableError::DuplicateId {
+                    id: self.label(first),
+                    first,
+                    second,
+                })
             }
         }
     }
@@ -64,7 +73,11 @@ impl AgentIds {
         let mut seen = HashMap::with_capacity(self.len());
         for i in 0..self.len() {
             if let Some(first) = seen.insert(self.label(i), i) {
-                return Err(TableError::DuplicateId { id: self.label(i), first, second: i });
+                return Err(TableError::DuplicateId {
+                    id: self.label(i),
+                    first,
+                    second: i,
+                });
             }
         }
         Ok(seen)
@@ -96,16 +109,28 @@ impl FeatureTable {
                 return Err(TableError::DuplicateColumn(name));
             }
             if values.len() != n {
-                return Err(TableError::Length { column: name, expected: n, got: values.len() });
+                return Err(TableError::Length {
+                    column: name,
+                    expected: n,
+                    got: values.len(),
+                });
             }
             if let Some(row) = values.iter().position(|v| !v.is_finite()) {
-                return Err(TableError::NonFinite { value: values[row], column: name, row });
+                return Err(TableError::NonFinite {
+                    value: values[row],
+                    column: name,
+                    row,
+                });
             }
             names.push(name);
             cols.push(values);
         }
         ids.check_unique()?;
-        Ok(FeatureTable { ids, names, columns: cols })
+        Ok(FeatureTable {
+            ids,
+            names,
+            columns: cols,
+        })
     }
 
     /// Number of agents.
@@ -127,7 +152,10 @@ impl FeatureTable {
     }
 
     pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.names.iter().position(|n| n == name).map(|k| self.columns[k].as_slice())
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|k| self.columns[k].as_slice())
     }
 
     /// Like [`column`](Self::column) but the error lists what is available.

@@ -59,7 +59,13 @@ pub fn tier_shares_ordered(phi: &[f64], order: &[usize], cuts: &[f64]) -> Vec<Ti
         .map(|(w, name)| {
             let (from, to) = (w[0], w[1].max(w[0]));
             let s = sum_by(to - from, |r| phi[order[from + r]]);
-            TierShare { name, from, to, phi_sum: s, share: if total != 0.0 { s / total } else { f64::NAN } }
+            TierShare {
+                name,
+                from,
+                to,
+                phi_sum: s,
+                share: if total != 0.0 { s / total } else { f64::NAN },
+            }
         })
         .collect()
 }

@@ -9,7 +9,11 @@ use proptest::prelude::*;
 
 fn small_table() -> impl Strategy<Value = FeatureTable> {
     (2usize..=12).prop_flat_map(|n| {
-        (prop::collection::vec(0.0f64..50.0, n), prop::collection::vec(0.0f64..10.0, n), prop::collection::vec(-3.0f64..3.0, n))
+        (
+            prop::collection::vec(0.0f64..50.0, n),
+            prop::collection::vec(0.0f64..10.0, n),
+            prop::collection::vec(-3.0f64..3.0, n),
+        )
             .prop_map(|(a, b, c)| table(&[("followers", a), ("posts", b), ("stance", c)]))
     })
 }
@@ -18,13 +22,26 @@ fn baselines(t: &FeatureTable) -> Vec<Baseline> {
     let shifted: Vec<(String, Vec<f64>)> = t
         .column_names()
         .iter()
-        .map(|c| (c.clone(), t.column(c).unwrap().iter().map(|v| v * 0.5 + 0.25).collect()))
+        .map(|c| {
+            (
+                c.clone(),
+                t.column(c)
+                    .unwrap()
+                    .iter()
+                    .map(|v| v * 0.5 + 0.25)
+                    .collect(),
+            )
+        })
         .collect();
     vec![
         Baseline::Zero,
         Baseline::Mean,
         Baseline::Min,
-        Baseline::Constants(vec![("followers".into(), 1.0), ("posts".into(), 2.0), ("stance".into(), -0.5)]),
+        Baseline::Constants(vec![
+            ("followers".into(), 1.0),
+            ("posts".into(), 2.0),
+            ("stance".into(), -0.5),
+        ]),
         Baseline::Table(FeatureTable::new(t.ids().clone(), shifted).unwrap()),
     ]
 }
@@ -101,11 +118,22 @@ fn symmetry_identical_agents_get_equal_phi() {
         ("followers", vec![5.0, 3.0, 5.0, 9.0, 1.0, 3.0]),
         ("posts", vec![2.0, 7.0, 2.0, 1.0, 4.0, 7.0]),
     ]);
-    for expr in ["var(followers + posts)", "gini(followers + posts)", "mean(followers) * mean(posts)", "mean(sqrt(followers + 1)) * std(posts)"] {
+    for expr in [
+        "var(followers + posts)",
+        "gini(followers + posts)",
+        "mean(followers) * mean(posts)",
+        "mean(sqrt(followers + 1)) * std(posts)",
+    ] {
         for m in [Method::Auto, Method::Quadrature, Method::ExactShapley] {
             let p = run(&t, expr, &Baseline::Mean, m).phi;
-            assert!((p[0] - p[2]).abs() < 1e-12 * (1.0 + p[0].abs()), "{expr} {m:?}: {p:?}");
-            assert!((p[1] - p[5]).abs() < 1e-12 * (1.0 + p[1].abs()), "{expr} {m:?}: {p:?}");
+            assert!(
+                (p[0] - p[2]).abs() < 1e-12 * (1.0 + p[0].abs()),
+                "{expr} {m:?}: {p:?}"
+            );
+            assert!(
+                (p[1] - p[5]).abs() < 1e-12 * (1.0 + p[1].abs()),
+                "{expr} {m:?}: {p:?}"
+            );
         }
     }
 }
@@ -113,8 +141,15 @@ fn symmetry_identical_agents_get_equal_phi() {
 #[test]
 fn dummy_agent_at_its_baseline_gets_zero() {
     // Agent 2 has the baseline's features (zero) in every column.
-    let t = table(&[("followers", vec![4.0, 1.0, 0.0, 6.0]), ("posts", vec![3.0, 5.0, 0.0, 2.0]), ("replies", vec![1.0, 2.0, 0.0, 3.0])]);
-    for expr in ["mean(posts + replies)", "mean(followers) * mean(posts) * mean(replies)"] {
+    let t = table(&[
+        ("followers", vec![4.0, 1.0, 0.0, 6.0]),
+        ("posts", vec![3.0, 5.0, 0.0, 2.0]),
+        ("replies", vec![1.0, 2.0, 0.0, 3.0]),
+    ]);
+    for expr in [
+        "mean(posts + replies)",
+        "mean(followers) * mean(posts) * mean(replies)",
+    ] {
         for m in [Method::Auto, Method::Quadrature, Method::ExactShapley] {
             let a = run(&t, expr, &Baseline::Zero, m);
             assert_eq!(a.phi[2], 0.0, "{expr} {m:?}");
@@ -128,14 +163,21 @@ fn efficiency_at_n_1e5_for_all_builtins() {
     let t = heavy_tailed(100_000, 3);
     for (expr, base) in [
         ("mean(posts + replies)", Baseline::Zero),
-        ("mean(followers) * mean(posts) * mean(replies)", Baseline::Zero),
+        (
+            "mean(followers) * mean(posts) * mean(replies)",
+            Baseline::Zero,
+        ),
         ("var(posts + replies)", Baseline::Zero),
         ("var(posts + replies)", Baseline::Mean),
         ("gini(posts + replies)", Baseline::Mean),
     ] {
         let a = run(&t, expr, &base, Method::Auto);
         assert_eq!(a.method.name(), "closed-form", "{expr}");
-        assert!(a.completeness_gap <= 1e-9, "{expr}: gap {:e}", a.completeness_gap);
+        assert!(
+            a.completeness_gap <= 1e-9,
+            "{expr}: gap {:e}",
+            a.completeness_gap
+        );
         assert!((a.value - a.baseline_value).abs() > 0.0);
     }
 }
@@ -143,10 +185,35 @@ fn efficiency_at_n_1e5_for_all_builtins() {
 #[test]
 fn tolerance_raises_steps_until_the_gap_closes() {
     let t = heavy_tailed(20_000, 5);
-    let ind = Indicator::parse("mean(log1p(followers)) * std(posts) + sqrt(mean(replies * posts) + 1)").unwrap();
-    let coarse = attribute(&t, &ind, &Baseline::Zero, &Options { steps: 2, ..Options::default() }).unwrap();
-    assert!(coarse.completeness_gap > 1e-6, "a 2-node rule should not close the gap: {:e}", coarse.completeness_gap);
-    let fine = attribute(&t, &ind, &Baseline::Zero, &Options { steps: 2, tol: Some(1e-9), ..Options::default() }).unwrap();
+    let ind =
+        Indicator::parse("mean(log1p(followers)) * std(posts) + sqrt(mean(replies * posts) + 1)")
+            .unwrap();
+    let coarse = attribute(
+        &t,
+        &ind,
+        &Baseline::Zero,
+        &Options {
+            steps: 2,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        coarse.completeness_gap > 1e-6,
+        "a 2-node rule should not close the gap: {:e}",
+        coarse.completeness_gap
+    );
+    let fine = attribute(
+        &t,
+        &ind,
+        &Baseline::Zero,
+        &Options {
+            steps: 2,
+            tol: Some(1e-9),
+            ..Options::default()
+        },
+    )
+    .unwrap();
     assert!(fine.completeness_gap <= 1e-9, "{:e}", fine.completeness_gap);
     assert!(fine.steps.unwrap() > 2);
     assert_eq!(fine.method.name(), "quadrature");
@@ -155,13 +222,35 @@ fn tolerance_raises_steps_until_the_gap_closes() {
 #[test]
 fn sampled_shapley_converges_like_one_over_sqrt_m() {
     let t = heavy_tailed(12, 11);
-    let exact = run(&t, "var(posts + replies)", &Baseline::Zero, Method::ExactShapley).phi;
+    let exact = run(
+        &t,
+        "var(posts + replies)",
+        &Baseline::Zero,
+        Method::ExactShapley,
+    )
+    .phi;
     let err = |m: usize| -> f64 {
         (0..8u64)
             .map(|seed| {
-                let opts = Options { method: Method::SampledShapley, permutations: m, seed, ..Options::default() };
-                let p = attribute(&t, &Indicator::parse("var(posts + replies)").unwrap(), &Baseline::Zero, &opts).unwrap().phi;
-                p.iter().zip(&exact).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
+                let opts = Options {
+                    method: Method::SampledShapley,
+                    permutations: m,
+                    seed,
+                    ..Options::default()
+                };
+                let p = attribute(
+                    &t,
+                    &Indicator::parse("var(posts + replies)").unwrap(),
+                    &Baseline::Zero,
+                    &opts,
+                )
+                .unwrap()
+                .phi;
+                p.iter()
+                    .zip(&exact)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt()
             })
             .sum::<f64>()
             / 8.0
@@ -170,8 +259,19 @@ fn sampled_shapley_converges_like_one_over_sqrt_m() {
     // Each 16× more permutations should cut the error ~4×; allow 2.5×.
     assert!(e2 < e1 / 2.5 && e3 < e2 / 2.5, "{e1} {e2} {e3}");
     // Efficiency holds per permutation (telescoping).
-    let opts = Options { method: Method::SampledShapley, permutations: 7, seed: 1, ..Options::default() };
-    let a = attribute(&t, &Indicator::parse("gini(posts + replies + 1)").unwrap(), &Baseline::Mean, &opts).unwrap();
+    let opts = Options {
+        method: Method::SampledShapley,
+        permutations: 7,
+        seed: 1,
+        ..Options::default()
+    };
+    let a = attribute(
+        &t,
+        &Indicator::parse("gini(posts + replies + 1)").unwrap(),
+        &Baseline::Mean,
+        &opts,
+    )
+    .unwrap();
     assert!(a.completeness_gap < 1e-9);
 }
 
@@ -179,42 +279,109 @@ fn sampled_shapley_converges_like_one_over_sqrt_m() {
 fn same_seed_same_answer_on_any_thread_count() {
     let t = heavy_tailed(3_000, 2);
     let go = |threads: usize, method: Method| {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
-            let opts = Options { method, permutations: 20, seed: 9, ..Options::default() };
-            attribute(&t, &Indicator::parse("gini(posts + replies + 1) * mean(followers)").unwrap(), &Baseline::Mean, &opts).unwrap().phi
-        })
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let opts = Options {
+                    method,
+                    permutations: 20,
+                    seed: 9,
+                    ..Options::default()
+                };
+                attribute(
+                    &t,
+                    &Indicator::parse("gini(posts + replies + 1) * mean(followers)").unwrap(),
+                    &Baseline::Mean,
+                    &opts,
+                )
+                .unwrap()
+                .phi
+            })
     };
     for m in [Method::Quadrature, Method::SampledShapley] {
         let (a, b) = (go(1, m), go(2, m));
-        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "{m:?}");
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{m:?}"
+        );
     }
 }
 
 #[test]
 fn refusals_explain_themselves() {
-    let t = table(&[("posts", vec![1.0, 2.0, 3.0]), ("stance", vec![-1.0, 0.5, 0.2])]);
+    let t = table(&[
+        ("posts", vec![1.0, 2.0, 3.0]),
+        ("stance", vec![-1.0, 0.5, 0.2]),
+    ]);
     let err = |expr: &str, base: Baseline, method: Method| {
-        attribute(&t, &Indicator::parse(expr).unwrap(), &base, &Options { method, ..Options::default() }).unwrap_err()
+        attribute(
+            &t,
+            &Indicator::parse(expr).unwrap(),
+            &base,
+            &Options {
+                method,
+                ..Options::default()
+            },
+        )
+        .unwrap_err()
     };
     let e = err("gini(posts)", Baseline::Zero, Method::Auto);
     assert!(matches!(e, AttributionError::GiniZeroTotal { .. }));
     assert!(e.to_string().contains("--baseline mean"), "{e}");
     let e = err("gini(stance)", Baseline::Mean, Method::Auto);
-    assert!(matches!(e, AttributionError::GiniNegative { row: 0, count: 1, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            AttributionError::GiniNegative {
+                row: 0,
+                count: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
     let e = err("gini(posts * 0)", Baseline::Mean, Method::Auto);
     assert!(matches!(e, AttributionError::GiniZeroTotal { .. }), "{e}");
     let e = err("mean(likes)", Baseline::Zero, Method::Auto);
-    assert!(e.to_string().contains("available columns: posts, stance"), "{e}");
+    assert!(
+        e.to_string().contains("available columns: posts, stance"),
+        "{e}"
+    );
     let e = err("gini(posts)", Baseline::Zero, Method::ClosedForm);
     assert!(matches!(e, AttributionError::GiniZeroTotal { .. }), "{e}");
     let e = err("std(posts)", Baseline::Mean, Method::ClosedForm);
     assert!(matches!(e, AttributionError::NoClosedForm { .. }), "{e}");
     let e = err("mean(ln(posts - 2))", Baseline::Mean, Method::Auto);
     assert!(matches!(e, AttributionError::NotFinite { .. }), "{e}");
-    let other = FeatureTable::new(AgentIds::Int(vec![0, 1, 7]), vec![("posts".into(), vec![0.0; 3]), ("stance".into(), vec![0.0; 3])]).unwrap();
+    let other = FeatureTable::new(
+        AgentIds::Int(vec![0, 1, 7]),
+        vec![
+            ("posts".into(), vec![0.0; 3]),
+            ("stance".into(), vec![0.0; 3]),
+        ],
+    )
+    .unwrap();
     let e = err("mean(posts)", Baseline::Table(other), Method::Auto);
-    assert!(e.to_string().contains("agent `2` (row 2) is not in the baseline"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("agent `2` (row 2) is not in the baseline"),
+        "{e}"
+    );
     let big = heavy_tailed(21, 1);
-    let e = attribute(&big, &Indicator::parse("mean(posts)").unwrap(), &Baseline::Zero, &Options { method: Method::ExactShapley, ..Options::default() }).unwrap_err();
-    assert!(matches!(e, AttributionError::TooManyForExact { n: 21, limit: 20 }), "{e}");
+    let e = attribute(
+        &big,
+        &Indicator::parse("mean(posts)").unwrap(),
+        &Baseline::Zero,
+        &Options {
+            method: Method::ExactShapley,
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, AttributionError::TooManyForExact { n: 21, limit: 20 }),
+        "{e}"
+    );
 }

@@ -10,17 +10,29 @@ fn load() -> Value {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 #[test]
 fn every_reference_case_matches() {
     let d = load();
     let t = &d["table"];
-    let ids: Vec<i64> = t["agent_id"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let ids: Vec<i64> = t["agent_id"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
     let table = FeatureTable::new(
         AgentIds::Int(ids),
-        ["followers", "posts", "replies"].iter().map(|c| (c.to_string(), floats(&t[*c]))).collect(),
+        ["followers", "posts", "replies"]
+            .iter()
+            .map(|c| (c.to_string(), floats(&t[*c])))
+            .collect(),
     )
     .unwrap();
     let cases = d["cases"].as_array().unwrap();
@@ -41,9 +53,16 @@ fn every_reference_case_matches() {
         for &m in methods {
             let got = run(&table, expr, &base, m);
             let err = max_rel_diff(&got.phi, &want);
-            assert!(err < 1e-10, "{expr} / {base:?} / {m:?}: {err:e}\n got {:?}\nwant {want:?}", got.phi);
+            assert!(
+                err < 1e-10,
+                "{expr} / {base:?} / {m:?}: {err:e}\n got {:?}\nwant {want:?}",
+                got.phi
+            );
             let sum = case["sum_phi"].as_f64().unwrap();
-            assert!((got.sum_phi - sum).abs() < 1e-10 * sum.abs().max(1.0), "{expr}");
+            assert!(
+                (got.sum_phi - sum).abs() < 1e-10 * sum.abs().max(1.0),
+                "{expr}"
+            );
         }
     }
 }
@@ -53,13 +72,41 @@ fn the_n3_scaling_example() {
     let d = load();
     let ex = &d["n3_example"];
     let s = floats(&ex["s"]);
-    let full = run(&table(&[("s", s.clone())]), "var(s)", &Baseline::Zero, Method::Auto);
-    assert!(max_rel_diff(&full.phi, &floats(&ex["full_phi"])) < 1e-14, "{:?}", full.phi);
-    let panel = run(&table(&[("s", s[..2].to_vec())]), "var(s)", &Baseline::Zero, Method::Auto);
-    assert!(max_rel_diff(&panel.phi, &floats(&ex["panel_phi"])) < 1e-14, "{:?}", panel.phi);
+    let full = run(
+        &table(&[("s", s.clone())]),
+        "var(s)",
+        &Baseline::Zero,
+        Method::Auto,
+    );
+    assert!(
+        max_rel_diff(&full.phi, &floats(&ex["full_phi"])) < 1e-14,
+        "{:?}",
+        full.phi
+    );
+    let panel = run(
+        &table(&[("s", s[..2].to_vec())]),
+        "var(s)",
+        &Baseline::Zero,
+        Method::Auto,
+    );
+    assert!(
+        max_rel_diff(&panel.phi, &floats(&ex["panel_phi"])) < 1e-14,
+        "{:?}",
+        panel.phi
+    );
     // Mean: the panel's attribution is the full one rescaled by N/n = 1.5, exactly.
-    let full = run(&table(&[("s", s.clone())]), "mean(s)", &Baseline::Zero, Method::Auto);
-    let panel = run(&table(&[("s", s[..2].to_vec())]), "mean(s)", &Baseline::Zero, Method::Auto);
+    let full = run(
+        &table(&[("s", s.clone())]),
+        "mean(s)",
+        &Baseline::Zero,
+        Method::Auto,
+    );
+    let panel = run(
+        &table(&[("s", s[..2].to_vec())]),
+        "mean(s)",
+        &Baseline::Zero,
+        Method::Auto,
+    );
     for i in 0..2 {
         assert!((panel.phi[i] - 1.5 * full.phi[i]).abs() < 1e-15);
     }

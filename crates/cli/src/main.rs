@@ -9,7 +9,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "emergent", version, about = "LLM-powered multi-agent social simulator with built-in Aumann–Shapley attribution")]
+#[command(
+    name = "emergent",
+    version,
+    about = "LLM-powered multi-agent social simulator with built-in Aumann–Shapley attribution"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -46,8 +50,16 @@ enum Synth {
 }
 
 fn main() -> ExitCode {
+    // `emergent … | head` should end quietly, like any Unix tool, not panic on a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: called first thing, before any other thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();

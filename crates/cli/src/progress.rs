@@ -9,8 +9,10 @@ impl Bar {
     pub fn new() -> Self {
         let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {wide_bar} {pos}/{len} [{elapsed_precise}, eta {eta}]")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} {msg} {wide_bar} {pos}/{len} [{elapsed_precise}, eta {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         Bar(pb)
     }

@@ -16,7 +16,11 @@ pub struct Outcome<'a> {
 
 impl Outcome<'_> {
     /// The table the indicator reads at participation w, given the model's outputs.
-    fn table(&self, model: &dyn Dynamics, outputs: &[Vec<f64>]) -> Result<FeatureTable, DynamicsError> {
+    fn table(
+        &self,
+        model: &dyn Dynamics,
+        outputs: &[Vec<f64>],
+    ) -> Result<FeatureTable, DynamicsError> {
         let names = model.outputs();
         let cols = self
             .indicator
@@ -30,29 +34,49 @@ impl Outcome<'_> {
                 Ok((c.clone(), v))
             })
             .collect::<Result<Vec<_>, DynamicsError>>()?;
-        Ok(FeatureTable::new(AgentIds::sequential(model.agents()), cols)?)
+        Ok(FeatureTable::new(
+            AgentIds::sequential(model.agents()),
+            cols,
+        )?)
     }
 
     /// Which of the model's outputs the indicator reads.
     pub fn needed(&self, model: &dyn Dynamics) -> Vec<bool> {
-        model.outputs().iter().map(|o| self.indicator.columns().iter().any(|c| c == o)).collect()
+        model
+            .outputs()
+            .iter()
+            .map(|o| self.indicator.columns().iter().any(|c| c == o))
+            .collect()
     }
 
     /// M(w).
     pub fn value(&self, model: &dyn Dynamics, w: &[f64]) -> Result<f64, DynamicsError> {
         let f = model.forward(w, &self.needed(model));
-        Ok(emergent_attribution::evaluate(&self.table(model, &f.outputs)?, self.indicator)?)
+        Ok(emergent_attribution::evaluate(
+            &self.table(model, &f.outputs)?,
+            self.indicator,
+        )?)
     }
 
     /// M(w) and ∂M/∂w by one forward and one adjoint pass.
-    pub fn gradient(&self, model: &dyn Dynamics, w: &[f64]) -> Result<(f64, Vec<f64>), DynamicsError> {
+    pub fn gradient(
+        &self,
+        model: &dyn Dynamics,
+        w: &[f64],
+    ) -> Result<(f64, Vec<f64>), DynamicsError> {
         let f = model.forward(w, &self.needed(model));
         let table = self.table(model, &f.outputs)?;
         let (value, grads) = gradient(&table, self.indicator)?;
         let d_out: Vec<Option<Vec<f64>>> = model
             .outputs()
             .iter()
-            .map(|o| self.indicator.columns().iter().position(|c| c == o).map(|k| grads[k].clone()))
+            .map(|o| {
+                self.indicator
+                    .columns()
+                    .iter()
+                    .position(|c| c == o)
+                    .map(|k| grads[k].clone())
+            })
             .collect();
         Ok((value, model.backward(w, &f, &d_out)))
     }
@@ -79,7 +103,13 @@ pub struct DynamicAttribution {
 }
 
 /// Dynamic attribution with K nodes; with `tol`, K doubles until the gap is at most `tol`.
-pub fn attribute_dynamic(model: &dyn Dynamics, outcome: &Outcome, nodes: usize, tol: Option<f64>, max_nodes: usize) -> Result<DynamicAttribution, DynamicsError> {
+pub fn attribute_dynamic(
+    model: &dyn Dynamics,
+    outcome: &Outcome,
+    nodes: usize,
+    tol: Option<f64>,
+    max_nodes: usize,
+) -> Result<DynamicAttribution, DynamicsError> {
     if nodes == 0 {
         return Err(DynamicsError::Invalid("--nodes must be at least 1".into()));
     }
@@ -120,8 +150,14 @@ pub fn attribute_dynamic(model: &dyn Dynamics, outcome: &Outcome, nodes: usize, 
             }
         }
         let sum: f64 = phi.iter().sum();
-        let denom = delta.abs().max(1e-12 * (value.abs() + baseline_value.abs()));
-        let gap = if denom > 0.0 { (sum - delta).abs() / denom } else { sum.abs() };
+        let denom = delta
+            .abs()
+            .max(1e-12 * (value.abs() + baseline_value.abs()));
+        let gap = if denom > 0.0 {
+            (sum - delta).abs() / denom
+        } else {
+            sum.abs()
+        };
         let done = tol.is_none_or(|t| gap <= t) || k >= max_nodes;
         if done {
             return Ok(DynamicAttribution {

@@ -28,7 +28,13 @@ const OUTPUTS: [&str; 2] = ["reposts", "reposts_received"];
 
 impl CascadeField<'_> {
     fn exposure(&self, w: &[f64], v: &[f64], i: usize) -> f64 {
-        self.p * self.net.followees(i as u32).iter().map(|&j| w[j as usize] * v[j as usize]).sum::<f64>()
+        self.p
+            * self
+                .net
+                .followees(i as u32)
+                .iter()
+                .map(|&j| w[j as usize] * v[j as usize])
+                .sum::<f64>()
     }
 }
 
@@ -49,24 +55,39 @@ impl Dynamics for CascadeField<'_> {
         let mut reposts = vec![0.0; n];
         let mut received = vec![0.0; n];
         for _ in 0..self.ticks {
-            let v: Vec<f64> = (0..n).map(|j| self.activity[j] * self.post_prob + r[j]).collect();
-            let z: Vec<f64> = (0..n).into_par_iter().with_min_len(1024).map(|i| self.exposure(w, &v, i)).collect();
+            let v: Vec<f64> = (0..n)
+                .map(|j| self.activity[j] * self.post_prob + r[j])
+                .collect();
+            let z: Vec<f64> = (0..n)
+                .into_par_iter()
+                .with_min_len(1024)
+                .map(|i| self.exposure(w, &v, i))
+                .collect();
             if want_received {
-                received.par_iter_mut().enumerate().with_min_len(1024).for_each(|(j, acc)| {
-                    for &i in self.net.followers(j as u32) {
-                        let i = i as usize;
-                        *acc += self.activity[i] * at_least_one(z[i]).0 * self.p * w[j] * v[j];
-                    }
-                });
+                received
+                    .par_iter_mut()
+                    .enumerate()
+                    .with_min_len(1024)
+                    .for_each(|(j, acc)| {
+                        for &i in self.net.followers(j as u32) {
+                            let i = i as usize;
+                            *acc += self.activity[i] * at_least_one(z[i]).0 * self.p * w[j] * v[j];
+                        }
+                    });
             }
             states.push(r.clone());
-            r = (0..n).map(|i| self.activity[i] * (1.0 - (-z[i]).exp())).collect();
+            r = (0..n)
+                .map(|i| self.activity[i] * (1.0 - (-z[i]).exp()))
+                .collect();
             for (a, b) in reposts.iter_mut().zip(&r) {
                 *a += b;
             }
         }
         states.push(r);
-        Trajectory { outputs: vec![reposts, received], states }
+        Trajectory {
+            outputs: vec![reposts, received],
+            states,
+        }
     }
 
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
@@ -79,8 +100,14 @@ impl Dynamics for CascadeField<'_> {
         let mut w_bar = vec![0.0; n];
         for t in (0..self.ticks as usize).rev() {
             let r = &fwd.states[t];
-            let v: Vec<f64> = (0..n).map(|j| self.activity[j] * self.post_prob + r[j]).collect();
-            let z: Vec<f64> = (0..n).into_par_iter().with_min_len(1024).map(|i| self.exposure(w, &v, i)).collect();
+            let v: Vec<f64> = (0..n)
+                .map(|j| self.activity[j] * self.post_prob + r[j])
+                .collect();
+            let z: Vec<f64> = (0..n)
+                .into_par_iter()
+                .with_min_len(1024)
+                .map(|i| self.exposure(w, &v, i))
+                .collect();
             // z̄_i from r_i(t+1) = a_i (1 − e^{−z_i}) and from the received credit a_i h(z_i) p w_j v_j.
             let z_bar: Vec<f64> = (0..n)
                 .into_par_iter()
@@ -105,7 +132,8 @@ impl Dynamics for CascadeField<'_> {
                     for &i in self.net.followers(j as u32) {
                         let i = i as usize;
                         let h = at_least_one(z[i]).0;
-                        let through = z_bar[i] * self.p + rec_hat[j] * self.activity[i] * h * self.p;
+                        let through =
+                            z_bar[i] * self.p + rec_hat[j] * self.activity[i] * h * self.p;
                         vb += through * w[j];
                         wb += through * v[j];
                     }
@@ -116,7 +144,9 @@ impl Dynamics for CascadeField<'_> {
                 *a += b;
             }
             // r(t) feeds v(t) (→ v̄) and, for t ≥ 1, `reposts` directly.
-            lambda = (0..n).map(|j| v_bar[j] + if t >= 1 { rep_hat[j] } else { 0.0 }).collect();
+            lambda = (0..n)
+                .map(|j| v_bar[j] + if t >= 1 { rep_hat[j] } else { 0.0 })
+                .collect();
         }
         w_bar
     }

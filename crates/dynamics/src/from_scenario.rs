@@ -14,7 +14,10 @@ const DELTA_OVER_EPS: f64 = 0.1;
 
 /// Build the model for `scenario` on `world` (the world at tick 0: the same network, stances
 /// and activities the run started from).
-pub fn model_for<'a>(scenario: &Scenario, world: &'a World) -> Result<Box<dyn Dynamics + 'a>, DynamicsError> {
+pub fn model_for<'a>(
+    scenario: &Scenario,
+    world: &'a World,
+) -> Result<Box<dyn Dynamics + 'a>, DynamicsError> {
     let pop = &world.population;
     let topics = pop.topics;
     let ticks = scenario.scenario.ticks;
@@ -38,8 +41,17 @@ pub fn model_for<'a>(scenario: &Scenario, world: &'a World) -> Result<Box<dyn Dy
         }
         PolicyKind::Cascade => {
             let p = &scenario.policy.cascade;
-            Ok(Box::new(CascadeField { net: &world.network, activity: pop.activity.clone(), p: p.p, post_prob: p.post_prob, ticks }))
+            Ok(Box::new(CascadeField {
+                net: &world.network,
+                activity: pop.activity.clone(),
+                p: p.p,
+                post_prob: p.post_prob,
+                ticks,
+            }))
         }
-        other => Err(DynamicsError::Unsupported(format!("{other:?}"), "its expected-value mode is not written yet".into())),
+        other => Err(DynamicsError::Unsupported(
+            format!("{other:?}"),
+            "its expected-value mode is not written yet".into(),
+        )),
     }
 }

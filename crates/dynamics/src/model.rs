@@ -17,7 +17,8 @@ pub trait Dynamics: Sync {
     fn forward(&self, w: &[f64], needed: &[bool]) -> Trajectory;
 
     /// ∂M/∂w given ∂M/∂(output feature) for each output (`None` when M does not read it).
-    fn backward(&self, w: &[f64], forward: &Trajectory, d_outputs: &[Option<Vec<f64>>]) -> Vec<f64>;
+    fn backward(&self, w: &[f64], forward: &Trajectory, d_outputs: &[Option<Vec<f64>>])
+    -> Vec<f64>;
 }
 
 /// What `forward` leaves for `backward`: the output features at the horizon and every

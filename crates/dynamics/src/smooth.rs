@@ -48,7 +48,8 @@ mod tests {
         }
         for n in [0.0, 1e-5, 0.3, 2.0, 10.0] {
             let (_, dh) = at_least_one(n);
-            let fd = (at_least_one(n + 1e-6).0 - at_least_one((n - 1e-6f64).max(-1e-6)).0) / (n + 1e-6 - (n - 1e-6f64).max(-1e-6));
+            let fd = (at_least_one(n + 1e-6).0 - at_least_one((n - 1e-6f64).max(-1e-6)).0)
+                / (n + 1e-6 - (n - 1e-6f64).max(-1e-6));
             assert!((dh - fd).abs() < 1e-4, "{n}: {dh} {fd}");
         }
         assert!(confidence(0.0, 0.4, 0.01).0 > 0.999 && confidence(0.8, 0.4, 0.01).0 < 1e-6);

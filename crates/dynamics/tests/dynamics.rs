@@ -1,13 +1,18 @@
 //! Dynamic attribution: exact adjoints, the Shapley axioms, and the exact-Shapley check.
 
 use emergent_attribution::{AgentIds, FeatureTable, Indicator};
-use emergent_dynamics::{BoundedConfidenceField, CascadeField, Dynamics, Outcome, attribute_dynamic};
+use emergent_dynamics::{
+    BoundedConfidenceField, CascadeField, Dynamics, Outcome, attribute_dynamic,
+};
 use emergent_sim::network::Network;
 
 struct Lcg(u64);
 impl Lcg {
     fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 }
@@ -50,14 +55,24 @@ fn bc(net: &Network, seed: u64, ticks: u32, saturate: bool) -> BoundedConfidence
 }
 
 fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(AgentIds::sequential(n), vec![("posts".into(), (0..n).map(|i| 1.0 + (i % 5) as f64).collect())]).unwrap()
+    FeatureTable::new(
+        AgentIds::sequential(n),
+        vec![(
+            "posts".into(),
+            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
+        )],
+    )
+    .unwrap()
 }
 
 fn check_gradient(model: &dyn Dynamics, expr: &str, seed: u64) {
     let n = model.agents();
     let ctx = context(n);
     let ind = Indicator::parse(expr).unwrap();
-    let out = Outcome { indicator: &ind, context: &ctx };
+    let out = Outcome {
+        indicator: &ind,
+        context: &ctx,
+    };
     let mut r = Lcg(seed);
     let w: Vec<f64> = (0..n).map(|_| 0.1 + 0.8 * r.unit()).collect();
     let (_, g) = out.gradient(model, &w).unwrap();
@@ -69,7 +84,11 @@ fn check_gradient(model: &dyn Dynamics, expr: &str, seed: u64) {
         p[j] += h;
         m[j] -= h;
         let fd = (out.value(model, &p).unwrap() - out.value(model, &m).unwrap()) / (2.0 * h);
-        assert!((fd - g[j]).abs() <= 1e-6 * scale.max(fd.abs()) + 1e-9, "{expr}, agent {j}: adjoint {} vs FD {fd}", g[j]);
+        assert!(
+            (fd - g[j]).abs() <= 1e-6 * scale.max(fd.abs()) + 1e-9,
+            "{expr}, agent {j}: adjoint {} vs FD {fd}",
+            g[j]
+        );
     }
 }
 
@@ -77,11 +96,26 @@ fn check_gradient(model: &dyn Dynamics, expr: &str, seed: u64) {
 fn adjoint_gradients_equal_finite_differences() {
     let net = graph(30, 4, 1, None);
     let model = bc(&net, 2, 6, true);
-    for expr in ["var(stance)", "mean(likes_received) * mean(posts)", "gini(likes_received + 1)", "var(stance) + mean(likes_given) / 10"] {
+    for expr in [
+        "var(stance)",
+        "mean(likes_received) * mean(posts)",
+        "gini(likes_received + 1)",
+        "var(stance) + mean(likes_given) / 10",
+    ] {
         check_gradient(&model, expr, 3);
     }
-    let cascade = CascadeField { net: &net, activity: (0..30).map(|i| 0.3 + (i % 7) as f64 / 10.0).collect(), p: 0.35, post_prob: 0.2, ticks: 6 };
-    for expr in ["mean(reposts)", "gini(reposts_received + 0.1)", "mean(reposts) * mean(reposts_received)"] {
+    let cascade = CascadeField {
+        net: &net,
+        activity: (0..30).map(|i| 0.3 + (i % 7) as f64 / 10.0).collect(),
+        p: 0.35,
+        post_prob: 0.2,
+        ticks: 6,
+    };
+    for expr in [
+        "mean(reposts)",
+        "gini(reposts_received + 0.1)",
+        "mean(reposts) * mean(reposts_received)",
+    ] {
         check_gradient(&cascade, expr, 4);
     }
 }
@@ -93,10 +127,21 @@ fn efficiency_at_the_tolerance() {
     let ctx = context(60);
     for expr in ["var(stance)", "gini(likes_received + 1)"] {
         let ind = Indicator::parse(expr).unwrap();
-        let out = Outcome { indicator: &ind, context: &ctx };
+        let out = Outcome {
+            indicator: &ind,
+            context: &ctx,
+        };
         let a = attribute_dynamic(&model, &out, 2, Some(1e-6), 256).unwrap();
-        assert!(a.completeness_gap <= 1e-6, "{expr}: gap {} at K = {}", a.completeness_gap, a.nodes);
-        assert!((a.value - a.baseline_value).abs() > 1e-6, "{expr}: participation changes nothing?");
+        assert!(
+            a.completeness_gap <= 1e-6,
+            "{expr}: gap {} at K = {}",
+            a.completeness_gap,
+            a.nodes
+        );
+        assert!(
+            (a.value - a.baseline_value).abs() > 1e-6,
+            "{expr}: participation changes nothing?"
+        );
     }
 }
 
@@ -107,7 +152,17 @@ fn dummy_an_agent_nobody_follows_gets_exactly_zero() {
     let model = bc(&net, 8, 5, true);
     let ctx = context(40);
     let ind = Indicator::parse("var(stance) + mean(likes_received)").unwrap();
-    let a = attribute_dynamic(&model, &Outcome { indicator: &ind, context: &ctx }, 8, None, 8).unwrap();
+    let a = attribute_dynamic(
+        &model,
+        &Outcome {
+            indicator: &ind,
+            context: &ctx,
+        },
+        8,
+        None,
+        8,
+    )
+    .unwrap();
     assert_eq!(a.phi[13], 0.0);
     assert!(a.phi.iter().filter(|p| **p != 0.0).count() > 30);
 }
@@ -118,11 +173,20 @@ fn symmetry_automorphic_agents_get_equal_phi() {
     // automorphism. Equal parameters and stances symmetric under the rotation ±: use two
     // interleaved groups so the dynamics is not trivial.
     let n = 8;
-    let edges: Vec<(u32, u32)> = (0..n).flat_map(|i| [(i, (i + 1) % n), (i, (i + 3) % n)]).map(|(a, b)| (a as u32, b as u32)).collect();
-    let net = Network::from_edges(n, { let mut e = edges; e.sort_unstable(); e });
+    let edges: Vec<(u32, u32)> = (0..n)
+        .flat_map(|i| [(i, (i + 1) % n), (i, (i + 3) % n)])
+        .map(|(a, b)| (a as u32, b as u32))
+        .collect();
+    let net = Network::from_edges(n, {
+        let mut e = edges;
+        e.sort_unstable();
+        e
+    });
     let model = BoundedConfidenceField {
         net: &net,
-        x0: (0..n).map(|i| if i % 2 == 0 { -0.3 } else { 0.25 }).collect(),
+        x0: (0..n)
+            .map(|i| if i % 2 == 0 { -0.3 } else { 0.25 })
+            .collect(),
         activity: vec![0.6; n],
         susceptibility: vec![0.8; n],
         mu: 0.5,
@@ -136,11 +200,25 @@ fn symmetry_automorphic_agents_get_equal_phi() {
     };
     let ctx = context(n);
     let ind = Indicator::parse("var(stance) + mean(likes_received)").unwrap();
-    let a = attribute_dynamic(&model, &Outcome { indicator: &ind, context: &ctx }, 8, None, 8).unwrap();
+    let a = attribute_dynamic(
+        &model,
+        &Outcome {
+            indicator: &ind,
+            context: &ctx,
+        },
+        8,
+        None,
+        8,
+    )
+    .unwrap();
     // Rotation by two maps the graph and the stances onto themselves.
     for i in 0..n {
         let j = (i + 2) % n;
-        assert!((a.phi[i] - a.phi[j]).abs() < 1e-12 * (1.0 + a.phi[i].abs()), "{i} vs {j}: {:?}", a.phi);
+        assert!(
+            (a.phi[i] - a.phi[j]).abs() < 1e-12 * (1.0 + a.phi[i].abs()),
+            "{i} vs {j}: {:?}",
+            a.phi
+        );
     }
 }
 
@@ -148,14 +226,27 @@ fn symmetry_automorphic_agents_get_equal_phi() {
 fn exact_shapley(model: &dyn Dynamics, out: &Outcome) -> Vec<f64> {
     let n = model.agents();
     let masks = 1usize << n;
-    let v: Vec<f64> = (0..masks).map(|m| out.value(model, &(0..n).map(|i| ((m >> i) & 1) as f64).collect::<Vec<_>>()).unwrap()).collect();
+    let v: Vec<f64> = (0..masks)
+        .map(|m| {
+            out.value(
+                model,
+                &(0..n).map(|i| ((m >> i) & 1) as f64).collect::<Vec<_>>(),
+            )
+            .unwrap()
+        })
+        .collect();
     let mut weight = vec![0.0; n];
     weight[0] = 1.0 / n as f64;
     for s in 1..n {
         weight[s] = weight[s - 1] * s as f64 / (n - s) as f64;
     }
     (0..n)
-        .map(|i| (0..masks).filter(|m| m & (1 << i) == 0).map(|m| weight[m.count_ones() as usize] * (v[m | 1 << i] - v[m])).sum())
+        .map(|i| {
+            (0..masks)
+                .filter(|m| m & (1 << i) == 0)
+                .map(|m| weight[m.count_ones() as usize] * (v[m | 1 << i] - v[m]))
+                .sum()
+        })
         .collect()
 }
 
@@ -166,9 +257,16 @@ fn one_step_influence_matches_exact_shapley() {
     let net = graph(11, 3, 9, None);
     let model = bc(&net, 10, 1, false);
     let ctx = context(11);
-    for expr in ["var(stance)", "mean(likes_received)", "var(stance) * 3 - mean(likes_given)"] {
+    for expr in [
+        "var(stance)",
+        "mean(likes_received)",
+        "var(stance) * 3 - mean(likes_given)",
+    ] {
         let ind = Indicator::parse(expr).unwrap();
-        let out = Outcome { indicator: &ind, context: &ctx };
+        let out = Outcome {
+            indicator: &ind,
+            context: &ctx,
+        };
         let a = attribute_dynamic(&model, &out, 4, None, 4).unwrap();
         let exact = exact_shapley(&model, &out);
         let scale = exact.iter().fold(1e-12f64, |m, v| m.max(v.abs()));

@@ -14,7 +14,10 @@ where
         _ => Path::new("."),
     };
     let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")))
+        .prefix(&format!(
+            ".{}.",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+        ))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| IoError::io(dir, &e))?;
@@ -24,14 +27,18 @@ where
         w.flush().map_err(|e| IoError::io(path, &e))?;
     }
     publish_permissions(tmp.as_file(), path)?;
-    tmp.as_file().sync_all().map_err(|e| IoError::io(path, &e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| IoError::io(path, &e))?;
     tmp.persist(path).map_err(|e| IoError::io(path, &e.error))?;
     Ok(())
 }
 
 /// [`atomic_write`] of a byte string.
 pub fn atomic_write_bytes(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
-    atomic_write(path, |w| w.write_all(bytes).map_err(|e| IoError::io(path, &e)))
+    atomic_write(path, |w| {
+        w.write_all(bytes).map_err(|e| IoError::io(path, &e))
+    })
 }
 
 /// Temporary files are created private (0600); outputs are ordinary files (0644 less the
@@ -40,7 +47,8 @@ pub(crate) fn publish_permissions(file: &std::fs::File, path: &Path) -> Result<(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| IoError::io(path, &e))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| IoError::io(path, &e))?;
     }
     #[cfg(not(unix))]
     let _ = (file, path);

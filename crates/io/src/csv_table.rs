@@ -7,15 +7,27 @@ use crate::{IdColumn, atomic_write, table_error};
 
 pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let headers = rdr.headers().map_err(|e| csv_error(path, &e))?.clone();
     if headers.is_empty() || headers.iter().all(str::is_empty) {
-        return Err(IoError::new(path, "the file is empty: expected a header row naming the columns"));
+        return Err(IoError::new(
+            path,
+            "the file is empty: expected a header row naming the columns",
+        ));
     }
     let names: Vec<String> = headers.iter().map(str::to_string).collect();
     let id_at = match ids {
         IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
-            IoError::new(path, format!("no id column `{n}`; the header has: {}. Pick one with --id-col", names.join(", ")))
+            IoError::new(
+                path,
+                format!(
+                    "no id column `{n}`; the header has: {}. Pick one with --id-col",
+                    names.join(", ")
+                ),
+            )
         })?),
         IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
     };
@@ -55,7 +67,15 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
         .filter(|(k, _)| Some(*k) != id_at)
         .map(|(_, c)| c)
         .collect();
-    FeatureTable::new(ids, cols).map_err(|e| table_error(path, e, |r| format!("row {} (line {})", r + 1, lines.get(r).copied().unwrap_or(0))))
+    FeatureTable::new(ids, cols).map_err(|e| {
+        table_error(path, e, |r| {
+            format!(
+                "row {} (line {})",
+                r + 1,
+                lines.get(r).copied().unwrap_or(0)
+            )
+        })
+    })
 }
 
 /// Integer ids stay integers (so outputs keep their type); anything else is text.
@@ -69,22 +89,35 @@ fn parse_ids(text: Vec<String>) -> AgentIds {
 
 fn csv_error(path: &Path, e: &csv::Error) -> IoError {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => IoError::new(
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => IoError::new(
             path,
             format!(
                 "line {}: {len} fields where the header has {expected_len}; every row needs one value per column",
                 pos.as_ref().map_or(0, |p| p.line())
             ),
         ),
-        csv::ErrorKind::Utf8 { pos, .. } => {
-            IoError::new(path, format!("line {}: not valid UTF-8 text; is this really a CSV file?", pos.as_ref().map_or(0, |p| p.line())))
-        }
+        csv::ErrorKind::Utf8 { pos, .. } => IoError::new(
+            path,
+            format!(
+                "line {}: not valid UTF-8 text; is this really a CSV file?",
+                pos.as_ref().map_or(0, |p| p.line())
+            ),
+        ),
         csv::ErrorKind::Io(io) => IoError::io(path, io),
         _ => IoError::new(path, format!("unreadable CSV: {e}")),
     }
 }
 
-pub(crate) fn write(path: &Path, id_name: &str, ids: &AgentIds, columns: &[(String, &[f64])]) -> Result<(), IoError> {
+pub(crate) fn write(
+    path: &Path,
+    id_name: &str,
+    ids: &AgentIds,
+    columns: &[(String, &[f64])],
+) -> Result<(), IoError> {
     use std::io::Write;
     atomic_write(path, |w| {
         let io = |e: std::io::Error| IoError::io(path, &e);
@@ -110,5 +143,9 @@ pub(crate) fn write(path: &Path, id_name: &str, ids: &AgentIds, columns: &[(Stri
 }
 
 fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

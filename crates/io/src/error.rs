@@ -10,7 +10,10 @@ pub struct IoError {
 
 impl IoError {
     pub fn new(path: &Path, message: impl Into<String>) -> Self {
-        IoError { path: path.to_path_buf(), message: message.into() }
+        IoError {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn io(path: &Path, e: &std::io::Error) -> Self {

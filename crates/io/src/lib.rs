@@ -42,12 +42,21 @@ pub fn read_table(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> 
 }
 
 /// Write agent ids plus named f64 columns as `.csv` or `.parquet`, atomically.
-pub fn write_table(path: &Path, id_name: &str, ids: &AgentIds, columns: &[(String, &[f64])]) -> Result<(), IoError> {
+pub fn write_table(
+    path: &Path,
+    id_name: &str,
+    ids: &AgentIds,
+    columns: &[(String, &[f64])],
+) -> Result<(), IoError> {
     match Format::of(path)? {
         Format::Csv => csv_table::write(path, id_name, ids, columns),
         Format::Parquet => {
             let mut cols = vec![ParquetColumn::from_ids(id_name, ids)];
-            cols.extend(columns.iter().map(|(n, v)| ParquetColumn::F64(n.clone(), v.to_vec())));
+            cols.extend(
+                columns
+                    .iter()
+                    .map(|(n, v)| ParquetColumn::F64(n.clone(), v.to_vec())),
+            );
             write_parquet_columns(path, cols)
         }
     }
@@ -61,16 +70,28 @@ enum Format {
 
 impl Format {
     fn of(path: &Path) -> Result<Format, IoError> {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("csv") => Ok(Format::Csv),
             Some("parquet") | Some("pq") => Ok(Format::Parquet),
-            _ => Err(IoError::new(path, "unknown file type: use a .csv or .parquet file")),
+            _ => Err(IoError::new(
+                path,
+                "unknown file type: use a .csv or .parquet file",
+            )),
         }
     }
 }
 
 /// Turn a table-level error (0-based rows) into one that names the file and 1-based row.
-pub(crate) fn table_error(path: &Path, e: emergent_attribution::TableError, line_of_row: impl Fn(usize) -> String) -> IoError {
+pub(crate) fn table_error(
+    path: &Path,
+    e: emergent_attribution::TableError,
+    line_of_row: impl Fn(usize) -> String,
+) -> IoError {
     use emergent_attribution::TableError as T;
     let msg = match e {
         T::DuplicateId { id, first, second } => format!(
@@ -79,7 +100,10 @@ pub(crate) fn table_error(path: &Path, e: emergent_attribution::TableError, line
             line_of_row(second)
         ),
         T::NonFinite { column, row, value } => {
-            format!("{}, column `{column}`: {value} is not a finite number (NaN and infinity are not allowed)", line_of_row(row))
+            format!(
+                "{}, column `{column}`: {value} is not a finite number (NaN and infinity are not allowed)",
+                line_of_row(row)
+            )
         }
         T::Empty => "the table has no data rows".to_string(),
         other => other.to_string(),

@@ -36,13 +36,24 @@ pub struct ParquetStream {
 
 impl ParquetStream {
     pub fn create(dest: &Path) -> Result<Self, IoError> {
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")))
+            .prefix(&format!(
+                ".{}.",
+                dest.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+            ))
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| IoError::io(dir, &e))?;
-        Ok(ParquetStream { dest: dest.to_path_buf(), tmp, writer: None, schema: None })
+        Ok(ParquetStream {
+            dest: dest.to_path_buf(),
+            tmp,
+            writer: None,
+            schema: None,
+        })
     }
 
     /// Append `columns` as one row group. Every call must use the same columns.
@@ -54,31 +65,50 @@ impl ParquetStream {
     fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), IoError> {
         let err = |e: parquet::errors::ParquetError| IoError::new(&self.dest, e.to_string());
         if self.writer.is_none() {
-            let file = self.tmp.as_file().try_clone().map_err(|e| IoError::io(&self.dest, &e))?;
+            let file = self
+                .tmp
+                .as_file()
+                .try_clone()
+                .map_err(|e| IoError::io(&self.dest, &e))?;
             self.schema = Some(batch.schema());
-            self.writer = Some(ArrowWriter::try_new(file, batch.schema(), Some(props())).map_err(err)?);
+            self.writer =
+                Some(ArrowWriter::try_new(file, batch.schema(), Some(props())).map_err(err)?);
         }
         if self.schema.as_ref() != Some(&batch.schema()) {
-            return Err(IoError::new(&self.dest, "internal error: columns changed between row groups"));
+            return Err(IoError::new(
+                &self.dest,
+                "internal error: columns changed between row groups",
+            ));
         }
         let w = self.writer.as_mut().expect("opened above");
-        w.write(batch).map_err(|e| IoError::new(&self.dest, e.to_string()))?;
-        w.flush().map_err(|e| IoError::new(&self.dest, e.to_string()))?;
+        w.write(batch)
+            .map_err(|e| IoError::new(&self.dest, e.to_string()))?;
+        w.flush()
+            .map_err(|e| IoError::new(&self.dest, e.to_string()))?;
         Ok(())
     }
 
     /// Close the file and rename it into place. `empty` gives the columns (with no rows) to
     /// write when nothing was written, so the file always exists and has a schema.
-    pub fn finish(mut self, empty: impl FnOnce() -> Vec<ParquetColumn>) -> Result<PathBuf, IoError> {
+    pub fn finish(
+        mut self,
+        empty: impl FnOnce() -> Vec<ParquetColumn>,
+    ) -> Result<PathBuf, IoError> {
         if self.writer.is_none() {
             let batch = batch_of(&self.dest, empty())?;
             self.write_batch(&batch)?;
         }
         let w = self.writer.take().expect("opened above");
-        w.close().map_err(|e| IoError::new(&self.dest, e.to_string()))?;
+        w.close()
+            .map_err(|e| IoError::new(&self.dest, e.to_string()))?;
         crate::atomic::publish_permissions(self.tmp.as_file(), &self.dest)?;
-        self.tmp.as_file().sync_all().map_err(|e| IoError::io(&self.dest, &e))?;
-        self.tmp.persist(&self.dest).map_err(|e| IoError::io(&self.dest, &e.error))?;
+        self.tmp
+            .as_file()
+            .sync_all()
+            .map_err(|e| IoError::io(&self.dest, &e))?;
+        self.tmp
+            .persist(&self.dest)
+            .map_err(|e| IoError::io(&self.dest, &e.error))?;
         Ok(self.dest)
     }
 }
@@ -93,7 +123,9 @@ pub fn merge_parquet(parts: &[PathBuf], dest: &Path) -> Result<(), IoError> {
     use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataReader};
     use parquet::file::writer::SerializedFileWriter;
 
-    let first = parts.first().ok_or_else(|| IoError::new(dest, "internal error: nothing to merge"))?;
+    let first = parts
+        .first()
+        .ok_or_else(|| IoError::new(dest, "internal error: nothing to merge"))?;
     let inputs = parts
         .iter()
         .map(|p| {
@@ -108,7 +140,10 @@ pub fn merge_parquet(parts: &[PathBuf], dest: &Path) -> Result<(), IoError> {
     let schema = inputs[0].2.file_metadata().schema_descr().root_schema_ptr();
     for (p, _, meta) in &inputs[1..] {
         if meta.file_metadata().schema() != inputs[0].2.file_metadata().schema() {
-            return Err(IoError::new(p, format!("columns differ from {}", first.display())));
+            return Err(IoError::new(
+                p,
+                format!("columns differ from {}", first.display()),
+            ));
         }
     }
     let props = Arc::new(
@@ -136,7 +171,8 @@ pub fn merge_parquet(parts: &[PathBuf], dest: &Path) -> Result<(), IoError> {
                         column_index: page_index.and_then(|pi| pi.column_index(g, c)).cloned(),
                         offset_index: page_index.and_then(|pi| pi.offset_index(g, c)).cloned(),
                     };
-                    out.append_column(f, result).map_err(|e| IoError::new(p, e.to_string()))?;
+                    out.append_column(f, result)
+                        .map_err(|e| IoError::new(p, e.to_string()))?;
                 }
                 out.close().map_err(err)?;
             }
@@ -168,30 +204,49 @@ impl BackgroundParquet {
                 Ok(stream)
             })
             .map_err(|e| IoError::io(dest, &e))?;
-        Ok(BackgroundParquet { dest: dest.to_path_buf(), tx: Some(tx), worker: Some(worker) })
+        Ok(BackgroundParquet {
+            dest: dest.to_path_buf(),
+            tx: Some(tx),
+            worker: Some(worker),
+        })
     }
 
     /// Queue one row group. An error of an earlier write surfaces here.
     pub fn write(&mut self, columns: Vec<ParquetColumn>) -> Result<(), IoError> {
-        let sent = self.tx.as_ref().map(|tx| tx.send(columns).is_ok()).unwrap_or(false);
+        let sent = self
+            .tx
+            .as_ref()
+            .map(|tx| tx.send(columns).is_ok())
+            .unwrap_or(false);
         if sent {
             return Ok(());
         }
         // The writer stopped: it failed, and its error says why.
         self.tx = None;
         match self.join()? {
-            Ok(_) => Err(IoError::new(&self.dest, "internal error: the writer thread stopped early")),
+            Ok(_) => Err(IoError::new(
+                &self.dest,
+                "internal error: the writer thread stopped early",
+            )),
             Err(e) => Err(e),
         }
     }
 
     fn join(&mut self) -> Result<Result<ParquetStream, IoError>, IoError> {
-        let worker = self.worker.take().ok_or_else(|| IoError::new(&self.dest, "internal error: writer already joined"))?;
-        worker.join().map_err(|_| IoError::new(&self.dest, "internal error: the writer thread panicked"))
+        let worker = self
+            .worker
+            .take()
+            .ok_or_else(|| IoError::new(&self.dest, "internal error: writer already joined"))?;
+        worker
+            .join()
+            .map_err(|_| IoError::new(&self.dest, "internal error: the writer thread panicked"))
     }
 
     /// Wait for every queued row group, then close and rename the file into place.
-    pub fn finish(mut self, empty: impl FnOnce() -> Vec<ParquetColumn>) -> Result<PathBuf, IoError> {
+    pub fn finish(
+        mut self,
+        empty: impl FnOnce() -> Vec<ParquetColumn>,
+    ) -> Result<PathBuf, IoError> {
         self.tx = None;
         self.join()??.finish(empty)
     }

@@ -1,7 +1,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array, cast::AsArray, types};
+use arrow_array::{
+    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+    cast::AsArray, types,
+};
 use arrow_schema::{DataType, Field, Schema};
 use emergent_attribution::{AgentIds, FeatureTable};
 use parquet::arrow::ArrowWriter;
@@ -20,7 +23,13 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let id_at = match ids {
         IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
-            IoError::new(path, format!("no id column `{n}`; the file has: {}. Pick one with --id-col", names.join(", ")))
+            IoError::new(
+                path,
+                format!(
+                    "no id column `{n}`; the file has: {}. Pick one with --id-col",
+                    names.join(", ")
+                ),
+            )
         })?),
         IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
     };
@@ -28,36 +37,72 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
     let numeric: Vec<usize> = (0..names.len())
         .filter(|&k| Some(k) != id_at && as_f64(schema.field(k).data_type()).is_some())
         .collect();
-    let reader = builder.build().map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    let reader = builder
+        .build()
+        .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); numeric.len()];
     let mut int_ids: Vec<i64> = Vec::new();
     let mut text_ids: Vec<String> = Vec::new();
     let mut rows = 0usize;
     for batch in reader {
-        let batch = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data after row {rows} ({e})")))?;
+        let batch = batch.map_err(|e| {
+            IoError::new(path, format!("corrupt Parquet data after row {rows} ({e})"))
+        })?;
         for (slot, &k) in numeric.iter().enumerate() {
             let col = batch.column(k);
             if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
-                return Err(IoError::new(path, format!("row {}, column `{}`: the value is missing (null); every feature cell must be a number", rows + r + 1, names[k])));
+                return Err(IoError::new(
+                    path,
+                    format!(
+                        "row {}, column `{}`: the value is missing (null); every feature cell must be a number",
+                        rows + r + 1,
+                        names[k]
+                    ),
+                ));
             }
             push_f64(col, &mut columns[slot]);
         }
         if let Some(k) = id_at {
             let col = batch.column(k);
             if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
-                return Err(IoError::new(path, format!("row {}, column `{}`: the agent id is missing (null)", rows + r + 1, names[k])));
+                return Err(IoError::new(
+                    path,
+                    format!(
+                        "row {}, column `{}`: the agent id is missing (null)",
+                        rows + r + 1,
+                        names[k]
+                    ),
+                ));
             }
             match col.data_type() {
-                DataType::Utf8 => text_ids.extend(col.as_string::<i32>().iter().map(|s| s.unwrap_or("").to_string())),
-                DataType::LargeUtf8 => text_ids.extend(col.as_string::<i64>().iter().map(|s| s.unwrap_or("").to_string())),
-                DataType::Utf8View => text_ids.extend(col.as_string_view().iter().map(|s| s.unwrap_or("").to_string())),
+                DataType::Utf8 => text_ids.extend(
+                    col.as_string::<i32>()
+                        .iter()
+                        .map(|s| s.unwrap_or("").to_string()),
+                ),
+                DataType::LargeUtf8 => text_ids.extend(
+                    col.as_string::<i64>()
+                        .iter()
+                        .map(|s| s.unwrap_or("").to_string()),
+                ),
+                DataType::Utf8View => text_ids.extend(
+                    col.as_string_view()
+                        .iter()
+                        .map(|s| s.unwrap_or("").to_string()),
+                ),
                 t if as_f64(t).is_some() && t.is_integer() => {
                     let mut tmp = Vec::new();
                     push_f64(col, &mut tmp);
                     int_ids.extend(tmp.into_iter().map(|v| v as i64));
                 }
                 other => {
-                    return Err(IoError::new(path, format!("id column `{}` has type {other}; use integer or text ids", names[k])));
+                    return Err(IoError::new(
+                        path,
+                        format!(
+                            "id column `{}` has type {other}; use integer or text ids",
+                            names[k]
+                        ),
+                    ));
                 }
             }
         }
@@ -68,13 +113,33 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
         Some(_) if !text_ids.is_empty() => AgentIds::Text(text_ids),
         Some(_) => AgentIds::Int(int_ids),
     };
-    let cols = numeric.iter().map(|&k| names[k].clone()).zip(columns).collect();
-    FeatureTable::new(agent_ids, cols).map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
+    let cols = numeric
+        .iter()
+        .map(|&k| names[k].clone())
+        .zip(columns)
+        .collect();
+    FeatureTable::new(agent_ids, cols)
+        .map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
 }
 
 fn as_f64(t: &DataType) -> Option<()> {
     use DataType::*;
-    matches!(t, Float64 | Float32 | Float16 | Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Boolean).then_some(())
+    matches!(
+        t,
+        Float64
+            | Float32
+            | Float16
+            | Int8
+            | Int16
+            | Int32
+            | Int64
+            | UInt8
+            | UInt16
+            | UInt32
+            | UInt64
+            | Boolean
+    )
+    .then_some(())
 }
 
 fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
@@ -86,7 +151,12 @@ fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
     match col.data_type() {
         DataType::Float64 => prim!(types::Float64Type),
         DataType::Float32 => prim!(types::Float32Type),
-        DataType::Float16 => out.extend(col.as_primitive::<types::Float16Type>().values().iter().map(|v| v.to_f64())),
+        DataType::Float16 => out.extend(
+            col.as_primitive::<types::Float16Type>()
+                .values()
+                .iter()
+                .map(|v| v.to_f64()),
+        ),
         DataType::Int8 => prim!(types::Int8Type),
         DataType::Int16 => prim!(types::Int16Type),
         DataType::Int32 => prim!(types::Int32Type),
@@ -95,7 +165,11 @@ fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
         DataType::UInt16 => prim!(types::UInt16Type),
         DataType::UInt32 => prim!(types::UInt32Type),
         DataType::UInt64 => prim!(types::UInt64Type),
-        DataType::Boolean => out.extend(col.as_boolean().iter().map(|b| if b == Some(true) { 1.0 } else { 0.0 })),
+        DataType::Boolean => out.extend(
+            col.as_boolean()
+                .iter()
+                .map(|b| if b == Some(true) { 1.0 } else { 0.0 }),
+        ),
         _ => unreachable!("filtered by as_f64"),
     }
 }
@@ -125,27 +199,56 @@ impl ParquetColumn {
 
     fn field_and_array(self) -> (Field, ArrayRef) {
         match self {
-            ParquetColumn::F64(n, v) => (Field::new(n, DataType::Float64, false), Arc::new(Float64Array::from(v))),
-            ParquetColumn::I64(n, v) => (Field::new(n, DataType::Int64, false), Arc::new(Int64Array::from(v))),
-            ParquetColumn::U32(n, v) => (Field::new(n, DataType::UInt32, false), Arc::new(UInt32Array::from(v))),
-            ParquetColumn::Str(n, v) => (Field::new(n, DataType::Utf8, false), Arc::new(StringArray::from(v))),
-            ParquetColumn::OptU32(n, v) => (Field::new(n, DataType::UInt32, true), Arc::new(UInt32Array::from(v))),
-            ParquetColumn::OptF64(n, v) => (Field::new(n, DataType::Float64, true), Arc::new(Float64Array::from(v))),
+            ParquetColumn::F64(n, v) => (
+                Field::new(n, DataType::Float64, false),
+                Arc::new(Float64Array::from(v)),
+            ),
+            ParquetColumn::I64(n, v) => (
+                Field::new(n, DataType::Int64, false),
+                Arc::new(Int64Array::from(v)),
+            ),
+            ParquetColumn::U32(n, v) => (
+                Field::new(n, DataType::UInt32, false),
+                Arc::new(UInt32Array::from(v)),
+            ),
+            ParquetColumn::Str(n, v) => (
+                Field::new(n, DataType::Utf8, false),
+                Arc::new(StringArray::from(v)),
+            ),
+            ParquetColumn::OptU32(n, v) => (
+                Field::new(n, DataType::UInt32, true),
+                Arc::new(UInt32Array::from(v)),
+            ),
+            ParquetColumn::OptF64(n, v) => (
+                Field::new(n, DataType::Float64, true),
+                Arc::new(Float64Array::from(v)),
+            ),
             ParquetColumn::Dict8(n, codes, labels) => {
                 let keys = arrow_array::UInt8Array::from(codes);
                 let values: ArrayRef = Arc::new(StringArray::from(labels.to_vec()));
                 let dict = arrow_array::DictionaryArray::<types::UInt8Type>::try_new(keys, values)
                     .expect("codes index the labels they come with");
-                (Field::new(n, DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8)), false), Arc::new(dict))
+                (
+                    Field::new(
+                        n,
+                        DataType::Dictionary(Box::new(DataType::UInt8), Box::new(DataType::Utf8)),
+                        false,
+                    ),
+                    Arc::new(dict),
+                )
             }
         }
     }
 }
 
 pub(crate) fn batch_of(path: &Path, columns: Vec<ParquetColumn>) -> Result<RecordBatch, IoError> {
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns.into_iter().map(ParquetColumn::field_and_array).unzip();
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns
+        .into_iter()
+        .map(ParquetColumn::field_and_array)
+        .unzip();
     let schema = Arc::new(Schema::new(fields));
-    RecordBatch::try_new(schema, arrays).map_err(|e| IoError::new(path, format!("inconsistent columns: {e}")))
+    RecordBatch::try_new(schema, arrays)
+        .map_err(|e| IoError::new(path, format!("inconsistent columns: {e}")))
 }
 
 /// Snappy-compressed Parquet with the given columns, written atomically.
@@ -153,10 +256,17 @@ pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result
     let batch = batch_of(path, columns)?;
     let schema = batch.schema();
     atomic_write(path, |w| {
-        let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-        let mut writer = ArrowWriter::try_new(w, schema, Some(props)).map_err(|e| IoError::new(path, e.to_string()))?;
-        writer.write(&batch).map_err(|e| IoError::new(path, e.to_string()))?;
-        writer.close().map_err(|e| IoError::new(path, e.to_string()))?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let mut writer = ArrowWriter::try_new(w, schema, Some(props))
+            .map_err(|e| IoError::new(path, e.to_string()))?;
+        writer
+            .write(&batch)
+            .map_err(|e| IoError::new(path, e.to_string()))?;
+        writer
+            .close()
+            .map_err(|e| IoError::new(path, e.to_string()))?;
         Ok(())
     })
 }
@@ -165,30 +275,60 @@ pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result
 /// e.g. the `follows.parquet` an import writes. Errors name the row of a bad edge.
 pub fn read_edges_parquet(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
     let schema = builder.schema().clone();
     let find = |name: &str| {
-        schema.fields().iter().position(|f| f.name() == name).ok_or_else(|| {
-            let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            IoError::new(path, format!("no `{name}` column; an edge list needs `src` and `dst` (it has: {})", have.join(", ")))
-        })
+        schema
+            .fields()
+            .iter()
+            .position(|f| f.name() == name)
+            .ok_or_else(|| {
+                let have: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                IoError::new(
+                    path,
+                    format!(
+                        "no `{name}` column; an edge list needs `src` and `dst` (it has: {})",
+                        have.join(", ")
+                    ),
+                )
+            })
     };
     let (s, d) = (find("src")?, find("dst")?);
-    let reader = builder.build().map_err(|e| IoError::new(path, e.to_string()))?;
+    let reader = builder
+        .build()
+        .map_err(|e| IoError::new(path, e.to_string()))?;
     let mut edges = Vec::new();
     for batch in reader {
-        let batch = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data after row {} ({e})", edges.len())))?;
+        let batch = batch.map_err(|e| {
+            IoError::new(
+                path,
+                format!("corrupt Parquet data after row {} ({e})", edges.len()),
+            )
+        })?;
         let (mut src, mut dst) = (Vec::new(), Vec::new());
         for (k, out) in [(s, &mut src), (d, &mut dst)] {
             let col = batch.column(k);
             if as_f64(col.data_type()).is_none() || !col.data_type().is_integer() {
-                return Err(IoError::new(path, format!("column `{}` must hold integer agent indices", schema.field(k).name())));
+                return Err(IoError::new(
+                    path,
+                    format!(
+                        "column `{}` must hold integer agent indices",
+                        schema.field(k).name()
+                    ),
+                ));
             }
             push_f64(col, out);
         }
         for (r, (a, b)) in src.into_iter().zip(dst).enumerate() {
             if !(0.0..=u32::MAX as f64).contains(&a) || !(0.0..=u32::MAX as f64).contains(&b) {
-                return Err(IoError::new(path, format!("row {}: edge ({a}, {b}) is not a pair of agent indices", edges.len() + r + 1)));
+                return Err(IoError::new(
+                    path,
+                    format!(
+                        "row {}: edge ({a}, {b}) is not a pair of agent indices",
+                        edges.len() + r + 1
+                    ),
+                ));
             }
             edges.push((a as u32, b as u32));
         }

@@ -18,13 +18,17 @@ fn main() -> ExitCode {
         eprintln!("usage: heavy_tailed_features OUT.parquet [N] [SEED]");
         return ExitCode::FAILURE;
     };
-    let parse = |i: usize, default: u64| args.get(i).map(|s| s.parse::<u64>()).unwrap_or(Ok(default));
+    let parse =
+        |i: usize, default: u64| args.get(i).map(|s| s.parse::<u64>()).unwrap_or(Ok(default));
     let (Ok(n), Ok(seed)) = (parse(1, DEFAULT_AGENTS as u64), parse(2, 7)) else {
         eprintln!("N and SEED must be non-negative integers");
         return ExitCode::FAILURE;
     };
     let columns = generate(n as usize, seed);
-    let named: Vec<(String, &[f64])> = columns.iter().map(|(k, v)| (k.to_string(), v.as_slice())).collect();
+    let named: Vec<(String, &[f64])> = columns
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.as_slice()))
+        .collect();
     match emergent_io::write_table(&out, "agent_id", &AgentIds::sequential(n as usize), &named) {
         Ok(()) => {
             println!("wrote {} agents to {}", n, out.display());
@@ -45,7 +49,8 @@ fn generate(n: usize, seed: u64) -> Vec<(&'static str, Vec<f64>)> {
         let (u, v) = (rng.unit().max(1e-300), rng.unit());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     };
-    let (mut followers, mut following, mut posts, mut replies) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let (mut followers, mut following, mut posts, mut replies) =
+        (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     for i in 0..n {
         let visibility = normal();
         followers[i] = (1.5 + 2.0 * visibility).exp().floor();
@@ -53,5 +58,10 @@ fn generate(n: usize, seed: u64) -> Vec<(&'static str, Vec<f64>)> {
         posts[i] = (0.5 + 0.6 * visibility + 1.2 * normal()).exp().floor();
         replies[i] = (0.2 + 0.3 * visibility + 1.3 * normal()).exp().floor();
     }
-    vec![("followers", followers), ("following", following), ("posts", posts), ("replies", replies)]
+    vec![
+        ("followers", followers),
+        ("following", following),
+        ("posts", posts),
+        ("replies", replies),
+    ]
 }

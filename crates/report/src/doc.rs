@@ -13,7 +13,10 @@ pub struct Document {
 #[derive(Debug, Clone)]
 pub enum Block {
     /// Level 2 and deeper (the document title is level 1).
-    Heading { level: u8, text: String },
+    Heading {
+        level: u8,
+        text: String,
+    },
     Paragraph(Vec<Span>),
     List(Vec<Vec<Span>>),
     Table(Table),
@@ -67,7 +70,10 @@ pub fn strong(s: impl Into<String>) -> Span {
 
 impl Block {
     pub fn heading(level: u8, text: impl Into<String>) -> Block {
-        Block::Heading { level, text: text.into() }
+        Block::Heading {
+            level,
+            text: text.into(),
+        }
     }
 
     pub fn para(spans: Vec<Span>) -> Block {
@@ -81,7 +87,10 @@ impl Block {
 
 impl Table {
     pub fn new(header: &[&str]) -> Table {
-        Table { header: header.iter().map(|h| h.to_string()).collect(), rows: Vec::new() }
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// Append a row of plain-text cells.

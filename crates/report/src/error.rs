@@ -18,6 +18,9 @@ pub enum ReportError {
 
 impl ReportError {
     pub(crate) fn input(file: impl Into<PathBuf>, why: impl ToString) -> Self {
-        ReportError::Input { file: file.into(), why: why.to_string() }
+        ReportError::Input {
+            file: file.into(),
+            why: why.to_string(),
+        }
     }
 }

@@ -10,7 +10,9 @@ fn defined(x: Option<f64>) -> Option<f64> {
 
 /// About four significant digits; scientific notation outside [1e-3, 1e6).
 pub fn num(x: Option<f64>) -> String {
-    let Some(v) = defined(x) else { return UNDEFINED.into() };
+    let Some(v) = defined(x) else {
+        return UNDEFINED.into();
+    };
     let a = v.abs();
     if v == 0.0 {
         "0".into()
@@ -76,7 +78,11 @@ pub fn slug(s: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "indicator".into() } else { out }
+    if out.is_empty() {
+        "indicator".into()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@ pub fn render(doc: &Document) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n");
-    out.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", escape(&doc.title)));
+    out.push_str(&format!(
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&doc.title)
+    ));
     out.push_str(&format!("<h1>{}</h1>\n", escape(&doc.title)));
     for block in &doc.blocks {
         match block {
@@ -62,7 +65,10 @@ fn table(out: &mut String, t: &Table) {
     for row in &t.rows {
         out.push_str("<tr>");
         for cell in row {
-            out.push_str(&format!("<td>{}</td>", spans_html(std::slice::from_ref(cell))));
+            out.push_str(&format!(
+                "<td>{}</td>",
+                spans_html(std::slice::from_ref(cell))
+            ));
         }
         out.push_str("</tr>\n");
     }
@@ -104,7 +110,10 @@ mod tests {
     fn text_is_escaped_and_the_page_has_no_scripts() {
         let mut t = Table::new(&["a<b", "c"]);
         t.row_spans(vec![code("x & y"), crate::doc::text("\"q\"")]);
-        let html = render(&Document { title: "<t>".into(), blocks: vec![Block::Table(t)] });
+        let html = render(&Document {
+            title: "<t>".into(),
+            blocks: vec![Block::Table(t)],
+        });
         assert!(html.contains("<title>&lt;t&gt;</title>"));
         assert!(html.contains("<th>a&lt;b</th>"));
         assert!(html.contains("<td><code>x &amp; y</code></td><td>&quot;q&quot;</td>"));

@@ -9,7 +9,11 @@ pub fn render(doc: &Document) -> String {
         out.push('\n');
         match block {
             Block::Heading { level, text } => {
-                out.push_str(&format!("{} {}\n", "#".repeat((*level).clamp(2, 6) as usize), escape(text)));
+                out.push_str(&format!(
+                    "{} {}\n",
+                    "#".repeat((*level).clamp(2, 6) as usize),
+                    escape(text)
+                ));
             }
             Block::Paragraph(spans) => {
                 out.push_str(&spans_md(spans));
@@ -39,11 +43,23 @@ pub fn render(doc: &Document) -> String {
 
 fn table(out: &mut String, t: &Table) {
     let cell = |s: String| s.replace('|', "\\|").replace('\n', " ");
-    out.push_str(&format!("| {} |\n", t.header.iter().map(|h| cell(escape(h))).collect::<Vec<_>>().join(" | ")));
-    let align: Vec<&str> = (0..t.header.len()).map(|i| if i == 0 { ":---" } else { "---:" }).collect();
+    out.push_str(&format!(
+        "| {} |\n",
+        t.header
+            .iter()
+            .map(|h| cell(escape(h)))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    ));
+    let align: Vec<&str> = (0..t.header.len())
+        .map(|i| if i == 0 { ":---" } else { "---:" })
+        .collect();
     out.push_str(&format!("| {} |\n", align.join(" | ")));
     for row in &t.rows {
-        let cells: Vec<String> = row.iter().map(|s| cell(spans_md(std::slice::from_ref(s)))).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|s| cell(spans_md(std::slice::from_ref(s))))
+            .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
 }
@@ -62,7 +78,11 @@ fn spans_md(spans: &[Span]) -> String {
 /// Backtick-quote code, using a longer fence when the code itself holds backticks.
 fn code_md(c: &str) -> String {
     let fence = if c.contains('`') { "``" } else { "`" };
-    let pad = if c.starts_with('`') || c.ends_with('`') { " " } else { "" };
+    let pad = if c.starts_with('`') || c.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{c}{pad}{fence}")
 }
 
@@ -87,7 +107,10 @@ mod tests {
     fn markup_in_text_is_escaped_and_code_is_quoted() {
         let mut t = Table::new(&["indicator", "share"]);
         t.row_spans(vec![code("mean(a)*mean(b)"), text("a|b")]);
-        let doc = Document { title: "x_y".into(), blocks: vec![Block::text("2*3 <b>"), Block::Table(t)] };
+        let doc = Document {
+            title: "x_y".into(),
+            blocks: vec![Block::text("2*3 <b>"), Block::Table(t)],
+        };
         let md = render(&doc);
         assert!(md.starts_with("# x\\_y\n"), "{md}");
         assert!(md.contains("2\\*3 \\<b\\>"), "{md}");

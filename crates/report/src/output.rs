@@ -29,7 +29,8 @@ impl Outputs {
     pub fn commit(self) -> Result<Vec<PathBuf>, ReportError> {
         for (path, _) in &self.files {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| IoError::new(dir, format!("cannot create the folder: {e}")))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| IoError::new(dir, format!("cannot create the folder: {e}")))?;
             }
         }
         let mut written = Vec::with_capacity(self.files.len());

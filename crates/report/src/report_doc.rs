@@ -33,7 +33,10 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     let mut own_figures = 0;
     if !run.series.is_empty() {
         blocks.push(Block::heading(2, "Indicators over time"));
-        let chart = TimeSeries { title: format!("{}: indicators per recorded tick", meta.name), series: run.series.clone() };
+        let chart = TimeSeries {
+            title: format!("{}: indicators per recorded tick", meta.name),
+            series: run.series.clone(),
+        };
         let png_path = format!("{PLOT_DIR}/indicators.png");
         let image = render(&png_path, &chart)?;
         blocks.push(Block::Figure(Figure {
@@ -45,7 +48,9 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     }
     blocks.push(Block::heading(2, "Attribution"));
     if run.attribution.indicators.is_empty() {
-        blocks.push(Block::text("The scenario declares no indicators, so nothing was attributed."));
+        blocks.push(Block::text(
+            "The scenario declares no indicators, so nothing was attributed.",
+        ));
     }
     for ind in &run.attribution.indicators {
         blocks.extend(headline(ind));
@@ -63,7 +68,13 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     blocks.extend(counts(&run.manifest));
     blocks.push(Block::heading(2, "Files"));
     blocks.push(files(run));
-    Ok(RunReport { doc: Document { title: format!("Run report: {}", meta.name), blocks }, own_figures })
+    Ok(RunReport {
+        doc: Document {
+            title: format!("Run report: {}", meta.name),
+            blocks,
+        },
+        own_figures,
+    })
 }
 
 fn scenario_table(run: &RunInputs) -> Table {
@@ -75,22 +86,44 @@ fn scenario_table(run: &RunInputs) -> Table {
     if let Some(f) = m.get("scenario_file").and_then(Value::as_str) {
         t.row(["scenario file".into(), f.to_string()]);
     }
-    t.row(["agents".into(), count("agents").unwrap_or_else(|| run.scenario.population.agents.to_string())]);
-    t.row(["ticks".into(), count("ticks").unwrap_or_else(|| meta.ticks.to_string())]);
+    t.row([
+        "agents".into(),
+        count("agents").unwrap_or_else(|| run.scenario.population.agents.to_string()),
+    ]);
+    t.row([
+        "ticks".into(),
+        count("ticks").unwrap_or_else(|| meta.ticks.to_string()),
+    ]);
     if let Some(r) = count("recorded_ticks") {
         t.row(["recorded ticks".into(), r]);
     }
-    t.row(["seed".into(), m.get("seed").map(value_text).unwrap_or_else(|| meta.seed.to_string())]);
+    t.row([
+        "seed".into(),
+        m.get("seed")
+            .map(value_text)
+            .unwrap_or_else(|| meta.seed.to_string()),
+    ]);
     if let Some(p) = m.pointer("/policy/name").and_then(Value::as_str) {
         t.row(["policy".into(), p.to_string()]);
     }
-    if let Some(o) = m.get("overrides").and_then(Value::as_array).filter(|o| !o.is_empty()) {
-        t.row(["overrides".into(), o.iter().map(value_text).collect::<Vec<_>>().join(", ")]);
+    if let Some(o) = m
+        .get("overrides")
+        .and_then(Value::as_array)
+        .filter(|o| !o.is_empty())
+    {
+        t.row([
+            "overrides".into(),
+            o.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        ]);
     }
     if let Some(w) = m.pointer("/timings/wall_seconds").and_then(Value::as_f64) {
         t.row(["wall time".into(), format!("{w:.2} s")]);
     }
-    let version = [m.get("emergent_version"), m.get("git_commit")].into_iter().flatten().map(value_text).collect::<Vec<_>>();
+    let version = [m.get("emergent_version"), m.get("git_commit")]
+        .into_iter()
+        .flatten()
+        .map(value_text)
+        .collect::<Vec<_>>();
     if !version.is_empty() {
         t.row(["emergent version".into(), version.join(" @ ")]);
     }
@@ -121,19 +154,41 @@ fn headline(ind: &AttributedIndicator) -> Vec<Block> {
     out.push(Block::para(intro));
     if !ind.tiers.is_empty() {
         let by = ind.tier_by.clone().unwrap_or_else(|| "?".into());
-        out.push(Block::para(vec![strong("Tier shares"), text(format!(" (agents ranked by {by}, highest first):"))]));
+        out.push(Block::para(vec![
+            strong("Tier shares"),
+            text(format!(" (agents ranked by {by}, highest first):")),
+        ]));
         let mut t = Table::new(&["tier", "agents", "Σφ", "share of Σφ"]);
         for tier in &ind.tiers {
-            t.row([tier.name.clone(), (tier.to - tier.from).to_string(), num(tier.phi_sum), pct(tier.share)]);
+            t.row([
+                tier.name.clone(),
+                (tier.to - tier.from).to_string(),
+                num(tier.phi_sum),
+                pct(tier.share),
+            ]);
         }
         out.push(Block::Table(t));
     }
     if !ind.top_agents.is_empty() {
-        out.push(Block::para(vec![strong("Top agents"), text(" by |φ|, with their final features:")]));
+        out.push(Block::para(vec![
+            strong("Top agents"),
+            text(" by |φ|, with their final features:"),
+        ]));
         let mut t = Table::new(&["rank", "agent", "φ", "share of Σφ", "features"]);
         for (k, a) in ind.top_agents.iter().take(TOP_AGENTS).enumerate() {
-            let features = a.features.iter().map(|(n, v)| format!("{n} {}", num(*v))).collect::<Vec<_>>().join(", ");
-            t.row_spans(vec![text((k + 1).to_string()), code(&a.agent_id), text(num(a.phi)), text(pct(a.share)), text(features)]);
+            let features = a
+                .features
+                .iter()
+                .map(|(n, v)| format!("{n} {}", num(*v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            t.row_spans(vec![
+                text((k + 1).to_string()),
+                code(&a.agent_id),
+                text(num(a.phi)),
+                text(pct(a.share)),
+                text(features),
+            ]);
         }
         out.push(Block::Table(t));
     }
@@ -142,12 +197,19 @@ fn headline(ind: &AttributedIndicator) -> Vec<Block> {
 
 fn counts(m: &Value) -> Vec<Block> {
     let mut out = Vec::new();
-    if let Some(actions) = m.pointer("/counts/actions").and_then(Value::as_object).filter(|a| !a.is_empty()) {
+    if let Some(actions) = m
+        .pointer("/counts/actions")
+        .and_then(Value::as_object)
+        .filter(|a| !a.is_empty())
+    {
         let mut t = Table::new(&["action", "count"]);
         for (k, v) in actions {
             t.row([k.clone(), value_text(v)]);
         }
-        out.push(Block::para(vec![strong("Actions"), text(" taken by the agents:")]));
+        out.push(Block::para(vec![
+            strong("Actions"),
+            text(" taken by the agents:"),
+        ]));
         out.push(Block::Table(t));
     }
     if let Some(counts) = m.get("counts").and_then(Value::as_object) {
@@ -163,14 +225,22 @@ fn counts(m: &Value) -> Vec<Block> {
         flatten("", s, &mut stats);
     }
     if stats.is_empty() {
-        let policy = m.pointer("/policy/name").and_then(Value::as_str).unwrap_or("the surrogate");
-        out.push(Block::text(format!("No LLM calls: the agents followed the {policy} policy.")));
+        let policy = m
+            .pointer("/policy/name")
+            .and_then(Value::as_str)
+            .unwrap_or("the surrogate");
+        out.push(Block::text(format!(
+            "No LLM calls: the agents followed the {policy} policy."
+        )));
     } else {
         let mut t = Table::new(&["LLM / policy statistic", "value"]);
         for (k, v) in stats {
             t.row([k, v]);
         }
-        out.push(Block::para(vec![strong("LLM calls, tokens and fallbacks"), text(" (manifest.policy.stats):")]));
+        out.push(Block::para(vec![
+            strong("LLM calls, tokens and fallbacks"),
+            text(" (manifest.policy.stats):"),
+        ]));
         out.push(Block::Table(t));
     }
     out
@@ -181,7 +251,11 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(map) => {
             for (k, v) in map {
-                let key = if prefix.is_empty() { k.replace('_', " ") } else { format!("{prefix}.{}", k.replace('_', " ")) };
+                let key = if prefix.is_empty() {
+                    k.replace('_', " ")
+                } else {
+                    format!("{prefix}.{}", k.replace('_', " "))
+                };
                 flatten(&key, v, out);
             }
         }
@@ -210,7 +284,11 @@ fn files(run: &RunInputs) -> Block {
                 .map(|e| {
                     let name = e.file_name().to_string_lossy().to_string();
                     let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-                    if is_dir { (format!("{name}/"), None) } else { (name, e.metadata().ok().map(|m| m.len())) }
+                    if is_dir {
+                        (format!("{name}/"), None)
+                    } else {
+                        (name, e.metadata().ok().map(|m| m.len()))
+                    }
                 })
                 .collect()
         })
@@ -225,7 +303,9 @@ fn files(run: &RunInputs) -> Block {
         .into_iter()
         .map(|(n, size)| {
             let what = describe(&n);
-            let size = size.map(|s| format!(" ({})", human_size(s))).unwrap_or_default();
+            let size = size
+                .map(|s| format!(" ({})", human_size(s)))
+                .unwrap_or_default();
             vec![code(n), text(format!("{size}{what}"))]
         })
         .collect();

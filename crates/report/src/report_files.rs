@@ -33,5 +33,10 @@ pub fn write_report(run_dir: &Path) -> Result<ReportFiles, ReportError> {
     out.add(md.clone(), markdown::render(&report.doc));
     out.add(html_path.clone(), html::render(&report.doc));
     out.commit()?;
-    Ok(ReportFiles { markdown: md, html: html_path, plots, with_study: run.study.is_some() })
+    Ok(ReportFiles {
+        markdown: md,
+        html: html_path,
+        plots,
+        with_study: run.study.is_some(),
+    })
 }

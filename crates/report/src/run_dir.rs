@@ -12,7 +12,12 @@ use crate::plot::Series;
 use crate::study_data::{StudyData, TierData};
 
 /// The files a report needs, in the order they are checked.
-pub const REQUIRED: [&str; 4] = ["manifest.json", "scenario.toml", "indicators.csv", "attribution.json"];
+pub const REQUIRED: [&str; 4] = [
+    "manifest.json",
+    "scenario.toml",
+    "indicators.csv",
+    "attribution.json",
+];
 
 /// Everything the run report shows, read up front.
 #[derive(Debug)]
@@ -62,7 +67,10 @@ pub struct TopAgentData {
 impl RunInputs {
     pub fn read(dir: &Path) -> Result<RunInputs, ReportError> {
         if !dir.is_dir() {
-            return Err(ReportError::input(dir, "not a directory; give the run directory `emergent run` wrote"));
+            return Err(ReportError::input(
+                dir,
+                "not a directory; give the run directory `emergent run` wrote",
+            ));
         }
         for name in REQUIRED {
             let p = dir.join(name);
@@ -76,14 +84,28 @@ impl RunInputs {
             }
         }
         let scenario_path = dir.join("scenario.toml");
-        let scenario = Scenario::from_str(&read_text(&scenario_path)?, &scenario_path.display().to_string())
-            .map_err(|e| ReportError::input(&scenario_path, e))?;
+        let scenario = Scenario::from_str(
+            &read_text(&scenario_path)?,
+            &scenario_path.display().to_string(),
+        )
+        .map_err(|e| ReportError::input(&scenario_path, e))?;
         let manifest = read_json::<Value>(&dir.join("manifest.json"))?;
         let series = read_indicator_csv(&dir.join("indicators.csv"))?;
         let attribution = read_json::<AttributionFile>(&dir.join("attribution.json"))?;
         let study_path = dir.join("study").join("study.json");
-        let study = if study_path.is_file() { Some(read_json::<StudyData>(&study_path)?) } else { None };
-        Ok(RunInputs { dir: dir.to_path_buf(), scenario, manifest, series, attribution, study })
+        let study = if study_path.is_file() {
+            Some(read_json::<StudyData>(&study_path)?)
+        } else {
+            None
+        };
+        Ok(RunInputs {
+            dir: dir.to_path_buf(),
+            scenario,
+            manifest,
+            series,
+            attribution,
+            study,
+        })
     }
 }
 
@@ -92,29 +114,52 @@ fn read_text(path: &Path) -> Result<String, ReportError> {
 }
 
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
-    serde_json::from_str(&read_text(path)?).map_err(|e| ReportError::input(path, format!("not the JSON expected here: {e}")))
+    serde_json::from_str(&read_text(path)?)
+        .map_err(|e| ReportError::input(path, format!("not the JSON expected here: {e}")))
 }
 
 /// `indicators.csv`: a `tick` column, then one column per indicator; an empty cell is an
 /// indicator undefined at that tick.
 pub fn read_indicator_csv(path: &Path) -> Result<Vec<Series>, ReportError> {
-    let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| ReportError::input(path, format!("cannot read: {e}")))?;
-    let header = reader.headers().map_err(|e| ReportError::input(path, format!("cannot read the header: {e}")))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(path)
+        .map_err(|e| ReportError::input(path, format!("cannot read: {e}")))?;
+    let header = reader
+        .headers()
+        .map_err(|e| ReportError::input(path, format!("cannot read the header: {e}")))?
+        .clone();
     if header.get(0) != Some("tick") {
         return Err(ReportError::input(path, "the first column must be `tick`"));
     }
-    let mut series: Vec<Series> = header.iter().skip(1).map(|n| Series { name: n.to_string(), points: Vec::new() }).collect();
+    let mut series: Vec<Series> = header
+        .iter()
+        .skip(1)
+        .map(|n| Series {
+            name: n.to_string(),
+            points: Vec::new(),
+        })
+        .collect();
     for (row, record) in reader.records().enumerate() {
         let line = row + 2;
         let record = record.map_err(|e| ReportError::input(path, format!("line {line}: {e}")))?;
         let cell = |i: usize| record.get(i).unwrap_or("").trim();
-        let tick: f64 = cell(0).parse().map_err(|_| ReportError::input(path, format!("line {line}: tick `{}` is not a number", cell(0))))?;
+        let tick: f64 = cell(0).parse().map_err(|_| {
+            ReportError::input(
+                path,
+                format!("line {line}: tick `{}` is not a number", cell(0)),
+            )
+        })?;
         for (k, s) in series.iter_mut().enumerate() {
             let text = cell(k + 1);
             let value = if text.is_empty() {
                 None
             } else {
-                Some(text.parse::<f64>().map_err(|_| ReportError::input(path, format!("line {line}, column `{}`: `{text}` is not a number", s.name)))?)
+                Some(text.parse::<f64>().map_err(|_| {
+                    ReportError::input(
+                        path,
+                        format!("line {line}, column `{}`: `{text}` is not a number", s.name),
+                    )
+                })?)
             };
             s.points.push((tick, value));
         }
@@ -136,6 +181,9 @@ mod tests {
         assert_eq!(s[1].points, vec![(0.0, None), (1.0, Some(3.0))]);
         std::fs::write(&p, "tick,a\n0,1\n1,x\n").expect("write");
         let e = read_indicator_csv(&p).expect_err("bad cell").to_string();
-        assert!(e.contains("indicators.csv") && e.contains("line 3") && e.contains("`x`"), "{e}");
+        assert!(
+            e.contains("indicators.csv") && e.contains("line 3") && e.contains("`x`"),
+            "{e}"
+        );
     }
 }

@@ -34,10 +34,13 @@ pub struct IndicatorData {
     pub steps: Vec<StepData>,
     #[serde(default)]
     pub path: Option<PathData>,
-    /// (protocol, [(full φ restricted to the panel, panel φ)], c*).
     #[serde(default)]
-    pub scatter: Vec<(String, Vec<(Option<f64>, Option<f64>)>, Option<f64>)>,
+    pub scatter: Vec<ScatterData>,
 }
+
+/// (protocol, [(full φ restricted to the panel, panel φ)], c*): the scatter plot of the first
+/// seed of one protocol.
+pub type ScatterData = (String, Vec<(Option<f64>, Option<f64>)>, Option<f64>);
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct FullData {
@@ -129,7 +132,12 @@ pub struct PathData {
 impl ProtocolData {
     /// Largest residual over the panels that could be attributed.
     pub fn max_residual(&self) -> Option<f64> {
-        self.panels.iter().filter(|p| p.error.is_none()).filter_map(|p| p.residual).filter(|r| r.is_finite()).reduce(f64::max)
+        self.panels
+            .iter()
+            .filter(|p| p.error.is_none())
+            .filter_map(|p| p.residual)
+            .filter(|r| r.is_finite())
+            .reduce(f64::max)
     }
 
     pub fn failed_panels(&self) -> usize {

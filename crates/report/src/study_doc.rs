@@ -28,13 +28,29 @@ pub fn study_blocks(s: &StudyData, level: u8, plot_dir: &str) -> Result<Vec<Bloc
             stem = format!("{}-{k}", slug(&ind.name));
             k += 1;
         }
-        out.extend(indicator_blocks(s, ind, level, &format!("{plot_dir}/{stem}"))?);
+        out.extend(indicator_blocks(
+            s,
+            ind,
+            level,
+            &format!("{plot_dir}/{stem}"),
+        )?);
     }
     Ok(out)
 }
 
 fn setup(s: &StudyData) -> Block {
-    let tiers = s.indicators.first().map(|i| i.full.tiers.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+    let tiers = s
+        .indicators
+        .first()
+        .map(|i| {
+            i.full
+                .tiers
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
     Block::para(vec![
         text(format!(
             "{} agents. Each protocol draws {} panels of {} agents (seeds 0–{}); each panel's attribution is computed on the panel alone, the indicator evaluated on the panel as its own population, and compared with the full-population attribution restricted to the same agents. Tiers rank agents by ",
@@ -44,7 +60,10 @@ fn setup(s: &StudyData) -> Block {
             s.seeds.saturating_sub(1)
         )),
         code(&s.tier_by),
-        text(format!(" (highest first): {tiers}. Protocols: {}; the activity protocol weights by ", s.protocols.join(", "))),
+        text(format!(
+            " (highest first): {tiers}. Protocols: {}; the activity protocol weights by ",
+            s.protocols.join(", ")
+        )),
         code(&s.activity_by),
         text("."),
     ])
@@ -58,10 +77,18 @@ fn verdict_table(s: &StudyData) -> Vec<Block> {
     for ind in &s.indicators {
         let mut row = vec![code(&ind.name), text(if ind.linear { "yes" } else { "no" })];
         for p in &s.protocols {
-            let cell = ind.protocols.iter().find(|q| &q.protocol == p).and_then(|q| q.max_residual());
+            let cell = ind
+                .protocols
+                .iter()
+                .find(|q| &q.protocol == p)
+                .and_then(|q| q.max_residual());
             row.push(text(sci(cell)));
         }
-        row.push(text(if ind.verdict.rescales { "rescales" } else { "does not rescale" }));
+        row.push(text(if ind.verdict.rescales {
+            "rescales"
+        } else {
+            "does not rescale"
+        }));
         t.row_spans(row);
     }
     vec![
@@ -72,7 +99,12 @@ fn verdict_table(s: &StudyData) -> Vec<Block> {
     ]
 }
 
-fn indicator_blocks(s: &StudyData, ind: &IndicatorData, level: u8, stem: &str) -> Result<Vec<Block>, ReportError> {
+fn indicator_blocks(
+    s: &StudyData,
+    ind: &IndicatorData,
+    level: u8,
+    stem: &str,
+) -> Result<Vec<Block>, ReportError> {
     let sub = level + 1;
     let f = &ind.full;
     let method = match f.steps {
@@ -87,7 +119,11 @@ fn indicator_blocks(s: &StudyData, ind: &IndicatorData, level: u8, stem: &str) -
             code(&ind.expr),
             text(format!(
                 " ({}). f(x) = {}, f(x′) at the {} baseline = {}, Σφ = {}, completeness gap {} ({method}).",
-                if ind.linear { "affine in the features" } else { "nonlinear" },
+                if ind.linear {
+                    "affine in the features"
+                } else {
+                    "nonlinear"
+                },
                 num(f.value),
                 ind.baseline,
                 num(f.baseline_value),
@@ -120,7 +156,13 @@ fn indicator_blocks(s: &StudyData, ind: &IndicatorData, level: u8, stem: &str) -
 fn full_tiers(tiers: &[TierData]) -> Table {
     let mut t = Table::new(&["tier", "ranks", "agents", "Σφ", "share of Σφ"]);
     for tier in tiers {
-        t.row([tier.name.clone(), format!("{}–{}", tier.from + 1, tier.to), (tier.to - tier.from).to_string(), num(tier.phi_sum), pct(tier.share)]);
+        t.row([
+            tier.name.clone(),
+            format!("{}–{}", tier.from + 1, tier.to),
+            (tier.to - tier.from).to_string(),
+            num(tier.phi_sum),
+            pct(tier.share),
+        ]);
     }
     t
 }
@@ -129,11 +171,25 @@ fn protocol_table(s: &StudyData, ind: &IndicatorData) -> Table {
     let tier_names: Vec<String> = ind.full.tiers.iter().map(|t| t.name.clone()).collect();
     let mut header: Vec<&str> = vec!["protocol"];
     header.extend(tier_names.iter().map(String::as_str));
-    header.extend(["TV", "c*", "residual", "Spearman ρ", "top-10 Jaccard", "panels"]);
+    header.extend([
+        "TV",
+        "c*",
+        "residual",
+        "Spearman ρ",
+        "top-10 Jaccard",
+        "panels",
+    ]);
     let mut t = Table::new(&header);
     let mut full = vec!["full population".to_string()];
     full.extend(ind.full.tiers.iter().map(|x| pct(x.share)));
-    full.extend(["0".into(), "1".into(), "0".into(), "1".into(), "1".into(), format!("{} agents", s.n_agents)]);
+    full.extend([
+        "0".into(),
+        "1".into(),
+        "0".into(),
+        "1".into(),
+        "1".into(),
+        format!("{} agents", s.n_agents),
+    ]);
     t.row(full);
     for p in &ind.protocols {
         let mut row = vec![p.protocol.clone()];
@@ -144,7 +200,11 @@ fn protocol_table(s: &StudyData, ind: &IndicatorData) -> Table {
             sci_pm(p.residual.mean, p.residual.sd),
             num_pm(p.spearman.mean, p.spearman.sd),
             num_pm(p.top10_jaccard.mean, p.top10_jaccard.sd),
-            format!("{}/{} attributed", p.panels.len() - p.failed_panels(), p.panels.len()),
+            format!(
+                "{}/{} attributed",
+                p.panels.len() - p.failed_panels(),
+                p.panels.len()
+            ),
         ]);
         t.row(row);
     }
@@ -157,7 +217,11 @@ fn sweep_blocks(ind: &IndicatorData, level: u8) -> Vec<Block> {
     }
     let tier_names: Vec<String> = ind.full.tiers.iter().map(|t| t.name.clone()).collect();
     let shares = |tiers: &[TierData]| -> Vec<String> {
-        if tiers.is_empty() { vec![crate::fmt::UNDEFINED.to_string(); tier_names.len()] } else { tiers.iter().map(|t| pct(t.share)).collect() }
+        if tiers.is_empty() {
+            vec![crate::fmt::UNDEFINED.to_string(); tier_names.len()]
+        } else {
+            tiers.iter().map(|t| pct(t.share)).collect()
+        }
     };
     let mut out = vec![Block::heading(level, "Robustness: baseline")];
     let mut header: Vec<&str> = vec!["baseline", "f(x′)", "completeness gap"];
@@ -165,10 +229,20 @@ fn sweep_blocks(ind: &IndicatorData, level: u8) -> Vec<Block> {
     header.extend(["Spearman ρ vs main", "note"]);
     let mut t = Table::new(&header);
     for b in &ind.baselines {
-        let mut row = vec![b.baseline.clone(), num(b.baseline_value), sci(b.completeness_gap)];
+        let mut row = vec![
+            b.baseline.clone(),
+            num(b.baseline_value),
+            sci(b.completeness_gap),
+        ];
         row.extend(shares(&b.tiers));
         row.push(num(b.spearman_vs_main));
-        row.push(b.error.clone().unwrap_or_else(|| if b.baseline == ind.baseline { "main".into() } else { String::new() }));
+        row.push(b.error.clone().unwrap_or_else(|| {
+            if b.baseline == ind.baseline {
+                "main".into()
+            } else {
+                String::new()
+            }
+        }));
         t.row(row);
     }
     out.push(Block::Table(t));
@@ -184,15 +258,25 @@ fn sweep_blocks(ind: &IndicatorData, level: u8) -> Vec<Block> {
             let mut header: Vec<&str> = vec!["path", "Spearman ρ vs diagonal", "top-100 Jaccard"];
             header.extend(tier_names.iter().map(String::as_str));
             let mut t = Table::new(&header);
-            let mut row = vec!["straight diagonal (main)".to_string(), "1".into(), "1".into()];
+            let mut row = vec![
+                "straight diagonal (main)".to_string(),
+                "1".into(),
+                "1".into(),
+            ];
             row.extend(shares(&ind.full.tiers));
             t.row(row);
-            let mut row = vec![format!("one column at a time: {}", p.column_order.join(" → ")), num(p.spearman_vs_diagonal), num(p.top100_jaccard)];
+            let mut row = vec![
+                format!("one column at a time: {}", p.column_order.join(" → ")),
+                num(p.spearman_vs_diagonal),
+                num(p.top100_jaccard),
+            ];
             row.extend(shares(&p.tiers));
             t.row(row);
             out.push(Block::Table(t));
         }
-        None => out.push(Block::text("The column-by-column path could not be computed for this indicator.")),
+        None => out.push(Block::text(
+            "The column-by-column path could not be computed for this indicator.",
+        )),
     }
     out
 }
@@ -210,20 +294,40 @@ fn figures(s: &StudyData, ind: &IndicatorData, stem: &str) -> Result<Vec<Figure>
         shares: p.tier_shares.iter().map(|x| x.mean).collect(),
         sd: p.tier_shares.iter().map(|x| x.sd).collect(),
     }));
-    let bars = TierBars { title: format!("{name}: tier shares of Σφ"), tiers: ind.full.tiers.iter().map(|t| t.name.clone()).collect(), series };
+    let bars = TierBars {
+        title: format!("{name}: tier shares of Σφ"),
+        tiers: ind.full.tiers.iter().map(|t| t.name.clone()).collect(),
+        series,
+    };
     out.push(figure(
         format!("{stem}-tiers.png"),
         format!("{name}: share of the attribution held by each tier (by {}), full population vs panels (mean ± sd over {} seeds)", s.tier_by, s.seeds),
         &bars,
     )?);
-    let lorenz = Lorenz { title: format!("{name}: Lorenz curve of attribution"), points: ind.full.lorenz.iter().filter_map(|&(a, b)| Some((a?, b?))).collect() };
-    out.push(figure(format!("{stem}-lorenz.png"), format!("{name}: cumulative share of Σφ, agents sorted by φ ascending"), &lorenz)?);
+    let lorenz = Lorenz {
+        title: format!("{name}: Lorenz curve of attribution"),
+        points: ind
+            .full
+            .lorenz
+            .iter()
+            .filter_map(|&(a, b)| Some((a?, b?)))
+            .collect(),
+    };
+    out.push(figure(
+        format!("{stem}-lorenz.png"),
+        format!("{name}: cumulative share of Σφ, agents sorted by φ ascending"),
+        &lorenz,
+    )?);
     let scatter = Scatter {
         title: format!("{name}: full vs panel attribution (seed 0)"),
         panels: ind
             .scatter
             .iter()
-            .map(|(p, pts, c)| ScatterPanel { label: p.clone(), points: pts.iter().filter_map(|&(a, b)| Some((a?, b?))).collect(), c_star: *c })
+            .map(|(p, pts, c)| ScatterPanel {
+                label: p.clone(),
+                points: pts.iter().filter_map(|&(a, b)| Some((a?, b?))).collect(),
+                c_star: *c,
+            })
             .collect(),
     };
     if !scatter.panels.is_empty() {
@@ -234,24 +338,56 @@ fn figures(s: &StudyData, ind: &IndicatorData, stem: &str) -> Result<Vec<Figure>
         )?);
     }
     if !ind.steps.is_empty() {
-        let points: Vec<(usize, f64)> = ind.steps.iter().filter_map(|st| Some((st.steps, st.completeness_gap?))).collect();
+        let points: Vec<(usize, f64)> = ind
+            .steps
+            .iter()
+            .filter_map(|st| Some((st.steps, st.completeness_gap?)))
+            .collect();
         let floor = gap_floor(points.iter().map(|p| p.1));
         let zeros = points.iter().filter(|p| p.1.abs() < floor).count();
-        let note = if zeros > 0 { format!(" {zeros} gap(s) below {floor:.0e} (exactly zero: no logarithm) are drawn at {floor:.0e} as hollow markers.") } else { String::new() };
-        let gap = GapVsSteps { title: format!("{name}: completeness gap vs quadrature nodes"), points, floor };
-        out.push(figure(format!("{stem}-gap.png"), format!("{name}: completeness gap against Gauss–Legendre nodes K, log-log.{note}"), &gap)?);
+        let note = if zeros > 0 {
+            format!(
+                " {zeros} gap(s) below {floor:.0e} (exactly zero: no logarithm) are drawn at {floor:.0e} as hollow markers."
+            )
+        } else {
+            String::new()
+        };
+        let gap = GapVsSteps {
+            title: format!("{name}: completeness gap vs quadrature nodes"),
+            points,
+            floor,
+        };
+        out.push(figure(
+            format!("{stem}-gap.png"),
+            format!("{name}: completeness gap against Gauss–Legendre nodes K, log-log.{note}"),
+            &gap,
+        )?);
     }
     Ok(out)
 }
 
 /// Where exact-zero gaps are drawn: a decade below the smallest nonzero gap, at most 1e-17.
 fn gap_floor(gaps: impl Iterator<Item = f64>) -> f64 {
-    let smallest = gaps.map(f64::abs).filter(|g| *g > 0.0 && g.is_finite()).fold(f64::INFINITY, f64::min);
-    if smallest.is_finite() { (10f64.powf(smallest.log10().floor()) / 10.0).min(1e-17) } else { 1e-17 }
+    let smallest = gaps
+        .map(f64::abs)
+        .filter(|g| *g > 0.0 && g.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if smallest.is_finite() {
+        (10f64.powf(smallest.log10().floor()) / 10.0).min(1e-17)
+    } else {
+        1e-17
+    }
 }
 
-fn figure(png_path: String, caption: String, chart: &impl crate::plot::Chart) -> Result<Figure, ReportError> {
+fn figure(
+    png_path: String,
+    caption: String,
+    chart: &impl crate::plot::Chart,
+) -> Result<Figure, ReportError> {
     let image = render(&png_path, chart)?;
-    Ok(Figure { png_path, caption, image })
+    Ok(Figure {
+        png_path,
+        caption,
+        image,
+    })
 }
-

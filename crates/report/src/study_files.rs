@@ -6,10 +6,10 @@ use emergent_study::Study;
 
 use crate::doc::{Block, Document};
 use crate::error::ReportError;
+use crate::markdown;
 use crate::output::Outputs;
 use crate::study_data::StudyData;
 use crate::study_doc::study_blocks;
-use crate::markdown;
 
 /// Where a study's plots go, relative to its folder.
 pub const PLOT_DIR: &str = "plots";
@@ -19,9 +19,12 @@ pub const PLOT_DIR: &str = "plots";
 /// `plots/`. Returns the files written.
 pub fn write_study(dir: &Path, study: &Study) -> Result<Vec<PathBuf>, ReportError> {
     let json_path = dir.join("study.json");
-    let json = serde_json::to_string_pretty(study).map_err(|e| ReportError::input(&json_path, format!("cannot serialise the study: {e}")))?;
+    let json = serde_json::to_string_pretty(study)
+        .map_err(|e| ReportError::input(&json_path, format!("cannot serialise the study: {e}")))?;
     // Render from the JSON, not the struct: what the document shows is what the file holds.
-    let data: StudyData = serde_json::from_str(&json).map_err(|e| ReportError::input(&json_path, format!("the study does not read back: {e}")))?;
+    let data: StudyData = serde_json::from_str(&json).map_err(|e| {
+        ReportError::input(&json_path, format!("the study does not read back: {e}"))
+    })?;
     let doc = study_document(&data)?;
     let mut out = Outputs::default();
     for f in doc.figures() {
@@ -36,7 +39,10 @@ pub fn write_study(dir: &Path, study: &Study) -> Result<Vec<PathBuf>, ReportErro
 pub fn study_document(data: &StudyData) -> Result<Document, ReportError> {
     let mut blocks = study_blocks(data, 2, PLOT_DIR)?;
     blocks.push(files_note());
-    Ok(Document { title: "Attribution study: full population vs panels".into(), blocks })
+    Ok(Document {
+        title: "Attribution study: full population vs panels".into(),
+        blocks,
+    })
 }
 
 fn files_note() -> Block {

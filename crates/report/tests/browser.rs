@@ -19,9 +19,13 @@ fn browser() -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("EMERGENT_REQUIRE_BROWSER").as_deref() == Ok("1") {
-        panic!("EMERGENT_REQUIRE_BROWSER=1 but {CHROMIUM} is not installed (apt-get install -y chromium)");
+        panic!(
+            "EMERGENT_REQUIRE_BROWSER=1 but {CHROMIUM} is not installed (apt-get install -y chromium)"
+        );
     }
-    eprintln!("\n======== SKIP: {CHROMIUM} not found; report.html was not rendered in a browser ========\n");
+    eprintln!(
+        "\n======== SKIP: {CHROMIUM} not found; report.html was not rendered in a browser ========\n"
+    );
     None
 }
 
@@ -45,7 +49,11 @@ fn dump_dom(chromium: &Path, page: &Path) -> String {
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("chromium starts");
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -64,7 +72,10 @@ fn page_text(dom: &str) -> String {
             _ => {}
         }
     }
-    let text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -14,7 +14,11 @@ fn report_without_a_study_has_summary_series_headline_and_counts() {
     let files = write_report(dir.path()).unwrap();
     assert!(!files.with_study);
     let md = std::fs::read_to_string(&files.markdown).unwrap();
-    assert!(md.starts_with("# Run report: quickstart\n"), "{}", &md[..200]);
+    assert!(
+        md.starts_with("# Run report: quickstart\n"),
+        "{}",
+        &md[..200]
+    );
     for needle in [
         "Bounded-confidence opinion dynamics",
         "| agents | 2000 |",
@@ -50,7 +54,10 @@ fn report_with_a_study_includes_its_tables_and_plots_inline() {
     let files = write_report(dir.path()).unwrap();
     assert!(files.with_study);
     let md = std::fs::read_to_string(&files.markdown).unwrap();
-    assert!(md.contains("### Scaling-bias verdict") && md.contains("#### Panels by protocol"), "{md}");
+    assert!(
+        md.contains("### Scaling-bias verdict") && md.contains("#### Panels by protocol"),
+        "{md}"
+    );
     let figures = figures_in_markdown(&md);
     assert_eq!(figures.len(), 1 + 3 * 4);
     // The study's plots are referenced where write_study put them, with the stated size.
@@ -64,15 +71,26 @@ fn report_with_a_study_includes_its_tables_and_plots_inline() {
 
 /// Every image is a data: URI that decodes to a PNG; nothing refers to another file or host.
 fn assert_self_contained(html: &str, images: usize) {
-    assert!(!html.contains("http://") && !html.contains("https://"), "the page names a URL");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "the page names a URL"
+    );
     assert!(!html.contains("href="), "the page links somewhere");
     assert!(!html.contains("<script"), "the page has scripts");
-    let srcs: Vec<&str> = html.split("src=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    let srcs: Vec<&str> = html
+        .split("src=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
     assert_eq!(srcs.len(), images, "one inlined image per figure");
     assert_eq!(html.matches("<img ").count(), images);
     for src in srcs {
-        let data = src.strip_prefix("data:image/png;base64,").unwrap_or_else(|| panic!("src points outside: {}", &src[..src.len().min(60)]));
-        let png = base64::engine::general_purpose::STANDARD.decode(data).unwrap();
+        let data = src
+            .strip_prefix("data:image/png;base64,")
+            .unwrap_or_else(|| panic!("src points outside: {}", &src[..src.len().min(60)]));
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap();
         let (w, h, colours) = png_info(&png);
         assert!(w >= 900 && h >= 300 && colours > 1);
     }
@@ -94,13 +112,19 @@ fn a_directory_that_is_not_a_run_fails_naming_the_missing_file_and_writes_nothin
     std::fs::remove_file(dir.path().join("manifest.json")).unwrap();
     let before = tree(dir.path());
     let e = write_report(dir.path()).unwrap_err().to_string();
-    assert!(e.contains("manifest.json") && e.contains("not a complete run directory"), "{e}");
+    assert!(
+        e.contains("manifest.json") && e.contains("not a complete run directory"),
+        "{e}"
+    );
     assert_eq!(tree(dir.path()), before);
 }
 
 #[test]
 fn unreadable_json_fails_naming_the_file_and_writes_nothing() {
-    for (file, content) in [("attribution.json", "{ not json"), ("study/study.json", "{\"n_agents\": 3}")] {
+    for (file, content) in [
+        ("attribution.json", "{ not json"),
+        ("study/study.json", "{\"n_agents\": 3}"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         fake_run(dir.path());
         let p = dir.path().join(file);
@@ -108,7 +132,10 @@ fn unreadable_json_fails_naming_the_file_and_writes_nothing() {
         std::fs::write(&p, content).unwrap();
         let before = tree(dir.path());
         let e = write_report(dir.path()).unwrap_err().to_string();
-        assert!(e.contains(file) && e.contains("not the JSON expected"), "{e}");
+        assert!(
+            e.contains(file) && e.contains("not the JSON expected"),
+            "{e}"
+        );
         assert_eq!(tree(dir.path()), before, "{file}: partial outputs");
     }
 }
@@ -117,15 +144,24 @@ fn unreadable_json_fails_naming_the_file_and_writes_nothing() {
 fn a_bad_indicator_cell_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     fake_run(dir.path());
-    std::fs::write(dir.path().join("indicators.csv"), "tick,polarization\n0,0.5\n1,oops\n").unwrap();
+    std::fs::write(
+        dir.path().join("indicators.csv"),
+        "tick,polarization\n0,0.5\n1,oops\n",
+    )
+    .unwrap();
     let e = write_report(dir.path()).unwrap_err().to_string();
-    assert!(e.contains("indicators.csv") && e.contains("line 3") && e.contains("polarization"), "{e}");
+    assert!(
+        e.contains("indicators.csv") && e.contains("line 3") && e.contains("polarization"),
+        "{e}"
+    );
     assert!(!dir.path().join("report.md").exists());
 }
 
 #[test]
 fn a_missing_run_directory_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let e = write_report(&dir.path().join("nope")).unwrap_err().to_string();
+    let e = write_report(&dir.path().join("nope"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("nope") && e.contains("not a directory"), "{e}");
 }

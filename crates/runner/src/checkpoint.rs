@@ -46,8 +46,20 @@ pub(crate) fn save(
     world: &World,
 ) -> Result<(), RunError> {
     let path = dir.join(CHECKPOINT);
-    let c = CheckpointRef { format: FORMAT, scenario_text, scenario_file, overrides, next_segment, stats, world };
-    atomic_write(&path, |w| postcard::to_io(&c, w).map(|_| ()).map_err(|e| IoError::new(&path, e.to_string())))?;
+    let c = CheckpointRef {
+        format: FORMAT,
+        scenario_text,
+        scenario_file,
+        overrides,
+        next_segment,
+        stats,
+        world,
+    };
+    atomic_write(&path, |w| {
+        postcard::to_io(&c, w)
+            .map(|_| ())
+            .map_err(|e| IoError::new(&path, e.to_string()))
+    })?;
     Ok(())
 }
 
@@ -55,14 +67,23 @@ pub(crate) fn load(dir: &Path) -> Result<Checkpoint, RunError> {
     let path = dir.join(CHECKPOINT);
     let bytes = std::fs::read(&path).map_err(|e| RunError::Resume {
         dir: dir.to_path_buf(),
-        why: format!("no checkpoint to resume from ({}: {e}); set [checkpoint] every = K in the scenario", path.display()),
+        why: format!(
+            "no checkpoint to resume from ({}: {e}); set [checkpoint] every = K in the scenario",
+            path.display()
+        ),
     })?;
     let c: Checkpoint = postcard::from_bytes(&bytes).map_err(|e| RunError::Resume {
         dir: dir.to_path_buf(),
-        why: format!("{} is damaged or from another emergent version ({e})", path.display()),
+        why: format!(
+            "{} is damaged or from another emergent version ({e})",
+            path.display()
+        ),
     })?;
     if c.format != FORMAT {
-        return Err(RunError::Resume { dir: dir.to_path_buf(), why: format!("checkpoint format {} is not {FORMAT}", c.format) });
+        return Err(RunError::Resume {
+            dir: dir.to_path_buf(),
+            why: format!("checkpoint format {} is not {FORMAT}", c.format),
+        });
     }
     Ok(c)
 }

@@ -8,7 +8,9 @@ use std::time::Instant;
 use emergent_attribution::tiers::{ranking, tier_shares_ordered};
 use emergent_attribution::{FeatureTable, Indicator, TierShare};
 use emergent_dynamics::{Outcome, attribute_dynamic, model_for};
-use emergent_io::{IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_table, write_parquet_columns};
+use emergent_io::{
+    IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_table, write_parquet_columns,
+};
 use emergent_sim::Scenario;
 use emergent_study::compare::{spearman, top_k_jaccard};
 use serde::Serialize;
@@ -64,17 +66,32 @@ fn json_err(p: &Path, e: impl std::fmt::Display) -> RunError {
 
 /// Attribute a completed run's indicators through the dynamics; writes
 /// `dynamic_attribution.parquet` and `dynamic_attribution.json` into the run directory.
-pub fn attribute_dynamic_run(dir: &Path, opts: &DynamicOptions) -> Result<Vec<DynamicOutcome>, RunError> {
+pub fn attribute_dynamic_run(
+    dir: &Path,
+    opts: &DynamicOptions,
+) -> Result<Vec<DynamicOutcome>, RunError> {
     let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&manifest_path)
-            .map_err(|e| json_err(&manifest_path, format!("{e}: is this a completed run directory (made by `emergent run`)?")))?,
-    )
-    .map_err(|e| json_err(&manifest_path, e))?;
-    let text = manifest["scenario"].as_str().ok_or_else(|| json_err(&manifest_path, "no `scenario` text"))?;
-    let file = manifest["scenario_file"].as_str().unwrap_or("scenario.toml");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
+            json_err(
+                &manifest_path,
+                format!("{e}: is this a completed run directory (made by `emergent run`)?"),
+            )
+        })?)
+        .map_err(|e| json_err(&manifest_path, e))?;
+    let text = manifest["scenario"]
+        .as_str()
+        .ok_or_else(|| json_err(&manifest_path, "no `scenario` text"))?;
+    let file = manifest["scenario_file"]
+        .as_str()
+        .unwrap_or("scenario.toml");
     let mut scenario = Scenario::from_str(text, file)?;
-    for o in manifest["overrides"].as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+    for o in manifest["overrides"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+    {
         if let Some((k, v)) = o.split_once('=') {
             scenario.apply_override(k.trim(), v.trim())?;
         }
@@ -87,9 +104,18 @@ pub fn attribute_dynamic_run(dir: &Path, opts: &DynamicOptions) -> Result<Vec<Dy
 }
 
 /// The same, for a run that is finishing (its scenario and final features at hand).
-pub(crate) fn run(dir: &Path, scenario: &Scenario, features: &FeatureTable, opts: &DynamicOptions) -> Result<Vec<DynamicOutcome>, RunError> {
+pub(crate) fn run(
+    dir: &Path,
+    scenario: &Scenario,
+    features: &FeatureTable,
+    opts: &DynamicOptions,
+) -> Result<Vec<DynamicOutcome>, RunError> {
     let world = scenario.build_world()?;
-    let model = model_for(scenario, &world).map_err(|e| RunError::Indicator { file: scenario.file.clone(), name: "(dynamic)".into(), message: e.to_string() })?;
+    let model = model_for(scenario, &world).map_err(|e| RunError::Indicator {
+        file: scenario.file.clone(),
+        name: "(dynamic)".into(),
+        message: e.to_string(),
+    })?;
     let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;
     let wanted: Vec<&IndicatorSpec> = if opts.indicators.is_empty() {
         specs.iter().collect()
@@ -97,11 +123,21 @@ pub(crate) fn run(dir: &Path, scenario: &Scenario, features: &FeatureTable, opts
         opts.indicators
             .iter()
             .map(|name| {
-                specs.iter().find(|s| &s.name == name).ok_or_else(|| RunError::Indicator {
-                    file: scenario.file.clone(),
-                    name: name.clone(),
-                    message: format!("no such indicator; the scenario declares: {}", specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")),
-                })
+                specs
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .ok_or_else(|| RunError::Indicator {
+                        file: scenario.file.clone(),
+                        name: name.clone(),
+                        message: format!(
+                            "no such indicator; the scenario declares: {}",
+                            specs
+                                .iter()
+                                .map(|s| s.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    })
             })
             .collect::<Result<_, _>>()?
     };
@@ -113,15 +149,28 @@ pub(crate) fn run(dir: &Path, scenario: &Scenario, features: &FeatureTable, opts
         .map(|spec| {
             let started = Instant::now();
             let ind: &Indicator = &spec.indicator;
-            let outcome = Outcome { indicator: ind, context: features };
-            let a = attribute_dynamic(model.as_ref(), &outcome, nodes, opts.tol, 1024)
-                .map_err(|e| RunError::Indicator { file: scenario.file.clone(), name: spec.name.clone(), message: e.to_string() })?;
-            let static_col = static_phi.as_ref().and_then(|t| t.column(&format!("phi_{}", spec.name)));
+            let outcome = Outcome {
+                indicator: ind,
+                context: features,
+            };
+            let a = attribute_dynamic(model.as_ref(), &outcome, nodes, opts.tol, 1024).map_err(
+                |e| RunError::Indicator {
+                    file: scenario.file.clone(),
+                    name: spec.name.clone(),
+                    message: e.to_string(),
+                },
+            )?;
+            let static_col = static_phi
+                .as_ref()
+                .and_then(|t| t.column(&format!("phi_{}", spec.name)));
             let comparison = match (&a.note, static_col) {
                 (None, Some(s)) => Some(Comparison {
                     spearman: spearman(&a.phi, s),
                     top100_jaccard: top_k_jaccard(&a.phi, s, 100),
-                    static_tiers: order.as_ref().map(|o| tier_shares_ordered(s, o, &[0.01, 0.1])).unwrap_or_default(),
+                    static_tiers: order
+                        .as_ref()
+                        .map(|o| tier_shares_ordered(s, o, &[0.01, 0.1]))
+                        .unwrap_or_default(),
                 }),
                 _ => None,
             };
@@ -150,11 +199,19 @@ pub(crate) fn run(dir: &Path, scenario: &Scenario, features: &FeatureTable, opts
 
 pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunError> {
     let n = outcomes.first().map_or(0, |o| o.phi.len());
-    let mut cols = vec![ParquetColumn::I64("agent_id".into(), (0..n as i64).collect())];
-    cols.extend(outcomes.iter().map(|o| ParquetColumn::F64(format!("phi_{}", o.name), o.phi.clone())));
+    let mut cols = vec![ParquetColumn::I64(
+        "agent_id".into(),
+        (0..n as i64).collect(),
+    )];
+    cols.extend(
+        outcomes
+            .iter()
+            .map(|o| ParquetColumn::F64(format!("phi_{}", o.name), o.phi.clone())),
+    );
     write_parquet_columns(&dir.join("dynamic_attribution.parquet"), cols)?;
     let path = dir.join("dynamic_attribution.json");
-    let text = serde_json::to_string_pretty(&serde_json::json!({ "indicators": outcomes })).map_err(|e| json_err(&path, e))?;
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "indicators": outcomes }))
+        .map_err(|e| json_err(&path, e))?;
     atomic_write_bytes(&path, text.as_bytes())?;
     Ok(())
 }

@@ -11,13 +11,23 @@ pub enum RunError {
     #[error(transparent)]
     Llm(#[from] emergent_llm::LlmError),
     #[error("{file}: indicator `{name}`: {message}")]
-    Indicator { file: String, name: String, message: String },
-    #[error("{0}: the run directory exists and is not empty; pass --force to overwrite it, or --resume {0} to continue an interrupted run")]
+    Indicator {
+        file: String,
+        name: String,
+        message: String,
+    },
+    #[error(
+        "{0}: the run directory exists and is not empty; pass --force to overwrite it, or --resume {0} to continue an interrupted run"
+    )]
     Exists(PathBuf),
     #[error("{dir}: cannot resume: {why}")]
     Resume { dir: PathBuf, why: String },
     #[error("stopped cleanly after tick {tick}: {reason}. The state is checkpointed; continue with: emergent run --resume {}", dir.display())]
-    Halted { dir: PathBuf, tick: u32, reason: String },
+    Halted {
+        dir: PathBuf,
+        tick: u32,
+        reason: String,
+    },
     #[error("--set {0}: expected KEY=VALUE, e.g. --set population.agents=1000")]
     Override(String),
 }

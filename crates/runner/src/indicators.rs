@@ -20,8 +20,15 @@ pub struct IndicatorSpec {
 impl IndicatorSpec {
     /// Parse every indicator of the scenario and check it only reads features the world has,
     /// so a typo fails before the run, not after an hour of it.
-    pub fn from_scenario(scenario: &Scenario, features: &[String]) -> Result<Vec<IndicatorSpec>, RunError> {
-        let err = |name: &str, message: String| RunError::Indicator { file: scenario.file.clone(), name: name.to_string(), message };
+    pub fn from_scenario(
+        scenario: &Scenario,
+        features: &[String],
+    ) -> Result<Vec<IndicatorSpec>, RunError> {
+        let err = |name: &str, message: String| RunError::Indicator {
+            file: scenario.file.clone(),
+            name: name.to_string(),
+            message,
+        };
         let mut seen = std::collections::BTreeSet::new();
         scenario
             .indicators
@@ -30,17 +37,37 @@ impl IndicatorSpec {
                 if !seen.insert(c.name.clone()) {
                     return Err(err(&c.name, "the name is used twice".into()));
                 }
-                let indicator = Indicator::parse(&c.expr).map_err(|e| err(&c.name, e.to_string()))?;
-                if let Some(bad) = indicator.columns().iter().find(|col| !features.contains(col)) {
-                    return Err(err(&c.name, format!("`{bad}` is not a feature of this scenario; features: {}", features.join(", "))));
+                let indicator =
+                    Indicator::parse(&c.expr).map_err(|e| err(&c.name, e.to_string()))?;
+                if let Some(bad) = indicator
+                    .columns()
+                    .iter()
+                    .find(|col| !features.contains(col))
+                {
+                    return Err(err(
+                        &c.name,
+                        format!(
+                            "`{bad}` is not a feature of this scenario; features: {}",
+                            features.join(", ")
+                        ),
+                    ));
                 }
                 let baseline = match c.baseline.as_str() {
                     "zero" => Baseline::Zero,
                     "mean" => Baseline::Mean,
                     "min" => Baseline::Min,
-                    other => return Err(err(&c.name, format!("baseline `{other}` is not zero, mean or min"))),
+                    other => {
+                        return Err(err(
+                            &c.name,
+                            format!("baseline `{other}` is not zero, mean or min"),
+                        ));
+                    }
                 };
-                Ok(IndicatorSpec { name: c.name.clone(), indicator, baseline })
+                Ok(IndicatorSpec {
+                    name: c.name.clone(),
+                    indicator,
+                    baseline,
+                })
             })
             .collect()
     }
@@ -49,8 +76,11 @@ impl IndicatorSpec {
 /// The world's features as an attribution input (agent ids 0..N).
 pub fn feature_table(world: &World) -> FeatureTable {
     let f = world.features();
-    FeatureTable::new(AgentIds::sequential(world.agents()), f.names.into_iter().zip(f.columns).collect())
-        .expect("simulation features are finite, named once and as long as the population")
+    FeatureTable::new(
+        AgentIds::sequential(world.agents()),
+        f.names.into_iter().zip(f.columns).collect(),
+    )
+    .expect("simulation features are finite, named once and as long as the population")
 }
 
 /// An agent among the largest |φ|, with its features for the report.
@@ -132,7 +162,9 @@ fn top_agents(table: &FeatureTable, phi: &[f64], sum: f64, k: usize) -> Vec<TopA
     if k == 0 {
         return Vec::new();
     }
-    order.select_nth_unstable_by(k - 1, |&i, &j| phi[j].abs().total_cmp(&phi[i].abs()).then(i.cmp(&j)));
+    order.select_nth_unstable_by(k - 1, |&i, &j| {
+        phi[j].abs().total_cmp(&phi[i].abs()).then(i.cmp(&j))
+    });
     order.truncate(k);
     order.sort_by(|&i, &j| phi[j].abs().total_cmp(&phi[i].abs()).then(i.cmp(&j)));
     order
@@ -141,7 +173,11 @@ fn top_agents(table: &FeatureTable, phi: &[f64], sum: f64, k: usize) -> Vec<TopA
             agent_id: table.ids().label(i),
             phi: phi[i],
             share: if sum != 0.0 { phi[i] / sum } else { f64::NAN },
-            features: table.column_names().iter().map(|c| (c.clone(), table.column(c).map_or(f64::NAN, |v| v[i]))).collect(),
+            features: table
+                .column_names()
+                .iter()
+                .map(|c| (c.clone(), table.column(c).map_or(f64::NAN, |v| v[i])))
+                .collect(),
         })
         .collect()
 }

@@ -30,14 +30,27 @@ impl RunStats {
         self.exposures += r.exposures;
         self.rejected_actions += r.rejected as u64;
         for e in &r.events {
-            *self.actions.entry(action_name(&e.action).to_string()).or_default() += 1;
+            *self
+                .actions
+                .entry(action_name(&e.action).to_string())
+                .or_default() += 1;
         }
     }
 }
 
 /// Action names in code order, as stored in `actions.parquet`'s dictionary column.
-pub(crate) const ACTION_NAMES: [&str; 10] =
-    ["nothing", "post", "reply", "repost", "quote", "like", "follow", "unfollow", "set_stance", "trade"];
+pub(crate) const ACTION_NAMES: [&str; 10] = [
+    "nothing",
+    "post",
+    "reply",
+    "repost",
+    "quote",
+    "like",
+    "follow",
+    "unfollow",
+    "set_stance",
+    "trade",
+];
 
 pub(crate) fn action_code(a: &Action) -> u8 {
     match a {
@@ -59,7 +72,10 @@ pub(crate) fn action_name(a: &Action) -> &'static str {
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Peak resident memory of this process, from the kernel (Linux), in bytes.
@@ -71,7 +87,12 @@ pub(crate) fn peak_rss_bytes() -> Option<u64> {
 }
 
 pub(crate) fn write(dir: &Path, value: &serde_json::Value) -> Result<(), RunError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| RunError::Io(emergent_io::IoError::new(&dir.join(MANIFEST), e.to_string())))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| {
+        RunError::Io(emergent_io::IoError::new(
+            &dir.join(MANIFEST),
+            e.to_string(),
+        ))
+    })?;
     atomic_write_bytes(&dir.join(MANIFEST), text.as_bytes())?;
     Ok(())
 }

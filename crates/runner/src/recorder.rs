@@ -31,14 +31,23 @@ pub(crate) struct Recorder {
 }
 
 fn part(partial: &Path, kind: &str, segment: u32) -> PathBuf {
-    let ext = if kind == "indicators" { "csv" } else { "parquet" };
+    let ext = if kind == "indicators" {
+        "csv"
+    } else {
+        "parquet"
+    };
     partial.join(format!("{kind}-{segment:05}.{ext}"))
 }
 
 impl Recorder {
     /// Start recording at `segment`, discarding any parts from it onwards (an interrupted
     /// segment's leftovers) and any temporary files.
-    pub(crate) fn open(dir: &Path, segment: u32, feature_names: Vec<String>, indicator_names: Vec<String>) -> Result<Self, RunError> {
+    pub(crate) fn open(
+        dir: &Path,
+        segment: u32,
+        feature_names: Vec<String>,
+        indicator_names: Vec<String>,
+    ) -> Result<Self, RunError> {
         let partial = dir.join(PARTIAL);
         std::fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
         for entry in std::fs::read_dir(&partial).map_err(|e| io(&partial, e))? {
@@ -68,14 +77,29 @@ impl Recorder {
     }
 
     /// Every agent's features at `tick`, and the indicators' values.
-    pub(crate) fn record_state(&mut self, tick: u32, table: &FeatureTable, values: &[Option<f64>]) -> Result<(), RunError> {
+    pub(crate) fn record_state(
+        &mut self,
+        tick: u32,
+        table: &FeatureTable,
+        values: &[Option<f64>],
+    ) -> Result<(), RunError> {
         if self.ticks.is_none() {
-            self.ticks = Some(BackgroundParquet::create(&part(&self.partial, "ticks", self.segment))?);
+            self.ticks = Some(BackgroundParquet::create(&part(
+                &self.partial,
+                "ticks",
+                self.segment,
+            ))?);
         }
         let n = table.len();
-        let mut cols = vec![ParquetColumn::U32("tick".into(), vec![tick; n]), ParquetColumn::I64("agent_id".into(), (0..n as i64).collect())];
+        let mut cols = vec![
+            ParquetColumn::U32("tick".into(), vec![tick; n]),
+            ParquetColumn::I64("agent_id".into(), (0..n as i64).collect()),
+        ];
         for name in &self.feature_names {
-            cols.push(ParquetColumn::F64(name.clone(), table.column(name).map(<[f64]>::to_vec).unwrap_or_default()));
+            cols.push(ParquetColumn::F64(
+                name.clone(),
+                table.column(name).map(<[f64]>::to_vec).unwrap_or_default(),
+            ));
         }
         self.ticks.as_mut().expect("opened").write(cols)?;
         self.indicator_rows.push_str(&tick.to_string());
@@ -93,7 +117,11 @@ impl Recorder {
     /// The tick's applied actions.
     pub(crate) fn record_actions(&mut self, r: &TickReport) -> Result<(), RunError> {
         if self.actions.is_none() {
-            self.actions = Some(BackgroundParquet::create(&part(&self.partial, "actions", self.segment))?);
+            self.actions = Some(BackgroundParquet::create(&part(
+                &self.partial,
+                "actions",
+                self.segment,
+            ))?);
         }
         let n = r.events.len();
         let mut agent = Vec::with_capacity(n);
@@ -107,7 +135,9 @@ impl Recorder {
             item.push((e.item != NO_ITEM).then_some(e.item));
             let (t, v) = match e.action {
                 Action::Post { stance, .. } => (None, Some(stance as f64)),
-                Action::Reply { parent, stance } | Action::Quote { parent, stance } => (Some(parent), Some(stance as f64)),
+                Action::Reply { parent, stance } | Action::Quote { parent, stance } => {
+                    (Some(parent), Some(stance as f64))
+                }
                 Action::Repost { parent } => (Some(parent), None),
                 Action::Like { item } => (Some(item), None),
                 Action::Follow { agent } | Action::Unfollow { agent } => (Some(agent), None),
@@ -138,14 +168,20 @@ impl Recorder {
         if let Some(s) = self.actions.take() {
             s.finish(Self::empty_actions)?;
         }
-        atomic_write_bytes(&part(&self.partial, "indicators", self.segment), self.indicator_rows.as_bytes())?;
+        atomic_write_bytes(
+            &part(&self.partial, "indicators", self.segment),
+            self.indicator_rows.as_bytes(),
+        )?;
         self.indicator_rows.clear();
         self.segment += 1;
         Ok(())
     }
 
     fn empty_ticks(names: &[String]) -> Vec<ParquetColumn> {
-        let mut c = vec![ParquetColumn::U32("tick".into(), vec![]), ParquetColumn::I64("agent_id".into(), vec![])];
+        let mut c = vec![
+            ParquetColumn::U32("tick".into(), vec![]),
+            ParquetColumn::I64("agent_id".into(), vec![]),
+        ];
         c.extend(names.iter().map(|n| ParquetColumn::F64(n.clone(), vec![])));
         c
     }
@@ -164,12 +200,20 @@ impl Recorder {
     /// Merge every segment into `ticks.parquet`, `actions.parquet` and `indicators.csv`.
     pub(crate) fn finish(mut self, dir: &Path) -> Result<(), RunError> {
         self.close_segment()?;
-        let parts = |kind: &str| -> Vec<PathBuf> { (0..self.segment).map(|s| part(&self.partial, kind, s)).filter(|p| p.exists()).collect() };
+        let parts = |kind: &str| -> Vec<PathBuf> {
+            (0..self.segment)
+                .map(|s| part(&self.partial, kind, s))
+                .filter(|p| p.exists())
+                .collect()
+        };
         for (kind, file) in [("ticks", "ticks.parquet"), ("actions", "actions.parquet")] {
             let ps = parts(kind);
             let dest = dir.join(file);
             match ps.as_slice() {
-                [] if kind == "ticks" => emergent_io::write_parquet_columns(&dest, Self::empty_ticks(&self.feature_names))?,
+                [] if kind == "ticks" => emergent_io::write_parquet_columns(
+                    &dest,
+                    Self::empty_ticks(&self.feature_names),
+                )?,
                 [] => emergent_io::write_parquet_columns(&dest, Self::empty_actions())?,
                 // One segment (no checkpoint before the end): the part is the file.
                 [only] => std::fs::rename(only, &dest).map_err(|e| io(&dest, e))?,

@@ -15,7 +15,10 @@ pub(crate) const MANIFEST: &str = "manifest.json";
 /// output survives until its replacement is complete.
 pub(crate) fn prepare(dir: &Path, force: bool) -> Result<(), RunError> {
     if dir.exists() {
-        let non_empty = std::fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_some();
+        let non_empty = std::fs::read_dir(dir)
+            .map_err(|e| io(dir, e))?
+            .next()
+            .is_some();
         if non_empty && !force {
             return Err(RunError::Exists(dir.to_path_buf()));
         }
@@ -28,7 +31,11 @@ pub(crate) fn prepare(dir: &Path, force: bool) -> Result<(), RunError> {
 }
 
 pub(crate) fn remove_if_exists(p: &Path) -> Result<(), RunError> {
-    let r = if p.is_dir() { std::fs::remove_dir_all(p) } else { std::fs::remove_file(p) };
+    let r = if p.is_dir() {
+        std::fs::remove_dir_all(p)
+    } else {
+        std::fs::remove_file(p)
+    };
     match r {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -42,7 +49,16 @@ pub(crate) fn io(p: &Path, e: std::io::Error) -> RunError {
 
 /// `runs/<scenario name>-seed<seed>`.
 pub(crate) fn default_dir(name: &str, seed: u64) -> PathBuf {
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     PathBuf::from("runs").join(format!("{safe}-seed{seed}"))
 }
 
@@ -53,16 +69,25 @@ pub(crate) fn preload_network(scenario: &mut emergent_sim::Scenario) -> Result<(
     if scenario.network.generator != GeneratorKind::Edgelist {
         return Ok(());
     }
-    let Some(path) = scenario.edge_list_path() else { return Ok(()) };
+    let Some(path) = scenario.edge_list_path() else {
+        return Ok(());
+    };
     if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
         return Ok(());
     }
     let edges = emergent_io::read_edges_parquet(&path)?;
     let n = scenario.population.agents;
-    if let Some((row, (a, b))) = edges.iter().enumerate().find(|(_, (a, b))| *a as usize >= n || *b as usize >= n) {
+    if let Some((row, (a, b))) = edges
+        .iter()
+        .enumerate()
+        .find(|(_, (a, b))| *a as usize >= n || *b as usize >= n)
+    {
         return Err(RunError::Io(IoError::new(
             &path,
-            format!("row {}: edge ({a}, {b}) names an agent ≥ population.agents = {n}; set population.agents to the number of rows of the imported features", row + 1),
+            format!(
+                "row {}: edge ({a}, {b}) names an agent ≥ population.agents = {n}; set population.agents to the number of rows of the imported features",
+                row + 1
+            ),
         )));
     }
     let mut edges: Vec<(u32, u32)> = edges.into_iter().filter(|(a, b)| a != b).collect();

@@ -36,8 +36,18 @@ pub struct RunOptions {
 }
 
 /// The LLM options of this invocation, with the replay cache in the run directory.
-fn llm_options(dir: &Path, offline: bool, max_calls: Option<u64>, max_tokens: Option<u64>) -> emergent_llm::LlmRunOptions {
-    emergent_llm::LlmRunOptions { offline, max_calls, max_tokens, ..emergent_llm::LlmRunOptions::in_dir(dir) }
+fn llm_options(
+    dir: &Path,
+    offline: bool,
+    max_calls: Option<u64>,
+    max_tokens: Option<u64>,
+) -> emergent_llm::LlmRunOptions {
+    emergent_llm::LlmRunOptions {
+        offline,
+        max_calls,
+        max_tokens,
+        ..emergent_llm::LlmRunOptions::in_dir(dir)
+    }
 }
 
 /// Told about every tick, for progress bars.
@@ -66,7 +76,10 @@ pub struct RunSummary {
 pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
     let file = opts.scenario.display().to_string();
     let text = std::fs::read_to_string(&opts.scenario).map_err(|e| {
-        RunError::Io(emergent_io::IoError::new(&opts.scenario, format!("{e} (check the scenario path)")))
+        RunError::Io(emergent_io::IoError::new(
+            &opts.scenario,
+            format!("{e} (check the scenario path)"),
+        ))
     })?;
     let mut overrides = opts.overrides.clone();
     if let Some(seed) = opts.seed {
@@ -74,35 +87,74 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
     }
     let mut scenario = scenario_with(&text, &file, &overrides)?;
     run_dir::preload_network(&mut scenario)?;
-    let dir = opts.out.clone().unwrap_or_else(|| run_dir::default_dir(&scenario.scenario.name, scenario.scenario.seed));
+    let dir = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| run_dir::default_dir(&scenario.scenario.name, scenario.scenario.seed));
     let started = Instant::now();
     if scenario.econ.is_some() {
         run_dir::prepare(&dir, opts.force)?;
         atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
         let llm = llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens);
-        let job = crate::econ::EconJob { dir, text, file, overrides, scenario, throttle: opts.throttle, llm };
+        let job = crate::econ::EconJob {
+            dir,
+            text,
+            file,
+            overrides,
+            scenario,
+            throttle: opts.throttle,
+            llm,
+        };
         return crate::econ::start(job, progress);
     }
     let mut sim = scenario.build()?;
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
     run_dir::prepare(&dir, opts.force)?;
     atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
-    sim.policy = emergent_llm::policy_for(&scenario, &llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens))?;
-    let recorder = Recorder::open(&dir, 0, sim.world.feature_names(), specs.iter().map(|s| s.name.clone()).collect())?;
-    let job = Job { dir, text, file, overrides, scenario, specs, throttle: opts.throttle };
+    sim.policy = emergent_llm::policy_for(
+        &scenario,
+        &llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens),
+    )?;
+    let recorder = Recorder::open(
+        &dir,
+        0,
+        sim.world.feature_names(),
+        specs.iter().map(|s| s.name.clone()).collect(),
+    )?;
+    let job = Job {
+        dir,
+        text,
+        file,
+        overrides,
+        scenario,
+        specs,
+        throttle: opts.throttle,
+    };
     job.drive(sim, recorder, RunStats::default(), started, progress)
 }
 
 /// Continue an interrupted run from its last checkpoint.
-pub fn resume(dir: &Path, throttle: Option<Duration>, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+pub fn resume(
+    dir: &Path,
+    throttle: Option<Duration>,
+    progress: &dyn RunProgress,
+) -> Result<RunSummary, RunError> {
     resume_with(dir, throttle, &RunOptions::default(), progress)
 }
 
 /// Continue an interrupted run, with this invocation's LLM options (`offline`, `max_calls`,
 /// `max_tokens` of `llm`; its other fields are ignored).
-pub fn resume_with(dir: &Path, throttle: Option<Duration>, llm: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+pub fn resume_with(
+    dir: &Path,
+    throttle: Option<Duration>,
+    llm: &RunOptions,
+    progress: &dyn RunProgress,
+) -> Result<RunSummary, RunError> {
     if dir.join(MANIFEST).exists() {
-        return Err(RunError::Resume { dir: dir.to_path_buf(), why: "the run is already complete (manifest.json exists)".into() });
+        return Err(RunError::Resume {
+            dir: dir.to_path_buf(),
+            why: "the run is already complete (manifest.json exists)".into(),
+        });
     }
     let llm_opts = llm_options(dir, llm.offline, llm.max_calls, llm.max_tokens);
     if dir.join(crate::econ::CHECKPOINT).exists() {
@@ -119,7 +171,12 @@ pub fn resume_with(dir: &Path, throttle: Option<Duration>, llm: &RunOptions, pro
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
     sim.policy = emergent_llm::policy_for(&scenario, &llm_opts)?;
-    let recorder = Recorder::open(dir, c.next_segment, sim.world.feature_names(), specs.iter().map(|s| s.name.clone()).collect())?;
+    let recorder = Recorder::open(
+        dir,
+        c.next_segment,
+        sim.world.feature_names(),
+        specs.iter().map(|s| s.name.clone()).collect(),
+    )?;
     let job = Job {
         dir: dir.to_path_buf(),
         text: c.scenario_text,
@@ -132,10 +189,16 @@ pub fn resume_with(dir: &Path, throttle: Option<Duration>, llm: &RunOptions, pro
     job.drive(sim, recorder, c.stats, started, progress)
 }
 
-pub(crate) fn scenario_with(text: &str, file: &str, overrides: &[String]) -> Result<Scenario, RunError> {
+pub(crate) fn scenario_with(
+    text: &str,
+    file: &str,
+    overrides: &[String],
+) -> Result<Scenario, RunError> {
     let mut s = Scenario::from_str(text, file)?;
     for o in overrides {
-        let (k, v) = o.split_once('=').ok_or_else(|| RunError::Override(o.clone()))?;
+        let (k, v) = o
+            .split_once('=')
+            .ok_or_else(|| RunError::Override(o.clone()))?;
         s.apply_override(k.trim(), v.trim())?;
     }
     Ok(s)
@@ -176,13 +239,31 @@ impl Job {
                 self.record(&sim, &mut recorder)?;
             }
             progress.tick(t);
-            let halt = if sim.is_done() { None } else { sim.policy.halt() };
-            if (checkpoint_every > 0 && t.is_multiple_of(checkpoint_every) && !sim.is_done()) || halt.is_some() {
+            let halt = if sim.is_done() {
+                None
+            } else {
+                sim.policy.halt()
+            };
+            if (checkpoint_every > 0 && t.is_multiple_of(checkpoint_every) && !sim.is_done())
+                || halt.is_some()
+            {
                 recorder.close_segment()?;
-                checkpoint::save(&self.dir, &self.text, &self.file, &self.overrides, recorder.segment, &stats, &sim.world)?;
+                checkpoint::save(
+                    &self.dir,
+                    &self.text,
+                    &self.file,
+                    &self.overrides,
+                    recorder.segment,
+                    &stats,
+                    &sim.world,
+                )?;
             }
             if let Some(reason) = halt {
-                return Err(RunError::Halted { dir: self.dir.clone(), tick: t, reason });
+                return Err(RunError::Halted {
+                    dir: self.dir.clone(),
+                    tick: t,
+                    reason,
+                });
             }
             if let Some(d) = self.throttle {
                 std::thread::sleep(d);
@@ -191,13 +272,25 @@ impl Job {
         recorder.finish(&self.dir)?;
         progress.attributing();
         let table = feature_table(&sim.world);
-        let mut cols = vec![ParquetColumn::I64("agent_id".into(), (0..agents as i64).collect())];
-        cols.extend(table.column_names().iter().map(|n| ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())));
+        let mut cols = vec![ParquetColumn::I64(
+            "agent_id".into(),
+            (0..agents as i64).collect(),
+        )];
+        cols.extend(
+            table.column_names().iter().map(|n| {
+                ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())
+            }),
+        );
         write_parquet_columns(&self.dir.join("features.parquet"), cols)?;
         let outcomes = attribute_all(&table, &self.specs);
         self.write_attribution(agents, &outcomes)?;
         if self.scenario.attribution.dynamic {
-            let dynamic = crate::dynamic::run(&self.dir, &self.scenario, &table, &crate::dynamic::DynamicOptions::default())?;
+            let dynamic = crate::dynamic::run(
+                &self.dir,
+                &self.scenario,
+                &table,
+                &crate::dynamic::DynamicOptions::default(),
+            )?;
             crate::dynamic::write(&self.dir, &dynamic)?;
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -236,27 +329,50 @@ impl Job {
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
         run_dir::remove_if_exists(&self.dir.join(PARTIAL))?;
         manifest::write(&self.dir, &manifest)?;
-        Ok(RunSummary { dir: self.dir, agents, ticks: sim.world.tick, seconds, indicators: outcomes, policy_stats: sim.policy.stats() })
+        Ok(RunSummary {
+            dir: self.dir,
+            agents,
+            ticks: sim.world.tick,
+            seconds,
+            indicators: outcomes,
+            policy_stats: sim.policy.stats(),
+        })
     }
 
     fn record(&self, sim: &Simulation, recorder: &mut Recorder) -> Result<(), RunError> {
         let table = feature_table(&sim.world);
         // An indicator can be undefined early on (a Gini of likes before anyone liked);
         // its cell stays empty rather than stopping the run.
-        let values: Vec<Option<f64>> = self.specs.iter().map(|s| evaluate(&table, &s.indicator).ok()).collect();
+        let values: Vec<Option<f64>> = self
+            .specs
+            .iter()
+            .map(|s| evaluate(&table, &s.indicator).ok())
+            .collect();
         recorder.record_state(sim.world.tick, &table, &values)
     }
 
-    fn write_attribution(&self, agents: usize, outcomes: &[IndicatorOutcome]) -> Result<(), RunError> {
-        let mut cols = vec![ParquetColumn::I64("agent_id".into(), (0..agents as i64).collect())];
+    fn write_attribution(
+        &self,
+        agents: usize,
+        outcomes: &[IndicatorOutcome],
+    ) -> Result<(), RunError> {
+        let mut cols = vec![ParquetColumn::I64(
+            "agent_id".into(),
+            (0..agents as i64).collect(),
+        )];
         for o in outcomes {
             if let Some(phi) = &o.phi {
                 cols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
             }
         }
         write_parquet_columns(&self.dir.join("attribution.parquet"), cols)?;
-        let text = serde_json::to_string_pretty(&json!({ "indicators": outcomes }))
-            .map_err(|e| RunError::Io(emergent_io::IoError::new(&self.dir.join("attribution.json"), e.to_string())))?;
+        let text =
+            serde_json::to_string_pretty(&json!({ "indicators": outcomes })).map_err(|e| {
+                RunError::Io(emergent_io::IoError::new(
+                    &self.dir.join("attribution.json"),
+                    e.to_string(),
+                ))
+            })?;
         atomic_write_bytes(&self.dir.join("attribution.json"), text.as_bytes())?;
         Ok(())
     }
@@ -265,5 +381,7 @@ impl Job {
 /// Recorded ticks, counted from indicators.csv (one row each), so a resumed run counts the
 /// ticks recorded before the interruption too.
 fn recorder_ticks(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("indicators.csv")).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
+    std::fs::read_to_string(dir.join("indicators.csv"))
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0)
 }

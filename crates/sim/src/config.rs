@@ -326,7 +326,10 @@ pub struct AttributionConfig {
 
 impl Default for AttributionConfig {
     fn default() -> Self {
-        AttributionConfig { dynamic: false, nodes: 8 }
+        AttributionConfig {
+            dynamic: false,
+            nodes: 8,
+        }
     }
 }
 

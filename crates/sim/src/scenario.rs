@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::{
-    AttributionConfig, CheckpointConfig, FeedConfig, GeneratorKind, IndicatorConfig, NetworkConfig, PolicyConfig,
-    PopulationConfig, RecordConfig, ScenarioMeta,
+    AttributionConfig, CheckpointConfig, FeedConfig, GeneratorKind, IndicatorConfig, NetworkConfig,
+    PolicyConfig, PopulationConfig, RecordConfig, ScenarioMeta,
 };
 use crate::econ::EconConfig;
 use crate::llm_config::LlmConfig;
@@ -77,7 +77,10 @@ pub struct Scenario {
     #[serde(default)]
     pub checkpoint: CheckpointConfig,
     /// `[llm]`: LLM-driven agent groups and the endpoint.
-    #[serde(default, skip_serializing_if = "crate::llm_config::LlmConfig::is_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::llm_config::LlmConfig::is_default"
+    )]
     pub llm: LlmConfig,
     /// `[econ]`: present = an EconAgent-style economy instead of a social world.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -213,8 +213,13 @@ impl World {
         let a = agent as usize;
         let n_items = self.items.len() as ItemId;
         let topics = self.population.topics;
-        if matches!(action, Action::Post { .. } | Action::Reply { .. } | Action::Quote { .. } | Action::Repost { .. })
-            && self.population.is_silenced(agent)
+        if matches!(
+            action,
+            Action::Post { .. }
+                | Action::Reply { .. }
+                | Action::Quote { .. }
+                | Action::Repost { .. }
+        ) && self.population.is_silenced(agent)
         {
             return None;
         }

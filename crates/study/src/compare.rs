@@ -8,7 +8,11 @@ pub fn rescaling(panel: &[f64], full: &[f64]) -> (f64, f64) {
     let uu: f64 = full.iter().map(|u| u * u).sum();
     let pp: f64 = panel.iter().map(|p| p * p).sum();
     let c = if uu > 0.0 { pu / uu } else { 0.0 };
-    let res: f64 = panel.iter().zip(full).map(|(p, u)| (p - c * u) * (p - c * u)).sum();
+    let res: f64 = panel
+        .iter()
+        .zip(full)
+        .map(|(p, u)| (p - c * u) * (p - c * u))
+        .sum();
     let residual = if pp > 0.0 { (res / pp).sqrt() } else { 0.0 };
     (c, residual)
 }
@@ -63,7 +67,11 @@ pub fn top_k_jaccard(a: &[f64], b: &[f64], k: usize) -> f64 {
     let (ta, tb) = (top_k(a, k), top_k(b, k));
     let inter = ta.iter().filter(|i| tb.contains(i)).count();
     let union = ta.len() + tb.len() - inter;
-    if union == 0 { 1.0 } else { inter as f64 / union as f64 }
+    if union == 0 {
+        1.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 /// Total-variation distance ½ Σ |p_t − q_t| between two share vectors.
@@ -79,7 +87,11 @@ pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     }
     let n = xs.len() as f64;
     let m = xs.iter().sum::<f64>() / n;
-    let sd = if xs.len() > 1 { (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+    let sd = if xs.len() > 1 {
+        (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
     (m, sd)
 }
 
@@ -102,7 +114,10 @@ mod tests {
         assert_eq!(average_ranks(&[3.0, 1.0, 3.0, 2.0]), [3.5, 1.0, 3.5, 2.0]);
         assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]) - 1.0).abs() < 1e-15);
         assert!((spearman(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-15);
-        assert_eq!(top_k_jaccard(&[5.0, 4.0, 1.0, 0.0], &[5.0, 0.0, 4.0, 1.0], 2), 1.0 / 3.0);
+        assert_eq!(
+            top_k_jaccard(&[5.0, 4.0, 1.0, 0.0], &[5.0, 0.0, 4.0, 1.0], 2),
+            1.0 / 3.0
+        );
         assert!((total_variation(&[0.5, 0.5], &[0.2, 0.8]) - 0.3).abs() < 1e-15);
     }
 }

@@ -12,6 +12,6 @@ mod study;
 
 pub use panels::Protocol;
 pub use study::{
-    Anchor, BaselineSweep, PanelDraw, FullAttribution, IndicatorInput, IndicatorStudy, PanelResult, PathSweep, ProtocolStudy,
-    StepSweep, Study, StudyConfig, StudyError, Summary, Verdict, study,
+    Anchor, BaselineSweep, FullAttribution, IndicatorInput, IndicatorStudy, PanelDraw, PanelResult,
+    PathSweep, ProtocolStudy, StepSweep, Study, StudyConfig, StudyError, Summary, Verdict, study,
 };

@@ -20,7 +20,12 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 4] = [Protocol::Uniform, Protocol::Visibility, Protocol::Stratified, Protocol::Activity];
+    pub const ALL: [Protocol; 4] = [
+        Protocol::Uniform,
+        Protocol::Visibility,
+        Protocol::Stratified,
+        Protocol::Activity,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -40,7 +45,14 @@ impl Protocol {
 ///
 /// `weights` drive the weighted protocols (followers for visibility, posts for activity);
 /// `tier_of` gives each row's tier for the stratified one.
-pub fn draw(protocol: Protocol, n: usize, weights: &[f64], tier_of: &[u8], tiers: usize, rng: &mut SplitMix) -> Vec<usize> {
+pub fn draw(
+    protocol: Protocol,
+    n: usize,
+    weights: &[f64],
+    tier_of: &[u8],
+    tiers: usize,
+    rng: &mut SplitMix,
+) -> Vec<usize> {
     let total = tier_of.len();
     let mut rows = match protocol {
         Protocol::Uniform => uniform(total, n, rng),
@@ -72,11 +84,19 @@ fn weighted(weights: &[f64], n: usize, rng: &mut SplitMix) -> Vec<usize> {
         .enumerate()
         .map(|(i, &w)| {
             let (u, tie) = (rng.unit(), rng.unit());
-            let key = if w > 0.0 { u.ln() / w } else { f64::NEG_INFINITY };
+            let key = if w > 0.0 {
+                u.ln() / w
+            } else {
+                f64::NEG_INFINITY
+            };
             (key, tie, i)
         })
         .collect();
-    let cmp = |a: &(f64, f64, usize), b: &(f64, f64, usize)| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2));
+    let cmp = |a: &(f64, f64, usize), b: &(f64, f64, usize)| {
+        b.0.total_cmp(&a.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+    };
     if n < keys.len() {
         keys.select_nth_unstable_by(n, cmp);
     }
@@ -91,10 +111,17 @@ fn stratified(tier_of: &[u8], tiers: usize, n: usize, rng: &mut SplitMix) -> Vec
     for (i, &t) in tier_of.iter().enumerate() {
         members[t as usize].push(i);
     }
-    let exact: Vec<f64> = members.iter().map(|m| n as f64 * m.len() as f64 / total as f64).collect();
+    let exact: Vec<f64> = members
+        .iter()
+        .map(|m| n as f64 * m.len() as f64 / total as f64)
+        .collect();
     let mut quota: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
     let mut order: Vec<usize> = (0..tiers).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     let mut left = n - quota.iter().sum::<usize>();
     for &t in order.iter().cycle().take(tiers * 2) {
         if left == 0 {
@@ -107,7 +134,11 @@ fn stratified(tier_of: &[u8], tiers: usize, n: usize, rng: &mut SplitMix) -> Vec
     }
     let mut out = Vec::with_capacity(n);
     for (t, m) in members.iter().enumerate() {
-        out.extend(uniform(m.len(), quota[t].min(m.len()), rng).into_iter().map(|k| m[k]));
+        out.extend(
+            uniform(m.len(), quota[t].min(m.len()), rng)
+                .into_iter()
+                .map(|k| m[k]),
+        );
     }
     out
 }
@@ -119,15 +150,30 @@ mod tests {
     #[test]
     fn panels_are_distinct_and_sized() {
         let n = 10_000;
-        let w: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { 0.0 } else { (i % 97) as f64 }).collect();
-        let tier: Vec<u8> = (0..n).map(|i| if i < 100 { 0 } else if i < 1000 { 1 } else { 2 }).collect();
+        let w: Vec<f64> = (0..n)
+            .map(|i| if i % 3 == 0 { 0.0 } else { (i % 97) as f64 })
+            .collect();
+        let tier: Vec<u8> = (0..n)
+            .map(|i| {
+                if i < 100 {
+                    0
+                } else if i < 1000 {
+                    1
+                } else {
+                    2
+                }
+            })
+            .collect();
         for p in Protocol::ALL {
             let mut rng = SplitMix::keyed(3, 1);
             let rows = draw(p, 100, &w, &tier, 3, &mut rng);
             assert_eq!(rows.len(), 100, "{p:?}");
             assert!(rows.windows(2).all(|x| x[0] < x[1]), "{p:?} has duplicates");
             if matches!(p, Protocol::Visibility | Protocol::Activity) {
-                assert!(rows.iter().all(|&r| w[r] > 0.0), "{p:?} drew a zero-weight row");
+                assert!(
+                    rows.iter().all(|&r| w[r] > 0.0),
+                    "{p:?} drew a zero-weight row"
+                );
             }
             if p == Protocol::Stratified {
                 let counts = [0u8, 1, 2].map(|t| rows.iter().filter(|&&r| tier[r] == t).count());
@@ -141,7 +187,19 @@ mod tests {
         // Row 0 has 1000× the weight of each other row: it should almost always be drawn.
         let mut w = vec![1.0; 5000];
         w[0] = 1000.0;
-        let hits = (0..200).filter(|s| draw(Protocol::Visibility, 10, &w, &vec![0; 5000], 1, &mut SplitMix::keyed(*s, 0)).contains(&0)).count();
+        let hits = (0..200)
+            .filter(|s| {
+                draw(
+                    Protocol::Visibility,
+                    10,
+                    &w,
+                    &vec![0; 5000],
+                    1,
+                    &mut SplitMix::keyed(*s, 0),
+                )
+                .contains(&0)
+            })
+            .count();
         assert!(hits > 150, "{hits}");
     }
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use emergent_attribution::rng::SplitMix;
 use emergent_attribution::tiers::{ranking, tier_shares_ordered, top_count};
 use emergent_attribution::{
-    AttributionError, Baseline, FeatureTable, Indicator, Method, Options, TableError, TierShare, attribute,
-    attribute_column_path,
+    AttributionError, Baseline, FeatureTable, Indicator, Method, Options, TableError, TierShare,
+    attribute, attribute_column_path,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -18,10 +18,15 @@ use crate::panels::{Protocol, draw};
 #[derive(Debug, Error)]
 pub enum StudyError {
     #[error("indicator `{name}`: {source}")]
-    Attribution { name: String, source: AttributionError },
+    Attribution {
+        name: String,
+        source: AttributionError,
+    },
     #[error(transparent)]
     Table(#[from] TableError),
-    #[error("panel size {panel} is larger than the population ({n} agents); use a --panel-size of at most {n}")]
+    #[error(
+        "panel size {panel} is larger than the population ({n} agents); use a --panel-size of at most {n}"
+    )]
     PanelTooLarge { panel: usize, n: usize },
     #[error("{0}")]
     Invalid(String),
@@ -209,13 +214,23 @@ pub struct PathSweep {
 
 const ATTRIBUTION_TOLERANCE: f64 = 1e-9;
 
-pub fn study(table: &FeatureTable, inputs: &[IndicatorInput], cfg: &StudyConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<Study, StudyError> {
+pub fn study(
+    table: &FeatureTable,
+    inputs: &[IndicatorInput],
+    cfg: &StudyConfig,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Study, StudyError> {
     let n = table.len();
     if cfg.panel_size > n {
-        return Err(StudyError::PanelTooLarge { panel: cfg.panel_size, n });
+        return Err(StudyError::PanelTooLarge {
+            panel: cfg.panel_size,
+            n,
+        });
     }
     if cfg.panel_size < 2 {
-        return Err(StudyError::Invalid("--panel-size must be at least 2".into()));
+        return Err(StudyError::Invalid(
+            "--panel-size must be at least 2".into(),
+        ));
     }
     if cfg.seeds == 0 {
         return Err(StudyError::Invalid("--seeds must be at least 1".into()));
@@ -233,11 +248,19 @@ pub fn study(table: &FeatureTable, inputs: &[IndicatorInput], cfg: &StudyConfig,
     }
     let tiers = bounds.len() - 1;
     let needs_activity = cfg.protocols.contains(&Protocol::Activity);
-    let activity = if needs_activity { Some(table.require(&cfg.activity_by)?) } else { None };
+    let activity = if needs_activity {
+        Some(table.require(&cfg.activity_by)?)
+    } else {
+        None
+    };
 
     // Panels depend on (protocol, seed) only: draw once, share across indicators.
     progress("drawing panels");
-    let draws: Vec<(Protocol, u64)> = cfg.protocols.iter().flat_map(|&p| (0..cfg.seeds).map(move |s| (p, s))).collect();
+    let draws: Vec<(Protocol, u64)> = cfg
+        .protocols
+        .iter()
+        .flat_map(|&p| (0..cfg.seeds).map(move |s| (p, s)))
+        .collect();
     let panels: Vec<Vec<usize>> = draws
         .par_iter()
         .map(|&(p, s)| {
@@ -247,15 +270,31 @@ pub fn study(table: &FeatureTable, inputs: &[IndicatorInput], cfg: &StudyConfig,
                 _ => &[],
             };
             let stream = (Protocol::ALL.iter().position(|q| *q == p).unwrap_or(0) as u64) << 32 | s;
-            draw(p, cfg.panel_size, weights, &tier_of, tiers, &mut SplitMix::keyed(cfg.seed, stream))
+            draw(
+                p,
+                cfg.panel_size,
+                weights,
+                &tier_of,
+                tiers,
+                &mut SplitMix::keyed(cfg.seed, stream),
+            )
         })
         .collect();
 
     let mut out = Vec::new();
     for input in inputs {
         progress(&format!("{}: full population", input.name));
-        let err = |source| StudyError::Attribution { name: input.name.clone(), source };
-        let main = attribute(table, &input.indicator, &input.baseline, &Options::default()).map_err(err)?;
+        let err = |source| StudyError::Attribution {
+            name: input.name.clone(),
+            source,
+        };
+        let main = attribute(
+            table,
+            &input.indicator,
+            &input.baseline,
+            &Options::default(),
+        )
+        .map_err(err)?;
         let full_tiers = tier_shares_ordered(&main.phi, &order, &cfg.cuts);
         let full_shares: Vec<f64> = full_tiers.iter().map(|t| t.share).collect();
         let full = FullAttribution {
@@ -274,13 +313,32 @@ pub fn study(table: &FeatureTable, inputs: &[IndicatorInput], cfg: &StudyConfig,
         let results: Vec<PanelResult> = draws
             .par_iter()
             .zip(&panels)
-            .map(|(&(_, seed), rows)| panel(table, input, rows, &main.phi, &tier_of, tiers, &full_shares, seed))
+            .map(|(&(_, seed), rows)| {
+                panel(
+                    table,
+                    input,
+                    rows,
+                    &main.phi,
+                    &tier_of,
+                    tiers,
+                    &full_shares,
+                    seed,
+                )
+            })
             .collect();
         let mut protocols = Vec::new();
         let mut scatter = Vec::new();
         for (pi, &p) in cfg.protocols.iter().enumerate() {
-            let rs: Vec<PanelResult> = results[pi * cfg.seeds as usize..(pi + 1) * cfg.seeds as usize].to_vec();
-            let col = |f: &dyn Fn(&PanelResult) -> f64| Summary::of(&rs.iter().filter(|r| r.error.is_none()).map(f).collect::<Vec<_>>());
+            let rs: Vec<PanelResult> =
+                results[pi * cfg.seeds as usize..(pi + 1) * cfg.seeds as usize].to_vec();
+            let col = |f: &dyn Fn(&PanelResult) -> f64| {
+                Summary::of(
+                    &rs.iter()
+                        .filter(|r| r.error.is_none())
+                        .map(f)
+                        .collect::<Vec<_>>(),
+                )
+            };
             protocols.push(ProtocolStudy {
                 protocol: p,
                 tier_shares: (0..tiers).map(|t| col(&|r| r.tier_shares[t])).collect(),
@@ -294,19 +352,44 @@ pub fn study(table: &FeatureTable, inputs: &[IndicatorInput], cfg: &StudyConfig,
             let rows = &panels[pi * cfg.seeds as usize];
             if let Ok(pa) = panel_phi(table, input, rows) {
                 let (c, _) = rescaling(&pa, &rows.iter().map(|&r| main.phi[r]).collect::<Vec<_>>());
-                scatter.push((p, rows.iter().zip(&pa).map(|(&r, &q)| (main.phi[r], q)).collect(), c));
+                scatter.push((
+                    p,
+                    rows.iter()
+                        .zip(&pa)
+                        .map(|(&r, &q)| (main.phi[r], q))
+                        .collect(),
+                    c,
+                ));
             }
         }
         let linear = input.indicator.is_linear();
-        let max_residual = protocols.iter().flat_map(|p| &p.panels).filter(|r| r.error.is_none()).map(|r| r.residual).fold(0.0, f64::max);
+        let max_residual = protocols
+            .iter()
+            .flat_map(|p| &p.panels)
+            .filter(|r| r.error.is_none())
+            .map(|r| r.residual)
+            .fold(0.0, f64::max);
         let rescales = max_residual <= ATTRIBUTION_TOLERANCE;
         let text = match (linear, rescales) {
-            (true, true) => format!("affine indicator: every panel's attribution is the full one rescaled (max residual {max_residual:.1e}, round-off)"),
-            (true, false) => format!("affine indicator, yet panels deviate (max residual {max_residual:.3}): check the baseline, which may differ between panel and population"),
-            (false, true) => format!("nonlinear indicator, but on these panels the attribution rescales (max residual {max_residual:.1e})"),
-            (false, false) => format!("nonlinear indicator: no rescaling of a panel's attribution recovers the population's (max residual {max_residual:.3})"),
+            (true, true) => format!(
+                "affine indicator: every panel's attribution is the full one rescaled (max residual {max_residual:.1e}, round-off)"
+            ),
+            (true, false) => format!(
+                "affine indicator, yet panels deviate (max residual {max_residual:.3}): check the baseline, which may differ between panel and population"
+            ),
+            (false, true) => format!(
+                "nonlinear indicator, but on these panels the attribution rescales (max residual {max_residual:.1e})"
+            ),
+            (false, false) => format!(
+                "nonlinear indicator: no rescaling of a panel's attribution recovers the population's (max residual {max_residual:.3})"
+            ),
         };
-        let verdict = Verdict { linear, max_residual, rescales, text };
+        let verdict = Verdict {
+            linear,
+            max_residual,
+            rescales,
+            text,
+        };
 
         let (baselines, steps, path) = if cfg.sweeps {
             progress(&format!("{}: robustness sweeps", input.name));
@@ -339,19 +422,32 @@ pub fn study(table: &FeatureTable, inputs: &[IndicatorInput], cfg: &StudyConfig,
         panels: draws
             .iter()
             .zip(panels)
-            .map(|(&(protocol, seed), rows)| PanelDraw { protocol, seed, agent_ids: rows.iter().map(|&r| table.ids().label(r)).collect(), rows })
+            .map(|(&(protocol, seed), rows)| PanelDraw {
+                protocol,
+                seed,
+                agent_ids: rows.iter().map(|&r| table.ids().label(r)).collect(),
+                rows,
+            })
             .collect(),
         indicators: out,
     })
 }
 
 /// The indicator evaluated on the panel as its own population.
-fn panel_phi(table: &FeatureTable, input: &IndicatorInput, rows: &[usize]) -> Result<Vec<f64>, AttributionError> {
+fn panel_phi(
+    table: &FeatureTable,
+    input: &IndicatorInput,
+    rows: &[usize],
+) -> Result<Vec<f64>, AttributionError> {
     let sub = table.select_rows(rows)?;
     let base = match &input.baseline {
         Baseline::Table(b) => {
-            let index: HashMap<String, usize> = (0..b.len()).map(|i| (b.ids().label(i), i)).collect();
-            let picked: Vec<usize> = rows.iter().filter_map(|&r| index.get(&table.ids().label(r)).copied()).collect();
+            let index: HashMap<String, usize> =
+                (0..b.len()).map(|i| (b.ids().label(i), i)).collect();
+            let picked: Vec<usize> = rows
+                .iter()
+                .filter_map(|&r| index.get(&table.ids().label(r)).copied())
+                .collect();
             Baseline::Table(b.select_rows(&picked)?)
         }
         other => other.clone(),
@@ -360,7 +456,16 @@ fn panel_phi(table: &FeatureTable, input: &IndicatorInput, rows: &[usize]) -> Re
 }
 
 #[allow(clippy::too_many_arguments)]
-fn panel(table: &FeatureTable, input: &IndicatorInput, rows: &[usize], full: &[f64], tier_of: &[u8], tiers: usize, full_shares: &[f64], seed: u64) -> PanelResult {
+fn panel(
+    table: &FeatureTable,
+    input: &IndicatorInput,
+    rows: &[usize],
+    full: &[f64],
+    tier_of: &[u8],
+    tiers: usize,
+    full_shares: &[f64],
+    seed: u64,
+) -> PanelResult {
     let mut r = PanelResult {
         seed,
         tier_shares: vec![f64::NAN; tiers],
@@ -407,7 +512,11 @@ fn anchors(phi: &[f64], order: &[usize], total: f64) -> Vec<Anchor> {
         ("top 100", 100.min(n)),
     ] {
         let s: f64 = order[..k].iter().map(|&i| phi[i]).sum();
-        out.push(Anchor { name: name.into(), agents: k, share: if total != 0.0 { s / total } else { f64::NAN } });
+        out.push(Anchor {
+            name: name.into(),
+            agents: k,
+            share: if total != 0.0 { s / total } else { f64::NAN },
+        });
     }
     out
 }
@@ -424,7 +533,10 @@ fn lorenz(phi: &[f64]) -> Vec<(f64, f64)> {
     for (i, v) in sorted.iter().enumerate() {
         acc += v;
         if (i + 1) * points >= next * n {
-            out.push(((i + 1) as f64 / n as f64, if total != 0.0 { acc / total } else { f64::NAN }));
+            out.push((
+                (i + 1) as f64 / n as f64,
+                if total != 0.0 { acc / total } else { f64::NAN },
+            ));
             next += 1;
         }
     }
@@ -433,44 +545,63 @@ fn lorenz(phi: &[f64]) -> Vec<(f64, f64)> {
 
 type Sweeps = (Vec<BaselineSweep>, Vec<StepSweep>, Option<PathSweep>);
 
-fn sweeps(table: &FeatureTable, input: &IndicatorInput, main: &[f64], order: &[usize], cfg: &StudyConfig) -> Sweeps {
+fn sweeps(
+    table: &FeatureTable,
+    input: &IndicatorInput,
+    main: &[f64],
+    order: &[usize],
+    cfg: &StudyConfig,
+) -> Sweeps {
     let baselines = [Baseline::Zero, Baseline::Mean, Baseline::Min]
         .into_iter()
-        .map(|b| match attribute(table, &input.indicator, &b, &Options::default()) {
-            Ok(a) => BaselineSweep {
-                baseline: b.name(),
-                value: Some(a.value),
-                baseline_value: Some(a.baseline_value),
-                completeness_gap: Some(a.completeness_gap),
-                tiers: tier_shares_ordered(&a.phi, order, &cfg.cuts),
-                spearman_vs_main: Some(spearman(&a.phi, main)),
-                error: None,
+        .map(
+            |b| match attribute(table, &input.indicator, &b, &Options::default()) {
+                Ok(a) => BaselineSweep {
+                    baseline: b.name(),
+                    value: Some(a.value),
+                    baseline_value: Some(a.baseline_value),
+                    completeness_gap: Some(a.completeness_gap),
+                    tiers: tier_shares_ordered(&a.phi, order, &cfg.cuts),
+                    spearman_vs_main: Some(spearman(&a.phi, main)),
+                    error: None,
+                },
+                Err(e) => BaselineSweep {
+                    baseline: b.name(),
+                    value: None,
+                    baseline_value: None,
+                    completeness_gap: None,
+                    tiers: Vec::new(),
+                    spearman_vs_main: None,
+                    error: Some(e.to_string()),
+                },
             },
-            Err(e) => BaselineSweep {
-                baseline: b.name(),
-                value: None,
-                baseline_value: None,
-                completeness_gap: None,
-                tiers: Vec::new(),
-                spearman_vs_main: None,
-                error: Some(e.to_string()),
-            },
-        })
+        )
         .collect();
     let steps = cfg
         .steps_sweep
         .iter()
         .filter_map(|&k| {
-            let opts = Options { method: Method::Quadrature, steps: k, ..Options::default() };
-            attribute(table, &input.indicator, &input.baseline, &opts).ok().map(|a| StepSweep { steps: k, completeness_gap: a.completeness_gap })
+            let opts = Options {
+                method: Method::Quadrature,
+                steps: k,
+                ..Options::default()
+            };
+            attribute(table, &input.indicator, &input.baseline, &opts)
+                .ok()
+                .map(|a| StepSweep {
+                    steps: k,
+                    completeness_gap: a.completeness_gap,
+                })
         })
         .collect();
     let columns = input.indicator.columns().to_vec();
-    let path = attribute_column_path(table, &input.indicator, &input.baseline, &columns, 32).ok().map(|a| PathSweep {
-        spearman_vs_diagonal: spearman(&a.phi, main),
-        top100_jaccard: top_k_jaccard(&a.phi, main, 100),
-        tiers: tier_shares_ordered(&a.phi, order, &cfg.cuts),
-        column_order: columns,
-    });
+    let path = attribute_column_path(table, &input.indicator, &input.baseline, &columns, 32)
+        .ok()
+        .map(|a| PathSweep {
+            spearman_vs_diagonal: spearman(&a.phi, main),
+            top100_jaccard: top_k_jaccard(&a.phi, main, 100),
+            tiers: tier_shares_ordered(&a.phi, order, &cfg.cuts),
+            column_order: columns,
+        });
     (baselines, steps, path)
 }

@@ -3,7 +3,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use emergent_attribution::{
-    Attribution, Baseline, FeatureTable, Indicator, Method, Options, TierShare, attribute_with_progress, tier_shares,
+    Attribution, Baseline, FeatureTable, Indicator, Method, Options, TierShare,
+    attribute_with_progress, tier_shares,
 };
 use emergent_io::{IdColumn, read_table, write_table};
 use serde_json::json;
@@ -51,7 +52,12 @@ pub struct Args {
     #[arg(long, value_name = "COL")]
     tier_by: Option<String>,
     /// Tier cut points as fractions of agents, highest first.
-    #[arg(long, default_value = "0.01,0.1", value_delimiter = ',', value_name = "A,B")]
+    #[arg(
+        long,
+        default_value = "0.01,0.1",
+        value_delimiter = ',',
+        value_name = "A,B"
+    )]
     tiers: Vec<f64>,
     /// Write φ per agent (and per column) here (.csv or .parquet).
     #[arg(long, value_name = "FILE")]
@@ -67,13 +73,19 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = args.features.clone().context("--features is required")?;
     let [expr] = args.indicator.as_slice() else {
-        bail!("give exactly one --indicator EXPR (got {})", args.indicator.len());
+        bail!(
+            "give exactly one --indicator EXPR (got {})",
+            args.indicator.len()
+        );
     };
     let ids = match &args.id_col {
         Some(c) => IdColumn::Named(c.clone()),
         None => IdColumn::Default,
     };
-    let id_name = args.id_col.clone().unwrap_or_else(|| IdColumn::DEFAULT_NAME.to_string());
+    let id_name = args
+        .id_col
+        .clone()
+        .unwrap_or_else(|| IdColumn::DEFAULT_NAME.to_string());
     let indicator = Indicator::parse(expr).context("--indicator")?;
     check_tiers(&args.tiers)?;
     if let Some(out) = &args.out {
@@ -93,13 +105,16 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let result = attribute_with_progress(&table, &indicator, &baseline, &opts, &bar);
     bar.finish();
-    let a = result.with_context(|| format!("attributing `{}` over {}", indicator, features.display()))?;
+    let a = result
+        .with_context(|| format!("attributing `{}` over {}", indicator, features.display()))?;
     let seconds = started.elapsed().as_secs_f64();
     let tier_col = match &args.tier_by {
         Some(c) => Some(table.require(c).map(|_| c.clone())?),
         None => table.column("followers").map(|_| "followers".to_string()),
     };
-    let tiers = tier_col.as_ref().map(|c| tier_shares(&a.phi, table.column(c).unwrap_or_default(), &args.tiers));
+    let tiers = tier_col
+        .as_ref()
+        .map(|c| tier_shares(&a.phi, table.column(c).unwrap_or_default(), &args.tiers));
     if let Some(out) = &args.out {
         let mut cols: Vec<(String, &[f64])> = vec![("phi".to_string(), a.phi.as_slice())];
         for (name, v) in a.columns.iter().zip(&a.phi_by_column) {
@@ -135,7 +150,15 @@ pub fn run(args: Args) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&obj)?);
     } else {
-        print_summary(&table, &a, &baseline, seconds, tier_col.as_deref(), tiers.as_deref(), args.out.as_ref());
+        print_summary(
+            &table,
+            &a,
+            &baseline,
+            seconds,
+            tier_col.as_deref(),
+            tiers.as_deref(),
+            args.out.as_ref(),
+        );
     }
     Ok(())
 }
@@ -148,8 +171,13 @@ pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
         t if t.contains('=') => Baseline::Constants(
             t.split(',')
                 .map(|kv| {
-                    let (k, v) = kv.split_once('=').with_context(|| format!("--baseline: `{kv}` is not COL=VALUE"))?;
-                    let v: f64 = v.trim().parse().with_context(|| format!("--baseline: `{v}` in `{kv}` is not a number"))?;
+                    let (k, v) = kv
+                        .split_once('=')
+                        .with_context(|| format!("--baseline: `{kv}` is not COL=VALUE"))?;
+                    let v: f64 = v
+                        .trim()
+                        .parse()
+                        .with_context(|| format!("--baseline: `{v}` in `{kv}` is not a number"))?;
                     Ok((k.trim().to_string(), v))
                 })
                 .collect::<Result<_>>()?,
@@ -157,7 +185,9 @@ pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
         path => {
             let p = PathBuf::from(path);
             if !p.exists() {
-                bail!("--baseline `{path}`: not zero, mean, min, COL=V,… nor an existing baseline table file");
+                bail!(
+                    "--baseline `{path}`: not zero, mean, min, COL=V,… nor an existing baseline table file"
+                );
             }
             Baseline::Table(read_table(&p, ids).context("reading the baseline table")?)
         }
@@ -165,7 +195,10 @@ pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
 }
 
 fn check_tiers(cuts: &[f64]) -> Result<()> {
-    if cuts.is_empty() || cuts.iter().any(|c| !(*c > 0.0 && *c < 1.0)) || cuts.windows(2).any(|w| w[0] >= w[1]) {
+    if cuts.is_empty()
+        || cuts.iter().any(|c| !(*c > 0.0 && *c < 1.0))
+        || cuts.windows(2).any(|w| w[0] >= w[1])
+    {
         bail!("--tiers takes increasing fractions strictly between 0 and 1, e.g. 0.01,0.1");
     }
     Ok(())
@@ -181,7 +214,11 @@ fn check_output(out: &std::path::Path) -> Result<()> {
         && !dir.as_os_str().is_empty()
         && !dir.is_dir()
     {
-        bail!("--out {}: the folder {} does not exist", out.display(), dir.display());
+        bail!(
+            "--out {}: the folder {} does not exist",
+            out.display(),
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -202,22 +239,39 @@ fn print_summary(
         _ => String::new(),
     };
     println!("indicator         {}", a.indicator);
-    println!("method            {}{detail} ({n} agents, {seconds:.3} s)", a.method.name());
+    println!(
+        "method            {}{detail} ({n} agents, {seconds:.3} s)",
+        a.method.name()
+    );
     println!("f(x)              {}", a.value);
-    println!("f(x') [{}]{}{}", baseline.name(), " ".repeat(10usize.saturating_sub(baseline.name().len())), a.baseline_value);
+    println!(
+        "f(x') [{}]{}{}",
+        baseline.name(),
+        " ".repeat(10usize.saturating_sub(baseline.name().len())),
+        a.baseline_value
+    );
     println!("sum of phi        {}", a.sum_phi);
     println!("completeness gap  {:.3e}", a.completeness_gap);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| a.phi[j].abs().total_cmp(&a.phi[i].abs()).then(i.cmp(&j)));
     println!("top agents by |phi|:");
     for &i in order.iter().take(5) {
-        let share = if a.sum_phi != 0.0 { format!("{:>8.2}%", 100.0 * a.phi[i] / a.sum_phi) } else { String::new() };
+        let share = if a.sum_phi != 0.0 {
+            format!("{:>8.2}%", 100.0 * a.phi[i] / a.sum_phi)
+        } else {
+            String::new()
+        };
         println!("  {:<24} {:>14.6e} {share}", table.ids().label(i), a.phi[i]);
     }
     if let (Some(col), Some(tiers)) = (tier_by, tiers) {
         println!("tier shares (ranked by {col}):");
         for t in tiers {
-            println!("  {:<12} {:>9} agents {:>9.2}%", t.name, t.to - t.from, 100.0 * t.share);
+            println!(
+                "  {:<12} {:>9} agents {:>9.2}%",
+                t.name,
+                t.to - t.from,
+                100.0 * t.share
+            );
         }
     }
     if let Some(out) = out {
@@ -227,10 +281,19 @@ fn print_summary(
 
 fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
     let started = Instant::now();
-    let opts = emergent_runner::DynamicOptions { indicators: args.indicator.clone(), nodes: args.nodes, tol: args.tol };
+    let opts = emergent_runner::DynamicOptions {
+        indicators: args.indicator.clone(),
+        nodes: args.nodes,
+        tol: args.tol,
+    };
     let outcomes = emergent_runner::attribute_dynamic_run(dir, &opts)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "indicators": outcomes, "seconds": started.elapsed().as_secs_f64() }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "indicators": outcomes, "seconds": started.elapsed().as_secs_f64() })
+            )?
+        );
         return Ok(());
     }
     for o in &outcomes {
@@ -239,18 +302,33 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
             println!("  not attributed through the dynamics: it {note}");
             continue;
         }
-        println!("  expected-value run M(1) = {:.6} (stochastic run: {}), no influence M(0) = {:.6}", o.value, o.run_value.map_or("n/a".into(), |v| format!("{v:.6}")), o.baseline_value);
+        println!(
+            "  expected-value run M(1) = {:.6} (stochastic run: {}), no influence M(0) = {:.6}",
+            o.value,
+            o.run_value.map_or("n/a".into(), |v| format!("{v:.6}")),
+            o.baseline_value
+        );
         println!(
             "  sum of phi {:.6}, completeness gap {:.2e}, K = {} nodes, {:.2} s (backward/forward {:.2})",
             o.sum_phi, o.completeness_gap, o.nodes, o.seconds, o.backward_over_forward
         );
         if let Some(c) = &o.comparison {
-            println!("  vs static attribution: Spearman {:.3}, top-100 overlap (Jaccard) {:.3}", c.spearman, c.top100_jaccard);
+            println!(
+                "  vs static attribution: Spearman {:.3}, top-100 overlap (Jaccard) {:.3}",
+                c.spearman, c.top100_jaccard
+            );
         }
         for t in &o.tiers {
-            println!("    {:<12} {:>8.2}% of the dynamic attribution", t.name, 100.0 * t.share);
+            println!(
+                "    {:<12} {:>8.2}% of the dynamic attribution",
+                t.name,
+                100.0 * t.share
+            );
         }
     }
-    println!("wrote {}/dynamic_attribution.parquet and dynamic_attribution.json", dir.display());
+    println!(
+        "wrote {}/dynamic_attribution.parquet and dynamic_attribution.json",
+        dir.display()
+    );
     Ok(())
 }

@@ -1,5 +1,5 @@
 pub mod attribute;
-pub mod run;
 pub mod bluesky;
-pub mod study;
 pub mod report;
+pub mod run;
+pub mod study;

@@ -16,7 +16,10 @@ pub fn run(args: Args) -> Result<()> {
     println!("report: {}", files.markdown.display());
     println!("html:   {} (self-contained)", files.html.display());
     if !files.with_study {
-        println!("no study yet: `emergent study {}` adds one", args.run_dir.display());
+        println!(
+            "no study yet: `emergent study {}` adds one",
+            args.run_dir.display()
+        );
     }
     Ok(())
 }

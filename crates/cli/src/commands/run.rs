@@ -48,14 +48,18 @@ struct Bar {
 impl RunProgress for Bar {
     fn started(&self, total: u32, agents: usize) {
         self.pb.set_length(total as u64);
-        self.agents.store(agents, std::sync::atomic::Ordering::Relaxed);
+        self.agents
+            .store(agents, std::sync::atomic::Ordering::Relaxed);
         self.pb.set_message("ticks");
     }
     fn tick(&self, done: u32) {
         self.pb.set_position(done as u64);
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
         let agents = self.agents.load(std::sync::atomic::Ordering::Relaxed) as f64;
-        self.pb.set_message(format!("ticks, {:.2e} agent-steps/s", self.pb.position() as f64 * agents / secs));
+        self.pb.set_message(format!(
+            "ticks, {:.2e} agent-steps/s",
+            self.pb.position() as f64 * agents / secs
+        ));
     }
     fn attributing(&self) {
         self.pb.set_message("attributing");
@@ -65,16 +69,27 @@ impl RunProgress for Bar {
 pub fn run(args: Args) -> Result<()> {
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {wide_bar} {pos}/{len} {msg} [{elapsed_precise}, eta {eta}]")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} {wide_bar} {pos}/{len} {msg} [{elapsed_precise}, eta {eta}]",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let bar = Bar { pb, started: Instant::now(), agents: Default::default() };
+    let bar = Bar {
+        pb,
+        started: Instant::now(),
+        agents: Default::default(),
+    };
     let throttle = args.throttle_ms.map(Duration::from_millis);
     let result = match (&args.resume, &args.scenario) {
         (Some(dir), _) => emergent_runner::resume_with(
             dir,
             throttle,
-            &RunOptions { offline: args.offline, max_calls: args.max_calls, max_tokens: args.max_tokens, ..Default::default() },
+            &RunOptions {
+                offline: args.offline,
+                max_calls: args.max_calls,
+                max_tokens: args.max_tokens,
+                ..Default::default()
+            },
             &bar,
         ),
         (None, Some(scenario)) => emergent_runner::start(
@@ -118,8 +133,23 @@ fn print_summary(s: &RunSummary) {
         match (&o.error, o.value) {
             (Some(e), _) => println!("  {} = {}: not attributed: {e}", o.name, o.expr),
             (None, Some(v)) => {
-                let top = o.tiers.first().map(|t| format!(", {} of agents by {} hold {:.1}% of it", t.name, o.tier_by.as_deref().unwrap_or("?"), 100.0 * t.share)).unwrap_or_default();
-                let lead = o.top_agents.first().map(|a| format!("; agent {} leads with φ = {:.4e}", a.agent_id, a.phi)).unwrap_or_default();
+                let top = o
+                    .tiers
+                    .first()
+                    .map(|t| {
+                        format!(
+                            ", {} of agents by {} hold {:.1}% of it",
+                            t.name,
+                            o.tier_by.as_deref().unwrap_or("?"),
+                            100.0 * t.share
+                        )
+                    })
+                    .unwrap_or_default();
+                let lead = o
+                    .top_agents
+                    .first()
+                    .map(|a| format!("; agent {} leads with φ = {:.4e}", a.agent_id, a.phi))
+                    .unwrap_or_default();
                 println!(
                     "  {} = {} = {v:.6} (vs {:.6} at the {} baseline{top}{lead}; gap {:.1e})",
                     o.name,
@@ -159,7 +189,11 @@ fn print_policy_stats(stats: &[(String, f64)]) {
         get("repaired"),
         get("clamped_fields"),
     );
-    let http: Vec<String> = stats.iter().filter(|(n, _)| n.starts_with("http_")).map(|(n, v)| format!("{} × {v}", &n[5..])).collect();
+    let http: Vec<String> = stats
+        .iter()
+        .filter(|(n, _)| n.starts_with("http_"))
+        .map(|(n, v)| format!("{} × {v}", &n[5..]))
+        .collect();
     if !http.is_empty() {
         println!("llm: HTTP errors by status: {}", http.join(", "));
     }

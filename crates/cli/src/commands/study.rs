@@ -16,13 +16,22 @@ use crate::commands::attribute::parse_baseline;
 pub struct Args {
     /// A run directory made by `emergent run`: features from features.parquet, indicators and
     /// baselines from its scenario.toml; outputs in RUN_DIR/study/.
-    #[arg(value_name = "RUN_DIR", conflicts_with = "features", required_unless_present = "features")]
+    #[arg(
+        value_name = "RUN_DIR",
+        conflicts_with = "features",
+        required_unless_present = "features"
+    )]
     run_dir: Option<PathBuf>,
     /// A feature table (.csv or .parquet) instead of a run directory.
     #[arg(long, value_name = "FILE", requires = "indicator")]
     features: Option<PathBuf>,
     /// Indicator to study, e.g. `gini(posts + replies)` (repeatable; with --features).
-    #[arg(long, value_name = "EXPR", allow_hyphen_values = true, requires = "features")]
+    #[arg(
+        long,
+        value_name = "EXPR",
+        allow_hyphen_values = true,
+        requires = "features"
+    )]
     indicator: Vec<String>,
     /// zero | mean | min | COL=V,COL=V: one for every indicator, or one per --indicator in order.
     #[arg(long, value_name = "B", requires = "features")]
@@ -43,7 +52,12 @@ pub struct Args {
     #[arg(long, default_value = "posts", value_name = "COL")]
     activity_by: String,
     /// Panel protocols, comma-separated.
-    #[arg(long, default_value = "uniform,visibility,stratified,activity", value_delimiter = ',', value_name = "LIST")]
+    #[arg(
+        long,
+        default_value = "uniform,visibility,stratified,activity",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
     protocols: Vec<String>,
     /// Master seed of the panel draws.
     #[arg(long, default_value_t = 0, value_name = "S")]
@@ -82,59 +96,113 @@ pub fn run(args: Args) -> Result<()> {
         ..StudyConfig::default()
     };
     let progress = |what: &str| eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
-    progress(&format!("{} agents from {}", table.len(), plan.features.display()));
-    let study = emergent_study::study(&table, &plan.inputs, &cfg, &progress).with_context(|| format!("studying {}", plan.features.display()))?;
+    progress(&format!(
+        "{} agents from {}",
+        table.len(),
+        plan.features.display()
+    ));
+    let study = emergent_study::study(&table, &plan.inputs, &cfg, &progress)
+        .with_context(|| format!("studying {}", plan.features.display()))?;
     progress("writing tables and plots");
     let written = emergent_report::write_study(&plan.out, &study)?;
-    print_summary(&study, &plan.out, written.len(), started.elapsed().as_secs_f64());
+    print_summary(
+        &study,
+        &plan.out,
+        written.len(),
+        started.elapsed().as_secs_f64(),
+    );
     Ok(())
 }
 
 fn from_run_dir(dir: &Path, out: Option<PathBuf>) -> Result<(Plan, FeatureTable)> {
     if !dir.is_dir() {
-        bail!("{}: not a directory; give a run directory made by `emergent run`, or use --features FILE", dir.display());
+        bail!(
+            "{}: not a directory; give a run directory made by `emergent run`, or use --features FILE",
+            dir.display()
+        );
     }
     let features = dir.join("features.parquet");
     if !features.is_file() {
-        bail!("{}: not found; {} is not a (complete) run directory made by `emergent run`", features.display(), dir.display());
+        bail!(
+            "{}: not found; {} is not a (complete) run directory made by `emergent run`",
+            features.display(),
+            dir.display()
+        );
     }
     let scenario_path = dir.join("scenario.toml");
-    let text = std::fs::read_to_string(&scenario_path).with_context(|| format!("{}: cannot read", scenario_path.display()))?;
+    let text = std::fs::read_to_string(&scenario_path)
+        .with_context(|| format!("{}: cannot read", scenario_path.display()))?;
     let scenario = Scenario::from_str(&text, &scenario_path.display().to_string())?;
     if scenario.indicators.is_empty() {
-        bail!("{}: the scenario declares no [[indicators]]; add some, or use --features FILE --indicator EXPR", scenario_path.display());
+        bail!(
+            "{}: the scenario declares no [[indicators]]; add some, or use --features FILE --indicator EXPR",
+            scenario_path.display()
+        );
     }
     let inputs = scenario
         .indicators
         .iter()
         .map(|c| {
-            let indicator = Indicator::parse(&c.expr).with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
-            let baseline = simple_baseline(&c.baseline).with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
-            Ok(IndicatorInput { name: c.name.clone(), indicator, baseline })
+            let indicator = Indicator::parse(&c.expr)
+                .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
+            let baseline = simple_baseline(&c.baseline)
+                .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
+            Ok(IndicatorInput {
+                name: c.name.clone(),
+                indicator,
+                baseline,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let table = read_table(&features, &IdColumn::Default)?;
-    Ok((Plan { features, inputs, out: out.unwrap_or_else(|| dir.join("study")) }, table))
+    Ok((
+        Plan {
+            features,
+            inputs,
+            out: out.unwrap_or_else(|| dir.join("study")),
+        },
+        table,
+    ))
 }
 
 fn from_features(args: &Args) -> Result<(Plan, FeatureTable)> {
-    let features = args.features.clone().context("give a RUN_DIR or --features FILE")?;
+    let features = args
+        .features
+        .clone()
+        .context("give a RUN_DIR or --features FILE")?;
     let ids = IdColumn::Default;
     let baselines: Vec<String> = match args.baseline.len() {
         0 => vec!["zero".into(); args.indicator.len()],
         1 => vec![args.baseline[0].clone(); args.indicator.len()],
         n if n == args.indicator.len() => args.baseline.clone(),
-        n => bail!("--baseline given {n} times for {} indicators: give one for all, or one per --indicator", args.indicator.len()),
+        n => bail!(
+            "--baseline given {n} times for {} indicators: give one for all, or one per --indicator",
+            args.indicator.len()
+        ),
     };
     let mut inputs = Vec::new();
     for (expr, b) in args.indicator.iter().zip(&baselines) {
         let indicator = Indicator::parse(expr).with_context(|| format!("--indicator `{expr}`"))?;
         let baseline = parse_baseline(b, &ids)?;
-        inputs.push(IndicatorInput { name: expr.clone(), indicator, baseline });
+        inputs.push(IndicatorInput {
+            name: expr.clone(),
+            indicator,
+            baseline,
+        });
     }
-    let out = args.out.clone().unwrap_or_else(|| features.parent().unwrap_or(Path::new(".")).join("study"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| features.parent().unwrap_or(Path::new(".")).join("study"));
     let table = read_table(&features, &ids)?;
-    Ok((Plan { features, inputs, out }, table))
+    Ok((
+        Plan {
+            features,
+            inputs,
+            out,
+        },
+        table,
+    ))
 }
 
 /// The baselines a scenario may name.
@@ -151,7 +219,14 @@ fn parse_protocols(names: &[String]) -> Result<Vec<Protocol>> {
     let mut out = Vec::new();
     for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         let p = Protocol::parse(n).with_context(|| {
-            format!("--protocols: `{n}` is not one of {}", Protocol::ALL.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "))
+            format!(
+                "--protocols: `{n}` is not one of {}",
+                Protocol::ALL
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         })?;
         if !out.contains(&p) {
             out.push(p);
@@ -164,21 +239,52 @@ fn parse_protocols(names: &[String]) -> Result<Vec<Protocol>> {
 }
 
 /// Fail before any work when a named column is missing, listing the ones there are.
-fn check_columns(table: &FeatureTable, plan: &Plan, args: &Args, protocols: &[Protocol]) -> Result<()> {
+fn check_columns(
+    table: &FeatureTable,
+    plan: &Plan,
+    args: &Args,
+    protocols: &[Protocol],
+) -> Result<()> {
     let available = || table.column_names().join(", ");
     for input in &plan.inputs {
-        if let Some(bad) = input.indicator.columns().iter().find(|c| table.column(c).is_none()) {
-            bail!("{}: indicator `{}` reads column `{bad}`, which the table does not have; columns: {}", plan.features.display(), input.name, available());
+        if let Some(bad) = input
+            .indicator
+            .columns()
+            .iter()
+            .find(|c| table.column(c).is_none())
+        {
+            bail!(
+                "{}: indicator `{}` reads column `{bad}`, which the table does not have; columns: {}",
+                plan.features.display(),
+                input.name,
+                available()
+            );
         }
     }
     if table.column(&args.tier_by).is_none() {
-        bail!("{}: --tier-by column `{}` is missing; columns: {}", plan.features.display(), args.tier_by, available());
+        bail!(
+            "{}: --tier-by column `{}` is missing; columns: {}",
+            plan.features.display(),
+            args.tier_by,
+            available()
+        );
     }
     if protocols.contains(&Protocol::Activity) && table.column(&args.activity_by).is_none() {
-        bail!("{}: --activity-by column `{}` is missing (the activity protocol needs it); columns: {}", plan.features.display(), args.activity_by, available());
+        bail!(
+            "{}: --activity-by column `{}` is missing (the activity protocol needs it); columns: {}",
+            plan.features.display(),
+            args.activity_by,
+            available()
+        );
     }
     if args.panel_size > table.len() {
-        bail!("--panel-size {} is larger than the population of {} ({} agents); use at most {}", args.panel_size, plan.features.display(), table.len(), table.len());
+        bail!(
+            "--panel-size {} is larger than the population of {} ({} agents); use at most {}",
+            args.panel_size,
+            plan.features.display(),
+            table.len(),
+            table.len()
+        );
     }
     Ok(())
 }
@@ -194,14 +300,30 @@ fn print_summary(study: &Study, out: &Path, files: usize, seconds: f64) {
     );
     for ind in &study.indicators {
         let top = ind.full.tiers.first();
-        let full = top.map(|t| format!("{} holds {:.1}% of Σφ", t.name, 100.0 * t.share)).unwrap_or_default();
+        let full = top
+            .map(|t| format!("{} holds {:.1}% of Σφ", t.name, 100.0 * t.share))
+            .unwrap_or_default();
         let panels: Vec<String> = ind
             .protocols
             .iter()
-            .map(|p| format!("{} {:.1}%", p.protocol.name(), 100.0 * p.tier_shares.first().map_or(f64::NAN, |s| s.mean)))
+            .map(|p| {
+                format!(
+                    "{} {:.1}%",
+                    p.protocol.name(),
+                    100.0 * p.tier_shares.first().map_or(f64::NAN, |s| s.mean)
+                )
+            })
             .collect();
-        println!("  {} = {}: {full} (panels: {})", ind.name, ind.expr, panels.join(", "));
+        let label = if ind.name == ind.expr {
+            ind.name.clone()
+        } else {
+            format!("{} = {}", ind.name, ind.expr)
+        };
+        println!("  {label}: {full} (panels: {})", panels.join(", "));
         println!("    {}", ind.verdict.text);
     }
-    println!("outputs in {}/ ({files} files: study.md, study.json, plots/)", out.display());
+    println!(
+        "outputs in {}/ ({files} files: study.md, study.json, plots/)",
+        out.display()
+    );
 }

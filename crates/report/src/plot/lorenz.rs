@@ -20,7 +20,13 @@ impl Chart for Lorenz {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         root.fill(&WHITE)?;
-        let pts: Vec<(f64, f64)> = self.points.iter().copied().filter(|(a, b)| a.is_finite() && b.is_finite()).map(|(a, b)| (100.0 * a, 100.0 * b)).collect();
+        let pts: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .copied()
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+            .map(|(a, b)| (100.0 * a, 100.0 * b))
+            .collect();
         let y = padded_range(pts.iter().map(|p| p.1).chain([0.0, 100.0]));
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, TITLE_SIZE))
@@ -37,7 +43,10 @@ impl Chart for Lorenz {
             .label_style((FONT, LABEL_SIZE))
             .draw()?;
         chart
-            .draw_series(LineSeries::new([(0.0, 0.0), (100.0, 100.0)], GRID.stroke_width(1)))?
+            .draw_series(LineSeries::new(
+                [(0.0, 0.0), (100.0, 100.0)],
+                GRID.stroke_width(1),
+            ))?
             .label("equal attribution")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GRID.stroke_width(1)));
         let c = colour(0);

@@ -52,8 +52,14 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotE
 
 /// Draw `chart` as PNG and SVG; `name` only labels errors.
 pub fn render(name: &str, chart: &impl Chart) -> Result<Rendered, ReportError> {
-    style::register_fonts().map_err(|why| ReportError::Plot { plot: name.into(), why })?;
-    let err = |e: PlotError| ReportError::Plot { plot: name.into(), why: e.0 };
+    style::register_fonts().map_err(|why| ReportError::Plot {
+        plot: name.into(),
+        why,
+    })?;
+    let err = |e: PlotError| ReportError::Plot {
+        plot: name.into(),
+        why: e.0,
+    };
     let (width, height) = chart.size();
     let mut rgb = vec![0u8; width as usize * height as usize * 3];
     {
@@ -67,8 +73,16 @@ pub fn render(name: &str, chart: &impl Chart) -> Result<Rendered, ReportError> {
         chart.draw(&root).map_err(err)?;
         root.present().map_err(|e| err(e.into()))?;
     }
-    let png = encode_png(&rgb, width, height).map_err(|e| ReportError::Plot { plot: name.into(), why: format!("PNG encoding: {e}") })?;
-    Ok(Rendered { png, svg, width, height })
+    let png = encode_png(&rgb, width, height).map_err(|e| ReportError::Plot {
+        plot: name.into(),
+        why: format!("PNG encoding: {e}"),
+    })?;
+    Ok(Rendered {
+        png,
+        svg,
+        width,
+        height,
+    })
 }
 
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
@@ -85,7 +99,12 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::Encod
 /// Axis range covering `values` (finite ones) with 5 % padding; a degenerate range is
 /// widened so the axis still has a length.
 pub(crate) fn padded_range(values: impl IntoIterator<Item = f64>) -> std::ops::Range<f64> {
-    let (lo, hi) = values.into_iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if !lo.is_finite() {
         return 0.0..1.0;
     }

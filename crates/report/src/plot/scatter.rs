@@ -40,7 +40,12 @@ impl Chart for Scatter {
         let body = root.titled(&self.title, (FONT, TITLE_SIZE))?;
         let cells = body.split_evenly(self.grid());
         for (k, (panel, area)) in self.panels.iter().zip(&cells).enumerate() {
-            let pts: Vec<(f64, f64)> = panel.points.iter().copied().filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+            let pts: Vec<(f64, f64)> = panel
+                .points
+                .iter()
+                .copied()
+                .filter(|(a, b)| a.is_finite() && b.is_finite())
+                .collect();
             let x = padded_range(pts.iter().map(|p| p.0));
             let y = padded_range(pts.iter().map(|p| p.1));
             let caption = match panel.c_star.filter(|c| c.is_finite()) {
@@ -68,8 +73,12 @@ impl Chart for Scatter {
             if let Some(cs) = panel.c_star.filter(|c| c.is_finite()) {
                 // The line across the x range, clipped to the y range so it stays in the plot.
                 let (x0, x1) = (x.start, x.end);
-                let line: Vec<(f64, f64)> =
-                    [x0, x1].iter().map(|&xv| (xv, cs * xv)).filter(|(_, yv)| yv.is_finite()).map(|(xv, yv)| clip(xv, yv, cs, &y)).collect();
+                let line: Vec<(f64, f64)> = [x0, x1]
+                    .iter()
+                    .map(|&xv| (xv, cs * xv))
+                    .filter(|(_, yv)| yv.is_finite())
+                    .map(|(xv, yv)| clip(xv, yv, cs, &y))
+                    .collect();
                 chart.draw_series(LineSeries::new(line, INK.stroke_width(1)))?;
             }
         }

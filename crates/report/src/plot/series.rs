@@ -32,10 +32,22 @@ impl Chart for TimeSeries {
         root.fill(&WHITE)?;
         let body = root.titled(&self.title, (FONT, TITLE_SIZE))?;
         let rows = body.split_evenly((self.series.len().max(1), 1));
-        let ticks = padded_range(self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+        let ticks = padded_range(
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter().map(|p| p.0)),
+        );
         for (k, (s, area)) in self.series.iter().zip(&rows).enumerate() {
-            let defined = || s.points.iter().filter_map(|&(t, v)| v.filter(|v| v.is_finite()).map(|v| (t, v)));
-            let caption = if defined().next().is_none() { format!("{} (undefined at every tick)", s.name) } else { s.name.clone() };
+            let defined = || {
+                s.points
+                    .iter()
+                    .filter_map(|&(t, v)| v.filter(|v| v.is_finite()).map(|v| (t, v)))
+            };
+            let caption = if defined().next().is_none() {
+                format!("{} (undefined at every tick)", s.name)
+            } else {
+                s.name.clone()
+            };
             let values = padded_range(defined().map(|p| p.1));
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, (FONT, LABEL_SIZE + 2))
@@ -85,7 +97,16 @@ mod tests {
 
     #[test]
     fn undefined_ticks_split_the_line() {
-        let pts = [(0.0, None), (1.0, Some(1.0)), (2.0, Some(2.0)), (3.0, None), (4.0, Some(4.0))];
-        assert_eq!(runs(&pts), vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(4.0, 4.0)]]);
+        let pts = [
+            (0.0, None),
+            (1.0, Some(1.0)),
+            (2.0, Some(2.0)),
+            (3.0, None),
+            (4.0, Some(4.0)),
+        ];
+        assert_eq!(
+            runs(&pts),
+            vec![vec![(1.0, 1.0), (2.0, 2.0)], vec![(4.0, 4.0)]]
+        );
     }
 }

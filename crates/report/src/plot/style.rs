@@ -41,7 +41,8 @@ pub fn register_fonts() -> Result<(), String> {
                 (FontStyle::Oblique, dejavu::sans::oblique()),
             ];
             for (style, bytes) in fonts {
-                register_font(FONT, style, bytes).map_err(|_| "the embedded DejaVu Sans font did not load".to_string())?;
+                register_font(FONT, style, bytes)
+                    .map_err(|_| "the embedded DejaVu Sans font did not load".to_string())?;
             }
             Ok(())
         })

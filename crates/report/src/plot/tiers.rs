@@ -44,7 +44,8 @@ impl Chart for TierBars {
         let groups = self.tiers.len().max(1);
         let x = -0.5..groups as f64 - 0.5;
         // The legend gets its own column so it never covers a bar.
-        let (plot_area, legend_area) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190));
+        let (plot_area, legend_area) =
+            root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190));
         let mut chart = ChartBuilder::on(&plot_area)
             .caption(&self.title, (FONT, TITLE_SIZE))
             .margin(12)
@@ -56,7 +57,10 @@ impl Chart for TierBars {
             if (v - v.round()).abs() > 1e-6 || *v < 0.0 {
                 return String::new();
             }
-            self.tiers.get(v.round() as usize).cloned().unwrap_or_default()
+            self.tiers
+                .get(v.round() as usize)
+                .cloned()
+                .unwrap_or_default()
         };
         chart
             .configure_mesh()
@@ -71,16 +75,41 @@ impl Chart for TierBars {
         let n = self.series.len().max(1) as f64;
         let width = 0.8 / n;
         for (k, s) in self.series.iter().enumerate() {
-            let c = if k == 0 { RGBColor(90, 90, 90) } else { colour(k - 1) };
+            let c = if k == 0 {
+                RGBColor(90, 90, 90)
+            } else {
+                colour(k - 1)
+            };
             let left = |t: usize| t as f64 - 0.4 + k as f64 * width;
-            let bars = s.shares.iter().enumerate().filter_map(|(t, v)| finite(v).map(|v| (t, v)));
-            chart.draw_series(bars.clone().map(|(t, v)| Rectangle::new([(left(t) + 0.01, 0.0), (left(t) + width - 0.01, pct(v))], c.filled())))?;
+            let bars = s
+                .shares
+                .iter()
+                .enumerate()
+                .filter_map(|(t, v)| finite(v).map(|v| (t, v)));
+            chart.draw_series(bars.clone().map(|(t, v)| {
+                Rectangle::new(
+                    [(left(t) + 0.01, 0.0), (left(t) + width - 0.01, pct(v))],
+                    c.filled(),
+                )
+            }))?;
             let y0 = 70 + 26 * k as i32;
             legend_area.draw(&Rectangle::new([(8, y0 - 7), (24, y0 + 7)], c.filled()))?;
-            legend_area.draw(&Text::new(s.label.clone(), (32, y0 - 8), (FONT, LABEL_SIZE).into_font().color(&INK)))?;
-            let errors = bars.filter_map(|(t, v)| s.sd.get(t).and_then(finite).map(|sd| (t, v, sd)));
+            legend_area.draw(&Text::new(
+                s.label.clone(),
+                (32, y0 - 8),
+                (FONT, LABEL_SIZE).into_font().color(&INK),
+            ))?;
+            let errors =
+                bars.filter_map(|(t, v)| s.sd.get(t).and_then(finite).map(|sd| (t, v, sd)));
             chart.draw_series(errors.map(|(t, v, sd)| {
-                ErrorBar::new_vertical(left(t) + width / 2.0, pct(v - sd), pct(v), pct(v + sd), INK.stroke_width(1), 8)
+                ErrorBar::new_vertical(
+                    left(t) + width / 2.0,
+                    pct(v - sd),
+                    pct(v),
+                    pct(v + sd),
+                    INK.stroke_width(1),
+                    8,
+                )
             }))?;
         }
         root.present()?;

@@ -12,17 +12,30 @@ pub fn population(n: usize, seed: u64) -> FeatureTable {
     let mut rng = SplitMix::keyed(seed, 9);
     let (mut f, mut p, mut r) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n {
-        let z = (-2.0 * rng.unit().max(1e-300).ln()).sqrt() * (std::f64::consts::TAU * rng.unit()).cos();
+        let z = (-2.0 * rng.unit().max(1e-300).ln()).sqrt()
+            * (std::f64::consts::TAU * rng.unit()).cos();
         let followers = rng.unit().max(1e-12).powf(-1.0 / 1.1).floor();
         f.push(followers);
         p.push(((0.5 + 0.8 * z).exp() * (1.0 + followers).sqrt()).round());
         r.push((0.5 + z).exp().round() + (rng.unit() * 3.0).floor());
     }
-    FeatureTable::new(AgentIds::sequential(n), vec![("followers".into(), f), ("posts".into(), p), ("replies".into(), r)]).unwrap()
+    FeatureTable::new(
+        AgentIds::sequential(n),
+        vec![
+            ("followers".into(), f),
+            ("posts".into(), p),
+            ("replies".into(), r),
+        ],
+    )
+    .unwrap()
 }
 
 pub fn input(name: &str, expr: &str, base: Baseline) -> IndicatorInput {
-    IndicatorInput { name: name.into(), indicator: Indicator::parse(expr).unwrap(), baseline: base }
+    IndicatorInput {
+        name: name.into(),
+        indicator: Indicator::parse(expr).unwrap(),
+        baseline: base,
+    }
 }
 
 /// A small study of one linear and two nonlinear indicators, with sweeps.
@@ -33,7 +46,11 @@ pub fn small_study() -> Study {
         input("spread", "var(posts + replies)", Baseline::Zero),
         input("inequality", "gini(posts + replies)", Baseline::Mean),
     ];
-    let cfg = StudyConfig { panel_size: 40, seeds: 3, ..StudyConfig::default() };
+    let cfg = StudyConfig {
+        panel_size: 40,
+        seeds: 3,
+        ..StudyConfig::default()
+    };
     study(&table, &inputs, &cfg, &|_| {}).unwrap()
 }
 
@@ -59,12 +76,29 @@ pub fn check_png(path: &Path, size: (u32, u32)) {
 /// Check an SVG on disk parses as XML, is an <svg> of the expected size and draws something.
 pub fn check_svg(path: &Path, size: (u32, u32)) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
+    let doc = roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg", "{}", path.display());
-    let attr = |a: &str| root.attribute(a).and_then(|v| v.trim_end_matches("px").parse::<u32>().ok());
-    assert_eq!((attr("width"), attr("height")), (Some(size.0), Some(size.1)), "{}", path.display());
-    let shapes = root.descendants().filter(|n| matches!(n.tag_name().name(), "rect" | "polyline" | "circle" | "line" | "path" | "text")).count();
+    let attr = |a: &str| {
+        root.attribute(a)
+            .and_then(|v| v.trim_end_matches("px").parse::<u32>().ok())
+    };
+    assert_eq!(
+        (attr("width"), attr("height")),
+        (Some(size.0), Some(size.1)),
+        "{}",
+        path.display()
+    );
+    let shapes = root
+        .descendants()
+        .filter(|n| {
+            matches!(
+                n.tag_name().name(),
+                "rect" | "polyline" | "circle" | "line" | "path" | "text"
+            )
+        })
+        .count();
     assert!(shapes > 10, "{}: only {shapes} shapes", path.display());
 }
 
@@ -75,9 +109,17 @@ pub fn figures_in_markdown(md: &str) -> Vec<(String, (u32, u32))> {
     let lines: Vec<&str> = md.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         if let Some(rest) = line.strip_prefix("![") {
-            let path = rest.rsplit_once("](").map(|(_, p)| p.trim_end_matches(')').to_string()).unwrap();
+            let path = rest
+                .rsplit_once("](")
+                .map(|(_, p)| p.trim_end_matches(')').to_string())
+                .unwrap();
             let stated = lines[i + 2];
-            let dims = stated.rsplit_once(" (").map(|(_, d)| d).and_then(|d| d.split_once(" px")).map(|(d, _)| d).unwrap();
+            let dims = stated
+                .rsplit_once(" (")
+                .map(|(_, d)| d)
+                .and_then(|d| d.split_once(" px"))
+                .map(|(d, _)| d)
+                .unwrap();
             let (w, h) = dims.split_once('×').unwrap();
             out.push((path, (w.parse().unwrap(), h.parse().unwrap())));
         }
@@ -112,14 +154,41 @@ pub fn tree(dir: &Path) -> Vec<String> {
 pub fn fake_run(dir: &Path) {
     use emergent_attribution::{Options, attribute, tier_shares};
     std::fs::create_dir_all(dir).unwrap();
-    let scenario = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/quickstart.toml")).unwrap();
+    let scenario = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/quickstart.toml"),
+    )
+    .unwrap();
     std::fs::write(dir.join("scenario.toml"), &scenario).unwrap();
     let table = population(2_000, 5);
-    let cols: Vec<(String, &[f64])> = table.column_names().iter().map(|c| (c.clone(), table.column(c).unwrap())).collect();
-    emergent_io::write_table(&dir.join("features.parquet"), "agent_id", table.ids(), &cols).unwrap();
+    let cols: Vec<(String, &[f64])> = table
+        .column_names()
+        .iter()
+        .map(|c| (c.clone(), table.column(c).unwrap()))
+        .collect();
+    emergent_io::write_table(
+        &dir.join("features.parquet"),
+        "agent_id",
+        table.ids(),
+        &cols,
+    )
+    .unwrap();
     let mut indicators = Vec::new();
-    for (name, expr, base) in [("polarization", "var(posts)", Baseline::Mean), ("engagement_inequality", "gini(replies + posts)", Baseline::Mean), ("conversation", "mean(posts)*mean(replies)", Baseline::Zero)] {
-        let a = attribute(&table, &Indicator::parse(expr).unwrap(), &base, &Options::default()).unwrap();
+    for (name, expr, base) in [
+        ("polarization", "var(posts)", Baseline::Mean),
+        (
+            "engagement_inequality",
+            "gini(replies + posts)",
+            Baseline::Mean,
+        ),
+        ("conversation", "mean(posts)*mean(replies)", Baseline::Zero),
+    ] {
+        let a = attribute(
+            &table,
+            &Indicator::parse(expr).unwrap(),
+            &base,
+            &Options::default(),
+        )
+        .unwrap();
         let mut order: Vec<usize> = (0..table.len()).collect();
         order.sort_by(|&i, &j| a.phi[j].abs().total_cmp(&a.phi[i].abs()));
         let top: Vec<serde_json::Value> = order[..10]
@@ -140,11 +209,23 @@ pub fn fake_run(dir: &Path) {
             "top_agents": top, "error": null,
         }));
     }
-    std::fs::write(dir.join("attribution.json"), serde_json::to_string_pretty(&serde_json::json!({ "indicators": indicators })).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("attribution.json"),
+        serde_json::to_string_pretty(&serde_json::json!({ "indicators": indicators })).unwrap(),
+    )
+    .unwrap();
     let mut csv = String::from("tick,polarization,engagement_inequality,conversation\n");
     for t in 0..30 {
-        let gini = if t < 3 { String::new() } else { format!("{}", 0.2 + 0.01 * t as f64) };
-        csv.push_str(&format!("{t},{},{gini},{}\n", 0.4 - 0.005 * t as f64, 0.1 * t as f64));
+        let gini = if t < 3 {
+            String::new()
+        } else {
+            format!("{}", 0.2 + 0.01 * t as f64)
+        };
+        csv.push_str(&format!(
+            "{t},{},{gini},{}\n",
+            0.4 - 0.005 * t as f64,
+            0.1 * t as f64
+        ));
     }
     std::fs::write(dir.join("indicators.csv"), csv).unwrap();
     let manifest = serde_json::json!({
@@ -153,5 +234,9 @@ pub fn fake_run(dir: &Path) {
         "policy": { "name": "llm", "stats": { "calls": 412, "prompt_tokens": 91234, "completion_tokens": 8812, "fallbacks": 7 } },
         "scenario_file": "scenarios/quickstart.toml", "seed": 42, "timings": { "wall_seconds": 1.25 },
     });
-    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
 }
