@@ -1,37 +1,11 @@
 //! `emergent attribute` end to end: the real binary on small tables, good and bad.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use emergent_io::{IdColumn, read_table};
-
-fn emergent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emergent"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = emergent(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Run expecting failure; returns stderr.
-fn fails(args: &[&str]) -> String {
-    let out = emergent(args);
-    assert!(
-        !out.status.success(),
-        "{args:?} should fail but printed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

@@ -1,38 +1,12 @@
 //! `emergent synth bluesky` and `emergent import bluesky` end to end: the real binary, a
 //! synthetic capture imported back, windows, topics, and a truncated file.
 
+mod common;
+use common::*;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use emergent_io::{IdColumn, read_table};
-
-fn emergent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emergent"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = emergent(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Run expecting failure; returns stderr.
-fn fails(args: &[&str]) -> String {
-    let out = emergent(args);
-    assert!(
-        !out.status.success(),
-        "{args:?} should fail but printed:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

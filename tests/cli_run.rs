@@ -1,56 +1,12 @@
 //! `emergent run` end to end through the binary: outputs, determinism, resume after kill -9,
 //! and the errors a user meets first.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::*;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn emergent(args: &[&str], threads: Option<usize>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_emergent"));
-    c.args(args);
-    if let Some(t) = threads {
-        c.env("RAYON_NUM_THREADS", t.to_string());
-    }
-    c.output().expect("the binary runs")
-}
-
-fn ok(args: &[&str], threads: Option<usize>) -> String {
-    let out = emergent(args, threads);
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = emergent(args, None);
-    assert!(
-        !out.status.success(),
-        "{args:?} should fail; stdout:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn quickstart() -> String {
-    repo()
-        .join("scenarios/quickstart.toml")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-fn rows(path: &Path) -> i64 {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
-    let r = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-    r.metadata().file_metadata().num_rows()
-}
 
 const OUTPUTS: [&str; 6] = [
     "ticks.parquet",
@@ -65,10 +21,7 @@ const OUTPUTS: [&str; 6] = [
 fn quickstart_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("qs");
-    let s = ok(
-        &["run", &quickstart(), "--out", out.to_str().unwrap()],
-        None,
-    );
+    let s = ok(&["run", &quickstart(), "--out", out.to_str().unwrap()]);
     assert!(s.contains(&format!("outputs in {}/", out.display())), "{s}");
     assert!(s.contains("polarization = var(stance)"), "{s}");
     for f in OUTPUTS.iter().chain(&["manifest.json", "scenario.toml"]) {
@@ -127,7 +80,7 @@ fn quickstart_runs_end_to_end() {
 }
 
 fn run_small(out: &Path, threads: usize, seed: &str) {
-    ok(
+    ok_env(
         &[
             "run",
             &quickstart(),
@@ -142,7 +95,7 @@ fn run_small(out: &Path, threads: usize, seed: &str) {
             "--set",
             "record.every=3",
         ],
-        Some(threads),
+        &[("RAYON_NUM_THREADS", &threads.to_string())],
     );
 }
 
@@ -190,7 +143,7 @@ fn resume_after_kill_9_gives_the_same_outputs() {
     args.extend(sets);
     let mut w = args.clone();
     w.extend(["--out", whole.to_str().unwrap()]);
-    ok(&w, None);
+    ok(&w);
 
     let mut k = args.clone();
     k.extend(["--out", killed.to_str().unwrap(), "--throttle-ms", "100"]);
@@ -223,7 +176,7 @@ fn resume_after_kill_9_gives_the_same_outputs() {
         !killed.join("manifest.json").exists(),
         "the run finished before the kill"
     );
-    let s = ok(&["run", "--resume", killed.to_str().unwrap()], None);
+    let s = ok(&["run", "--resume", killed.to_str().unwrap()]);
     assert!(s.contains("ran 3000 agents for 40 ticks"), "{s}");
     for f in OUTPUTS {
         let (x, y) = (
@@ -322,32 +275,26 @@ fn an_imported_follow_graph_seeds_a_simulation() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let capture = d.join("cap.jsonl.zst");
-    ok(
-        &[
-            "synth",
-            "bluesky",
-            "--users",
-            "800",
-            "--days",
-            "3",
-            "--out",
-            capture.to_str().unwrap(),
-            "--seed",
-            "5",
-        ],
-        None,
-    );
+    ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "800",
+        "--days",
+        "3",
+        "--out",
+        capture.to_str().unwrap(),
+        "--seed",
+        "5",
+    ]);
     let imported = d.join("imp");
-    ok(
-        &[
-            "import",
-            "bluesky",
-            capture.to_str().unwrap(),
-            "--out",
-            imported.to_str().unwrap(),
-        ],
-        None,
-    );
+    ok(&[
+        "import",
+        "bluesky",
+        capture.to_str().unwrap(),
+        "--out",
+        imported.to_str().unwrap(),
+    ]);
     let feats = emergent_io::read_table(
         &imported.join("features.parquet"),
         &emergent_io::IdColumn::Default,
@@ -364,15 +311,12 @@ fn an_imported_follow_graph_seeds_a_simulation() {
     )
     .unwrap();
     let out = d.join("run");
-    ok(
-        &[
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        None,
-    );
+    ok(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     // The cascade policy never rewires, so each agent's followers in the run are its
     // in-degree in the imported graph.
     let run = emergent_io::read_table(

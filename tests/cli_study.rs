@@ -1,43 +1,10 @@
 //! `emergent study` and `emergent report` end to end through the binary: a real run, its
 //! study and report, the --features form, and the errors a user meets first.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn emergent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_emergent"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = emergent(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(args: &[&str]) -> String {
-    let out = emergent(args);
-    assert!(
-        !out.status.success(),
-        "{args:?} should fail; stdout:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn quickstart() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios/quickstart.toml")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
 
 /// A small quickstart run (2000 agents, 20 ticks) in `dir/run`.
 fn small_run(dir: &Path) -> PathBuf {

@@ -1,0 +1,66 @@
+//! What every end-to-end test of the binary needs: run it, expect success or failure, find
+//! the repository's files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Run `emergent` with extra environment variables.
+pub fn emergent_env(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_emergent"));
+    c.args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
+}
+
+pub fn emergent(args: &[&str]) -> Output {
+    emergent_env(args, &[])
+}
+
+/// Run expecting success; returns stdout.
+pub fn ok_env(args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = emergent_env(args, envs);
+    assert!(
+        out.status.success(),
+        "{args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn ok(args: &[&str]) -> String {
+    ok_env(args, &[])
+}
+
+/// Run expecting failure; returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let out = emergent(args);
+    assert!(
+        !out.status.success(),
+        "{args:?} should fail but printed:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).expect("utf-8 output")
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn quickstart() -> String {
+    repo()
+        .join("scenarios/quickstart.toml")
+        .to_str()
+        .expect("utf-8 path")
+        .to_string()
+}
+
+/// Rows of a Parquet file, from its footer.
+pub fn rows(path: &Path) -> i64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let r = SerializedFileReader::new(std::fs::File::open(path).expect("file exists"))
+        .expect("a Parquet file");
+    r.metadata().file_metadata().num_rows()
+}
