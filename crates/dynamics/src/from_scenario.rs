@@ -7,6 +7,7 @@ use crate::bounded_confidence::BoundedConfidenceField;
 use crate::cascade::CascadeField;
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
+use crate::panic::PanicField;
 
 /// Width of the smoothed confidence bound, as a fraction of ε: narrow enough to track the
 /// hard rule, wide enough for gradients to see agents near the bound.
@@ -49,6 +50,26 @@ pub fn model_for<'a>(
                 ticks,
             }))
         }
+        PolicyKind::Panic => {
+            let p = &scenario.policy.panic;
+            Ok(Box::new(PanicField {
+                net: &world.network,
+                activity: pop.activity.clone(),
+                susceptibility: pop.susceptibility.clone(),
+                holdings: p.holdings,
+                price: p.initial_price,
+                base_sell: p.base_sell,
+                herding: p.herding,
+                fear: p.fear,
+                lookback: p.lookback,
+                sell_fraction: p.sell_fraction,
+                buy_prob: p.buy_prob,
+                buy_amount: p.buy_amount,
+                impact: p.impact,
+                ticks,
+            }))
+        }
+        #[allow(unreachable_patterns)]
         other => Err(DynamicsError::Unsupported(
             format!("{other:?}"),
             "its expected-value mode is not written yet".into(),

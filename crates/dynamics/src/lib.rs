@@ -15,6 +15,7 @@ mod cascade;
 mod error;
 mod from_scenario;
 mod model;
+mod panic;
 mod smooth;
 
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
@@ -23,3 +24,4 @@ pub use cascade::CascadeField;
 pub use error::DynamicsError;
 pub use from_scenario::model_for;
 pub use model::{Dynamics, Trajectory};
+pub use panic::PanicField;
