@@ -38,6 +38,7 @@ if ! "$venv/bin/python" -c 'import numpy, shapiq, mesa, networkx, matplotlib, pa
     "$venv/bin/pip" install --quiet --disable-pip-version-check numpy shapiq mesa networkx matplotlib pandas
 fi
 py="$venv/bin/python"
+export PYTHONDONTWRITEBYTECODE=1
 
 if [[ -z "${NO_BUILD:-}" ]]; then
     echo "== cargo build --release -p emergent-cli" >&2

@@ -21,6 +21,7 @@ Writes JSON (--out).
 """
 
 import argparse
+import importlib.metadata
 import math
 import os
 import sys
@@ -154,7 +155,7 @@ def main():
         "sampled_budget_s": args.sampled_budget,
         "targets_rel_rms_error": TARGETS,
         "error_definition": "relative RMS over agents ||phi_hat - phi|| / ||phi||, phi = closed form (exact Shapley for mean and var)",
-        "versions": {"numpy": np.__version__, "shapiq": shapiq.__version__},
+        "versions": {"numpy": np.__version__, "shapiq": importlib.metadata.version("shapiq")},
         "forms": {k: {"indicator": v[0], "baseline": v[1]} for k, v in FORMS.items()},
         "sizes": [],
     }
@@ -175,7 +176,7 @@ def main():
                                            "--method", method, *extra, "--json"], args.work, f"attr-{n}")
                     secs.append(j["seconds"])
                     if method == "closed-form":
-                        walls.append(tm["wall_s"])
+                        walls.append(tm["elapsed_s"])  # GNU time rounds to 10 ms
                         rss.append(tm["peak_rss_mib"])
                     runs = j
                 row[key][form] = {"seconds": median(secs), "runs": secs, "value": runs["value"],
@@ -333,7 +334,7 @@ def main():
                 out = os.path.join(args.work, f"study-{n}")
                 _, tm = timed([EMERGENT, "study", "--features", csv, "--indicator", "gini(posts + replies)",
                                "--baseline", "mean", "--out", out, "--no-sweeps"], args.work, f"study-{n}")
-                walls.append(tm["wall_s"])
+                walls.append(tm["elapsed_s"])  # GNU time rounds to 10 ms
                 rss.append(tm["peak_rss_mib"])
             st["n"].append(n)
             st["wall_s"].append(median(walls))
