@@ -64,25 +64,41 @@ pub(crate) fn save(
 }
 
 pub(crate) fn load(dir: &Path) -> Result<Checkpoint, RunError> {
-    let path = dir.join(CHECKPOINT);
-    let bytes = std::fs::read(&path).map_err(|e| RunError::Resume {
+    decode(
+        dir,
+        &dir.join(CHECKPOINT),
+        |c: &Checkpoint| c.format,
+        FORMAT,
+    )
+}
+
+/// Read and decode a checkpoint file (postcard), refusing a missing, damaged or differently
+/// versioned one with a message that says which.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    path: &Path,
+    format_of: impl Fn(&T) -> u32,
+    expected: u32,
+) -> Result<T, RunError> {
+    let bytes = std::fs::read(path).map_err(|e| RunError::Resume {
         dir: dir.to_path_buf(),
         why: format!(
             "no checkpoint to resume from ({}: {e}); set [checkpoint] every = K in the scenario",
             path.display()
         ),
     })?;
-    let c: Checkpoint = postcard::from_bytes(&bytes).map_err(|e| RunError::Resume {
+    let c: T = postcard::from_bytes(&bytes).map_err(|e| RunError::Resume {
         dir: dir.to_path_buf(),
         why: format!(
             "{} is damaged or from another emergent version ({e})",
             path.display()
         ),
     })?;
-    if c.format != FORMAT {
+    let format = format_of(&c);
+    if format != expected {
         return Err(RunError::Resume {
             dir: dir.to_path_buf(),
-            why: format!("checkpoint format {} is not {FORMAT}", c.format),
+            why: format!("checkpoint format {format} is not {expected}"),
         });
     }
     Ok(c)

@@ -103,20 +103,7 @@ pub(crate) fn resume(
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let path = dir.join(CHECKPOINT);
-    let bytes = std::fs::read(&path).map_err(|e| io_err(&path, e))?;
-    let c: Checkpoint = postcard::from_bytes(&bytes).map_err(|e| RunError::Resume {
-        dir: dir.to_path_buf(),
-        why: format!(
-            "{} is damaged or from another emergent version ({e})",
-            path.display()
-        ),
-    })?;
-    if c.format != FORMAT {
-        return Err(RunError::Resume {
-            dir: dir.to_path_buf(),
-            why: format!("checkpoint format {} is not {FORMAT}", c.format),
-        });
-    }
+    let c: Checkpoint = crate::checkpoint::decode(dir, &path, |c: &Checkpoint| c.format, FORMAT)?;
     let scenario = crate::runner::scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
     tracing::info!(
         month = c.economy.month,
