@@ -117,6 +117,33 @@ fn same_seed_same_bytes_on_one_and_two_threads() {
         );
         assert!(x == y, "{f} differs between 1 and 2 threads");
     }
+    // Without the action trace the features are the same; only the log is empty.
+    let quiet = dir.path().join("quiet");
+    ok_env(
+        &[
+            "run",
+            &quickstart(),
+            "--out",
+            quiet.to_str().unwrap(),
+            "--seed",
+            "7",
+            "--set",
+            "population.agents=3000",
+            "--set",
+            "scenario.ticks=15",
+            "--set",
+            "record.every=3",
+            "--set",
+            "record.actions=false",
+        ],
+        &[],
+    );
+    assert_eq!(rows(&quiet.join("actions.parquet")), 0);
+    assert!(rows(&a.join("actions.parquet")) > 0);
+    assert_eq!(
+        std::fs::read(a.join("features.parquet")).unwrap(),
+        std::fs::read(quiet.join("features.parquet")).unwrap()
+    );
     assert_ne!(
         std::fs::read(a.join("features.parquet")).unwrap(),
         std::fs::read(c.join("features.parquet")).unwrap(),

@@ -233,7 +233,9 @@ impl Job {
         while !sim.is_done() {
             let report = sim.step();
             stats.add(agents, &report);
-            recorder.record_actions(&report)?;
+            if self.scenario.record.actions {
+                recorder.record_actions(&report)?;
+            }
             let t = sim.world.tick;
             if t.is_multiple_of(every) || sim.is_done() {
                 self.record(&sim, &mut recorder)?;

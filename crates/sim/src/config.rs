@@ -304,6 +304,9 @@ pub struct PanicParams {
 pub struct RecordConfig {
     /// Record features every this many ticks.
     pub every: u32,
+    /// Keep the action trace (`actions.parquet`). Off, the file is written with no rows:
+    /// throughput runs need not pay for a log nobody reads.
+    pub actions: bool,
 }
 
 /// `[checkpoint]`.
@@ -456,7 +459,10 @@ impl Default for PanicParams {
 
 impl Default for RecordConfig {
     fn default() -> Self {
-        Self { every: 1 }
+        Self {
+            every: 1,
+            actions: true,
+        }
     }
 }
 
