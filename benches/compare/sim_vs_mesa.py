@@ -5,7 +5,8 @@ benches/compare/mesa_bc.py), then emergent alone at larger N and on scenarios/mi
 Each configuration runs --repeats times under `/usr/bin/time -v`; figures are medians (peak RSS:
 the largest). What each figure includes:
 - emergent `manifest.timings.wall_seconds`: world build (network generation included), every tick,
-  recording (`record.every = 1000`: the final state only), attribution of the scenario's indicator
+  recording (`record.every = 1000`: the final state only; `record.actions = false`: no action
+  log, as Mesa keeps none), attribution of the scenario's indicator
   and the run directory's outputs (Parquet, report). Process wall/RSS from GNU time on top.
 - Mesa `model_seconds`: model construction (networkx BA graph, NetworkGrid, agents) and every
   tick; no data collection. `step_seconds`: the ticks alone. Process wall/RSS from GNU time
