@@ -27,6 +27,20 @@ pub struct CascadeField<'a> {
 const OUTPUTS: [&str; 2] = ["reposts", "reposts_received"];
 
 impl CascadeField<'_> {
+    /// v(t) (items each agent authors) and z(t) (expected transmissions each agent is
+    /// exposed to) from r(t): the forward pass computes them, the adjoint recomputes them.
+    fn items_and_exposure(&self, w: &[f64], r: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let v: Vec<f64> = (0..r.len())
+            .map(|j| self.activity[j] * self.post_prob + r[j])
+            .collect();
+        let z = (0..r.len())
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|i| self.exposure(w, &v, i))
+            .collect();
+        (v, z)
+    }
+
     fn exposure(&self, w: &[f64], v: &[f64], i: usize) -> f64 {
         self.p
             * self
@@ -55,14 +69,7 @@ impl Dynamics for CascadeField<'_> {
         let mut reposts = vec![0.0; n];
         let mut received = vec![0.0; n];
         for _ in 0..self.ticks {
-            let v: Vec<f64> = (0..n)
-                .map(|j| self.activity[j] * self.post_prob + r[j])
-                .collect();
-            let z: Vec<f64> = (0..n)
-                .into_par_iter()
-                .with_min_len(1024)
-                .map(|i| self.exposure(w, &v, i))
-                .collect();
+            let (v, z) = self.items_and_exposure(w, &r);
             if want_received {
                 received
                     .par_iter_mut()
@@ -99,15 +106,7 @@ impl Dynamics for CascadeField<'_> {
         let mut lambda: Vec<f64> = rep_hat.clone();
         let mut w_bar = vec![0.0; n];
         for t in (0..self.ticks as usize).rev() {
-            let r = &fwd.states[t];
-            let v: Vec<f64> = (0..n)
-                .map(|j| self.activity[j] * self.post_prob + r[j])
-                .collect();
-            let z: Vec<f64> = (0..n)
-                .into_par_iter()
-                .with_min_len(1024)
-                .map(|i| self.exposure(w, &v, i))
-                .collect();
+            let (v, z) = self.items_and_exposure(w, &fwd.states[t]);
             // z̄_i from r_i(t+1) = a_i (1 − e^{−z_i}) and from the received credit a_i h(z_i) p w_j v_j.
             let z_bar: Vec<f64> = (0..n)
                 .into_par_iter()

@@ -55,10 +55,15 @@ pub(crate) fn save(
         stats,
         world,
     };
-    atomic_write(&path, |w| {
-        postcard::to_io(&c, w)
+    encode(&path, &c)
+}
+
+/// Write a checkpoint (postcard) atomically: a crash mid-write leaves the previous one.
+pub(crate) fn encode<T: serde::Serialize>(path: &Path, checkpoint: &T) -> Result<(), RunError> {
+    atomic_write(path, |w| {
+        postcard::to_io(checkpoint, w)
             .map(|_| ())
-            .map_err(|e| IoError::new(&path, e.to_string()))
+            .map_err(|e| IoError::new(path, e.to_string()))
     })?;
     Ok(())
 }

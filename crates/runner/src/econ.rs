@@ -12,9 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use emergent_attribution::{AgentIds, FeatureTable, evaluate};
-use emergent_io::{
-    IoError, ParquetColumn, atomic_write, atomic_write_bytes, write_parquet_columns,
-};
+use emergent_io::{IoError, ParquetColumn, atomic_write_bytes, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
 use emergent_sim::Scenario;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy, MonthStats};
@@ -255,12 +253,7 @@ impl EconJob {
             economy,
             rows,
         };
-        atomic_write(&path, |w| {
-            postcard::to_io(&c, w)
-                .map(|_| ())
-                .map_err(|e| IoError::new(&path, e.to_string()))
-        })?;
-        Ok(())
+        crate::checkpoint::encode(&path, &c)
     }
 
     fn finish(
