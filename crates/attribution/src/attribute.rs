@@ -122,13 +122,7 @@ pub fn evaluate(table: &FeatureTable, indicator: &Indicator) -> Result<f64, Attr
         .map(|c| table.require(c))
         .collect::<Result<Vec<_>, _>>()?;
     let base = Baseline::Zero.resolve(table, columns)?;
-    Path {
-        ind: indicator,
-        x,
-        base,
-        n: table.len(),
-    }
-    .value_at(1.0, "table")
+    Path::new(indicator, x, base, table.len()).value_at(1.0, "table")
 }
 
 /// f(x) and its gradient ∂f/∂x_ik, one vector per column of `indicator.columns()`: what a
@@ -148,13 +142,7 @@ pub fn gradient(
     if columns.is_empty() {
         return Ok((evaluate(table, indicator)?, acc));
     }
-    let value = Path {
-        ind: indicator,
-        x,
-        base,
-        n,
-    }
-    .accumulate_gradient(1.0, 1.0, &mut acc)?;
+    let value = Path::new(indicator, x, base, n).accumulate_gradient(1.0, 1.0, &mut acc)?;
     Ok((value, acc))
 }
 
@@ -199,12 +187,7 @@ pub fn attribute_with_progress(
             limit: shapley::EXACT_LIMIT,
         });
     }
-    let path = Path {
-        ind: indicator,
-        x,
-        base,
-        n,
-    };
+    let path = Path::new(indicator, x, base, n);
     let equal_share = matches!(baseline, Baseline::Mean);
     let use_closed = !indicator.columns().is_empty()
         && match opts.method {
@@ -216,18 +199,7 @@ pub fn attribute_with_progress(
     let aggs_x = path.aggregates_at(1.0, "table", use_closed)?;
     let value = path.value_of(&aggs_x, "table")?;
     let baseline_value = path.value_at(0.0, "baseline")?;
-    let delta = value - baseline_value;
-    let gap_of = |s: f64| -> f64 {
-        // Relative to Δf, but never to a Δf that is only rounding noise of f itself.
-        let denom = delta
-            .abs()
-            .max(1e-12 * (value.abs() + baseline_value.abs()));
-        if denom > 0.0 {
-            (s - delta).abs() / denom
-        } else {
-            s.abs()
-        }
-    };
+    let gap_of = |s: f64| relative_gap(s, value, baseline_value);
     let gap = |phi: &[f64]| -> (f64, f64) {
         let s = sum_by(phi.len(), |i| phi[i]);
         (s, gap_of(s))
@@ -299,6 +271,70 @@ pub fn attribute_with_progress(
     out.sum_phi = s;
     out.completeness_gap = g;
     Ok(out)
+}
+
+/// |Σφ − Δf| / max(|Δf|, 1e-12·(|f(x)| + |f(x')|)), Δf = f(x) − f(x'): relative to Δf, but
+/// never to a Δf that is only rounding noise of f itself; absolute when both are 0.
+pub(crate) fn relative_gap(sum_phi: f64, value: f64, baseline_value: f64) -> f64 {
+    let delta = value - baseline_value;
+    let denom = delta
+        .abs()
+        .max(1e-12 * (value.abs() + baseline_value.abs()));
+    if denom > 0.0 {
+        (sum_phi - delta).abs() / denom
+    } else {
+        sum_phi.abs()
+    }
+}
+
+/// The completeness gap quadrature would report with each of `steps` Gauss–Legendre node
+/// counts, without computing any per-agent φ.
+///
+/// Σ_ik φ_ik = Σ_q w_q Σ_ik Δ_ik ∂f/∂x_ik(α_q) = Σ_q w_q f'(α_q): the gap needs only the
+/// derivative of f along the path at each node, one forward-mode pass, instead of an N × d
+/// gradient. A study's K = 1, 2, …, 128 sweep (255 nodes) costs a few full attributions.
+pub fn completeness_gaps(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    baseline: &Baseline,
+    steps: &[usize],
+) -> Result<Vec<f64>, AttributionError> {
+    if steps.contains(&0) {
+        return Err(AttributionError::InvalidOption(
+            "quadrature needs at least 1 node".into(),
+        ));
+    }
+    let columns = indicator.columns().to_vec();
+    let x = columns
+        .iter()
+        .map(|c| table.require(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let base = baseline.resolve(table, &columns)?;
+    let path = Path::new(indicator, x, base, table.len());
+    let value = path.value_at(1.0, "table")?;
+    let baseline_value = path.value_at(0.0, "baseline")?;
+    if columns.is_empty() {
+        return Ok(vec![relative_gap(0.0, value, baseline_value); steps.len()]);
+    }
+    let rules: Vec<(Vec<f64>, Vec<f64>)> = steps
+        .iter()
+        .map(|&k| crate::quadrature::gauss_legendre(k))
+        .collect();
+    let alphas: Vec<f64> = rules.iter().flat_map(|(a, _)| a.iter().copied()).collect();
+    let slopes = path.slopes(&alphas)?;
+    let mut at = 0;
+    Ok(rules
+        .iter()
+        .map(|(_, weights)| {
+            let sum: f64 = weights
+                .iter()
+                .zip(&slopes[at..at + weights.len()])
+                .map(|(w, s)| w * s)
+                .sum();
+            at += weights.len();
+            relative_gap(sum, value, baseline_value)
+        })
+        .collect())
 }
 
 /// φ_ik = Δ_ik · ∫ ∂f/∂x_ik dα.

@@ -8,6 +8,7 @@
 
 use crate::attribute::{Attribution, MethodUsed};
 use crate::baseline::{BaseColumn, Baseline};
+use crate::closed_form;
 use crate::error::AttributionError;
 use crate::indicator::Indicator;
 use crate::path::Path;
@@ -16,7 +17,8 @@ use crate::quadrature::integrate_gradient;
 use crate::reduce::sum_by;
 use crate::table::FeatureTable;
 
-/// φ along the staircase that moves `order`'s columns one after another (K nodes per stair).
+/// φ along the staircase that moves `order`'s columns one after another: closed form on each
+/// stair where the indicator has one from an arbitrary start, else K quadrature nodes per stair.
 pub fn attribute_column_path(
     table: &FeatureTable,
     indicator: &Indicator,
@@ -45,16 +47,13 @@ pub fn attribute_column_path(
         .iter()
         .map(|b| (0..n).map(|i| b.get(i)).collect())
         .collect();
-    let full = Path {
-        ind: indicator,
-        x: x.clone(),
-        base: base.clone(),
-        n,
-    };
+    let full = Path::new(indicator, x.clone(), base.clone(), n);
     let value = full.value_at(1.0, "table")?;
     let baseline_value = full.value_at(0.0, "baseline")?;
     let mut phi_by_column: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
     let mut moved = vec![false; columns.len()];
+    // Closed forms that hold from any start (not gini's, which needs the equal-share one).
+    let closed = closed_form::plan(indicator, false).is_ok();
     for name in order {
         let j = columns
             .iter()
@@ -79,18 +78,21 @@ pub fn attribute_column_path(
                 }
             })
             .collect();
-        let path = Path {
-            ind: indicator,
-            x: seg_x,
-            base: seg_base,
-            n,
+        let path = Path::new(indicator, seg_x, seg_base, n);
+        phi_by_column[j] = if closed {
+            // Exact, in one pass: the stair is a straight segment from an arbitrary start.
+            let aggs = path.aggregates_at(1.0, "table", false)?;
+            closed_form::attribute(&path, false, &aggs)?
+                .phi_by_column
+                .swap_remove(j)
+        } else {
+            let acc = integrate_gradient(&path, steps, &NoProgress)?;
+            acc[j]
+                .iter()
+                .enumerate()
+                .map(|(i, g)| g * (x[j][i] - base[j].get(i)))
+                .collect()
         };
-        let acc = integrate_gradient(&path, steps, &NoProgress)?;
-        phi_by_column[j] = acc[j]
-            .iter()
-            .enumerate()
-            .map(|(i, g)| g * (x[j][i] - base[j].get(i)))
-            .collect();
         moved[j] = true;
     }
     let mut phi = vec![0.0; n];
@@ -106,8 +108,12 @@ pub fn attribute_column_path(
         .max(1e-12 * (value.abs() + baseline_value.abs()));
     Ok(Attribution {
         indicator: indicator.text().to_string(),
-        method: MethodUsed::Quadrature,
-        steps: Some(steps),
+        method: if closed {
+            MethodUsed::ClosedForm
+        } else {
+            MethodUsed::Quadrature
+        },
+        steps: (!closed).then_some(steps),
         permutations: None,
         value,
         baseline_value,
@@ -156,5 +162,17 @@ mod tests {
         let d = crate::attribute(&t, &add, &Baseline::Mean, &crate::Options::default()).unwrap();
         assert!(s.phi.iter().zip(&d.phi).all(|(x, y)| (x - y).abs() < 1e-12));
         assert!(attribute_column_path(&t, &ind, &Baseline::Zero, &["a".into()], 8).is_err());
+        // The closed-form stairs equal quadrature stairs (mean products and var are
+        // polynomials of degree ≤ 3 in α along a stair: exact with K = 2).
+        assert_eq!(stair.method, MethodUsed::ClosedForm);
+        let cols = ["b".to_string(), "a".to_string()];
+        let quad_ind =
+            Indicator::parse("mean(a) * mean(b) + var(a - b) + 0 * ln(1 + mean(a))").unwrap();
+        let q = attribute_column_path(&t, &quad_ind, &Baseline::Min, &cols, 4).unwrap();
+        let c = attribute_column_path(&t, &ind, &Baseline::Min, &cols, 4).unwrap();
+        assert_eq!(q.method, MethodUsed::Quadrature);
+        for (a, b) in q.phi.iter().zip(&c.phi) {
+            assert!((a - b).abs() < 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+        }
     }
 }

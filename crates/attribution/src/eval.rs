@@ -160,6 +160,61 @@ impl ChunkEval {
         &self.vals[last * m..last * m + len]
     }
 
+    /// After `forward`: the directional derivative Σ_k ∂out/∂leaf_k[r] · dleaves[k][r] of each
+    /// agent's output (forward mode, one sweep), for callers that need d/dα of a term along a
+    /// path but not the full gradient.
+    /// Returns (values, tangents) of the output.
+    pub(crate) fn tangent<L: AsRef<[f64]>>(
+        &mut self,
+        tape: &Tape,
+        dleaves: &[L],
+        len: usize,
+    ) -> (&[f64], &[f64]) {
+        let m = self.m;
+        let n = tape.nodes.len();
+        if self.adj.len() < n * m {
+            self.adj.resize(n * m, 0.0);
+        }
+        // `adj` holds the tangents here: forward mode needs one value per node, like reverse.
+        for (i, node) in tape.nodes.iter().enumerate() {
+            let (before, rest) = self.adj.split_at_mut(i * m);
+            let out = &mut rest[..len];
+            let t = |k: u32| &before[k as usize * m..k as usize * m + len];
+            let vals = &self.vals;
+            let v = |k: u32| &vals[k as usize * m..k as usize * m + len];
+            let y = &vals[i * m..i * m + len];
+            match *node {
+                Node::Const(_) => out.fill(0.0),
+                Node::Leaf(k) => out.copy_from_slice(&dleaves[k].as_ref()[..len]),
+                Node::Neg(a) => map1(out, t(a), |x| -x),
+                Node::Add(a, b) => map2(out, t(a), t(b), |x, y| x + y),
+                Node::Sub(a, b) => map2(out, t(a), t(b), |x, y| x - y),
+                Node::Mul(a, b) => {
+                    let (ta, tb, va, vb) = (t(a), t(b), v(a), v(b));
+                    for r in 0..len {
+                        out[r] = ta[r] * vb[r] + va[r] * tb[r];
+                    }
+                }
+                Node::Div(a, b) => {
+                    let (ta, tb, vb) = (t(a), t(b), v(b));
+                    for r in 0..len {
+                        out[r] = ta[r] / vb[r] - y[r] * tb[r] / vb[r];
+                    }
+                }
+                Node::Log1p(a) => map2(out, t(a), v(a), |t, x| t / (1.0 + x)),
+                Node::Ln(a) => map2(out, t(a), v(a), |t, x| t / x),
+                Node::Exp(a) => map2(out, t(a), y, |t, y| t * y),
+                Node::Sqrt(a) => map2(out, t(a), y, |t, y| t * 0.5 / y),
+                Node::Abs(a) => map2(out, t(a), v(a), |t, x| t * sign(x)),
+                Node::Pow(a, c) => map2(out, t(a), v(a), |t, x| t * c * pow(x, c - 1.0)),
+            }
+        }
+        (
+            &self.vals[(n - 1) * m..(n - 1) * m + len],
+            &self.adj[(n - 1) * m..(n - 1) * m + len],
+        )
+    }
+
     /// After `forward`: add seed[r] · ∂out/∂leaf_k[r] into `grads[k][r]`.
     pub(crate) fn backward(
         &mut self,
@@ -301,6 +356,32 @@ mod tests {
             }
         }
         assert!(out.iter().all(|v| v.is_finite()));
+    }
+
+    /// Forward-mode tangents equal the reverse-mode gradient dotted with the direction.
+    #[test]
+    fn tangent_is_the_gradient_along_the_direction() {
+        let ind = Indicator::parse(
+            "mean(log1p(a) * exp(b / 3) - sqrt(a + 2) / (b + 5) + abs(a - b) + pow(a, 1.5) + ln(b + 1) ^ 2 - -a)",
+        )
+        .unwrap();
+        let tape = &ind.aggregates[0].term;
+        let leaves = [vec![0.7, 2.5, 1.3], vec![0.4, 3.0, 0.2]];
+        let dir = [vec![0.3, -1.0, 2.0], vec![-0.5, 0.25, 1.5]];
+        let mut ev = ChunkEval::new(tape, 4);
+        ev.forward(tape, &leaves, 3);
+        let mut grads = vec![vec![0.0; 3], vec![0.0; 3]];
+        ev.backward(tape, &[1.0; 3], 3, &mut grads);
+        ev.forward(tape, &leaves, 3);
+        let t = ev.tangent(tape, &dir, 3).1.to_vec();
+        for r in 0..3 {
+            let want = grads[0][r] * dir[0][r] + grads[1][r] * dir[1][r];
+            assert!(
+                (t[r] - want).abs() < 1e-12 * (1.0 + want.abs()),
+                "{r}: {} vs {want}",
+                t[r]
+            );
+        }
     }
 
     #[test]

@@ -27,8 +27,8 @@ mod table;
 pub mod tiers;
 
 pub use attribute::{
-    Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress, evaluate,
-    gradient,
+    Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress,
+    completeness_gaps, evaluate, gradient,
 };
 pub use baseline::Baseline;
 pub use column_path::attribute_column_path;

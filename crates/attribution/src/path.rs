@@ -10,7 +10,7 @@ use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
 use crate::indicator::{AggKind, Aggregate, Indicator};
-use crate::reduce::{BLOCK, Compensated, block_sums, sum_by};
+use crate::reduce::{BLOCK, Compensated, block_sums, sum_by, sums_by};
 
 /// The table, baseline and indicator bound together.
 pub(crate) struct Path<'a> {
@@ -18,7 +18,17 @@ pub(crate) struct Path<'a> {
     pub(crate) x: Vec<&'a [f64]>,
     pub(crate) base: Vec<BaseColumn>,
     pub(crate) n: usize,
+    /// The last gini sort, one per aggregate, checked before sorting again.
+    ranks: Vec<RankCache>,
 }
+
+/// Agent ids in ascending (score, id) order from the last gini evaluation of one aggregate.
+///
+/// Along a path the order rarely changes, and never for an affine score from a constant
+/// baseline (every score moves as s' + α(s − s'), an order-preserving map for α > 0): checking
+/// the old order (one parallel pass) then replaces the radix sort at every quadrature node.
+#[derive(Default)]
+pub(crate) struct RankCache(std::sync::Mutex<Vec<u32>>);
 
 /// What an aggregate reduced to, with what its gradient needs.
 pub(crate) struct AggValue {
@@ -30,7 +40,99 @@ pub(crate) struct AggValue {
     pub(crate) gini_coef: Vec<f64>,
 }
 
+/// An aggregate of an affine score, summarised for every point of the path.
+enum Moments {
+    /// A(α) = a0 + α a1 (mean, sum).
+    Linear { a0: f64, a1: f64 },
+    /// var(α) = v00 + 2α c01 + α² v11 (var; std is its square root).
+    Spread {
+        v00: f64,
+        c01: f64,
+        v11: f64,
+        std: bool,
+    },
+    /// Gini from a constant baseline: the ranks never change, Σ_i c_i g_i(0) = 0, so
+    /// G(α) S(α) = α G(1) S(1) with S(α) = s0 + α (s1 − s0).
+    Gini { s0: f64, s1: f64, gini1: f64 },
+}
+
+impl Moments {
+    /// (value, d/dα) at α.
+    fn at(&self, alpha: f64, which: &str) -> Result<(f64, f64), AttributionError> {
+        Ok(match *self {
+            Moments::Linear { a0, a1 } => (a0 + alpha * a1, a1),
+            Moments::Spread { v00, c01, v11, std } => spread_at(
+                v00 + 2.0 * alpha * c01 + alpha * alpha * v11,
+                2.0 * c01 + 2.0 * alpha * v11,
+                std,
+            ),
+            Moments::Gini { s0, s1, gini1 } => {
+                let s = s0 + alpha * (s1 - s0);
+                if !(s > 0.0) {
+                    return Err(AttributionError::GiniZeroTotal {
+                        which: static_which(which),
+                    });
+                }
+                let g = alpha * gini1 * s1 / s;
+                (g, gini1 * s1 / s - g * (s1 - s0) / s)
+            }
+        })
+    }
+}
+
+/// (var or std, its slope) from the variance and the variance's slope.
+fn spread_at(var: f64, dvar: f64, std: bool) -> (f64, f64) {
+    if !std {
+        return (var, dvar);
+    }
+    let sd = var.max(0.0).sqrt();
+    (sd, if sd > 0.0 { dvar / (2.0 * sd) } else { 0.0 })
+}
+
 impl<'a> Path<'a> {
+    pub(crate) fn new(
+        ind: &'a Indicator,
+        x: Vec<&'a [f64]>,
+        base: Vec<BaseColumn>,
+        n: usize,
+    ) -> Self {
+        let ranks = ind
+            .aggregates
+            .iter()
+            .map(|_| RankCache::default())
+            .collect();
+        Path {
+            ind,
+            x,
+            base,
+            n,
+            ranks,
+        }
+    }
+
+    /// Δ_k = x_k − x'_k for agents lo..lo+len, into `bufs[k][..len]`.
+    fn deltas(&self, lo: usize, len: usize, bufs: &mut Vec<Vec<f64>>) {
+        if bufs.len() != self.x.len() {
+            *bufs = vec![vec![0.0; BLOCK]; self.x.len()];
+        }
+        for (k, buf) in bufs.iter_mut().enumerate() {
+            let x = &self.x[k][lo..lo + len];
+            match &self.base[k] {
+                BaseColumn::Const(c) => {
+                    for r in 0..len {
+                        buf[r] = x[r] - c;
+                    }
+                }
+                BaseColumn::Values(b) => {
+                    let b = &b[lo..lo + len];
+                    for r in 0..len {
+                        buf[r] = x[r] - b[r];
+                    }
+                }
+            }
+        }
+    }
+
     /// Fill `bufs[k][..len]` with column k of x(α) for agents lo..lo+len.
     fn leaves_at(&self, alpha: f64, lo: usize, len: usize, bufs: &mut [Vec<f64>]) {
         for (k, buf) in bufs.iter_mut().enumerate() {
@@ -108,7 +210,10 @@ impl<'a> Path<'a> {
             .aggregates
             .iter()
             .zip(terms)
-            .map(|(agg, g)| reduce_one(agg.kind, g, &agg.text, which, need_grad))
+            .zip(&self.ranks)
+            .map(|((agg, g), ranks)| {
+                reduce_one(agg.kind, g, &agg.text, which, need_grad, Some(ranks))
+            })
             .collect()
     }
 
@@ -128,7 +233,8 @@ impl<'a> Path<'a> {
         self.ind
             .aggregates
             .iter()
-            .map(|agg| {
+            .zip(&self.ranks)
+            .map(|(agg, ranks)| {
                 if let Some(g) = self.constant_term(agg, alpha) {
                     return constant_aggregate(agg.kind, g, n, &agg.text, which, need_coef);
                 }
@@ -140,6 +246,7 @@ impl<'a> Path<'a> {
                         &agg.text,
                         which,
                         need_coef,
+                        Some(ranks),
                     );
                 }
                 let init = || (Vec::new(), ChunkEval::new(&agg.term, BLOCK));
@@ -178,6 +285,195 @@ impl<'a> Path<'a> {
                 Ok(out)
             })
             .collect()
+    }
+
+    /// d/dα f(x(α)) = Σ_ik ∂f/∂x_ik · Δ_ik at each of `alphas`: what the completeness gap of a
+    /// K-node rule needs (Σφ = Σ_q w_q f'(α_q)) without writing a per-agent gradient.
+    ///
+    /// An aggregate of an affine score moves along the path as g_i(α) = g_i(0) + α ġ_i, so a
+    /// few moments taken once give its value and slope at every α (mean and sum are linear in
+    /// α, var quadratic; gini from a constant baseline keeps its ranks, so G(α) S(α) is linear).
+    /// Other aggregates take one forward-mode pass per α.
+    pub(crate) fn slopes(&self, alphas: &[f64]) -> Result<Vec<f64>, AttributionError> {
+        let moments = self
+            .ind
+            .aggregates
+            .iter()
+            .zip(&self.ranks)
+            .map(|(agg, ranks)| self.moments(agg, ranks))
+            .collect::<Result<Vec<_>, _>>()?;
+        alphas
+            .iter()
+            .map(|&alpha| {
+                let which = format!("path point α = {alpha:.6}");
+                let mut values = Vec::with_capacity(moments.len());
+                let mut slopes = Vec::with_capacity(moments.len());
+                for ((agg, ranks), m) in self.ind.aggregates.iter().zip(&self.ranks).zip(&moments) {
+                    let (v, d) = match m {
+                        Some(m) => m.at(alpha, &which)?,
+                        None => self.aggregate_slope(agg, ranks, alpha, &which)?,
+                    };
+                    values.push(v);
+                    slopes.push(d);
+                }
+                let (f, d_outer) = scalar_gradient(&self.ind.outer, &values);
+                self.finite(f, &which)?;
+                let slope: f64 = d_outer.iter().zip(&slopes).map(|(a, b)| a * b).sum();
+                self.finite(slope, &which)
+            })
+            .collect()
+    }
+
+    /// The moments of an aggregate whose score is affine in the columns, if it has them.
+    fn moments(
+        &self,
+        agg: &Aggregate,
+        ranks: &RankCache,
+    ) -> Result<Option<Moments>, AttributionError> {
+        let Some(aff) = crate::closed_form::affine(&agg.term, self.x.len()) else {
+            return Ok(None);
+        };
+        let n = self.n;
+        let nf = n as f64;
+        // g_i(0) and ġ_i = g_i(1) − g_i(0) of agent i.
+        let ends = |i: usize| -> [f64; 2] {
+            let mut g0 = aff.b;
+            let mut dg = 0.0;
+            for (k, w) in aff.w.iter().enumerate() {
+                let b = self.base[k].get(i);
+                g0 += w * b;
+                dg += w * (self.x[k][i] - b);
+            }
+            [g0, dg]
+        };
+        Ok(Some(match agg.kind {
+            AggKind::Mean | AggKind::Sum => {
+                let [s0, s1] = sums_by::<2, _>(n, ends);
+                let scale = if agg.kind == AggKind::Sum {
+                    1.0
+                } else {
+                    1.0 / nf
+                };
+                Moments::Linear {
+                    a0: s0 * scale,
+                    a1: s1 * scale,
+                }
+            }
+            AggKind::Var | AggKind::Std => {
+                let [s0, s1] = sums_by::<2, _>(n, ends);
+                let (m0, m1) = (s0 / nf, s1 / nf);
+                let [v00, c01, v11] = sums_by::<3, _>(n, |i| {
+                    let [g0, dg] = ends(i);
+                    let (a, b) = (g0 - m0, dg - m1);
+                    [a * a, a * b, b * b]
+                });
+                Moments::Spread {
+                    v00: v00 / nf,
+                    c01: c01 / nf,
+                    v11: v11 / nf,
+                    std: agg.kind == AggKind::Std,
+                }
+            }
+            AggKind::Gini => {
+                let consts = self
+                    .base
+                    .iter()
+                    .map(|b| match b {
+                        BaseColumn::Const(c) => Some(*c),
+                        BaseColumn::Values(_) => None,
+                    })
+                    .collect::<Option<Vec<f64>>>();
+                let Some(consts) = consts else {
+                    return Ok(None);
+                };
+                let g0 = scalar_value(&agg.term, &consts);
+                if !(g0 >= 0.0) {
+                    return Ok(None); // let the general path report what goes wrong where
+                }
+                let g1 = self.term_at(agg, 1.0);
+                let (gini1, _) = gini(&g1, &agg.text, "table", false, Some(ranks))?;
+                let s1 = sum_by(n, |i| g1[i]);
+                Moments::Gini {
+                    s0: g0 * nf,
+                    s1,
+                    gini1,
+                }
+            }
+        }))
+    }
+
+    /// One aggregate's value and slope at x(α), by forward mode over the agents.
+    fn aggregate_slope(
+        &self,
+        agg: &Aggregate,
+        ranks: &RankCache,
+        alpha: f64,
+        which: &str,
+    ) -> Result<(f64, f64), AttributionError> {
+        let n = self.n;
+        let nf = n as f64;
+        // Each block's terms and tangents into (g, t); scratch made once per rayon job.
+        let init = || {
+            (
+                Vec::new(),
+                Vec::new(),
+                ChunkEval::new(&agg.term, BLOCK),
+                vec![0.0; BLOCK],
+                vec![0.0; BLOCK],
+            )
+        };
+        type Scratch = (Vec<Vec<f64>>, Vec<Vec<f64>>, ChunkEval, Vec<f64>, Vec<f64>);
+        let block = |(bufs, dbufs, ev, g, t): &mut Scratch, lo: usize, hi: usize| {
+            let len = hi - lo;
+            self.deltas(lo, len, dbufs);
+            let leaves = self.block_leaves(alpha, lo, len, bufs);
+            ev.forward(&agg.term, &leaves, len);
+            let d: Vec<&[f64]> = dbufs.iter().map(|b| &b[..len]).collect();
+            let (gv, tv) = ev.tangent(&agg.term, &d, len);
+            g[..len].copy_from_slice(gv);
+            t[..len].copy_from_slice(tv);
+        };
+        Ok(match agg.kind {
+            AggKind::Gini => {
+                let mut g = crate::buf::zeroed(n);
+                let mut t = crate::buf::zeroed(n);
+                g.par_chunks_mut(BLOCK)
+                    .zip(t.par_chunks_mut(BLOCK))
+                    .enumerate()
+                    .for_each_init(init, |scratch, (b, (gc, tc))| {
+                        let (lo, len) = (b * BLOCK, gc.len());
+                        block(scratch, lo, lo + len);
+                        gc.copy_from_slice(&scratch.3[..len]);
+                        tc.copy_from_slice(&scratch.4[..len]);
+                    });
+                gini_slope(&g, &t, &agg.text, which, Some(ranks))?
+            }
+            kind => {
+                let [sum, dsum] = block_sums::<2, _, _, _>(n, init, |s, lo, hi, acc| {
+                    block(s, lo, hi);
+                    for r in 0..hi - lo {
+                        acc[0].add(s.3[r]);
+                        acc[1].add(s.4[r]);
+                    }
+                });
+                let mean = sum / nf;
+                match kind {
+                    AggKind::Mean => (mean, dsum / nf),
+                    AggKind::Sum => (sum, dsum),
+                    _ => {
+                        let [ss, cross] = block_sums::<2, _, _, _>(n, init, |s, lo, hi, acc| {
+                            block(s, lo, hi);
+                            for r in 0..hi - lo {
+                                let v = s.3[r] - mean;
+                                acc[0].add(v * v);
+                                acc[1].add(v * s.4[r]);
+                            }
+                        });
+                        spread_at(ss / nf, 2.0 * cross / nf, kind == AggKind::Std)
+                    }
+                }
+            }
+        })
     }
 
     /// The common term of every agent when x(α) is the same for all of them (α = 0 and a
@@ -326,6 +622,7 @@ pub(crate) fn reduce_one(
     text: &str,
     which: &str,
     need_grad: bool,
+    ranks: Option<&RankCache>,
 ) -> Result<AggValue, AttributionError> {
     let n = g.len();
     let nf = n as f64;
@@ -350,7 +647,7 @@ pub(crate) fn reduce_one(
             out.scale = var.sqrt();
         }
         AggKind::Gini => {
-            let (value, coef) = gini(g, text, which, need_grad)?;
+            let (value, coef) = gini(g, text, which, need_grad, ranks)?;
             out.value = value;
             out.scale = sum;
             out.gini_coef = coef;
@@ -365,7 +662,56 @@ pub(crate) fn gini(
     text: &str,
     which: &str,
     need_coef: bool,
+    ranks: Option<&RankCache>,
 ) -> Result<(f64, Vec<f64>), AttributionError> {
+    let mut coef = if need_coef {
+        crate::buf::zeroed(s.len())
+    } else {
+        Vec::new()
+    };
+    let (g, _) = gini_runs(s, text, which, ranks, |c, members| {
+        if need_coef {
+            for &i in members {
+                coef[i as usize] = c;
+            }
+        }
+    })?;
+    Ok((g, coef))
+}
+
+/// Gini of non-negative values s(α) and its derivative along a path, given ṡ = ds/dα:
+/// dG/dα = Σ_i c_i ṡ_i / (N S) − G Ṡ / S with c_i = 2·r_i − N − 1 (mid-ranks), S = Σ s, the
+/// same one-sided convention at ties as the gradient.
+pub(crate) fn gini_slope(
+    s: &[f64],
+    sdot: &[f64],
+    text: &str,
+    which: &str,
+    ranks: Option<&RankCache>,
+) -> Result<(f64, f64), AttributionError> {
+    let mut cross = Compensated::default();
+    let (g, total) = gini_runs(s, text, which, ranks, |c, members| {
+        let mut run = Compensated::default();
+        for &i in members {
+            run.add(sdot[i as usize]);
+        }
+        cross.add(c * run.value());
+    })?;
+    let n = s.len() as f64;
+    let sdot_total = sum_by(s.len(), |i| sdot[i]);
+    Ok((g, cross.value() / (n * total) - g * sdot_total / total))
+}
+
+/// Sort the scores (or confirm the cached order), then walk the runs of tied scores in
+/// ascending order: `each(c, members)` gets each run's 2·(mid-rank) − N − 1 and its agents.
+/// Returns (Gini, Σ s).
+fn gini_runs(
+    s: &[f64],
+    text: &str,
+    which: &str,
+    ranks: Option<&RankCache>,
+    mut each: impl FnMut(f64, &[u32]),
+) -> Result<(f64, f64), AttributionError> {
     let which_static = static_which(which);
     let negative = s.iter().filter(|v| **v < 0.0).count();
     if negative > 0 {
@@ -385,38 +731,60 @@ pub(crate) fn gini(
             which: which_static,
         });
     }
-    // Non-negative f64s order like their bit patterns; +0.0 folds −0.0 in.
-    let mut order: Vec<(u64, u32)> = crate::buf::with_capacity(n);
-    order.par_extend(
-        s.par_iter()
-            .enumerate()
-            .map(|(i, v)| ((v + 0.0).to_bits(), i as u32)),
-    );
-    radix_sort(&mut order);
-    let mut coef = if need_coef {
-        crate::buf::zeroed(n)
-    } else {
-        Vec::new()
+    let mut local = Vec::new();
+    let mut guard = ranks.map(|r| r.0.lock().unwrap_or_else(|e| e.into_inner()));
+    let order: &mut Vec<u32> = match guard.as_deref_mut() {
+        Some(cached) => cached,
+        None => &mut local,
     };
+    if !is_rank_order(s, order) {
+        *order = rank_order(s);
+    }
     let mut acc = Compensated::default();
     let mut start = 0;
     while start < n {
+        let key = score_key(s[order[start] as usize]);
         let mut end = start + 1;
-        while end < n && order[end].0 == order[start].0 {
+        while end < n && score_key(s[order[end] as usize]) == key {
             end += 1;
         }
         // Ranks start+1..=end share the mid-rank (start + 1 + end) / 2.
         let c = (start + 1 + end) as f64 - n as f64 - 1.0;
-        let v = f64::from_bits(order[start].0);
-        acc.add(c * v * (end - start) as f64);
-        if need_coef {
-            for &(_, i) in &order[start..end] {
-                coef[i as usize] = c;
-            }
-        }
+        acc.add(c * f64::from_bits(key) * (end - start) as f64);
+        each(c, &order[start..end]);
         start = end;
     }
-    Ok((acc.value() / (n as f64 * total), coef))
+    Ok((acc.value() / (n as f64 * total), total))
+}
+
+/// The sort key of a non-negative score: non-negative f64s order like their bit patterns, and
+/// +0.0 folds −0.0 in.
+#[inline]
+fn score_key(v: f64) -> u64 {
+    (v + 0.0).to_bits()
+}
+
+/// Agent ids in ascending (score, id) order.
+fn rank_order(s: &[f64]) -> Vec<u32> {
+    let mut pairs: Vec<(u64, u32)> = crate::buf::with_capacity(s.len());
+    pairs.par_extend(
+        s.par_iter()
+            .enumerate()
+            .map(|(i, v)| (score_key(*v), i as u32)),
+    );
+    radix_sort(&mut pairs);
+    let mut order = crate::buf::with_capacity(s.len());
+    order.par_extend(pairs.par_iter().map(|&(_, i)| i));
+    order
+}
+
+/// Whether `order` lists every agent of `s` in ascending (score, id) order.
+fn is_rank_order(s: &[f64], order: &[u32]) -> bool {
+    order.len() == s.len()
+        && order.par_windows(2).all(|w| {
+            let (a, b) = (score_key(s[w[0] as usize]), score_key(s[w[1] as usize]));
+            a < b || (a == b && w[0] < w[1])
+        })
 }
 
 /// Sort (key, index) pairs by key, ties in index order, with an LSD radix sort on 11-bit
@@ -576,7 +944,7 @@ mod tests {
                 pair += f64::abs(a - b);
             }
         }
-        let (g, coef) = gini(&s, "s", "table", true).unwrap();
+        let (g, coef) = gini(&s, "s", "table", true, None).unwrap();
         assert!((g - pair / (2.0 * n * total)).abs() < 1e-15);
         // Ties share a mid-rank: the three 1.0s hold ranks 2..4 → 3 → 2·3 − 8 = −2.
         assert_eq!(coef[2], -2.0);

@@ -11,7 +11,8 @@ pub struct TierShare {
     pub from: usize,
     pub to: usize,
     pub phi_sum: f64,
-    /// Σ_tier φ / Σ φ; NaN when Σ φ = 0.
+    /// Σ_tier φ / Σ φ; NaN when Σ φ is 0 or only the rounding noise of Σ |φ| (f(x) = f(x′):
+    /// shares of nothing are undefined).
     pub share: f64,
 }
 
@@ -41,6 +42,8 @@ pub fn tier_shares(phi: &[f64], rank_by: &[f64], cuts: &[f64]) -> Vec<TierShare>
 pub fn tier_shares_ordered(phi: &[f64], order: &[usize], cuts: &[f64]) -> Vec<TierShare> {
     let n = phi.len();
     let total = sum_by(n, |i| phi[i]);
+    let mass = sum_by(n, |i| phi[i].abs());
+    let defined = total != 0.0 && total.abs() > 1e-12 * mass;
     let mut bounds = vec![0usize];
     bounds.extend(cuts.iter().map(|c| top_count(n, *c)));
     bounds.push(n);
@@ -64,7 +67,7 @@ pub fn tier_shares_ordered(phi: &[f64], order: &[usize], cuts: &[f64]) -> Vec<Ti
                 from,
                 to,
                 phi_sum: s,
-                share: if total != 0.0 { s / total } else { f64::NAN },
+                share: if defined { s / total } else { f64::NAN },
             }
         })
         .collect()
@@ -88,5 +91,12 @@ mod tests {
         assert_eq!(t[2].name, "bottom 90%");
         assert!((t[2].share - 0.9).abs() < 1e-15);
         assert_eq!(top_count(1_671_587, 0.01), 16_716);
+        // Σφ that is only cancellation noise (f(x) = f(x′)) has no shares.
+        let noise = [1.0, -1.0, 3.0, -3.0 + 1e-15];
+        assert!(
+            tier_shares(&noise, &[4.0, 3.0, 2.0, 1.0], &[0.5])
+                .iter()
+                .all(|t| t.share.is_nan())
+        );
     }
 }

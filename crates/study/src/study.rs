@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use emergent_attribution::rng::SplitMix;
 use emergent_attribution::tiers::{ranking, tier_shares_ordered, top_count};
 use emergent_attribution::{
-    AttributionError, Baseline, FeatureTable, Indicator, Method, Options, TableError, TierShare,
-    attribute, attribute_column_path,
+    AttributionError, Baseline, FeatureTable, Indicator, Options, TableError, TierShare, attribute,
+    attribute_column_path, completeness_gaps,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -577,23 +577,19 @@ fn sweeps(
             },
         )
         .collect();
-    let steps = cfg
-        .steps_sweep
-        .iter()
-        .filter_map(|&k| {
-            let opts = Options {
-                method: Method::Quadrature,
-                steps: k,
-                ..Options::default()
-            };
-            attribute(table, &input.indicator, &input.baseline, &opts)
-                .ok()
-                .map(|a| StepSweep {
+    // The gap each K would leave, from the path derivative at the nodes (no per-agent φ).
+    let steps = completeness_gaps(table, &input.indicator, &input.baseline, &cfg.steps_sweep)
+        .map(|gaps| {
+            cfg.steps_sweep
+                .iter()
+                .zip(gaps)
+                .map(|(&k, completeness_gap)| StepSweep {
                     steps: k,
-                    completeness_gap: a.completeness_gap,
+                    completeness_gap,
                 })
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
     let columns = input.indicator.columns().to_vec();
     let path = attribute_column_path(table, &input.indicator, &input.baseline, &columns, 32)
         .ok()
