@@ -39,7 +39,7 @@ fn json_summary_and_round_trip_exact_outputs() {
     assert!((j["sum_phi"].as_f64().unwrap() - want).abs() < 1e-12);
     assert!(j["completeness_gap"].as_f64().unwrap() < 1e-12);
     assert_eq!(j["tiers"].as_array().unwrap().len(), 3);
-    ok(&[
+    let repeated = ok(&[
         "attribute",
         "--features",
         f.to_str().unwrap(),
@@ -48,7 +48,22 @@ fn json_summary_and_round_trip_exact_outputs() {
         "--out",
         pq.to_str().unwrap(),
         "--json",
+        "--repeat",
+        "3",
     ]);
+    // --repeat times every run and reports the median; the outputs are the same numbers.
+    let r: serde_json::Value = serde_json::from_str(&repeated).unwrap();
+    let all: Vec<f64> = r["seconds_all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(all.len(), 3);
+    let mut sorted = all.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(r["seconds"].as_f64().unwrap(), sorted[1]);
+    assert_eq!(r["value"], j["value"]);
     // CSV floats are printed round-trip exact: the CSV and the Parquet hold identical bits.
     let a = read_table(&csv, &IdColumn::Default).unwrap();
     let b = read_table(&pq, &IdColumn::Default).unwrap();

@@ -124,12 +124,17 @@ def build(attr, sim, llm, mode):
     n4 = 10_000 if 10_000 in by_n else max(n for n in by_n if n <= 10_000)
     e_em = eq_row(by_n[n4], "emergent", "var", 1e-3)
     e_sq = eq_row(by_n[n4], "shapiq", "var", 1e-3)
+    e_em4 = eq_row(by_n[n4], "emergent", "var", 1e-4)
+    e_sq4 = eq_row(by_n[n4], "shapiq", "var", 1e-4)
     e_em2 = eq_row(by_n[n4], "emergent", "var", 1e-2)
     e_sq2 = eq_row(by_n[n4], "shapiq", "var", 1e-2)
     h["as_vs_sampled_n"] = n4
     h["as_over_emergent_sampled_1e-3"] = e_em and e_em["speedup"]
     h["as_over_shapiq_1e-3"] = e_sq and e_sq["speedup"]
     h["shapiq_1e-3_how"] = e_sq and e_sq["how"]
+    h["as_over_emergent_sampled_1e-4"] = e_em4 and e_em4["speedup"]
+    h["emergent_sampled_1e-4_how"] = e_em4 and e_em4["how"]
+    h["as_over_shapiq_1e-4"] = e_sq4 and e_sq4["speedup"]
     sim_rows = [r for r in sim["sizes"] if "mesa" in r]
     top = max(sim_rows, key=lambda r: r["n"])
     h["sim_n"] = top["n"]
@@ -151,10 +156,13 @@ def build(attr, sim, llm, mode):
          None if np_all / cf_all >= 4 else f"{4 / (np_all / cf_all):.1f}× short")
     goal(f"all four closed forms ≤ 0.25 s (N = {nmax:,})", fmt_s(cf_all), "≤ 0.25 s", cf_all <= 0.25,
          None if cf_all <= 0.25 else f"{cf_all / 0.25:.2f}× over")
-    for name, e in [("emergent sampled Shapley", e_em), ("shapiq", e_sq)]:
-        if e:
-            goal(f"AS ≥ 10⁵× faster than {name} at equal error 1e-3 (N = {n4:,})", fmt_x(e["speedup"]), "≥ 100,000×",
-                 e["speedup"] >= 1e5, None if e["speedup"] >= 1e5 else f"{1e5 / e['speedup']:.3g}× short")
+    for tgt, pair in [("1e-3", [("emergent sampled Shapley", e_em), ("shapiq", e_sq)]),
+                      ("1e-4", [("emergent sampled Shapley", e_em4), ("shapiq", e_sq4)])]:
+        for name, e in pair:
+            if e:
+                how = "" if e["how"] == "measured/interpolated" else f", {e['how']}"
+                goal(f"AS ≥ 10⁵× faster than {name} at equal error {tgt} (N = {n4:,}{how})", fmt_x(e["speedup"]), "≥ 100,000×",
+                     e["speedup"] >= 1e5, None if e["speedup"] >= 1e5 else f"{1e5 / e['speedup']:.3g}× short")
     r = h["emergent_over_mesa_agent_steps"]
     goal(f"simulation ≥ 50× Mesa agent-steps/s (N = {top['n']:,})", fmt_x(r), "≥ 50×", r >= 50,
          None if r >= 50 else f"{50 / r:.1f}× short")
@@ -185,7 +193,8 @@ def build(attr, sim, llm, mode):
     if e_em:
         hl.append(f"| Aumann–Shapley vs sampled Shapley at equal error (1e-3, var, N = {n4:,}) | **{fmt_x(e_em['speedup'])}** faster than emergent's own sampler; "
                   f"**{fmt_x(e_sq['speedup']) if e_sq else '—'}** faster than shapiq{' (' + e_sq['how'] + ')' if e_sq and 'extrapolated' in e_sq['how'] else ''}"
-                  + (f"; at 1e-2: {fmt_x(e_em2['speedup'])} and {fmt_x(e_sq2['speedup'])} ({e_sq2['how']})" if e_em2 and e_sq2 else "") + " |")
+                  + (f"; at 1e-2: {fmt_x(e_em2['speedup'])} and {fmt_x(e_sq2['speedup'])} ({e_sq2['how']})" if e_em2 and e_sq2 else "")
+                  + (f"; at 1e-4: **{fmt_x(e_em4['speedup'])}** ({e_em4['how']}) and {fmt_x(e_sq4['speedup'])}" if e_em4 and e_sq4 else "") + " |")
     hl.append(f"| bounded-confidence simulation vs Mesa {top['mesa']['version']}, N = {top['n']:,} | **{fmt_x(r)}** the agent-steps/s, "
               f"{fmt_x(h['mesa_over_emergent_peak_rss'])} less peak memory |")
     if "million" in sim:
@@ -228,8 +237,10 @@ def build(attr, sim, llm, mode):
     t.append("")
     t.append("Game v(S) = f(x_S, 0_{−S}) with players = agents, f = `var(posts + replies)` and `mean(posts + replies)`, zero baseline. "
              "For both, the closed form *is* the exact Shapley value (error 0 up to round-off), so the sampled estimates are scored against it: "
-             "relative RMS error ‖φ̂ − φ‖/‖φ‖ over agents. Target errors **1e-2 and 1e-3** (var). For `mean` the game is additive and one "
-             "permutation is already exact, so the comparison is AS vs one permutation. Permutation counts double from 1 until 1e-3 is reached or "
+             "relative RMS error ‖φ̂ − φ‖/‖φ‖ over agents. Aumann–Shapley's own error here is round-off (~1e-16), so *equal error* "
+             "taken literally would need ~10²⁶ permutations; the table instead gives the sampled time at target errors **1e-2, 1e-3 and 1e-4** "
+             "(var), each more lenient to sampling than the literal reading. For `mean` the game is additive and one "
+             "permutation is already exact, so the comparison is AS vs one permutation. Permutation counts double from 1 until 1e-4 is reached or "
              f"the budget of {attr['sampled_budget_s']:.0f} s per (sampler, N) is spent; the error law err = c/√M is fitted on the measured points, "
              "M needed = (c/target)², and the time at that M is interpolated between measured M or extrapolated linearly in M "
              "(each permutation costs the same). shapiq (`PermutationSamplingSV`, plain NumPy game callable, batch_size 1) "
@@ -366,7 +377,7 @@ def plots(attr, sim, outdir):
         ax.loglog(ns, [r["quadrature_k32"][f]["seconds"] for r in sizes], "--" + mk, color="C1", alpha=0.8, label=f"emergent quadrature K=32: {f}")
         ax.loglog(ns, [r["numpy"][f]["seconds"] for r in sizes], ":" + mk, color="C2", alpha=0.8, label=f"NumPy closed form: {f}")
     for sampler, color in [("emergent", "C3"), ("shapiq", "C4")]:
-        for target, ls in [(1e-2, "-"), (1e-3, "--")]:
+        for target, ls in [(1e-2, "-"), (1e-3, "--"), (1e-4, ":")]:
             pts = []
             for r in sizes:
                 for e in r["equal_error"]:

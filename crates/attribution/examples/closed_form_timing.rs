@@ -53,6 +53,7 @@ fn main() {
         ),
         ("var", "var(posts + replies)", Baseline::Zero),
         ("gini", "gini(posts + replies)", Baseline::Mean),
+        ("meanbase", "var(posts + replies)", Baseline::Mean),
     ];
     let opts = Options {
         method: Method::ClosedForm,

@@ -187,8 +187,12 @@ pub fn attribute_with_progress(
             limit: shapley::EXACT_LIMIT,
         });
     }
-    let path = Path::new(indicator, x, base, n);
     let equal_share = matches!(baseline, Baseline::Mean);
+    let mut path = Path::new(indicator, x, base, n);
+    if equal_share {
+        // The equal-share baseline is each column's mean: computed once, not twice.
+        path.column_means = Some(path.base.iter().map(|b| b.get(0)).collect());
+    }
     let use_closed = !indicator.columns().is_empty()
         && match opts.method {
             Method::ClosedForm => true,

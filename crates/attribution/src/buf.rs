@@ -20,9 +20,33 @@ pub(crate) fn with_capacity<T>(n: usize) -> Vec<T> {
 
 /// `n` zeros (filled in parallel), advised for huge pages when large.
 pub(crate) fn zeroed(n: usize) -> Vec<f64> {
+    if n <= crate::reduce::PARALLEL_MIN {
+        return vec![0.0; n];
+    }
     let mut v = with_capacity(n);
     v.par_extend(rayon::iter::repeat_n(0.0, n));
     v
+}
+
+/// `n` uninitialised slots for a pass that writes every one of them (see [`assume_init`]):
+/// skips the zero-fill, a full extra write of the buffer.
+pub(crate) fn uninit(n: usize) -> Vec<std::mem::MaybeUninit<f64>> {
+    let mut v = with_capacity(n);
+    // SAFETY: MaybeUninit<f64> needs no initialisation, and the capacity is at least n.
+    unsafe { v.set_len(n) };
+    v
+}
+
+/// The buffer of [`uninit`] once every slot has been written.
+///
+/// # Safety
+/// Every element of `v` must have been initialised.
+pub(crate) unsafe fn assume_init(v: Vec<std::mem::MaybeUninit<f64>>) -> Vec<f64> {
+    let mut v = std::mem::ManuallyDrop::new(v);
+    // SAFETY: MaybeUninit<f64> has f64's size and alignment, the caller guarantees every
+    // element is initialised, and the allocation is handed over unchanged (same pointer,
+    // length and capacity), so it is freed exactly once, as a Vec<f64>.
+    unsafe { Vec::from_raw_parts(v.as_mut_ptr() as *mut f64, v.len(), v.capacity()) }
 }
 
 #[cfg(target_os = "linux")]

@@ -12,13 +12,15 @@
 //! By linearity of Aumann–Shapley, a sum of such monomials is the sum of their attributions.
 //! Anything else (`std`, `ln`, ratios of aggregates, …) goes to quadrature.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
 use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::indicator::{AggKind, Indicator, Node, Tape};
 use crate::path::{AggValue, Path};
-use crate::reduce::{BLOCK, Compensated, combine, sum_by};
+use crate::reduce::{BLOCK, Compensated, PARALLEL_MIN, block_len, combine, sum_by};
 
 /// Σ_k w_k x_k + b.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,7 +300,10 @@ pub(crate) fn attribute(
     let n = path.n;
     let nf = n as f64;
     let d = path.x.len();
-    let xbar: Vec<f64> = path.x.iter().map(|x| sum_by(n, |i| x[i]) / nf).collect();
+    let xbar: Vec<f64> = match &path.column_means {
+        Some(m) => m.clone(),
+        None => path.x.iter().map(|x| sum_by(n, |i| x[i]) / nf).collect(),
+    };
     let bbar: Vec<f64> = path
         .base
         .iter()
@@ -377,10 +382,12 @@ pub(crate) fn attribute(
         }
     }
 
-    let mut phi_by_column: Vec<Vec<f64>> = (0..d).map(|_| crate::buf::zeroed(n)).collect();
-    let mut phi = crate::buf::zeroed(n);
-    // Per-block mutable pieces: the d column chunks, then the φ chunk.
-    let mut pieces: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(BLOCK))
+    let mut phi_by_column: Vec<Vec<MaybeUninit<f64>>> =
+        (0..d).map(|_| crate::buf::uninit(n)).collect();
+    let mut phi = crate::buf::uninit(n);
+    // Per-block output pieces: the d column chunks, then the φ chunk. Each block computes in
+    // scratch and writes every slot of its pieces once.
+    let mut pieces: Vec<Vec<&mut [MaybeUninit<f64>]>> = (0..n.div_ceil(BLOCK))
         .map(|_| Vec::with_capacity(d + 1))
         .collect();
     for col in phi_by_column.iter_mut().chain(std::iter::once(&mut phi)) {
@@ -388,93 +395,118 @@ pub(crate) fn attribute(
             pieces[b].push(chunk);
         }
     }
-    let blocks: Vec<[Compensated; 1]> = pieces
-        .into_par_iter()
-        .enumerate()
-        .map_init(
-            || {
-                (
-                    vec![vec![0.0; BLOCK]; per_agent.len()],
-                    vec![0.0; BLOCK],
-                    vec![0.0; BLOCK],
-                )
-            },
-            |(m, sx, sb), (b, mut out)| {
-                let lo = b * BLOCK;
-                let len = out[0].len();
-                // The per-agent multipliers of this block (same arithmetic as `score`).
-                for ((_, _, kind), m) in per_agent.iter().zip(m.iter_mut()) {
-                    let m = &mut m[..len];
-                    match kind {
-                        PerAgent::Var { s, sbar, sbar0 } => {
-                            let (sx, sb) = (&mut sx[..len], &mut sb[..len]);
-                            sx.fill(s.b);
-                            sb.fill(s.b);
-                            for (k, w) in s.w.iter().enumerate() {
-                                let x = &path.x[k][lo..lo + len];
-                                for r in 0..len {
-                                    sx[r] += w * x[r];
-                                }
-                                match &path.base[k] {
-                                    BaseColumn::Const(c) => sb.iter_mut().for_each(|v| *v += w * c),
-                                    BaseColumn::Values(v) => {
-                                        let v = &v[lo..lo + len];
-                                        for r in 0..len {
-                                            sb[r] += w * v[r];
-                                        }
-                                    }
-                                }
-                            }
-                            for r in 0..len {
-                                m[r] = ((sx[r] - sbar) + (sb[r] - sbar0)) / nf;
-                            }
-                        }
-                        PerAgent::Gini { coef, total, g } => {
-                            let coef = &coef[lo..lo + len];
-                            for r in 0..len {
-                                m[r] = coef[r] / (nf * total) - g / (2.0 * total);
-                            }
-                        }
-                    }
-                }
-                let (cols, rest) = out.split_at_mut(d);
-                let phi = &mut rest[0][..len];
-                for (k, o) in cols.iter_mut().enumerate() {
-                    let x = &path.x[k][lo..lo + len];
-                    let o = &mut o[..len];
-                    for r in 0..len {
-                        let mut mult = konst[k];
-                        for ((c, w, _), m) in per_agent.iter().zip(m.iter()) {
-                            mult += c * w[k] * m[r];
-                        }
-                        o[r] = mult;
-                    }
-                    match &path.base[k] {
-                        BaseColumn::Const(c) => {
-                            for r in 0..len {
-                                o[r] *= x[r] - c;
-                            }
-                        }
-                        BaseColumn::Values(v) => {
-                            let v = &v[lo..lo + len];
-                            for r in 0..len {
-                                o[r] *= x[r] - v[r];
-                            }
-                        }
-                    }
-                    for r in 0..len {
-                        phi[r] += o[r];
-                    }
-                }
-                let mut acc = [Compensated::default()];
-                for &p in phi.iter() {
-                    acc[0].add(p);
-                }
-                acc
-            },
+    let m_len = block_len(n);
+    let init = || {
+        (
+            vec![vec![0.0; m_len]; per_agent.len()],
+            vec![0.0; m_len],
+            vec![0.0; m_len],
+            vec![0.0; m_len],
+            vec![0.0; m_len],
         )
-        .collect();
+    };
+    type Scratch = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+    let body = |(m, sx, sb, o, phi): &mut Scratch,
+                (b, mut out): (usize, Vec<&mut [MaybeUninit<f64>]>)| {
+        let lo = b * BLOCK;
+        let len = out[0].len();
+        // The per-agent multipliers of this block (same arithmetic as `score`).
+        for ((_, _, kind), m) in per_agent.iter().zip(m.iter_mut()) {
+            let m = &mut m[..len];
+            match kind {
+                PerAgent::Var { s, sbar, sbar0 } => {
+                    let (sx, sb) = (&mut sx[..len], &mut sb[..len]);
+                    sx.fill(s.b);
+                    sb.fill(s.b);
+                    for (k, w) in s.w.iter().enumerate() {
+                        let x = &path.x[k][lo..lo + len];
+                        for r in 0..len {
+                            sx[r] += w * x[r];
+                        }
+                        match &path.base[k] {
+                            BaseColumn::Const(c) => sb.iter_mut().for_each(|v| *v += w * c),
+                            BaseColumn::Values(v) => {
+                                let v = &v[lo..lo + len];
+                                for r in 0..len {
+                                    sb[r] += w * v[r];
+                                }
+                            }
+                        }
+                    }
+                    for r in 0..len {
+                        m[r] = ((sx[r] - sbar) + (sb[r] - sbar0)) / nf;
+                    }
+                }
+                PerAgent::Gini { coef, total, g } => {
+                    let coef = &coef[lo..lo + len];
+                    for r in 0..len {
+                        m[r] = coef[r] / (nf * total) - g / (2.0 * total);
+                    }
+                }
+            }
+        }
+        let (cols, rest) = out.split_at_mut(d);
+        let (o, phi) = (&mut o[..len], &mut phi[..len]);
+        phi.fill(0.0);
+        for (k, dst) in cols.iter_mut().enumerate() {
+            let x = &path.x[k][lo..lo + len];
+            for r in 0..len {
+                let mut mult = konst[k];
+                for ((c, w, _), m) in per_agent.iter().zip(m.iter()) {
+                    mult += c * w[k] * m[r];
+                }
+                o[r] = mult;
+            }
+            match &path.base[k] {
+                BaseColumn::Const(c) => {
+                    for r in 0..len {
+                        o[r] *= x[r] - c;
+                    }
+                }
+                BaseColumn::Values(v) => {
+                    let v = &v[lo..lo + len];
+                    for r in 0..len {
+                        o[r] *= x[r] - v[r];
+                    }
+                }
+            }
+            for r in 0..len {
+                phi[r] += o[r];
+                dst[r].write(o[r]);
+            }
+        }
+        for (dst, v) in rest[0].iter_mut().zip(phi.iter()) {
+            dst.write(*v);
+        }
+        let mut acc = [Compensated::default()];
+        acc[0].add_slice(phi);
+        acc
+    };
+    let blocks: Vec<[Compensated; 1]> = if n <= PARALLEL_MIN {
+        let mut scratch = init();
+        pieces
+            .into_iter()
+            .enumerate()
+            .map(|p| body(&mut scratch, p))
+            .collect()
+    } else {
+        pieces
+            .into_par_iter()
+            .enumerate()
+            .map_init(init, body)
+            .collect()
+    };
     let [sum] = combine(&blocks);
+    // SAFETY: the blocks cover 0..n and each wrote every slot of its column and φ pieces.
+    let (phi_by_column, phi) = unsafe {
+        (
+            phi_by_column
+                .into_iter()
+                .map(|c| crate::buf::assume_init(c))
+                .collect(),
+            crate::buf::assume_init(phi),
+        )
+    };
     Ok(ClosedForm {
         phi_by_column,
         phi,

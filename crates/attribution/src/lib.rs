@@ -20,6 +20,7 @@ pub mod indicator;
 mod path;
 mod progress;
 mod quadrature;
+mod ranks;
 mod reduce;
 pub mod rng;
 mod shapley;

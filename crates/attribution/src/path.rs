@@ -10,7 +10,8 @@ use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
 use crate::indicator::{AggKind, Aggregate, Indicator};
-use crate::reduce::{BLOCK, Compensated, block_sums, sum_by, sums_by};
+use crate::ranks::{RankCache, Ranked};
+use crate::reduce::{BLOCK, Compensated, PARALLEL_MIN, block_len, block_sums, sum_by, sums_by};
 
 /// The table, baseline and indicator bound together.
 pub(crate) struct Path<'a> {
@@ -20,15 +21,10 @@ pub(crate) struct Path<'a> {
     pub(crate) n: usize,
     /// The last gini sort, one per aggregate, checked before sorting again.
     ranks: Vec<RankCache>,
+    /// Each column's mean over the agents, when the caller already has it (the equal-share
+    /// baseline is made of them): the closed forms need it and need not read the columns again.
+    pub(crate) column_means: Option<Vec<f64>>,
 }
-
-/// Agent ids in ascending (score, id) order from the last gini evaluation of one aggregate.
-///
-/// Along a path the order rarely changes, and never for an affine score from a constant
-/// baseline (every score moves as s' + α(s − s'), an order-preserving map for α > 0): checking
-/// the old order (one parallel pass) then replaces the radix sort at every quadrature node.
-#[derive(Default)]
-pub(crate) struct RankCache(std::sync::Mutex<Vec<u32>>);
 
 /// What an aggregate reduced to, with what its gradient needs.
 pub(crate) struct AggValue {
@@ -68,7 +64,7 @@ impl Moments {
             ),
             Moments::Gini { s0, s1, gini1 } => {
                 let s = s0 + alpha * (s1 - s0);
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     return Err(AttributionError::GiniZeroTotal {
                         which: static_which(which),
                     });
@@ -107,6 +103,7 @@ impl<'a> Path<'a> {
             base,
             n,
             ranks,
+            column_means: None,
         }
     }
 
@@ -170,7 +167,7 @@ impl<'a> Path<'a> {
             return self.x.iter().map(|x| &x[lo..lo + len]).collect();
         }
         if bufs.len() != self.x.len() {
-            *bufs = vec![vec![0.0; BLOCK]; self.x.len()];
+            *bufs = vec![vec![0.0; block_len(self.n)]; self.x.len()];
         }
         self.leaves_at(alpha, lo, len, bufs);
         bufs.iter().map(|b| &b[..len]).collect()
@@ -188,14 +185,23 @@ impl<'a> Path<'a> {
     /// One aggregate's per-agent term at x(α). Scratch space is made once per rayon job.
     fn term_at(&self, agg: &Aggregate, alpha: f64) -> Vec<f64> {
         let mut out = crate::buf::zeroed(self.n);
-        out.par_chunks_mut(BLOCK).enumerate().for_each_init(
-            || (Vec::new(), ChunkEval::new(&agg.term, BLOCK)),
-            |(bufs, ev), (b, chunk)| {
-                let len = chunk.len();
-                let leaves = self.block_leaves(alpha, b * BLOCK, len, bufs);
-                chunk.copy_from_slice(ev.forward(&agg.term, &leaves, len));
-            },
-        );
+        let init = || (Vec::new(), ChunkEval::new(&agg.term, block_len(self.n)));
+        let body = |(bufs, ev): &mut (Vec<Vec<f64>>, ChunkEval),
+                    (b, chunk): (usize, &mut [f64])| {
+            let len = chunk.len();
+            let leaves = self.block_leaves(alpha, b * BLOCK, len, bufs);
+            chunk.copy_from_slice(ev.forward(&agg.term, &leaves, len));
+        };
+        if self.n <= PARALLEL_MIN {
+            let mut scratch = init();
+            out.chunks_mut(BLOCK)
+                .enumerate()
+                .for_each(|c| body(&mut scratch, c));
+        } else {
+            out.par_chunks_mut(BLOCK)
+                .enumerate()
+                .for_each_init(init, body);
+        }
         out
     }
 
@@ -249,12 +255,10 @@ impl<'a> Path<'a> {
                         Some(ranks),
                     );
                 }
-                let init = || (Vec::new(), ChunkEval::new(&agg.term, BLOCK));
+                let init = || (Vec::new(), ChunkEval::new(&agg.term, block_len(n)));
                 let [sum] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
                     let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
-                    for &v in ev.forward(&agg.term, &leaves, hi - lo) {
-                        acc[0].add(v);
-                    }
+                    acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
                 });
                 let mean = sum / nf;
                 let mut out = AggValue {
@@ -269,9 +273,8 @@ impl<'a> Path<'a> {
                     _ => {
                         let [ss] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
                             let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
-                            for &v in ev.forward(&agg.term, &leaves, hi - lo) {
-                                acc[0].add((v - mean) * (v - mean));
-                            }
+                            let g = ev.forward(&agg.term, &leaves, hi - lo);
+                            acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
                         });
                         let var = ss / nf;
                         out.value = if kind == AggKind::Var {
@@ -387,7 +390,7 @@ impl<'a> Path<'a> {
                     return Ok(None);
                 };
                 let g0 = scalar_value(&agg.term, &consts);
-                if !(g0 >= 0.0) {
+                if g0.is_nan() || g0 < 0.0 {
                     return Ok(None); // let the general path report what goes wrong where
                 }
                 let g1 = self.term_at(agg, 1.0);
@@ -665,18 +668,20 @@ pub(crate) fn gini(
     ranks: Option<&RankCache>,
 ) -> Result<(f64, Vec<f64>), AttributionError> {
     let mut coef = if need_coef {
-        crate::buf::zeroed(s.len())
+        crate::buf::uninit(s.len())
     } else {
         Vec::new()
     };
     let (g, _) = gini_runs(s, text, which, ranks, |c, members| {
         if need_coef {
-            for &i in members {
-                coef[i as usize] = c;
+            for i in members {
+                coef[i as usize].write(c);
             }
         }
     })?;
-    Ok((g, coef))
+    // SAFETY: the runs partition the agents, so with `need_coef` every slot was written once;
+    // without it `coef` is empty.
+    Ok((g, unsafe { crate::buf::assume_init(coef) }))
 }
 
 /// Gini of non-negative values s(α) and its derivative along a path, given ṡ = ds/dα:
@@ -692,7 +697,7 @@ pub(crate) fn gini_slope(
     let mut cross = Compensated::default();
     let (g, total) = gini_runs(s, text, which, ranks, |c, members| {
         let mut run = Compensated::default();
-        for &i in members {
+        for i in members {
             run.add(sdot[i as usize]);
         }
         cross.add(c * run.value());
@@ -710,7 +715,7 @@ fn gini_runs(
     text: &str,
     which: &str,
     ranks: Option<&RankCache>,
-    mut each: impl FnMut(f64, &[u32]),
+    mut each: impl FnMut(f64, &mut dyn Iterator<Item = u32>),
 ) -> Result<(f64, f64), AttributionError> {
     let which_static = static_which(which);
     let negative = s.iter().filter(|v| **v < 0.0).count();
@@ -731,115 +736,23 @@ fn gini_runs(
             which: which_static,
         });
     }
-    let mut local = Vec::new();
-    let mut guard = ranks.map(|r| r.0.lock().unwrap_or_else(|e| e.into_inner()));
-    let order: &mut Vec<u32> = match guard.as_deref_mut() {
-        Some(cached) => cached,
-        None => &mut local,
-    };
-    if !is_rank_order(s, order) {
-        *order = rank_order(s);
-    }
+    let ranked = Ranked::of(s, ranks);
     let mut acc = Compensated::default();
     let mut start = 0;
     while start < n {
-        let key = score_key(s[order[start] as usize]);
+        let (key, first) = ranked.at(start);
         let mut end = start + 1;
-        while end < n && score_key(s[order[end] as usize]) == key {
+        while end < n && ranked.at(end).0 == key {
             end += 1;
         }
         // Ranks start+1..=end share the mid-rank (start + 1 + end) / 2.
         let c = (start + 1 + end) as f64 - n as f64 - 1.0;
-        acc.add(c * f64::from_bits(key) * (end - start) as f64);
-        each(c, &order[start..end]);
+        acc.add(c * s[first as usize] * (end - start) as f64);
+        each(c, &mut (start..end).map(|t| ranked.at(t).1));
         start = end;
     }
+    ranked.keep_in(ranks);
     Ok((acc.value() / (n as f64 * total), total))
-}
-
-/// The sort key of a non-negative score: non-negative f64s order like their bit patterns, and
-/// +0.0 folds −0.0 in.
-#[inline]
-fn score_key(v: f64) -> u64 {
-    (v + 0.0).to_bits()
-}
-
-/// Agent ids in ascending (score, id) order.
-fn rank_order(s: &[f64]) -> Vec<u32> {
-    let mut pairs: Vec<(u64, u32)> = crate::buf::with_capacity(s.len());
-    pairs.par_extend(
-        s.par_iter()
-            .enumerate()
-            .map(|(i, v)| (score_key(*v), i as u32)),
-    );
-    radix_sort(&mut pairs);
-    let mut order = crate::buf::with_capacity(s.len());
-    order.par_extend(pairs.par_iter().map(|&(_, i)| i));
-    order
-}
-
-/// Whether `order` lists every agent of `s` in ascending (score, id) order.
-fn is_rank_order(s: &[f64], order: &[u32]) -> bool {
-    order.len() == s.len()
-        && order.par_windows(2).all(|w| {
-            let (a, b) = (score_key(s[w[0] as usize]), score_key(s[w[1] as usize]));
-            a < b || (a == b && w[0] < w[1])
-        })
-}
-
-/// Sort (key, index) pairs by key, ties in index order, with an LSD radix sort on 11-bit
-/// digits. The pairs arrive in index order and every pass is stable, so the result equals
-/// sorting by (key, index). Digits on which all keys agree are skipped: integer-valued scores
-/// (counts of posts, replies) leave the low mantissa bits zero, so typically 3 of the 6 passes run.
-fn radix_sort(v: &mut Vec<(u64, u32)>) {
-    const BITS: u32 = 11;
-    const DIGITS: usize = 64usize.div_ceil(BITS as usize);
-    const BUCKETS: usize = 1 << BITS;
-    let n = v.len();
-    if n < 2 {
-        return;
-    }
-    let digit = |key: u64, d: usize| ((key >> (d as u32 * BITS)) as usize) & (BUCKETS - 1);
-    // All digits' histograms in one parallel pass (integer counts: order-independent).
-    let mut hist = v
-        .par_chunks(1 << 16)
-        .map(|chunk| {
-            let mut hist = vec![[0usize; BUCKETS]; DIGITS];
-            for &(key, _) in chunk {
-                for (d, h) in hist.iter_mut().enumerate() {
-                    h[digit(key, d)] += 1;
-                }
-            }
-            hist
-        })
-        .reduce_with(|mut a, b| {
-            for (ha, hb) in a.iter_mut().zip(&b) {
-                for (x, y) in ha.iter_mut().zip(hb) {
-                    *x += y;
-                }
-            }
-            a
-        })
-        .expect("n ≥ 2");
-    let mut tmp: Vec<(u64, u32)> = crate::buf::with_capacity(n);
-    tmp.resize(n, (0, 0));
-    for (d, h) in hist.iter_mut().enumerate() {
-        if h.contains(&n) {
-            continue; // every key has the same digit here
-        }
-        let mut at = 0;
-        for c in h.iter_mut() {
-            let count = *c;
-            *c = at;
-            at += count;
-        }
-        for &(key, i) in v.iter() {
-            let b = digit(key, d);
-            tmp[h[b]] = (key, i);
-            h[b] += 1;
-        }
-        std::mem::swap(v, &mut tmp);
-    }
 }
 
 /// An aggregate over N agents that all have the term `g` (finite).
@@ -901,37 +814,6 @@ fn static_which(which: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn radix_sort_equals_sorting_by_key_then_index() {
-        // Integer-valued, continuous, tied and zero keys, and more than one 11-bit digit in play.
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let vals: Vec<f64> = (0..20_000)
-            .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                match i % 4 {
-                    0 => (x % 50) as f64,
-                    1 => (x >> 11) as f64 / (1u64 << 53) as f64 * 1e6,
-                    2 => 0.0,
-                    _ => ((x % 7) as f64).powi(5),
-                }
-            })
-            .collect();
-        let mut got: Vec<(u64, u32)> = vals
-            .iter()
-            .enumerate()
-            .map(|(i, v)| ((v + 0.0).to_bits(), i as u32))
-            .collect();
-        let mut want = got.clone();
-        radix_sort(&mut got);
-        want.sort_unstable();
-        assert_eq!(got, want);
-        let mut one = vec![(5u64, 0u32)];
-        radix_sort(&mut one);
-        assert_eq!(one, vec![(5, 0)]);
-    }
 
     #[test]
     fn gini_matches_the_pairwise_definition() {
