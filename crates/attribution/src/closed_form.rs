@@ -450,12 +450,13 @@ pub(crate) fn attribute(
         phi.fill(0.0);
         for (k, dst) in cols.iter_mut().enumerate() {
             let x = &path.x[k][lo..lo + len];
-            for r in 0..len {
-                let mut mult = konst[k];
-                for ((c, w, _), m) in per_agent.iter().zip(m.iter()) {
-                    mult += c * w[k] * m[r];
+            // o = C_k + Σ_p (c_p w_pk) m_p, one vectorisable sweep per multiplier.
+            o.fill(konst[k]);
+            for ((c, w, _), m) in per_agent.iter().zip(m.iter()) {
+                let a = c * w[k];
+                for (o, m) in o.iter_mut().zip(&m[..len]) {
+                    *o += a * m;
                 }
-                o[r] = mult;
             }
             match &path.base[k] {
                 BaseColumn::Const(c) => {
