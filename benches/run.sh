@@ -12,7 +12,9 @@
 # emergent with `cargo build --release -p emergent-cli`, runs benches/compare/*.py. Fails on any
 # error; never on a speed threshold (goals are reported in summary.json and the README, not asserted).
 # Env: SAMPLED_BUDGET (s per sampled-Shapley method and N, full run; default 600),
-#      REPEATS (default 5 attribution / 3 simulation), NO_BUILD=1 (use target/release/emergent as is).
+#      REPEATS (default 5 attribution / 3 simulation), NO_BUILD=1 (use target/release/emergent as is),
+#      EMERGENT_BIN (a binary to measure instead of target/release/emergent),
+#      ONLY=attribution | simulation (re-measure one part; the other part's results are reused).
 # The criterion kernels stay in benches/attribution.sh; the LLM figures come from
 # benches/results/llm.json (cargo bench -p emergent-llm --bench llm), which this script only reads.
 set -euo pipefail
@@ -44,7 +46,7 @@ if [[ -z "${NO_BUILD:-}" ]]; then
     echo "== cargo build --release -p emergent-cli" >&2
     cargo build --release -p emergent-cli
 fi
-export EMERGENT_BIN="$target/release/emergent"
+export EMERGENT_BIN="${EMERGENT_BIN:-$target/release/emergent}"
 [[ -x "$EMERGENT_BIN" ]] || { echo "missing $EMERGENT_BIN" >&2; exit 1; }
 
 if (( quick )); then
@@ -68,10 +70,16 @@ fi
 mkdir -p "$results" "$work"
 echo "== load average: $(cat /proc/loadavg)" >&2
 
-echo "== attribution vs NumPy / sampled Shapley / shapiq" >&2
-"$py" benches/compare/attribution_vs.py "${attr_args[@]}" --work "$work/attribution" --out "$results/attribution_vs.json"
-echo "== simulation vs Mesa" >&2
-"$py" benches/compare/sim_vs_mesa.py "${sim_args[@]}" --work "$work/sim" --out "$results/sim_vs_mesa.json"
+only="${ONLY:-}"
+case "$only" in ""|attribution|simulation) ;; *) echo "ONLY must be attribution or simulation" >&2; exit 2 ;; esac
+if [[ "$only" != simulation ]]; then
+    echo "== attribution vs NumPy / sampled Shapley / shapiq" >&2
+    "$py" benches/compare/attribution_vs.py "${attr_args[@]}" --work "$work/attribution" --out "$results/attribution_vs.json"
+fi
+if [[ "$only" != attribution ]]; then
+    echo "== simulation vs Mesa" >&2
+    "$py" benches/compare/sim_vs_mesa.py "${sim_args[@]}" --work "$work/sim" --out "$results/sim_vs_mesa.json"
+fi
 echo "== summary, README tables, plots" >&2
 "$py" benches/compare/report.py --results "$results" --readme "$readme" --mode "$mode"
 echo "== done: $results (README: $readme)" >&2

@@ -189,18 +189,25 @@ pub fn attribute_with_progress(
     }
     let equal_share = matches!(baseline, Baseline::Mean);
     let mut path = Path::new(indicator, x, base, n);
-    if equal_share {
-        // The equal-share baseline is each column's mean: computed once, not twice.
-        path.column_means = Some(path.base.iter().map(|b| b.get(0)).collect());
-    }
     let use_closed = !indicator.columns().is_empty()
         && match opts.method {
             Method::ClosedForm => true,
             Method::Auto => closed_form::plan(indicator, equal_share).is_ok(),
             _ => false,
         };
-    // The closed forms reuse the aggregates at x (gini's ranks above all), so keep them.
-    let aggs_x = path.aggregates_at(1.0, "table", use_closed)?;
+    // The closed forms reuse the aggregates at x (gini's ranks above all), so keep them; they
+    // start from the column means (the equal-share baseline is made of them: no second pass).
+    let aggs_x = if use_closed {
+        let means = if equal_share {
+            path.base.iter().map(|b| b.get(0)).collect()
+        } else {
+            closed_form::column_means(&path)
+        };
+        path.column_means = Some(means);
+        closed_form::aggregates_at_x(&path, path.column_means.as_deref().unwrap_or_default())?
+    } else {
+        path.aggregates_at(1.0, "table", false)?
+    };
     let value = path.value_of(&aggs_x, "table")?;
     let baseline_value = path.value_at(0.0, "baseline")?;
     let gap_of = |s: f64| relative_gap(s, value, baseline_value);

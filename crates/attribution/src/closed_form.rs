@@ -258,6 +258,54 @@ pub(crate) fn plan(ind: &Indicator, equal_share_baseline: bool) -> Result<Vec<Te
     Ok(out)
 }
 
+/// The aggregates at x for a closed-form indicator, from the column means where they suffice:
+/// a mean or sum of an affine score is that score of the column means, so only var (one pass,
+/// the score computed inline) and gini (its sort) read the agents again. Aggregates outside
+/// the plan (a zero coefficient) take the general path.
+pub(crate) fn aggregates_at_x(
+    path: &Path,
+    xbar: &[f64],
+) -> Result<Vec<AggValue>, AttributionError> {
+    let ind = path.ind;
+    let n = path.n;
+    let nf = n as f64;
+    let d = path.x.len();
+    ind.aggregates
+        .iter()
+        .enumerate()
+        .map(|(j, agg)| {
+            let Some(s) = affine(&agg.term, d) else {
+                return path.aggregate_at(j, 1.0, "table", true);
+            };
+            let mean = s.at(xbar);
+            Ok(match agg.kind {
+                AggKind::Mean => AggValue::new(mean, mean, 0.0),
+                AggKind::Sum => AggValue::new(mean * nf, mean, 0.0),
+                AggKind::Var | AggKind::Std => {
+                    let ss = sum_by(n, |i| {
+                        let mut v = s.b - mean;
+                        for (w, x) in s.w.iter().zip(&path.x) {
+                            v += w * x[i];
+                        }
+                        v * v
+                    });
+                    AggValue::spread(agg.kind, mean, ss / nf)
+                }
+                AggKind::Gini => path.aggregate_at(j, 1.0, "table", true)?,
+            })
+        })
+        .collect()
+}
+
+/// Each column's mean over the agents.
+pub(crate) fn column_means(path: &Path) -> Vec<f64> {
+    let nf = path.n as f64;
+    path.x
+        .iter()
+        .map(|x| sum_by(path.n, |i| x[i]) / nf)
+        .collect()
+}
+
 /// What [`attribute`] returns.
 pub(crate) struct ClosedForm {
     /// φ_ik, one vector per column.
@@ -302,7 +350,7 @@ pub(crate) fn attribute(
     let d = path.x.len();
     let xbar: Vec<f64> = match &path.column_means {
         Some(m) => m.clone(),
-        None => path.x.iter().map(|x| sum_by(n, |i| x[i]) / nf).collect(),
+        None => column_means(path),
     };
     let bbar: Vec<f64> = path
         .base
@@ -396,11 +444,20 @@ pub(crate) fn attribute(
         }
     }
     let m_len = block_len(n);
+    // Scores at x and x' are scratch for var multipliers only.
+    let s_len = if per_agent
+        .iter()
+        .any(|p| matches!(p.2, PerAgent::Var { .. }))
+    {
+        m_len
+    } else {
+        0
+    };
     let init = || {
         (
             vec![vec![0.0; m_len]; per_agent.len()],
-            vec![0.0; m_len],
-            vec![0.0; m_len],
+            vec![0.0; s_len],
+            vec![0.0; s_len],
             vec![0.0; m_len],
             vec![0.0; m_len],
         )
@@ -471,9 +528,9 @@ pub(crate) fn attribute(
                     }
                 }
             }
-            for r in 0..len {
-                phi[r] += o[r];
-                dst[r].write(o[r]);
+            for ((p, d), v) in phi.iter_mut().zip(dst.iter_mut()).zip(o.iter()) {
+                *p += v;
+                d.write(*v);
             }
         }
         for (dst, v) in rest[0].iter_mut().zip(phi.iter()) {

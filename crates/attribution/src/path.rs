@@ -36,6 +36,24 @@ pub(crate) struct AggValue {
     pub(crate) gini_coef: Vec<f64>,
 }
 
+impl AggValue {
+    pub(crate) fn new(value: f64, mean: f64, scale: f64) -> Self {
+        AggValue {
+            value,
+            mean,
+            scale,
+            gini_coef: Vec::new(),
+        }
+    }
+
+    /// A var or std aggregate from its terms' mean and variance.
+    pub(crate) fn spread(kind: AggKind, mean: f64, var: f64) -> Self {
+        let sd = var.sqrt();
+        let value = if kind == AggKind::Var { var } else { sd };
+        AggValue::new(value, mean, sd)
+    }
+}
+
 /// An aggregate of an affine score, summarised for every point of the path.
 enum Moments {
     /// A(α) = a0 + α a1 (mean, sum).
@@ -234,60 +252,54 @@ impl<'a> Path<'a> {
         which: &str,
         need_coef: bool,
     ) -> Result<Vec<AggValue>, AttributionError> {
+        (0..self.ind.aggregates.len())
+            .map(|j| self.aggregate_at(j, alpha, which, need_coef))
+            .collect()
+    }
+
+    /// Aggregate j at x(α), as [`aggregates_at`](Self::aggregates_at).
+    pub(crate) fn aggregate_at(
+        &self,
+        j: usize,
+        alpha: f64,
+        which: &str,
+        need_coef: bool,
+    ) -> Result<AggValue, AttributionError> {
         let n = self.n;
         let nf = n as f64;
-        self.ind
-            .aggregates
-            .iter()
-            .zip(&self.ranks)
-            .map(|(agg, ranks)| {
-                if let Some(g) = self.constant_term(agg, alpha) {
-                    return constant_aggregate(agg.kind, g, n, &agg.text, which, need_coef);
-                }
-                let kind = agg.kind;
-                if kind == AggKind::Gini {
-                    return reduce_one(
-                        kind,
-                        &self.term_at(agg, alpha),
-                        &agg.text,
-                        which,
-                        need_coef,
-                        Some(ranks),
-                    );
-                }
-                let init = || (Vec::new(), ChunkEval::new(&agg.term, block_len(n)));
-                let [sum] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
+        let agg = &self.ind.aggregates[j];
+        if let Some(g) = self.constant_term(agg, alpha) {
+            return constant_aggregate(agg.kind, g, n, &agg.text, which, need_coef);
+        }
+        let kind = agg.kind;
+        if kind == AggKind::Gini {
+            return reduce_one(
+                kind,
+                &self.term_at(agg, alpha),
+                &agg.text,
+                which,
+                need_coef,
+                Some(&self.ranks[j]),
+            );
+        }
+        let init = || (Vec::new(), ChunkEval::new(&agg.term, block_len(n)));
+        let [sum] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
+            let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+            acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
+        });
+        let mean = sum / nf;
+        Ok(match kind {
+            AggKind::Mean => AggValue::new(mean, mean, 0.0),
+            AggKind::Sum => AggValue::new(sum, mean, 0.0),
+            _ => {
+                let [ss] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
                     let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
-                    acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
+                    let g = ev.forward(&agg.term, &leaves, hi - lo);
+                    acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
                 });
-                let mean = sum / nf;
-                let mut out = AggValue {
-                    value: 0.0,
-                    mean,
-                    scale: 0.0,
-                    gini_coef: Vec::new(),
-                };
-                match kind {
-                    AggKind::Mean => out.value = mean,
-                    AggKind::Sum => out.value = sum,
-                    _ => {
-                        let [ss] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
-                            let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
-                            let g = ev.forward(&agg.term, &leaves, hi - lo);
-                            acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
-                        });
-                        let var = ss / nf;
-                        out.value = if kind == AggKind::Var {
-                            var
-                        } else {
-                            var.sqrt()
-                        };
-                        out.scale = var.sqrt();
-                    }
-                }
-                Ok(out)
-            })
-            .collect()
+                AggValue::spread(kind, mean, ss / nf)
+            }
+        })
     }
 
     /// d/dα f(x(α)) = Σ_ik ∂f/∂x_ik · Δ_ik at each of `alphas`: what the completeness gap of a
