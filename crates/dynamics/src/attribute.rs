@@ -90,6 +90,9 @@ pub struct DynamicAttribution {
     pub value: f64,
     /// M(0): the outcome when nobody influences anybody.
     pub baseline_value: f64,
+    /// Set when M(0) itself is undefined (e.g. a Gini of all-zero wealth when nobody works)
+    /// and `baseline_value` is the limit of M(α·1) as α → 0⁺, which is what Σφ sums to.
+    pub baseline_is_limit: bool,
     pub sum_phi: f64,
     pub completeness_gap: f64,
     pub nodes: usize,
@@ -122,6 +125,7 @@ pub fn attribute_dynamic(
             indicator: outcome.indicator.text().to_string(),
             value,
             baseline_value: value,
+            baseline_is_limit: false,
             sum_phi: 0.0,
             completeness_gap: 0.0,
             nodes: 0,
@@ -134,7 +138,7 @@ pub fn attribute_dynamic(
             phi: vec![0.0; n],
         });
     }
-    let baseline_value = outcome.value(model, &vec![0.0; n])?;
+    let (baseline_value, baseline_is_limit) = baseline(model, outcome)?;
     let delta = value - baseline_value;
     let mut gradient_seconds = f64::INFINITY;
     let mut k = nodes;
@@ -164,6 +168,7 @@ pub fn attribute_dynamic(
                 indicator: outcome.indicator.text().to_string(),
                 value,
                 baseline_value,
+                baseline_is_limit,
                 sum_phi: sum,
                 completeness_gap: gap,
                 nodes: k,
@@ -174,5 +179,26 @@ pub fn attribute_dynamic(
             });
         }
         k = (k * 2).min(max_nodes);
+    }
+}
+
+/// Step of the one-sided limit M(0⁺) = 2·M(ε) − M(2ε) + O(ε²).
+const LIMIT_STEP: f64 = 1e-6;
+
+/// M(0), or its limit from inside the path when the indicator is undefined at w = 0 (a
+/// ratio or a Gini of outputs that participation alone creates). The quadrature never
+/// evaluates α = 0, so φ is unaffected; only the completeness check needs the endpoint.
+fn baseline(model: &dyn Dynamics, outcome: &Outcome) -> Result<(f64, bool), DynamicsError> {
+    let n = model.agents();
+    let at_zero = outcome.value(model, &vec![0.0; n]);
+    if let Ok(v) = &at_zero
+        && v.is_finite()
+    {
+        return Ok((*v, false));
+    }
+    let near = |a: f64| outcome.value(model, &vec![a; n]);
+    match (near(LIMIT_STEP), near(2.0 * LIMIT_STEP)) {
+        (Ok(a), Ok(b)) if a.is_finite() && b.is_finite() => Ok((2.0 * a - b, true)),
+        _ => at_zero.map(|v| (v, false)),
     }
 }

@@ -21,7 +21,7 @@ use emergent_sim::network::Network;
 use rayon::prelude::*;
 
 use crate::model::{Dynamics, Trajectory};
-use crate::smooth::{at_least_one, confidence};
+use crate::smooth::{Confidence, at_least_one};
 
 pub struct BoundedConfidenceField<'a> {
     pub net: &'a Network,
@@ -73,6 +73,11 @@ impl BoundedConfidenceField<'_> {
         Derived { pi, reach, gain }
     }
 
+    /// w_j π_j: how many items j authors, weighted by its participation.
+    fn weighted_posts(&self, w: &[f64], d: &Derived) -> Vec<f64> {
+        w.iter().zip(&d.pi).map(|(a, b)| a * b).collect()
+    }
+
     #[inline]
     fn h(&self, n: f64) -> (f64, f64) {
         if self.saturate {
@@ -97,26 +102,39 @@ impl Dynamics for BoundedConfidenceField<'_> {
         let n = self.agents();
         let d = self.derived();
         let like = self.like_prob;
+        let kernel = Confidence::new(self.eps, self.delta);
+        let wp = self.weighted_posts(w, &d);
         let mut states = Vec::with_capacity(self.ticks as usize + 1);
         states.push(self.x0.clone());
         let mut given = vec![0.0; n];
         let mut received = vec![0.0; n];
+        // Nobody's items act (w = 0, the baseline M(0)): nothing moves, no edge to visit.
+        let inert = wp.iter().all(|&v| v == 0.0);
+        // Refilled every tick: its pages are faulted in once (32 MB at 10^6 agents).
+        let mut followee = Vec::with_capacity(n);
         for _ in 0..self.ticks {
             let x = states.last().expect("initial state");
+            if inert {
+                let still = x.clone();
+                states.push(still);
+                continue;
+            }
+            pack_followees(x, &wp, None, &mut followee);
             let (next, n_close): (Vec<f64>, Vec<f64>) = (0..n)
                 .into_par_iter()
                 .with_min_len(1024)
-                .map(|i| {
+                .map_init(Scratch::default, |sc, i| {
+                    let xi = x[i];
+                    sc.gather_followees(&followee, self.net.followees(i as u32), xi, false);
+                    kernel.values(&sc.d, &mut sc.k);
                     let (mut c_sum, mut s_sum) = (0.0, 0.0);
-                    for &j in self.net.followees(i as u32) {
-                        let j = j as usize;
-                        let dij = x[j] - x[i];
-                        let c = w[j] * d.pi[j] * confidence(dij, self.eps, self.delta).0;
+                    for ((&wp, &k), &dij) in sc.wp.iter().zip(&sc.k).zip(&sc.d) {
+                        let c = wp * k;
                         c_sum += c;
                         s_sum += c * dij;
                     }
                     let nc = d.reach[i] * c_sum;
-                    (x[i] + d.gain[i] * self.h(nc).0 * d.reach[i] * s_sum, nc)
+                    (xi + d.gain[i] * self.h(nc).0 * d.reach[i] * s_sum, nc)
                 })
                 .unzip();
             given
@@ -135,9 +153,8 @@ impl Dynamics for BoundedConfidenceField<'_> {
                             acc += self.activity[i]
                                 * like
                                 * d.reach[i]
-                                * w[j]
-                                * d.pi[j]
-                                * confidence(x[j] - x[i], self.eps, self.delta).0;
+                                * wp[j]
+                                * kernel.value(x[j] - x[i]);
                         }
                         *r += acc;
                     });
@@ -151,83 +168,85 @@ impl Dynamics for BoundedConfidenceField<'_> {
         }
     }
 
+    /// Reverse mode, one tick at a time, in two passes over the edges that both evaluate the
+    /// kernel: per follower i (its own adjoint, which needs the whole row) and per followee j
+    /// (what flows into λ_j and w̄_j). Recomputing the kernel in the second pass is cheaper
+    /// than storing per-edge values for it: at 10^6 agents those were 2 × 155 MB written and
+    /// then read back in random order every tick.
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
         let d = self.derived();
         let like = self.like_prob;
+        let kernel = Confidence::new(self.eps, self.delta);
+        let wp = self.weighted_posts(w, &d);
         let zero = vec![0.0; n];
         let out = |k: usize| d_out.get(k).and_then(|o| o.as_ref()).unwrap_or(&zero);
         let (g_hat, r_hat) = (out(1), out(2));
-        let edges = EdgeIndex::new(self.net);
-        // Per out-edge (i → j), filled by pass A: what flows into λ_j and into w̄_j.
-        let mut to_lambda = vec![0.0; edges.len()];
-        let mut to_w = vec![0.0; edges.len()];
         let mut lambda = out(0).clone();
         let mut w_bar = vec![0.0; n];
+        // Refilled every tick: their pages are faulted in once.
+        let mut followee = Vec::with_capacity(n);
+        let mut follower = Vec::with_capacity(n);
+        let mut kept = Vec::with_capacity(n);
         for t in (0..self.ticks as usize).rev() {
             let x = &fwd.states[t];
-            // Pass A, per follower i over its followees: the kernel once per edge, i's own
-            // adjoint, and each edge's contributions to its followee, stored for pass B.
-            let blocks = edges.row_blocks(&mut to_lambda, &mut to_w);
-            let new_lambda: Vec<Vec<f64>> = blocks
+            pack_followees(x, &wp, Some(r_hat), &mut followee);
+            // Pass A, per follower i over its followees: the kernel once per edge (kept for
+            // the row's second loop), i's adjoints, and what i's own λ loses to its row.
+            (0..n)
                 .into_par_iter()
-                .map(|(rows, lam_out, w_out)| {
-                    let mut kern: Vec<(f64, f64)> = Vec::new();
-                    let mut mine = Vec::with_capacity(rows.len());
-                    let mut at = 0;
-                    for i in rows {
-                        let followees = self.net.followees(i as u32);
-                        kern.clear();
-                        let (mut c_sum, mut s_sum) = (0.0, 0.0);
-                        for &j in followees {
-                            let j = j as usize;
-                            let dij = x[j] - x[i];
-                            let (k, dk) = confidence(dij, self.eps, self.delta);
-                            let c = w[j] * d.pi[j] * k;
-                            c_sum += c;
-                            s_sum += c * dij;
-                            kern.push((k, dk));
-                        }
-                        let r = d.reach[i];
-                        let (h, dh) = self.h(r * c_sum);
-                        let u_bar = lambda[i] * d.gain[i];
-                        let s_bar = u_bar * h * r;
-                        let n_bar = u_bar * dh * r * s_sum + g_hat[i] * self.activity[i] * like;
-                        let mut minus = 0.0;
-                        for (e, &j) in followees.iter().enumerate() {
-                            let j = j as usize;
-                            let dij = x[j] - x[i];
-                            let (k, dk) = kern[e];
-                            let c = w[j] * d.pi[j] * k;
-                            let c_bar =
-                                s_bar * dij + n_bar * r + r_hat[j] * self.activity[i] * like * r;
-                            let flow = s_bar * c + c_bar * w[j] * d.pi[j] * dk;
-                            minus += flow;
-                            lam_out[at + e] = flow;
-                            w_out[at + e] = c_bar * d.pi[j] * k;
-                        }
-                        at += followees.len();
-                        mine.push(lambda[i] - minus);
+                .with_min_len(1024)
+                .map_init(Scratch::default, |sc, i| {
+                    let xi = x[i];
+                    sc.gather_followees(&followee, self.net.followees(i as u32), xi, true);
+                    kernel.values_slopes(&sc.d, &mut sc.k, &mut sc.dk);
+                    let (mut c_sum, mut s_sum) = (0.0, 0.0);
+                    for ((&wp, &k), &dij) in sc.wp.iter().zip(&sc.k).zip(&sc.d) {
+                        let c = wp * k;
+                        c_sum += c;
+                        s_sum += c * dij;
                     }
-                    mine
+                    let r = d.reach[i];
+                    let (h, dh) = self.h(r * c_sum);
+                    let u_bar = lambda[i] * d.gain[i];
+                    let me = Follower {
+                        x: xi,
+                        s_bar: u_bar * h * r,
+                        n_bar_r: (u_bar * dh * r * s_sum + g_hat[i] * self.activity[i] * like) * r,
+                        like_r: self.activity[i] * like * r,
+                    };
+                    let mut minus = 0.0;
+                    let edges = sc
+                        .r_hat
+                        .iter()
+                        .zip(&sc.wp)
+                        .zip(&sc.d)
+                        .zip(&sc.k)
+                        .zip(&sc.dk);
+                    for ((((&r_hat, &wp), &dij), &k), &dk) in edges {
+                        minus += me.flow(r_hat, wp, dij, k, dk).0;
+                    }
+                    (lambda[i] - minus, me)
                 })
-                .collect();
-            // Pass B, per followee j over its followers: gather what pass A stored.
+                .unzip_into_vecs(&mut kept, &mut follower);
+            // Pass B, per followee j over its followers: the same flows, summed by j.
             let (into_j, w_part): (Vec<f64>, Vec<f64>) = (0..n)
                 .into_par_iter()
                 .with_min_len(1024)
-                .map(|j| {
-                    edges.incoming(j).iter().fold((0.0, 0.0), |(l, wb), &e| {
-                        (l + to_lambda[e as usize], wb + to_w[e as usize])
-                    })
+                .map_init(Scratch::default, |sc, j| {
+                    let f = &followee[j];
+                    sc.gather_followers(&follower, self.net.followers(j as u32), f.x);
+                    kernel.values_slopes(&sc.d, &mut sc.k, &mut sc.dk);
+                    let (mut l, mut wb) = (0.0, 0.0);
+                    for (((me, &dij), &k), &dk) in sc.col.iter().zip(&sc.d).zip(&sc.k).zip(&sc.dk) {
+                        let (flow, c_bar) = me.flow(f.r_hat, f.wp, dij, k, dk);
+                        l += flow;
+                        wb += c_bar * k;
+                    }
+                    (l, wb * d.pi[j])
                 })
                 .unzip();
-            lambda = new_lambda
-                .into_iter()
-                .flatten()
-                .zip(&into_j)
-                .map(|(l, add)| l + add)
-                .collect();
+            lambda = kept.iter().zip(&into_j).map(|(l, add)| l + add).collect();
             for (a, b) in w_bar.iter_mut().zip(&w_part) {
                 *a += b;
             }
@@ -236,77 +255,90 @@ impl Dynamics for BoundedConfidenceField<'_> {
     }
 }
 
-/// Out-edges numbered in followee-CSR order, and for each agent the numbers of the edges
-/// that point at it (in follower order): lets a per-edge value computed while walking
-/// followers' rows be gathered by followee without recomputing it.
-struct EdgeIndex {
-    offsets: Vec<usize>,
-    in_offsets: Vec<usize>,
-    in_edges: Vec<u64>,
+/// What the per-edge loops read about a followee j, packed so an edge costs one cache line.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Followee {
+    x: f64,
+    /// w_j π_j.
+    wp: f64,
+    /// ∂M/∂likes_received_j.
+    r_hat: f64,
 }
 
-/// Rows per parallel block of pass A.
-const ROWS_PER_BLOCK: usize = 2048;
+/// What pass B reads about a follower i, packed likewise.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Follower {
+    x: f64,
+    /// Adjoint of i's Σ c d.
+    s_bar: f64,
+    /// Adjoint of i's Σ c, times its reach r_i (with the likes it gives).
+    n_bar_r: f64,
+    /// a_i L r_i: how much a close item of j in i's feed adds to likes_received_j.
+    like_r: f64,
+}
 
-type RowBlock<'a> = (std::ops::Range<usize>, &'a mut [f64], &'a mut [f64]);
+impl Follower {
+    /// Edge i → j's flow into λ_j (pass B adds it to λ_j, pass A takes it from λ_i) and the
+    /// adjoint of c_ij = w_j π_j K(d_ij), given j's r̂_j and w_j π_j and the edge's d_ij, K, K'.
+    #[inline(always)]
+    fn flow(&self, r_hat: f64, wp: f64, dij: f64, k: f64, dk: f64) -> (f64, f64) {
+        let c_bar = self.s_bar * dij + self.n_bar_r + r_hat * self.like_r;
+        (self.s_bar * wp * k + c_bar * wp * dk, c_bar)
+    }
+}
 
-impl EdgeIndex {
-    fn new(net: &Network) -> Self {
-        let n = net.len();
-        let mut offsets = Vec::with_capacity(n + 1);
-        offsets.push(0);
-        for i in 0..n {
-            offsets.push(offsets[i] + net.followees(i as u32).len());
-        }
-        let mut in_offsets = Vec::with_capacity(n + 1);
-        in_offsets.push(0);
-        for j in 0..n {
-            in_offsets.push(in_offsets[j] + net.followers(j as u32).len());
-        }
-        let in_edges: Vec<u64> = (0..n)
-            .into_par_iter()
-            .flat_map_iter(|j| {
-                let offsets = &offsets;
-                net.followers(j as u32).iter().map(move |&i| {
-                    let row = net.followees(i);
-                    let pos = row
-                        .binary_search(&(j as u32))
-                        .unwrap_or_else(|_| row.iter().position(|&v| v as usize == j).unwrap_or(0));
-                    (offsets[i as usize] + pos) as u64
-                })
-            })
-            .collect();
-        EdgeIndex {
-            offsets,
-            in_offsets,
-            in_edges,
+/// One thread's buffers for a row (or column) of edges, gathered before computing: the
+/// loads are independent, so a row's cache misses overlap instead of each waiting behind the
+/// previous edge's sqrt and exp (the random reads dominated at 10^5–10^6 agents), and the
+/// kernel then runs over contiguous d's, vectorised.
+#[derive(Default)]
+struct Scratch {
+    /// d_ij = x_j − x_i per edge.
+    d: Vec<f64>,
+    /// w_j π_j and r̂_j of each followee (rows).
+    wp: Vec<f64>,
+    r_hat: Vec<f64>,
+    /// The followers (columns).
+    col: Vec<Follower>,
+    k: Vec<f64>,
+    dk: Vec<f64>,
+}
+
+impl Scratch {
+    /// d_ij, w_j π_j and (for the adjoint) r̂_j of row i. One pass per column: the first
+    /// takes the misses with many loads in flight, the others hit L1.
+    fn gather_followees(&mut self, followee: &[Followee], row: &[u32], xi: f64, r_hat: bool) {
+        self.d.clear();
+        self.d
+            .extend(row.iter().map(|&j| followee[j as usize].x - xi));
+        self.wp.clear();
+        self.wp.extend(row.iter().map(|&j| followee[j as usize].wp));
+        if r_hat {
+            self.r_hat.clear();
+            self.r_hat
+                .extend(row.iter().map(|&j| followee[j as usize].r_hat));
         }
     }
 
-    fn len(&self) -> usize {
-        *self.offsets.last().unwrap_or(&0)
+    fn gather_followers(&mut self, follower: &[Follower], col: &[u32], xj: f64) {
+        self.col.clear();
+        self.col.extend(col.iter().map(|&i| follower[i as usize]));
+        self.d.clear();
+        self.d.extend(self.col.iter().map(|me| xj - me.x));
     }
+}
 
-    fn incoming(&self, j: usize) -> &[u64] {
-        &self.in_edges[self.in_offsets[j]..self.in_offsets[j + 1]]
-    }
-
-    /// Blocks of consecutive rows with the matching slices of two per-edge buffers.
-    fn row_blocks<'a>(&self, a: &'a mut [f64], b: &'a mut [f64]) -> Vec<RowBlock<'a>> {
-        let n = self.offsets.len() - 1;
-        let mut out = Vec::new();
-        let (mut a, mut b) = (a, b);
-        let mut start = 0;
-        while start < n {
-            let end = (start + ROWS_PER_BLOCK).min(n);
-            let len = self.offsets[end] - self.offsets[start];
-            let (ha, ta) = std::mem::take(&mut a).split_at_mut(len);
-            let (hb, tb) = std::mem::take(&mut b).split_at_mut(len);
-            out.push((start..end, ha, hb));
-            a = ta;
-            b = tb;
-            start = end;
-        }
-        out
-    }
+/// (x_j, w_j π_j, r̂_j) for every agent.
+fn pack_followees(x: &[f64], wp: &[f64], r_hat: Option<&Vec<f64>>, out: &mut Vec<Followee>) {
+    (0..x.len())
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|j| Followee {
+            x: x[j],
+            wp: wp[j],
+            r_hat: r_hat.map_or(0.0, |r| r[j]),
+        })
+        .collect_into_vec(out);
 }

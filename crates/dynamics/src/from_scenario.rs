@@ -1,10 +1,12 @@
 //! The expected-value model of a scenario's surrogate policy, on the run's initial world.
 
 use emergent_sim::config::PolicyKind;
+use emergent_sim::econ::Economy;
 use emergent_sim::{Scenario, World};
 
 use crate::bounded_confidence::BoundedConfidenceField;
 use crate::cascade::CascadeField;
+use crate::econ::EconField;
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panic::PanicField;
@@ -75,4 +77,14 @@ pub fn model_for<'a>(
             "its expected-value mode is not written yet".into(),
         )),
     }
+}
+
+/// The expected-value economy of an `[econ]` scenario, from the month-0 economy its run
+/// started from (skills are drawn from the scenario's seed, so this is the run's economy).
+pub fn econ_model_for(scenario: &Scenario) -> Result<EconField, DynamicsError> {
+    let cfg = scenario.econ.as_ref().ok_or_else(|| {
+        DynamicsError::Invalid("the scenario has no `[econ]` section: not an economy".into())
+    })?;
+    let economy = Economy::new(cfg, scenario.population.agents, scenario.scenario.seed);
+    Ok(EconField::from_economy(&economy, scenario.scenario.ticks))
 }

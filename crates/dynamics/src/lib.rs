@@ -6,12 +6,15 @@
 //! deterministic expected-value (mean-field) version of the run on the actual network.
 //! Dynamic attribution is the Aumann–Shapley value of M along w = α·1, so Σφ = M(1) − M(0).
 //! Gradients come from one reverse-mode (adjoint) pass over the T ticks per quadrature node.
+//! In an economy ([`EconField`]) w_j scales how much of household j's labour and demand
+//! enters the market instead.
 //!
 //! Pure: no I/O. The runner and the command line build models from a run directory.
 
 mod attribute;
 mod bounded_confidence;
 mod cascade;
+mod econ;
 mod error;
 mod from_scenario;
 mod model;
@@ -21,7 +24,8 @@ mod smooth;
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
 pub use bounded_confidence::BoundedConfidenceField;
 pub use cascade::CascadeField;
+pub use econ::EconField;
 pub use error::DynamicsError;
-pub use from_scenario::model_for;
+pub use from_scenario::{econ_model_for, model_for};
 pub use model::{Dynamics, Trajectory};
 pub use panic::PanicField;

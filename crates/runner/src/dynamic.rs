@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use emergent_attribution::tiers::{ranking, tier_shares_ordered};
 use emergent_attribution::{FeatureTable, Indicator, TierShare};
-use emergent_dynamics::{Outcome, attribute_dynamic, model_for};
+use emergent_dynamics::{Dynamics, Outcome, attribute_dynamic, econ_model_for, model_for};
 use emergent_io::{
     IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_table, write_parquet_columns,
 };
@@ -37,6 +37,9 @@ pub struct DynamicOutcome {
     pub value: f64,
     /// M(0): nobody influences anybody.
     pub baseline_value: f64,
+    /// M(0) is undefined (e.g. a Gini of all-zero wealth) and `baseline_value` is its limit
+    /// from inside the path.
+    pub baseline_is_limit: bool,
     pub sum_phi: f64,
     pub completeness_gap: f64,
     pub nodes: usize,
@@ -110,12 +113,25 @@ pub(crate) fn run(
     features: &FeatureTable,
     opts: &DynamicOptions,
 ) -> Result<Vec<DynamicOutcome>, RunError> {
-    let world = scenario.build_world()?;
-    let model = model_for(scenario, &world).map_err(|e| RunError::Indicator {
+    let model_err = |e: emergent_dynamics::DynamicsError| RunError::Indicator {
         file: scenario.file.clone(),
         name: "(dynamic)".into(),
         message: e.to_string(),
-    })?;
+    };
+    // An economy has no world: its month 0 is rebuilt from the scenario's seed alone.
+    let world;
+    let model: Box<dyn Dynamics + '_> = if scenario.econ.is_some() {
+        if emergent_llm::uses_llm(scenario) {
+            tracing::warn!(
+                "the economy's households were LLM agents; the expected-value model follows \
+                 the rule baseline they fall back to"
+            );
+        }
+        Box::new(econ_model_for(scenario).map_err(model_err)?)
+    } else {
+        world = scenario.build_world()?;
+        model_for(scenario, &world).map_err(model_err)?
+    };
     let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;
     let wanted: Vec<&IndicatorSpec> = if opts.indicators.is_empty() {
         specs.iter().collect()
@@ -179,6 +195,7 @@ pub(crate) fn run(
                 expr: ind.text().to_string(),
                 value: a.value,
                 baseline_value: a.baseline_value,
+                baseline_is_limit: a.baseline_is_limit,
                 sum_phi: a.sum_phi,
                 completeness_gap: a.completeness_gap,
                 nodes: a.nodes,

@@ -322,6 +322,15 @@ impl EconJob {
         let att = serde_json::to_string_pretty(&json!({ "indicators": outcomes }))
             .map_err(|err| io_err(&dir.join("attribution.json"), err))?;
         atomic_write_bytes(&dir.join("attribution.json"), att.as_bytes())?;
+        if self.scenario.attribution.dynamic {
+            let dynamic = crate::dynamic::run(
+                dir,
+                &self.scenario,
+                &t,
+                &crate::dynamic::DynamicOptions::default(),
+            )?;
+            crate::dynamic::write(dir, &dynamic)?;
+        }
         let h = &e.history;
         let mean = |f: fn(&MonthStats) -> f64| {
             let v: Vec<f64> = h.iter().map(f).filter(|x| x.is_finite()).collect();

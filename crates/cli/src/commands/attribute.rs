@@ -319,9 +319,11 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
             continue;
         }
         println!(
-            "  expected-value run M(1) = {:.6} (stochastic run: {}), no influence M(0) = {:.6}",
+            "  expected-value run M(1) = {:.6} (stochastic run: {}), no influence M(0{}) = {:.6}",
             o.value,
             o.run_value.map_or("n/a".into(), |v| format!("{v:.6}")),
+            // Undefined at 0: the limit from inside the path.
+            if o.baseline_is_limit { "⁺" } else { "" },
             o.baseline_value
         );
         println!(

@@ -1,0 +1,115 @@
+//! `emergent attribute --dynamic` and `[attribution] dynamic = true` on an economy: the
+//! EconAgent rule baseline attributed through its expected-value dynamics.
+
+mod common;
+use common::*;
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn an_economy_is_attributed_through_its_dynamics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("econ");
+    let o = out.to_str().unwrap();
+    let scenario = repo().join("scenarios/econagent.toml");
+    ok(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        o,
+        "--set",
+        "llm.enabled=false",
+        "--set",
+        "scenario.ticks=24",
+        "--set",
+        "attribution.dynamic=true",
+    ]);
+    // At the end of the run: one row per household, every indicator attributed.
+    let parquet = out.join("dynamic_attribution.parquet");
+    assert!(parquet.is_file());
+    assert_eq!(rows(&parquet), 10);
+    let d = json(&out.join("dynamic_attribution.json"));
+    let inds = d["indicators"].as_array().unwrap();
+    assert_eq!(inds.len(), 3);
+    for i in inds {
+        assert!(i["note"].is_null(), "{i}");
+        let (value, run) = (
+            i["value"].as_f64().unwrap(),
+            i["run_value"].as_f64().unwrap(),
+        );
+        // The expected-value economy tracks the stochastic run (24 months, 10 households).
+        let tol = if i["name"] == "wealth_inequality" {
+            0.3
+        } else {
+            0.1
+        };
+        assert!((value / run - 1.0).abs() < tol, "{i}");
+    }
+    // Output's path has no sharp corner: K = 8 already closes the gap.
+    let output = &inds[0];
+    assert_eq!(output["name"], "output");
+    assert!(
+        output["completeness_gap"].as_f64().unwrap() < 1e-6,
+        "{output}"
+    );
+    // Later, on the finished run, with a tolerance: K doubles until the gap closes.
+    let s = ok(&[
+        "attribute",
+        "--dynamic",
+        o,
+        "--indicator",
+        "consumption",
+        "--tol",
+        "1e-9",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let c = &v["indicators"][0];
+    assert_eq!(c["name"], "consumption");
+    assert!(c["completeness_gap"].as_f64().unwrap() <= 1e-9, "{c}");
+    assert!(c["nodes"].as_u64().unwrap() >= 8, "{c}");
+    assert_eq!(rows(&parquet), 10);
+    // The Gini of wealth is undefined when nobody works (all wealth 0): M(0) is the limit.
+    let t = ok(&[
+        "attribute",
+        "--dynamic",
+        o,
+        "--indicator",
+        "wealth_inequality",
+    ]);
+    assert!(t.contains("M(0⁺)"), "{t}");
+}
+
+#[test]
+fn a_social_run_is_attributed_through_its_dynamics_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qs");
+    let o = out.to_str().unwrap();
+    ok(&[
+        "run",
+        &quickstart(),
+        "--out",
+        o,
+        "--set",
+        "scenario.ticks=6",
+        "--set",
+        "attribution.dynamic=true",
+    ]);
+    let parquet = out.join("dynamic_attribution.parquet");
+    assert_eq!(rows(&parquet), 10_000);
+    let d = json(&out.join("dynamic_attribution.json"));
+    let first = &d["indicators"][0];
+    assert!(
+        first["completeness_gap"].as_f64().unwrap() < 1e-2,
+        "{first}"
+    );
+    // The per-edge kernels are vectorised and reduced per row: the same bytes on 1 thread.
+    let before = std::fs::read(&parquet).unwrap();
+    ok_env(
+        &["attribute", "--dynamic", o],
+        &[("RAYON_NUM_THREADS", "1")],
+    );
+    assert_eq!(std::fs::read(&parquet).unwrap(), before);
+}
