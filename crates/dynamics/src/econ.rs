@@ -78,17 +78,11 @@ pub struct EconField {
     pub scale_demand: bool,
 }
 
-const OUTPUTS: [&str; 9] = [
-    "hours_worked",
-    "months_worked",
-    "income",
-    "tax_paid",
-    "transfers",
-    "consumption",
-    "real_consumption",
-    "interest",
-    "wealth",
-];
+/// The economy's features that participation moves: all but `skill`, in the run's order.
+const OUTPUTS: &[&str] = {
+    let (_, moving) = emergent_sim::econ::FEATURES.split_at(1);
+    moving
+};
 
 /// Index of each output in [`OUTPUTS`].
 mod out {
@@ -337,7 +331,7 @@ impl Dynamics for EconField {
     }
 
     fn outputs(&self) -> &'static [&'static str] {
-        &OUTPUTS
+        OUTPUTS
     }
 
     fn forward(&self, w: &[f64], _needed: &[bool]) -> Trajectory {

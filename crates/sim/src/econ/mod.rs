@@ -41,6 +41,21 @@ pub mod purpose {
     pub const RULE: u64 = 103;
 }
 
+/// The per-agent feature columns of an economy, in order (`skill` first: the only one that
+/// does not move with the months).
+pub const FEATURES: [&str; 10] = [
+    "skill",
+    "hours_worked",
+    "months_worked",
+    "income",
+    "tax_paid",
+    "transfers",
+    "consumption",
+    "real_consumption",
+    "interest",
+    "wealth",
+];
+
 /// Decision grid: EconAgent's propensities move in steps of 0.02.
 pub const STEP: f64 = 0.02;
 
@@ -373,20 +388,7 @@ impl Economy {
 
     /// Names of the per-agent feature columns, in order.
     pub fn feature_names(&self) -> Vec<String> {
-        [
-            "skill",
-            "hours_worked",
-            "months_worked",
-            "income",
-            "tax_paid",
-            "transfers",
-            "consumption",
-            "real_consumption",
-            "interest",
-            "wealth",
-        ]
-        .map(String::from)
-        .to_vec()
+        FEATURES.map(String::from).to_vec()
     }
 
     /// One feature column by name.
