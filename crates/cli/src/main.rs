@@ -2,6 +2,8 @@
 //! library crates together, turn errors into messages.
 
 mod commands;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod progress;
 
 use std::process::ExitCode;

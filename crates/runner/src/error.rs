@@ -28,6 +28,10 @@ pub enum RunError {
         tick: u32,
         reason: String,
     },
+    #[error("{file}: cannot run --distributed: {why}; run it without mpirun")]
+    Distributed { file: String, why: String },
+    #[error(transparent)]
+    Wire(#[from] emergent_sim::wire::WireError),
     #[error("--set {0}: expected KEY=VALUE, e.g. --set population.agents=1000")]
     Override(String),
 }

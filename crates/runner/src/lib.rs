@@ -22,4 +22,7 @@ mod runner;
 pub use dynamic::{Comparison, DynamicOptions, DynamicOutcome, attribute_dynamic_run};
 pub use error::RunError;
 pub use indicators::{IndicatorOutcome, IndicatorSpec, TopAgent, feature_table};
-pub use runner::{NoRunProgress, RunOptions, RunProgress, RunSummary, resume, resume_with, start};
+pub use runner::{
+    NoRunProgress, RunOptions, RunProgress, RunSummary, resume, resume_on, resume_with, start,
+    start_on,
+};

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use emergent_attribution::evaluate;
 use emergent_io::{ParquetColumn, atomic_write_bytes, write_parquet_columns};
+use emergent_sim::partition::{Exchange, Partition, Solo, TickCost, step_partitioned};
 use emergent_sim::{Scenario, Simulation};
 use serde_json::json;
 
@@ -74,6 +75,16 @@ pub struct RunSummary {
 
 /// Start a fresh run.
 pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+    start_on(opts, progress, &Solo)
+}
+
+/// Start a fresh run as one rank of a partitioned run (every rank calls this with the same
+/// options). Every rank simulates; rank 0 alone writes the run directory.
+pub fn start_on(
+    opts: &RunOptions,
+    progress: &dyn RunProgress,
+    exchange: &dyn Exchange,
+) -> Result<RunSummary, RunError> {
     let file = opts.scenario.display().to_string();
     let text = std::fs::read_to_string(&opts.scenario).map_err(|e| {
         RunError::Io(emergent_io::IoError::new(
@@ -92,6 +103,7 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
         .clone()
         .unwrap_or_else(|| run_dir::default_dir(&scenario.scenario.name, scenario.scenario.seed));
     let started = Instant::now();
+    check_distributable(&scenario, exchange)?;
     if scenario.econ.is_some() {
         run_dir::prepare(&dir, opts.force)?;
         atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
@@ -109,18 +121,25 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
     }
     let mut sim = scenario.build()?;
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
-    run_dir::prepare(&dir, opts.force)?;
-    atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
+    let writes = exchange.rank() == 0;
+    if writes {
+        run_dir::prepare(&dir, opts.force)?;
+        atomic_write_bytes(&dir.join("scenario.toml"), text.as_bytes())?;
+    }
     sim.policy = emergent_llm::policy_for(
         &scenario,
         &llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens),
     )?;
-    let recorder = Recorder::open(
-        &dir,
-        0,
-        sim.world.feature_names(),
-        specs.iter().map(|s| s.name.clone()).collect(),
-    )?;
+    let recorder = writes
+        .then(|| {
+            Recorder::open(
+                &dir,
+                0,
+                sim.world.feature_names(),
+                specs.iter().map(|s| s.name.clone()).collect(),
+            )
+        })
+        .transpose()?;
     let job = Job {
         dir,
         text,
@@ -130,7 +149,33 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
         specs,
         throttle: opts.throttle,
     };
-    job.drive(sim, recorder, RunStats::default(), started, progress)
+    job.drive(
+        sim,
+        recorder,
+        RunStats::default(),
+        started,
+        progress,
+        exchange,
+    )
+}
+
+/// A partitioned run covers the rule-driven social scenarios: LLM agents are bounded by their
+/// endpoint, not by one machine's CPU, and the economy keeps its own single-process runner.
+fn check_distributable(scenario: &Scenario, exchange: &dyn Exchange) -> Result<(), RunError> {
+    if exchange.ranks() == 1 {
+        return Ok(());
+    }
+    let why = if scenario.econ.is_some() {
+        "an [econ] scenario runs in one process"
+    } else if emergent_llm::uses_llm(scenario) {
+        "LLM agents run in one process (their speed is the endpoint's; raise [llm] max_in_flight instead)"
+    } else {
+        return Ok(());
+    };
+    Err(RunError::Distributed {
+        file: scenario.file.clone(),
+        why: why.into(),
+    })
 }
 
 /// Continue an interrupted run from its last checkpoint.
@@ -150,6 +195,18 @@ pub fn resume_with(
     llm: &RunOptions,
     progress: &dyn RunProgress,
 ) -> Result<RunSummary, RunError> {
+    resume_on(dir, throttle, llm, progress, &Solo)
+}
+
+/// [`resume_with`] as one rank of a partitioned run: every rank reads the checkpoint (the
+/// whole world), rank 0 alone writes.
+pub fn resume_on(
+    dir: &Path,
+    throttle: Option<Duration>,
+    llm: &RunOptions,
+    progress: &dyn RunProgress,
+    exchange: &dyn Exchange,
+) -> Result<RunSummary, RunError> {
     if dir.join(MANIFEST).exists() {
         return Err(RunError::Resume {
             dir: dir.to_path_buf(),
@@ -163,6 +220,7 @@ pub fn resume_with(
     let started = Instant::now();
     let c = checkpoint::load(dir)?;
     let mut scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
+    check_distributable(&scenario, exchange)?;
     if scenario.attribution.dynamic {
         // Only the dynamic attribution at the end rebuilds the initial network.
         run_dir::preload_network(&mut scenario)?;
@@ -171,12 +229,16 @@ pub fn resume_with(
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
     sim.policy = emergent_llm::policy_for(&scenario, &llm_opts)?;
-    let recorder = Recorder::open(
-        dir,
-        c.next_segment,
-        sim.world.feature_names(),
-        specs.iter().map(|s| s.name.clone()).collect(),
-    )?;
+    let recorder = (exchange.rank() == 0)
+        .then(|| {
+            Recorder::open(
+                dir,
+                c.next_segment,
+                sim.world.feature_names(),
+                specs.iter().map(|s| s.name.clone()).collect(),
+            )
+        })
+        .transpose()?;
     let job = Job {
         dir: dir.to_path_buf(),
         text: c.scenario_text,
@@ -186,7 +248,7 @@ pub fn resume_with(
         specs,
         throttle,
     };
-    job.drive(sim, recorder, c.stats, started, progress)
+    job.drive(sim, recorder, c.stats, started, progress, exchange)
 }
 
 pub(crate) fn scenario_with(
@@ -218,20 +280,54 @@ impl Job {
     fn drive(
         self,
         mut sim: Simulation,
-        mut recorder: Recorder,
+        recorder: Option<Recorder>,
         mut stats: RunStats,
         started: Instant,
         progress: &dyn RunProgress,
+        exchange: &dyn Exchange,
     ) -> Result<RunSummary, RunError> {
         let every = self.scenario.record.every.max(1);
         let checkpoint_every = self.scenario.checkpoint.every;
         let agents = sim.world.agents();
+        let part = Partition::contiguous(agents, exchange.ranks(), exchange.rank());
+        let mut cost = DistributedCost::default();
         progress.started(sim.ticks, agents);
+        let Some(mut recorder) = recorder else {
+            // A rank other than 0: the same ticks, the same collectives, no files.
+            while !sim.is_done() {
+                let (_, c) =
+                    step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, exchange)?;
+                cost.add(&c);
+                let halt = !sim.is_done() && sim.policy.halt().is_some();
+                if exchange.any(halt) {
+                    return Err(RunError::Halted {
+                        dir: self.dir.clone(),
+                        tick: sim.world.tick,
+                        reason: "another rank stopped".into(),
+                    });
+                }
+            }
+            return Ok(RunSummary {
+                dir: self.dir,
+                agents,
+                ticks: sim.world.tick,
+                seconds: started.elapsed().as_secs_f64(),
+                indicators: Vec::new(),
+                policy_stats: sim.policy.stats(),
+            });
+        };
         if sim.world.tick == 0 {
             self.record(&sim, &mut recorder)?;
         }
         while !sim.is_done() {
-            let report = sim.step();
+            let report = if exchange.ranks() == 1 {
+                sim.step()
+            } else {
+                let (report, c) =
+                    step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, exchange)?;
+                cost.add(&c);
+                report
+            };
             stats.add(agents, &report);
             if self.scenario.record.actions {
                 recorder.record_actions(&report)?;
@@ -241,11 +337,14 @@ impl Job {
                 self.record(&sim, &mut recorder)?;
             }
             progress.tick(t);
-            let halt = if sim.is_done() {
+            let mut halt = if sim.is_done() {
                 None
             } else {
                 sim.policy.halt()
             };
+            if exchange.ranks() > 1 && exchange.any(halt.is_some()) && halt.is_none() {
+                halt = Some("another rank stopped".into());
+            }
             if (checkpoint_every > 0 && t.is_multiple_of(checkpoint_every) && !sim.is_done())
                 || halt.is_some()
             {
@@ -296,7 +395,7 @@ impl Job {
             crate::dynamic::write(&self.dir, &dynamic)?;
         }
         let seconds = started.elapsed().as_secs_f64();
-        let manifest = json!({
+        let mut manifest = json!({
             "emergent_version": env!("CARGO_PKG_VERSION"),
             "git_commit": option_env!("EMERGENT_GIT_COMMIT").filter(|c| !c.is_empty()),
             "scenario_file": self.file,
@@ -328,6 +427,9 @@ impl Job {
             },
             "outputs": ["ticks.parquet", "features.parquet", "actions.parquet", "indicators.csv", "attribution.parquet", "attribution.json", "scenario.toml"],
         });
+        if exchange.ranks() > 1 {
+            manifest["distributed"] = cost.to_json(exchange.ranks(), &part);
+        }
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
         run_dir::remove_if_exists(&self.dir.join(PARTIAL))?;
         manifest::write(&self.dir, &manifest)?;
@@ -386,4 +488,38 @@ fn recorder_ticks(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("indicators.csv"))
         .map(|t| t.lines().count().saturating_sub(1))
         .unwrap_or(0)
+}
+
+/// What the exchange cost over the ticks this process ran (rank 0's view), for the manifest.
+#[derive(Default)]
+struct DistributedCost {
+    ticks: u64,
+    sum: TickCost,
+}
+
+impl DistributedCost {
+    fn add(&mut self, c: &TickCost) {
+        self.ticks += 1;
+        self.sum.bytes_sent += c.bytes_sent;
+        self.sum.bytes_gathered += c.bytes_gathered;
+        self.sum.decide_seconds += c.decide_seconds;
+        self.sum.exchange_seconds += c.exchange_seconds;
+        self.sum.apply_seconds += c.apply_seconds;
+    }
+
+    fn to_json(&self, ranks: usize, part: &Partition) -> serde_json::Value {
+        let per_tick = |x: f64| x / self.ticks.max(1) as f64;
+        json!({
+            "ranks": ranks,
+            "rank0_agents": [part.owned.start, part.owned.end],
+            "ticks": self.ticks,
+            "bytes_gathered_per_tick": per_tick(self.sum.bytes_gathered as f64),
+            "rank0_bytes_sent_per_tick": per_tick(self.sum.bytes_sent as f64),
+            "rank0_seconds_per_tick": {
+                "decide": per_tick(self.sum.decide_seconds),
+                "exchange": per_tick(self.sum.exchange_seconds),
+                "apply": per_tick(self.sum.apply_seconds),
+            },
+        })
+    }
 }

@@ -30,11 +30,13 @@ pub mod items;
 pub mod llm_config;
 pub mod market;
 pub mod network;
+pub mod partition;
 pub mod policy;
 pub mod population;
 pub mod reduce;
 pub mod rng;
 pub mod scenario;
+pub mod wire;
 pub mod world;
 
 pub use action::{Action, Decision};

@@ -22,6 +22,7 @@ use crate::network::Network;
 use crate::policy::Policy;
 use crate::population::Population;
 use crate::rng::{AgentRng, purpose};
+use crate::wire::DecisionLog;
 use crate::{AgentId, ItemId};
 
 /// Complete, serialisable simulation state (the checkpoint).
@@ -125,8 +126,13 @@ impl World {
 
     /// Agents active this tick, ascending; each draws from its own stream.
     pub fn active_agents(&self) -> Vec<AgentId> {
+        self.active_agents_in(0..self.agents() as AgentId)
+    }
+
+    /// Active agents among `range`, ascending (a rank's share of [`World::active_agents`]).
+    pub fn active_agents_in(&self, range: std::ops::Range<AgentId>) -> Vec<AgentId> {
         let (seed, tick) = (self.seed, self.tick as u64);
-        (0..self.agents() as AgentId)
+        range
             .into_par_iter()
             .with_min_len(4096)
             .filter(|&a| {
@@ -138,7 +144,13 @@ impl World {
 
     /// Phase 1: feeds and decisions of the active agents, from this state only.
     pub fn decide(&self, policy: &dyn Policy) -> Decisions {
-        let feeds = build_feeds(self, &self.active_agents());
+        self.decide_range(policy, 0..self.agents() as AgentId)
+    }
+
+    /// Phase 1 for the agents in `range` only: what one rank of a partitioned run decides.
+    /// The decisions of consecutive ranges, concatenated, are those of [`World::decide`].
+    pub fn decide_range(&self, policy: &dyn Policy, range: std::ops::Range<AgentId>) -> Decisions {
+        let feeds = build_feeds(self, &self.active_agents_in(range));
         let decisions = policy.decide_batch(self, &feeds);
         assert_eq!(
             decisions.len(),
@@ -150,20 +162,38 @@ impl World {
 
     /// Phase 2: apply decisions in agent-id order and advance the tick.
     pub fn apply(&mut self, d: &Decisions) -> TickReport {
+        self.apply_each(d.feeds.len(), |i| {
+            (d.feeds.agents[i], d.feeds.feed(i).len(), &d.decisions[i])
+        })
+    }
+
+    /// Phase 2 from a decoded [`DecisionLog`] (the decisions of every rank of a partitioned
+    /// run); the same as [`World::apply`] on the decisions it was made from.
+    pub fn apply_log(&mut self, log: &DecisionLog) -> TickReport {
+        self.apply_each(log.agents.len(), |i| {
+            (log.agents[i], log.seen[i] as usize, &log.decisions[i])
+        })
+    }
+
+    /// `entry(i)` = (agent, feed items seen, decision) of the `i`-th of `n` decisions.
+    fn apply_each<'d>(
+        &mut self,
+        n: usize,
+        entry: impl Fn(usize) -> (AgentId, usize, &'d Decision),
+    ) -> TickReport {
         let t = self.tick;
         self.items.begin_tick(t);
         let mut report = TickReport {
             tick: t,
-            active: d.feeds.len(),
+            active: n,
             ..Default::default()
         };
         let mut trades: Vec<(AgentId, f64)> = Vec::new();
         // Final desired presence of each edited edge, so a follow then
         // unfollow in one tick cancels out.
         let mut edge_edits: BTreeMap<(AgentId, AgentId), bool> = BTreeMap::new();
-        for (i, decision) in d.decisions.iter().enumerate() {
-            let agent = d.feeds.agents[i];
-            let seen = d.feeds.feed(i).len();
+        for i in 0..n {
+            let (agent, seen, decision) = entry(i);
             self.counters.exposures[agent as usize] += seen as u32;
             report.exposures += seen as u64;
             for &action in decision.actions() {

@@ -3,6 +3,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use emergent_runner::{RunOptions, RunProgress, RunSummary};
+use emergent_sim::partition::{Exchange, Solo};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(clap::Args)]
@@ -34,6 +35,10 @@ pub struct Args {
     /// LLM agents: stop cleanly after this many prompt + completion tokens.
     #[arg(long, value_name = "N")]
     max_tokens: Option<u64>,
+    /// Split the run over the ranks of an MPI job: `mpirun -np P emergent run --distributed …`.
+    /// Outputs equal the single-process run's byte for byte. Needs a build with `--features mpi`.
+    #[arg(long)]
+    distributed: bool,
     /// Sleep this many milliseconds after each tick (for demos and interruption tests).
     #[arg(long, hide = true, value_name = "MS")]
     throttle_ms: Option<u64>,
@@ -67,7 +72,38 @@ impl RunProgress for Bar {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if !args.distributed {
+        return run_on(args, &Solo);
+    }
+    #[cfg(feature = "mpi")]
+    {
+        let Some(mpi) = crate::mpi::Mpi::init() else {
+            bail!("MPI could not be initialised (was it already initialised in this process?)");
+        };
+        let result = run_on(args, &mpi);
+        if let Err(e) = &result
+            && mpi.ranks() > 1
+        {
+            // The other ranks may be waiting in a collective: end the whole job.
+            eprintln!("error (rank {}): {e:#}", mpi.rank());
+            mpi.abort(1);
+        }
+        result
+    }
+    #[cfg(not(feature = "mpi"))]
+    bail!(
+        "--distributed: this emergent was built without MPI; install Open MPI (apt install libopenmpi-dev openmpi-bin libclang-dev) and build with `cargo build --release -p emergent-cli --features mpi`, then start it with `mpirun -np P target/release/emergent run --distributed …`"
+    )
+}
+
+fn run_on(args: Args, exchange: &dyn Exchange) -> Result<()> {
+    let lead = exchange.rank() == 0;
+    let target = if lead {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let pb = ProgressBar::with_draw_target(None, target);
     pb.set_style(
         ProgressStyle::with_template(
             "{spinner} {wide_bar} {pos}/{len} {msg} [{elapsed_precise}, eta {eta}]",
@@ -81,7 +117,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let throttle = args.throttle_ms.map(Duration::from_millis);
     let result = match (&args.resume, &args.scenario) {
-        (Some(dir), _) => emergent_runner::resume_with(
+        (Some(dir), _) => emergent_runner::resume_on(
             dir,
             throttle,
             &RunOptions {
@@ -91,8 +127,9 @@ pub fn run(args: Args) -> Result<()> {
                 ..Default::default()
             },
             &bar,
+            exchange,
         ),
-        (None, Some(scenario)) => emergent_runner::start(
+        (None, Some(scenario)) => emergent_runner::start_on(
             &RunOptions {
                 scenario: scenario.clone(),
                 out: args.out.clone(),
@@ -105,11 +142,15 @@ pub fn run(args: Args) -> Result<()> {
                 max_tokens: args.max_tokens,
             },
             &bar,
+            exchange,
         ),
         (None, None) => bail!("give a scenario file or --resume DIR"),
     };
     bar.pb.finish_and_clear();
     let summary = result?;
+    if !lead {
+        return Ok(());
+    }
     print_summary(&summary);
     // The run itself succeeded; a report that cannot be written is a warning, not a failure.
     match emergent_report::write_report(&summary.dir) {

@@ -1,0 +1,158 @@
+//! Splitting one run over P processes (MPI ranks) so that it equals the single-process run.
+//!
+//! A rank owns a contiguous range of agent ids whose ends are multiples of
+//! [`reduce::BLOCK`](crate::reduce::BLOCK), so the block partials of every global sum are the
+//! same whatever P is. Each tick a rank decides for its own agents only (activity draw, feed,
+//! policy: the part whose cost grows with N), the ranks exchange the encoded decisions
+//! ([`crate::wire`]) in one all-gather, and every rank applies the whole tick in agent order.
+//! Because decisions read only the tick-t state and streams keyed by (seed, agent, tick), the
+//! concatenation of the ranks' decisions is exactly what one process would have decided, and
+//! applying it yields the same bytes.
+//!
+//! The world itself is replicated on every rank in this design: memory does not shrink with
+//! P, only decision time does. See ARCHITECTURE.md for the road to owned state.
+
+use std::ops::Range;
+
+use crate::reduce::BLOCK;
+use crate::wire::{self, WireError};
+use crate::world::{TickReport, World};
+use crate::{AgentId, Policy};
+
+/// The agents one rank owns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partition {
+    /// This rank, `0..ranks`.
+    pub rank: usize,
+    /// Number of ranks.
+    pub ranks: usize,
+    /// Agent ids owned by this rank (possibly empty when there are more ranks than blocks).
+    pub owned: Range<usize>,
+}
+
+impl Partition {
+    /// The whole population in one process.
+    pub fn single(agents: usize) -> Self {
+        Self {
+            rank: 0,
+            ranks: 1,
+            owned: 0..agents,
+        }
+    }
+
+    /// Rank `rank` of `ranks`: blocks of [`BLOCK`] ids dealt out contiguously, as evenly as
+    /// whole blocks allow.
+    pub fn contiguous(agents: usize, ranks: usize, rank: usize) -> Self {
+        assert!(ranks > 0 && rank < ranks, "rank {rank} of {ranks}");
+        let blocks = agents.div_ceil(BLOCK);
+        let edge = |r: usize| ((blocks * r / ranks) * BLOCK).min(agents);
+        Self {
+            rank,
+            ranks,
+            owned: edge(rank)..edge(rank + 1),
+        }
+    }
+
+    /// Owned ids as agent ids.
+    pub fn agent_range(&self) -> Range<AgentId> {
+        self.owned.start as AgentId..self.owned.end as AgentId
+    }
+}
+
+/// How ranks talk: the two collectives a partitioned tick needs. The MPI implementation lives
+/// in `emergent-mpi`; [`Solo`] is the single process.
+pub trait Exchange {
+    /// This process's rank.
+    fn rank(&self) -> usize;
+    /// Number of ranks.
+    fn ranks(&self) -> usize;
+    /// Every rank's `mine`, concatenated in rank order, on every rank (an all-gather).
+    fn all_gather(&self, mine: &[u8]) -> Vec<u8>;
+    /// True on every rank if `flag` is true on any rank (an all-reduce with OR).
+    fn any(&self, flag: bool) -> bool;
+}
+
+/// One process: the all-gather is the identity.
+pub struct Solo;
+
+impl Exchange for Solo {
+    fn rank(&self) -> usize {
+        0
+    }
+    fn ranks(&self) -> usize {
+        1
+    }
+    fn all_gather(&self, mine: &[u8]) -> Vec<u8> {
+        mine.to_vec()
+    }
+    fn any(&self, flag: bool) -> bool {
+        flag
+    }
+}
+
+/// What one partitioned tick cost, for the run's manifest and the scale evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TickCost {
+    /// Bytes this rank contributed to the exchange.
+    pub bytes_sent: u64,
+    /// Bytes every rank received (the whole tick's decisions).
+    pub bytes_gathered: u64,
+    /// Seconds deciding (own agents).
+    pub decide_seconds: f64,
+    /// Seconds in the exchange (including waiting for the slowest rank).
+    pub exchange_seconds: f64,
+    /// Seconds applying the whole tick.
+    pub apply_seconds: f64,
+}
+
+/// One tick of a partitioned run: decide for the owned agents, exchange, apply everything.
+/// With [`Solo`] and [`Partition::single`] this is exactly [`World::step`].
+pub fn step_partitioned(
+    world: &mut World,
+    policy: &dyn Policy,
+    part: &Partition,
+    exchange: &dyn Exchange,
+) -> Result<(TickReport, TickCost), WireError> {
+    let t0 = std::time::Instant::now();
+    let mine = world.decide_range(policy, part.agent_range());
+    let bytes = wire::encode(&mine);
+    let t1 = std::time::Instant::now();
+    let all = exchange.all_gather(&bytes);
+    let t2 = std::time::Instant::now();
+    let log = wire::decode(&all)?;
+    let report = world.apply_log(&log);
+    let t3 = std::time::Instant::now();
+    Ok((
+        report,
+        TickCost {
+            bytes_sent: bytes.len() as u64,
+            bytes_gathered: all.len() as u64,
+            decide_seconds: (t1 - t0).as_secs_f64(),
+            exchange_seconds: (t2 - t1).as_secs_f64(),
+            apply_seconds: (t3 - t2).as_secs_f64(),
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_tile_the_population_on_block_boundaries() {
+        for agents in [0usize, 1, 4095, 4096, 4097, 10_000, 50_000] {
+            for ranks in 1..=7 {
+                let parts: Vec<_> = (0..ranks)
+                    .map(|r| Partition::contiguous(agents, ranks, r))
+                    .collect();
+                assert_eq!(parts[0].owned.start, 0);
+                assert_eq!(parts[ranks - 1].owned.end, agents);
+                for w in parts.windows(2) {
+                    assert_eq!(w[0].owned.end, w[1].owned.start);
+                    assert!(w[0].owned.end == agents || w[0].owned.end % BLOCK == 0);
+                }
+            }
+        }
+        assert_eq!(Partition::contiguous(10_000, 2, 1).owned, 4096..10_000);
+    }
+}

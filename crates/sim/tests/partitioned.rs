@@ -1,0 +1,140 @@
+//! A run split over P ranks equals the single-process run bit for bit, for every surrogate
+//! policy and for P that do not divide the population (including more ranks than blocks).
+//! Ranks are threads here, exchanging through the same `Exchange` trait MPI implements; the
+//! MPI transport itself is tested end to end in `tests/cli_mpi.rs`.
+
+use std::path::Path;
+use std::sync::{Arc, Barrier, Mutex};
+
+use emergent_sim::partition::{Exchange, Partition, Solo, step_partitioned};
+use emergent_sim::{Scenario, Simulation, World};
+
+/// P ranks in one process: every rank posts its bytes in a slot, waits for the others, reads
+/// all slots in rank order, and waits again before a slot may be reused.
+struct Shared {
+    barrier: Barrier,
+    slots: Mutex<Vec<Vec<u8>>>,
+    flags: Mutex<Vec<bool>>,
+}
+
+struct ThreadRank {
+    rank: usize,
+    shared: Arc<Shared>,
+}
+
+impl Exchange for ThreadRank {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn ranks(&self) -> usize {
+        self.shared.slots.lock().unwrap().len()
+    }
+    fn all_gather(&self, mine: &[u8]) -> Vec<u8> {
+        self.shared.slots.lock().unwrap()[self.rank] = mine.to_vec();
+        self.shared.barrier.wait();
+        let all = self.shared.slots.lock().unwrap().concat();
+        self.shared.barrier.wait();
+        all
+    }
+    fn any(&self, flag: bool) -> bool {
+        self.shared.flags.lock().unwrap()[self.rank] = flag;
+        self.shared.barrier.wait();
+        let any = self.shared.flags.lock().unwrap().iter().any(|&f| f);
+        self.shared.barrier.wait();
+        any
+    }
+}
+
+fn scenario(file: &str, agents: usize, ticks: u32) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(file);
+    let mut s = Scenario::from_path(&path).unwrap();
+    s.apply_override("population.agents", &agents.to_string())
+        .unwrap();
+    s.apply_override("scenario.ticks", &ticks.to_string())
+        .unwrap();
+    s
+}
+
+fn single(s: &Scenario) -> World {
+    let mut sim = s.build().unwrap();
+    while !sim.is_done() {
+        sim.step();
+    }
+    sim.world
+}
+
+/// Every rank's final world, each from its own build of the scenario.
+fn partitioned(s: &Scenario, ranks: usize) -> Vec<World> {
+    let shared = Arc::new(Shared {
+        barrier: Barrier::new(ranks),
+        slots: Mutex::new(vec![Vec::new(); ranks]),
+        flags: Mutex::new(vec![false; ranks]),
+    });
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..ranks)
+            .map(|rank| {
+                let shared = shared.clone();
+                scope.spawn(move || {
+                    let ex = ThreadRank { rank, shared };
+                    let mut sim: Simulation = s.build().unwrap();
+                    let part = Partition::contiguous(sim.world.agents(), ranks, rank);
+                    while !sim.is_done() {
+                        step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &ex).unwrap();
+                    }
+                    assert!(!ex.any(false) && ex.any(rank == ranks - 1));
+                    sim.world
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn assert_bitwise_equal(a: &World, b: &World, what: &str) {
+    assert_eq!(a, b, "{what}: worlds differ");
+    for name in a.feature_names() {
+        let (x, y) = (a.feature(&name).unwrap(), b.feature(&name).unwrap());
+        assert!(
+            x.iter().zip(&y).all(|(p, q)| p.to_bits() == q.to_bits()),
+            "{what}: feature {name} differs in its bits"
+        );
+    }
+}
+
+#[test]
+fn every_policy_partitioned_equals_one_process() {
+    for (file, agents) in [
+        ("quickstart.toml", 9_000),
+        ("cascade.toml", 9_000),
+        ("market-panic.toml", 9_000),
+        ("polarization.toml", 5_000),
+    ] {
+        let s = scenario(file, agents, 12);
+        let want = single(&s);
+        assert!(want.items.len() > 100, "{file}: the run must do something");
+        for ranks in [2, 3, 4] {
+            for (rank, got) in partitioned(&s, ranks).iter().enumerate() {
+                assert_bitwise_equal(got, &want, &format!("{file}, rank {rank} of {ranks}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn solo_step_is_the_plain_step() {
+    let s = scenario("quickstart.toml", 3_000, 6);
+    let want = single(&s);
+    let mut sim = s.build().unwrap();
+    let part = Partition::single(sim.world.agents());
+    let mut bytes = 0;
+    while !sim.is_done() {
+        let (_, cost) =
+            step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &Solo).unwrap();
+        assert_eq!(cost.bytes_sent, cost.bytes_gathered);
+        bytes += cost.bytes_sent;
+    }
+    assert!(bytes > 0);
+    assert_bitwise_equal(&sim.world, &want, "solo");
+}

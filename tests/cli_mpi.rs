@@ -1,0 +1,253 @@
+//! `mpirun -np P emergent run --distributed` equals the single-process run byte for byte, for
+//! P = 2 and 3 (3 does not divide the population's blocks evenly), resumes from a per-run
+//! checkpoint after the whole job is killed, and fails cleanly (no hung ranks) on bad input.
+//! The mpirun tests need a build with `--features mpi` and Open MPI; `.ci/run` does both.
+
+mod common;
+use common::*;
+
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn without_the_feature_distributed_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let e = fails(&[
+        "run",
+        &quickstart(),
+        "--out",
+        out.to_str().unwrap(),
+        "--distributed",
+    ]);
+    assert!(
+        e.contains("built without MPI") && e.contains("--features mpi"),
+        "{e}"
+    );
+    assert!(!out.exists(), "nothing may be written");
+}
+
+#[cfg(feature = "mpi")]
+mod with_mpi {
+    use super::*;
+    use std::path::Path;
+    use std::process::{Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// Identical in every run with the same seed, whatever the process count.
+    const DETERMINISTIC: [&str; 5] = [
+        "ticks.parquet",
+        "features.parquet",
+        "actions.parquet",
+        "indicators.csv",
+        "attribution.parquet",
+    ];
+
+    fn mpirun(ranks: usize, args: &[&str]) -> Command {
+        let mut c = Command::new("timeout");
+        c.args([
+            "300",
+            "mpirun",
+            "--allow-run-as-root",
+            "--oversubscribe",
+            "-np",
+        ])
+        .arg(ranks.to_string())
+        .arg(env!("CARGO_BIN_EXE_emergent"))
+        .args(args)
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+        c
+    }
+
+    fn run_mpi(ranks: usize, args: &[&str]) -> Output {
+        mpirun(ranks, args)
+            .output()
+            .expect("mpirun runs (apt install openmpi-bin)")
+    }
+
+    fn manifest(dir: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+    }
+
+    fn assert_same_outputs(a: &Path, b: &Path, what: &str) {
+        for f in DETERMINISTIC {
+            let (x, y) = (
+                std::fs::read(a.join(f)).unwrap(),
+                std::fs::read(b.join(f)).unwrap(),
+            );
+            assert!(x == y, "{what}: {f} differs from the single-process run");
+        }
+        let phi = |d: &Path| {
+            let j: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(d.join("attribution.json")).unwrap())
+                    .unwrap();
+            j["indicators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| (i["value"].clone(), i["top_agents"].clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(phi(a), phi(b), "{what}: attribution.json differs");
+        let counts = |d: &Path| manifest(d)["counts"].clone();
+        assert_eq!(counts(a), counts(b), "{what}: manifest counts differ");
+    }
+
+    fn sets(agents: usize, ticks: u32) -> Vec<String> {
+        [
+            format!("population.agents={agents}"),
+            format!("scenario.ticks={ticks}"),
+            "record.actions=true".into(),
+            "record.every=2".into(),
+        ]
+        .into_iter()
+        .flat_map(|s| ["--set".to_string(), s])
+        .collect()
+    }
+
+    #[test]
+    fn two_and_three_ranks_equal_one_process_for_every_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, agents) in [
+            ("quickstart.toml", 10_000),
+            ("cascade.toml", 9_000),
+            ("market-panic.toml", 9_000),
+        ] {
+            let scenario = repo().join("scenarios").join(file);
+            let scenario = scenario.to_str().unwrap();
+            let extra = sets(agents, 16);
+            let single = dir.path().join(format!("{file}-1"));
+            let mut args = vec!["run", scenario, "--out", single.to_str().unwrap()];
+            args.extend(extra.iter().map(String::as_str));
+            ok(&args);
+            for ranks in [2, 3] {
+                let out = dir.path().join(format!("{file}-{ranks}"));
+                let mut a = vec![
+                    "run",
+                    scenario,
+                    "--distributed",
+                    "--out",
+                    out.to_str().unwrap(),
+                ];
+                a.extend(extra.iter().map(String::as_str));
+                let o = run_mpi(ranks, &a);
+                let stdout = String::from_utf8_lossy(&o.stdout);
+                assert!(
+                    o.status.success(),
+                    "{file} on {ranks} ranks failed:\n{}\n{}",
+                    stdout,
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                assert_eq!(
+                    stdout.matches("outputs in").count(),
+                    1,
+                    "only rank 0 reports: {stdout}"
+                );
+                assert_same_outputs(&single, &out, &format!("{file}, {ranks} ranks"));
+                let m = manifest(&out);
+                assert_eq!(m["distributed"]["ranks"], ranks);
+                assert!(
+                    m["distributed"]["bytes_gathered_per_tick"]
+                        .as_f64()
+                        .unwrap()
+                        > 0.0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_killed_job_resumes_from_its_checkpoint_to_the_same_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (whole, killed) = (dir.path().join("whole"), dir.path().join("killed"));
+        let mut extra = sets(3_000, 30);
+        extra.extend(["--set".into(), "checkpoint.every=4".into()]);
+        let qs = quickstart();
+        let mut w = vec!["run", qs.as_str(), "--out", whole.to_str().unwrap()];
+        w.extend(extra.iter().map(String::as_str));
+        ok(&w);
+        let mut k = vec![
+            "run",
+            qs.as_str(),
+            "--distributed",
+            "--throttle-ms",
+            "100",
+            "--out",
+            killed.to_str().unwrap(),
+        ];
+        k.extend(extra.iter().map(String::as_str));
+        let mut child = mpirun(2, &k)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !(killed.join("checkpoint.bin").exists()
+            && killed.join(".partial/ticks-00002.parquet").exists())
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "no checkpoint appeared"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the job ended before the kill"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SIGTERM to timeout → mpirun, which takes its ranks down with it.
+        let _ = Command::new("kill").arg(child.id().to_string()).status();
+        child.wait().unwrap();
+        assert!(
+            !killed.join("manifest.json").exists(),
+            "the job finished before the kill"
+        );
+        let o = run_mpi(
+            2,
+            &["run", "--distributed", "--resume", killed.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_same_outputs(&whole, &killed, "resumed on 2 ranks");
+    }
+
+    #[test]
+    fn failures_end_every_rank_with_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("busy");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("keep.txt"), "earlier output").unwrap();
+        let o = run_mpi(
+            2,
+            &[
+                "run",
+                &quickstart(),
+                "--distributed",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(err.contains("--force"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+            "earlier output"
+        );
+
+        let econ = repo().join("scenarios/econagent.toml");
+        let o = run_mpi(
+            2,
+            &[
+                "run",
+                econ.to_str().unwrap(),
+                "--distributed",
+                "--out",
+                dir.path().join("e").to_str().unwrap(),
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(
+            err.contains("econagent.toml") && err.contains("one process"),
+            "{err}"
+        );
+    }
+}
