@@ -6,16 +6,8 @@ use emergent_dynamics::{
 };
 use emergent_sim::network::Network;
 
-struct Lcg(u64);
-impl Lcg {
-    fn unit(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-}
+mod common;
+use common::{Lcg, check_gradient};
 
 /// A random directed follow graph: each agent follows ~k others; agent `lonely` (if any) is
 /// followed by nobody.
@@ -65,33 +57,6 @@ fn context(n: usize) -> FeatureTable {
     .unwrap()
 }
 
-fn check_gradient(model: &dyn Dynamics, expr: &str, seed: u64) {
-    let n = model.agents();
-    let ctx = context(n);
-    let ind = Indicator::parse(expr).unwrap();
-    let out = Outcome {
-        indicator: &ind,
-        context: &ctx,
-    };
-    let mut r = Lcg(seed);
-    let w: Vec<f64> = (0..n).map(|_| 0.1 + 0.8 * r.unit()).collect();
-    let (_, g) = out.gradient(model, &w).unwrap();
-    let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    assert!(scale > 0.0, "{expr}: zero gradient");
-    for j in 0..n {
-        let h = 1e-5;
-        let (mut p, mut m) = (w.clone(), w.clone());
-        p[j] += h;
-        m[j] -= h;
-        let fd = (out.value(model, &p).unwrap() - out.value(model, &m).unwrap()) / (2.0 * h);
-        assert!(
-            (fd - g[j]).abs() <= 1e-6 * scale.max(fd.abs()) + 1e-9,
-            "{expr}, agent {j}: adjoint {} vs FD {fd}",
-            g[j]
-        );
-    }
-}
-
 #[test]
 fn adjoint_gradients_equal_finite_differences() {
     let net = graph(30, 4, 1, None);
@@ -102,7 +67,7 @@ fn adjoint_gradients_equal_finite_differences() {
         "gini(likes_received + 1)",
         "var(stance) + mean(likes_given) / 10",
     ] {
-        check_gradient(&model, expr, 3);
+        check_gradient(&model, &context(model.agents()), expr, 3, 0.1, 1e-9);
     }
     let cascade = CascadeField {
         net: &net,
@@ -116,7 +81,7 @@ fn adjoint_gradients_equal_finite_differences() {
         "gini(reposts_received + 0.1)",
         "mean(reposts) * mean(reposts_received)",
     ] {
-        check_gradient(&cascade, expr, 4);
+        check_gradient(&cascade, &context(cascade.agents()), expr, 4, 0.1, 1e-9);
     }
 }
 

@@ -5,16 +5,8 @@ use emergent_attribution::{AgentIds, FeatureTable, Indicator, evaluate};
 use emergent_dynamics::{Dynamics, EconField, Outcome, attribute_dynamic};
 use emergent_sim::econ::{EconConfig, EconPolicy, Economy, RuleBaseline};
 
-struct Lcg(u64);
-impl Lcg {
-    fn unit(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-}
+mod common;
+use common::{Lcg, check_gradient};
 
 /// The run's month-0 economy of `agents` households, as the model of `months` months.
 fn field(agents: usize, seed: u64, months: u32) -> EconField {
@@ -27,33 +19,6 @@ fn context(model: &EconField) -> FeatureTable {
         vec![("skill".into(), model.skill.clone())],
     )
     .unwrap()
-}
-
-fn check_gradient(model: &EconField, expr: &str, seed: u64) {
-    let n = model.agents();
-    let ctx = context(model);
-    let ind = Indicator::parse(expr).unwrap();
-    let out = Outcome {
-        indicator: &ind,
-        context: &ctx,
-    };
-    let mut r = Lcg(seed);
-    let w: Vec<f64> = (0..n).map(|_| 0.2 + 0.8 * r.unit()).collect();
-    let (_, g) = out.gradient(model, &w).unwrap();
-    let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    assert!(scale > 0.0, "{expr}: zero gradient");
-    for j in 0..n {
-        let h = 1e-5;
-        let (mut p, mut m) = (w.clone(), w.clone());
-        p[j] += h;
-        m[j] -= h;
-        let fd = (out.value(model, &p).unwrap() - out.value(model, &m).unwrap()) / (2.0 * h);
-        assert!(
-            (fd - g[j]).abs() <= 1e-6 * scale.max(fd.abs()),
-            "{expr}, agent {j}: adjoint {} vs FD {fd}",
-            g[j]
-        );
-    }
 }
 
 #[test]
@@ -78,7 +43,7 @@ fn adjoint_gradients_equal_finite_differences_with(scale_demand: bool) {
     .into_iter()
     .enumerate()
     {
-        check_gradient(&model, expr, 10 + k as u64);
+        check_gradient(&model, &context(&model), expr, 10 + k as u64, 0.2, 0.0);
     }
     // A richer start: money already saved (the work clamp bends), tax brackets crossed.
     let mut rich = field(12, 4, 40);
@@ -86,7 +51,7 @@ fn adjoint_gradients_equal_finite_differences_with(scale_demand: bool) {
     let mut r = Lcg(5);
     rich.money0 = (0..12).map(|_| 40_000.0 * r.unit()).collect();
     for expr in ["gini(wealth)", "sum(hours_worked)", "mean(interest)"] {
-        check_gradient(&rich, expr, 20);
+        check_gradient(&rich, &context(&rich), expr, 20, 0.2, 0.0);
     }
 }
 

@@ -158,7 +158,7 @@ impl Network {
         }
         adds.sort_unstable();
         removes.sort_unstable();
-        let out = self.out.with_edits(&adds, &removes);
+        self.out.edit(&adds, &removes);
         let flip = |e: &mut Vec<(u32, u32)>| {
             for p in e.iter_mut() {
                 *p = (p.1, p.0);
@@ -167,9 +167,7 @@ impl Network {
         };
         flip(&mut adds);
         flip(&mut removes);
-        let inc = self.inc.with_edits(&adds, &removes);
-        self.out = out;
-        self.inc = inc;
+        self.inc.edit(&adds, &removes);
     }
 
     /// The graph as a petgraph CSR, for analyses with petgraph's algorithms
