@@ -30,7 +30,6 @@ mod with_mpi {
     use super::*;
     use std::path::Path;
     use std::process::{Command, Output, Stdio};
-    use std::time::{Duration, Instant};
 
     /// Identical in every run with the same seed, whatever the process count.
     const DETERMINISTIC: [&str; 5] = [
@@ -179,20 +178,7 @@ mod with_mpi {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let started = Instant::now();
-        while !(killed.join("checkpoint.bin").exists()
-            && killed.join(".partial/ticks-00002.parquet").exists())
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "no checkpoint appeared"
-            );
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "the job ended before the kill"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_for_second_checkpoint(&mut child, &killed);
         // SIGTERM to timeout → mpirun, which takes its ranks down with it.
         let _ = Command::new("kill").arg(child.id().to_string()).status();
         child.wait().unwrap();

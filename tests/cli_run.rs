@@ -6,7 +6,6 @@ use common::*;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 const OUTPUTS: [&str; 6] = [
     "ticks.parquet",
@@ -181,22 +180,7 @@ fn resume_after_kill_9_gives_the_same_outputs() {
         .spawn()
         .unwrap();
     // Wait for a checkpoint past tick 8, then kill -9 (SIGKILL: no cleanup runs).
-    let started = Instant::now();
-    loop {
-        let ck = killed.join("checkpoint.bin");
-        if ck.exists() && killed.join(".partial/ticks-00002.parquet").exists() {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before it could be interrupted"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_second_checkpoint(&mut child, &killed);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(

@@ -64,3 +64,22 @@ pub fn rows(path: &Path) -> i64 {
         .expect("a Parquet file");
     r.metadata().file_metadata().num_rows()
 }
+
+/// Wait until the run writing `dir` has checkpointed past its second segment (so a kill now
+/// interrupts it mid-way), failing if it ends first or nothing appears within two minutes.
+pub fn wait_for_second_checkpoint(child: &mut std::process::Child, dir: &Path) {
+    let started = std::time::Instant::now();
+    while !(dir.join("checkpoint.bin").exists()
+        && dir.join(".partial/ticks-00002.parquet").exists())
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be interrupted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
