@@ -1,14 +1,22 @@
 //! Expected-value independent cascades (message passing on the follow graph).
 //!
-//! Stochastic rule: every item an agent sees is reposted with probability p (once per
-//! cascade). Expected form, per tick: j authors v_j(t) = a_j·post_prob + r_j(t) items (posts
-//! plus reposts); follower i is exposed to z_i = p Σ_{j ∈ followees(i)} w_j v_j(t) expected
-//! transmissions and reposts at least once with probability 1 − e^{−z_i}:
-//! r_i(t+1) = a_i (1 − e^{−z_i}). The saturation keeps the map bounded above criticality,
-//! where a linear branching process would blow up.
+//! Stochastic rule: an item stays in its author's followers' feeds for `window` ticks; an
+//! agent active at a tick looks at the items in its feed, and the first time it sees an item
+//! it reposts it with probability p (the draw is keyed by cascade, author and viewer, so
+//! seeing it again changes nothing; once per cascade).
+//!
+//! Expected form. Agent j authors v_j(t) = a_j·post_prob + r_j(t) items at tick t. Follower i,
+//! active at t+1 with probability a_i, sees for the first time an item of tick t−s if it was
+//! inactive for the s ticks since (probability c_i^s, c_i = 1 − a_i). Its hazard is
+//! z_i(t) = p Σ_{s<window} c_i^s g_i(t−s) with g_i(τ) = Σ_{j ∈ followees(i)} w_j v_j(τ), and it
+//! reposts at least once with probability 1 − e^{−z_i}: r_i(t+1) = a_i (1 − e^{−z_i(t)}). The
+//! saturation keeps the map bounded above criticality, where a linear branching process would
+//! blow up. With `window = 1` this is the one-tick model. Leaving the window out made the
+//! model's virality 88 % low on `scenarios/cascade.toml` (window 5).
 //!
 //! Outputs: `reposts` (Σ_t r_i) and `reposts_received` (each repost of i credited to the
-//! followees in proportion to their share of z_i: Σ_t Σ_{i follows j} a_i h(z_i) p w_j v_j).
+//! followees in proportion to their share of z_i: Σ_t Σ_{i follows j} a_i h(z_i) p w_j
+//! Σ_s c_i^s v_j(t−s), h(z) = (1 − e^{−z})/z).
 
 use emergent_sim::network::Network;
 use rayon::prelude::*;
@@ -21,34 +29,58 @@ pub struct CascadeField<'a> {
     pub activity: Vec<f64>,
     pub p: f64,
     pub post_prob: f64,
+    /// Ticks an item stays in feeds (`feed.window`), at least 1.
+    pub window: u32,
     pub ticks: u32,
 }
 
 const OUTPUTS: [&str; 2] = ["reposts", "reposts_received"];
 
 impl CascadeField<'_> {
-    /// v(t) (items each agent authors) and z(t) (expected transmissions each agent is
-    /// exposed to) from r(t): the forward pass computes them, the adjoint recomputes them.
-    fn items_and_exposure(&self, w: &[f64], r: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let v: Vec<f64> = (0..r.len())
-            .map(|j| self.activity[j] * self.post_prob + r[j])
-            .collect();
-        let z = (0..r.len())
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|i| self.exposure(w, &v, i))
-            .collect();
-        (v, z)
+    fn window(&self) -> usize {
+        self.window.max(1) as usize
     }
 
-    fn exposure(&self, w: &[f64], v: &[f64], i: usize) -> f64 {
-        self.p
-            * self
-                .net
-                .followees(i as u32)
-                .iter()
-                .map(|&j| w[j as usize] * v[j as usize])
-                .sum::<f64>()
+    /// v(τ): items each agent authors at tick τ, from r(τ).
+    fn items(&self, r: &[f64]) -> Vec<f64> {
+        r.iter()
+            .zip(&self.activity)
+            .map(|(r, a)| a * self.post_prob + r)
+            .collect()
+    }
+
+    /// g(τ)_i = Σ_{j ∈ followees(i)} w_j v_j(τ).
+    fn weighted_inflow(&self, w: &[f64], v: &[f64]) -> Vec<f64> {
+        (0..v.len())
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|i| {
+                self.net
+                    .followees(i as u32)
+                    .iter()
+                    .map(|&j| w[j as usize] * v[j as usize])
+                    .sum::<f64>()
+            })
+            .collect()
+    }
+
+    /// Σ_{i ∈ followers(j)} q_i c_i^s for every j: what followers of j hand back per item of
+    /// j that is s ticks old.
+    fn follower_sum(&self, q: &[f64], s: usize) -> Vec<f64> {
+        (0..q.len())
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|j| {
+                self.net
+                    .followers(j as u32)
+                    .iter()
+                    .map(|&i| {
+                        let i = i as usize;
+                        q[i] * (1.0 - self.activity[i]).powi(s as i32)
+                    })
+                    .sum::<f64>()
+            })
+            .collect()
     }
 }
 
@@ -61,36 +93,59 @@ impl Dynamics for CascadeField<'_> {
         &OUTPUTS
     }
 
+    /// States: r(0..=T), then z(0..T).
     fn forward(&self, w: &[f64], needed: &[bool]) -> Trajectory {
         let want_received = needed.get(1).copied().unwrap_or(true);
         let n = self.agents();
+        let win = self.window();
         let mut r = vec![0.0; n];
-        let mut states = Vec::with_capacity(self.ticks as usize + 1);
+        let mut states = Vec::with_capacity(2 * self.ticks as usize + 1);
+        let mut zs = Vec::with_capacity(self.ticks as usize);
         let mut reposts = vec![0.0; n];
         let mut received = vec![0.0; n];
+        // Newest first: v(t), v(t−1), … and g likewise, at most `win` of each.
+        let mut v_hist: Vec<Vec<f64>> = Vec::with_capacity(win);
+        let mut g_hist: Vec<Vec<f64>> = Vec::with_capacity(win);
         for _ in 0..self.ticks {
-            let (v, z) = self.items_and_exposure(w, &r);
+            let v = self.items(&r);
+            let g = self.weighted_inflow(w, &v);
+            v_hist.insert(0, v);
+            g_hist.insert(0, g);
+            v_hist.truncate(win);
+            g_hist.truncate(win);
+            let z: Vec<f64> = (0..n)
+                .map(|i| {
+                    let c = 1.0 - self.activity[i];
+                    let (mut acc, mut cs) = (0.0, 1.0);
+                    for g in &g_hist {
+                        acc += cs * g[i];
+                        cs *= c;
+                    }
+                    self.p * acc
+                })
+                .collect();
             if want_received {
-                received
-                    .par_iter_mut()
-                    .enumerate()
-                    .with_min_len(1024)
-                    .for_each(|(j, acc)| {
-                        for &i in self.net.followers(j as u32) {
-                            let i = i as usize;
-                            *acc += self.activity[i] * at_least_one(z[i]).0 * self.p * w[j] * v[j];
-                        }
-                    });
+                let q: Vec<f64> = (0..n)
+                    .map(|i| self.activity[i] * at_least_one(z[i]).0)
+                    .collect();
+                for (s, v) in v_hist.iter().enumerate() {
+                    let back = self.follower_sum(&q, s);
+                    for j in 0..n {
+                        received[j] += self.p * w[j] * v[j] * back[j];
+                    }
+                }
             }
-            states.push(r.clone());
+            states.push(r);
             r = (0..n)
                 .map(|i| self.activity[i] * (1.0 - (-z[i]).exp()))
                 .collect();
             for (a, b) in reposts.iter_mut().zip(&r) {
                 *a += b;
             }
+            zs.push(z);
         }
         states.push(r);
+        states.extend(zs);
         Trajectory {
             outputs: vec![reposts, received],
             states,
@@ -99,52 +154,82 @@ impl Dynamics for CascadeField<'_> {
 
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
+        let ticks = self.ticks as usize;
+        let win = self.window();
         let zero = vec![0.0; n];
         let out = |k: usize| d_out.get(k).and_then(|o| o.as_ref()).unwrap_or(&zero);
         let (rep_hat, rec_hat) = (out(0), out(1));
-        // λ = adjoint of r(t+1); r(T) and every r(t ≥ 1) feed `reposts` directly.
+        let v_at = |tau: usize| self.items(&fwd.states[tau]);
+        // Adjoints of v(τ) and g(τ) for the ticks still open, in rings indexed by τ mod win.
+        let mut v_bar = vec![vec![0.0; n]; win];
+        let mut g_bar = vec![vec![0.0; n]; win];
+        // λ = adjoint of r(t+1); r(T) feeds only `reposts`.
         let mut lambda: Vec<f64> = rep_hat.clone();
         let mut w_bar = vec![0.0; n];
-        for t in (0..self.ticks as usize).rev() {
-            let (v, z) = self.items_and_exposure(w, &fwd.states[t]);
-            // z̄_i from r_i(t+1) = a_i (1 − e^{−z_i}) and from the received credit a_i h(z_i) p w_j v_j.
-            let z_bar: Vec<f64> = (0..n)
-                .into_par_iter()
-                .with_min_len(1024)
-                .map(|i| {
-                    let (h, dh) = at_least_one(z[i]);
-                    let _ = h;
-                    let credit: f64 = self
-                        .net
-                        .followees(i as u32)
-                        .iter()
-                        .map(|&j| rec_hat[j as usize] * self.p * w[j as usize] * v[j as usize])
-                        .sum();
-                    lambda[i] * self.activity[i] * (-z[i]).exp() + self.activity[i] * dh * credit
-                })
+        for t in (0..ticks).rev() {
+            let z = &fwd.states[ticks + 1 + t];
+            let lags = win.min(t + 1);
+            let vs: Vec<Vec<f64>> = (0..lags).map(|s| v_at(t - s)).collect();
+            // z̄ from r(t+1) = a (1 − e^{−z}) and from the received credit.
+            let mut z_bar: Vec<f64> = (0..n)
+                .map(|i| lambda[i] * self.activity[i] * (-z[i]).exp())
                 .collect();
-            let (v_bar, w_part): (Vec<f64>, Vec<f64>) = (0..n)
+            if d_out.get(1).is_some_and(|o| o.is_some()) {
+                let q: Vec<f64> = (0..n)
+                    .map(|i| self.activity[i] * at_least_one(z[i]).0)
+                    .collect();
+                for (s, v) in vs.iter().enumerate() {
+                    // Credit to j: p w_j v_j(t−s) Σ_{i ∈ followers(j)} q_i c_i^s.
+                    let back = self.follower_sum(&q, s);
+                    let slot = (t - s) % win;
+                    for j in 0..n {
+                        let k = rec_hat[j] * self.p * back[j];
+                        v_bar[slot][j] += k * w[j];
+                        w_bar[j] += k * v[j];
+                    }
+                    // … and through h(z_i): a_i h'(z_i) p c_i^s Σ_{j ∈ followees(i)} rec_hat_j w_j v_j.
+                    let inflow: Vec<f64> = (0..n).map(|j| rec_hat[j] * v[j]).collect::<Vec<_>>();
+                    let pulled = self.weighted_inflow(w, &inflow);
+                    for i in 0..n {
+                        let c = 1.0 - self.activity[i];
+                        z_bar[i] += self.activity[i]
+                            * at_least_one(z[i]).1
+                            * self.p
+                            * c.powi(s as i32)
+                            * pulled[i];
+                    }
+                }
+            }
+            // z(t) = p Σ_s c^s g(t−s).
+            for s in 0..lags {
+                let slot = (t - s) % win;
+                for i in 0..n {
+                    let c = 1.0 - self.activity[i];
+                    g_bar[slot][i] += z_bar[i] * self.p * c.powi(s as i32);
+                }
+            }
+            // g(t) is complete: g_i(t) = Σ_{j ∈ followees(i)} w_j v_j(t).
+            let slot = t % win;
+            let gb = std::mem::replace(&mut g_bar[slot], vec![0.0; n]);
+            let through: Vec<f64> = (0..n)
                 .into_par_iter()
                 .with_min_len(1024)
                 .map(|j| {
-                    let (mut vb, mut wb) = (0.0, 0.0);
-                    for &i in self.net.followers(j as u32) {
-                        let i = i as usize;
-                        let h = at_least_one(z[i]).0;
-                        let through =
-                            z_bar[i] * self.p + rec_hat[j] * self.activity[i] * h * self.p;
-                        vb += through * w[j];
-                        wb += through * v[j];
-                    }
-                    (vb, wb)
+                    self.net
+                        .followers(j as u32)
+                        .iter()
+                        .map(|&i| gb[i as usize])
+                        .sum::<f64>()
                 })
-                .unzip();
-            for (a, b) in w_bar.iter_mut().zip(&w_part) {
-                *a += b;
+                .collect();
+            for j in 0..n {
+                v_bar[slot][j] += through[j] * w[j];
+                w_bar[j] += through[j] * vs[0][j];
             }
-            // r(t) feeds v(t) (→ v̄) and, for t ≥ 1, `reposts` directly.
+            // v(t) is complete; r(t) feeds v(t) and, for t ≥ 1, `reposts`.
+            let vb = std::mem::replace(&mut v_bar[slot], vec![0.0; n]);
             lambda = (0..n)
-                .map(|j| v_bar[j] + if t >= 1 { rep_hat[j] } else { 0.0 })
+                .map(|j| vb[j] + if t >= 1 { rep_hat[j] } else { 0.0 })
                 .collect();
         }
         w_bar

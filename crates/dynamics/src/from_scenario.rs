@@ -49,6 +49,7 @@ pub fn model_for<'a>(
                 activity: pop.activity.clone(),
                 p: p.p,
                 post_prob: p.post_prob,
+                window: scenario.feed.window,
                 ticks,
             }))
         }

@@ -6,8 +6,8 @@
 //! deterministic expected-value (mean-field) version of the run on the actual network.
 //! Dynamic attribution is the Aumann–Shapley value of M along w = α·1, so Σφ = M(1) − M(0).
 //! Gradients come from one reverse-mode (adjoint) pass over the T ticks per quadrature node.
-//! In an economy ([`EconField`]) w_j scales how much of household j's labour and demand
-//! enters the market instead.
+//! In an economy ([`EconField`]) w_j scales how much of household j's labour enters the market
+//! instead (its demand too with `scale_demand`, off by default: see `econ.rs`).
 //!
 //! Pure: no I/O. The runner and the command line build models from a run directory.
 

@@ -74,6 +74,7 @@ fn adjoint_gradients_equal_finite_differences() {
         activity: (0..30).map(|i| 0.3 + (i % 7) as f64 / 10.0).collect(),
         p: 0.35,
         post_prob: 0.2,
+        window: 3,
         ticks: 6,
     };
     for expr in [
