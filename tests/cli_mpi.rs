@@ -235,5 +235,21 @@ mod with_mpi {
             err.contains("econagent.toml") && err.contains("one process"),
             "{err}"
         );
+
+        // An interrupted economy is refused before anything reads or writes its directory.
+        let halted = dir.path().join("econ-halted");
+        std::fs::create_dir_all(&halted).unwrap();
+        std::fs::write(halted.join("checkpoint-econ.bin"), b"not read").unwrap();
+        let o = run_mpi(
+            2,
+            &["run", "--distributed", "--resume", halted.to_str().unwrap()],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(err.contains("resumes in one process"), "{err}");
+        assert_eq!(
+            std::fs::read(halted.join("checkpoint-econ.bin")).unwrap(),
+            b"not read"
+        );
     }
 }

@@ -215,6 +215,12 @@ pub fn resume_on(
     }
     let llm_opts = llm_options(dir, llm.offline, llm.max_calls, llm.max_tokens);
     if dir.join(crate::econ::CHECKPOINT).exists() {
+        if exchange.ranks() > 1 {
+            return Err(RunError::Distributed {
+                file: dir.join(crate::econ::CHECKPOINT).display().to_string(),
+                why: "an [econ] run resumes in one process".into(),
+            });
+        }
         return crate::econ::resume(dir, throttle, llm_opts, progress);
     }
     let started = Instant::now();
