@@ -113,3 +113,62 @@ fn a_social_run_is_attributed_through_its_dynamics_on_any_thread_count() {
     );
     assert_eq!(std::fs::read(&parquet).unwrap(), before);
 }
+
+#[test]
+fn the_report_compares_static_and_dynamic_attribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bc");
+    ok(&[
+        "run",
+        &quickstart(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "population.agents=3000",
+        "--set",
+        "scenario.ticks=20",
+        "--set",
+        "attribution.dynamic=true",
+    ]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = md
+        .split("## Attribution through the dynamics")
+        .nth(1)
+        .expect("the report has the dynamic section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let d = json(&out.join("dynamic_attribution.json"));
+    let pol = &d["indicators"][0];
+    assert_eq!(pol["name"], "polarization");
+    // The comparison table carries the run's own figures, and each tier table both shares.
+    let rho = pol["comparison"]["spearman"].as_f64().unwrap();
+    assert!(
+        section.contains("| polarization | ") && section.contains("Spearman ρ vs static"),
+        "{section}"
+    );
+    assert!(
+        section.contains("**polarization: tier shares**") && section.contains("| top 1% | 30 |"),
+        "{section}"
+    );
+    // The indicator the model cannot move is explained, not plotted.
+    assert!(
+        section.contains("participation cannot change it"),
+        "{section}"
+    );
+    assert!(
+        section.contains("](plots/static_vs_dynamic.png)"),
+        "{section}"
+    );
+    let png = std::fs::read(out.join("plots/static_vs_dynamic.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let svg = std::fs::read_to_string(out.join("plots/static_vs_dynamic.svg")).unwrap();
+    assert!(
+        svg.contains("polarization (ρ = ") && svg.contains("engagement_inequality (ρ = "),
+        "one panel per comparable indicator, titled with its ρ"
+    );
+    assert!(rho.is_finite() && rho.abs() <= 1.0);
+    assert!(!svg.contains("conversation (ρ"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Attribution through the dynamics"));
+}

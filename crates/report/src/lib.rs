@@ -4,12 +4,14 @@
 //!
 //! - [`write_study`]: an [`emergent_study::Study`] → `study.json`, `study.md`, `plots/`.
 //! - [`write_report`]: a run directory → `report.md`, `report.html`, `plots/`, including
-//!   the study when `RUN_DIR/study/study.json` exists.
+//!   the study when `RUN_DIR/study/study.json` exists and the static-vs-dynamic comparison
+//!   when `dynamic_attribution.json` does.
 //!
 //! Everything is rendered in memory and written atomically afterwards, so bad input
 //! produces an error naming the file and no partial outputs.
 
 pub mod doc;
+mod dynamic_doc;
 mod error;
 pub mod fmt;
 pub mod html;

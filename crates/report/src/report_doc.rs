@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
+use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
 use crate::plot::{TimeSeries, render};
@@ -54,6 +55,11 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     }
     for ind in &run.attribution.indicators {
         blocks.extend(headline(ind));
+    }
+    if let Some(d) = &run.dynamic {
+        let (b, figures) = dynamic_blocks(d, &meta.name)?;
+        blocks.extend(b);
+        own_figures += figures;
     }
     blocks.push(Block::heading(2, "Study: full population vs panels"));
     match &run.study {

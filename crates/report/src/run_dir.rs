@@ -28,6 +28,109 @@ pub struct RunInputs {
     pub series: Vec<Series>,
     pub attribution: AttributionFile,
     pub study: Option<StudyData>,
+    /// `dynamic_attribution.json` and the per-agent φ it compares, when the run has them.
+    pub dynamic: Option<DynamicData>,
+}
+
+/// `dynamic_attribution.json` as the runner writes it (see `emergent_runner::DynamicOutcome`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DynamicFile {
+    pub indicators: Vec<DynamicIndicator>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DynamicIndicator {
+    pub name: String,
+    pub value: Option<f64>,
+    pub baseline_value: Option<f64>,
+    #[serde(default)]
+    pub baseline_is_limit: bool,
+    pub sum_phi: Option<f64>,
+    pub completeness_gap: Option<f64>,
+    pub nodes: Option<usize>,
+    pub seconds: Option<f64>,
+    pub backward_over_forward: Option<f64>,
+    pub note: Option<String>,
+    pub run_value: Option<f64>,
+    pub comparison: Option<ComparisonData>,
+    #[serde(default)]
+    pub tiers: Vec<TierData>,
+}
+
+/// Static vs dynamic attribution of one indicator.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComparisonData {
+    pub spearman: Option<f64>,
+    pub top100_jaccard: Option<f64>,
+    #[serde(default)]
+    pub static_tiers: Vec<TierData>,
+}
+
+/// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
+/// sample of agents for the scatter plot.
+#[derive(Debug, Clone)]
+pub struct DynamicData {
+    pub file: DynamicFile,
+    pub points: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+/// Agents drawn in a static-vs-dynamic scatter: the largest |φ| of either kind always, then
+/// an even stride through the rest, so a million-agent run still gives a readable plot.
+const SCATTER_TOP: usize = 200;
+const SCATTER_MAX: usize = 3_000;
+
+fn scatter_sample(stat: &[f64], dyn_: &[f64]) -> Vec<(f64, f64)> {
+    let n = stat.len().min(dyn_.len());
+    let mut keep = vec![false; n];
+    for phi in [stat, dyn_] {
+        let mut order: Vec<usize> = (0..n).collect();
+        let k = SCATTER_TOP.min(n);
+        if k > 0 && k < n {
+            order.select_nth_unstable_by(k - 1, |&i, &j| {
+                phi[j].abs().total_cmp(&phi[i].abs()).then(i.cmp(&j))
+            });
+        }
+        for &i in &order[..k] {
+            keep[i] = true;
+        }
+    }
+    let stride = n
+        .div_ceil(SCATTER_MAX.saturating_sub(2 * SCATTER_TOP).max(1))
+        .max(1);
+    (0..n)
+        .filter(|&i| keep[i] || i % stride == 0)
+        .map(|i| (stat[i], dyn_[i]))
+        .collect()
+}
+
+fn read_dynamic(dir: &Path) -> Result<Option<DynamicData>, ReportError> {
+    let json_path = dir.join("dynamic_attribution.json");
+    if !json_path.is_file() {
+        return Ok(None);
+    }
+    let file = read_json::<DynamicFile>(&json_path)?;
+    let ids = emergent_io::IdColumn::Default;
+    let table = |name: &str| {
+        let p = dir.join(name);
+        emergent_io::read_table(&p, &ids).map_err(|e| ReportError::input(&p, e))
+    };
+    let (stat, dyn_) = (
+        table("attribution.parquet")?,
+        table("dynamic_attribution.parquet")?,
+    );
+    let points = file
+        .indicators
+        .iter()
+        .filter(|ind| ind.note.is_none())
+        .filter_map(|ind| {
+            let col = format!("phi_{}", ind.name);
+            Some((
+                ind.name.clone(),
+                scatter_sample(stat.column(&col)?, dyn_.column(&col)?),
+            ))
+        })
+        .collect();
+    Ok(Some(DynamicData { file, points }))
 }
 
 /// `attribution.json` as the runner writes it (see `emergent_runner::IndicatorOutcome`).
@@ -98,6 +201,7 @@ impl RunInputs {
         } else {
             None
         };
+        let dynamic = read_dynamic(dir)?;
         Ok(RunInputs {
             dir: dir.to_path_buf(),
             scenario,
@@ -105,6 +209,7 @@ impl RunInputs {
             series,
             attribution,
             study,
+            dynamic,
         })
     }
 }
@@ -170,6 +275,22 @@ pub fn read_indicator_csv(path: &Path) -> Result<Vec<Series>, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scatter_keeps_the_largest_of_both_and_a_bounded_sample() {
+        let n = 1_000_000;
+        let stat: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1000) as f64).collect();
+        let mut dyn_: Vec<f64> = vec![0.0; n];
+        dyn_[123_457] = -5.0;
+        let pts = scatter_sample(&stat, &dyn_);
+        assert!(pts.len() <= SCATTER_MAX + 2 * SCATTER_TOP, "{}", pts.len());
+        assert!(
+            pts.contains(&(stat[123_457], -5.0)),
+            "the largest |dynamic φ| is drawn"
+        );
+        assert!(pts.iter().filter(|p| p.0 == 999.0).count() >= SCATTER_TOP / 2);
+        assert_eq!(scatter_sample(&[1.0, 2.0], &[3.0, 4.0]).len(), 2);
+    }
 
     #[test]
     fn empty_cells_are_undefined_and_bad_cells_name_the_line() {

@@ -320,6 +320,8 @@ fn figures(s: &StudyData, ind: &IndicatorData, stem: &str) -> Result<Vec<Figure>
     )?);
     let scatter = Scatter {
         title: format!("{name}: full vs panel attribution (seed 0)"),
+        x_desc: "full φ".into(),
+        y_desc: "panel φ".into(),
         panels: ind
             .scatter
             .iter()

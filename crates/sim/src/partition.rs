@@ -10,7 +10,7 @@
 //! applying it yields the same bytes.
 //!
 //! The world itself is replicated on every rank in this design: memory does not shrink with
-//! P, only decision time does. See ARCHITECTURE.md for the road to owned state.
+//! P, only decision time does. `docs/distributed.md` lays out the road to owned state.
 
 use std::ops::Range;
 

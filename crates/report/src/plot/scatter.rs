@@ -1,5 +1,5 @@
-//! Full-population φ (restricted to the panel) against the panel's own φ, one small chart
-//! per protocol, with the best global rescaling line p = c*·u.
+//! One attribution against another, one small chart per panel: full-population φ against a
+//! panel's own φ (with the best global rescaling line p = c*·u), or static against dynamic φ.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -18,6 +18,8 @@ pub struct ScatterPanel {
 #[derive(Debug, Clone)]
 pub struct Scatter {
     pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
     pub panels: Vec<ScatterPanel>,
 }
 
@@ -64,8 +66,8 @@ impl Chart for Scatter {
                 .y_labels(5)
                 .x_label_formatter(&|v| axis_label(*v, &x))
                 .y_label_formatter(&|v| axis_label(*v, &y))
-                .x_desc("full φ")
-                .y_desc("panel φ")
+                .x_desc(self.x_desc.as_str())
+                .y_desc(self.y_desc.as_str())
                 .label_style((FONT, LABEL_SIZE - 3))
                 .draw()?;
             let c = colour(k);
