@@ -37,6 +37,27 @@ pub struct BoundedConfidenceField<'a> {
     pub feed_size: f64,
     pub ticks: u32,
     pub saturate: bool,
+    /// Keep the forward state of every k-th tick only (k ≤ 1: every tick); `backward`
+    /// recomputes each segment from its checkpoint, once, at the price of one more forward
+    /// pass. [`checkpoint_interval`] picks k when T × N states would not fit a budget.
+    pub checkpoint_every: u32,
+}
+
+/// Bytes of forward states kept before `backward` switches to recomputing segments.
+pub const STATE_BUDGET_BYTES: usize = 2 << 30;
+
+/// k for [`BoundedConfidenceField::checkpoint_every`]: 1 while the T + 1 stance vectors fit
+/// `budget` bytes, else ⌈√T⌉ (about 2√T vectors live at once: the checkpoints and one
+/// recomputed segment).
+pub fn checkpoint_interval(agents: usize, ticks: u32, budget: usize) -> u32 {
+    let bytes = (ticks as usize + 1)
+        .saturating_mul(agents)
+        .saturating_mul(8);
+    if bytes <= budget {
+        1
+    } else {
+        (ticks as f64).sqrt().ceil() as u32
+    }
 }
 
 const OUTPUTS: [&str; 3] = ["stance", "likes_given", "likes_received"];
@@ -78,6 +99,65 @@ impl BoundedConfidenceField<'_> {
         w.iter().zip(&d.pi).map(|(a, b)| a * b).collect()
     }
 
+    /// One tick: the next stances and each agent's expected close items n_i.
+    fn advance(
+        &self,
+        x: &[f64],
+        wp: &[f64],
+        d: &Derived,
+        kernel: &Confidence,
+        followee: &mut Vec<Followee>,
+    ) -> (Vec<f64>, Vec<f64>) {
+        pack_followees(x, wp, None, followee);
+        let followee = &*followee;
+        (0..x.len())
+            .into_par_iter()
+            .with_min_len(1024)
+            .map_init(Scratch::default, |sc, i| {
+                let xi = x[i];
+                sc.gather_followees(followee, self.net.followees(i as u32), xi, false);
+                kernel.values(&sc.d, &mut sc.k);
+                let (mut c_sum, mut s_sum) = (0.0, 0.0);
+                for ((&wp, &k), &dij) in sc.wp.iter().zip(&sc.k).zip(&sc.d) {
+                    let c = wp * k;
+                    c_sum += c;
+                    s_sum += c * dij;
+                }
+                let nc = d.reach[i] * c_sum;
+                (xi + d.gain[i] * self.h(nc).0 * d.reach[i] * s_sum, nc)
+            })
+            .unzip()
+    }
+
+    /// x(c + 1) … x(last) from the checkpoint x(c) (for `backward`).
+    fn recompute(
+        &self,
+        xc: &[f64],
+        c: usize,
+        last: usize,
+        wp: &[f64],
+        d: &Derived,
+        kernel: &Confidence,
+    ) -> Vec<Vec<f64>> {
+        let inert = wp.iter().all(|&v| v == 0.0);
+        let mut followee = Vec::with_capacity(xc.len());
+        let mut out: Vec<Vec<f64>> = Vec::with_capacity(last - c);
+        for _ in c..last {
+            let x = out.last().map_or(xc, |v| v.as_slice());
+            let next = if inert {
+                x.to_vec()
+            } else {
+                self.advance(x, wp, d, kernel, &mut followee).0
+            };
+            out.push(next);
+        }
+        out
+    }
+
+    fn interval(&self) -> usize {
+        self.checkpoint_every.max(1) as usize
+    }
+
     #[inline]
     fn h(&self, n: f64) -> (f64, f64) {
         if self.saturate {
@@ -112,31 +192,27 @@ impl Dynamics for BoundedConfidenceField<'_> {
         let inert = wp.iter().all(|&v| v == 0.0);
         // Refilled every tick: its pages are faulted in once (32 MB at 10^6 agents).
         let mut followee = Vec::with_capacity(n);
-        for _ in 0..self.ticks {
-            let x = states.last().expect("initial state");
+        // states[t] keeps x(t) only at checkpoints (an empty vector elsewhere).
+        let k = self.interval();
+        // x(t) when states[t] is not a checkpoint (never copied when every tick is kept).
+        let mut between: Vec<f64> = Vec::new();
+        for t in 0..self.ticks as usize {
+            let x: &[f64] = if states[t].is_empty() {
+                &between
+            } else {
+                &states[t]
+            };
             if inert {
-                let still = x.clone();
-                states.push(still);
+                let still = x.to_vec();
+                if (t + 1) % k == 0 {
+                    states.push(still);
+                } else {
+                    states.push(Vec::new());
+                    between = still;
+                }
                 continue;
             }
-            pack_followees(x, &wp, None, &mut followee);
-            let (next, n_close): (Vec<f64>, Vec<f64>) = (0..n)
-                .into_par_iter()
-                .with_min_len(1024)
-                .map_init(Scratch::default, |sc, i| {
-                    let xi = x[i];
-                    sc.gather_followees(&followee, self.net.followees(i as u32), xi, false);
-                    kernel.values(&sc.d, &mut sc.k);
-                    let (mut c_sum, mut s_sum) = (0.0, 0.0);
-                    for ((&wp, &k), &dij) in sc.wp.iter().zip(&sc.k).zip(&sc.d) {
-                        let c = wp * k;
-                        c_sum += c;
-                        s_sum += c * dij;
-                    }
-                    let nc = d.reach[i] * c_sum;
-                    (xi + d.gain[i] * self.h(nc).0 * d.reach[i] * s_sum, nc)
-                })
-                .unzip();
+            let (next, n_close) = self.advance(x, &wp, &d, &kernel, &mut followee);
             given
                 .par_iter_mut()
                 .enumerate()
@@ -159,9 +235,19 @@ impl Dynamics for BoundedConfidenceField<'_> {
                         *r += acc;
                     });
             }
-            states.push(next);
+            if (t + 1) % k == 0 {
+                states.push(next);
+            } else {
+                states.push(Vec::new());
+                between = next;
+            }
         }
-        let stance = states.last().expect("final state").clone();
+        let last = states.len() - 1;
+        let stance = if states[last].is_empty() {
+            between
+        } else {
+            states[last].clone()
+        };
         Trajectory {
             outputs: vec![stance, given, received],
             states,
@@ -188,8 +274,21 @@ impl Dynamics for BoundedConfidenceField<'_> {
         let mut followee = Vec::with_capacity(n);
         let mut follower = Vec::with_capacity(n);
         let mut kept = Vec::with_capacity(n);
+        // x(t) of the checkpoint segment being walked back, recomputed once per segment.
+        let k = self.interval();
+        let mut segment: Vec<Vec<f64>> = Vec::new();
+        let mut segment_start = usize::MAX;
         for t in (0..self.ticks as usize).rev() {
-            let x = &fwd.states[t];
+            let x: &[f64] = if !fwd.states[t].is_empty() || t == 0 {
+                &fwd.states[t]
+            } else {
+                let c = t - t % k;
+                if segment_start != c {
+                    segment = self.recompute(&fwd.states[c], c, t, &wp, &d, &kernel);
+                    segment_start = c;
+                }
+                &segment[t - c - 1]
+            };
             pack_followees(x, &wp, Some(r_hat), &mut followee);
             // Pass A, per follower i over its followees: the kernel once per edge (kept for
             // the row's second loop), i's adjoints, and what i's own λ loses to its row.

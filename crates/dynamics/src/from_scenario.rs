@@ -4,7 +4,7 @@ use emergent_sim::config::PolicyKind;
 use emergent_sim::econ::Economy;
 use emergent_sim::{Scenario, World};
 
-use crate::bounded_confidence::BoundedConfidenceField;
+use crate::bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 use crate::cascade::CascadeField;
 use crate::econ::EconField;
 use crate::error::DynamicsError;
@@ -40,6 +40,7 @@ pub fn model_for<'a>(
                 feed_size: scenario.feed.size as f64,
                 ticks,
                 saturate: true,
+                checkpoint_every: checkpoint_interval(pop.len(), ticks, STATE_BUDGET_BYTES),
             }))
         }
         PolicyKind::Cascade => {

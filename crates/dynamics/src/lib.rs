@@ -22,7 +22,7 @@ mod panic;
 mod smooth;
 
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
-pub use bounded_confidence::BoundedConfidenceField;
+pub use bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 pub use cascade::CascadeField;
 pub use econ::EconField;
 pub use error::DynamicsError;

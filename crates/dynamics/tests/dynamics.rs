@@ -43,6 +43,7 @@ fn bc(net: &Network, seed: u64, ticks: u32, saturate: bool) -> BoundedConfidence
         feed_size: 4.0,
         ticks,
         saturate,
+        checkpoint_every: 1,
     }
 }
 
@@ -84,6 +85,40 @@ fn adjoint_gradients_equal_finite_differences() {
     ] {
         check_gradient(&cascade, &context(cascade.agents()), expr, 4, 0.1, 1e-9);
     }
+}
+
+/// Keeping every k-th forward state and recomputing segments in `backward` changes nothing:
+/// the same outputs and the same gradient, bit for bit, for k that divide T and k that do not.
+#[test]
+fn checkpointed_segments_give_the_same_gradient() {
+    let net = graph(40, 4, 9, None);
+    let ind = Indicator::parse("var(stance) + mean(likes_received) / 7").unwrap();
+    let ctx = context(40);
+    let out = Outcome {
+        indicator: &ind,
+        context: &ctx,
+    };
+    let mut r = Lcg(12);
+    let w: Vec<f64> = (0..40).map(|_| 0.1 + 0.9 * r.unit()).collect();
+    let mut model = bc(&net, 7, 11, true);
+    let (v1, g1) = out.gradient(&model, &w).unwrap();
+    for k in [2, 3, 4, 11, 20] {
+        model.checkpoint_every = k;
+        let (vk, gk) = out.gradient(&model, &w).unwrap();
+        assert_eq!(vk.to_bits(), v1.to_bits(), "k = {k}");
+        assert!(
+            gk.iter().zip(&g1).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "k = {k}: gradients differ"
+        );
+    }
+    assert_eq!(
+        emergent_dynamics::checkpoint_interval(1_000, 50, 1 << 30),
+        1
+    );
+    assert_eq!(
+        emergent_dynamics::checkpoint_interval(10_000_000, 50, 2 << 30),
+        8
+    );
 }
 
 #[test]
@@ -163,6 +198,7 @@ fn symmetry_automorphic_agents_get_equal_phi() {
         feed_size: 10.0,
         ticks: 5,
         saturate: true,
+        checkpoint_every: 2,
     };
     let ctx = context(n);
     let ind = Indicator::parse("var(stance) + mean(likes_received)").unwrap();
