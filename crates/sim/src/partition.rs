@@ -59,8 +59,8 @@ impl Partition {
     }
 }
 
-/// How ranks talk: the two collectives a partitioned tick needs. The MPI implementation lives
-/// in `emergent-mpi`; [`Solo`] is the single process.
+/// How ranks talk: the two collectives a partitioned tick needs. The MPI implementation is
+/// the CLI's `mpi` module (feature `mpi`); [`Solo`] is the single process.
 pub trait Exchange {
     /// This process's rank.
     fn rank(&self) -> usize;

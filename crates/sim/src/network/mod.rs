@@ -2,7 +2,7 @@
 //!
 //! Stored twice as CSR with `u32` ids: out-rows (followees) for building feeds
 //! and in-rows (followers) for cascades and follower counts. Follow/unfollow
-//! edits are batched per tick and merged in one linear pass.
+//! edits are batched per tick and applied in place ([`Csr::edit`]).
 
 mod ba;
 mod csr;
