@@ -14,9 +14,9 @@
 # Env: SAMPLED_BUDGET (s per sampled-Shapley method and N, full run; default 600),
 #      REPEATS (default 5 attribution / 3 simulation), NO_BUILD=1 (use target/release/emergent as is),
 #      EMERGENT_BIN (a binary to measure instead of target/release/emergent),
-#      ONLY=attribution | simulation (re-measure one part; the other part's results are reused).
-# The criterion kernels stay in benches/attribution.sh; the LLM figures come from
-# benches/results/llm.json (cargo bench -p emergent-llm --bench llm), which this script only reads.
+#      ONLY=attribution | simulation | llm (re-measure one part; the other parts' results are reused).
+# The criterion kernels stay in benches/attribution.sh. The LLM throughput bench
+# (cargo bench -p emergent-llm --bench llm → benches/results/llm.json) runs in full mode only.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,12 +71,16 @@ mkdir -p "$results" "$work"
 echo "== load average: $(cat /proc/loadavg)" >&2
 
 only="${ONLY:-}"
-case "$only" in ""|attribution|simulation) ;; *) echo "ONLY must be attribution or simulation" >&2; exit 2 ;; esac
-if [[ "$only" != simulation ]]; then
+case "$only" in ""|attribution|simulation|llm) ;; *) echo "ONLY must be attribution, simulation or llm" >&2; exit 2 ;; esac
+if [[ -z "$only" || "$only" == llm ]] && (( ! quick )); then
+    echo "== LLM decisions vs Little's law (mock server, 50 ms)" >&2
+    cargo bench -q -p emergent-llm --bench llm
+fi
+if [[ -z "$only" || "$only" == attribution ]]; then
     echo "== attribution vs NumPy / sampled Shapley / shapiq" >&2
     "$py" benches/compare/attribution_vs.py "${attr_args[@]}" --work "$work/attribution" --out "$results/attribution_vs.json"
 fi
-if [[ "$only" != attribution ]]; then
+if [[ -z "$only" || "$only" == simulation ]]; then
     echo "== simulation vs Mesa" >&2
     "$py" benches/compare/sim_vs_mesa.py "${sim_args[@]}" --work "$work/sim" --out "$results/sim_vs_mesa.json"
 fi

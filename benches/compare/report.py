@@ -305,7 +305,7 @@ def build(attr, sim, llm, mode):
         t.append("")
         t.append("### LLM throughput vs Little's law (collected from `results/llm.json`, `cargo bench -p emergent-llm --bench llm`)")
         t.append("")
-        t.append("Mock OpenAI-compatible server, fixed 50 ms latency; Little's law limit = max_in_flight / 50 ms. Not re-run by `run.sh`.")
+        t.append("Mock OpenAI-compatible server, fixed 50 ms latency; Little's law limit = max_in_flight / 50 ms. Run by the full `run.sh` (not `--quick`) or alone with `ONLY=llm`.")
         t.append("")
         t.append("| max_in_flight | decisions | decisions/s | limit | fraction | client CPU per decision |")
         t.append("|---:|---:|---:|---:|---:|---:|")
