@@ -2,7 +2,7 @@
 
 use emergent_attribution::{AgentIds, FeatureTable, Indicator};
 use emergent_dynamics::{
-    BoundedConfidenceField, CascadeField, Dynamics, Outcome, attribute_dynamic,
+    BoundedConfidenceField, CascadeField, Dynamics, Outcome, PanicField, attribute_dynamic,
 };
 use emergent_sim::network::Network;
 
@@ -84,6 +84,32 @@ fn adjoint_gradients_equal_finite_differences() {
         "mean(reposts) * mean(reposts_received)",
     ] {
         check_gradient(&cascade, &context(cascade.agents()), expr, 4, 0.1, 1e-9);
+    }
+    // Herding panic at the shipped scenario's parameters: sellers push others to sell through
+    // the network and through the price.
+    let panic = PanicField {
+        net: &net,
+        activity: (0..30).map(|i| 0.2 + (i % 5) as f64 / 8.0).collect(),
+        susceptibility: (0..30).map(|i| 0.5 + (i % 3) as f64 / 4.0).collect(),
+        holdings: 1.0,
+        price: 100.0,
+        base_sell: 0.005,
+        herding: 0.8,
+        fear: 3.0,
+        lookback: 3,
+        sell_fraction: 0.5,
+        buy_prob: 0.02,
+        buy_amount: 0.3,
+        impact: 2.0,
+        ticks: 8,
+    };
+    for expr in [
+        "mean(sold)",
+        "var(holdings)",
+        "gini(sold + 0.01)",
+        "mean(sold) * mean(holdings)",
+    ] {
+        check_gradient(&panic, &context(panic.agents()), expr, 5, 0.1, 1e-9);
     }
 }
 
