@@ -41,6 +41,20 @@ impl CascadeField<'_> {
         self.window.max(1) as usize
     }
 
+    /// c_i^s = (1 − a_i)^s for s < window: the chance i was away for s ticks.
+    fn away(&self) -> Vec<Vec<f64>> {
+        let mut out: Vec<Vec<f64>> = vec![vec![1.0; self.activity.len()]];
+        for s in 1..self.window() {
+            let next = out[s - 1]
+                .iter()
+                .zip(&self.activity)
+                .map(|(p, a)| p * (1.0 - a))
+                .collect();
+            out.push(next);
+        }
+        out
+    }
+
     /// v(τ): items each agent authors at tick τ, from r(τ).
     fn items(&self, r: &[f64]) -> Vec<f64> {
         r.iter()
@@ -64,9 +78,10 @@ impl CascadeField<'_> {
             .collect()
     }
 
-    /// Σ_{i ∈ followers(j)} q_i c_i^s for every j: what followers of j hand back per item of
-    /// j that is s ticks old.
-    fn follower_sum(&self, q: &[f64], s: usize) -> Vec<f64> {
+    /// Σ_{i ∈ followers(j)} q_i c_i^s for every j (`cs` = c^s): what followers of j hand back
+    /// per item of j that is s ticks old.
+    fn follower_sum(&self, q: &[f64], cs: &[f64]) -> Vec<f64> {
+        let qs: Vec<f64> = q.iter().zip(cs).map(|(q, c)| q * c).collect();
         (0..q.len())
             .into_par_iter()
             .with_min_len(1024)
@@ -74,10 +89,7 @@ impl CascadeField<'_> {
                 self.net
                     .followers(j as u32)
                     .iter()
-                    .map(|&i| {
-                        let i = i as usize;
-                        q[i] * (1.0 - self.activity[i]).powi(s as i32)
-                    })
+                    .map(|&i| qs[i as usize])
                     .sum::<f64>()
             })
             .collect()
@@ -104,6 +116,7 @@ impl Dynamics for CascadeField<'_> {
         let mut reposts = vec![0.0; n];
         let mut received = vec![0.0; n];
         // Newest first: v(t), v(t−1), … and g likewise, at most `win` of each.
+        let away = self.away();
         let mut v_hist: Vec<Vec<f64>> = Vec::with_capacity(win);
         let mut g_hist: Vec<Vec<f64>> = Vec::with_capacity(win);
         for _ in 0..self.ticks {
@@ -115,12 +128,7 @@ impl Dynamics for CascadeField<'_> {
             g_hist.truncate(win);
             let z: Vec<f64> = (0..n)
                 .map(|i| {
-                    let c = 1.0 - self.activity[i];
-                    let (mut acc, mut cs) = (0.0, 1.0);
-                    for g in &g_hist {
-                        acc += cs * g[i];
-                        cs *= c;
-                    }
+                    let acc: f64 = g_hist.iter().zip(&away).map(|(g, cs)| cs[i] * g[i]).sum();
                     self.p * acc
                 })
                 .collect();
@@ -128,8 +136,8 @@ impl Dynamics for CascadeField<'_> {
                 let q: Vec<f64> = (0..n)
                     .map(|i| self.activity[i] * at_least_one(z[i]).0)
                     .collect();
-                for (s, v) in v_hist.iter().enumerate() {
-                    let back = self.follower_sum(&q, s);
+                for (v, cs) in v_hist.iter().zip(&away) {
+                    let back = self.follower_sum(&q, cs);
                     for j in 0..n {
                         received[j] += self.p * w[j] * v[j] * back[j];
                     }
@@ -166,6 +174,7 @@ impl Dynamics for CascadeField<'_> {
         // λ = adjoint of r(t+1); r(T) feeds only `reposts`.
         let mut lambda: Vec<f64> = rep_hat.clone();
         let mut w_bar = vec![0.0; n];
+        let away = self.away();
         for t in (0..ticks).rev() {
             let z = &fwd.states[ticks + 1 + t];
             let lags = win.min(t + 1);
@@ -180,7 +189,7 @@ impl Dynamics for CascadeField<'_> {
                     .collect();
                 for (s, v) in vs.iter().enumerate() {
                     // Credit to j: p w_j v_j(t−s) Σ_{i ∈ followers(j)} q_i c_i^s.
-                    let back = self.follower_sum(&q, s);
+                    let back = self.follower_sum(&q, &away[s]);
                     let slot = (t - s) % win;
                     for j in 0..n {
                         let k = rec_hat[j] * self.p * back[j];
@@ -191,21 +200,19 @@ impl Dynamics for CascadeField<'_> {
                     let inflow: Vec<f64> = (0..n).map(|j| rec_hat[j] * v[j]).collect::<Vec<_>>();
                     let pulled = self.weighted_inflow(w, &inflow);
                     for i in 0..n {
-                        let c = 1.0 - self.activity[i];
                         z_bar[i] += self.activity[i]
                             * at_least_one(z[i]).1
                             * self.p
-                            * c.powi(s as i32)
+                            * away[s][i]
                             * pulled[i];
                     }
                 }
             }
             // z(t) = p Σ_s c^s g(t−s).
-            for s in 0..lags {
+            for (s, cs) in away.iter().enumerate().take(lags) {
                 let slot = (t - s) % win;
                 for i in 0..n {
-                    let c = 1.0 - self.activity[i];
-                    g_bar[slot][i] += z_bar[i] * self.p * c.powi(s as i32);
+                    g_bar[slot][i] += z_bar[i] * self.p * cs[i];
                 }
             }
             // g(t) is complete: g_i(t) = Σ_{j ∈ followees(i)} w_j v_j(t).
