@@ -115,8 +115,8 @@ impl Dynamics for CascadeField<'_> {
         let mut zs = Vec::with_capacity(self.ticks as usize);
         let mut reposts = vec![0.0; n];
         let mut received = vec![0.0; n];
-        // Newest first: v(t), v(t−1), … and g likewise, at most `win` of each.
         let away = self.away();
+        // Newest first: v(t), v(t−1), … and g likewise, at most `win` of each.
         let mut v_hist: Vec<Vec<f64>> = Vec::with_capacity(win);
         let mut g_hist: Vec<Vec<f64>> = Vec::with_capacity(win);
         for _ in 0..self.ticks {
