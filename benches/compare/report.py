@@ -317,7 +317,7 @@ def build(attr, sim, llm, mode):
                  f"{h['llm_sustained_fraction_of_littles_law']:.1%} | {sus['cpu_us_per_decision']:.0f} µs |")
         rp = llm["replay"]
         t.append("")
-        t.append(f"Replay cache: {rp['decisions_per_second']:,.0f} decisions/s ({rp['cpu_us_per_decision']} µs CPU each; goal {rp['goal_per_second']:,.0f}).")
+        t.append(f"Replay cache: {rp['decisions_per_second']:,.0f} decisions/s ({rp['cpu_us_per_decision']:.1f} µs CPU each; goal {rp['goal_per_second']:,.0f}).")
     t.append("")
     t.append("### Scaling: time and peak memory vs N, fitted log–log exponent")
     t.append("")

@@ -24,9 +24,13 @@ pub struct Cached {
 }
 
 /// SQLite-backed replay cache, safe to share between threads.
+///
+/// Writes go through one connection; lookups through one read connection per rayon thread
+/// (WAL lets them read side by side), so a replayed tick's lookups do not queue on one lock.
 pub struct ReplayCache {
     path: PathBuf,
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
 }
 
 /// The cache key: SHA-256 over the canonical request JSON and the (agent, tick, seed) key.
@@ -36,7 +40,13 @@ pub fn key(request_json: &str, agent: u32, tick: u32, seed: u64) -> String {
     h.update(agent.to_le_bytes());
     h.update(tick.to_le_bytes());
     h.update(seed.to_le_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in h.finalize() {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
 }
 
 impl ReplayCache {
@@ -70,9 +80,14 @@ impl ReplayCache {
             );",
         )
         .map_err(err)?;
+        let readers = (0..rayon::current_num_threads().max(1))
+            .map(|_| Connection::open(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
         Ok(Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
+            readers,
         })
     }
 
@@ -85,7 +100,8 @@ impl ReplayCache {
 
     /// The stored answer for `key`, if any.
     pub fn get(&self, key: &str) -> Result<Option<Cached>, LlmError> {
-        let conn = self.conn.lock().map_err(|e| self.err(e))?;
+        let slot = rayon::current_thread_index().unwrap_or(0) % self.readers.len();
+        let conn = self.readers[slot].lock().map_err(|e| self.err(e))?;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT response, prompt_tokens, completion_tokens FROM replies WHERE key = ?1",
