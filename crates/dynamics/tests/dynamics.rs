@@ -7,7 +7,7 @@ use emergent_dynamics::{
 use emergent_sim::network::Network;
 
 mod common;
-use common::{Lcg, check_gradient};
+use common::{Lcg, attribute_at_k8, check_gradient};
 
 /// A random directed follow graph: each agent follows ~k others; agent `lonely` (if any) is
 /// followed by nobody.
@@ -178,18 +178,7 @@ fn dummy_an_agent_nobody_follows_gets_exactly_zero() {
     assert_eq!(net.follower_count(13), 0);
     let model = bc(&net, 8, 5, true);
     let ctx = context(40);
-    let ind = Indicator::parse("var(stance) + mean(likes_received)").unwrap();
-    let a = attribute_dynamic(
-        &model,
-        &Outcome {
-            indicator: &ind,
-            context: &ctx,
-        },
-        8,
-        None,
-        8,
-    )
-    .unwrap();
+    let a = attribute_at_k8(&model, &ctx, "var(stance) + mean(likes_received)");
     assert_eq!(a.phi[13], 0.0);
     assert!(a.phi.iter().filter(|p| **p != 0.0).count() > 30);
 }
@@ -227,18 +216,7 @@ fn symmetry_automorphic_agents_get_equal_phi() {
         checkpoint_every: 2,
     };
     let ctx = context(n);
-    let ind = Indicator::parse("var(stance) + mean(likes_received)").unwrap();
-    let a = attribute_dynamic(
-        &model,
-        &Outcome {
-            indicator: &ind,
-            context: &ctx,
-        },
-        8,
-        None,
-        8,
-    )
-    .unwrap();
+    let a = attribute_at_k8(&model, &ctx, "var(stance) + mean(likes_received)");
     // Rotation by two maps the graph and the stances onto themselves.
     for i in 0..n {
         let j = (i + 2) % n;

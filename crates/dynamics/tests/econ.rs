@@ -6,7 +6,7 @@ use emergent_dynamics::{Dynamics, EconField, Outcome, attribute_dynamic};
 use emergent_sim::econ::{EconConfig, EconPolicy, Economy, RuleBaseline};
 
 mod common;
-use common::{Lcg, check_gradient};
+use common::{Lcg, attribute_at_k8, check_gradient};
 
 /// The run's month-0 economy of `agents` households, as the model of `months` months.
 fn field(agents: usize, seed: u64, months: u32) -> EconField {
@@ -104,18 +104,7 @@ fn dummy_an_agent_who_cannot_work_and_has_nothing_gets_exactly_zero() {
         (true, "gini(wealth)"),
     ] {
         model.scale_demand = scale_demand;
-        let ind = Indicator::parse(expr).unwrap();
-        let a = attribute_dynamic(
-            &model,
-            &Outcome {
-                indicator: &ind,
-                context: &ctx,
-            },
-            8,
-            None,
-            8,
-        )
-        .unwrap();
+        let a = attribute_at_k8(&model, &ctx, expr);
         assert_eq!(a.phi[4], 0.0, "{expr}: {:?}", a.phi);
         assert_eq!(a.phi.iter().filter(|p| **p != 0.0).count(), 8, "{expr}");
     }
@@ -127,18 +116,7 @@ fn symmetry_identical_households_get_equal_phi() {
     model.skill[6] = model.skill[2];
     let ctx = context(&model);
     for expr in ["gini(wealth)", "sum(hours_worked)", "mean(consumption)"] {
-        let ind = Indicator::parse(expr).unwrap();
-        let a = attribute_dynamic(
-            &model,
-            &Outcome {
-                indicator: &ind,
-                context: &ctx,
-            },
-            8,
-            None,
-            8,
-        )
-        .unwrap();
+        let a = attribute_at_k8(&model, &ctx, expr);
         assert!(
             (a.phi[2] - a.phi[6]).abs() <= 1e-12 * a.phi[2].abs().max(1e-300),
             "{expr}: {} vs {}",

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use emergent_attribution::{FeatureTable, Indicator};
-use emergent_dynamics::{Dynamics, Outcome};
+use emergent_dynamics::{DynamicAttribution, Dynamics, Outcome, attribute_dynamic};
 
 /// A 64-bit LCG: reproducible inputs without a dependency.
 pub struct Lcg(pub u64);
@@ -53,4 +53,14 @@ pub fn check_gradient(
             g[j]
         );
     }
+}
+
+/// Dynamic attribution of `expr` at the default K = 8 (fixed: no tolerance search).
+pub fn attribute_at_k8(model: &dyn Dynamics, ctx: &FeatureTable, expr: &str) -> DynamicAttribution {
+    let ind = Indicator::parse(expr).unwrap();
+    let out = Outcome {
+        indicator: &ind,
+        context: ctx,
+    };
+    attribute_dynamic(model, &out, 8, None, 8).unwrap()
 }
