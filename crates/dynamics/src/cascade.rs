@@ -78,21 +78,26 @@ impl CascadeField<'_> {
             .collect()
     }
 
-    /// Σ_{i ∈ followers(j)} q_i c_i^s for every j (`cs` = c^s): what followers of j hand back
-    /// per item of j that is s ticks old.
-    fn follower_sum(&self, q: &[f64], cs: &[f64]) -> Vec<f64> {
-        let qs: Vec<f64> = q.iter().zip(cs).map(|(q, c)| q * c).collect();
-        (0..q.len())
+    /// Σ_{i ∈ followers(j)} x_i for every j.
+    fn over_followers(&self, x: &[f64]) -> Vec<f64> {
+        (0..x.len())
             .into_par_iter()
             .with_min_len(1024)
             .map(|j| {
                 self.net
                     .followers(j as u32)
                     .iter()
-                    .map(|&i| qs[i as usize])
+                    .map(|&i| x[i as usize])
                     .sum::<f64>()
             })
             .collect()
+    }
+
+    /// Σ_{i ∈ followers(j)} q_i c_i^s for every j (`cs` = c^s): what followers of j hand back
+    /// per item of j that is s ticks old.
+    fn follower_sum(&self, q: &[f64], cs: &[f64]) -> Vec<f64> {
+        let qs: Vec<f64> = q.iter().zip(cs).map(|(q, c)| q * c).collect();
+        self.over_followers(&qs)
     }
 }
 
@@ -218,17 +223,7 @@ impl Dynamics for CascadeField<'_> {
             // g(t) is complete: g_i(t) = Σ_{j ∈ followees(i)} w_j v_j(t).
             let slot = t % win;
             let gb = std::mem::replace(&mut g_bar[slot], vec![0.0; n]);
-            let through: Vec<f64> = (0..n)
-                .into_par_iter()
-                .with_min_len(1024)
-                .map(|j| {
-                    self.net
-                        .followers(j as u32)
-                        .iter()
-                        .map(|&i| gb[i as usize])
-                        .sum::<f64>()
-                })
-                .collect();
+            let through = self.over_followers(&gb);
             for j in 0..n {
                 v_bar[slot][j] += through[j] * w[j];
                 w_bar[j] += through[j] * vs[0][j];
