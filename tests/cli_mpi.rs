@@ -67,13 +67,12 @@ mod with_mpi {
     }
 
     fn assert_same_outputs(a: &Path, b: &Path, what: &str) {
-        for f in DETERMINISTIC {
-            let (x, y) = (
-                std::fs::read(a.join(f)).unwrap(),
-                std::fs::read(b.join(f)).unwrap(),
-            );
-            assert!(x == y, "{what}: {f} differs from the single-process run");
-        }
+        assert_same_files(
+            a,
+            b,
+            &DETERMINISTIC,
+            &format!("from the single-process run ({what})"),
+        );
         let phi = |d: &Path| {
             let j: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(d.join("attribution.json")).unwrap())

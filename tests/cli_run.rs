@@ -109,13 +109,7 @@ fn same_seed_same_bytes_on_one_and_two_threads() {
     run_small(&a, 1, "7");
     run_small(&b, 2, "7");
     run_small(&c, 2, "8");
-    for f in OUTPUTS {
-        let (x, y) = (
-            std::fs::read(a.join(f)).unwrap(),
-            std::fs::read(b.join(f)).unwrap(),
-        );
-        assert!(x == y, "{f} differs between 1 and 2 threads");
-    }
+    assert_same_files(&a, &b, &OUTPUTS, "between 1 and 2 threads");
     // Without the action trace the features are the same; only the log is empty.
     let quiet = dir.path().join("quiet");
     ok_env(
@@ -189,13 +183,7 @@ fn resume_after_kill_9_gives_the_same_outputs() {
     );
     let s = ok(&["run", "--resume", killed.to_str().unwrap()]);
     assert!(s.contains("ran 3000 agents for 40 ticks"), "{s}");
-    for f in OUTPUTS {
-        let (x, y) = (
-            std::fs::read(whole.join(f)).unwrap(),
-            std::fs::read(killed.join(f)).unwrap(),
-        );
-        assert!(x == y, "{f} differs after resume");
-    }
+    assert_same_files(&whole, &killed, &OUTPUTS, "after resume");
     let strip = |p: &Path| {
         let mut m: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(p.join("manifest.json")).unwrap())

@@ -83,3 +83,15 @@ pub fn wait_for_second_checkpoint(child: &mut std::process::Child, dir: &Path) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Each of `files` is byte-identical in run directories `a` and `b`; `what` says which two
+/// runs were compared.
+pub fn assert_same_files(a: &Path, b: &Path, files: &[&str], what: &str) {
+    for f in files {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs {what}");
+    }
+}
