@@ -9,8 +9,8 @@ use crate::indicator::Indicator;
 use crate::path::Path;
 use crate::progress::{NoProgress, Progress};
 use crate::quadrature::integrate_gradient;
-use crate::reduce::sum_by;
 use crate::shapley;
+use crate::shard::{Rows, Shard};
 use crate::table::FeatureTable;
 
 /// How to compute the attribution.
@@ -116,13 +116,31 @@ pub struct Attribution {
 
 /// The indicator's value on a table: f(x).
 pub fn evaluate(table: &FeatureTable, indicator: &Indicator) -> Result<f64, AttributionError> {
+    evaluate_on(table, indicator, Rows::local(table.len()))
+}
+
+/// f of the whole table, evaluated by every rank holding a shard of it (a collective call:
+/// every rank gets the same value, bit for bit what [`evaluate`] gives on the whole table).
+pub fn evaluate_sharded(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    shard: &Shard,
+) -> Result<f64, AttributionError> {
+    evaluate_on(table, indicator, Rows::sharded(table.len(), shard)?)
+}
+
+fn evaluate_on(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    rows: Rows,
+) -> Result<f64, AttributionError> {
     let columns = indicator.columns();
     let x = columns
         .iter()
         .map(|c| table.require(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let base = Baseline::Zero.resolve(table, columns)?;
-    Path::new(indicator, x, base, table.len()).value_at(1.0, "table")
+    let base = Baseline::Zero.resolve(table, columns, &rows)?;
+    Path::new(indicator, x, base, rows).value_at(1.0, "table")
 }
 
 /// f(x) and its gradient ∂f/∂x_ik, one vector per column of `indicator.columns()`: what a
@@ -136,13 +154,14 @@ pub fn gradient(
         .iter()
         .map(|c| table.require(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let base = Baseline::Zero.resolve(table, columns)?;
     let n = table.len();
+    let rows = Rows::local(n);
+    let base = Baseline::Zero.resolve(table, columns, &rows)?;
     let mut acc = vec![vec![0.0; n]; columns.len()];
     if columns.is_empty() {
         return Ok((evaluate(table, indicator)?, acc));
     }
-    let value = Path::new(indicator, x, base, n).accumulate_gradient(1.0, 1.0, &mut acc)?;
+    let value = Path::new(indicator, x, base, rows).accumulate_gradient(1.0, 1.0, &mut acc)?;
     Ok((value, acc))
 }
 
@@ -162,6 +181,46 @@ pub fn attribute_with_progress(
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Attribution, AttributionError> {
+    attribute_on(
+        table,
+        indicator,
+        baseline,
+        opts,
+        progress,
+        Rows::local(table.len()),
+    )
+}
+
+/// [`attribute`] of a table split by rows over ranks, called by every rank with its shard (a
+/// collective call). φ and `phi_by_column` are this rank's rows; the value, Σφ and the gap are
+/// the whole table's, bit for bit what one process computes on the whole table. The Shapley
+/// methods, which enumerate or sample coalitions of all agents, run in one process only.
+pub fn attribute_sharded(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    baseline: &Baseline,
+    opts: &Options,
+    shard: &Shard,
+) -> Result<Attribution, AttributionError> {
+    if matches!(opts.method, Method::ExactShapley | Method::SampledShapley) {
+        return Err(AttributionError::InvalidOption(
+            "the Shapley methods run in one process; use quadrature, closed-form or auto on a \
+             partitioned table"
+                .into(),
+        ));
+    }
+    let rows = Rows::sharded(table.len(), shard)?;
+    attribute_on(table, indicator, baseline, opts, &NoProgress, rows)
+}
+
+fn attribute_on(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    baseline: &Baseline,
+    opts: &Options,
+    progress: &dyn Progress,
+    rows: Rows,
+) -> Result<Attribution, AttributionError> {
     if opts.steps == 0 {
         return Err(AttributionError::InvalidOption(
             "--steps must be at least 1".into(),
@@ -179,7 +238,7 @@ pub fn attribute_with_progress(
         .iter()
         .map(|c| table.require(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let base = baseline.resolve(table, &columns)?;
+    let base = baseline.resolve(table, &columns, &rows)?;
     let n = table.len();
     if opts.method == Method::ExactShapley && n > shapley::EXACT_LIMIT {
         return Err(AttributionError::TooManyForExact {
@@ -188,7 +247,7 @@ pub fn attribute_with_progress(
         });
     }
     let equal_share = matches!(baseline, Baseline::Mean);
-    let mut path = Path::new(indicator, x, base, n);
+    let mut path = Path::new(indicator, x, base, rows);
     let use_closed = !indicator.columns().is_empty()
         && match opts.method {
             Method::ClosedForm => true,
@@ -212,7 +271,7 @@ pub fn attribute_with_progress(
     let baseline_value = path.value_at(0.0, "baseline")?;
     let gap_of = |s: f64| relative_gap(s, value, baseline_value);
     let gap = |phi: &[f64]| -> (f64, f64) {
-        let s = sum_by(phi.len(), |i| phi[i]);
+        let s = path.rows.sum_by(|i| phi[i]);
         (s, gap_of(s))
     };
     let mut out = Attribution {
@@ -320,8 +379,9 @@ pub fn completeness_gaps(
         .iter()
         .map(|c| table.require(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let base = baseline.resolve(table, &columns)?;
-    let path = Path::new(indicator, x, base, table.len());
+    let rows = Rows::local(table.len());
+    let base = baseline.resolve(table, &columns, &rows)?;
+    let path = Path::new(indicator, x, base, rows);
     let value = path.value_at(1.0, "table")?;
     let baseline_value = path.value_at(0.0, "baseline")?;
     if columns.is_empty() {

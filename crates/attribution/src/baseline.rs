@@ -1,4 +1,5 @@
 use crate::error::{AttributionError, TableError};
+use crate::shard::Rows;
 use crate::table::FeatureTable;
 
 /// The reference point x' the attribution measures from: φ sums to f(x) − f(x').
@@ -53,8 +54,8 @@ impl Baseline {
         &self,
         table: &FeatureTable,
         columns: &[String],
+        rows: &Rows,
     ) -> Result<Vec<BaseColumn>, AttributionError> {
-        let n = table.len();
         let order = match self {
             Baseline::Table(base) => Some(match_rows(table, base)?),
             _ => None,
@@ -65,11 +66,9 @@ impl Baseline {
                 let x = table.require(name)?;
                 Ok(match self {
                     Baseline::Zero => BaseColumn::Const(0.0),
-                    Baseline::Mean => {
-                        BaseColumn::Const(crate::reduce::sum_by(n, |i| x[i]) / n as f64)
-                    }
+                    Baseline::Mean => BaseColumn::Const(rows.sum_by(|i| x[i]) / rows.total as f64),
                     Baseline::Min => {
-                        BaseColumn::Const(x.iter().copied().fold(f64::INFINITY, f64::min))
+                        BaseColumn::Const(rows.min(x.iter().copied().fold(f64::INFINITY, f64::min)))
                     }
                     Baseline::Constants(c) => BaseColumn::Const(
                         c.iter()

@@ -20,7 +20,7 @@ use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::indicator::{AggKind, Indicator, Node, Tape};
 use crate::path::{AggValue, Path};
-use crate::reduce::{BLOCK, Compensated, PARALLEL_MIN, block_len, combine, sum_by};
+use crate::reduce::{BLOCK, Compensated, PARALLEL_MIN, block_len};
 
 /// Σ_k w_k x_k + b.
 #[derive(Debug, Clone, PartialEq)]
@@ -267,8 +267,7 @@ pub(crate) fn aggregates_at_x(
     xbar: &[f64],
 ) -> Result<Vec<AggValue>, AttributionError> {
     let ind = path.ind;
-    let n = path.n;
-    let nf = n as f64;
+    let nf = path.rows.total as f64;
     let d = path.x.len();
     ind.aggregates
         .iter()
@@ -282,7 +281,7 @@ pub(crate) fn aggregates_at_x(
                 AggKind::Mean => AggValue::new(mean, mean, 0.0),
                 AggKind::Sum => AggValue::new(mean * nf, mean, 0.0),
                 AggKind::Var | AggKind::Std => {
-                    let ss = sum_by(n, |i| {
+                    let ss = path.rows.sum_by(|i| {
                         let mut v = s.b - mean;
                         for (w, x) in s.w.iter().zip(&path.x) {
                             v += w * x[i];
@@ -299,10 +298,10 @@ pub(crate) fn aggregates_at_x(
 
 /// Each column's mean over the agents.
 pub(crate) fn column_means(path: &Path) -> Vec<f64> {
-    let nf = path.n as f64;
+    let nf = path.rows.total as f64;
     path.x
         .iter()
-        .map(|x| sum_by(path.n, |i| x[i]) / nf)
+        .map(|x| path.rows.sum_by(|i| x[i]) / nf)
         .collect()
 }
 
@@ -346,7 +345,7 @@ pub(crate) fn attribute(
             reason,
         })?;
     let n = path.n;
-    let nf = n as f64;
+    let nf = path.rows.total as f64;
     let d = path.x.len();
     let xbar: Vec<f64> = match &path.column_means {
         Some(m) => m.clone(),
@@ -357,7 +356,7 @@ pub(crate) fn attribute(
         .iter()
         .map(|b| match b {
             BaseColumn::Const(c) => *c,
-            BaseColumn::Values(v) => sum_by(n, |i| v[i]) / nf,
+            BaseColumn::Values(v) => path.rows.sum_by(|i| v[i]) / nf,
         })
         .collect();
     // φ_ik = Δ_ik · (C_k + D_k(i)): C_k collects the per-column constants of mean/sum
@@ -554,7 +553,7 @@ pub(crate) fn attribute(
             .map_init(init, body)
             .collect()
     };
-    let [sum] = combine(&blocks);
+    let [sum] = path.rows.combine(&blocks);
     // SAFETY: the blocks cover 0..n and each wrote every slot of its column and φ pieces.
     let (phi_by_column, phi) = unsafe {
         (

@@ -15,6 +15,7 @@ use crate::path::Path;
 use crate::progress::NoProgress;
 use crate::quadrature::integrate_gradient;
 use crate::reduce::sum_by;
+use crate::shard::Rows;
 use crate::table::FeatureTable;
 
 /// φ along the staircase that moves `order`'s columns one after another: closed form on each
@@ -42,12 +43,12 @@ pub fn attribute_column_path(
         .iter()
         .map(|c| table.require(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let base = baseline.resolve(table, &columns)?;
+    let base = baseline.resolve(table, &columns, &Rows::local(table.len()))?;
     let base_values: Vec<Vec<f64>> = base
         .iter()
         .map(|b| (0..n).map(|i| b.get(i)).collect())
         .collect();
-    let full = Path::new(indicator, x.clone(), base.clone(), n);
+    let full = Path::new(indicator, x.clone(), base.clone(), Rows::local(n));
     let value = full.value_at(1.0, "table")?;
     let baseline_value = full.value_at(0.0, "baseline")?;
     let mut phi_by_column: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
@@ -78,7 +79,7 @@ pub fn attribute_column_path(
                 }
             })
             .collect();
-        let path = Path::new(indicator, seg_x, seg_base, n);
+        let path = Path::new(indicator, seg_x, seg_base, Rows::local(n));
         phi_by_column[j] = if closed {
             // Exact, in one pass: the stair is a straight segment from an arbitrary start.
             let aggs = path.aggregates_at(1.0, "table", false)?;

@@ -23,13 +23,15 @@ mod quadrature;
 mod ranks;
 mod reduce;
 pub mod rng;
+mod sample_sort;
 mod shapley;
+mod shard;
 mod table;
 pub mod tiers;
 
 pub use attribute::{
-    Attribution, Method, MethodUsed, Options, attribute, attribute_with_progress,
-    completeness_gaps, evaluate, gradient,
+    Attribution, Method, MethodUsed, Options, attribute, attribute_sharded,
+    attribute_with_progress, completeness_gaps, evaluate, evaluate_sharded, gradient,
 };
 pub use baseline::Baseline;
 pub use column_path::attribute_column_path;
@@ -37,5 +39,6 @@ pub use error::{AttributionError, TableError};
 pub use indicator::{Indicator, ParseError};
 pub use progress::{NoProgress, Progress};
 pub use quadrature::gauss_legendre;
+pub use shard::{Collective, SHARD_ALIGN, Shard};
 pub use table::{AgentIds, FeatureTable};
-pub use tiers::{TierShare, tier_shares};
+pub use tiers::{TierShare, tier_shares, tier_shares_sharded};

@@ -11,14 +11,18 @@ use crate::error::AttributionError;
 use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
 use crate::indicator::{AggKind, Aggregate, Indicator};
 use crate::ranks::{RankCache, Ranked};
-use crate::reduce::{BLOCK, Compensated, PARALLEL_MIN, block_len, block_sums, sum_by, sums_by};
+use crate::reduce::{BLOCK, PARALLEL_MIN, block_len};
+use crate::shard::Rows;
 
 /// The table, baseline and indicator bound together.
 pub(crate) struct Path<'a> {
     pub(crate) ind: &'a Indicator,
     pub(crate) x: Vec<&'a [f64]>,
     pub(crate) base: Vec<BaseColumn>,
+    /// Rows held here (all of them in one process, a shard's in a partitioned run).
     pub(crate) n: usize,
+    /// Where these rows sit in the whole table, and how to reach the other ranks.
+    pub(crate) rows: Rows<'a>,
     /// The last gini sort, one per aggregate, checked before sorting again.
     ranks: Vec<RankCache>,
     /// Each column's mean over the agents, when the caller already has it (the equal-share
@@ -108,7 +112,7 @@ impl<'a> Path<'a> {
         ind: &'a Indicator,
         x: Vec<&'a [f64]>,
         base: Vec<BaseColumn>,
-        n: usize,
+        rows: Rows<'a>,
     ) -> Self {
         let ranks = ind
             .aggregates
@@ -119,7 +123,8 @@ impl<'a> Path<'a> {
             ind,
             x,
             base,
-            n,
+            n: rows.n,
+            rows,
             ranks,
             column_means: None,
         }
@@ -236,7 +241,15 @@ impl<'a> Path<'a> {
             .zip(terms)
             .zip(&self.ranks)
             .map(|((agg, g), ranks)| {
-                reduce_one(agg.kind, g, &agg.text, which, need_grad, Some(ranks))
+                reduce_one(
+                    agg.kind,
+                    g,
+                    &agg.text,
+                    which,
+                    need_grad,
+                    &self.rows,
+                    Some(ranks),
+                )
             })
             .collect()
     }
@@ -266,10 +279,10 @@ impl<'a> Path<'a> {
         need_coef: bool,
     ) -> Result<AggValue, AttributionError> {
         let n = self.n;
-        let nf = n as f64;
+        let nf = self.rows.total as f64;
         let agg = &self.ind.aggregates[j];
         if let Some(g) = self.constant_term(agg, alpha) {
-            return constant_aggregate(agg.kind, g, n, &agg.text, which, need_coef);
+            return constant_aggregate(agg.kind, g, &self.rows, &agg.text, which, need_coef);
         }
         let kind = agg.kind;
         if kind == AggKind::Gini {
@@ -279,24 +292,29 @@ impl<'a> Path<'a> {
                 &agg.text,
                 which,
                 need_coef,
+                &self.rows,
                 Some(&self.ranks[j]),
             );
         }
         let init = || (Vec::new(), ChunkEval::new(&agg.term, block_len(n)));
-        let [sum] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
-            let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
-            acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
-        });
+        let [sum] = self
+            .rows
+            .block_sums::<1, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
+                let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
+            });
         let mean = sum / nf;
         Ok(match kind {
             AggKind::Mean => AggValue::new(mean, mean, 0.0),
             AggKind::Sum => AggValue::new(sum, mean, 0.0),
             _ => {
-                let [ss] = block_sums::<1, _, _, _>(n, init, |(bufs, ev), lo, hi, acc| {
-                    let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
-                    let g = ev.forward(&agg.term, &leaves, hi - lo);
-                    acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
-                });
+                let [ss] = self
+                    .rows
+                    .block_sums::<1, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
+                        let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                        let g = ev.forward(&agg.term, &leaves, hi - lo);
+                        acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
+                    });
                 AggValue::spread(kind, mean, ss / nf)
             }
         })
@@ -348,8 +366,7 @@ impl<'a> Path<'a> {
         let Some(aff) = crate::closed_form::affine(&agg.term, self.x.len()) else {
             return Ok(None);
         };
-        let n = self.n;
-        let nf = n as f64;
+        let nf = self.rows.total as f64;
         // g_i(0) and ġ_i = g_i(1) − g_i(0) of agent i.
         let ends = |i: usize| -> [f64; 2] {
             let mut g0 = aff.b;
@@ -363,7 +380,7 @@ impl<'a> Path<'a> {
         };
         Ok(Some(match agg.kind {
             AggKind::Mean | AggKind::Sum => {
-                let [s0, s1] = sums_by::<2, _>(n, ends);
+                let [s0, s1] = self.rows.sums_by::<2, _>(ends);
                 let scale = if agg.kind == AggKind::Sum {
                     1.0
                 } else {
@@ -375,9 +392,9 @@ impl<'a> Path<'a> {
                 }
             }
             AggKind::Var | AggKind::Std => {
-                let [s0, s1] = sums_by::<2, _>(n, ends);
+                let [s0, s1] = self.rows.sums_by::<2, _>(ends);
                 let (m0, m1) = (s0 / nf, s1 / nf);
-                let [v00, c01, v11] = sums_by::<3, _>(n, |i| {
+                let [v00, c01, v11] = self.rows.sums_by::<3, _>(|i| {
                     let [g0, dg] = ends(i);
                     let (a, b) = (g0 - m0, dg - m1);
                     [a * a, a * b, b * b]
@@ -406,8 +423,7 @@ impl<'a> Path<'a> {
                     return Ok(None); // let the general path report what goes wrong where
                 }
                 let g1 = self.term_at(agg, 1.0);
-                let (gini1, _) = gini(&g1, &agg.text, "table", false, Some(ranks))?;
-                let s1 = sum_by(n, |i| g1[i]);
+                let (gini1, _, s1) = gini(&g1, &agg.text, "table", false, &self.rows, Some(ranks))?;
                 Moments::Gini {
                     s0: g0 * nf,
                     s1,
@@ -426,7 +442,7 @@ impl<'a> Path<'a> {
         which: &str,
     ) -> Result<(f64, f64), AttributionError> {
         let n = self.n;
-        let nf = n as f64;
+        let nf = self.rows.total as f64;
         // Each block's terms and tangents into (g, t); scratch made once per rayon job.
         let init = || {
             (
@@ -461,10 +477,10 @@ impl<'a> Path<'a> {
                         gc.copy_from_slice(&scratch.3[..len]);
                         tc.copy_from_slice(&scratch.4[..len]);
                     });
-                gini_slope(&g, &t, &agg.text, which, Some(ranks))?
+                gini_slope(&g, &t, &agg.text, which, &self.rows, Some(ranks))?
             }
             kind => {
-                let [sum, dsum] = block_sums::<2, _, _, _>(n, init, |s, lo, hi, acc| {
+                let [sum, dsum] = self.rows.block_sums::<2, _, _, _>(init, |s, lo, hi, acc| {
                     block(s, lo, hi);
                     for r in 0..hi - lo {
                         acc[0].add(s.3[r]);
@@ -476,14 +492,15 @@ impl<'a> Path<'a> {
                     AggKind::Mean => (mean, dsum / nf),
                     AggKind::Sum => (sum, dsum),
                     _ => {
-                        let [ss, cross] = block_sums::<2, _, _, _>(n, init, |s, lo, hi, acc| {
-                            block(s, lo, hi);
-                            for r in 0..hi - lo {
-                                let v = s.3[r] - mean;
-                                acc[0].add(v * v);
-                                acc[1].add(v * s.4[r]);
-                            }
-                        });
+                        let [ss, cross] =
+                            self.rows.block_sums::<2, _, _, _>(init, |s, lo, hi, acc| {
+                                block(s, lo, hi);
+                                for r in 0..hi - lo {
+                                    let v = s.3[r] - mean;
+                                    acc[0].add(v * v);
+                                    acc[1].add(v * s.4[r]);
+                                }
+                            });
                         spread_at(ss / nf, 2.0 * cross / nf, kind == AggKind::Std)
                     }
                 }
@@ -547,7 +564,7 @@ impl<'a> Path<'a> {
         let leaves: Vec<f64> = aggs.iter().map(|a| a.value).collect();
         let (value, d_outer) = scalar_gradient(&self.ind.outer, &leaves);
         self.finite(value, &which)?;
-        let n = self.n as f64;
+        let n = self.rows.total as f64;
         let d = self.x.len();
         // Split the per-column accumulators into per-block mutable pieces.
         let mut pieces: Vec<Vec<&mut [f64]>> = (0..self.n.div_ceil(BLOCK))
@@ -619,7 +636,7 @@ impl<'a> Path<'a> {
                 },
             )
             .reduce(|| false, |a, b| a || b);
-        if bad {
+        if self.rows.any(bad) {
             return Err(AttributionError::NotFinite {
                 indicator: format!("gradient of {}", self.ind.text()),
                 value: f64::NAN,
@@ -637,23 +654,32 @@ pub(crate) fn reduce_one(
     text: &str,
     which: &str,
     need_grad: bool,
+    rows: &Rows,
     ranks: Option<&RankCache>,
 ) -> Result<AggValue, AttributionError> {
-    let n = g.len();
-    let nf = n as f64;
-    let sum = sum_by(n, |i| g[i]);
-    let mean = sum / nf;
+    let nf = rows.total as f64;
     let mut out = AggValue {
         value: 0.0,
-        mean,
+        mean: 0.0,
         scale: 0.0,
         gini_coef: Vec::new(),
     };
+    if kind == AggKind::Gini {
+        let (value, coef, total) = gini(g, text, which, need_grad, rows, ranks)?;
+        out.value = value;
+        out.mean = total / nf;
+        out.scale = total;
+        out.gini_coef = coef;
+        return Ok(out);
+    }
+    let sum = rows.sum_by(|i| g[i]);
+    let mean = sum / nf;
+    out.mean = mean;
     match kind {
         AggKind::Mean => out.value = mean,
         AggKind::Sum => out.value = sum,
-        AggKind::Var | AggKind::Std => {
-            let var = sum_by(n, |i| (g[i] - mean) * (g[i] - mean)) / nf;
+        _ => {
+            let var = rows.sum_by(|i| (g[i] - mean) * (g[i] - mean)) / nf;
             out.value = if kind == AggKind::Var {
                 var
             } else {
@@ -661,39 +687,27 @@ pub(crate) fn reduce_one(
             };
             out.scale = var.sqrt();
         }
-        AggKind::Gini => {
-            let (value, coef) = gini(g, text, which, need_grad, ranks)?;
-            out.value = value;
-            out.scale = sum;
-            out.gini_coef = coef;
-        }
     }
     Ok(out)
 }
 
-/// Gini of non-negative values and, when asked, each agent's 2·r_i − N − 1 (mid-ranks).
+/// Gini of non-negative values, Σ s, and, when asked, each agent's 2·r_i − N − 1 (mid-ranks).
+///
+/// G = Σ_i c_i s_i / (N S) summed in agent order (not rank order), so that a partitioned table,
+/// whose ranks come from a distributed sort, reduces the same terms in the same blocks.
 pub(crate) fn gini(
     s: &[f64],
     text: &str,
     which: &str,
     need_coef: bool,
+    rows: &Rows,
     ranks: Option<&RankCache>,
-) -> Result<(f64, Vec<f64>), AttributionError> {
-    let mut coef = if need_coef {
-        crate::buf::uninit(s.len())
-    } else {
-        Vec::new()
-    };
-    let (g, _) = gini_runs(s, text, which, ranks, |c, members| {
-        if need_coef {
-            for i in members {
-                coef[i as usize].write(c);
-            }
-        }
-    })?;
-    // SAFETY: the runs partition the agents, so with `need_coef` every slot was written once;
-    // without it `coef` is empty.
-    Ok((g, unsafe { crate::buf::assume_init(coef) }))
+) -> Result<(f64, Vec<f64>, f64), AttributionError> {
+    let total = gini_total(s, text, which, rows)?;
+    let coef = rank_coefs(s, rows, ranks);
+    let cs = rows.sum_by(|i| coef[i] * s[i]);
+    let g = cs / (rows.total as f64 * total);
+    Ok((g, if need_coef { coef } else { Vec::new() }, total))
 }
 
 /// Gini of non-negative values s(α) and its derivative along a path, given ṡ = ds/dα:
@@ -704,79 +718,89 @@ pub(crate) fn gini_slope(
     sdot: &[f64],
     text: &str,
     which: &str,
+    rows: &Rows,
     ranks: Option<&RankCache>,
 ) -> Result<(f64, f64), AttributionError> {
-    let mut cross = Compensated::default();
-    let (g, total) = gini_runs(s, text, which, ranks, |c, members| {
-        let mut run = Compensated::default();
-        for i in members {
-            run.add(sdot[i as usize]);
-        }
-        cross.add(c * run.value());
-    })?;
-    let n = s.len() as f64;
-    let sdot_total = sum_by(s.len(), |i| sdot[i]);
-    Ok((g, cross.value() / (n * total) - g * sdot_total / total))
+    let total = gini_total(s, text, which, rows)?;
+    let coef = rank_coefs(s, rows, ranks);
+    let [cs, cross, sdot_total] =
+        rows.sums_by::<3, _>(|i| [coef[i] * s[i], coef[i] * sdot[i], sdot[i]]);
+    let n = rows.total as f64;
+    let g = cs / (n * total);
+    Ok((g, cross / (n * total) - g * sdot_total / total))
 }
 
-/// Sort the scores (or confirm the cached order), then walk the runs of tied scores in
-/// ascending order: `each(c, members)` gets each run's 2·(mid-rank) − N − 1 and its agents.
-/// Returns (Gini, Σ s).
-fn gini_runs(
-    s: &[f64],
-    text: &str,
-    which: &str,
-    ranks: Option<&RankCache>,
-    mut each: impl FnMut(f64, &mut dyn Iterator<Item = u32>),
-) -> Result<(f64, f64), AttributionError> {
-    let which_static = static_which(which);
+/// S = Σ s, after checking (over every rank) that no score is negative and S > 0.
+fn gini_total(s: &[f64], text: &str, which: &str, rows: &Rows) -> Result<f64, AttributionError> {
     let negative = s.iter().filter(|v| **v < 0.0).count();
-    if negative > 0 {
-        let row = s.iter().position(|v| *v < 0.0).unwrap_or(0);
+    let first = s.iter().position(|v| *v < 0.0);
+    let mine = [
+        negative as u64,
+        first.map_or(u64::MAX, |r| (rows.offset + r) as u64),
+        first.map_or(0, |r| s[r].to_bits()),
+    ];
+    let all = rows.all_u64s(&mine);
+    let count: u64 = all.iter().map(|v| v[0]).sum();
+    if count > 0 {
+        let at = all
+            .iter()
+            .find(|v| v[0] > 0)
+            .expect("some rank counted one");
         return Err(AttributionError::GiniNegative {
             term: text.to_string(),
-            row,
-            value: s[row],
-            count: negative,
-            which: which_static,
+            row: at[1] as usize,
+            value: f64::from_bits(at[2]),
+            count: count as usize,
+            which: static_which(which),
         });
     }
-    let n = s.len();
-    let total = sum_by(n, |i| s[i]);
+    let total = rows.sum_by(|i| s[i]);
     if total <= 0.0 {
         return Err(AttributionError::GiniZeroTotal {
-            which: which_static,
+            which: static_which(which),
         });
     }
-    let ranked = Ranked::of(s, ranks);
-    let mut acc = Compensated::default();
+    Ok(total)
+}
+
+/// Each agent's 2·r_i − N − 1, with r_i its mid-rank in ascending (score, id) order: from a
+/// local sort (or the cached order) in one process, from a sample sort across ranks otherwise.
+fn rank_coefs(s: &[f64], rows: &Rows, cache: Option<&RankCache>) -> Vec<f64> {
+    if rows.is_split() {
+        return crate::sample_sort::mid_rank_coefs(s, rows);
+    }
+    let n = s.len();
+    let mut coef = crate::buf::uninit(n);
+    let ranked = Ranked::of(s, cache);
     let mut start = 0;
     while start < n {
-        let (key, first) = ranked.at(start);
+        let key = ranked.at(start).0;
         let mut end = start + 1;
         while end < n && ranked.at(end).0 == key {
             end += 1;
         }
         // Ranks start+1..=end share the mid-rank (start + 1 + end) / 2.
         let c = (start + 1 + end) as f64 - n as f64 - 1.0;
-        acc.add(c * s[first as usize] * (end - start) as f64);
-        each(c, &mut (start..end).map(|t| ranked.at(t).1));
+        for t in start..end {
+            coef[ranked.at(t).1 as usize].write(c);
+        }
         start = end;
     }
-    ranked.keep_in(ranks);
-    Ok((acc.value() / (n as f64 * total), total))
+    ranked.keep_in(cache);
+    // SAFETY: the runs partition the agents, so every slot was written once.
+    unsafe { crate::buf::assume_init(coef) }
 }
 
 /// An aggregate over N agents that all have the term `g` (finite).
 fn constant_aggregate(
     kind: AggKind,
     g: f64,
-    n: usize,
+    rows: &Rows,
     text: &str,
     which: &str,
     need_coef: bool,
 ) -> Result<AggValue, AttributionError> {
-    let nf = n as f64;
+    let nf = rows.total as f64;
     let mut out = AggValue {
         value: 0.0,
         mean: g,
@@ -793,7 +817,7 @@ fn constant_aggregate(
                     term: text.to_string(),
                     row: 0,
                     value: g,
-                    count: n,
+                    count: rows.total,
                     which: static_which(which),
                 });
             }
@@ -806,7 +830,7 @@ fn constant_aggregate(
             // All ranks tie at the mid-rank (N + 1)/2: every coefficient 2·r − N − 1 is 0.
             out.scale = total;
             if need_coef {
-                out.gini_coef = vec![0.0; n];
+                out.gini_coef = vec![0.0; rows.n];
             }
         }
     }
@@ -838,7 +862,7 @@ mod tests {
                 pair += f64::abs(a - b);
             }
         }
-        let (g, coef) = gini(&s, "s", "table", true, None).unwrap();
+        let (g, coef, _) = gini(&s, "s", "table", true, &Rows::local(s.len()), None).unwrap();
         assert!((g - pair / (2.0 * n * total)).abs() < 1e-15);
         // Ties share a mid-rank: the three 1.0s hold ranks 2..4 → 3 → 2·3 − 8 = −2.
         assert_eq!(coef[2], -2.0);

@@ -60,6 +60,15 @@ impl Compensated {
         self.sum + self.c
     }
 
+    /// (running sum, compensation): what another rank needs to continue this sum exactly.
+    pub(crate) fn parts(&self) -> (f64, f64) {
+        (self.sum, self.c)
+    }
+
+    pub(crate) fn from_parts(sum: f64, c: f64) -> Self {
+        Compensated { sum, c }
+    }
+
     /// Add f(i) for i in lo..hi. Four interleaved lanes break the add-to-add dependency chain
     /// (about four times the throughput of one, enough to keep up with memory); they fold
     /// into `self` in lane order, so the result depends only on the range and the values.
@@ -103,7 +112,15 @@ pub(crate) fn sums_by<const M: usize, F>(n: usize, f: F) -> [f64; M]
 where
     F: Fn(usize) -> [f64; M] + Sync,
 {
-    block_sums::<M, _, _, _>(
+    combine(&sums_partials(n, f))
+}
+
+/// The per-block partials behind [`sums_by`], in block order (for a shard's share of a sum).
+pub(crate) fn sums_partials<const M: usize, F>(n: usize, f: F) -> Vec<[Compensated; M]>
+where
+    F: Fn(usize) -> [f64; M] + Sync,
+{
+    block_partials::<M, _, _, _>(
         n,
         || (),
         |_, lo, hi, acc| {
@@ -138,19 +155,22 @@ where
 /// The block-structured reduction behind [`sums_by`], for callers that produce a block's terms
 /// themselves (evaluating a tape over the block into scratch space, say): `f(scratch, lo, hi,
 /// acc)` must add the terms of agents `lo..hi` into `acc` in index order. `init` makes the
-/// scratch, once per rayon job rather than once per block. Same blocks, same order, same
-/// combination as [`sums_by`], so the two agree bit for bit on the same terms.
-pub(crate) fn block_sums<const M: usize, S, I, F>(n: usize, init: I, f: F) -> [f64; M]
+/// scratch, once per rayon job rather than once per block. Same blocks, same order as
+/// [`sums_by`]; [`combine`] (or `Rows::combine` across ranks) finishes the sum.
+pub(crate) fn block_partials<const M: usize, S, I, F>(
+    n: usize,
+    init: I,
+    f: F,
+) -> Vec<[Compensated; M]>
 where
     I: Fn() -> S + Sync + Send,
     F: Fn(&mut S, usize, usize, &mut [Compensated; M]) + Sync + Send,
 {
-    let blocks: Vec<[Compensated; M]> = map_blocks(n, init, |scratch, b| {
+    map_blocks(n, init, |scratch, b| {
         let mut acc = [Compensated::default(); M];
         f(scratch, b * BLOCK, ((b + 1) * BLOCK).min(n), &mut acc);
         acc
-    });
-    combine(&blocks)
+    })
 }
 
 /// Combine per-block compensated sums in block order, carrying both parts of each.

@@ -87,7 +87,8 @@ impl AgentIds {
 /// The attribution input: one row per agent, named f64 columns, stored column-major because
 /// every computation here streams whole columns.
 ///
-/// Invariants (checked by [`FeatureTable::new`]): at least one row, all columns as long as the
+/// Invariants (checked by [`FeatureTable::new`]): at least one row (a [`FeatureTable::shard`]
+/// may have none), all columns as long as the
 /// ids, unique ids and column names, every value finite.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureTable {
@@ -98,10 +99,17 @@ pub struct FeatureTable {
 
 impl FeatureTable {
     pub fn new(ids: AgentIds, columns: Vec<(String, Vec<f64>)>) -> Result<Self, TableError> {
-        let n = ids.len();
-        if n == 0 {
+        if ids.is_empty() {
             return Err(TableError::Empty);
         }
+        Self::shard(ids, columns)
+    }
+
+    /// One rank's rows of a table split over ranks (see [`crate::Shard`]): the same checks as
+    /// [`new`](Self::new), except that a rank may hold no rows when there are more ranks than
+    /// row blocks.
+    pub fn shard(ids: AgentIds, columns: Vec<(String, Vec<f64>)>) -> Result<Self, TableError> {
+        let n = ids.len();
         let mut names: Vec<String> = Vec::with_capacity(columns.len());
         let mut cols = Vec::with_capacity(columns.len());
         for (name, values) in columns {
@@ -138,7 +146,7 @@ impl FeatureTable {
         self.ids.len()
     }
 
-    /// Always false: a table has at least one row. Present for API symmetry.
+    /// False except for an empty [`shard`](Self::shard).
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }

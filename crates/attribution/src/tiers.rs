@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use crate::reduce::sum_by;
+use crate::error::AttributionError;
+use crate::sample_sort::global_order;
+use crate::shard::{Rows, Shard};
 
 /// One tier: agents at ranks [from, to) of the ranking (0 = highest).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,9 +42,44 @@ pub fn tier_shares(phi: &[f64], rank_by: &[f64], cuts: &[f64]) -> Vec<TierShare>
 
 /// As [`tier_shares`], with the ranking already computed.
 pub fn tier_shares_ordered(phi: &[f64], order: &[usize], cuts: &[f64]) -> Vec<TierShare> {
-    let n = phi.len();
-    let total = sum_by(n, |i| phi[i]);
-    let mass = sum_by(n, |i| phi[i].abs());
+    let mut pos = vec![0u64; order.len()];
+    for (p, &i) in order.iter().enumerate() {
+        pos[i] = p as u64;
+    }
+    tiers_at(phi, &pos, cuts, &Rows::local(phi.len()))
+}
+
+/// [`tier_shares`] of a table split by rows over ranks, called by every rank with its rows of
+/// φ and of the ranking column (a collective call): the global ranking comes from a sample
+/// sort, and the shares are bit for bit those of one process on the whole table.
+pub fn tier_shares_sharded(
+    phi: &[f64],
+    rank_by: &[f64],
+    cuts: &[f64],
+    shard: &Shard,
+) -> Result<Vec<TierShare>, AttributionError> {
+    let rows = Rows::sharded(phi.len(), shard)?;
+    let keys: Vec<u64> = rank_by.iter().map(|&v| descending_key(v)).collect();
+    let pos: Vec<u64> = global_order(&keys, &rows)
+        .into_iter()
+        .map(|p| p.pos)
+        .collect();
+    Ok(tiers_at(phi, &pos, cuts, &rows))
+}
+
+/// A key whose ascending order is `v`'s descending [`f64::total_cmp`] order.
+fn descending_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    let ascending = if b >> 63 == 1 { !b } else { b | (1 << 63) };
+    !ascending
+}
+
+/// The tiers, given each row's position in the ranking (0 = highest). A tier's sum runs over
+/// its members in row order (the same blocks as every other sum), not in rank order, so a
+/// partitioned table sums the same terms in the same order.
+fn tiers_at(phi: &[f64], pos: &[u64], cuts: &[f64], rows: &Rows) -> Vec<TierShare> {
+    let n = rows.total;
+    let [total, mass] = rows.sums_by::<2, _>(|i| [phi[i], phi[i].abs()]);
     let defined = total != 0.0 && total.abs() > 1e-12 * mass;
     let mut bounds = vec![0usize];
     bounds.extend(cuts.iter().map(|c| top_count(n, *c)));
@@ -61,7 +98,14 @@ pub fn tier_shares_ordered(phi: &[f64], order: &[usize], cuts: &[f64]) -> Vec<Ti
         .zip(names)
         .map(|(w, name)| {
             let (from, to) = (w[0], w[1].max(w[0]));
-            let s = sum_by(to - from, |r| phi[order[from + r]]);
+            let (lo, hi) = (from as u64, to as u64);
+            let s = rows.sum_by(|i| {
+                if (lo..hi).contains(&pos[i]) {
+                    phi[i]
+                } else {
+                    0.0
+                }
+            });
             TierShare {
                 name,
                 from,
