@@ -70,7 +70,7 @@ pub fn rows(path: &Path) -> i64 {
 pub fn wait_for_second_checkpoint(child: &mut std::process::Child, dir: &Path) {
     let started = std::time::Instant::now();
     while !(dir.join("checkpoint.bin").exists()
-        && dir.join(".partial/ticks-00002.parquet").exists())
+        && dir.join(".partial/indicators-00002.csv").exists())
     {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(120),

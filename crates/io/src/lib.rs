@@ -7,6 +7,7 @@
 
 mod atomic;
 mod csv_table;
+mod dataset;
 mod error;
 mod parquet_stream;
 mod parquet_table;
@@ -14,6 +15,7 @@ mod parquet_table;
 use std::path::Path;
 
 pub use atomic::{atomic_write, atomic_write_bytes};
+pub use dataset::{SHARD_INDEX, ShardIndex, dataset_files, read_dataset};
 pub use error::IoError;
 pub use parquet_stream::{BackgroundParquet, ParquetStream, merge_parquet};
 pub use parquet_table::{ParquetColumn, read_edges_parquet, write_parquet_columns};

@@ -16,6 +16,15 @@ use crate::error::IoError;
 use crate::{IdColumn, atomic_write, table_error};
 
 pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+    read_rows(path, ids, false)
+}
+
+/// As [`read`], but a file without rows is an empty table (a shard of a rank with no agents).
+pub(crate) fn read_allowing_empty(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+    read_rows(path, ids, true)
+}
+
+fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTable, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
@@ -118,8 +127,12 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
         .map(|&k| names[k].clone())
         .zip(columns)
         .collect();
-    FeatureTable::new(agent_ids, cols)
-        .map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
+    let table = if allow_empty {
+        FeatureTable::shard(agent_ids, cols)
+    } else {
+        FeatureTable::new(agent_ids, cols)
+    };
+    table.map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
 }
 
 fn as_f64(t: &DataType) -> Option<()> {

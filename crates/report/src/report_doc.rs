@@ -319,7 +319,20 @@ fn files(run: &RunInputs) -> Block {
 }
 
 fn describe(name: &str) -> &'static str {
+    // A partitioned run's shards: `features-r00001.parquet` is rank 1's rows of features.
+    if let Some((table, rest)) = name.split_once("-r")
+        && rest.len() == "00000.parquet".len()
+        && rest.ends_with(".parquet")
+    {
+        return match table {
+            "ticks" => ": per-tick agent state, one rank's agents",
+            "features" => ": final per-agent features, one rank's agents",
+            "attribution" => ": φ per agent and indicator, one rank's agents",
+            _ => "",
+        };
+    }
     match name {
+        "shards.json" => ": the shards of each table, in agent order",
         "ticks.parquet" => ": per-tick agent state",
         "features.parquet" => ": final per-agent features (the attribution input)",
         "actions.parquet" => ": every action taken",

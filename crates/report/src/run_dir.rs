@@ -111,13 +111,10 @@ fn read_dynamic(dir: &Path) -> Result<Option<DynamicData>, ReportError> {
     let file = read_json::<DynamicFile>(&json_path)?;
     let ids = emergent_io::IdColumn::Default;
     let table = |name: &str| {
-        let p = dir.join(name);
-        emergent_io::read_table(&p, &ids).map_err(|e| ReportError::input(&p, e))
+        let p = dir.join(format!("{name}.parquet"));
+        emergent_io::read_dataset(dir, name, &ids).map_err(|e| ReportError::input(&p, e))
     };
-    let (stat, dyn_) = (
-        table("attribution.parquet")?,
-        table("dynamic_attribution.parquet")?,
-    );
+    let (stat, dyn_) = (table("attribution")?, table("dynamic_attribution")?);
     let points = file
         .indicators
         .iter()

@@ -9,7 +9,7 @@ use emergent_attribution::tiers::{ranking, tier_shares_ordered};
 use emergent_attribution::{FeatureTable, Indicator, TierShare};
 use emergent_dynamics::{Dynamics, Outcome, attribute_dynamic, econ_model_for, model_for};
 use emergent_io::{
-    IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_table, write_parquet_columns,
+    IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_dataset, write_parquet_columns,
 };
 use emergent_sim::Scenario;
 use emergent_study::compare::{spearman, top_k_jaccard};
@@ -100,7 +100,7 @@ pub fn attribute_dynamic_run(
         }
     }
     crate::run_dir::preload_network(&mut scenario)?;
-    let features = read_table(&dir.join("features.parquet"), &IdColumn::Default)?;
+    let features = read_dataset(dir, "features", &IdColumn::Default)?;
     let outcomes = run(dir, &scenario, &features, opts)?;
     write(dir, &outcomes)?;
     Ok(outcomes)
@@ -157,7 +157,7 @@ pub(crate) fn run(
             })
             .collect::<Result<_, _>>()?
     };
-    let static_phi = read_table(&dir.join("attribution.parquet"), &IdColumn::Default).ok();
+    let static_phi = read_dataset(dir, "attribution", &IdColumn::Default).ok();
     let order = features.column("followers").map(ranking);
     let nodes = opts.nodes.unwrap_or(scenario.attribution.nodes);
     wanted

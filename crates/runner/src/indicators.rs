@@ -2,7 +2,8 @@
 //! attributed at the end.
 
 use emergent_attribution::{
-    AgentIds, Baseline, FeatureTable, Indicator, Options, TierShare, attribute, tier_shares,
+    AgentIds, Attribution, AttributionError, Baseline, FeatureTable, Indicator, Options, Shard,
+    TierShare, attribute, attribute_sharded, tier_shares, tier_shares_sharded,
 };
 use emergent_sim::{Scenario, World};
 use serde::Serialize;
@@ -75,9 +76,14 @@ impl IndicatorSpec {
 
 /// The world's features as an attribution input (agent ids 0..N).
 pub fn feature_table(world: &World) -> FeatureTable {
-    let f = world.features();
-    FeatureTable::new(
-        AgentIds::sequential(world.agents()),
+    feature_rows(world, 0..world.agents())
+}
+
+/// The features of agents `agents` (a rank's rows of a partitioned run; may be none).
+pub(crate) fn feature_rows(world: &World, agents: std::ops::Range<usize>) -> FeatureTable {
+    let f = world.features_in(agents.clone());
+    FeatureTable::shard(
+        AgentIds::Int((agents.start as i64..agents.end as i64).collect()),
         f.names.into_iter().zip(f.columns).collect(),
     )
     .expect("simulation features are finite, named once and as long as the population")
@@ -115,6 +121,16 @@ pub struct IndicatorOutcome {
 /// Attribute every indicator on the final table. One indicator failing (say, a Gini of a
 /// column nobody touched) is reported, not fatal: the others are still worth having.
 pub fn attribute_all(table: &FeatureTable, specs: &[IndicatorSpec]) -> Vec<IndicatorOutcome> {
+    attribute_all_on(table, specs, None)
+}
+
+/// [`attribute_all`] on this rank's rows of a partitioned run (every rank calls it): φ is
+/// this rank's, everything else (values, tiers, top agents) the whole population's.
+pub(crate) fn attribute_all_on(
+    table: &FeatureTable,
+    specs: &[IndicatorSpec],
+    shard: Option<&Shard>,
+) -> Vec<IndicatorOutcome> {
     let tier_by = table.column("followers").map(|_| "followers".to_string());
     specs
         .iter()
@@ -135,25 +151,110 @@ pub fn attribute_all(table: &FeatureTable, specs: &[IndicatorSpec]) -> Vec<Indic
                 error: None,
                 phi: None,
             };
-            match attribute(table, &s.indicator, &s.baseline, &Options::default()) {
-                Err(e) => out.error = Some(e.to_string()),
-                Ok(a) => {
-                    out.value = Some(a.value);
-                    out.baseline_value = Some(a.baseline_value);
-                    out.sum_phi = Some(a.sum_phi);
-                    out.completeness_gap = Some(a.completeness_gap);
-                    out.method = Some(a.method.name().to_string());
-                    out.steps = a.steps;
-                    if let Some(col) = tier_by.as_deref().and_then(|c| table.column(c)) {
-                        out.tiers = tier_shares(&a.phi, col, &[0.01, 0.1]);
-                    }
-                    out.top_agents = top_agents(table, &a.phi, a.sum_phi, 10);
-                    out.phi = Some(a.phi);
+            let attributed = match shard {
+                None => attribute(table, &s.indicator, &s.baseline, &Options::default()),
+                Some(sh) => {
+                    attribute_sharded(table, &s.indicator, &s.baseline, &Options::default(), sh)
                 }
+            };
+            match attributed.and_then(|a| describe(&mut out, table, a, shard, tier_by.as_deref()))
+            {
+                Err(e) => out.error = Some(e.to_string()),
+                Ok(phi) => out.phi = Some(phi),
             }
             out
         })
         .collect()
+}
+
+/// Fill in what an attribution says (value, gap, tiers, top agents); returns φ.
+fn describe(
+    out: &mut IndicatorOutcome,
+    table: &FeatureTable,
+    a: Attribution,
+    shard: Option<&Shard>,
+    tier_by: Option<&str>,
+) -> Result<Vec<f64>, AttributionError> {
+    out.value = Some(a.value);
+    out.baseline_value = Some(a.baseline_value);
+    out.sum_phi = Some(a.sum_phi);
+    out.completeness_gap = Some(a.completeness_gap);
+    out.method = Some(a.method.name().to_string());
+    out.steps = a.steps;
+    let cuts = [0.01, 0.1];
+    if let Some(col) = tier_by.and_then(|c| table.column(c)) {
+        out.tiers = match shard {
+            None => tier_shares(&a.phi, col, &cuts),
+            Some(sh) => tier_shares_sharded(&a.phi, col, &cuts, sh)?,
+        };
+    }
+    out.top_agents = match shard {
+        None => top_agents(table, &a.phi, a.sum_phi, 10),
+        Some(sh) => top_agents_sharded(table, &a.phi, a.sum_phi, 10, sh),
+    };
+    Ok(a.phi)
+}
+
+/// The top `k` of every rank's top `k`, in the same order as [`top_agents`] on the whole
+/// table (|φ| descending, then row); every rank gets them.
+fn top_agents_sharded(
+    table: &FeatureTable,
+    phi: &[f64],
+    sum: f64,
+    k: usize,
+    shard: &Shard,
+) -> Vec<TopAgent> {
+    // Each candidate as words: global row, φ, then every feature (the columns are the same
+    // on every rank); ids are the rows' (simulation tables number agents 0..N).
+    let names = table.column_names();
+    let mut mine = Vec::new();
+    for t in top_agents(table, phi, sum, k) {
+        let row = shard.offset + local_row(table, &t.agent_id);
+        mine.extend_from_slice(&(row as u64).to_le_bytes());
+        mine.extend_from_slice(&t.phi.to_bits().to_le_bytes());
+        for (_, v) in &t.features {
+            mine.extend_from_slice(&v.to_bits().to_le_bytes());
+        }
+    }
+    let width = 8 * (2 + names.len());
+    let word = |b: &[u8], i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[8 * i..8 * i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut all: Vec<(usize, f64, Vec<f64>)> = shard
+        .collective
+        .all_gather(&mine)
+        .iter()
+        .flat_map(|b| b.chunks_exact(width).map(|c| c.to_vec()).collect::<Vec<_>>())
+        .map(|c| {
+            let feats = (0..names.len())
+                .map(|j| f64::from_bits(word(&c, 2 + j)))
+                .collect();
+            (word(&c, 0) as usize, f64::from_bits(word(&c, 1)), feats)
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    all.truncate(k);
+    all.into_iter()
+        .map(|(row, phi, feats)| TopAgent {
+            agent_id: row.to_string(),
+            phi,
+            share: if sum != 0.0 { phi / sum } else { f64::NAN },
+            features: names.iter().cloned().zip(feats).collect(),
+        })
+        .collect()
+}
+
+/// The row of agent `id` in `table` (simulation tables: ids are consecutive integers).
+fn local_row(table: &FeatureTable, id: &str) -> usize {
+    match table.ids() {
+        AgentIds::Int(v) => {
+            let first = v.first().copied().unwrap_or(0);
+            id.parse::<i64>().map_or(0, |x| (x - first) as usize)
+        }
+        AgentIds::Text(v) => v.iter().position(|x| x == id).unwrap_or(0),
+    }
 }
 
 fn top_agents(table: &FeatureTable, phi: &[f64], sum: f64, k: usize) -> Vec<TopAgent> {

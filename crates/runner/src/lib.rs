@@ -15,6 +15,7 @@ mod econ;
 mod error;
 mod indicators;
 mod manifest;
+mod ranks;
 mod recorder;
 mod run_dir;
 mod runner;

@@ -5,6 +5,10 @@
 //! before the checkpoint that follows it. A resumed run drops the parts of the segment that was
 //! interrupted and rewrites them; the final files are the parts merged in order, one row group
 //! per recorded tick, so they are byte-identical to an uninterrupted run's.
+//!
+//! In a partitioned run every rank records its own agents' rows (`ticks-rRRRRR-SSSSS` parts,
+//! merged into `ticks-rRRRRR.parquet`); rank 0 alone records the tick-wide files (actions,
+//! indicators).
 
 use std::path::{Path, PathBuf};
 
@@ -17,10 +21,12 @@ use crate::error::RunError;
 use crate::manifest::{ACTION_NAMES, action_code};
 use crate::run_dir::{PARTIAL, io, remove_if_exists};
 
-const KINDS: [&str; 3] = ["ticks", "actions", "indicators"];
-
 pub(crate) struct Recorder {
     partial: PathBuf,
+    /// `ticks`, or `ticks-rRRRRR` for one rank's rows of a partitioned run.
+    ticks_kind: String,
+    /// Whether this recorder writes the tick-wide files (actions, indicators).
+    globals: bool,
     pub(crate) segment: u32,
     feature_names: Vec<String>,
     indicator_names: Vec<String>,
@@ -42,19 +48,31 @@ fn part(partial: &Path, kind: &str, segment: u32) -> PathBuf {
 impl Recorder {
     /// Start recording at `segment`, discarding any parts from it onwards (an interrupted
     /// segment's leftovers) and any temporary files.
+    /// `rank` is `Some((rank, ranks))` in a partitioned run.
     pub(crate) fn open(
         dir: &Path,
         segment: u32,
         feature_names: Vec<String>,
         indicator_names: Vec<String>,
+        rank: Option<usize>,
     ) -> Result<Self, RunError> {
+        let ticks_kind = match rank {
+            None => "ticks".to_string(),
+            Some(r) => format!("ticks-r{r:05}"),
+        };
+        let globals = rank.unwrap_or(0) == 0;
+        let mut kinds = vec![ticks_kind.as_str()];
+        if globals {
+            kinds.extend(["actions", "indicators"]);
+        }
         let partial = dir.join(PARTIAL);
         std::fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
         for entry in std::fs::read_dir(&partial).map_err(|e| io(&partial, e))? {
             let entry = entry.map_err(|e| io(&partial, e))?;
             let name = entry.file_name().to_string_lossy().to_string();
-            let stale = name.ends_with(".tmp")
-                || KINDS.iter().any(|k| {
+            // Temporary files are rank 0's to clear (other ranks' may be in flight).
+            let stale = (globals && name.ends_with(".tmp"))
+                || kinds.iter().any(|k| {
                     name.strip_prefix(&format!("{k}-"))
                         .and_then(|rest| rest.get(..5))
                         .and_then(|s| s.parse::<u32>().ok())
@@ -66,6 +84,8 @@ impl Recorder {
         }
         Ok(Recorder {
             partial,
+            ticks_kind,
+            globals,
             segment,
             feature_names,
             indicator_names,
@@ -76,24 +96,27 @@ impl Recorder {
         })
     }
 
-    /// Every agent's features at `tick`, and the indicators' values.
+    /// The features at `tick` of the agents in `table` (all of them, or a rank's, starting at
+    /// agent `first`), and the indicators' values.
     pub(crate) fn record_state(
         &mut self,
         tick: u32,
         table: &FeatureTable,
+        first: usize,
         values: &[Option<f64>],
     ) -> Result<(), RunError> {
         if self.ticks.is_none() {
             self.ticks = Some(BackgroundParquet::create(&part(
                 &self.partial,
-                "ticks",
+                &self.ticks_kind,
                 self.segment,
             ))?);
         }
         let n = table.len();
+        let first = first as i64;
         let mut cols = vec![
             ParquetColumn::U32("tick".into(), vec![tick; n]),
-            ParquetColumn::I64("agent_id".into(), (0..n as i64).collect()),
+            ParquetColumn::I64("agent_id".into(), (first..first + n as i64).collect()),
         ];
         for name in &self.feature_names {
             cols.push(ParquetColumn::F64(
@@ -102,6 +125,10 @@ impl Recorder {
             ));
         }
         self.ticks.as_mut().expect("opened").write(cols)?;
+        self.recorded_ticks += 1;
+        if !self.globals {
+            return Ok(());
+        }
         self.indicator_rows.push_str(&tick.to_string());
         for v in values {
             self.indicator_rows.push(',');
@@ -110,7 +137,6 @@ impl Recorder {
             }
         }
         self.indicator_rows.push('\n');
-        self.recorded_ticks += 1;
         Ok(())
     }
 
@@ -168,10 +194,12 @@ impl Recorder {
         if let Some(s) = self.actions.take() {
             s.finish(Self::empty_actions)?;
         }
-        atomic_write_bytes(
-            &part(&self.partial, "indicators", self.segment),
-            self.indicator_rows.as_bytes(),
-        )?;
+        if self.globals {
+            atomic_write_bytes(
+                &part(&self.partial, "indicators", self.segment),
+                self.indicator_rows.as_bytes(),
+            )?;
+        }
         self.indicator_rows.clear();
         self.segment += 1;
         Ok(())
@@ -197,7 +225,8 @@ impl Recorder {
         ]
     }
 
-    /// Merge every segment into `ticks.parquet`, `actions.parquet` and `indicators.csv`.
+    /// Merge every segment into `ticks.parquet` (or this rank's `ticks-rRRRRR.parquet`), and
+    /// for rank 0 `actions.parquet` and `indicators.csv`.
     pub(crate) fn finish(mut self, dir: &Path) -> Result<(), RunError> {
         self.close_segment()?;
         let parts = |kind: &str| -> Vec<PathBuf> {
@@ -206,11 +235,16 @@ impl Recorder {
                 .filter(|p| p.exists())
                 .collect()
         };
-        for (kind, file) in [("ticks", "ticks.parquet"), ("actions", "actions.parquet")] {
+        let ticks_file = format!("{}.parquet", self.ticks_kind);
+        let mut kinds = vec![(self.ticks_kind.as_str(), ticks_file.as_str())];
+        if self.globals {
+            kinds.push(("actions", "actions.parquet"));
+        }
+        for (kind, file) in kinds {
             let ps = parts(kind);
             let dest = dir.join(file);
             match ps.as_slice() {
-                [] if kind == "ticks" => emergent_io::write_parquet_columns(
+                [] if kind != "actions" => emergent_io::write_parquet_columns(
                     &dest,
                     Self::empty_ticks(&self.feature_names),
                 )?,
@@ -219,6 +253,9 @@ impl Recorder {
                 [only] => std::fs::rename(only, &dest).map_err(|e| io(&dest, e))?,
                 many => merge_parquet(many, &dest)?,
             }
+        }
+        if !self.globals {
+            return Ok(());
         }
         let mut csv = String::from("tick");
         for n in &self.indicator_names {

@@ -3,16 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use emergent_attribution::evaluate;
-use emergent_io::{ParquetColumn, atomic_write_bytes, write_parquet_columns};
+use emergent_attribution::{FeatureTable, evaluate, evaluate_sharded};
+use emergent_io::{ParquetColumn, ShardIndex, atomic_write_bytes, write_parquet_columns};
 use emergent_sim::partition::{Exchange, Partition, Solo, TickCost, step_partitioned};
 use emergent_sim::{Scenario, Simulation};
 use serde_json::json;
 
 use crate::checkpoint;
 use crate::error::RunError;
-use crate::indicators::{IndicatorOutcome, IndicatorSpec, attribute_all, feature_table};
+use crate::indicators::{
+    IndicatorOutcome, IndicatorSpec, attribute_all_on, feature_rows, feature_table,
+};
 use crate::manifest::{self, RunStats, peak_rss_bytes, sha256_hex};
+use crate::ranks::{Ranks, barrier};
 use crate::recorder::Recorder;
 use crate::run_dir::{self, CHECKPOINT, MANIFEST, PARTIAL};
 
@@ -130,16 +133,16 @@ pub fn start_on(
         &scenario,
         &llm_options(&dir, opts.offline, opts.max_calls, opts.max_tokens),
     )?;
-    let recorder = writes
-        .then(|| {
-            Recorder::open(
-                &dir,
-                0,
-                sim.world.feature_names(),
-                specs.iter().map(|s| s.name.clone()).collect(),
-            )
-        })
-        .transpose()?;
+    if exchange.ranks() > 1 {
+        barrier(exchange); // the run directory exists before any rank records into it
+    }
+    let recorder = Recorder::open(
+        &dir,
+        0,
+        sim.world.feature_names(),
+        specs.iter().map(|s| s.name.clone()).collect(),
+        rank_of(exchange),
+    )?;
     let job = Job {
         dir,
         text,
@@ -157,6 +160,11 @@ pub fn start_on(
         progress,
         exchange,
     )
+}
+
+/// `Some(rank)` in a partitioned run.
+fn rank_of(exchange: &dyn Exchange) -> Option<usize> {
+    (exchange.ranks() > 1).then(|| exchange.rank())
 }
 
 /// A partitioned run covers the rule-driven social scenarios: LLM agents are bounded by their
@@ -199,7 +207,7 @@ pub fn resume_with(
 }
 
 /// [`resume_with`] as one rank of a partitioned run: every rank reads the checkpoint (the
-/// whole world), rank 0 alone writes.
+/// whole world) and drops its own recorded parts after it; rank 0 writes the run-wide files.
 pub fn resume_on(
     dir: &Path,
     throttle: Option<Duration>,
@@ -235,16 +243,13 @@ pub fn resume_on(
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
     sim.policy = emergent_llm::policy_for(&scenario, &llm_opts)?;
-    let recorder = (exchange.rank() == 0)
-        .then(|| {
-            Recorder::open(
-                dir,
-                c.next_segment,
-                sim.world.feature_names(),
-                specs.iter().map(|s| s.name.clone()).collect(),
-            )
-        })
-        .transpose()?;
+    let recorder = Recorder::open(
+        dir,
+        c.next_segment,
+        sim.world.feature_names(),
+        specs.iter().map(|s| s.name.clone()).collect(),
+        rank_of(exchange),
+    )?;
     let job = Job {
         dir: dir.to_path_buf(),
         text: c.scenario_text,
@@ -286,7 +291,7 @@ impl Job {
     fn drive(
         self,
         mut sim: Simulation,
-        recorder: Option<Recorder>,
+        mut recorder: Recorder,
         mut stats: RunStats,
         started: Instant,
         progress: &dyn RunProgress,
@@ -296,51 +301,31 @@ impl Job {
         let checkpoint_every = self.scenario.checkpoint.every;
         let agents = sim.world.agents();
         let part = Partition::contiguous(agents, exchange.ranks(), exchange.rank());
+        let split = exchange.ranks() > 1;
+        let writes = exchange.rank() == 0;
+        let ranks = Ranks(exchange);
+        let shard = crate::ranks::shard(&ranks, &part);
         let mut cost = DistributedCost::default();
         progress.started(sim.ticks, agents);
-        let Some(mut recorder) = recorder else {
-            // A rank other than 0: the same ticks, the same collectives, no files.
-            while !sim.is_done() {
-                let (_, c) =
-                    step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, exchange)?;
-                cost.add(&c);
-                let halt = !sim.is_done() && sim.policy.halt().is_some();
-                if exchange.any(halt) {
-                    return Err(RunError::Halted {
-                        dir: self.dir.clone(),
-                        tick: sim.world.tick,
-                        reason: "another rank stopped".into(),
-                    });
-                }
-            }
-            return Ok(RunSummary {
-                dir: self.dir,
-                agents,
-                ticks: sim.world.tick,
-                seconds: started.elapsed().as_secs_f64(),
-                indicators: Vec::new(),
-                policy_stats: sim.policy.stats(),
-            });
-        };
         if sim.world.tick == 0 {
-            self.record(&sim, &mut recorder)?;
+            self.record(&sim, &mut recorder, &part, shard.as_ref())?;
         }
         while !sim.is_done() {
-            let report = if exchange.ranks() == 1 {
-                sim.step()
-            } else {
+            let report = if split {
                 let (report, c) =
                     step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, exchange)?;
                 cost.add(&c);
                 report
+            } else {
+                sim.step()
             };
             stats.add(agents, &report);
-            if self.scenario.record.actions {
+            if writes && self.scenario.record.actions {
                 recorder.record_actions(&report)?;
             }
             let t = sim.world.tick;
             if t.is_multiple_of(every) || sim.is_done() {
-                self.record(&sim, &mut recorder)?;
+                self.record(&sim, &mut recorder, &part, shard.as_ref())?;
             }
             progress.tick(t);
             let mut halt = if sim.is_done() {
@@ -348,22 +333,27 @@ impl Job {
             } else {
                 sim.policy.halt()
             };
-            if exchange.ranks() > 1 && exchange.any(halt.is_some()) && halt.is_none() {
+            if split && exchange.any(halt.is_some()) && halt.is_none() {
                 halt = Some("another rank stopped".into());
             }
             if (checkpoint_every > 0 && t.is_multiple_of(checkpoint_every) && !sim.is_done())
                 || halt.is_some()
             {
                 recorder.close_segment()?;
-                checkpoint::save(
-                    &self.dir,
-                    &self.text,
-                    &self.file,
-                    &self.overrides,
-                    recorder.segment,
-                    &stats,
-                    &sim.world,
-                )?;
+                if split {
+                    barrier(exchange); // every rank's parts are in place before the checkpoint
+                }
+                if writes {
+                    checkpoint::save(
+                        &self.dir,
+                        &self.text,
+                        &self.file,
+                        &self.overrides,
+                        recorder.segment,
+                        &stats,
+                        &sim.world,
+                    )?;
+                }
             }
             if let Some(reason) = halt {
                 return Err(RunError::Halted {
@@ -378,24 +368,63 @@ impl Job {
         }
         recorder.finish(&self.dir)?;
         progress.attributing();
-        let table = feature_table(&sim.world);
-        let mut cols = vec![ParquetColumn::I64(
-            "agent_id".into(),
-            (0..agents as i64).collect(),
-        )];
-        cols.extend(
-            table.column_names().iter().map(|n| {
-                ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())
-            }),
-        );
-        write_parquet_columns(&self.dir.join("features.parquet"), cols)?;
-        let outcomes = attribute_all(&table, &self.specs);
-        self.write_attribution(agents, &outcomes)?;
+        let table = feature_rows(&sim.world, part.owned.clone());
+        let name = |table: &str| match split {
+            false => format!("{table}.parquet"),
+            true => ShardIndex::shard_name(table, exchange.rank()),
+        };
+        write_parquet_columns(
+            &self.dir.join(name("features")),
+            table_columns(&table, part.owned.start),
+        )?;
+        let outcomes = attribute_all_on(&table, &self.specs, shard.as_ref());
+        self.write_phi(&name("attribution"), part.owned.start, table.len(), &outcomes)?;
+        if split {
+            // Every rank's shards are complete before rank 0 indexes them and clears the parts.
+            barrier(exchange);
+        }
+        if !writes {
+            return Ok(RunSummary {
+                dir: self.dir,
+                agents,
+                ticks: sim.world.tick,
+                seconds: started.elapsed().as_secs_f64(),
+                indicators: outcomes,
+                policy_stats: sim.policy.stats(),
+            });
+        }
+        let mut outputs: Vec<String> = Vec::new();
+        if split {
+            let index = shard_index(exchange.ranks(), agents);
+            for files in index.tables.values() {
+                outputs.extend(files.iter().cloned());
+            }
+            outputs.push(emergent_io::SHARD_INDEX.to_string());
+            let text = serde_json::to_string_pretty(&index).map_err(|e| {
+                RunError::Io(emergent_io::IoError::new(
+                    &self.dir.join(emergent_io::SHARD_INDEX),
+                    e.to_string(),
+                ))
+            })?;
+            atomic_write_bytes(&self.dir.join(emergent_io::SHARD_INDEX), text.as_bytes())?;
+        } else {
+            outputs.extend(["ticks.parquet", "features.parquet", "attribution.parquet"].map(String::from));
+        }
+        outputs.extend(["actions.parquet", "indicators.csv", "attribution.json", "scenario.toml"].map(String::from));
+        self.write_attribution_json(&outcomes)?;
         if self.scenario.attribution.dynamic {
+            // The world is whole on every rank, so rank 0 has the whole table at hand.
+            let whole;
+            let table = if split {
+                whole = feature_table(&sim.world);
+                &whole
+            } else {
+                &table
+            };
             let dynamic = crate::dynamic::run(
                 &self.dir,
                 &self.scenario,
-                &table,
+                table,
                 &crate::dynamic::DynamicOptions::default(),
             )?;
             crate::dynamic::write(&self.dir, &dynamic)?;
@@ -431,9 +460,9 @@ impl Job {
                 "agent_steps_per_second": stats.agent_steps as f64 / seconds.max(1e-9),
                 "peak_rss_bytes": peak_rss_bytes(),
             },
-            "outputs": ["ticks.parquet", "features.parquet", "actions.parquet", "indicators.csv", "attribution.parquet", "attribution.json", "scenario.toml"],
+            "outputs": outputs,
         });
-        if exchange.ranks() > 1 {
+        if split {
             manifest["distributed"] = cost.to_json(exchange.ranks(), &part);
         }
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
@@ -449,33 +478,52 @@ impl Job {
         })
     }
 
-    fn record(&self, sim: &Simulation, recorder: &mut Recorder) -> Result<(), RunError> {
-        let table = feature_table(&sim.world);
+    /// Record this rank's rows at the current tick, and the indicators: evaluated on the
+    /// whole population (all ranks together when the run is split).
+    fn record(
+        &self,
+        sim: &Simulation,
+        recorder: &mut Recorder,
+        part: &Partition,
+        shard: Option<&emergent_attribution::Shard>,
+    ) -> Result<(), RunError> {
+        let table = feature_rows(&sim.world, part.owned.clone());
         // An indicator can be undefined early on (a Gini of likes before anyone liked);
         // its cell stays empty rather than stopping the run.
         let values: Vec<Option<f64>> = self
             .specs
             .iter()
-            .map(|s| evaluate(&table, &s.indicator).ok())
+            .map(|s| match shard {
+                None => evaluate(&table, &s.indicator).ok(),
+                Some(sh) => evaluate_sharded(&table, &s.indicator, sh).ok(),
+            })
             .collect();
-        recorder.record_state(sim.world.tick, &table, &values)
+        recorder.record_state(sim.world.tick, &table, part.owned.start, &values)
     }
 
-    fn write_attribution(
+    /// φ of this process's agents (all, or a rank's) into `file`.
+    fn write_phi(
         &self,
-        agents: usize,
+        file: &str,
+        first: usize,
+        n: usize,
         outcomes: &[IndicatorOutcome],
     ) -> Result<(), RunError> {
+        let first = first as i64;
         let mut cols = vec![ParquetColumn::I64(
             "agent_id".into(),
-            (0..agents as i64).collect(),
+            (first..first + n as i64).collect(),
         )];
         for o in outcomes {
             if let Some(phi) = &o.phi {
                 cols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
             }
         }
-        write_parquet_columns(&self.dir.join("attribution.parquet"), cols)?;
+        write_parquet_columns(&self.dir.join(file), cols)?;
+        Ok(())
+    }
+
+    fn write_attribution_json(&self, outcomes: &[IndicatorOutcome]) -> Result<(), RunError> {
         let text =
             serde_json::to_string_pretty(&json!({ "indicators": outcomes })).map_err(|e| {
                 RunError::Io(emergent_io::IoError::new(
@@ -485,6 +533,40 @@ impl Job {
             })?;
         atomic_write_bytes(&self.dir.join("attribution.json"), text.as_bytes())?;
         Ok(())
+    }
+}
+
+/// `agent_id` (from `first`) and every feature column of `table`.
+fn table_columns(table: &FeatureTable, first: usize) -> Vec<ParquetColumn> {
+    let first = first as i64;
+    let mut cols = vec![ParquetColumn::I64(
+        "agent_id".into(),
+        (first..first + table.len() as i64).collect(),
+    )];
+    cols.extend(table.column_names().iter().map(|n| {
+        ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())
+    }));
+    cols
+}
+
+/// The shards every rank of a partitioned run writes.
+fn shard_index(ranks: usize, agents: usize) -> ShardIndex {
+    let tables = ["ticks", "features", "attribution"]
+        .into_iter()
+        .map(|t| {
+            let files = (0..ranks).map(|r| ShardIndex::shard_name(t, r)).collect();
+            (t.to_string(), files)
+        })
+        .collect();
+    ShardIndex {
+        ranks,
+        rows: (0..ranks)
+            .map(|r| {
+                let p = Partition::contiguous(agents, ranks, r);
+                [p.owned.start, p.owned.end]
+            })
+            .collect(),
+        tables,
     }
 }
 

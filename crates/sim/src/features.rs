@@ -44,35 +44,41 @@ impl World {
     /// One feature column by name (computed on demand, so a recorder can
     /// stream columns at 1e6 agents without holding all of them).
     pub fn feature(&self, name: &str) -> Option<Vec<f64>> {
-        let n = self.agents() as u32;
-        let u32s = |v: &[u32]| v.par_iter().map(|&x| x as f64).collect();
+        self.feature_in(name, 0..self.agents())
+    }
+
+    /// One feature column for the agents in `agents` only (a rank's rows of a partitioned
+    /// run).
+    pub fn feature_in(&self, name: &str, agents: std::ops::Range<usize>) -> Option<Vec<f64>> {
+        let r = agents;
+        let u32s = |v: &[u32]| v[r.clone()].par_iter().map(|&x| x as f64).collect();
+        let f64s = |v: &[f64]| v[r.clone()].to_vec();
         let topics = self.population.topics;
         let stance = |t: usize| {
-            (0..self.agents())
+            r.clone()
                 .into_par_iter()
                 .map(|a| self.population.stance[a * topics + t])
                 .collect()
         };
+        let ids = r.start as u32..r.end as u32;
         match name {
             "followers" => Some(
-                (0..n)
-                    .into_par_iter()
+                ids.into_par_iter()
                     .map(|a| self.network.follower_count(a) as f64)
                     .collect(),
             ),
             "following" => Some(
-                (0..n)
-                    .into_par_iter()
+                ids.into_par_iter()
                     .map(|a| self.network.following_count(a) as f64)
                     .collect(),
             ),
             "stance" => Some(stance(0)),
-            "activity" => Some(self.population.activity.clone()),
-            "susceptibility" => Some(self.population.susceptibility.clone()),
+            "activity" => Some(f64s(&self.population.activity)),
+            "susceptibility" => Some(f64s(&self.population.susceptibility)),
             "community" => Some(u32s(&self.population.community)),
-            "holdings" => self.market.as_ref().map(|m| m.holdings.clone()),
-            "cash" => self.market.as_ref().map(|m| m.cash.clone()),
-            "sold" => self.market.as_ref().map(|m| m.sold.clone()),
+            "holdings" => self.market.as_ref().map(|m| f64s(&m.holdings)),
+            "cash" => self.market.as_ref().map(|m| f64s(&m.cash)),
+            "sold" => self.market.as_ref().map(|m| f64s(&m.sold)),
             _ => {
                 if let Some(t) = name
                     .strip_prefix("stance_")
@@ -91,8 +97,16 @@ impl World {
 
     /// Every feature column.
     pub fn features(&self) -> Features {
+        self.features_in(0..self.agents())
+    }
+
+    /// Every feature column for the agents in `agents` only.
+    pub fn features_in(&self, agents: std::ops::Range<usize>) -> Features {
         let names = self.feature_names();
-        let columns = names.iter().filter_map(|n| self.feature(n)).collect();
+        let columns = names
+            .iter()
+            .filter_map(|n| self.feature_in(n, agents.clone()))
+            .collect();
         Features { names, columns }
     }
 

@@ -1,8 +1,9 @@
 //! Splitting one run over P processes (MPI ranks) so that it equals the single-process run.
 //!
-//! A rank owns a contiguous range of agent ids whose ends are multiples of
-//! [`reduce::BLOCK`](crate::reduce::BLOCK), so the block partials of every global sum are the
-//! same whatever P is. Each tick a rank decides for its own agents only (activity draw, feed,
+//! A rank owns a contiguous range of agent ids whose ends are multiples of [`PARTITION_ALIGN`]
+//! (a multiple of this crate's reduction block and of the attribution crate's), so the block
+//! partials of every global sum — in the dynamics and in the attribution of the recorded
+//! features — are the same whatever P is. Each tick a rank decides for its own agents only (activity draw, feed,
 //! policy: the part whose cost grows with N), the ranks exchange the encoded decisions
 //! ([`crate::wire`]) in one all-gather, and every rank applies the whole tick in agent order.
 //! Because decisions read only the tick-t state and streams keyed by (seed, agent, tick), the
@@ -15,6 +16,11 @@
 use std::ops::Range;
 
 use crate::reduce::BLOCK;
+
+/// Agent ids per partition unit: two of this crate's reduction blocks, one of the attribution
+/// crate's (`emergent_attribution::SHARD_ALIGN`), so a rank's rows of the feature table are a
+/// valid attribution shard.
+pub const PARTITION_ALIGN: usize = 2 * BLOCK;
 use crate::wire::{self, WireError};
 use crate::world::{TickReport, World};
 use crate::{AgentId, Policy};
@@ -40,12 +46,12 @@ impl Partition {
         }
     }
 
-    /// Rank `rank` of `ranks`: blocks of [`BLOCK`] ids dealt out contiguously, as evenly as
-    /// whole blocks allow.
+    /// Rank `rank` of `ranks`: units of [`PARTITION_ALIGN`] ids dealt out contiguously, as
+    /// evenly as whole units allow.
     pub fn contiguous(agents: usize, ranks: usize, rank: usize) -> Self {
         assert!(ranks > 0 && rank < ranks, "rank {rank} of {ranks}");
-        let blocks = agents.div_ceil(BLOCK);
-        let edge = |r: usize| ((blocks * r / ranks) * BLOCK).min(agents);
+        let units = agents.div_ceil(PARTITION_ALIGN);
+        let edge = |r: usize| ((units * r / ranks) * PARTITION_ALIGN).min(agents);
         Self {
             rank,
             ranks,
@@ -59,9 +65,12 @@ impl Partition {
     }
 }
 
-/// How ranks talk: the two collectives a partitioned tick needs. The MPI implementation is
-/// the CLI's `mpi` module (feature `mpi`); [`Solo`] is the single process.
-pub trait Exchange {
+/// How ranks talk: the collectives a partitioned run needs. The MPI implementation is the
+/// CLI's `mpi` module (feature `mpi`); [`Solo`] is the single process.
+///
+/// `Sync` because the attribution of a partitioned run shares it with its worker threads; the
+/// collectives themselves are only ever called from the thread driving the run.
+pub trait Exchange: Sync {
     /// This process's rank.
     fn rank(&self) -> usize;
     /// Number of ranks.
@@ -70,6 +79,9 @@ pub trait Exchange {
     fn all_gather(&self, mine: &[u8]) -> Vec<u8>;
     /// True on every rank if `flag` is true on any rank (an all-reduce with OR).
     fn any(&self, flag: bool) -> bool;
+    /// `to[r]` goes to rank r; returns what every rank sent to this one, indexed by sender
+    /// (an all-to-all, `MPI_Alltoallv`).
+    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>>;
 }
 
 /// One process: the all-gather is the identity.
@@ -87,6 +99,9 @@ impl Exchange for Solo {
     }
     fn any(&self, flag: bool) -> bool {
         flag
+    }
+    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        to
     }
 }
 
@@ -149,10 +164,11 @@ mod tests {
                 assert_eq!(parts[ranks - 1].owned.end, agents);
                 for w in parts.windows(2) {
                     assert_eq!(w[0].owned.end, w[1].owned.start);
-                    assert!(w[0].owned.end == agents || w[0].owned.end % BLOCK == 0);
+                    assert!(w[0].owned.end == agents || w[0].owned.end % PARTITION_ALIGN == 0);
                 }
             }
         }
-        assert_eq!(Partition::contiguous(10_000, 2, 1).owned, 4096..10_000);
+        assert_eq!(Partition::contiguous(20_000, 2, 1).owned, 8192..20_000);
+        assert_eq!(PARTITION_ALIGN % BLOCK, 0);
     }
 }

@@ -36,6 +36,38 @@ impl Exchange for ThreadRank {
         self.shared.barrier.wait();
         all
     }
+    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        // Through the all-gather slots: every rank posts all its parts, keeps those for it.
+        let ranks = to.len();
+        let mut mine = Vec::new();
+        for part in &to {
+            mine.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            mine.extend_from_slice(part);
+        }
+        self.shared.slots.lock().unwrap()[self.rank] = mine;
+        self.shared.barrier.wait();
+        let got = self
+            .shared
+            .slots
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|all| {
+                let mut at = 0;
+                let mut part = Vec::new();
+                for r in 0..ranks {
+                    let len = u64::from_le_bytes(all[at..at + 8].try_into().unwrap()) as usize;
+                    if r == self.rank {
+                        part = all[at + 8..at + 8 + len].to_vec();
+                    }
+                    at += 8 + len;
+                }
+                part
+            })
+            .collect();
+        self.shared.barrier.wait();
+        got
+    }
     fn any(&self, flag: bool) -> bool {
         self.shared.flags.lock().unwrap()[self.rank] = flag;
         self.shared.barrier.wait();

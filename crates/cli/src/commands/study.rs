@@ -121,14 +121,14 @@ fn from_run_dir(dir: &Path, out: Option<PathBuf>) -> Result<(Plan, FeatureTable)
             dir.display()
         );
     }
-    let features = dir.join("features.parquet");
-    if !features.is_file() {
-        bail!(
-            "{}: not found; {} is not a (complete) run directory made by `emergent run`",
-            features.display(),
+    // One file, or a partitioned run's shards (listed in shards.json).
+    let files = emergent_io::dataset_files(dir, "features").with_context(|| {
+        format!(
+            "{} is not a (complete) run directory made by `emergent run`",
             dir.display()
-        );
-    }
+        )
+    })?;
+    let features = files[0].clone();
     let scenario_path = dir.join("scenario.toml");
     let text = std::fs::read_to_string(&scenario_path)
         .with_context(|| format!("{}: cannot read", scenario_path.display()))?;
@@ -154,7 +154,7 @@ fn from_run_dir(dir: &Path, out: Option<PathBuf>) -> Result<(Plan, FeatureTable)
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let table = read_table(&features, &IdColumn::Default)?;
+    let table = emergent_io::read_dataset(dir, "features", &IdColumn::Default)?;
     Ok((
         Plan {
             features,

@@ -1,0 +1,58 @@
+//! The ranks of a partitioned run as the attribution crate's [`Collective`], so the recorded
+//! features are evaluated and attributed where they were computed, one shard per rank.
+
+use emergent_attribution::{Collective, Shard};
+use emergent_sim::partition::{Exchange, Partition};
+
+/// An [`Exchange`] seen as a [`Collective`].
+pub(crate) struct Ranks<'a>(pub(crate) &'a dyn Exchange);
+
+impl Collective for Ranks<'_> {
+    fn rank(&self) -> usize {
+        self.0.rank()
+    }
+
+    fn ranks(&self) -> usize {
+        self.0.ranks()
+    }
+
+    /// The exchange's all-gather concatenates; a length before each part splits it again.
+    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
+        let mut framed = Vec::with_capacity(8 + mine.len());
+        framed.extend_from_slice(&(mine.len() as u64).to_le_bytes());
+        framed.extend_from_slice(mine);
+        let all = self.0.all_gather(&framed);
+        let mut parts = Vec::with_capacity(self.ranks());
+        let mut at = 0;
+        while at + 8 <= all.len() {
+            let mut len = [0u8; 8];
+            len.copy_from_slice(&all[at..at + 8]);
+            let len = u64::from_le_bytes(len) as usize;
+            parts.push(all[at + 8..at + 8 + len].to_vec());
+            at += 8 + len;
+        }
+        parts
+    }
+
+    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        self.0.all_to_all(to)
+    }
+}
+
+/// This rank's rows of the feature table as an attribution shard, when the run is split.
+pub(crate) fn shard<'a>(ranks: &'a Ranks<'a>, part: &Partition) -> Option<Shard<'a>> {
+    (part.ranks > 1).then_some(Shard {
+        offset: part.owned.start,
+        collective: ranks,
+    })
+}
+
+// A rank's rows must be a valid attribution shard.
+const _: () = assert!(
+    emergent_sim::partition::PARTITION_ALIGN % emergent_attribution::SHARD_ALIGN == 0
+);
+
+/// Wait until every rank got here.
+pub(crate) fn barrier(exchange: &dyn Exchange) {
+    exchange.any(false);
+}
