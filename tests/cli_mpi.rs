@@ -261,12 +261,39 @@ assert ticks.equals(pq.read_table(os.path.join(single, "ticks.parquet"))), "tick
             !killed.join("manifest.json").exists(),
             "the job finished before the kill"
         );
+        // Each rank checkpointed its own agents; the set is committed by checkpoint.json.
+        let files: Vec<String> = std::fs::read_dir(&killed)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("checkpoint"))
+            .collect();
+        for r in ["-r00000.bin", "-r00001.bin"] {
+            assert!(files.iter().any(|f| f.ends_with(r)), "{files:?}");
+        }
+        assert!(files.contains(&"checkpoint.json".to_string()), "{files:?}");
+        // Another number of ranks cannot continue it, and says how many can.
+        let o = run_mpi(
+            3,
+            &["run", "--distributed", "--resume", killed.to_str().unwrap()],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(err.contains("mpirun -np 2"), "{err}");
         let o = run_mpi(
             2,
             &["run", "--distributed", "--resume", killed.to_str().unwrap()],
         );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert_same_outputs(&whole, &killed, "resumed on 2 ranks");
+        let left: Vec<_> = std::fs::read_dir(&killed)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("checkpoint") || n == ".partial")
+            .collect();
+        assert!(
+            left.is_empty(),
+            "a finished run keeps no checkpoints: {left:?}"
+        );
     }
 
     #[test]

@@ -69,9 +69,11 @@ pub fn rows(path: &Path) -> i64 {
 /// interrupts it mid-way), failing if it ends first or nothing appears within two minutes.
 pub fn wait_for_second_checkpoint(child: &mut std::process::Child, dir: &Path) {
     let started = std::time::Instant::now();
-    while !(dir.join("checkpoint.bin").exists()
-        && dir.join(".partial/indicators-00002.csv").exists())
-    {
+    // One process writes checkpoint.bin; a partitioned run commits per-rank files with
+    // checkpoint.json.
+    let checkpointed =
+        || dir.join("checkpoint.bin").exists() || dir.join("checkpoint.json").exists();
+    while !(checkpointed() && dir.join(".partial/indicators-00002.csv").exists()) {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(120),
             "no checkpoint appeared"

@@ -130,4 +130,3 @@ impl Exchange for Mpi {
         out != 0
     }
 }
-

@@ -30,8 +30,8 @@ pub fn model_for<'a>(
             Ok(Box::new(BoundedConfidenceField {
                 net: &world.network,
                 x0: (0..pop.len()).map(|a| pop.stance[a * topics]).collect(),
-                activity: pop.activity.clone(),
-                susceptibility: pop.susceptibility.clone(),
+                activity: pop.activity.local().to_vec(),
+                susceptibility: pop.susceptibility.local().to_vec(),
                 mu: p.mu,
                 eps: p.epsilon,
                 delta: DELTA_OVER_EPS * p.epsilon,
@@ -47,7 +47,7 @@ pub fn model_for<'a>(
             let p = &scenario.policy.cascade;
             Ok(Box::new(CascadeField {
                 net: &world.network,
-                activity: pop.activity.clone(),
+                activity: pop.activity.local().to_vec(),
                 p: p.p,
                 post_prob: p.post_prob,
                 window: scenario.feed.window,
@@ -58,8 +58,8 @@ pub fn model_for<'a>(
             let p = &scenario.policy.panic;
             Ok(Box::new(PanicField {
                 net: &world.network,
-                activity: pop.activity.clone(),
-                susceptibility: pop.susceptibility.clone(),
+                activity: pop.activity.local().to_vec(),
+                susceptibility: pop.susceptibility.local().to_vec(),
                 holdings: p.holdings,
                 price: p.initial_price,
                 base_sell: p.base_sell,

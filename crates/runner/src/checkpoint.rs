@@ -1,4 +1,11 @@
 //! The whole state every k ticks, so `--resume` continues as if nothing happened.
+//!
+//! One process writes `checkpoint.bin`. The ranks of a partitioned run each write their own
+//! agents' state to `checkpoint-sSSSSS-rRRRRR.bin` (S: the next recording segment, R: the
+//! rank); once every rank's file is in place rank 0 commits them by rewriting
+//! `checkpoint.json`, and only then do ranks delete their older files. A job killed at any
+//! point leaves one complete, committed set, which `--resume` on the same number of ranks
+//! continues from (MPI itself has no fault tolerance).
 
 use std::path::Path;
 
@@ -8,10 +15,61 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RunError;
 use crate::manifest::RunStats;
-use crate::run_dir::CHECKPOINT;
+use crate::ranks::barrier;
+use crate::run_dir::{CHECKPOINT, remove_if_exists};
+use emergent_sim::partition::Exchange;
 
 /// Bumped whenever the layout changes, so an old checkpoint is refused, not misread.
-const FORMAT: u32 = 1;
+/// 2: per-agent state may be a rank's own range (`Owned`), owner/global apply.
+const FORMAT: u32 = 2;
+
+/// The commit record of a partitioned run's per-rank checkpoints.
+pub(crate) const RANK_POINTER: &str = "checkpoint.json";
+
+#[derive(Serialize, Deserialize)]
+struct Pointer {
+    format: u32,
+    ranks: usize,
+    segment: u32,
+    tick: u32,
+}
+
+fn rank_file(segment: u32, rank: usize) -> String {
+    format!("checkpoint-s{segment:05}-r{rank:05}.bin")
+}
+
+/// (segment, rank) of a per-rank checkpoint file name.
+fn parse_rank_file(name: &str) -> Option<(u32, usize)> {
+    let rest = name.strip_prefix("checkpoint-s")?.strip_suffix(".bin")?;
+    let (s, r) = rest.split_once("-r")?;
+    Some((s.parse().ok()?, r.parse().ok()?))
+}
+
+/// Remove per-rank checkpoint files (of `rank`, or of every rank) whose segment is not `keep`,
+/// and the commit record when `keep` is `None`.
+pub(crate) fn remove_rank_files(
+    dir: &Path,
+    rank: Option<usize>,
+    keep: Option<u32>,
+) -> Result<(), RunError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(_) => return Ok(()),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if let Some((s, r)) = parse_rank_file(&name)
+            && rank.is_none_or(|me| me == r)
+            && keep != Some(s)
+        {
+            remove_if_exists(&entry.path())?;
+        }
+    }
+    if keep.is_none() && rank.is_none() {
+        remove_if_exists(&dir.join(RANK_POINTER))?;
+    }
+    Ok(())
+}
 
 #[derive(Serialize)]
 struct CheckpointRef<'a> {
@@ -56,6 +114,87 @@ pub(crate) fn save(
         world,
     };
     encode(&path, &c)
+}
+
+/// Save this rank's checkpoint and commit the set (a collective call: every rank makes it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn save_rank(
+    dir: &Path,
+    scenario_text: &str,
+    scenario_file: &str,
+    overrides: &[String],
+    next_segment: u32,
+    stats: &RunStats,
+    world: &World,
+    exchange: &dyn Exchange,
+) -> Result<(), RunError> {
+    let c = CheckpointRef {
+        format: FORMAT,
+        scenario_text,
+        scenario_file,
+        overrides,
+        next_segment,
+        stats,
+        world,
+    };
+    let rank = exchange.rank();
+    encode(&dir.join(rank_file(next_segment, rank)), &c)?;
+    barrier(exchange);
+    if rank == 0 {
+        let p = Pointer {
+            format: FORMAT,
+            ranks: exchange.ranks(),
+            segment: next_segment,
+            tick: world.tick,
+        };
+        let path = dir.join(RANK_POINTER);
+        let text = serde_json::to_string_pretty(&p)
+            .map_err(|e| RunError::Io(IoError::new(&path, e.to_string())))?;
+        emergent_io::atomic_write_bytes(&path, text.as_bytes())?;
+    }
+    barrier(exchange);
+    remove_rank_files(dir, Some(rank), Some(next_segment))
+}
+
+/// This rank's part of the committed checkpoint set of a partitioned run on `ranks` ranks.
+pub(crate) fn load_rank(dir: &Path, rank: usize, ranks: usize) -> Result<Checkpoint, RunError> {
+    let path = dir.join(RANK_POINTER);
+    let text = std::fs::read_to_string(&path).map_err(|e| RunError::Resume {
+        dir: dir.to_path_buf(),
+        why: format!(
+            "no committed checkpoint of a partitioned run ({}: {e})",
+            path.display()
+        ),
+    })?;
+    let p: Pointer = serde_json::from_str(&text).map_err(|e| RunError::Resume {
+        dir: dir.to_path_buf(),
+        why: format!("{}: damaged ({e})", path.display()),
+    })?;
+    if p.format != FORMAT {
+        return Err(RunError::Resume {
+            dir: dir.to_path_buf(),
+            why: format!("checkpoint format {} is not {FORMAT}", p.format),
+        });
+    }
+    if p.ranks != ranks {
+        return Err(RunError::Resume {
+            dir: dir.to_path_buf(),
+            why: format!(
+                "the run was checkpointed on {} ranks, and each rank holds only its own agents: \
+                 resume it with `mpirun -np {} emergent run --distributed --resume DIR`",
+                p.ranks, p.ranks
+            ),
+        });
+    }
+    let c = decode(
+        dir,
+        &dir.join(rank_file(p.segment, rank)),
+        |c: &Checkpoint| c.format,
+        FORMAT,
+    )?;
+    // Files of a set that was being written when the job died were never committed.
+    remove_rank_files(dir, Some(rank), Some(p.segment))?;
+    Ok(c)
 }
 
 /// Write a checkpoint (postcard) atomically: a crash mid-write leaves the previous one.

@@ -157,8 +157,7 @@ pub(crate) fn attribute_all_on(
                     attribute_sharded(table, &s.indicator, &s.baseline, &Options::default(), sh)
                 }
             };
-            match attributed.and_then(|a| describe(&mut out, table, a, shard, tier_by.as_deref()))
-            {
+            match attributed.and_then(|a| describe(&mut out, table, a, shard, tier_by.as_deref())) {
                 Err(e) => out.error = Some(e.to_string()),
                 Ok(phi) => out.phi = Some(phi),
             }
@@ -226,7 +225,11 @@ fn top_agents_sharded(
         .collective
         .all_gather(&mine)
         .iter()
-        .flat_map(|b| b.chunks_exact(width).map(|c| c.to_vec()).collect::<Vec<_>>())
+        .flat_map(|b| {
+            b.chunks_exact(width)
+                .map(|c| c.to_vec())
+                .collect::<Vec<_>>()
+        })
         .map(|c| {
             let feats = (0..names.len())
                 .map(|j| f64::from_bits(word(&c, 2 + j)))

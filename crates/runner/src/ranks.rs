@@ -48,11 +48,23 @@ pub(crate) fn shard<'a>(ranks: &'a Ranks<'a>, part: &Partition) -> Option<Shard<
 }
 
 // A rank's rows must be a valid attribution shard.
-const _: () = assert!(
-    emergent_sim::partition::PARTITION_ALIGN % emergent_attribution::SHARD_ALIGN == 0
-);
+const _: () =
+    assert!(emergent_sim::partition::PARTITION_ALIGN % emergent_attribution::SHARD_ALIGN == 0);
 
 /// Wait until every rank got here.
 pub(crate) fn barrier(exchange: &dyn Exchange) {
     exchange.any(false);
+}
+
+/// Σ over ranks of `v` (every rank gets it).
+pub(crate) fn sum_over_ranks(exchange: &dyn Exchange, v: u64) -> u64 {
+    exchange
+        .all_gather(&v.to_le_bytes())
+        .chunks_exact(8)
+        .map(|c| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            u64::from_le_bytes(w)
+        })
+        .sum()
 }

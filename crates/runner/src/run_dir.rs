@@ -25,6 +25,7 @@ pub(crate) fn prepare(dir: &Path, force: bool) -> Result<(), RunError> {
         // Leftovers of an interrupted run must not be mistaken for this run's segments.
         remove_if_exists(&dir.join(PARTIAL))?;
         remove_if_exists(&dir.join(CHECKPOINT))?;
+        crate::checkpoint::remove_rank_files(dir, None, None)?;
     }
     std::fs::create_dir_all(dir.join(PARTIAL)).map_err(|e| io(dir, e))?;
     Ok(())

@@ -11,9 +11,7 @@ use serde_json::json;
 
 use crate::checkpoint;
 use crate::error::RunError;
-use crate::indicators::{
-    IndicatorOutcome, IndicatorSpec, attribute_all_on, feature_rows, feature_table,
-};
+use crate::indicators::{IndicatorOutcome, IndicatorSpec, attribute_all_on, feature_rows};
 use crate::manifest::{self, RunStats, peak_rss_bytes, sha256_hex};
 use crate::ranks::{Ranks, barrier};
 use crate::recorder::Recorder;
@@ -123,6 +121,11 @@ pub fn start_on(
         return crate::econ::start(job, progress);
     }
     let mut sim = scenario.build()?;
+    if exchange.ranks() > 1 {
+        // From here on this rank holds only its own agents' state.
+        let part = Partition::contiguous(sim.world.agents(), exchange.ranks(), exchange.rank());
+        sim.world.restrict(part.owned);
+    }
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
     let writes = exchange.rank() == 0;
     if writes {
@@ -232,7 +235,18 @@ pub fn resume_on(
         return crate::econ::resume(dir, throttle, llm_opts, progress);
     }
     let started = Instant::now();
-    let c = checkpoint::load(dir)?;
+    let c = if dir.join(checkpoint::RANK_POINTER).exists() {
+        checkpoint::load_rank(dir, exchange.rank(), exchange.ranks())?
+    } else if exchange.ranks() > 1 && dir.join(CHECKPOINT).exists() {
+        return Err(RunError::Resume {
+            dir: dir.to_path_buf(),
+            why: "the run was started in one process; resume it the same way (without mpirun \
+                  and --distributed)"
+                .into(),
+        });
+    } else {
+        checkpoint::load(dir)?
+    };
     let mut scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
     check_distributable(&scenario, exchange)?;
     if scenario.attribution.dynamic {
@@ -341,9 +355,18 @@ impl Job {
             {
                 recorder.close_segment()?;
                 if split {
-                    barrier(exchange); // every rank's parts are in place before the checkpoint
-                }
-                if writes {
+                    // Every rank's parts are in place before the checkpoint set is committed.
+                    checkpoint::save_rank(
+                        &self.dir,
+                        &self.text,
+                        &self.file,
+                        &self.overrides,
+                        recorder.segment,
+                        &stats,
+                        &sim.world,
+                        exchange,
+                    )?;
+                } else {
                     checkpoint::save(
                         &self.dir,
                         &self.text,
@@ -378,7 +401,16 @@ impl Job {
             table_columns(&table, part.owned.start),
         )?;
         let outcomes = attribute_all_on(&table, &self.specs, shard.as_ref());
-        self.write_phi(&name("attribution"), part.owned.start, table.len(), &outcomes)?;
+        self.write_phi(
+            &name("attribution"),
+            part.owned.start,
+            table.len(),
+            &outcomes,
+        )?;
+        let edges = match split {
+            true => crate::ranks::sum_over_ranks(exchange, sim.world.network.edge_count() as u64),
+            false => sim.world.network.edge_count() as u64,
+        };
         if split {
             // Every rank's shards are complete before rank 0 indexes them and clears the parts.
             barrier(exchange);
@@ -408,15 +440,29 @@ impl Job {
             })?;
             atomic_write_bytes(&self.dir.join(emergent_io::SHARD_INDEX), text.as_bytes())?;
         } else {
-            outputs.extend(["ticks.parquet", "features.parquet", "attribution.parquet"].map(String::from));
+            outputs.extend(
+                ["ticks.parquet", "features.parquet", "attribution.parquet"].map(String::from),
+            );
         }
-        outputs.extend(["actions.parquet", "indicators.csv", "attribution.json", "scenario.toml"].map(String::from));
+        outputs.extend(
+            [
+                "actions.parquet",
+                "indicators.csv",
+                "attribution.json",
+                "scenario.toml",
+            ]
+            .map(String::from),
+        );
         self.write_attribution_json(&outcomes)?;
         if self.scenario.attribution.dynamic {
-            // The world is whole on every rank, so rank 0 has the whole table at hand.
+            // A rank holds only its own agents: the whole table is the shards just written.
             let whole;
             let table = if split {
-                whole = feature_table(&sim.world);
+                whole = emergent_io::read_dataset(
+                    &self.dir,
+                    "features",
+                    &emergent_io::IdColumn::Default,
+                )?;
                 &whole
             } else {
                 &table
@@ -441,7 +487,7 @@ impl Job {
             "threads": rayon::current_num_threads(),
             "counts": {
                 "agents": agents,
-                "edges": sim.world.network.edge_count(),
+                "edges": edges,
                 "items": sim.world.items.len(),
                 "ticks": stats.ticks_run,
                 "recorded_ticks": recorder_ticks(&self.dir),
@@ -466,6 +512,7 @@ impl Job {
             manifest["distributed"] = cost.to_json(exchange.ranks(), &part);
         }
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
+        checkpoint::remove_rank_files(&self.dir, None, None)?;
         run_dir::remove_if_exists(&self.dir.join(PARTIAL))?;
         manifest::write(&self.dir, &manifest)?;
         Ok(RunSummary {
@@ -543,9 +590,12 @@ fn table_columns(table: &FeatureTable, first: usize) -> Vec<ParquetColumn> {
         "agent_id".into(),
         (first..first + table.len() as i64).collect(),
     )];
-    cols.extend(table.column_names().iter().map(|n| {
-        ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())
-    }));
+    cols.extend(
+        table
+            .column_names()
+            .iter()
+            .map(|n| ParquetColumn::F64(n.clone(), table.column(n).unwrap_or_default().to_vec())),
+    );
     cols
 }
 

@@ -2,35 +2,37 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::owned::Owned;
+
 /// Per-agent counters since tick 0, one flat array each.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     /// Original posts written.
-    pub posts: Vec<u32>,
+    pub posts: Owned<u32>,
     /// Replies written.
-    pub replies: Vec<u32>,
+    pub replies: Owned<u32>,
     /// Reposts made.
-    pub reposts: Vec<u32>,
+    pub reposts: Owned<u32>,
     /// Quotes made.
-    pub quotes: Vec<u32>,
+    pub quotes: Owned<u32>,
     /// Likes given.
-    pub likes_given: Vec<u32>,
+    pub likes_given: Owned<u32>,
     /// Likes received on own items.
-    pub likes_received: Vec<u32>,
+    pub likes_received: Owned<u32>,
     /// Replies received on own items.
-    pub replies_received: Vec<u32>,
+    pub replies_received: Owned<u32>,
     /// Reposts received on own items.
-    pub reposts_received: Vec<u32>,
+    pub reposts_received: Owned<u32>,
     /// Quotes received on own items.
-    pub quotes_received: Vec<u32>,
+    pub quotes_received: Owned<u32>,
     /// Feed items seen.
-    pub exposures: Vec<u32>,
+    pub exposures: Owned<u32>,
 }
 
 impl Counters {
     /// All zero for `n` agents.
     pub fn new(n: usize) -> Self {
-        let z = || vec![0u32; n];
+        let z = || Owned::whole(vec![0u32; n]);
         Self {
             posts: z(),
             replies: z(),
@@ -45,8 +47,8 @@ impl Counters {
         }
     }
 
-    /// `(name, column)` pairs in a stable order.
-    pub fn columns(&self) -> [(&'static str, &[u32]); 10] {
+    /// `(name, column)` pairs in a stable order (each column: the entries held here).
+    pub fn columns(&self) -> [(&'static str, &Owned<u32>); 10] {
         [
             ("posts", &self.posts),
             ("replies", &self.replies),
@@ -59,5 +61,23 @@ impl Counters {
             ("quotes_received", &self.quotes_received),
             ("exposures", &self.exposures),
         ]
+    }
+
+    /// Keep only the entries of `agents` (a rank's own).
+    pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
+        for c in [
+            &mut self.posts,
+            &mut self.replies,
+            &mut self.reposts,
+            &mut self.quotes,
+            &mut self.likes_given,
+            &mut self.likes_received,
+            &mut self.replies_received,
+            &mut self.reposts_received,
+            &mut self.quotes_received,
+            &mut self.exposures,
+        ] {
+            c.restrict(agents.clone());
+        }
     }
 }

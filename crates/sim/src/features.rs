@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::owned::Owned;
 use crate::world::World;
 
 /// Named per-agent columns, each of length N.
@@ -51,8 +52,8 @@ impl World {
     /// run).
     pub fn feature_in(&self, name: &str, agents: std::ops::Range<usize>) -> Option<Vec<f64>> {
         let r = agents;
-        let u32s = |v: &[u32]| v[r.clone()].par_iter().map(|&x| x as f64).collect();
-        let f64s = |v: &[f64]| v[r.clone()].to_vec();
+        let u32s = |v: &Owned<u32>| v.slice(r.clone()).par_iter().map(|&x| x as f64).collect();
+        let f64s = |v: &Owned<f64>| v.slice(r.clone()).to_vec();
         let topics = self.population.topics;
         let stance = |t: usize| {
             r.clone()

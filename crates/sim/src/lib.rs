@@ -30,6 +30,7 @@ pub mod items;
 pub mod llm_config;
 pub mod market;
 pub mod network;
+pub mod owned;
 pub mod partition;
 pub mod policy;
 pub mod population;

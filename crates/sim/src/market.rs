@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::AgentId;
+use crate::owned::Owned;
 use crate::reduce::block_sum_sparse;
 
 /// Market state. The price update uses a block-ordered sum of the flow so it
@@ -17,15 +18,18 @@ pub struct Market {
     /// Price impact λ.
     pub impact: f64,
     /// Asset units held per agent.
-    pub holdings: Vec<f64>,
+    pub holdings: Owned<f64>,
     /// Cash per agent.
-    pub cash: Vec<f64>,
+    pub cash: Owned<f64>,
     /// Cumulative units sold per agent.
-    pub sold: Vec<f64>,
-    /// Last tick the agent sold, `u32::MAX` if never.
+    pub sold: Owned<f64>,
+    /// Last tick the agent sold, `u32::MAX` if never. Kept for every agent on every rank:
+    /// policies look at whether the authors in a feed sold (herding).
     pub last_sell_tick: Vec<u32>,
     /// Net order flow of the last tick (buys − sells).
     pub last_net_flow: f64,
+    /// Number of agents (the whole population's).
+    pub agents: usize,
 }
 
 impl Market {
@@ -35,17 +39,19 @@ impl Market {
             price,
             history: vec![price],
             impact,
-            holdings: vec![holdings; n],
-            cash: vec![cash; n],
-            sold: vec![0.0; n],
+            holdings: Owned::whole(vec![holdings; n]),
+            cash: Owned::whole(vec![cash; n]),
+            sold: Owned::whole(vec![0.0; n]),
             last_sell_tick: vec![u32::MAX; n],
             last_net_flow: 0.0,
+            agents: n,
         }
     }
 
     /// Execute a trade at the current price, clipped to what the agent can
-    /// sell (holdings) or afford (cash). Returns the executed quantity.
-    pub fn execute(&mut self, agent: AgentId, quantity: f64, tick: u32) -> f64 {
+    /// sell (holdings) or afford (cash). Returns the executed quantity. Touches
+    /// only the agent's own account; [`Market::record_sale`] notes a sale for all.
+    pub fn execute(&mut self, agent: AgentId, quantity: f64) -> f64 {
         let a = agent as usize;
         let q = if quantity < 0.0 {
             quantity.max(-self.holdings[a])
@@ -59,20 +65,33 @@ impl Market {
         self.cash[a] -= q * self.price;
         if q < 0.0 {
             self.sold[a] -= q;
-            self.last_sell_tick[a] = tick;
         }
         q
+    }
+
+    /// Note that `agent` traded `q` at `tick` (a sale when q < 0).
+    pub fn record_sale(&mut self, agent: AgentId, q: f64, tick: u32) {
+        if q < 0.0 {
+            self.last_sell_tick[agent as usize] = tick;
+        }
     }
 
     /// End-of-tick price move: `price *= exp(λ · net_flow / N)`, where the
     /// flow is the block-ordered sum of the executed `(agent, quantity)`
     /// trades (sorted by agent).
     pub fn clear(&mut self, trades: &[(AgentId, f64)]) {
-        let n = self.holdings.len().max(1);
+        let n = self.agents.max(1);
         let flow = block_sum_sparse(trades, n);
         self.last_net_flow = flow;
         self.price *= (self.impact * flow / n as f64).exp();
         self.history.push(self.price);
+    }
+
+    /// Keep only the accounts of `agents` (a rank's own).
+    pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
+        self.holdings.restrict(agents.clone());
+        self.cash.restrict(agents.clone());
+        self.sold.restrict(agents);
     }
 
     /// Relative price drop over the last `lookback` ticks (0 if it rose).
@@ -98,8 +117,10 @@ mod tests {
     #[test]
     fn selling_lowers_the_price_and_trades_are_clipped() {
         let mut m = Market::new(10, 100.0, 1.0, 50.0, 1.0);
-        assert_eq!(m.execute(0, -5.0, 0), -1.0);
-        assert_eq!(m.execute(1, 2.0, 0), 0.5);
+        assert_eq!(m.execute(0, -5.0), -1.0);
+        m.record_sale(0, -1.0, 0);
+        assert_eq!(m.execute(1, 2.0), 0.5);
+        m.record_sale(1, 0.5, 0);
         m.clear(&[(0, -1.0), (1, 0.5)]);
         assert!((m.price - 100.0 * (-0.05f64).exp()).abs() < 1e-12);
         assert!(m.recent_drop(3) > 0.04);

@@ -130,12 +130,13 @@ pub fn step_partitioned(
 ) -> Result<(TickReport, TickCost), WireError> {
     let t0 = std::time::Instant::now();
     let mine = world.decide_range(policy, part.agent_range());
-    let bytes = wire::encode(&mine);
+    let own = world.apply_own(&mine);
+    let bytes = wire::encode(&own);
     let t1 = std::time::Instant::now();
     let all = exchange.all_gather(&bytes);
     let t2 = std::time::Instant::now();
     let log = wire::decode(&all)?;
-    let report = world.apply_log(&log);
+    let report = world.apply_global(&log);
     let t3 = std::time::Instant::now();
     Ok((
         report,

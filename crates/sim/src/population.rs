@@ -7,21 +7,24 @@ use serde::{Deserialize, Serialize};
 use crate::AgentId;
 use crate::config::{InitialStance, PopulationConfig};
 use crate::network::community_of;
+use crate::owned::Owned;
 use crate::rng::{AgentRng, purpose};
 
 /// Per-agent attributes, indexed by agent id.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Population {
+    /// Number of agents in the whole population (also on a rank that holds only its own).
+    pub agents: usize,
     /// Number of opinion topics.
     pub topics: usize,
     /// Community of each agent.
-    pub community: Vec<u32>,
+    pub community: Owned<u32>,
     /// Stance in [-1, 1], `topics` values per agent: `stance[a * topics + t]`.
-    pub stance: Vec<f64>,
+    pub stance: Owned<f64>,
     /// Probability of being active in a tick.
-    pub activity: Vec<f64>,
+    pub activity: Owned<f64>,
     /// Responsiveness in [0, 1].
-    pub susceptibility: Vec<f64>,
+    pub susceptibility: Owned<f64>,
     /// Silenced agents, sorted (see `PopulationConfig::silenced`).
     #[serde(default)]
     pub silenced: Vec<u32>,
@@ -62,10 +65,11 @@ impl Population {
             .collect();
         Self {
             topics,
-            community: rows.iter().map(|r| r.0).collect(),
-            activity: rows.iter().map(|r| r.1).collect(),
-            susceptibility: rows.iter().map(|r| r.2).collect(),
-            stance,
+            agents: n,
+            community: Owned::whole(rows.iter().map(|r| r.0).collect()),
+            activity: Owned::whole(rows.iter().map(|r| r.1).collect()),
+            susceptibility: Owned::whole(rows.iter().map(|r| r.2).collect()),
+            stance: Owned::whole(stance),
             silenced: {
                 let mut s = cfg.silenced.clone();
                 s.sort_unstable();
@@ -81,14 +85,23 @@ impl Population {
         !self.silenced.is_empty() && self.silenced.binary_search(&agent).is_ok()
     }
 
-    /// Number of agents.
+    /// Number of agents (the whole population's).
     pub fn len(&self) -> usize {
-        self.community.len()
+        self.agents
     }
 
     /// True if there are no agents.
     pub fn is_empty(&self) -> bool {
-        self.community.is_empty()
+        self.agents == 0
+    }
+
+    /// Keep only the attributes of `agents` (a rank's own).
+    pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
+        let t = self.topics;
+        self.community.restrict(agents.clone());
+        self.activity.restrict(agents.clone());
+        self.susceptibility.restrict(agents.clone());
+        self.stance.restrict(agents.start * t..agents.end * t);
     }
 
     /// Stance of `agent` on `topic`.
@@ -141,8 +154,8 @@ mod tests {
             ..Default::default()
         };
         let p = Population::generate(&cfg, 1);
-        assert!(p.activity.iter().all(|&x| (0.0..=1.0).contains(&x)));
-        assert!(p.stance.iter().all(|&x| (-1.0..=1.0).contains(&x)));
+        assert!(p.activity.local().iter().all(|&x| (0.0..=1.0).contains(&x)));
+        assert!(p.stance.local().iter().all(|&x| (-1.0..=1.0).contains(&x)));
         let mean = |c: u32| {
             let v: Vec<f64> = (0..4000)
                 .filter(|&a| p.community[a] == c)
@@ -152,7 +165,7 @@ mod tests {
         };
         assert!((mean(0) + 0.5).abs() < 0.02 && (mean(1) - 0.5).abs() < 0.02);
         // Lognormal median is preserved by clipping at [0, 1] when median < 1.
-        let mut act = p.activity.clone();
+        let mut act = p.activity.local().to_vec();
         act.sort_by(f64::total_cmp);
         assert!((act[2000] - 0.1).abs() < 0.01, "median {}", act[2000]);
         assert!(p.persona(3).contains("community 0"));

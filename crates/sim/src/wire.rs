@@ -1,44 +1,36 @@
-//! The bytes ranks exchange each tick: who acted, how many feed items they saw, what they did.
+//! The bytes ranks exchange each tick: the actions their owners accepted.
 //!
 //! A fixed little-endian layout rather than a serde format: it is the per-tick hot path of a
 //! distributed run, its size is the exchange volume reported in the scale evidence, and
-//! parts from several ranks concatenate into one valid message (records carry no header).
+//! parts from several ranks concatenate into one valid message.
 //!
-//! Record: `agent u32 · seen u32 · n u8 · n × (tag u8 · payload)`.
+//! Records: `0 · active u64 · exposures u64 · rejected u64` (a rank's counts, summed over
+//! ranks), and `1 · agent u32 · n u8 · n × (tag u8 · payload)` (an agent's accepted actions;
+//! a trade carries the quantity decided, then the quantity executed).
 
 use thiserror::Error;
 
-use crate::action::{Action, Decision};
-use crate::world::Decisions;
+use crate::action::Action;
+use crate::world::Accepted;
 use crate::{AgentId, ItemId};
 
-/// Everything [`World::apply_log`](crate::World::apply_log) needs of a tick.
+/// What [`World::apply_global`](crate::World::apply_global) needs of a tick: every owner's
+/// accepted actions, in agent order, and the tick's counts.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DecisionLog {
-    /// Agents that decided, ascending.
-    pub agents: Vec<AgentId>,
-    /// Feed items each one saw.
-    pub seen: Vec<u32>,
-    /// What each one did.
-    pub decisions: Vec<Decision>,
-}
-
-impl DecisionLog {
-    /// The log of locally made decisions (no copy of the feeds' items).
-    pub fn of(d: &Decisions) -> Self {
-        Self {
-            agents: d.feeds.agents.clone(),
-            seen: (0..d.feeds.len())
-                .map(|i| d.feeds.feed(i).len() as u32)
-                .collect(),
-            decisions: d.decisions.clone(),
-        }
-    }
+pub struct TickLog {
+    /// Accepted actions, agents ascending, each agent's in decision order.
+    pub accepted: Vec<Accepted>,
+    /// Agents that were active.
+    pub active: u64,
+    /// Feed items they saw.
+    pub exposures: u64,
+    /// Actions their owners refused.
+    pub rejected: u64,
 }
 
 /// A message that does not decode: a bug or a version mismatch between ranks, never user input.
 #[derive(Debug, Error, PartialEq)]
-#[error("decision message: {0} at byte {1} (are all ranks running the same emergent build?)")]
+#[error("tick message: {0} at byte {1} (are all ranks running the same emergent build?)")]
 pub struct WireError(&'static str, usize);
 
 const NOTHING: u8 = 0;
@@ -52,16 +44,27 @@ const UNFOLLOW: u8 = 7;
 const SET_STANCE: u8 = 8;
 const TRADE: u8 = 9;
 
-/// Encode a tick's decisions.
-pub fn encode(d: &Decisions) -> Vec<u8> {
-    let mut out = Vec::with_capacity(d.decisions.len() * 16);
-    for (i, decision) in d.decisions.iter().enumerate() {
-        out.extend_from_slice(&d.feeds.agents[i].to_le_bytes());
-        out.extend_from_slice(&(d.feeds.feed(i).len() as u32).to_le_bytes());
-        let actions = decision.actions();
-        out.push(actions.len() as u8);
-        for a in actions {
-            encode_action(a, &mut out);
+const COUNTS: u8 = 0;
+const AGENT: u8 = 1;
+
+/// Encode a rank's part of a tick.
+pub fn encode(log: &TickLog) -> Vec<u8> {
+    let mut out = Vec::with_capacity(25 + log.accepted.len() * 12);
+    out.push(COUNTS);
+    for v in [log.active, log.exposures, log.rejected] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for run in log.accepted.chunk_by(|a, b| a.agent == b.agent) {
+        for part in run.chunks(u8::MAX as usize) {
+            out.push(AGENT);
+            out.extend_from_slice(&part[0].agent.to_le_bytes());
+            out.push(part.len() as u8);
+            for e in part {
+                encode_action(&e.action, &mut out);
+                if matches!(e.action, Action::Trade { .. }) {
+                    out.extend_from_slice(&e.traded.to_le_bytes());
+                }
+            }
         }
     }
     out
@@ -135,56 +138,72 @@ impl Reader<'_> {
     fn f64(&mut self) -> Result<f64, WireError> {
         Ok(f64::from_le_bytes(self.take()?))
     }
+    fn u64(&mut self) -> Result<u64, WireError> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
 }
 
-/// Decode one or more concatenated encodings; agents must come out strictly ascending, which
+/// Decode one or more concatenated encodings; agents must come out in ascending order, which
 /// is what rank-ordered contiguous partitions produce.
-pub fn decode(bytes: &[u8]) -> Result<DecisionLog, WireError> {
+pub fn decode(bytes: &[u8]) -> Result<TickLog, WireError> {
     let mut r = Reader { bytes, at: 0 };
-    let mut log = DecisionLog::default();
+    let mut log = TickLog::default();
+    let mut last: Option<AgentId> = None;
     while r.at < bytes.len() {
         let start = r.at;
-        let agent = r.u32()?;
-        if log.agents.last().is_some_and(|&last| last >= agent) {
-            return Err(WireError("agents out of order", start));
-        }
-        let seen = r.u32()?;
-        let n = r.u8()?;
-        let mut d = Decision::none();
-        for _ in 0..n {
-            let at = r.at;
-            let action = match r.u8()? {
-                NOTHING => Action::Nothing,
-                POST => Action::Post {
-                    topic: r.u16()?,
-                    stance: r.f32()?,
-                },
-                REPLY => Action::Reply {
-                    parent: r.u32()?,
-                    stance: r.f32()?,
-                },
-                QUOTE => Action::Quote {
-                    parent: r.u32()?,
-                    stance: r.f32()?,
-                },
-                REPOST => Action::Repost { parent: r.u32()? },
-                LIKE => Action::Like { item: r.u32()? },
-                FOLLOW => Action::Follow { agent: r.u32()? },
-                UNFOLLOW => Action::Unfollow { agent: r.u32()? },
-                SET_STANCE => Action::SetStance {
-                    topic: r.u16()?,
-                    value: r.f64()?,
-                },
-                TRADE => Action::Trade { quantity: r.f64()? },
-                _ => return Err(WireError("unknown action tag", at)),
-            };
-            if !d.push(action) {
-                return Err(WireError("too many actions", at));
+        match r.u8()? {
+            COUNTS => {
+                log.active += r.u64()?;
+                log.exposures += r.u64()?;
+                log.rejected += r.u64()?;
             }
+            AGENT => {
+                let agent = r.u32()?;
+                if last.is_some_and(|l| l > agent) {
+                    return Err(WireError("agents out of order", start));
+                }
+                last = Some(agent);
+                for _ in 0..r.u8()? {
+                    let at = r.at;
+                    let action = match r.u8()? {
+                        NOTHING => Action::Nothing,
+                        POST => Action::Post {
+                            topic: r.u16()?,
+                            stance: r.f32()?,
+                        },
+                        REPLY => Action::Reply {
+                            parent: r.u32()?,
+                            stance: r.f32()?,
+                        },
+                        QUOTE => Action::Quote {
+                            parent: r.u32()?,
+                            stance: r.f32()?,
+                        },
+                        REPOST => Action::Repost { parent: r.u32()? },
+                        LIKE => Action::Like { item: r.u32()? },
+                        FOLLOW => Action::Follow { agent: r.u32()? },
+                        UNFOLLOW => Action::Unfollow { agent: r.u32()? },
+                        SET_STANCE => Action::SetStance {
+                            topic: r.u16()?,
+                            value: r.f64()?,
+                        },
+                        TRADE => Action::Trade { quantity: r.f64()? },
+                        _ => return Err(WireError("unknown action tag", at)),
+                    };
+                    let traded = if matches!(action, Action::Trade { .. }) {
+                        r.f64()?
+                    } else {
+                        0.0
+                    };
+                    log.accepted.push(Accepted {
+                        agent,
+                        action,
+                        traded,
+                    });
+                }
+            }
+            _ => return Err(WireError("unknown record kind", start)),
         }
-        log.agents.push(agent);
-        log.seen.push(seen);
-        log.decisions.push(d);
     }
     Ok(log)
 }
@@ -192,9 +211,8 @@ pub fn decode(bytes: &[u8]) -> Result<DecisionLog, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::feed::Feeds;
 
-    fn sample(agents: Vec<AgentId>) -> Decisions {
+    fn sample(agents: impl Iterator<Item = AgentId>) -> TickLog {
         let all = [
             Action::Nothing,
             Action::Post {
@@ -219,40 +237,61 @@ mod tests {
             },
             Action::Trade { quantity: -1e-300 },
         ];
-        let decisions = agents
-            .iter()
-            .map(|&a| {
-                let mut d = Decision::none();
-                for k in 0..(a as usize % 9) {
-                    d.push(all[(a as usize + k) % all.len()]);
-                }
-                d
-            })
-            .collect();
-        Decisions {
-            feeds: Feeds::empty_for(agents),
-            decisions,
+        let mut log = TickLog {
+            active: 7,
+            exposures: 1 << 40,
+            rejected: 3,
+            ..Default::default()
+        };
+        for a in agents {
+            for k in 0..(a as usize % 9) {
+                let action = all[(a as usize + k) % all.len()];
+                let traded = if matches!(action, Action::Trade { .. }) {
+                    -0.5 * k as f64
+                } else {
+                    0.0
+                };
+                log.accepted.push(Accepted {
+                    agent: a,
+                    action,
+                    traded,
+                });
+            }
         }
+        log
     }
 
     #[test]
     fn every_action_round_trips_and_parts_concatenate() {
-        let a = sample((0..40).collect());
-        let b = sample((40..90).step_by(3).collect());
+        let a = sample(0..40);
+        let b = sample((40..90).step_by(3));
         let mut bytes = encode(&a);
         bytes.extend(encode(&b));
         let log = decode(&bytes).unwrap();
-        let mut want = DecisionLog::of(&a);
-        let wb = DecisionLog::of(&b);
-        want.agents.extend(wb.agents);
-        want.seen.extend(wb.seen);
-        want.decisions.extend(wb.decisions);
+        let mut want = a.clone();
+        want.accepted.extend(b.accepted);
+        want.active += b.active;
+        want.exposures += b.exposures;
+        want.rejected += b.rejected;
         assert_eq!(log, want);
+        // An agent with more accepted actions than one record holds.
+        let many = TickLog {
+            accepted: vec![
+                Accepted {
+                    agent: 5,
+                    action: Action::Nothing,
+                    traded: 0.0,
+                };
+                300
+            ],
+            ..Default::default()
+        };
+        assert_eq!(decode(&encode(&many)).unwrap(), many);
     }
 
     #[test]
     fn damaged_messages_are_refused() {
-        let bytes = encode(&sample((0..5).collect()));
+        let bytes = encode(&sample(0..5));
         assert!(decode(&bytes[..bytes.len() - 1]).is_err());
         let mut twice = bytes.clone();
         twice.extend(&bytes);

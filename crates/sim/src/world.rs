@@ -6,6 +6,17 @@
 //! result is the same for any thread count or agent partition. `apply` mutates
 //! in place instead of returning a new state because copying a 1e6-agent
 //! world every tick would cost more than the tick.
+//!
+//! `apply` is itself two steps, so that a partitioned run can split it: the
+//! **owner step** ([`World::apply_own`]) checks each action against the actor's
+//! own state and the items that existed when the tick began, and applies what
+//! only the actor's state sees (its counters, stance, reposts, trades); the
+//! **global step** ([`World::apply_global`]) applies the accepted actions'
+//! effects on others, in agent order: new items, likes and shares, the
+//! engagement counters of authors, follow edges, the market price. A rank runs
+//! the owner step for its own agents, the ranks exchange the accepted actions
+//! ([`crate::wire`]), and every rank runs the global step on all of them,
+//! touching only the per-agent state it holds ([`crate::owned`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,7 +33,7 @@ use crate::network::Network;
 use crate::policy::Policy;
 use crate::population::Population;
 use crate::rng::{AgentRng, purpose};
-use crate::wire::DecisionLog;
+use crate::wire::TickLog;
 use crate::{AgentId, ItemId};
 
 /// Complete, serialisable simulation state (the checkpoint).
@@ -56,6 +67,17 @@ pub struct Decisions {
     pub feeds: Feeds,
     /// `decisions[i]` belongs to `feeds.agents[i]`.
     pub decisions: Vec<Decision>,
+}
+
+/// An action its owner accepted, with what the global step needs of it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Accepted {
+    /// Who acted.
+    pub agent: AgentId,
+    /// What they did, as decided.
+    pub action: Action,
+    /// For a trade, the quantity executed (clipped to holdings or cash); else 0.
+    pub traded: f64,
 }
 
 /// One applied action.
@@ -162,65 +184,69 @@ impl World {
 
     /// Phase 2: apply decisions in agent-id order and advance the tick.
     pub fn apply(&mut self, d: &Decisions) -> TickReport {
-        self.apply_each(d.feeds.len(), |i| {
-            (d.feeds.agents[i], d.feeds.feed(i).len(), &d.decisions[i])
-        })
+        let log = self.apply_own(d);
+        self.apply_global(&log)
     }
 
-    /// Phase 2 from a decoded [`DecisionLog`] (the decisions of every rank of a partitioned
-    /// run); the same as [`World::apply`] on the decisions it was made from.
-    pub fn apply_log(&mut self, log: &DecisionLog) -> TickReport {
-        self.apply_each(log.agents.len(), |i| {
-            (log.agents[i], log.seen[i] as usize, &log.decisions[i])
-        })
+    /// The owner step of phase 2 for decisions of agents whose state is held here: check each
+    /// action, apply its effects on the actor, and list what was accepted.
+    pub fn apply_own(&mut self, d: &Decisions) -> TickLog {
+        // Items an action may refer to: those that existed when the tick began.
+        let n_items = self.items.len() as ItemId;
+        let mut log = TickLog {
+            active: d.feeds.len() as u64,
+            ..Default::default()
+        };
+        for (i, decision) in d.decisions.iter().enumerate() {
+            let agent = d.feeds.agents[i];
+            let seen = d.feeds.feed(i).len() as u32;
+            self.counters.exposures[agent as usize] += seen;
+            log.exposures += seen as u64;
+            for &action in decision.actions() {
+                match self.own_effects(agent, action, n_items) {
+                    Some(traded) => log.accepted.push(Accepted {
+                        agent,
+                        action,
+                        traded,
+                    }),
+                    None => log.rejected += 1,
+                }
+            }
+        }
+        log
     }
 
-    /// `entry(i)` = (agent, feed items seen, decision) of the `i`-th of `n` decisions.
-    fn apply_each<'d>(
-        &mut self,
-        n: usize,
-        entry: impl Fn(usize) -> (AgentId, usize, &'d Decision),
-    ) -> TickReport {
+    /// The global step of phase 2: the accepted actions of every agent (in agent order),
+    /// applied to the state held here; advances the tick.
+    pub fn apply_global(&mut self, log: &TickLog) -> TickReport {
         let t = self.tick;
         self.items.begin_tick(t);
         let mut report = TickReport {
             tick: t,
-            active: n,
+            active: log.active as usize,
+            exposures: log.exposures,
+            rejected: log.rejected as usize,
+            events: Vec::with_capacity(log.accepted.len()),
             ..Default::default()
         };
         let mut trades: Vec<(AgentId, f64)> = Vec::new();
         // Final desired presence of each edited edge, so a follow then
         // unfollow in one tick cancels out.
         let mut edge_edits: BTreeMap<(AgentId, AgentId), bool> = BTreeMap::new();
-        for i in 0..n {
-            let (agent, seen, decision) = entry(i);
-            self.counters.exposures[agent as usize] += seen as u32;
-            report.exposures += seen as u64;
-            for &action in decision.actions() {
-                match self.apply_one(agent, action, &mut trades, &mut edge_edits) {
-                    Some(item) => report.events.push(Event {
-                        agent,
-                        action,
-                        item,
-                    }),
-                    None => report.rejected += 1,
-                }
-            }
+        for e in &log.accepted {
+            let item = self.global_effects(e, &mut trades, &mut edge_edits);
+            report.events.push(Event {
+                agent: e.agent,
+                action: e.action,
+                item,
+            });
         }
         if let Some(m) = self.market.as_mut() {
             m.clear(&trades);
             report.price = Some(m.price);
             report.net_flow = Some(m.last_net_flow);
         }
-        let (mut adds, mut removes) = (Vec::new(), Vec::new());
-        for ((u, v), want) in edge_edits {
-            match (want, self.network.follows(u, v)) {
-                (true, false) => adds.push((u, v)),
-                (false, true) => removes.push((u, v)),
-                _ => {}
-            }
-        }
-        self.network.apply_edits(adds, removes);
+        self.network.apply_wanted(&edge_edits);
         self.tick += 1;
         report
     }
@@ -231,17 +257,10 @@ impl World {
         self.apply(&d)
     }
 
-    /// Apply one action; `Some(created item or NO_ITEM)` if valid.
-    fn apply_one(
-        &mut self,
-        agent: AgentId,
-        action: Action,
-        trades: &mut Vec<(AgentId, f64)>,
-        edge_edits: &mut BTreeMap<(AgentId, AgentId), bool>,
-    ) -> Option<ItemId> {
-        let t = self.tick;
+    /// Check one action of `agent` (held here) and apply its effects on the actor;
+    /// `Some(executed trade quantity, or 0)` if accepted. `n_items`: items at the tick's start.
+    fn own_effects(&mut self, agent: AgentId, action: Action, n_items: ItemId) -> Option<f64> {
         let a = agent as usize;
-        let n_items = self.items.len() as ItemId;
         let topics = self.population.topics;
         if matches!(
             action,
@@ -255,90 +274,144 @@ impl World {
         }
         let c = &mut self.counters;
         match action {
-            Action::Nothing => Some(NO_ITEM),
-            Action::Post { topic, stance } => {
+            Action::Nothing => {}
+            Action::Post { topic, .. } => {
                 if topic as usize >= topics {
                     return None;
                 }
                 c.posts[a] += 1;
-                Some(
-                    self.items
-                        .push(agent, t, topic, stance, ItemKind::Post, NO_ITEM),
-                )
             }
-            Action::Reply { parent, stance } | Action::Quote { parent, stance } => {
+            Action::Reply { parent, .. } | Action::Quote { parent, .. } => {
                 if parent >= n_items {
                     return None;
                 }
-                let p = parent as usize;
-                let author = self.items.author[p] as usize;
-                let kind = if matches!(action, Action::Reply { .. }) {
+                if matches!(action, Action::Reply { .. }) {
                     c.replies[a] += 1;
-                    c.replies_received[author] += 1;
-                    ItemKind::Reply
                 } else {
                     c.quotes[a] += 1;
-                    c.quotes_received[author] += 1;
-                    ItemKind::Quote
-                };
-                self.items.shares[p] += 1;
-                let topic = self.items.topic[p];
-                Some(self.items.push(agent, t, topic, stance, kind, parent))
+                }
             }
             Action::Repost { parent } => {
                 if parent >= n_items {
                     return None;
                 }
-                let p = parent as usize;
-                let root = self.items.root[p];
+                let root = self.items.root[parent as usize];
                 let key = ((root as u64) << 32) | agent as u64;
                 if self.items.author[root as usize] == agent || self.reposted.contains(&key) {
                     return None;
                 }
                 self.reposted.insert(key);
-                let author = self.items.author[p] as usize;
                 c.reposts[a] += 1;
-                c.reposts_received[author] += 1;
-                self.items.shares[p] += 1;
-                let (topic, stance) = (self.items.topic[p], self.items.stance[p]);
-                Some(
-                    self.items
-                        .push(agent, t, topic, stance, ItemKind::Repost, parent),
-                )
             }
             Action::Like { item } => {
                 if item >= n_items || self.items.author[item as usize] == agent {
                     return None;
                 }
-                let author = self.items.author[item as usize] as usize;
                 c.likes_given[a] += 1;
-                c.likes_received[author] += 1;
-                self.items.likes[item as usize] += 1;
-                Some(NO_ITEM)
             }
             Action::Follow { agent: v } | Action::Unfollow { agent: v } => {
                 if v == agent || v as usize >= self.agents() {
                     return None;
                 }
-                edge_edits.insert((agent, v), matches!(action, Action::Follow { .. }));
-                Some(NO_ITEM)
             }
             Action::SetStance { topic, value } => {
                 if topic as usize >= topics || !value.is_finite() {
                     return None;
                 }
                 self.population.stance[a * topics + topic as usize] = value.clamp(-1.0, 1.0);
-                Some(NO_ITEM)
             }
             Action::Trade { quantity } => {
                 let m = self.market.as_mut()?;
-                let q = m.execute(agent, quantity, t);
+                let q = m.execute(agent, quantity);
                 if q == 0.0 {
                     return None;
                 }
-                trades.push((agent, q));
-                Some(NO_ITEM)
+                return Some(q);
             }
         }
+        Some(0.0)
+    }
+
+    /// The effects of an accepted action on everything but the actor's own state; returns the
+    /// item it created, or `NO_ITEM`. Engagement counters move only for authors held here.
+    fn global_effects(
+        &mut self,
+        e: &Accepted,
+        trades: &mut Vec<(AgentId, f64)>,
+        edge_edits: &mut BTreeMap<(AgentId, AgentId), bool>,
+    ) -> ItemId {
+        let (t, agent) = (self.tick, e.agent);
+        let held = |c: &Counters, a: usize| c.posts.held().contains(&a);
+        let c = &mut self.counters;
+        match e.action {
+            Action::Post { topic, stance } => {
+                self.items
+                    .push(agent, t, topic, stance, ItemKind::Post, NO_ITEM)
+            }
+            Action::Reply { parent, stance } | Action::Quote { parent, stance } => {
+                let p = parent as usize;
+                let author = self.items.author[p] as usize;
+                let reply = matches!(e.action, Action::Reply { .. });
+                if held(c, author) {
+                    if reply {
+                        c.replies_received[author] += 1;
+                    } else {
+                        c.quotes_received[author] += 1;
+                    }
+                }
+                let kind = if reply {
+                    ItemKind::Reply
+                } else {
+                    ItemKind::Quote
+                };
+                self.items.shares[p] += 1;
+                let topic = self.items.topic[p];
+                self.items.push(agent, t, topic, stance, kind, parent)
+            }
+            Action::Repost { parent } => {
+                let p = parent as usize;
+                let author = self.items.author[p] as usize;
+                if held(c, author) {
+                    c.reposts_received[author] += 1;
+                }
+                self.items.shares[p] += 1;
+                let (topic, stance) = (self.items.topic[p], self.items.stance[p]);
+                self.items
+                    .push(agent, t, topic, stance, ItemKind::Repost, parent)
+            }
+            Action::Like { item } => {
+                let author = self.items.author[item as usize] as usize;
+                if held(c, author) {
+                    c.likes_received[author] += 1;
+                }
+                self.items.likes[item as usize] += 1;
+                NO_ITEM
+            }
+            Action::Follow { agent: v } | Action::Unfollow { agent: v } => {
+                edge_edits.insert((agent, v), matches!(e.action, Action::Follow { .. }));
+                NO_ITEM
+            }
+            Action::Trade { .. } => {
+                if let Some(m) = self.market.as_mut() {
+                    m.record_sale(agent, e.traded, t);
+                }
+                trades.push((agent, e.traded));
+                NO_ITEM
+            }
+            Action::Nothing | Action::SetStance { .. } => NO_ITEM,
+        }
+    }
+
+    /// Keep only the state of `agents` (a rank's own); items, the market price and the
+    /// per-author recent items stay whole (every rank's feeds and policies read them).
+    pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
+        self.population.restrict(agents.clone());
+        self.counters.restrict(agents.clone());
+        self.network.restrict(agents.clone());
+        if let Some(m) = self.market.as_mut() {
+            m.restrict(agents.clone());
+        }
+        self.reposted
+            .retain(|k| agents.contains(&((k & 0xffff_ffff) as usize)));
     }
 }

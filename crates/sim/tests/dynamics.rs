@@ -219,7 +219,7 @@ fn herding_crashes_the_price_and_calm_keeps_it() {
         w.step(&policy);
     }
     let m = w.market.as_ref().expect("market");
-    let sold = m.sold.iter().filter(|&&s| s > 0.0).count();
+    let sold = m.sold.local().iter().filter(|&&s| s > 0.0).count();
     assert!(sold > n / 2, "only {sold} agents sold");
     assert!(m.price < 0.7 * 100.0, "price {}", m.price);
     assert!(

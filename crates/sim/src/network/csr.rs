@@ -3,19 +3,28 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Adjacency lists stored back to back; row `u` is `targets[offsets[u]..offsets[u+1]]`,
-/// sorted ascending and free of duplicates.
+/// Adjacency lists stored back to back; row `first + u` is
+/// `targets[offsets[u]..offsets[u+1]]`, sorted ascending and free of duplicates. A partitioned
+/// run keeps only its own agents' rows (`first` > 0, see [`Csr::restrict`]); rows are always
+/// addressed by global id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Csr {
     offsets: Vec<u64>,
     targets: Vec<u32>,
+    /// Global id of the first row held.
+    #[serde(default)]
+    first: u32,
 }
 
 impl Csr {
     /// Rows from per-row sorted, deduplicated lists laid end to end.
     pub fn from_parts(offsets: Vec<u64>, targets: Vec<u32>) -> Self {
         debug_assert_eq!(offsets.last().copied().unwrap_or(0) as usize, targets.len());
-        Self { offsets, targets }
+        Self {
+            offsets,
+            targets,
+            first: 0,
+        }
     }
 
     /// Rows from `(row, col)` pairs sorted by row then column, duplicates removed.
@@ -28,10 +37,44 @@ impl Csr {
             offsets[i + 1] += offsets[i];
         }
         let targets = pairs.iter().map(|&(_, c)| c).collect();
-        Self { offsets, targets }
+        Self {
+            offsets,
+            targets,
+            first: 0,
+        }
     }
 
-    /// Number of rows.
+    /// Keep only rows `rows` (global ids, a sub-range of those held).
+    pub fn restrict(&mut self, rows: std::ops::Range<usize>) {
+        let (a, b) = (self.local(rows.start as u32), self.local(rows.end as u32));
+        let (lo, hi) = (self.offsets[a] as usize, self.offsets[b] as usize);
+        self.targets.truncate(hi);
+        self.targets.drain(..lo);
+        self.targets.shrink_to_fit();
+        self.offsets = self.offsets[a..=b].iter().map(|o| o - lo as u64).collect();
+        self.first = rows.start as u32;
+    }
+
+    /// Whether row `u` (global id) is held here.
+    #[inline]
+    pub fn holds(&self, u: u32) -> bool {
+        u >= self.first && ((u - self.first) as usize) < self.rows()
+    }
+
+    /// Position of global row `u` (or one past the last) among the rows held.
+    #[inline]
+    fn local(&self, u: u32) -> usize {
+        match u.checked_sub(self.first) {
+            Some(k) if (k as usize) <= self.rows() => k as usize,
+            _ => panic!(
+                "follow-graph row {u} is not held here (this process holds rows {}..{})",
+                self.first,
+                self.first as usize + self.rows()
+            ),
+        }
+    }
+
+    /// Number of rows held.
     pub fn rows(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
@@ -41,23 +84,32 @@ impl Csr {
         self.targets.len()
     }
 
-    /// Row `u`, sorted ascending.
+    /// Row `u` (global id), sorted ascending.
     #[inline]
     pub fn row(&self, u: u32) -> &[u32] {
-        let u = u as usize;
+        self.row_at(self.local(u))
+    }
+
+    /// Length of row `u` (global id).
+    #[inline]
+    pub fn row_len(&self, u: u32) -> usize {
+        self.len_at(self.local(u))
+    }
+
+    #[inline]
+    fn row_at(&self, u: usize) -> &[u32] {
         &self.targets[self.offsets[u] as usize..self.offsets[u + 1] as usize]
     }
 
-    /// Length of row `u`.
     #[inline]
-    pub fn row_len(&self, u: u32) -> usize {
-        let u = u as usize;
+    fn len_at(&self, u: usize) -> usize {
         (self.offsets[u + 1] - self.offsets[u]) as usize
     }
 
     /// The transposed matrix. Rows are visited in order, so every transposed
     /// row comes out sorted without a sort.
     pub fn transpose(&self, n_cols: usize) -> Self {
+        assert_eq!(self.first, 0, "transpose needs every row");
         let mut offsets = vec![0u64; n_cols + 1];
         for &c in &self.targets {
             offsets[c as usize + 1] += 1;
@@ -74,7 +126,11 @@ impl Csr {
                 *slot += 1;
             }
         }
-        Self { offsets, targets }
+        Self {
+            offsets,
+            targets,
+            first: 0,
+        }
     }
 
     /// Delete `removes` and insert `adds`, in place. Both edit lists are `(row, col)` sorted
@@ -86,6 +142,17 @@ impl Csr {
     /// pass, and the unedited runs between edited rows move with one `copy_within` each.
     pub fn edit(&mut self, adds: &[(u32, u32)], removes: &[(u32, u32)]) {
         if adds.is_empty() && removes.is_empty() {
+            return;
+        }
+        if self.first > 0 {
+            let first = self.first;
+            let local = |e: &[(u32, u32)]| -> Vec<(u32, u32)> {
+                e.iter().map(|&(r, c)| (self.local(r) as u32, c)).collect()
+            };
+            let (adds, removes) = (local(adds), local(removes));
+            self.first = 0;
+            self.edit(&adds, &removes);
+            self.first = first;
             return;
         }
         // Edited rows ascending, each with its merged content in `merged[start..end]`.

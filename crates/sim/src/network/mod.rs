@@ -2,7 +2,11 @@
 //!
 //! Stored twice as CSR with `u32` ids: out-rows (followees) for building feeds
 //! and in-rows (followers) for cascades and follower counts. Follow/unfollow
-//! edits are batched per tick and applied in place ([`Csr::edit`]).
+//! edits are batched per tick and applied in place ([`Csr::edit`]). A rank of a
+//! partitioned run holds only its own agents' out-rows and in-rows
+//! ([`Network::restrict`]): feeds read the deciding agent's followees, follower
+//! counts are the counted agent's features, and `u → v` is in u's out-row exactly
+//! when it is in v's in-row, so whichever of the two is held answers `follows`.
 
 mod ba;
 mod csr;
@@ -115,9 +119,21 @@ impl Network {
         self.n == 0
     }
 
-    /// Number of follow edges.
+    /// Number of follow edges (of the followers held here: all of them in one process).
     pub fn edge_count(&self) -> usize {
         self.out.nnz()
+    }
+
+    /// Keep only the rows of `agents` (a rank's own) in both directions.
+    pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
+        self.out.restrict(agents.clone());
+        self.inc.restrict(agents);
+    }
+
+    /// Whether agent `a`'s rows are held here.
+    #[inline]
+    pub fn holds(&self, a: AgentId) -> bool {
+        self.out.holds(a)
     }
 
     /// Whom `u` follows, sorted.
@@ -150,24 +166,32 @@ impl Network {
         self.followees(u).binary_search(&v).is_ok()
     }
 
-    /// Apply a batch of follow (`adds`) and unfollow (`removes`) edits given as
-    /// `(follower, followee)` pairs. Adds must be absent and removes present.
-    pub fn apply_edits(&mut self, mut adds: Vec<(u32, u32)>, mut removes: Vec<(u32, u32)>) {
-        if adds.is_empty() && removes.is_empty() {
-            return;
-        }
-        adds.sort_unstable();
-        removes.sort_unstable();
-        self.out.edit(&adds, &removes);
-        let flip = |e: &mut Vec<(u32, u32)>| {
-            for p in e.iter_mut() {
-                *p = (p.1, p.0);
+    /// Make `u → v` present (`true`) or absent for every `((u, v), want)`, in the rows held
+    /// here: u's out-row if u is held, v's in-row if v is held.
+    pub fn apply_wanted(&mut self, wanted: &std::collections::BTreeMap<(u32, u32), bool>) {
+        let (mut out_adds, mut out_removes) = (Vec::new(), Vec::new());
+        let (mut in_adds, mut in_removes) = (Vec::new(), Vec::new());
+        for (&(u, v), &want) in wanted {
+            if self.out.holds(u) {
+                match (want, self.out.row(u).binary_search(&v).is_ok()) {
+                    (true, false) => out_adds.push((u, v)),
+                    (false, true) => out_removes.push((u, v)),
+                    _ => {}
+                }
             }
-            e.sort_unstable();
-        };
-        flip(&mut adds);
-        flip(&mut removes);
-        self.inc.edit(&adds, &removes);
+            if self.inc.holds(v) {
+                match (want, self.inc.row(v).binary_search(&u).is_ok()) {
+                    (true, false) => in_adds.push((v, u)),
+                    (false, true) => in_removes.push((v, u)),
+                    _ => {}
+                }
+            }
+        }
+        // `wanted` is ordered by (u, v): out-edits are sorted, in-edits need a sort.
+        self.out.edit(&out_adds, &out_removes);
+        in_adds.sort_unstable();
+        in_removes.sort_unstable();
+        self.inc.edit(&in_adds, &in_removes);
     }
 
     /// The graph as a petgraph CSR, for analyses with petgraph's algorithms
@@ -229,11 +253,33 @@ mod tests {
     fn edits_update_both_directions() {
         let mut g = Network::from_edges(4, vec![(0, 1), (1, 2), (2, 0), (0, 0), (0, 1)]);
         assert_eq!(g.edge_count(), 3);
-        g.apply_edits(vec![(3, 0), (1, 0)], vec![(0, 1)]);
+        let wanted: std::collections::BTreeMap<(u32, u32), bool> = [
+            ((3, 0), true),
+            ((1, 0), true),
+            ((0, 1), false),
+            ((2, 0), true),  // already there
+            ((3, 2), false), // already absent
+        ]
+        .into_iter()
+        .collect();
+        let before = g.clone();
+        g.apply_wanted(&wanted);
         assert!(g.follows(3, 0) && g.follows(1, 0) && !g.follows(0, 1));
         assert_eq!(g.followers(0), &[1, 2, 3]);
         assert_eq!(g.followers(1), &[] as &[u32]);
         assert_eq!(g.edge_count(), 4);
         assert_eq!(g.to_petgraph().edge_count(), 4);
+        // Two halves holding their own rows, given the same edits, hold the same rows.
+        for rows in [0..2, 2..4] {
+            let mut half = before.clone();
+            half.restrict(rows.clone());
+            half.apply_wanted(&wanted);
+            for a in rows {
+                let a = a as u32;
+                assert!(half.holds(a));
+                assert_eq!(half.followees(a), g.followees(a));
+                assert_eq!(half.followers(a), g.followers(a));
+            }
+        }
     }
 }
