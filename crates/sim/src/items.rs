@@ -3,9 +3,15 @@
 //! Creation order is tick order, so "items of the last W ticks" is a suffix
 //! found through `tick_start`, and cascades are traced through `parent` and
 //! `root` without pointers.
+//!
+//! Every rank of a partitioned run keeps the items, but only those feeds can still
+//! show ([`Items::forget_before`]): feeds, policies and the actions they take read
+//! items of the last `window` ticks, and of older items only the author of a
+//! cascade's root, which each item carries (`root_author`). Ids stay global.
 
 use serde::{Deserialize, Serialize};
 
+use crate::owned::Owned;
 use crate::{AgentId, ItemId};
 
 /// No parent.
@@ -27,27 +33,30 @@ pub enum ItemKind {
     Quote,
 }
 
-/// All items ever created, struct of arrays.
+/// All items created (or the recent ones, see [`Items::forget_before`]), struct of arrays
+/// indexed by item id.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Items {
     /// Author of each item.
-    pub author: Vec<AgentId>,
+    pub author: Owned<AgentId>,
     /// Tick at which it was created.
-    pub tick: Vec<u32>,
+    pub tick: Owned<u32>,
     /// Topic index.
-    pub topic: Vec<u16>,
+    pub topic: Owned<u16>,
     /// Stance expressed (for reposts: the parent's).
-    pub stance: Vec<f32>,
+    pub stance: Owned<f32>,
     /// Kind of item.
-    pub kind: Vec<ItemKind>,
+    pub kind: Owned<ItemKind>,
     /// Item replied to / reposted / quoted, or [`NO_ITEM`].
-    pub parent: Vec<ItemId>,
+    pub parent: Owned<ItemId>,
     /// Original post at the top of the chain (self for posts).
-    pub root: Vec<ItemId>,
+    pub root: Owned<ItemId>,
+    /// Author of `root`.
+    pub root_author: Owned<AgentId>,
     /// Likes received.
-    pub likes: Vec<u32>,
+    pub likes: Owned<u32>,
     /// Replies + reposts + quotes received (engagement that spreads it).
-    pub shares: Vec<u32>,
+    pub shares: Owned<u32>,
     /// `tick_start[t]` = id of the first item created at tick `t`.
     pub tick_start: Vec<ItemId>,
     /// Last [`RECENT_PER_AUTHOR`] items of each agent, ring buffer, newest at
@@ -67,14 +76,29 @@ impl Items {
         }
     }
 
-    /// Number of items.
+    /// Number of items ever created (the next item's id).
     pub fn len(&self) -> usize {
-        self.author.len()
+        self.author.held().end
     }
 
     /// True if no item exists.
     pub fn is_empty(&self) -> bool {
-        self.author.is_empty()
+        self.len() == 0
+    }
+
+    /// Forget items with ids below `id` (feeds can no longer show them); ids stay as they were.
+    pub fn forget_before(&mut self, id: ItemId) {
+        let i = (id as usize).min(self.len());
+        self.author.forget_before(i);
+        self.tick.forget_before(i);
+        self.topic.forget_before(i);
+        self.stance.forget_before(i);
+        self.kind.forget_before(i);
+        self.parent.forget_before(i);
+        self.root.forget_before(i);
+        self.root_author.forget_before(i);
+        self.likes.forget_before(i);
+        self.shares.forget_before(i);
     }
 
     /// Mark the start of tick `t` (called once per tick before new items).
@@ -103,10 +127,13 @@ impl Items {
         parent: ItemId,
     ) -> ItemId {
         let id = self.len() as ItemId;
-        let root = if parent == NO_ITEM {
-            id
+        let (root, root_author) = if parent == NO_ITEM {
+            (id, author)
         } else {
-            self.root[parent as usize]
+            (
+                self.root[parent as usize],
+                self.root_author[parent as usize],
+            )
         };
         self.author.push(author);
         self.tick.push(tick);
@@ -115,6 +142,7 @@ impl Items {
         self.kind.push(kind);
         self.parent.push(parent);
         self.root.push(root);
+        self.root_author.push(root_author);
         self.likes.push(0);
         self.shares.push(0);
         let a = author as usize;

@@ -11,10 +11,16 @@ use std::ops::{Index, IndexMut, Range};
 use serde::{Deserialize, Serialize};
 
 /// Entries `lo..lo + items.len()` of a per-agent array (index units: agents, or agent × topic).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owned<T> {
     lo: usize,
     items: Vec<T>,
+}
+
+impl<T> Default for Owned<T> {
+    fn default() -> Self {
+        Self::whole(Vec::new())
+    }
 }
 
 impl<T> Owned<T> {
@@ -58,6 +64,25 @@ impl<T> Owned<T> {
         match i.checked_sub(self.lo) {
             Some(k) if k <= self.items.len() => k,
             _ => self.not_held(i),
+        }
+    }
+
+    /// Append the entry of the next index.
+    #[inline]
+    pub fn push(&mut self, v: T) {
+        self.items.push(v);
+    }
+
+    /// Drop the entries below index `i` (a log that only keeps its recent end).
+    pub fn forget_before(&mut self, i: usize) {
+        if i <= self.lo {
+            return;
+        }
+        let k = self.at_end(i);
+        self.items.drain(..k);
+        self.lo = i;
+        if self.items.capacity() > 4 * self.items.len() + 4096 {
+            self.items.shrink_to(2 * self.items.len());
         }
     }
 

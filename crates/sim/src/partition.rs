@@ -137,6 +137,7 @@ pub fn step_partitioned(
     let t2 = std::time::Instant::now();
     let log = wire::decode(&all)?;
     let report = world.apply_global(&log);
+    world.forget_unseen_items();
     let t3 = std::time::Instant::now();
     Ok((
         report,

@@ -295,9 +295,9 @@ impl World {
                 if parent >= n_items {
                     return None;
                 }
-                let root = self.items.root[parent as usize];
-                let key = ((root as u64) << 32) | agent as u64;
-                if self.items.author[root as usize] == agent || self.reposted.contains(&key) {
+                let p = parent as usize;
+                let key = ((self.items.root[p] as u64) << 32) | agent as u64;
+                if self.items.root_author[p] == agent || self.reposted.contains(&key) {
                     return None;
                 }
                 self.reposted.insert(key);
@@ -400,6 +400,17 @@ impl World {
             }
             Action::Nothing | Action::SetStance { .. } => NO_ITEM,
         }
+    }
+
+    /// Forget the items no feed can show any more (older than the feed window): what bounds
+    /// a partitioned run's replicated items. Nothing reads them: feeds, policies and the
+    /// actions they take see recent items only, and of a cascade's old root only its author,
+    /// which every item carries.
+    pub fn forget_unseen_items(&mut self) {
+        let first = self
+            .items
+            .first_since(self.tick.saturating_sub(self.feed.window));
+        self.items.forget_before(first);
     }
 
     /// Keep only the state of `agents` (a rank's own); items, the market price and the

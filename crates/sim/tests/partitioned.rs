@@ -132,6 +132,7 @@ fn partitioned(s: &Scenario, ranks: usize) -> Vec<(Range<usize>, World)> {
 fn assert_bitwise_equal(a: &World, b: &World, rows: Range<usize>, what: &str) {
     let mut whole = b.clone();
     whole.restrict(rows.clone());
+    whole.forget_unseen_items();
     assert_eq!(a, &whole, "{what}: worlds differ");
     for name in a.feature_names() {
         let (x, y) = (
@@ -159,6 +160,16 @@ fn every_policy_partitioned_equals_one_process() {
         let s = scenario(file, agents, 12);
         let want = single(&s);
         assert!(want.items.len() > 100, "{file}: the run must do something");
+        let kept = {
+            let mut w = want.clone();
+            w.forget_unseen_items();
+            w.items.author.local().len()
+        };
+        assert!(
+            kept < want.items.len() / 2,
+            "{file}: ranks keep only the feed window's items ({kept} of {})",
+            want.items.len()
+        );
         for ranks in [2, 3, 4] {
             let worlds = partitioned(&s, ranks);
             assert_eq!(worlds.last().unwrap().0.end, agents);

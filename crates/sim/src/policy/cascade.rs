@@ -79,7 +79,7 @@ impl Policy for Cascade {
             }
             let iu = i as usize;
             let root = w.items.root[iu];
-            if w.items.author[root as usize] == me
+            if w.items.root_author[iu] == me
                 || chosen_roots[..n_chosen].contains(&root)
                 || w.has_reposted(me, root)
             {
