@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Partitioned runs (issue 9): scenarios/million.toml in one process and on 2 MPI ranks, with
-# the bytes exchanged per tick and where each tick's time goes (decide / exchange / apply, from
-# rank 0's manifest). Checks that the outputs are byte-identical. Writes benches/results/mpi.json.
+# the bytes exchanged per tick, where each tick's time goes (decide / exchange / apply, from
+# rank 0's manifest) and every rank's peak memory. Checks that the outputs are identical (the
+# ranks' shards read as one table with pyarrow). Writes benches/results/mpi.json.
 #
 # Usage: benches/mpi.sh            (~5 min on 2 cores; needs Open MPI and libclang)
 #   AGENTS=100000 benches/mpi.sh   a smaller world
@@ -32,8 +33,17 @@ timed p2t1 "${mpi[@]}" -np 2 -x RAYON_NUM_THREADS=1 "$bin" run scenarios/million
 timed p2t2 "${mpi[@]}" -np 2 -x RAYON_NUM_THREADS=2 "$bin" run scenarios/million.toml --distributed --out "$work/p2t2" "${sets[@]}"
 
 python3 - "$work" <<'PY'
-import json, os, re, sys, datetime, filecmp
+import json, os, re, sys, datetime, filecmp, glob
+import pyarrow.dataset as ds
 work = sys.argv[1]
+def table(run, name):
+    d = os.path.join(work, run)
+    one = os.path.join(d, name + ".parquet")
+    files = [one] if os.path.exists(one) else sorted(glob.glob(os.path.join(d, name + "-r*.parquet")))
+    t = ds.dataset(files, format="parquet").to_table()
+    if name == "ticks":
+        t = t.sort_by([("tick", "ascending"), ("agent_id", "ascending")])
+    return t
 def wall(label):
     t = open(os.path.join(work, label + ".time")).read()
     w = 0.0
@@ -46,11 +56,13 @@ for label in ["p1t2", "p1t1", "p2t1", "p2t2"]:
     w, rss = wall(label)
     m = json.load(open(os.path.join(work, label, "manifest.json")))
     same = all(filecmp.cmp(os.path.join(work, "p1t2", f), os.path.join(work, label, f), shallow=False)
-               for f in ["features.parquet", "ticks.parquet", "indicators.csv", "attribution.parquet"])
+               for f in ["indicators.csv", "actions.parquet", "attribution.json"]) and all(
+        table("p1t2", n).equals(table(label, n)) for n in ["features", "ticks", "attribution"])
     runs[label] = {
         "wall_s": round(w, 2),
         # /usr/bin/time reports the largest single process: for mpirun, the largest rank.
         "peak_rss_mib_largest_process": round(rss, 1),
+        "peak_rss_mib_per_rank": [round(b / 2**20, 1) for b in (m.get("distributed") or {}).get("peak_rss_bytes_per_rank", [])],
         "simulate_and_attribute_s": round(m["timings"]["wall_seconds"], 2),
         "agent_steps_per_second": m["timings"]["agent_steps_per_second"],
         "outputs_identical_to_p1t2": same,

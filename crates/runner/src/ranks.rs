@@ -48,8 +48,9 @@ pub(crate) fn shard<'a>(ranks: &'a Ranks<'a>, part: &Partition) -> Option<Shard<
 }
 
 // A rank's rows must be a valid attribution shard.
-const _: () =
-    assert!(emergent_sim::partition::PARTITION_ALIGN % emergent_attribution::SHARD_ALIGN == 0);
+const _: () = assert!(
+    emergent_sim::partition::PARTITION_ALIGN.is_multiple_of(emergent_attribution::SHARD_ALIGN)
+);
 
 /// Wait until every rank got here.
 pub(crate) fn barrier(exchange: &dyn Exchange) {
@@ -58,6 +59,11 @@ pub(crate) fn barrier(exchange: &dyn Exchange) {
 
 /// Σ over ranks of `v` (every rank gets it).
 pub(crate) fn sum_over_ranks(exchange: &dyn Exchange, v: u64) -> u64 {
+    gather_u64(exchange, v).into_iter().sum()
+}
+
+/// Every rank's `v`, in rank order (every rank gets them).
+pub(crate) fn gather_u64(exchange: &dyn Exchange, v: u64) -> Vec<u64> {
     exchange
         .all_gather(&v.to_le_bytes())
         .chunks_exact(8)
@@ -66,5 +72,5 @@ pub(crate) fn sum_over_ranks(exchange: &dyn Exchange, v: u64) -> u64 {
             w.copy_from_slice(c);
             u64::from_le_bytes(w)
         })
-        .sum()
+        .collect()
 }

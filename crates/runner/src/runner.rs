@@ -411,6 +411,12 @@ impl Job {
             true => crate::ranks::sum_over_ranks(exchange, sim.world.network.edge_count() as u64),
             false => sim.world.network.edge_count() as u64,
         };
+        // Every rank's peak memory, for the manifest (and the scale evidence).
+        let rank_rss = if split {
+            crate::ranks::gather_u64(exchange, peak_rss_bytes().unwrap_or(0))
+        } else {
+            Vec::new()
+        };
         if split {
             // Every rank's shards are complete before rank 0 indexes them and clears the parts.
             barrier(exchange);
@@ -510,6 +516,7 @@ impl Job {
         });
         if split {
             manifest["distributed"] = cost.to_json(exchange.ranks(), &part);
+            manifest["distributed"]["peak_rss_bytes_per_rank"] = json!(rank_rss);
         }
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
         checkpoint::remove_rank_files(&self.dir, None, None)?;
