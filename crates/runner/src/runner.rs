@@ -120,12 +120,14 @@ pub fn start_on(
         };
         return crate::econ::start(job, progress);
     }
-    let mut sim = scenario.build()?;
-    if exchange.ranks() > 1 {
-        // From here on this rank holds only its own agents' state.
-        let part = Partition::contiguous(sim.world.agents(), exchange.ranks(), exchange.rank());
-        sim.world.restrict(part.owned);
-    }
+    let mut sim = if exchange.ranks() > 1 {
+        // This rank builds and holds only its own agents' state.
+        let agents = scenario.population.agents;
+        let part = Partition::contiguous(agents, exchange.ranks(), exchange.rank());
+        scenario.build_in(&part, exchange)?
+    } else {
+        scenario.build()?
+    };
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
     let writes = exchange.rank() == 0;
     if writes {

@@ -3,9 +3,10 @@
 use crate::config::{GeneratorKind, PolicyKind};
 use crate::market::Market;
 use crate::network::{
-    Network, barabasi_albert, parse_edge_list, powerlaw_configuration, stochastic_block_model,
-    watts_strogatz,
+    Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row, sbm_row,
+    stochastic_block_model, watts_strogatz, ws_row,
 };
+use crate::partition::{Exchange, Partition};
 use crate::policy::{Policy, from_config};
 use crate::population::Population;
 use crate::scenario::{Scenario, ScenarioError, defaults};
@@ -72,11 +73,91 @@ impl Scenario {
         })
     }
 
-    /// The initial world (tick 0).
-    pub fn build_world(&self) -> Result<World, ScenarioError> {
-        let network = self.build_network()?;
-        let population = Population::generate(&self.population, self.scenario.seed);
-        let market = (self.policy.kind == PolicyKind::Panic).then(|| {
+    /// The rows of `part`'s agents of the follow graph (a collective call: every rank makes
+    /// it). Row-generated graphs (`sbm`, `ws`, `powerlaw`) generate only these rows and swap
+    /// the transposed edges in one all-to-all; the others are built whole, then cut.
+    pub fn build_network_in(
+        &self,
+        part: &Partition,
+        exchange: &dyn Exchange,
+    ) -> Result<Network, ScenarioError> {
+        let n = self.population.agents;
+        let seed = self.scenario.seed;
+        let net = &self.network;
+        if self.preloaded_network.is_none() {
+            match net.generator {
+                GeneratorKind::Sbm => {
+                    let row = sbm_row(
+                        n,
+                        self.population.communities,
+                        net.p_in.unwrap_or(defaults::P_IN),
+                        net.p_out.unwrap_or(defaults::P_OUT),
+                    );
+                    return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
+                }
+                GeneratorKind::Ws => {
+                    let row = ws_row(
+                        n,
+                        net.k.unwrap_or(defaults::K),
+                        net.beta.unwrap_or(defaults::BETA),
+                    );
+                    return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
+                }
+                GeneratorKind::Powerlaw => {
+                    let row = powerlaw_row(
+                        n,
+                        net.exponent.unwrap_or(defaults::EXPONENT),
+                        net.min_degree.unwrap_or(defaults::MIN_DEGREE),
+                        net.max_degree.unwrap_or(defaults::MAX_DEGREE),
+                    );
+                    return Ok(Network::from_rows_in(n, seed, true, row, part, exchange));
+                }
+                GeneratorKind::Ba | GeneratorKind::Edgelist => {}
+            }
+        }
+        let mut whole = self.build_network()?;
+        whole.restrict(part.owned.clone());
+        Ok(whole)
+    }
+
+    /// `part`'s share of the initial world of a run split over ranks (a collective call):
+    /// its agents' state, generated for them only, equal to [`Scenario::build_world`]'s.
+    pub fn build_world_in(
+        &self,
+        part: &Partition,
+        exchange: &dyn Exchange,
+    ) -> Result<World, ScenarioError> {
+        let network = self.build_network_in(part, exchange)?;
+        let population =
+            Population::generate_in(&self.population, self.scenario.seed, part.owned.clone());
+        let market = self.market().map(|mut m| {
+            m.restrict(part.owned.clone());
+            m
+        });
+        Ok(World::new(
+            self.scenario.noise_seed.unwrap_or(self.scenario.seed),
+            self.feed.clone(),
+            network,
+            population,
+            market,
+        ))
+    }
+
+    /// [`Scenario::build`] for one rank of a run split over ranks.
+    pub fn build_in(
+        &self,
+        part: &Partition,
+        exchange: &dyn Exchange,
+    ) -> Result<Simulation, ScenarioError> {
+        Ok(Simulation {
+            world: self.build_world_in(part, exchange)?,
+            policy: from_config(&self.policy),
+            ticks: self.scenario.ticks,
+        })
+    }
+
+    fn market(&self) -> Option<Market> {
+        (self.policy.kind == PolicyKind::Panic).then(|| {
             let p = &self.policy.panic;
             Market::new(
                 self.population.agents,
@@ -85,7 +166,14 @@ impl Scenario {
                 p.cash,
                 p.impact,
             )
-        });
+        })
+    }
+
+    /// The initial world (tick 0).
+    pub fn build_world(&self) -> Result<World, ScenarioError> {
+        let network = self.build_network()?;
+        let population = Population::generate(&self.population, self.scenario.seed);
+        let market = self.market();
         Ok(World::new(
             self.scenario.noise_seed.unwrap_or(self.scenario.seed),
             self.feed.clone(),

@@ -32,7 +32,12 @@ pub struct Counters {
 impl Counters {
     /// All zero for `n` agents.
     pub fn new(n: usize) -> Self {
-        let z = || Owned::whole(vec![0u32; n]);
+        Self::for_agents(0..n)
+    }
+
+    /// All zero for agents `agents` (a rank's own).
+    pub fn for_agents(agents: std::ops::Range<usize>) -> Self {
+        let z = || Owned::starting_at(agents.start, vec![0u32; agents.len()]);
         Self {
             posts: z(),
             replies: z(),

@@ -29,6 +29,11 @@ impl<T> Owned<T> {
         Self { lo: 0, items }
     }
 
+    /// The entries of indices `lo..lo + items.len()`.
+    pub fn starting_at(lo: usize, items: Vec<T>) -> Self {
+        Self { lo, items }
+    }
+
     /// The indices held here.
     pub fn held(&self) -> Range<usize> {
         self.lo..self.lo + self.items.len()

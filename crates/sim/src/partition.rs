@@ -3,15 +3,16 @@
 //! A rank owns a contiguous range of agent ids whose ends are multiples of [`PARTITION_ALIGN`]
 //! (a multiple of this crate's reduction block and of the attribution crate's), so the block
 //! partials of every global sum — in the dynamics and in the attribution of the recorded
-//! features — are the same whatever P is. Each tick a rank decides for its own agents only (activity draw, feed,
-//! policy: the part whose cost grows with N), the ranks exchange the encoded decisions
-//! ([`crate::wire`]) in one all-gather, and every rank applies the whole tick in agent order.
-//! Because decisions read only the tick-t state and streams keyed by (seed, agent, tick), the
-//! concatenation of the ranks' decisions is exactly what one process would have decided, and
-//! applying it yields the same bytes.
+//! features — are the same whatever P is.
 //!
-//! The world itself is replicated on every rank in this design: memory does not shrink with
-//! P, only decision time does. `docs/distributed.md` lays out the road to owned state.
+//! A rank holds only its own agents' state ([`World::restrict`]) plus the items feeds can still
+//! show. Each tick it decides for its own agents (activity draw, feed, policy), checks their
+//! actions and applies their effects on the actors ([`World::apply_own`]); the ranks exchange
+//! the accepted actions ([`crate::wire`]) in one all-gather, and every rank applies their
+//! effects on others in agent order to the state it holds ([`World::apply_global`]). Because
+//! decisions read only the tick-t state and streams keyed by (seed, agent, tick), and one
+//! process runs the same two steps, every rank's state is bit for bit the single-process
+//! state of its agents. `docs/distributed.md` has the whole design and what is left.
 
 use std::ops::Range;
 
@@ -57,6 +58,15 @@ impl Partition {
             ranks,
             owned: edge(rank)..edge(rank + 1),
         }
+    }
+
+    /// The first agent of every rank, then `agents`: rank r owns `edges[r]..edges[r + 1]`.
+    pub fn edges(agents: usize, ranks: usize) -> Vec<usize> {
+        let mut e: Vec<usize> = (0..ranks)
+            .map(|r| Self::contiguous(agents, ranks, r).owned.start)
+            .collect();
+        e.push(agents);
+        e
     }
 
     /// Owned ids as agent ids.
@@ -110,18 +120,19 @@ impl Exchange for Solo {
 pub struct TickCost {
     /// Bytes this rank contributed to the exchange.
     pub bytes_sent: u64,
-    /// Bytes every rank received (the whole tick's decisions).
+    /// Bytes every rank received (the whole tick's accepted actions).
     pub bytes_gathered: u64,
-    /// Seconds deciding (own agents).
+    /// Seconds deciding and running the owner step (own agents).
     pub decide_seconds: f64,
     /// Seconds in the exchange (including waiting for the slowest rank).
     pub exchange_seconds: f64,
-    /// Seconds applying the whole tick.
+    /// Seconds in the global step (every accepted action, on the state held here).
     pub apply_seconds: f64,
 }
 
-/// One tick of a partitioned run: decide for the owned agents, exchange, apply everything.
-/// With [`Solo`] and [`Partition::single`] this is exactly [`World::step`].
+/// One tick of a partitioned run: decide and run the owner step for the owned agents,
+/// exchange the accepted actions, run the global step, forget items no feed can show.
+/// With [`Solo`] and [`Partition::single`] this is exactly [`World::step`] (then the forgetting).
 pub fn step_partitioned(
     world: &mut World,
     policy: &dyn Policy,

@@ -34,10 +34,18 @@ impl Population {
     /// Draw `cfg.agents` agents; every attribute of agent `a` comes from
     /// `a`'s own stream, so the draw is parallel and partition-independent.
     pub fn generate(cfg: &PopulationConfig, seed: u64) -> Self {
+        Self::generate_in(cfg, seed, 0..cfg.agents)
+    }
+
+    /// The attributes of agents `agents` only (a rank's own), as [`Population::generate`]
+    /// draws them.
+    pub fn generate_in(cfg: &PopulationConfig, seed: u64, agents: std::ops::Range<usize>) -> Self {
         let n = cfg.agents;
         let topics = cfg.topics.max(1);
         let c = cfg.communities.max(1);
-        let rows: Vec<(u32, f64, f64)> = (0..n)
+        let lo = agents.start;
+        let rows: Vec<(u32, f64, f64)> = agents
+            .clone()
             .into_par_iter()
             .map(|a| {
                 let mut rng = AgentRng::new(seed, a as u64, 0, purpose::POPULATION);
@@ -47,7 +55,7 @@ impl Population {
                 (community_of(a, n, c), activity, sus)
             })
             .collect();
-        let stance: Vec<f64> = (0..n * topics)
+        let stance: Vec<f64> = (lo * topics..agents.end * topics)
             .into_par_iter()
             .map(|i| {
                 let (a, t) = (i / topics, i % topics);
@@ -56,7 +64,7 @@ impl Population {
                 match cfg.initial_stance {
                     InitialStance::Uniform => rng.uniform(-1.0, 1.0),
                     InitialStance::ByCommunity => {
-                        let k = rows[a].0 as f64;
+                        let k = rows[a - lo].0 as f64;
                         let centre = -1.0 + (2.0 * k + 1.0) / c as f64;
                         (centre + cfg.stance_noise * rng.normal()).clamp(-1.0, 1.0)
                     }
@@ -66,10 +74,10 @@ impl Population {
         Self {
             topics,
             agents: n,
-            community: Owned::whole(rows.iter().map(|r| r.0).collect()),
-            activity: Owned::whole(rows.iter().map(|r| r.1).collect()),
-            susceptibility: Owned::whole(rows.iter().map(|r| r.2).collect()),
-            stance: Owned::whole(stance),
+            community: Owned::starting_at(lo, rows.iter().map(|r| r.0).collect()),
+            activity: Owned::starting_at(lo, rows.iter().map(|r| r.1).collect()),
+            susceptibility: Owned::starting_at(lo, rows.iter().map(|r| r.2).collect()),
+            stance: Owned::starting_at(lo * topics, stance),
             silenced: {
                 let mut s = cfg.silenced.clone();
                 s.sort_unstable();

@@ -121,13 +121,15 @@ impl World {
     ) -> Self {
         let n = population.len();
         assert_eq!(network.len(), n, "network and population sizes differ");
+        // All agents, or the rank's own when the population was generated for them only.
+        let held = population.community.held();
         Self {
             seed,
             tick: 0,
             feed,
             network,
             items: Items::new(n),
-            counters: Counters::new(n),
+            counters: Counters::for_agents(held),
             population,
             market,
             reposted: BTreeSet::new(),

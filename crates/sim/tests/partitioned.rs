@@ -113,9 +113,11 @@ fn partitioned(s: &Scenario, ranks: usize) -> Vec<(Range<usize>, World)> {
                 let shared = shared.clone();
                 scope.spawn(move || {
                     let ex = ThreadRank { rank, shared };
-                    let mut sim: Simulation = s.build().unwrap();
-                    let part = Partition::contiguous(sim.world.agents(), ranks, rank);
-                    sim.world.restrict(part.owned.clone());
+                    // Each rank builds only its agents' state (its own rows of the graph,
+                    // the transposed edges swapped with the other ranks).
+                    let part = Partition::contiguous(s.population.agents, ranks, rank);
+                    let mut sim: Simulation = s.build_in(&part, &ex).unwrap();
+                    assert_eq!(sim.world.population.community.held(), part.owned);
                     while !sim.is_done() {
                         step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &ex).unwrap();
                     }

@@ -44,6 +44,12 @@ impl Csr {
         }
     }
 
+    /// The same rows, as rows `first..` of a larger graph.
+    pub fn starting_at(mut self, first: usize) -> Self {
+        self.first = first as u32;
+        self
+    }
+
     /// Keep only rows `rows` (global ids, a sub-range of those held).
     pub fn restrict(&mut self, rows: std::ops::Range<usize>) {
         let (a, b) = (self.local(rows.start as u32), self.local(rows.end as u32));

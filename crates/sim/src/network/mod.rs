@@ -22,8 +22,11 @@ pub use ba::barabasi_albert;
 pub use csr::Csr;
 pub use edgelist::{EdgeListError, parse_edge_list};
 pub use powerlaw::powerlaw_configuration;
+pub(crate) use powerlaw::powerlaw_row;
+pub(crate) use sbm::sbm_row;
 pub use sbm::stochastic_block_model;
 pub use ws::watts_strogatz;
+pub(crate) use ws::ws_row;
 
 use crate::AgentId;
 use crate::rng::{AgentRng, purpose};
@@ -60,11 +63,79 @@ impl Network {
     where
         F: Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync,
     {
-        let chunks: Vec<(Vec<u64>, Vec<u32>)> = (0..n.div_ceil(ROW_CHUNK))
+        let rows = Self::generate_rows(n, 0..n, seed, &row);
+        let cols = rows.transpose(n);
+        Self::oriented(n, rows_are_followers, rows, cols)
+    }
+
+    /// The rows of `part`'s agents of the graph [`Network::from_rows`] builds, without building
+    /// the rest (a collective call: every rank makes it): each rank generates its own rows from
+    /// their keyed streams, and every entry `(u, v)` of those rows is sent, as `(v, u)`, to the
+    /// rank owning `v`, in one all-to-all, to make the other direction's rows. A rank's memory
+    /// is its share of the edges, never the whole graph.
+    pub fn from_rows_in<F>(
+        n: usize,
+        seed: u64,
+        rows_are_followers: bool,
+        row: F,
+        part: &crate::partition::Partition,
+        exchange: &dyn crate::partition::Exchange,
+    ) -> Self
+    where
+        F: Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync,
+    {
+        let own = part.owned.clone();
+        let rows = Self::generate_rows(n, own.clone(), seed, &row);
+        let edges = crate::partition::Partition::edges(n, part.ranks);
+        let mut outgoing: Vec<Vec<u8>> = vec![Vec::new(); part.ranks];
+        for u in own.clone() {
+            for &v in rows.row(u as u32) {
+                let owner = edges.partition_point(|&e| e <= v as usize) - 1;
+                let out = &mut outgoing[owner];
+                out.extend_from_slice(&v.to_le_bytes());
+                out.extend_from_slice(&(u as u32).to_le_bytes());
+            }
+        }
+        let word = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let mut pairs: Vec<(u32, u32)> = exchange
+            .all_to_all(outgoing)
+            .iter()
+            .flat_map(|b| {
+                (0..b.len() / 8)
+                    .map(move |k| (word(b, 8 * k) - own.start as u32, word(b, 8 * k + 4)))
+            })
+            .collect();
+        pairs.par_sort_unstable();
+        let cols = Csr::from_sorted_pairs(own.len(), &pairs).starting_at(own.start);
+        Self::oriented(n, rows_are_followers, rows, cols)
+    }
+
+    fn oriented(n: usize, rows_are_followers: bool, rows: Csr, cols: Csr) -> Self {
+        if rows_are_followers {
+            Self {
+                n,
+                out: cols,
+                inc: rows,
+            }
+        } else {
+            Self {
+                n,
+                out: rows,
+                inc: cols,
+            }
+        }
+    }
+
+    /// Rows `range` of a row-generated graph on `n` nodes, in parallel, each from its own stream.
+    fn generate_rows<F>(n: usize, range: std::ops::Range<usize>, seed: u64, row: &F) -> Csr
+    where
+        F: Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync,
+    {
+        let chunks: Vec<(Vec<u64>, Vec<u32>)> = (0..range.len().div_ceil(ROW_CHUNK))
             .into_par_iter()
             .map(|c| {
-                let lo = c * ROW_CHUNK;
-                let hi = ((c + 1) * ROW_CHUNK).min(n);
+                let lo = range.start + c * ROW_CHUNK;
+                let hi = (lo + ROW_CHUNK).min(range.end);
                 let mut lens = Vec::with_capacity(hi - lo);
                 let mut targets = Vec::new();
                 let mut buf = Vec::new();
@@ -82,7 +153,7 @@ impl Network {
             })
             .collect();
         let total: usize = chunks.iter().map(|c| c.1.len()).sum();
-        let mut offsets = Vec::with_capacity(n + 1);
+        let mut offsets = Vec::with_capacity(range.len() + 1);
         let mut targets = Vec::with_capacity(total);
         offsets.push(0u64);
         for (lens, t) in chunks {
@@ -92,21 +163,7 @@ impl Network {
             }
             targets.extend_from_slice(&t);
         }
-        let rows = Csr::from_parts(offsets, targets);
-        let cols = rows.transpose(n);
-        if rows_are_followers {
-            Self {
-                n,
-                out: cols,
-                inc: rows,
-            }
-        } else {
-            Self {
-                n,
-                out: rows,
-                inc: cols,
-            }
-        }
+        Csr::from_parts(offsets, targets).starting_at(range.start)
     }
 
     /// Number of agents (nodes).

@@ -3,6 +3,7 @@
 //! (few accounts with huge audiences, everyone following a modest number).
 
 use super::Network;
+use crate::rng::AgentRng;
 
 /// Follower counts `k >= min_degree` with `P(k) ∝ k^-exponent` (a discretised
 /// continuous Pareto, capped at `max_degree` and `n - 1`), followers sampled
@@ -16,9 +17,24 @@ pub fn powerlaw_configuration(
     max_degree: usize,
     seed: u64,
 ) -> Network {
+    Network::from_rows(
+        n,
+        seed,
+        true,
+        powerlaw_row(n, exponent, min_degree, max_degree),
+    )
+}
+
+/// Row `v` (followers) of [`powerlaw_configuration`].
+pub(crate) fn powerlaw_row(
+    n: usize,
+    exponent: f64,
+    min_degree: usize,
+    max_degree: usize,
+) -> impl Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync {
     let cap = max_degree.min(n.saturating_sub(1));
     let k_min = min_degree as f64;
-    Network::from_rows(n, seed, true, |v, rng, buf| {
+    move |v, rng, buf| {
         if cap == 0 {
             return;
         }
@@ -51,7 +67,7 @@ pub fn powerlaw_configuration(
                 break;
             }
         }
-    })
+    }
 }
 
 #[cfg(test)]

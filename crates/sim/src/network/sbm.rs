@@ -2,6 +2,7 @@
 //! links, the substrate for polarization.
 
 use super::{Network, community_start};
+use crate::rng::AgentRng;
 
 /// Directed SBM on `n` nodes in `communities` contiguous blocks: `u -> v` with
 /// probability `p_in` inside a block, `p_out` across. Each row skips over
@@ -14,9 +15,19 @@ pub fn stochastic_block_model(
     p_out: f64,
     seed: u64,
 ) -> Network {
+    Network::from_rows(n, seed, false, sbm_row(n, communities, p_in, p_out))
+}
+
+/// Row `u` (followees) of [`stochastic_block_model`].
+pub(crate) fn sbm_row(
+    n: usize,
+    communities: usize,
+    p_in: f64,
+    p_out: f64,
+) -> impl Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync {
     let c = communities.max(1);
     let starts: Vec<usize> = (0..=c).map(|k| community_start(k, n, c)).collect();
-    Network::from_rows(n, seed, false, |u, rng, buf| {
+    move |u, rng, buf| {
         let home = super::community_of(u as usize, n, c) as usize;
         for b in 0..c {
             let p = if b == home { p_in } else { p_out };
@@ -35,7 +46,7 @@ pub fn stochastic_block_model(
                 v += 1;
             }
         }
-    })
+    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,24 @@
 //! clustering and short paths.
 
 use super::Network;
+use crate::rng::AgentRng;
 
 /// Each node follows its `k` nearest ring neighbours (`k/2` on each side);
 /// each of those links is redirected with probability `beta` to a uniformly
 /// random node. Redirects avoid self-loops and duplicates, so every node
 /// follows exactly `k` accounts and the mean degree is exactly `k`.
 pub fn watts_strogatz(n: usize, k: usize, beta: f64, seed: u64) -> Network {
+    Network::from_rows(n, seed, false, ws_row(n, k, beta))
+}
+
+/// Row `u` (followees) of [`watts_strogatz`].
+pub(crate) fn ws_row(
+    n: usize,
+    k: usize,
+    beta: f64,
+) -> impl Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync {
     let half = (k / 2).min(n.saturating_sub(1) / 2);
-    Network::from_rows(n, seed, false, |u, rng, buf| {
+    move |u, rng, buf| {
         let u = u as usize;
         let lattice = |j: usize| {
             let d = j / 2 + 1;
@@ -36,7 +46,7 @@ pub fn watts_strogatz(n: usize, k: usize, beta: f64, seed: u64) -> Network {
                 rewired -= 1;
             }
         }
-    })
+    }
 }
 
 #[cfg(test)]
