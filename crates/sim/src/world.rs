@@ -193,8 +193,10 @@ impl World {
     /// The owner step of phase 2 for decisions of agents whose state is held here: check each
     /// action, apply its effects on the actor, and list what was accepted.
     pub fn apply_own(&mut self, d: &Decisions) -> TickLog {
-        // Items an action may refer to: those that existed when the tick began.
-        let n_items = self.items.len() as ItemId;
+        // Items an action may refer to: those that existed when the tick began (and that this
+        // process still keeps: a partitioned run forgets those no feed can show).
+        let items = self.items.author.held();
+        let items = items.start as ItemId..items.end as ItemId;
         let mut log = TickLog {
             active: d.feeds.len() as u64,
             ..Default::default()
@@ -205,7 +207,7 @@ impl World {
             self.counters.exposures[agent as usize] += seen;
             log.exposures += seen as u64;
             for &action in decision.actions() {
-                match self.own_effects(agent, action, n_items) {
+                match self.own_effects(agent, action, &items) {
                     Some(traded) => log.accepted.push(Accepted {
                         agent,
                         action,
@@ -260,8 +262,13 @@ impl World {
     }
 
     /// Check one action of `agent` (held here) and apply its effects on the actor;
-    /// `Some(executed trade quantity, or 0)` if accepted. `n_items`: items at the tick's start.
-    fn own_effects(&mut self, agent: AgentId, action: Action, n_items: ItemId) -> Option<f64> {
+    /// `Some(executed trade quantity, or 0)` if accepted. `items`: those it may refer to.
+    fn own_effects(
+        &mut self,
+        agent: AgentId,
+        action: Action,
+        items: &std::ops::Range<ItemId>,
+    ) -> Option<f64> {
         let a = agent as usize;
         let topics = self.population.topics;
         if matches!(
@@ -284,7 +291,7 @@ impl World {
                 c.posts[a] += 1;
             }
             Action::Reply { parent, .. } | Action::Quote { parent, .. } => {
-                if parent >= n_items {
+                if !items.contains(&parent) {
                     return None;
                 }
                 if matches!(action, Action::Reply { .. }) {
@@ -294,7 +301,7 @@ impl World {
                 }
             }
             Action::Repost { parent } => {
-                if parent >= n_items {
+                if !items.contains(&parent) {
                     return None;
                 }
                 let p = parent as usize;
@@ -306,7 +313,7 @@ impl World {
                 c.reposts[a] += 1;
             }
             Action::Like { item } => {
-                if item >= n_items || self.items.author[item as usize] == agent {
+                if !items.contains(&item) || self.items.author[item as usize] == agent {
                     return None;
                 }
                 c.likes_given[a] += 1;

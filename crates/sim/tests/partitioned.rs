@@ -199,3 +199,32 @@ fn solo_step_is_the_plain_step() {
     assert!(bytes > 0);
     assert_bitwise_equal(&sim.world, &want, 0..want.agents(), "solo");
 }
+
+#[test]
+fn actions_on_forgotten_items_are_refused_not_fatal() {
+    let s = scenario("quickstart.toml", 3_000, 8);
+    let mut sim = s.build().unwrap();
+    let part = Partition::single(sim.world.agents());
+    while !sim.is_done() {
+        step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &Solo).unwrap();
+    }
+    let w = &mut sim.world;
+    let kept = w.items.author.held();
+    assert!(kept.start > 0, "the run forgot its oldest items");
+    let old = (kept.start - 1) as u32;
+    let recent = kept.start as u32;
+    let agent = (0..w.agents() as u32)
+        .find(|&a| w.items.author[recent as usize] != a)
+        .unwrap();
+    let mut d = emergent_sim::action::Decision::none();
+    d.push(emergent_sim::Action::Like { item: old });
+    d.push(emergent_sim::Action::Repost { parent: old });
+    d.push(emergent_sim::Action::Like { item: recent });
+    let decisions = emergent_sim::world::Decisions {
+        feeds: emergent_sim::feed::Feeds::empty_for(vec![agent]),
+        decisions: vec![d],
+    };
+    let report = w.apply(&decisions);
+    assert_eq!(report.rejected, 2);
+    assert_eq!(report.events.len(), 1);
+}
