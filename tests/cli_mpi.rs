@@ -215,6 +215,17 @@ assert ticks.equals(pq.read_table(os.path.join(single, "ticks.parquet"))), "tick
                 assert_same_outputs(&single, &out, &format!("{file}, {ranks} ranks"));
                 if file == "quickstart.toml" {
                     pyarrow_reads_shards_as_one(&single, &out);
+                    // `emergent study` reads the shards as one table: the same study.
+                    if !single.join("study/study.json").exists() {
+                        ok(&["study", single.to_str().unwrap()]);
+                    }
+                    ok(&["study", out.to_str().unwrap()]);
+                    assert_same_files(
+                        &single.join("study"),
+                        &out.join("study"),
+                        &["study.json"],
+                        &format!("(study of {ranks} ranks' shards)"),
+                    );
                 }
                 let m = manifest(&out);
                 assert_eq!(m["distributed"]["ranks"], ranks);
