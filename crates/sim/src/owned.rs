@@ -104,7 +104,8 @@ impl<T> Index<usize> for Owned<T> {
     type Output = T;
     #[inline]
     fn index(&self, i: usize) -> &T {
-        match i.checked_sub(self.lo).and_then(|k| self.items.get(k)) {
+        // Below `lo` the difference wraps to a huge position: one bounds check covers both ends.
+        match self.items.get(i.wrapping_sub(self.lo)) {
             Some(v) => v,
             None => self.not_held(i),
         }
@@ -114,11 +115,11 @@ impl<T> Index<usize> for Owned<T> {
 impl<T> IndexMut<usize> for Owned<T> {
     #[inline]
     fn index_mut(&mut self, i: usize) -> &mut T {
-        let held = self.held();
-        match i.checked_sub(self.lo) {
-            Some(k) if k < self.items.len() => &mut self.items[k],
-            _ => panic!("per-agent entry {i} is not held here (this process holds {held:?})"),
+        let k = i.wrapping_sub(self.lo);
+        if k >= self.items.len() {
+            self.not_held(i);
         }
+        &mut self.items[k]
     }
 }
 
