@@ -220,6 +220,24 @@ assert ticks.equals(pq.read_table(os.path.join(single, "ticks.parquet"))), "tick
                         ok(&["study", single.to_str().unwrap()]);
                     }
                     ok(&["study", out.to_str().unwrap()]);
+                    // `emergent attribute --features RUN_DIR` reads them as one table too.
+                    let phi = |d: &Path, name: &str| {
+                        let f = dir.path().join(name);
+                        ok(&[
+                            "attribute",
+                            "--features",
+                            d.to_str().unwrap(),
+                            "--indicator",
+                            "gini(posts + replies + 1)",
+                            "--out",
+                            f.to_str().unwrap(),
+                        ]);
+                        std::fs::read(f).unwrap()
+                    };
+                    assert!(
+                        phi(&single, "phi-1.csv") == phi(&out, &format!("phi-{ranks}.csv")),
+                        "attribute over {ranks} ranks' shards"
+                    );
                     assert_same_files(
                         &single.join("study"),
                         &out.join("study"),
@@ -290,6 +308,11 @@ assert ticks.equals(pq.read_table(os.path.join(single, "ticks.parquet"))), "tick
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success());
         assert!(err.contains("mpirun -np 2"), "{err}");
+        let e = fails(&["run", "--resume", killed.to_str().unwrap()]);
+        assert!(
+            e.contains("mpirun -np 2"),
+            "one process cannot continue it either: {e}"
+        );
         let o = run_mpi(
             2,
             &["run", "--distributed", "--resume", killed.to_str().unwrap()],

@@ -13,7 +13,8 @@ use crate::progress::Bar;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Feature table: one row per agent (.csv or .parquet).
+    /// Feature table: one row per agent (.csv or .parquet), or a run directory (its final
+    /// features: `features.parquet`, or a partitioned run's shards read as one table).
     #[arg(long, value_name = "FILE", required_unless_present = "dynamic")]
     features: Option<PathBuf>,
     /// The macro indicator, e.g. `var(stance)` or `gini(posts + replies)`. With --dynamic: an
@@ -95,7 +96,11 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(out) = &args.out {
         check_output(out)?;
     }
-    let table = read_table(&features, &ids)?;
+    let table = if features.is_dir() {
+        emergent_io::read_dataset(&features, "features", &ids)?
+    } else {
+        read_table(&features, &ids)?
+    };
     let baseline = parse_baseline(&args.baseline, &ids)?;
     let opts = Options {
         method: args.method,
