@@ -36,7 +36,9 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     max_tokens: Option<u64>,
     /// Split the run over the ranks of an MPI job: `mpirun -np P emergent run --distributed …`.
-    /// Outputs equal the single-process run's byte for byte. Needs a build with `--features mpi`.
+    /// Each rank holds and writes its own agents (`features-rRRRRR.parquet`, … listed in
+    /// shards.json); the outputs equal the single-process run's. Resume on the same P. Needs a
+    /// build with `--features mpi`.
     #[arg(long)]
     distributed: bool,
     /// Sleep this many milliseconds after each tick (for demos and interruption tests).
