@@ -211,8 +211,9 @@ pub fn resume_with(
     resume_on(dir, throttle, llm, progress, &Solo)
 }
 
-/// [`resume_with`] as one rank of a partitioned run: every rank reads the checkpoint (the
-/// whole world) and drops its own recorded parts after it; rank 0 writes the run-wide files.
+/// [`resume_with`] as one rank of a partitioned run: every rank reads its own part of the
+/// committed checkpoint set and drops its own recorded parts after it; rank 0 writes the
+/// run-wide files.
 pub fn resume_on(
     dir: &Path,
     throttle: Option<Duration>,
