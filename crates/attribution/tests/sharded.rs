@@ -130,26 +130,10 @@ fn table(n: usize) -> FeatureTable {
 fn same_attribution(whole: &Attribution, part: &Attribution, rows: &std::ops::Range<usize>) {
     assert_eq!(part.method, whole.method, "{}", whole.indicator);
     assert_eq!(part.steps, whole.steps);
-    assert_eq!(
-        part.value.to_bits(),
-        whole.value.to_bits(),
-        "{}",
-        whole.indicator
-    );
-    assert_eq!(
-        part.baseline_value.to_bits(),
-        whole.baseline_value.to_bits()
-    );
-    assert_eq!(
-        part.sum_phi.to_bits(),
-        whole.sum_phi.to_bits(),
-        "{}",
-        whole.indicator
-    );
-    assert_eq!(
-        part.completeness_gap.to_bits(),
-        whole.completeness_gap.to_bits()
-    );
+    let scalars = |a: &Attribution| {
+        [a.value, a.baseline_value, a.sum_phi, a.completeness_gap].map(f64::to_bits)
+    };
+    assert_eq!(scalars(part), scalars(whole), "{}", whole.indicator);
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(
         bits(&part.phi),

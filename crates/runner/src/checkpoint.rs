@@ -93,32 +93,10 @@ pub(crate) struct Checkpoint {
     pub world: World,
 }
 
+/// Save a checkpoint: `checkpoint.bin` in one process; in a partitioned run (a collective
+/// call: every rank makes it) this rank's file, then the set committed by rank 0.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn save(
-    dir: &Path,
-    scenario_text: &str,
-    scenario_file: &str,
-    overrides: &[String],
-    next_segment: u32,
-    stats: &RunStats,
-    world: &World,
-) -> Result<(), RunError> {
-    let path = dir.join(CHECKPOINT);
-    let c = CheckpointRef {
-        format: FORMAT,
-        scenario_text,
-        scenario_file,
-        overrides,
-        next_segment,
-        stats,
-        world,
-    };
-    encode(&path, &c)
-}
-
-/// Save this rank's checkpoint and commit the set (a collective call: every rank makes it).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn save_rank(
     dir: &Path,
     scenario_text: &str,
     scenario_file: &str,
@@ -137,6 +115,9 @@ pub(crate) fn save_rank(
         stats,
         world,
     };
+    if exchange.ranks() == 1 {
+        return encode(&dir.join(CHECKPOINT), &c);
+    }
     let rank = exchange.rank();
     encode(&dir.join(rank_file(next_segment, rank)), &c)?;
     barrier(exchange);

@@ -357,29 +357,18 @@ impl Job {
                 || halt.is_some()
             {
                 recorder.close_segment()?;
-                if split {
-                    // Every rank's parts are in place before the checkpoint set is committed.
-                    checkpoint::save_rank(
-                        &self.dir,
-                        &self.text,
-                        &self.file,
-                        &self.overrides,
-                        recorder.segment,
-                        &stats,
-                        &sim.world,
-                        exchange,
-                    )?;
-                } else {
-                    checkpoint::save(
-                        &self.dir,
-                        &self.text,
-                        &self.file,
-                        &self.overrides,
-                        recorder.segment,
-                        &stats,
-                        &sim.world,
-                    )?;
-                }
+                // In a partitioned run every rank's parts are in place before the checkpoint
+                // set is committed.
+                checkpoint::save(
+                    &self.dir,
+                    &self.text,
+                    &self.file,
+                    &self.overrides,
+                    recorder.segment,
+                    &stats,
+                    &sim.world,
+                    exchange,
+                )?;
             }
             if let Some(reason) = halt {
                 return Err(RunError::Halted {

@@ -134,13 +134,17 @@ impl Scenario {
             m.restrict(part.owned.clone());
             m
         });
-        Ok(World::new(
+        Ok(self.world_of(network, population, market))
+    }
+
+    fn world_of(&self, network: Network, population: Population, market: Option<Market>) -> World {
+        World::new(
             self.scenario.noise_seed.unwrap_or(self.scenario.seed),
             self.feed.clone(),
             network,
             population,
             market,
-        ))
+        )
     }
 
     /// [`Scenario::build`] for one rank of a run split over ranks.
@@ -173,14 +177,7 @@ impl Scenario {
     pub fn build_world(&self) -> Result<World, ScenarioError> {
         let network = self.build_network()?;
         let population = Population::generate(&self.population, self.scenario.seed);
-        let market = self.market();
-        Ok(World::new(
-            self.scenario.noise_seed.unwrap_or(self.scenario.seed),
-            self.feed.clone(),
-            network,
-            population,
-            market,
-        ))
+        Ok(self.world_of(network, population, self.market()))
     }
 
     /// World plus policy, ready to run.
