@@ -119,19 +119,19 @@ mod with_mpi {
         rows.into_iter().map(|r| r.1).collect()
     }
 
-    /// pyarrow reads the shards of each table as one dataset equal to the single file (when
-    /// pyarrow is installed; `.ci/run` installs it and sets EMERGENT_REQUIRE_PYARROW).
+    /// pyarrow and polars read the shards of each table as one dataset equal to the single
+    /// file (when installed; `.ci/run` installs both and sets EMERGENT_REQUIRE_PYARROW).
     fn pyarrow_reads_shards_as_one(single: &Path, split: &Path) {
         let has = Command::new("python3")
-            .args(["-c", "import pyarrow"])
+            .args(["-c", "import pyarrow, polars"])
             .status()
             .is_ok_and(|s| s.success());
         if !has {
             assert!(
                 std::env::var_os("EMERGENT_REQUIRE_PYARROW").is_none(),
-                "pyarrow is required but missing"
+                "pyarrow and polars are required but missing"
             );
-            eprintln!("pyarrow missing: skipping the pyarrow check");
+            eprintln!("pyarrow or polars missing: skipping their check");
             return;
         }
         let script = r#"
@@ -146,6 +146,10 @@ for name in ["features", "attribution"]:
 ticks = ds.dataset(sorted(glob.glob(os.path.join(split, "ticks-r*.parquet")))).to_table()
 ticks = ticks.sort_by([("tick", "ascending"), ("agent_id", "ascending")])
 assert ticks.equals(pq.read_table(os.path.join(single, "ticks.parquet"))), "ticks"
+import polars as pl
+for name in ["features", "attribution"]:
+    whole = pl.read_parquet(os.path.join(split, name + "-r*.parquet"))
+    assert whole.equals(pl.read_parquet(os.path.join(single, name + ".parquet"))), "polars " + name
 "#;
         let o = Command::new("python3")
             .args(["-c", script])
