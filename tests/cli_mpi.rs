@@ -317,6 +317,12 @@ for name in ["features", "attribution"]:
             e.contains("mpirun -np 2"),
             "one process cannot continue it either: {e}"
         );
+        // A set the job was writing when it died was never committed: it is ignored (and
+        // cleared), even when damaged.
+        for r in 0..2 {
+            let f = killed.join(format!("checkpoint-s00099-r{r:05}.bin"));
+            std::fs::write(f, b"half-written").unwrap();
+        }
         let o = run_mpi(
             2,
             &["run", "--distributed", "--resume", killed.to_str().unwrap()],
