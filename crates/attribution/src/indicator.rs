@@ -9,7 +9,7 @@
 //! func      := log1p | ln | exp | sqrt | abs | pow(x, c)
 //! ```
 //!
-//! Parsing lowers the expression into one [`Tape`] per aggregate (evaluated per agent) and an
+//! Parsing lowers the expression into one `Tape` per aggregate (evaluated per agent) and an
 //! outer tape over the aggregates' values. Both are straight-line programs, which is what
 //! reverse-mode differentiation wants.
 

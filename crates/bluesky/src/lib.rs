@@ -6,7 +6,7 @@
 //! * [`synth_capture`] writes a synthetic capture in the current Jetstream layout with known
 //!   answers, for tests and benchmarks.
 //!
-//! Output files are described in [`output`](crate::output).
+//! Output files are described in [`output`].
 
 mod aggregate;
 mod compact;

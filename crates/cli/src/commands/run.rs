@@ -11,7 +11,7 @@ pub struct Args {
     /// Scenario file (see scenarios/README.md).
     #[arg(value_name = "SCENARIO.toml", required_unless_present = "resume")]
     scenario: Option<PathBuf>,
-    /// Run directory (default: runs/<scenario name>-seed<seed>).
+    /// Run directory (default: `runs/<scenario name>-seed<seed>`).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Override the scenario's seed.
