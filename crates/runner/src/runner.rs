@@ -334,7 +334,14 @@ impl Job {
                 cost.add(&c);
                 report
             } else {
-                sim.step()
+                let report = sim.step();
+                // Surrogate policies never read an item older than the feed window (a
+                // partitioned run relies on it too); LLM prompts quote an agent's own older
+                // posts, so LLM runs keep every item.
+                if !emergent_llm::uses_llm(&self.scenario) {
+                    sim.world.forget_unseen_items();
+                }
+                report
             };
             stats.add(agents, &report);
             if writes && self.scenario.record.actions {
