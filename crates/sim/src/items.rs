@@ -4,10 +4,11 @@
 //! found through `tick_start`, and cascades are traced through `parent` and
 //! `root` without pointers.
 //!
-//! Every rank of a partitioned run keeps the items, but only those feeds can still
-//! show ([`Items::forget_before`]): feeds, policies and the actions they take read
-//! items of the last `window` ticks, and of older items only the author of a
-//! cascade's root, which each item carries (`root_author`). Ids stay global.
+//! Runs of surrogate policies (every rank of a partitioned run, and one process) keep
+//! only the items feeds can still show ([`Items::forget_before`]): feeds, policies and
+//! the actions they take read items of the last `window` ticks, and of older items only
+//! the author of a cascade's root, which each item carries (`root_author`). Ids stay
+//! global.
 
 use serde::{Deserialize, Serialize};
 

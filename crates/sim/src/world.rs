@@ -412,9 +412,10 @@ impl World {
     }
 
     /// Forget the items no feed can show any more (older than the feed window): what bounds
-    /// a partitioned run's replicated items. Nothing reads them: feeds, policies and the
-    /// actions they take see recent items only, and of a cascade's old root only its author,
-    /// which every item carries.
+    /// the items a run keeps (every rank of a partitioned run, and a single-process run of
+    /// surrogate policies). Nothing reads them: feeds, surrogate policies and the actions they
+    /// take see recent items only, and of a cascade's old root only its author, which every
+    /// item carries. (LLM prompts quote an agent's own older posts: LLM runs keep them.)
     pub fn forget_unseen_items(&mut self) {
         let first = self
             .items
