@@ -36,8 +36,7 @@ pub fn top_count(n: usize, fraction: f64) -> usize {
 /// Shares of Σφ held by consecutive tiers cut at the given fractions (e.g. [0.01, 0.1]:
 /// top 1 %, (1 %, 10 %], bottom 90 %).
 pub fn tier_shares(phi: &[f64], rank_by: &[f64], cuts: &[f64]) -> Vec<TierShare> {
-    let order = ranking(rank_by);
-    tier_shares_ordered(phi, &order, cuts)
+    tiers_ranked_by(phi, rank_by, cuts, &Rows::local(phi.len()))
 }
 
 /// As [`tier_shares`], with the ranking already computed.
@@ -59,12 +58,18 @@ pub fn tier_shares_sharded(
     shard: &Shard,
 ) -> Result<Vec<TierShare>, AttributionError> {
     let rows = Rows::sharded(phi.len(), shard)?;
+    Ok(tiers_ranked_by(phi, rank_by, cuts, &rows))
+}
+
+/// The tiers with every row placed by `rank_by` (descending, ties by row) over all of `rows`:
+/// the same order as [`ranking`], in one process or across ranks.
+fn tiers_ranked_by(phi: &[f64], rank_by: &[f64], cuts: &[f64], rows: &Rows) -> Vec<TierShare> {
     let keys: Vec<u64> = rank_by.iter().map(|&v| descending_key(v)).collect();
-    let pos: Vec<u64> = global_order(&keys, &rows)
+    let pos: Vec<u64> = global_order(&keys, rows)
         .into_iter()
         .map(|p| p.pos)
         .collect();
-    Ok(tiers_at(phi, &pos, cuts, &rows))
+    tiers_at(phi, &pos, cuts, rows)
 }
 
 /// A key whose ascending order is `v`'s descending [`f64::total_cmp`] order.

@@ -216,11 +216,7 @@ fn top_agents_sharded(
         }
     }
     let width = 8 * (2 + names.len());
-    let word = |b: &[u8], i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[8 * i..8 * i + 8]);
-        u64::from_le_bytes(w)
-    };
+    let word = crate::ranks::le_u64;
     let mut all: Vec<(usize, f64, Vec<f64>)> = shard
         .collective
         .all_gather(&mine)

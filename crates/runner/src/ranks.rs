@@ -25,9 +25,7 @@ impl Collective for Ranks<'_> {
         let mut parts = Vec::with_capacity(self.ranks());
         let mut at = 0;
         while at + 8 <= all.len() {
-            let mut len = [0u8; 8];
-            len.copy_from_slice(&all[at..at + 8]);
-            let len = u64::from_le_bytes(len) as usize;
+            let len = le_u64(&all[at..], 0) as usize;
             parts.push(all[at + 8..at + 8 + len].to_vec());
             at += 8 + len;
         }
@@ -64,13 +62,13 @@ pub(crate) fn sum_over_ranks(exchange: &dyn Exchange, v: u64) -> u64 {
 
 /// Every rank's `v`, in rank order (every rank gets them).
 pub(crate) fn gather_u64(exchange: &dyn Exchange, v: u64) -> Vec<u64> {
-    exchange
-        .all_gather(&v.to_le_bytes())
-        .chunks_exact(8)
-        .map(|c| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            u64::from_le_bytes(w)
-        })
-        .collect()
+    let all = exchange.all_gather(&v.to_le_bytes());
+    (0..all.len() / 8).map(|i| le_u64(&all, i)).collect()
+}
+
+/// The `i`-th little-endian word of `bytes` (what the ranks send each other).
+pub(crate) fn le_u64(bytes: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+    u64::from_le_bytes(w)
 }

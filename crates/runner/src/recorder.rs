@@ -21,6 +21,12 @@ use crate::error::RunError;
 use crate::manifest::{ACTION_NAMES, action_code};
 use crate::run_dir::{PARTIAL, io, remove_if_exists};
 
+/// `agent_id` of `n` consecutive agents from `first` (all of them, or a rank's).
+pub(crate) fn agent_id_column(first: usize, n: usize) -> ParquetColumn {
+    let first = first as i64;
+    ParquetColumn::I64("agent_id".into(), (first..first + n as i64).collect())
+}
+
 pub(crate) struct Recorder {
     partial: PathBuf,
     /// `ticks`, or `ticks-rRRRRR` for one rank's rows of a partitioned run.
@@ -113,10 +119,9 @@ impl Recorder {
             ))?);
         }
         let n = table.len();
-        let first = first as i64;
         let mut cols = vec![
             ParquetColumn::U32("tick".into(), vec![tick; n]),
-            ParquetColumn::I64("agent_id".into(), (first..first + n as i64).collect()),
+            agent_id_column(first, n),
         ];
         for name in &self.feature_names {
             cols.push(ParquetColumn::F64(

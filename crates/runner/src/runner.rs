@@ -14,7 +14,7 @@ use crate::error::RunError;
 use crate::indicators::{IndicatorOutcome, IndicatorSpec, attribute_all_on, feature_rows};
 use crate::manifest::{self, RunStats, peak_rss_bytes, sha256_hex};
 use crate::ranks::{Ranks, barrier};
-use crate::recorder::Recorder;
+use crate::recorder::{Recorder, agent_id_column};
 use crate::run_dir::{self, CHECKPOINT, MANIFEST, PARTIAL};
 
 /// What `emergent run` was asked to do.
@@ -562,11 +562,7 @@ impl Job {
         n: usize,
         outcomes: &[IndicatorOutcome],
     ) -> Result<(), RunError> {
-        let first = first as i64;
-        let mut cols = vec![ParquetColumn::I64(
-            "agent_id".into(),
-            (first..first + n as i64).collect(),
-        )];
+        let mut cols = vec![agent_id_column(first, n)];
         for o in outcomes {
             if let Some(phi) = &o.phi {
                 cols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
@@ -591,11 +587,7 @@ impl Job {
 
 /// `agent_id` (from `first`) and every feature column of `table`.
 fn table_columns(table: &FeatureTable, first: usize) -> Vec<ParquetColumn> {
-    let first = first as i64;
-    let mut cols = vec![ParquetColumn::I64(
-        "agent_id".into(),
-        (first..first + table.len() as i64).collect(),
-    )];
+    let mut cols = vec![agent_id_column(first, table.len())];
     cols.extend(
         table
             .column_names()

@@ -68,6 +68,12 @@ impl Counters {
         ]
     }
 
+    /// Whether agent `a`'s counters are held here (always in one process).
+    #[inline]
+    pub fn holds(&self, a: usize) -> bool {
+        self.posts.held().contains(&a)
+    }
+
     /// Keep only the entries of `agents` (a rank's own).
     pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
         for c in [

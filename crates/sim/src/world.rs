@@ -350,7 +350,6 @@ impl World {
         edge_edits: &mut BTreeMap<(AgentId, AgentId), bool>,
     ) -> ItemId {
         let (t, agent) = (self.tick, e.agent);
-        let held = |c: &Counters, a: usize| c.posts.held().contains(&a);
         let c = &mut self.counters;
         match e.action {
             Action::Post { topic, stance } => {
@@ -361,7 +360,7 @@ impl World {
                 let p = parent as usize;
                 let author = self.items.author[p] as usize;
                 let reply = matches!(e.action, Action::Reply { .. });
-                if held(c, author) {
+                if c.holds(author) {
                     if reply {
                         c.replies_received[author] += 1;
                     } else {
@@ -380,7 +379,7 @@ impl World {
             Action::Repost { parent } => {
                 let p = parent as usize;
                 let author = self.items.author[p] as usize;
-                if held(c, author) {
+                if c.holds(author) {
                     c.reposts_received[author] += 1;
                 }
                 self.items.shares[p] += 1;
@@ -390,7 +389,7 @@ impl World {
             }
             Action::Like { item } => {
                 let author = self.items.author[item as usize] as usize;
-                if held(c, author) {
+                if c.holds(author) {
                     c.likes_received[author] += 1;
                 }
                 self.items.likes[item as usize] += 1;
