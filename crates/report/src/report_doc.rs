@@ -328,6 +328,7 @@ fn describe(name: &str) -> &'static str {
             "ticks" => ": per-tick agent state, one rank's agents",
             "features" => ": final per-agent features, one rank's agents",
             "attribution" => ": φ per agent and indicator, one rank's agents",
+            "actions" => ": every action one rank's agents took",
             _ => "",
         };
     }

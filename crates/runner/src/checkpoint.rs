@@ -21,7 +21,8 @@ use emergent_sim::partition::Exchange;
 
 /// Bumped whenever the layout changes, so an old checkpoint is refused, not misread.
 /// 2: per-agent state may be a rank's own range (`Owned`), owner/global apply.
-const FORMAT: u32 = 2;
+/// 3: items are owned by their author's rank (`Items::owners`; other ranks' items blank).
+const FORMAT: u32 = 3;
 
 /// The commit record of a partitioned run's per-rank checkpoints.
 pub(crate) const RANK_POINTER: &str = "checkpoint.json";

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use emergent_io::atomic_write_bytes;
-use emergent_sim::{Action, TickReport};
+use emergent_sim::TickReport;
+use emergent_sim::action::ACTION_NAMES;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -29,46 +30,12 @@ impl RunStats {
         self.active_agent_steps += r.active as u64;
         self.exposures += r.exposures;
         self.rejected_actions += r.rejected as u64;
-        for e in &r.events {
-            *self
-                .actions
-                .entry(action_name(&e.action).to_string())
-                .or_default() += 1;
+        for (name, &n) in ACTION_NAMES.iter().zip(&r.actions) {
+            if n > 0 {
+                *self.actions.entry(name.to_string()).or_default() += n;
+            }
         }
     }
-}
-
-/// Action names in code order, as stored in `actions.parquet`'s dictionary column.
-pub(crate) const ACTION_NAMES: [&str; 10] = [
-    "nothing",
-    "post",
-    "reply",
-    "repost",
-    "quote",
-    "like",
-    "follow",
-    "unfollow",
-    "set_stance",
-    "trade",
-];
-
-pub(crate) fn action_code(a: &Action) -> u8 {
-    match a {
-        Action::Nothing => 0,
-        Action::Post { .. } => 1,
-        Action::Reply { .. } => 2,
-        Action::Repost { .. } => 3,
-        Action::Quote { .. } => 4,
-        Action::Like { .. } => 5,
-        Action::Follow { .. } => 6,
-        Action::Unfollow { .. } => 7,
-        Action::SetStance { .. } => 8,
-        Action::Trade { .. } => 9,
-    }
-}
-
-pub(crate) fn action_name(a: &Action) -> &'static str {
-    ACTION_NAMES[action_code(a) as usize]
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {

@@ -6,19 +6,19 @@
 //! interrupted and rewrites them; the final files are the parts merged in order, one row group
 //! per recorded tick, so they are byte-identical to an uninterrupted run's.
 //!
-//! In a partitioned run every rank records its own agents' rows (`ticks-rRRRRR-SSSSS` parts,
-//! merged into `ticks-rRRRRR.parquet`); rank 0 alone records the tick-wide files (actions,
-//! indicators).
+//! In a partitioned run every rank records its own agents' rows and actions (`ticks-rRRRRR-SSSSS`
+//! and `actions-rRRRRR-SSSSS` parts, merged into `ticks-rRRRRR.parquet` and
+//! `actions-rRRRRR.parquet`); rank 0 alone records the indicators.
 
 use std::path::{Path, PathBuf};
 
 use emergent_attribution::FeatureTable;
 use emergent_io::{BackgroundParquet, ParquetColumn, atomic_write_bytes, merge_parquet};
+use emergent_sim::action::ACTION_NAMES;
 use emergent_sim::items::NO_ITEM;
 use emergent_sim::{Action, TickReport};
 
 use crate::error::RunError;
-use crate::manifest::{ACTION_NAMES, action_code};
 use crate::run_dir::{PARTIAL, io, remove_if_exists};
 
 /// `agent_id` of `n` consecutive agents from `first` (all of them, or a rank's).
@@ -31,7 +31,9 @@ pub(crate) struct Recorder {
     partial: PathBuf,
     /// `ticks`, or `ticks-rRRRRR` for one rank's rows of a partitioned run.
     ticks_kind: String,
-    /// Whether this recorder writes the tick-wide files (actions, indicators).
+    /// `actions`, or `actions-rRRRRR` for one rank's actions.
+    actions_kind: String,
+    /// Whether this recorder writes the tick-wide file (indicators).
     globals: bool,
     pub(crate) segment: u32,
     feature_names: Vec<String>,
@@ -62,14 +64,15 @@ impl Recorder {
         indicator_names: Vec<String>,
         rank: Option<usize>,
     ) -> Result<Self, RunError> {
-        let ticks_kind = match rank {
-            None => "ticks".to_string(),
-            Some(r) => format!("ticks-r{r:05}"),
+        let kind = |table: &str| match rank {
+            None => table.to_string(),
+            Some(r) => format!("{table}-r{r:05}"),
         };
+        let (ticks_kind, actions_kind) = (kind("ticks"), kind("actions"));
         let globals = rank.unwrap_or(0) == 0;
-        let mut kinds = vec![ticks_kind.as_str()];
+        let mut kinds = vec![ticks_kind.as_str(), actions_kind.as_str()];
         if globals {
-            kinds.extend(["actions", "indicators"]);
+            kinds.push("indicators");
         }
         let partial = dir.join(PARTIAL);
         std::fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
@@ -91,6 +94,7 @@ impl Recorder {
         Ok(Recorder {
             partial,
             ticks_kind,
+            actions_kind,
             globals,
             segment,
             feature_names,
@@ -145,12 +149,12 @@ impl Recorder {
         Ok(())
     }
 
-    /// The tick's applied actions.
+    /// The tick's applied actions (this rank's, in a partitioned run).
     pub(crate) fn record_actions(&mut self, r: &TickReport) -> Result<(), RunError> {
         if self.actions.is_none() {
             self.actions = Some(BackgroundParquet::create(&part(
                 &self.partial,
-                "actions",
+                &self.actions_kind,
                 self.segment,
             ))?);
         }
@@ -162,7 +166,7 @@ impl Recorder {
         let mut value = Vec::with_capacity(n);
         for e in &r.events {
             agent.push(e.agent);
-            action.push(action_code(&e.action));
+            action.push(e.action.code());
             item.push((e.item != NO_ITEM).then_some(e.item));
             let (t, v) = match e.action {
                 Action::Post { stance, .. } => (None, Some(stance as f64)),
@@ -230,8 +234,8 @@ impl Recorder {
         ]
     }
 
-    /// Merge every segment into `ticks.parquet` (or this rank's `ticks-rRRRRR.parquet`), and
-    /// for rank 0 `actions.parquet` and `indicators.csv`.
+    /// Merge every segment into `ticks.parquet` and `actions.parquet` (or this rank's
+    /// `ticks-rRRRRR.parquet` and `actions-rRRRRR.parquet`), and for rank 0 `indicators.csv`.
     pub(crate) fn finish(mut self, dir: &Path) -> Result<(), RunError> {
         self.close_segment()?;
         let parts = |kind: &str| -> Vec<PathBuf> {
@@ -240,16 +244,11 @@ impl Recorder {
                 .filter(|p| p.exists())
                 .collect()
         };
-        let ticks_file = format!("{}.parquet", self.ticks_kind);
-        let mut kinds = vec![(self.ticks_kind.as_str(), ticks_file.as_str())];
-        if self.globals {
-            kinds.push(("actions", "actions.parquet"));
-        }
-        for (kind, file) in kinds {
+        for (kind, ticks) in [(&self.ticks_kind, true), (&self.actions_kind, false)] {
             let ps = parts(kind);
-            let dest = dir.join(file);
+            let dest = dir.join(format!("{kind}.parquet"));
             match ps.as_slice() {
-                [] if kind != "actions" => emergent_io::write_parquet_columns(
+                [] if ticks => emergent_io::write_parquet_columns(
                     &dest,
                     Self::empty_ticks(&self.feature_names),
                 )?,

@@ -344,7 +344,7 @@ impl Job {
                 report
             };
             stats.add(agents, &report);
-            if writes && self.scenario.record.actions {
+            if self.scenario.record.actions {
                 recorder.record_actions(&report)?;
             }
             let t = sim.world.tick;
@@ -446,18 +446,16 @@ impl Job {
             atomic_write_bytes(&self.dir.join(emergent_io::SHARD_INDEX), text.as_bytes())?;
         } else {
             outputs.extend(
-                ["ticks.parquet", "features.parquet", "attribution.parquet"].map(String::from),
+                [
+                    "ticks.parquet",
+                    "actions.parquet",
+                    "features.parquet",
+                    "attribution.parquet",
+                ]
+                .map(String::from),
             );
         }
-        outputs.extend(
-            [
-                "actions.parquet",
-                "indicators.csv",
-                "attribution.json",
-                "scenario.toml",
-            ]
-            .map(String::from),
-        );
+        outputs.extend(["indicators.csv", "attribution.json", "scenario.toml"].map(String::from));
         self.write_attribution_json(&outcomes)?;
         if self.scenario.attribution.dynamic {
             // A rank holds only its own agents: the whole table is the shards just written.
@@ -599,7 +597,7 @@ fn table_columns(table: &FeatureTable, first: usize) -> Vec<ParquetColumn> {
 
 /// The shards every rank of a partitioned run writes.
 fn shard_index(ranks: usize, agents: usize) -> ShardIndex {
-    let tables = ["ticks", "features", "attribution"]
+    let tables = ["ticks", "actions", "features", "attribution"]
         .into_iter()
         .map(|t| {
             let files = (0..ranks).map(|r| ShardIndex::shard_name(t, r)).collect();
@@ -637,7 +635,9 @@ impl DistributedCost {
     fn add(&mut self, c: &TickCost) {
         self.ticks += 1;
         self.sum.bytes_sent += c.bytes_sent;
-        self.sum.bytes_gathered += c.bytes_gathered;
+        self.sum.bytes_received += c.bytes_received;
+        self.sum.items_fetched += c.items_fetched;
+        self.sum.fetch_seconds += c.fetch_seconds;
         self.sum.decide_seconds += c.decide_seconds;
         self.sum.exchange_seconds += c.exchange_seconds;
         self.sum.apply_seconds += c.apply_seconds;
@@ -649,9 +649,11 @@ impl DistributedCost {
             "ranks": ranks,
             "rank0_agents": [part.owned.start, part.owned.end],
             "ticks": self.ticks,
-            "bytes_gathered_per_tick": per_tick(self.sum.bytes_gathered as f64),
             "rank0_bytes_sent_per_tick": per_tick(self.sum.bytes_sent as f64),
+            "rank0_bytes_received_per_tick": per_tick(self.sum.bytes_received as f64),
+            "rank0_items_fetched_per_tick": per_tick(self.sum.items_fetched as f64),
             "rank0_seconds_per_tick": {
+                "fetch": per_tick(self.sum.fetch_seconds),
                 "decide": per_tick(self.sum.decide_seconds),
                 "exchange": per_tick(self.sum.exchange_seconds),
                 "apply": per_tick(self.sum.apply_seconds),

@@ -70,6 +70,43 @@ pub enum Action {
     },
 }
 
+/// Action names in [`Action::code`] order (the dictionary of `actions.parquet`'s `action`).
+pub const ACTION_NAMES: [&str; 10] = [
+    "nothing",
+    "post",
+    "reply",
+    "repost",
+    "quote",
+    "like",
+    "follow",
+    "unfollow",
+    "set_stance",
+    "trade",
+];
+
+impl Action {
+    /// The kind's index in [`ACTION_NAMES`].
+    pub fn code(&self) -> u8 {
+        match self {
+            Action::Nothing => 0,
+            Action::Post { .. } => 1,
+            Action::Reply { .. } => 2,
+            Action::Repost { .. } => 3,
+            Action::Quote { .. } => 4,
+            Action::Like { .. } => 5,
+            Action::Follow { .. } => 6,
+            Action::Unfollow { .. } => 7,
+            Action::SetStance { .. } => 8,
+            Action::Trade { .. } => 9,
+        }
+    }
+
+    /// The kind's name.
+    pub fn name(&self) -> &'static str {
+        ACTION_NAMES[self.code() as usize]
+    }
+}
+
 /// The actions one agent takes in one tick, at most [`MAX_ACTIONS`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Decision {

@@ -49,6 +49,21 @@ impl Feeds {
         }
     }
 
+    /// The feeds `feeds[i]` of `agents[i]` (ascending): for applying decisions made on
+    /// feeds built elsewhere.
+    pub fn from_feeds(agents: Vec<AgentId>, feeds: &[Vec<ItemId>]) -> Self {
+        assert_eq!(agents.len(), feeds.len(), "one feed per agent");
+        let mut offsets = vec![0u32];
+        for f in feeds {
+            offsets.push(offsets[offsets.len() - 1] + f.len() as u32);
+        }
+        Self {
+            agents,
+            offsets,
+            items: feeds.concat(),
+        }
+    }
+
     /// Total items across feeds.
     pub fn total_items(&self) -> usize {
         self.items.len()
@@ -110,6 +125,67 @@ fn rank_key(cfg: &FeedConfig, items: &Items, world: &World, agent: AgentId, item
     }
 }
 
+/// The feed window of this tick, `first..last` item ids, or `None` when feeds are empty.
+fn window(world: &World) -> Option<(ItemId, ItemId)> {
+    let first = world
+        .items
+        .first_since(world.tick.saturating_sub(world.feed.window));
+    let last = world.items.len() as ItemId;
+    (first < last && world.feed.size > 0).then_some((first, last))
+}
+
+/// Call `f` on each followee whose recent items `agent`'s feed reads: all of them, or
+/// `followee_sample` draws (which may repeat; then `true`).
+fn for_each_read_followee(
+    world: &World,
+    agent: AgentId,
+    rng: &mut AgentRng,
+    mut f: impl FnMut(AgentId),
+) -> bool {
+    let followees = world.network.followees(agent);
+    let k = world.feed.followee_sample;
+    if followees.len() <= k {
+        followees.iter().for_each(|&x| f(x));
+        false
+    } else {
+        for _ in 0..k {
+            f(followees[rng.below(followees.len() as u64) as usize]);
+        }
+        true
+    }
+}
+
+/// Out-of-network items in a feed.
+fn out_of_network(cfg: &FeedConfig) -> usize {
+    ((cfg.size as f64) * cfg.out_of_network_share).round() as usize
+}
+
+/// Bounded attempts at out-of-network items, so their cost stays O(count).
+fn out_of_network_attempts(cfg: &FeedConfig) -> usize {
+    2 * out_of_network(cfg)
+}
+
+/// What building `agent`'s feed will read, drawn from the same stream in the same order as
+/// [`build_feeds`]: the followees whose recent items it ranks (appended to `authors`) and
+/// every out-of-network candidate it may draw (appended to `items`). A partitioned run
+/// fetches these from their owners before building feeds ([`crate::halo`]).
+pub(crate) fn feed_reads(
+    world: &World,
+    agent: AgentId,
+    authors: &mut Vec<AgentId>,
+    items: &mut Vec<ItemId>,
+) {
+    let Some((first, last)) = window(world) else {
+        return;
+    };
+    let mut rng = AgentRng::new(world.seed, agent as u64, world.tick as u64, purpose::FEED);
+    for_each_read_followee(world, agent, &mut rng, |f| authors.push(f));
+    let span = (last - first) as u64;
+    for _ in 0..out_of_network_attempts(&world.feed) {
+        items.push(first + rng.below(span) as ItemId);
+    }
+}
+
 /// Append `agent`'s feed to `out`: top-ranked recent items of (sampled)
 /// followees, then random recent out-of-network items.
 fn build_one(
@@ -120,34 +196,23 @@ fn build_one(
 ) {
     let cfg = &world.feed;
     let items = &world.items;
-    let first = items.first_since(world.tick.saturating_sub(cfg.window));
-    let last = items.len() as ItemId;
-    if first >= last || cfg.size == 0 {
+    let Some((first, last)) = window(world) else {
         return;
-    }
+    };
     let mut rng = AgentRng::new(world.seed, agent as u64, world.tick as u64, purpose::FEED);
     scratch.clear();
-    let followees = world.network.followees(agent);
-    let take = |f: AgentId, scratch: &mut Vec<(f64, ItemId)>| {
+    let sampled = for_each_read_followee(world, agent, &mut rng, |f| {
         for i in items.recent_of(f) {
             if i >= first {
                 scratch.push((rank_key(cfg, items, world, agent, i), i));
             }
         }
-    };
-    if followees.len() <= cfg.followee_sample {
-        for &f in followees {
-            take(f, scratch);
-        }
-    } else {
-        for _ in 0..cfg.followee_sample {
-            let f = followees[rng.below(followees.len() as u64) as usize];
-            take(f, scratch);
-        }
+    });
+    if sampled {
         scratch.sort_unstable_by_key(|e| e.1);
         scratch.dedup_by_key(|e| e.1);
     }
-    let n_oon = ((cfg.size as f64) * cfg.out_of_network_share).round() as usize;
+    let n_oon = out_of_network(cfg);
     let quota = cfg.size.saturating_sub(n_oon);
     let by_rank = |a: &(f64, ItemId), b: &(f64, ItemId)| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1));
     if scratch.len() > quota && quota > 0 {
@@ -158,9 +223,9 @@ fn build_one(
     let start = out.len();
     out.extend(scratch.iter().map(|e| e.1));
     // Out-of-network: uniform over the recent suffix, skipping own items and
-    // repeats; bounded attempts keep the cost O(n_oon).
+    // repeats.
     let span = (last - first) as u64;
-    for _ in 0..2 * n_oon {
+    for _ in 0..out_of_network_attempts(cfg) {
         if out.len() - start >= quota.min(scratch.len()) + n_oon {
             break;
         }

@@ -9,6 +9,13 @@
 //! the actions they take read items of the last `window` ticks, and of older items only
 //! the author of a cascade's root, which each item carries (`root_author`). Ids stay
 //! global.
+//!
+//! In a partitioned run an item is owned by its author's rank ([`crate::halo`]): only there
+//! are its fields authoritative and its likes and shares counted. The arrays of a rank cover
+//! the whole recent window by id, with the other ranks' items blank (author [`NO_AGENT`])
+//! except while a tick's feeds need them: they are fetched at the start of the tick and
+//! blanked at its end, so a rank's state is the single-process state with other authors'
+//! items and rings blanked ([`Items::blank_authors_outside`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +24,9 @@ use crate::{AgentId, ItemId};
 
 /// No parent.
 pub const NO_ITEM: ItemId = u32::MAX;
+
+/// Author of a blank item (one held by another rank, see [`crate::halo`]).
+pub const NO_AGENT: AgentId = u32::MAX;
 
 /// Recent items remembered per author for feed building.
 pub const RECENT_PER_AUTHOR: usize = 4;
@@ -65,6 +75,56 @@ pub struct Items {
     pub recent: Vec<ItemId>,
     /// Next write slot in each agent's ring.
     pub recent_head: Vec<u8>,
+    /// `(first id, rank)` of every non-empty block of items one rank created in one tick,
+    /// ascending: who owns an item (a tick's items are its ranks' blocks in rank order).
+    #[serde(default)]
+    pub owners: Vec<(ItemId, u32)>,
+}
+
+/// Every field of one item, as fetched from its owner.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ItemRecord {
+    /// Item id.
+    pub id: ItemId,
+    /// Author.
+    pub author: AgentId,
+    /// Creation tick.
+    pub tick: u32,
+    /// Topic.
+    pub topic: u16,
+    /// Stance expressed.
+    pub stance: f32,
+    /// Kind.
+    pub kind: ItemKind,
+    /// Parent or [`NO_ITEM`].
+    pub parent: ItemId,
+    /// Root.
+    pub root: ItemId,
+    /// Author of the root.
+    pub root_author: AgentId,
+    /// Likes so far.
+    pub likes: u32,
+    /// Shares so far.
+    pub shares: u32,
+}
+
+impl ItemRecord {
+    /// What another rank's item looks like while it is not fetched.
+    pub fn blank(id: ItemId) -> Self {
+        Self {
+            id,
+            author: NO_AGENT,
+            tick: 0,
+            topic: 0,
+            stance: 0.0,
+            kind: ItemKind::Post,
+            parent: NO_ITEM,
+            root: NO_ITEM,
+            root_author: NO_AGENT,
+            likes: 0,
+            shares: 0,
+        }
+    }
 }
 
 impl Items {
@@ -100,6 +160,94 @@ impl Items {
         self.root_author.forget_before(i);
         self.likes.forget_before(i);
         self.shares.forget_before(i);
+        // Keep the block holding `id` and those after it.
+        let keep = self.owners.partition_point(|&(start, _)| start <= id);
+        self.owners.drain(..keep.saturating_sub(1));
+    }
+
+    /// The rank that owns `item` (0 in one process).
+    #[inline]
+    pub fn owner(&self, item: ItemId) -> usize {
+        let k = self.owners.partition_point(|&(start, _)| start <= item);
+        k.checked_sub(1).map_or(0, |k| self.owners[k].1 as usize)
+    }
+
+    /// All fields of a held item.
+    pub fn record(&self, item: ItemId) -> ItemRecord {
+        let i = item as usize;
+        ItemRecord {
+            id: item,
+            author: self.author[i],
+            tick: self.tick[i],
+            topic: self.topic[i],
+            stance: self.stance[i],
+            kind: self.kind[i],
+            parent: self.parent[i],
+            root: self.root[i],
+            root_author: self.root_author[i],
+            likes: self.likes[i],
+            shares: self.shares[i],
+        }
+    }
+
+    /// Overwrite the held entry `r.id` with `r` (a fetched or a blanked item).
+    pub fn set(&mut self, r: &ItemRecord) {
+        let i = r.id as usize;
+        self.author[i] = r.author;
+        self.tick[i] = r.tick;
+        self.topic[i] = r.topic;
+        self.stance[i] = r.stance;
+        self.kind[i] = r.kind;
+        self.parent[i] = r.parent;
+        self.root[i] = r.root;
+        self.root_author[i] = r.root_author;
+        self.likes[i] = r.likes;
+        self.shares[i] = r.shares;
+    }
+
+    /// Append `n` blank items: ids that other ranks' items take this tick.
+    pub fn push_blanks(&mut self, n: usize) {
+        for _ in 0..n {
+            let b = ItemRecord::blank(self.len() as ItemId);
+            self.author.push(b.author);
+            self.tick.push(b.tick);
+            self.topic.push(b.topic);
+            self.stance.push(b.stance);
+            self.kind.push(b.kind);
+            self.parent.push(b.parent);
+            self.root.push(b.root);
+            self.root_author.push(b.root_author);
+            self.likes.push(b.likes);
+            self.shares.push(b.shares);
+        }
+    }
+
+    /// An author's ring of recent items and its next write slot.
+    pub fn ring(&self, author: AgentId) -> ([ItemId; RECENT_PER_AUTHOR], u8) {
+        let a = author as usize;
+        let mut ring = [NO_ITEM; RECENT_PER_AUTHOR];
+        ring.copy_from_slice(&self.recent[a * RECENT_PER_AUTHOR..(a + 1) * RECENT_PER_AUTHOR]);
+        (ring, self.recent_head[a])
+    }
+
+    /// Overwrite an author's ring (fetched from, or blanked for, another rank's author).
+    pub fn set_ring(&mut self, author: AgentId, ring: [ItemId; RECENT_PER_AUTHOR], head: u8) {
+        let a = author as usize;
+        self.recent[a * RECENT_PER_AUTHOR..(a + 1) * RECENT_PER_AUTHOR].copy_from_slice(&ring);
+        self.recent_head[a] = head;
+    }
+
+    /// Blank every item and ring of an author outside `agents`: what a rank holds of the
+    /// single-process store when no feed is being built.
+    pub fn blank_authors_outside(&mut self, agents: std::ops::Range<usize>) {
+        for i in self.author.held() {
+            if !agents.contains(&(self.author[i] as usize)) {
+                self.set(&ItemRecord::blank(i as ItemId));
+            }
+        }
+        for a in (0..self.recent_head.len()).filter(|a| !agents.contains(a)) {
+            self.set_ring(a as AgentId, [NO_ITEM; RECENT_PER_AUTHOR], 0);
+        }
     }
 
     /// Mark the start of tick `t` (called once per tick before new items).

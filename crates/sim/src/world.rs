@@ -9,14 +9,12 @@
 //!
 //! `apply` is itself two steps, so that a partitioned run can split it: the
 //! **owner step** ([`World::apply_own`]) checks each action against the actor's
-//! own state and the items that existed when the tick began, and applies what
-//! only the actor's state sees (its counters, stance, reposts, trades); the
-//! **global step** ([`World::apply_global`]) applies the accepted actions'
-//! effects on others, in agent order: new items, likes and shares, the
-//! engagement counters of authors, follow edges, the market price. A rank runs
-//! the owner step for its own agents, the ranks exchange the accepted actions
-//! ([`crate::wire`]), and every rank runs the global step on all of them,
-//! touching only the per-agent state it holds ([`crate::owned`]).
+//! own state and the items it was shown, and applies what only the actor's state
+//! sees (its counters, stance, reposts, trades); the **global step**
+//! ([`World::apply_global`]) creates the actor's items and applies what other
+//! agents' actions did to the state held here (engagement with its items, follow
+//! edits, the market price), delivered by their ranks ([`crate::delivery`]). One
+//! process delivers everything to itself, so both run the same code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::{Action, Decision};
 use crate::config::FeedConfig;
 use crate::counters::Counters;
+use crate::delivery::{self, Engagement, creates_item};
 use crate::feed::{Feeds, build_feeds};
 use crate::items::{ItemKind, Items, NO_ITEM};
 use crate::market::Market;
@@ -33,7 +32,7 @@ use crate::network::Network;
 use crate::policy::Policy;
 use crate::population::Population;
 use crate::rng::{AgentRng, purpose};
-use crate::wire::TickLog;
+use crate::wire::{TickLog, WireError};
 use crate::{AgentId, ItemId};
 
 /// Complete, serialisable simulation state (the checkpoint).
@@ -100,8 +99,10 @@ pub struct TickReport {
     pub active: usize,
     /// Feed items shown in total.
     pub exposures: u64,
-    /// Applied actions in application order.
+    /// Applied actions in application order: this rank's (all of them in one process).
     pub events: Vec<Event>,
+    /// Applied actions of the whole tick (every rank's), by kind ([`Action::code`]).
+    pub actions: [u64; crate::action::ACTION_NAMES.len()],
     /// Actions skipped as invalid.
     pub rejected: usize,
     /// Market price after the tick (panic scenario).
@@ -174,7 +175,12 @@ impl World {
     /// Phase 1 for the agents in `range` only: what one rank of a partitioned run decides.
     /// The decisions of consecutive ranges, concatenated, are those of [`World::decide`].
     pub fn decide_range(&self, policy: &dyn Policy, range: std::ops::Range<AgentId>) -> Decisions {
-        let feeds = build_feeds(self, &self.active_agents_in(range));
+        self.decide_for(policy, &self.active_agents_in(range))
+    }
+
+    /// Phase 1 for `agents` (active, ascending).
+    pub fn decide_for(&self, policy: &dyn Policy, agents: &[AgentId]) -> Decisions {
+        let feeds = build_feeds(self, agents);
         let decisions = policy.decide_batch(self, &feeds);
         assert_eq!(
             decisions.len(),
@@ -186,15 +192,20 @@ impl World {
 
     /// Phase 2: apply decisions in agent-id order and advance the tick.
     pub fn apply(&mut self, d: &Decisions) -> TickReport {
-        let log = self.apply_own(d);
-        self.apply_global(&log)
+        let own = self.apply_own(d);
+        let edges = [0, self.agents()];
+        let inbox = delivery::route(self, &own, 0, &edges);
+        self.apply_global(&own, &inbox, 0)
+            .expect("a process decodes what it encoded itself")
     }
 
     /// The owner step of phase 2 for decisions of agents whose state is held here: check each
-    /// action, apply its effects on the actor, and list what was accepted.
+    /// action, apply its effects on the actor, and list what was accepted. An action may name
+    /// only an item its agent was shown this tick (so a rank knows every item its agents act
+    /// on: those it fetched for their feeds, see [`crate::halo`]).
     pub fn apply_own(&mut self, d: &Decisions) -> TickLog {
         // Items an action may refer to: those that existed when the tick began (and that this
-        // process still keeps: a partitioned run forgets those no feed can show).
+        // process still keeps: runs of surrogate policies forget those no feed can show).
         let items = self.items.author.held();
         let items = items.start as ItemId..items.end as ItemId;
         let mut log = TickLog {
@@ -203,11 +214,19 @@ impl World {
         };
         for (i, decision) in d.decisions.iter().enumerate() {
             let agent = d.feeds.agents[i];
-            let seen = d.feeds.feed(i).len() as u32;
-            self.counters.exposures[agent as usize] += seen;
-            log.exposures += seen as u64;
+            let shown = d.feeds.feed(i);
+            self.counters.exposures[agent as usize] += shown.len() as u32;
+            log.exposures += shown.len() as u64;
             for &action in decision.actions() {
-                match self.own_effects(agent, action, &items) {
+                let named = match action {
+                    Action::Reply { parent, .. }
+                    | Action::Quote { parent, .. }
+                    | Action::Repost { parent } => Some(parent),
+                    Action::Like { item } => Some(item),
+                    _ => None,
+                };
+                let known = named.is_none_or(|i| items.contains(&i) && shown.contains(&i));
+                match known.then(|| self.own_effects(agent, action)).flatten() {
                     Some(traded) => log.accepted.push(Accepted {
                         agent,
                         action,
@@ -220,39 +239,122 @@ impl World {
         log
     }
 
-    /// The global step of phase 2: the accepted actions of every agent (in agent order),
-    /// applied to the state held here; advances the tick.
-    pub fn apply_global(&mut self, log: &TickLog) -> TickReport {
+    /// The global step of phase 2 on this rank (`me`): its own accepted actions `own` (from
+    /// [`World::apply_own`]) create their items, and every rank's deliveries to it (`inbox`,
+    /// indexed by sender, see [`crate::delivery`]) are applied in rank order, which is agent
+    /// order: engagements with the items it owns, follow edits of the rows it holds, every
+    /// trade. Advances the tick.
+    ///
+    /// The report counts the whole tick's actions and lists this rank's (every rank records
+    /// its own).
+    pub fn apply_global(
+        &mut self,
+        own: &TickLog,
+        inbox: &[Vec<u8>],
+        me: usize,
+    ) -> Result<TickReport, WireError> {
         let t = self.tick;
         self.items.begin_tick(t);
+        let parts = inbox
+            .iter()
+            .map(|p| delivery::decode(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        if parts[me].new_items as usize
+            != own
+                .accepted
+                .iter()
+                .filter(|e| creates_item(&e.action))
+                .count()
+        {
+            return Err(WireError("a rank's own item count differs", 0));
+        }
+        // Each rank's block of this tick's item ids, in rank order.
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut next = self.items.len() as ItemId;
+        for (r, p) in parts.iter().enumerate() {
+            starts.push(next);
+            if p.new_items > 0 {
+                self.items.owners.push((next, r as u32));
+            }
+            next += p.new_items;
+        }
+        self.items
+            .push_blanks((starts[me] as usize) - self.items.len());
+        for e in &own.accepted {
+            if creates_item(&e.action) {
+                self.create_item(e);
+            }
+        }
+        self.items.push_blanks(next as usize - self.items.len());
+        let c = &mut self.counters;
+        for p in &parts {
+            for &(item, kind) in &p.engagements {
+                let i = item as usize;
+                let author = self.items.author[i] as usize;
+                if !c.holds(author) {
+                    return Err(WireError(
+                        "an engagement sent to a rank not owning its item",
+                        0,
+                    ));
+                }
+                let received = match kind {
+                    Engagement::Like => {
+                        self.items.likes[i] += 1;
+                        &mut c.likes_received
+                    }
+                    Engagement::Reply => &mut c.replies_received,
+                    Engagement::Quote => &mut c.quotes_received,
+                    Engagement::Repost => &mut c.reposts_received,
+                };
+                received[author] += 1;
+                if kind != Engagement::Like {
+                    self.items.shares[i] += 1;
+                }
+            }
+        }
+        // Final desired presence of each edited edge, so a follow then unfollow in one tick
+        // cancels out.
+        let wanted: BTreeMap<(AgentId, AgentId), bool> =
+            parts.iter().flat_map(|p| p.edges.iter().copied()).collect();
+        self.network.apply_wanted(&wanted);
         let mut report = TickReport {
             tick: t,
-            active: log.active as usize,
-            exposures: log.exposures,
-            rejected: log.rejected as usize,
-            events: Vec::with_capacity(log.accepted.len()),
             ..Default::default()
         };
-        let mut trades: Vec<(AgentId, f64)> = Vec::new();
-        // Final desired presence of each edited edge, so a follow then
-        // unfollow in one tick cancels out.
-        let mut edge_edits: BTreeMap<(AgentId, AgentId), bool> = BTreeMap::new();
-        for e in &log.accepted {
-            let item = self.global_effects(e, &mut trades, &mut edge_edits);
-            report.events.push(Event {
-                agent: e.agent,
-                action: e.action,
-                item,
-            });
-        }
         if let Some(m) = self.market.as_mut() {
+            let trades: Vec<(AgentId, f64)> = parts
+                .iter()
+                .flat_map(|p| p.trades.iter().copied())
+                .collect();
+            for &(a, q) in &trades {
+                m.record_sale(a, q, t);
+            }
             m.clear(&trades);
             report.price = Some(m.price);
             report.net_flow = Some(m.last_net_flow);
         }
-        self.network.apply_wanted(&edge_edits);
+        for p in &parts {
+            report.active += p.counts[0] as usize;
+            report.exposures += p.counts[1];
+            report.rejected += p.counts[2] as usize;
+            for (n, k) in report.actions.iter_mut().zip(p.by_kind) {
+                *n += k;
+            }
+        }
+        let mut item = starts[me];
+        report.events.extend(own.accepted.iter().map(|e| Event {
+            agent: e.agent,
+            action: e.action,
+            item: match creates_item(&e.action) {
+                true => {
+                    item += 1;
+                    item - 1
+                }
+                false => NO_ITEM,
+            },
+        }));
         self.tick += 1;
-        report
+        Ok(report)
     }
 
     /// Both phases.
@@ -261,24 +363,12 @@ impl World {
         self.apply(&d)
     }
 
-    /// Check one action of `agent` (held here) and apply its effects on the actor;
-    /// `Some(executed trade quantity, or 0)` if accepted. `items`: those it may refer to.
-    fn own_effects(
-        &mut self,
-        agent: AgentId,
-        action: Action,
-        items: &std::ops::Range<ItemId>,
-    ) -> Option<f64> {
+    /// Check one action of `agent` (held here; any item it names was shown to it) and apply
+    /// its effects on the actor; `Some(executed trade quantity, or 0)` if accepted.
+    fn own_effects(&mut self, agent: AgentId, action: Action) -> Option<f64> {
         let a = agent as usize;
         let topics = self.population.topics;
-        if matches!(
-            action,
-            Action::Post { .. }
-                | Action::Reply { .. }
-                | Action::Quote { .. }
-                | Action::Repost { .. }
-        ) && self.population.is_silenced(agent)
-        {
+        if creates_item(&action) && self.population.is_silenced(agent) {
             return None;
         }
         let c = &mut self.counters;
@@ -290,20 +380,9 @@ impl World {
                 }
                 c.posts[a] += 1;
             }
-            Action::Reply { parent, .. } | Action::Quote { parent, .. } => {
-                if !items.contains(&parent) {
-                    return None;
-                }
-                if matches!(action, Action::Reply { .. }) {
-                    c.replies[a] += 1;
-                } else {
-                    c.quotes[a] += 1;
-                }
-            }
+            Action::Reply { .. } => c.replies[a] += 1,
+            Action::Quote { .. } => c.quotes[a] += 1,
             Action::Repost { parent } => {
-                if !items.contains(&parent) {
-                    return None;
-                }
                 let p = parent as usize;
                 let key = ((self.items.root[p] as u64) << 32) | agent as u64;
                 if self.items.root_author[p] == agent || self.reposted.contains(&key) {
@@ -313,7 +392,7 @@ impl World {
                 c.reposts[a] += 1;
             }
             Action::Like { item } => {
-                if !items.contains(&item) || self.items.author[item as usize] == agent {
+                if self.items.author[item as usize] == agent {
                     return None;
                 }
                 c.likes_given[a] += 1;
@@ -341,72 +420,29 @@ impl World {
         Some(0.0)
     }
 
-    /// The effects of an accepted action on everything but the actor's own state; returns the
-    /// item it created, or `NO_ITEM`. Engagement counters move only for authors held here.
-    fn global_effects(
-        &mut self,
-        e: &Accepted,
-        trades: &mut Vec<(AgentId, f64)>,
-        edge_edits: &mut BTreeMap<(AgentId, AgentId), bool>,
-    ) -> ItemId {
+    /// Append the item an accepted post, reply, quote or repost of an agent held here
+    /// creates (its parent's fields are here: the parent was in the agent's feed).
+    fn create_item(&mut self, e: &Accepted) -> ItemId {
         let (t, agent) = (self.tick, e.agent);
-        let c = &mut self.counters;
+        let items = &mut self.items;
         match e.action {
             Action::Post { topic, stance } => {
-                self.items
-                    .push(agent, t, topic, stance, ItemKind::Post, NO_ITEM)
+                items.push(agent, t, topic, stance, ItemKind::Post, NO_ITEM)
             }
             Action::Reply { parent, stance } | Action::Quote { parent, stance } => {
-                let p = parent as usize;
-                let author = self.items.author[p] as usize;
-                let reply = matches!(e.action, Action::Reply { .. });
-                if c.holds(author) {
-                    if reply {
-                        c.replies_received[author] += 1;
-                    } else {
-                        c.quotes_received[author] += 1;
-                    }
-                }
-                let kind = if reply {
-                    ItemKind::Reply
-                } else {
-                    ItemKind::Quote
+                let kind = match e.action {
+                    Action::Reply { .. } => ItemKind::Reply,
+                    _ => ItemKind::Quote,
                 };
-                self.items.shares[p] += 1;
-                let topic = self.items.topic[p];
-                self.items.push(agent, t, topic, stance, kind, parent)
+                let topic = items.topic[parent as usize];
+                items.push(agent, t, topic, stance, kind, parent)
             }
             Action::Repost { parent } => {
                 let p = parent as usize;
-                let author = self.items.author[p] as usize;
-                if c.holds(author) {
-                    c.reposts_received[author] += 1;
-                }
-                self.items.shares[p] += 1;
-                let (topic, stance) = (self.items.topic[p], self.items.stance[p]);
-                self.items
-                    .push(agent, t, topic, stance, ItemKind::Repost, parent)
+                let (topic, stance) = (items.topic[p], items.stance[p]);
+                items.push(agent, t, topic, stance, ItemKind::Repost, parent)
             }
-            Action::Like { item } => {
-                let author = self.items.author[item as usize] as usize;
-                if c.holds(author) {
-                    c.likes_received[author] += 1;
-                }
-                self.items.likes[item as usize] += 1;
-                NO_ITEM
-            }
-            Action::Follow { agent: v } | Action::Unfollow { agent: v } => {
-                edge_edits.insert((agent, v), matches!(e.action, Action::Follow { .. }));
-                NO_ITEM
-            }
-            Action::Trade { .. } => {
-                if let Some(m) = self.market.as_mut() {
-                    m.record_sale(agent, e.traded, t);
-                }
-                trades.push((agent, e.traded));
-                NO_ITEM
-            }
-            Action::Nothing | Action::SetStance { .. } => NO_ITEM,
+            _ => unreachable!("only posts, replies, quotes and reposts create items"),
         }
     }
 
@@ -422,8 +458,8 @@ impl World {
         self.items.forget_before(first);
     }
 
-    /// Keep only the state of `agents` (a rank's own); items, the market price and the
-    /// per-author recent items stay whole (every rank's feeds and policies read them).
+    /// Keep only the state of `agents` (a rank's own): other authors' items and rings are
+    /// blanked (their ids stay taken), the market price stays whole.
     pub fn restrict(&mut self, agents: std::ops::Range<usize>) {
         self.population.restrict(agents.clone());
         self.counters.restrict(agents.clone());
@@ -433,5 +469,6 @@ impl World {
         }
         self.reposted
             .retain(|k| agents.contains(&((k & 0xffff_ffff) as usize)));
+        self.items.blank_authors_outside(agents);
     }
 }

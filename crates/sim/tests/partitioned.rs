@@ -118,23 +118,45 @@ fn partitioned(s: &Scenario, ranks: usize) -> Vec<(Range<usize>, World)> {
                     let part = Partition::contiguous(s.population.agents, ranks, rank);
                     let mut sim: Simulation = s.build_in(&part, &ex).unwrap();
                     assert_eq!(sim.world.population.community.held(), part.owned);
+                    let mut fetched = 0;
                     while !sim.is_done() {
-                        step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &ex).unwrap();
+                        let (_, cost) =
+                            step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &ex)
+                                .unwrap();
+                        fetched += cost.items_fetched;
                     }
                     assert!(!ex.any(false) && ex.any(rank == ranks - 1));
-                    (part.owned, sim.world)
+                    (part.owned, sim.world, fetched)
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        let ranks: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        // Feeds show other ranks' items: when agents are split, some rank fetched some.
+        let split = ranks.iter().filter(|r| !r.0.is_empty()).count() > 1;
+        assert!(
+            !split || ranks.iter().any(|r| r.2 > 0),
+            "no rank fetched an item"
+        );
+        ranks
+            .into_iter()
+            .map(|(rows, world, _)| (rows, world))
+            .collect()
     })
 }
 
-/// `a` (a rank's world, holding `rows`) equals the agents `rows` of the whole world `b`.
-fn assert_bitwise_equal(a: &World, b: &World, rows: Range<usize>, what: &str) {
+/// `a` (a rank's world, holding `rows`, of `ranks`) equals the agents `rows` of the whole
+/// world `b`: their state, their items (others' blank), and who owns each item.
+fn assert_bitwise_equal(a: &World, b: &World, rows: Range<usize>, ranks: usize, what: &str) {
     let mut whole = b.clone();
     whole.restrict(rows.clone());
     whole.forget_unseen_items();
+    let edges = Partition::edges(b.agents(), ranks);
+    for i in a.items.author.held() {
+        let owner = emergent_sim::halo::agent_owner(&edges, b.items.author[i]);
+        assert_eq!(a.items.owner(i as u32), owner, "{what}: owner of item {i}");
+    }
+    // Item owner blocks are per rank; one process has one a tick (checked above instead).
+    whole.items.owners = a.items.owners.clone();
     assert_eq!(a, &whole, "{what}: worlds differ");
     for name in a.feature_names() {
         let (x, y) = (
@@ -177,7 +199,7 @@ fn every_policy_partitioned_equals_one_process() {
             assert_eq!(worlds.last().unwrap().0.end, agents);
             for (rank, (rows, got)) in worlds.into_iter().enumerate() {
                 let what = format!("{file}, rank {rank} of {ranks}");
-                assert_bitwise_equal(&got, &want, rows, &what);
+                assert_bitwise_equal(&got, &want, rows, ranks, &what);
             }
         }
     }
@@ -189,19 +211,16 @@ fn solo_step_is_the_plain_step() {
     let want = single(&s);
     let mut sim = s.build().unwrap();
     let part = Partition::single(sim.world.agents());
-    let mut bytes = 0;
     while !sim.is_done() {
         let (_, cost) =
             step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &Solo).unwrap();
-        assert_eq!(cost.bytes_sent, cost.bytes_gathered);
-        bytes += cost.bytes_sent;
+        assert_eq!((cost.bytes_sent, cost.items_fetched), (0, 0));
     }
-    assert!(bytes > 0);
-    assert_bitwise_equal(&sim.world, &want, 0..want.agents(), "solo");
+    assert_bitwise_equal(&sim.world, &want, 0..want.agents(), 1, "solo");
 }
 
 #[test]
-fn actions_on_forgotten_items_are_refused_not_fatal() {
+fn actions_on_forgotten_or_unshown_items_are_refused_not_fatal() {
     let s = scenario("quickstart.toml", 3_000, 8);
     let mut sim = s.build().unwrap();
     let part = Partition::single(sim.world.agents());
@@ -216,15 +235,18 @@ fn actions_on_forgotten_items_are_refused_not_fatal() {
     let agent = (0..w.agents() as u32)
         .find(|&a| w.items.author[recent as usize] != a)
         .unwrap();
+    let unseen = recent + 1;
     let mut d = emergent_sim::action::Decision::none();
     d.push(emergent_sim::Action::Like { item: old });
     d.push(emergent_sim::Action::Repost { parent: old });
     d.push(emergent_sim::Action::Like { item: recent });
+    d.push(emergent_sim::Action::Like { item: unseen });
     let decisions = emergent_sim::world::Decisions {
-        feeds: emergent_sim::feed::Feeds::empty_for(vec![agent]),
+        feeds: emergent_sim::feed::Feeds::from_feeds(vec![agent], &[vec![old, recent]]),
         decisions: vec![d],
     };
     let report = w.apply(&decisions);
-    assert_eq!(report.rejected, 2);
+    // Forgotten, and not shown to the agent: refused.
+    assert_eq!(report.rejected, 3);
     assert_eq!(report.events.len(), 1);
 }
