@@ -414,4 +414,64 @@ for name in ["features", "attribution"]:
             b"not read"
         );
     }
+
+    /// `(agent_id, original_id)` of a run renamed by a METIS partition, in file order.
+    #[cfg(feature = "metis")]
+    fn renaming(dir: &Path) -> Vec<(i64, u32)> {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::record::RowAccessor;
+        let mut pairs = Vec::new();
+        for f in emergent_io::dataset_files(dir, "agents").unwrap() {
+            let reader = SerializedFileReader::new(std::fs::File::open(&f).unwrap()).unwrap();
+            for row in reader.get_row_iter(None).unwrap() {
+                let row = row.unwrap();
+                pairs.push((row.get_long(0).unwrap(), row.get_uint(1).unwrap()));
+            }
+        }
+        pairs
+    }
+
+    /// `[partition] method = "metis"`: the renaming is part of the world, so 2 and 3 ranks equal
+    /// one process, and every run maps the new ids back to the scenario's the same way.
+    #[cfg(feature = "metis")]
+    #[test]
+    fn a_metis_partition_gives_the_same_outputs_on_any_number_of_ranks() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = repo().join("scenarios/million.toml");
+        let scenario = scenario.to_str().unwrap();
+        let mut extra = sets(20_000, 8);
+        for s in ["partition.method=metis", "partition.parts=2"] {
+            extra.extend(["--set".to_string(), s.to_string()]);
+        }
+        let single = dir.path().join("one");
+        let mut args = vec!["run", scenario, "--out", single.to_str().unwrap()];
+        args.extend(extra.iter().map(String::as_str));
+        ok(&args);
+        let map = renaming(&single);
+        assert_eq!(map.len(), 20_000);
+        assert!(map.iter().enumerate().all(|(j, p)| p.0 == j as i64));
+        let mut old: Vec<u32> = map.iter().map(|p| p.1).collect();
+        old.sort_unstable();
+        assert_eq!(old, (0..20_000).collect::<Vec<u32>>(), "a renaming");
+        assert!(map.iter().any(|p| p.0 != p.1 as i64), "METIS moved agents");
+        for ranks in [2, 3] {
+            let out = dir.path().join(format!("r{ranks}"));
+            let mut a = vec![
+                "run",
+                scenario,
+                "--distributed",
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            a.extend(extra.iter().map(String::as_str));
+            let o = run_mpi(ranks, &a);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            assert_same_outputs(&single, &out, &format!("METIS, {ranks} ranks"));
+            assert_eq!(
+                renaming(&out),
+                map,
+                "{ranks} ranks rename as one process does"
+            );
+        }
+    }
 }

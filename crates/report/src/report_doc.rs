@@ -329,6 +329,7 @@ fn describe(name: &str) -> &'static str {
             "features" => ": final per-agent features, one rank's agents",
             "attribution" => ": φ per agent and indicator, one rank's agents",
             "actions" => ": every action one rank's agents took",
+            "agents" => ": the scenario's id of each renamed agent, one rank's agents",
             _ => "",
         };
     }
@@ -337,6 +338,7 @@ fn describe(name: &str) -> &'static str {
         "ticks.parquet" => ": per-tick agent state",
         "features.parquet" => ": final per-agent features (the attribution input)",
         "actions.parquet" => ": every action taken",
+        "agents.parquet" => ": the scenario's id of each agent renamed by the METIS partition",
         "indicators.csv" => ": indicator values per recorded tick",
         "attribution.parquet" => ": φ per agent and indicator",
         "attribution.json" => ": attribution summaries",

@@ -184,12 +184,16 @@ impl RunInputs {
             }
         }
         let scenario_path = dir.join("scenario.toml");
-        let scenario = Scenario::from_str(
-            &read_text(&scenario_path)?,
-            &scenario_path.display().to_string(),
-        )
-        .map_err(|e| ReportError::input(&scenario_path, e))?;
         let manifest = read_json::<Value>(&dir.join("manifest.json"))?;
+        let text = read_text(&scenario_path)?;
+        // A relative edge-list path is relative to the scenario file the run was started from
+        // (the manifest names it), not to this copy of it.
+        let scenario = Scenario::from_str(&text, &scenario_path.display().to_string())
+            .or_else(|e| match manifest["scenario_file"].as_str() {
+                Some(file) => Scenario::from_str(&text, file),
+                None => Err(e),
+            })
+            .map_err(|e| ReportError::input(&scenario_path, e))?;
         let series = read_indicator_csv(&dir.join("indicators.csv"))?;
         let attribution = read_json::<AttributionFile>(&dir.join("attribution.json"))?;
         let study_path = dir.join("study").join("study.json");

@@ -89,16 +89,14 @@ pub fn attribute_dynamic_run(
         .as_str()
         .unwrap_or("scenario.toml");
     let mut scenario = Scenario::from_str(text, file)?;
-    for o in manifest["overrides"]
+    let pairs: Vec<(&str, &str)> = manifest["overrides"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|v| v.as_str())
-    {
-        if let Some((k, v)) = o.split_once('=') {
-            scenario.apply_override(k.trim(), v.trim())?;
-        }
-    }
+        .filter_map(|v| v.as_str()?.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect();
+    scenario.apply_overrides(&pairs)?;
     crate::run_dir::preload_network(&mut scenario)?;
     let features = read_dataset(dir, "features", &IdColumn::Default)?;
     let outcomes = run(dir, &scenario, &features, opts)?;

@@ -285,12 +285,15 @@ pub(crate) fn scenario_with(
     overrides: &[String],
 ) -> Result<Scenario, RunError> {
     let mut s = Scenario::from_str(text, file)?;
-    for o in overrides {
-        let (k, v) = o
-            .split_once('=')
-            .ok_or_else(|| RunError::Override(o.clone()))?;
-        s.apply_override(k.trim(), v.trim())?;
-    }
+    let pairs = overrides
+        .iter()
+        .map(|o| {
+            o.split_once('=')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .ok_or_else(|| RunError::Override(o.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    s.apply_overrides(&pairs)?;
     Ok(s)
 }
 
@@ -399,6 +402,17 @@ impl Job {
             &self.dir.join(name("features")),
             table_columns(&table, part.owned.start),
         )?;
+        // A METIS partition renamed the agents: the map back to the scenario's ids.
+        let renamed = sim.world.population.original_id.as_ref();
+        if let Some(ids) = renamed {
+            write_parquet_columns(
+                &self.dir.join(name("agents")),
+                vec![
+                    agent_id_column(part.owned.start, part.owned.len()),
+                    ParquetColumn::U32("original_id".into(), ids.local().to_vec()),
+                ],
+            )?;
+        }
         let outcomes = attribute_all_on(&table, &self.specs, shard.as_ref());
         self.write_phi(
             &name("attribution"),
@@ -406,6 +420,21 @@ impl Job {
             table.len(),
             &outcomes,
         )?;
+        // Follow edges whose ends are on different ranks (the partition's quality).
+        let cut_edges = match split {
+            true => {
+                let own = part.owned.clone();
+                let cut = part
+                    .agent_range()
+                    .map(|u| {
+                        let f = sim.world.network.followees(u);
+                        f.iter().filter(|&&v| !own.contains(&(v as usize))).count() as u64
+                    })
+                    .sum();
+                crate::ranks::sum_over_ranks(exchange, cut)
+            }
+            false => 0,
+        };
         let edges = match split {
             true => crate::ranks::sum_over_ranks(exchange, sim.world.network.edge_count() as u64),
             false => sim.world.network.edge_count() as u64,
@@ -432,7 +461,7 @@ impl Job {
         }
         let mut outputs: Vec<String> = Vec::new();
         if split {
-            let index = shard_index(exchange.ranks(), agents);
+            let index = shard_index(exchange.ranks(), agents, renamed.is_some());
             for files in index.tables.values() {
                 outputs.extend(files.iter().cloned());
             }
@@ -454,6 +483,9 @@ impl Job {
                 ]
                 .map(String::from),
             );
+            if renamed.is_some() {
+                outputs.push("agents.parquet".into());
+            }
         }
         outputs.extend(["indicators.csv", "attribution.json", "scenario.toml"].map(String::from));
         self.write_attribution_json(&outcomes)?;
@@ -514,6 +546,7 @@ impl Job {
         if split {
             manifest["distributed"] = cost.to_json(exchange.ranks(), &part);
             manifest["distributed"]["peak_rss_bytes_per_rank"] = json!(rank_rss);
+            manifest["distributed"]["cut_edges"] = json!(cut_edges);
         }
         run_dir::remove_if_exists(&self.dir.join(CHECKPOINT))?;
         checkpoint::remove_rank_files(&self.dir, None, None)?;
@@ -596,9 +629,10 @@ fn table_columns(table: &FeatureTable, first: usize) -> Vec<ParquetColumn> {
 }
 
 /// The shards every rank of a partitioned run writes.
-fn shard_index(ranks: usize, agents: usize) -> ShardIndex {
+fn shard_index(ranks: usize, agents: usize, renamed: bool) -> ShardIndex {
     let tables = ["ticks", "actions", "features", "attribution"]
         .into_iter()
+        .chain(renamed.then_some("agents"))
         .map(|t| {
             let files = (0..ranks).map(|r| ShardIndex::shard_name(t, r)).collect();
             (t.to_string(), files)

@@ -127,6 +127,13 @@ impl Scenario {
         part: &Partition,
         exchange: &dyn Exchange,
     ) -> Result<World, ScenarioError> {
+        if self.partition.method == crate::config::PartitionMethod::Metis {
+            // METIS needs the whole graph: every rank builds and renames the whole world (the
+            // same on each), then keeps its agents.
+            let mut world = self.build_world()?;
+            world.restrict(part.owned.clone());
+            return Ok(world);
+        }
         let network = self.build_network_in(part, exchange)?;
         let population =
             Population::generate_in(&self.population, self.scenario.seed, part.owned.clone());
@@ -177,7 +184,40 @@ impl Scenario {
     pub fn build_world(&self) -> Result<World, ScenarioError> {
         let network = self.build_network()?;
         let population = Population::generate(&self.population, self.scenario.seed);
+        let (network, population) = self.renamed(network, population)?;
         Ok(self.world_of(network, population, self.market()))
+    }
+
+    /// The graph and population with agents renamed for a METIS partition
+    /// ([`crate::relabel`]), or as they are.
+    fn renamed(
+        &self,
+        network: Network,
+        population: Population,
+    ) -> Result<(Network, Population), ScenarioError> {
+        if self.partition.method != crate::config::PartitionMethod::Metis {
+            return Ok((network, population));
+        }
+        #[cfg(feature = "metis")]
+        {
+            let parts = self.partition.parts.unwrap_or(1);
+            let old_of = crate::relabel::metis_order(&network, parts, self.scenario.seed).map_err(
+                |message| ScenarioError::At {
+                    file: self.file.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!("[partition] method = \"metis\": {message}"),
+                },
+            )?;
+            Ok(crate::relabel::apply(&network, &population, &old_of))
+        }
+        #[cfg(not(feature = "metis"))]
+        Err(ScenarioError::At {
+            file: self.file.clone(),
+            line: 1,
+            column: 1,
+            message: "[partition] method = \"metis\" needs a build with `--features metis`".into(),
+        })
     }
 
     /// World plus policy, ready to run.

@@ -309,6 +309,38 @@ pub struct RecordConfig {
     pub actions: bool,
 }
 
+/// `[partition]`: how agents are split over the ranks of a partitioned run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PartitionConfig {
+    /// `contiguous` (agents in id order) or `metis`.
+    pub method: PartitionMethod,
+    /// METIS: the number of parts (the number of ranks it is made for). The renaming is part
+    /// of the world, so a run on any number of ranks, or in one process, gives the same
+    /// outputs; with this many ranks each rank holds one part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<usize>,
+}
+
+impl PartitionConfig {
+    /// True when nothing was asked (contiguous ids).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// How agents are split over ranks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionMethod {
+    /// Contiguous ranges of the scenario's ids.
+    #[default]
+    Contiguous,
+    /// A METIS partition of the follow graph, applied by renaming agents (needs a build with
+    /// the `metis` feature and libmetis).
+    Metis,
+}
+
 /// `[checkpoint]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -37,6 +37,7 @@ pub mod partition;
 pub mod policy;
 pub mod population;
 pub mod reduce;
+pub mod relabel;
 pub mod rng;
 pub mod scenario;
 pub mod wire;

@@ -28,6 +28,11 @@ pub struct Population {
     /// Silenced agents, sorted (see `PopulationConfig::silenced`).
     #[serde(default)]
     pub silenced: Vec<u32>,
+    /// The scenario's id of each agent when a METIS partition renamed them
+    /// ([`crate::relabel`]); `None` when ids are the scenario's. (Always serialised:
+    /// checkpoints are bincode, which cannot skip a field.)
+    #[serde(default)]
+    pub original_id: Option<Owned<u32>>,
 }
 
 impl Population {
@@ -84,6 +89,7 @@ impl Population {
                 s.dedup();
                 s
             },
+            original_id: None,
         }
     }
 
@@ -110,6 +116,9 @@ impl Population {
         self.activity.restrict(agents.clone());
         self.susceptibility.restrict(agents.clone());
         self.stance.restrict(agents.start * t..agents.end * t);
+        if let Some(ids) = self.original_id.as_mut() {
+            ids.restrict(agents);
+        }
     }
 
     /// Stance of `agent` on `topic`.

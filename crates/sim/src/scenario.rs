@@ -76,6 +76,12 @@ pub struct Scenario {
     /// `[checkpoint]`.
     #[serde(default)]
     pub checkpoint: CheckpointConfig,
+    /// `[partition]`.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::config::PartitionConfig::is_default"
+    )]
+    pub partition: crate::config::PartitionConfig,
     /// `[llm]`: LLM-driven agent groups and the endpoint.
     #[serde(
         default,
@@ -154,6 +160,37 @@ impl Scenario {
     /// (falling back to a bare string, so `network.generator=ws` works), the
     /// key must name a scenario setting, and the result is re-validated.
     pub fn apply_override(&mut self, key: &str, value: &str) -> Result<(), ScenarioError> {
+        self.apply_overrides(&[(key, value)])
+    }
+
+    /// Apply several `key=value` overrides, then validate once: settings that only make sense
+    /// together (`partition.method=metis` with `partition.parts=8`) can be given one by one.
+    /// A problem is reported against the override that names it, else the last one.
+    pub fn apply_overrides(&mut self, pairs: &[(&str, &str)]) -> Result<(), ScenarioError> {
+        let mut next = self.clone();
+        for &(key, value) in pairs {
+            next = next.with_value(key, value)?;
+        }
+        if let Some((path, message)) = next.validate().into_iter().next() {
+            let at = path_string(&path);
+            let key = pairs
+                .iter()
+                .find(|(k, _)| *k == at)
+                .or(pairs.last())
+                .map_or(String::new(), |(k, _)| k.to_string());
+            return Err(ScenarioError::Override {
+                file: self.file.clone(),
+                key,
+                message: format!("{at}: {message}"),
+            });
+        }
+        *self = next;
+        Ok(())
+    }
+
+    /// This scenario with `key` set to `value` (parsed as TOML, else taken as a string), not
+    /// yet validated.
+    fn with_value(&self, key: &str, value: &str) -> Result<Scenario, ScenarioError> {
         let err = |message: String| ScenarioError::Override {
             file: self.file.clone(),
             key: key.into(),
@@ -163,7 +200,7 @@ impl Scenario {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(value.to_string()));
-        let mut root = toml::Table::try_from(&*self).map_err(|e| err(e.to_string()))?;
+        let mut root = toml::Table::try_from(self).map_err(|e| err(e.to_string()))?;
         let segs: Vec<&str> = key.split('.').collect();
         if segs.iter().any(|s| s.is_empty()) {
             return Err(err("empty key segment".into()));
@@ -182,11 +219,7 @@ impl Scenario {
             .try_into()
             .map_err(|e: toml::de::Error| err(e.message().trim().to_string()))?;
         next.file = self.file.clone();
-        if let Some((path, message)) = next.validate().into_iter().next() {
-            return Err(err(format!("{}: {message}", path_string(&path))));
-        }
-        *self = next;
-        Ok(())
+        Ok(next)
     }
 
     /// Where the edge list lives: relative paths are resolved against the
@@ -274,6 +307,35 @@ impl Scenario {
             "must not exceed high".into(),
         );
         self.validate_network(&mut check);
+        let part = &self.partition;
+        if part.method == crate::config::PartitionMethod::Metis {
+            check(
+                cfg!(feature = "metis"),
+                &["partition", "method"],
+                "this emergent was built without METIS: install libmetis (apt install \
+                 libmetis-dev) and build with `--features metis`, or use `contiguous`"
+                    .into(),
+            );
+            check(
+                part.parts
+                    .is_some_and(|k| (1..=p.agents.max(1)).contains(&k)),
+                &["partition", "parts"],
+                "METIS needs `parts`: the number of ranks the partition is made for (between 1 \
+                 and the number of agents)"
+                    .into(),
+            );
+            check(
+                self.econ.is_none(),
+                &["partition", "method"],
+                "an `[econ]` scenario has no follow graph to partition".into(),
+            );
+        } else {
+            check(
+                part.parts.is_none(),
+                &["partition", "parts"],
+                "only `method = \"metis\"` takes `parts`".into(),
+            );
+        }
         let f = &self.feed;
         check(
             prob(f.out_of_network_share),

@@ -182,3 +182,22 @@ fn shipped_scenarios_parse() {
     }
     assert!(seen >= 5, "expected the five shipped scenarios, saw {seen}");
 }
+
+#[test]
+fn partition_errors_point_at_the_key_and_say_what_to_do() {
+    let table = "[policy]\nkind = \"cascade\"\n";
+    let metis = "[partition]\nmethod = \"metis\"\n\n[policy]\nkind = \"cascade\"\n";
+    let msg = error_of(table, metis);
+    if cfg!(feature = "metis") {
+        // `parts` is missing.
+        assert!(msg.contains("METIS needs `parts`"), "{msg}");
+    } else {
+        assert_at(&msg, "13:10", "--features metis");
+    }
+    let parts = "[partition]\nparts = 4\n\n[policy]\nkind = \"cascade\"\n";
+    assert!(
+        error_of(table, parts).contains("only `method = \"metis\"` takes `parts`"),
+        "{}",
+        error_of(table, parts)
+    );
+}
