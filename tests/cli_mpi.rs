@@ -59,6 +59,19 @@ mod with_mpi {
             .expect("mpirun runs (apt install openmpi-bin)")
     }
 
+    /// `emergent run SCENARIO --distributed --out OUT EXTRA…` on `ranks` ranks.
+    fn run_distributed(ranks: usize, scenario: &str, out: &Path, extra: &[String]) -> Output {
+        let mut a = vec![
+            "run",
+            scenario,
+            "--distributed",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend(extra.iter().map(String::as_str));
+        run_mpi(ranks, &a)
+    }
+
     fn manifest(dir: &Path) -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
     }
@@ -209,15 +222,7 @@ for name in ["features", "attribution"]:
             ok(&args);
             for ranks in [2, 3] {
                 let out = dir.path().join(format!("{file}-{ranks}"));
-                let mut a = vec![
-                    "run",
-                    scenario,
-                    "--distributed",
-                    "--out",
-                    out.to_str().unwrap(),
-                ];
-                a.extend(extra.iter().map(String::as_str));
-                let o = run_mpi(ranks, &a);
+                let o = run_distributed(ranks, scenario, &out, &extra);
                 let stdout = String::from_utf8_lossy(&o.stdout);
                 assert!(
                     o.status.success(),
@@ -456,15 +461,7 @@ for name in ["features", "attribution"]:
         assert!(map.iter().any(|p| p.0 != p.1 as i64), "METIS moved agents");
         for ranks in [2, 3] {
             let out = dir.path().join(format!("r{ranks}"));
-            let mut a = vec![
-                "run",
-                scenario,
-                "--distributed",
-                "--out",
-                out.to_str().unwrap(),
-            ];
-            a.extend(extra.iter().map(String::as_str));
-            let o = run_mpi(ranks, &a);
+            let o = run_distributed(ranks, scenario, &out, &extra);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             assert_same_outputs(&single, &out, &format!("METIS, {ranks} ranks"));
             assert_eq!(
