@@ -208,18 +208,25 @@ impl Items {
     /// Append `n` blank items: ids that other ranks' items take this tick.
     pub fn push_blanks(&mut self, n: usize) {
         for _ in 0..n {
-            let b = ItemRecord::blank(self.len() as ItemId);
-            self.author.push(b.author);
-            self.tick.push(b.tick);
-            self.topic.push(b.topic);
-            self.stance.push(b.stance);
-            self.kind.push(b.kind);
-            self.parent.push(b.parent);
-            self.root.push(b.root);
-            self.root_author.push(b.root_author);
-            self.likes.push(b.likes);
-            self.shares.push(b.shares);
+            self.push_record(&ItemRecord::blank(self.len() as ItemId));
         }
+    }
+
+    /// Append `r` (its id must be the next one) to every column; the author's ring is the
+    /// caller's.
+    #[inline]
+    fn push_record(&mut self, r: &ItemRecord) {
+        debug_assert_eq!(r.id as usize, self.len());
+        self.author.push(r.author);
+        self.tick.push(r.tick);
+        self.topic.push(r.topic);
+        self.stance.push(r.stance);
+        self.kind.push(r.kind);
+        self.parent.push(r.parent);
+        self.root.push(r.root);
+        self.root_author.push(r.root_author);
+        self.likes.push(r.likes);
+        self.shares.push(r.shares);
     }
 
     /// An author's ring of recent items and its next write slot.
@@ -284,16 +291,19 @@ impl Items {
                 self.root_author[parent as usize],
             )
         };
-        self.author.push(author);
-        self.tick.push(tick);
-        self.topic.push(topic);
-        self.stance.push(stance);
-        self.kind.push(kind);
-        self.parent.push(parent);
-        self.root.push(root);
-        self.root_author.push(root_author);
-        self.likes.push(0);
-        self.shares.push(0);
+        self.push_record(&ItemRecord {
+            id,
+            author,
+            tick,
+            topic,
+            stance,
+            kind,
+            parent,
+            root,
+            root_author,
+            likes: 0,
+            shares: 0,
+        });
         let a = author as usize;
         let head = self.recent_head[a] as usize;
         self.recent[a * RECENT_PER_AUTHOR + head] = id;
