@@ -76,11 +76,12 @@ pub(crate) fn route(world: &World, own: &TickLog, me: usize, edges: &[usize]) ->
         .map(|e| (e.agent, e.traded))
         .collect();
     let counts = [own.active, own.exposures, own.rejected];
+    let by_kind = own.by_kind();
     let mut parts: Vec<Delivery> = (0..ranks)
         .map(|_| Delivery {
             new_items,
             counts,
-            by_kind: own.by_kind(),
+            by_kind,
             trades: trades.clone(),
             ..Default::default()
         })
