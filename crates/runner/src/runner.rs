@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use emergent_attribution::{FeatureTable, evaluate, evaluate_sharded};
 use emergent_io::{ParquetColumn, ShardIndex, atomic_write_bytes, write_parquet_columns};
-use emergent_sim::partition::{Exchange, Partition, Solo, TickCost, step_partitioned};
+use emergent_sim::partition::{Exchange, Partition, Solo};
+use emergent_sim::tick::{TickCost, step_partitioned};
 use emergent_sim::{Scenario, Simulation};
 use serde_json::json;
 

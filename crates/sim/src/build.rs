@@ -10,7 +10,8 @@ use crate::partition::{Exchange, Partition};
 use crate::policy::{Policy, from_config};
 use crate::population::Population;
 use crate::scenario::{Scenario, ScenarioError, defaults};
-use crate::world::{TickReport, World};
+use crate::tick_types::TickReport;
+use crate::world::World;
 
 impl Scenario {
     /// Generate (or read) the follow graph.

@@ -40,6 +40,8 @@ pub mod reduce;
 pub mod relabel;
 pub mod rng;
 pub mod scenario;
+pub mod tick;
+pub mod tick_types;
 pub mod wire;
 pub mod world;
 
@@ -49,7 +51,8 @@ pub use features::Features;
 pub use policy::{DecisionContext, Policy};
 pub use rng::AgentRng;
 pub use scenario::{Scenario, ScenarioError};
-pub use world::{Decisions, Event, TickReport, World};
+pub use tick_types::{Decisions, Event, TickReport};
+pub use world::World;
 
 /// Agent index `0..N`; `u32` keeps per-edge and per-item storage small.
 pub type AgentId = u32;

@@ -5,30 +5,28 @@
 //! partials of every global sum — in the dynamics and in the attribution of the recorded
 //! features — are the same whatever P is.
 //!
-//! A rank holds only its own agents' state ([`World::restrict`]) and the items they authored.
-//! Each tick it fetches the other ranks' items its agents' feeds will read ([`crate::halo`]),
-//! decides for its own agents (activity draw, feed, policy), checks their actions and applies
-//! their effects on the actors ([`World::apply_own`]), delivers what the actions do to state
-//! other ranks own in one all-to-all ([`crate::delivery`]), and applies what it received
-//! ([`World::apply_global`]). Because decisions read only the tick-t state and streams keyed
-//! by (seed, agent, tick), every global sum is reduced in fixed blocks, and one process runs
-//! the same steps (delivering to itself), every rank's state is bit for bit the
+//! A rank holds only its own agents' state ([`World::restrict`](crate::World::restrict)) and
+//! the items they authored. Each tick it fetches the other ranks' items its agents' feeds will
+//! read ([`crate::halo`]), decides for its own agents (activity draw, feed, policy), checks
+//! their actions and applies their effects on the actors
+//! ([`World::apply_own`](crate::World::apply_own)), delivers what the actions do to state other
+//! ranks own in one all-to-all ([`crate::delivery`]), and applies what it received
+//! ([`World::apply_global`](crate::World::apply_global)); [`crate::tick::step_partitioned`] is
+//! that tick. Because decisions read only the tick-t state and streams keyed by (seed, agent,
+//! tick), every global sum is reduced in fixed blocks, and one process runs the same steps
+//! (delivering to itself), every rank's state is bit for bit the
 //! single-process state of its agents and items. `docs/distributed.md` has the whole design
 //! and what is left.
 
 use std::ops::Range;
 
+use crate::AgentId;
 use crate::reduce::BLOCK;
 
 /// Agent ids per partition unit: two of this crate's reduction blocks, one of the attribution
 /// crate's (`emergent_attribution::SHARD_ALIGN`), so a rank's rows of the feature table are a
 /// valid attribution shard.
 pub const PARTITION_ALIGN: usize = 2 * BLOCK;
-use crate::delivery;
-use crate::halo::{self, Halo};
-use crate::wire::WireError;
-use crate::world::{TickReport, World};
-use crate::{AgentId, Policy};
 
 /// The agents one rank owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,86 +115,6 @@ impl Exchange for Solo {
     fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
         to
     }
-}
-
-/// What one partitioned tick cost, for the run's manifest and the scale evidence.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct TickCost {
-    /// Bytes this rank sent to other ranks (fetch requests and answers, deliveries).
-    pub bytes_sent: u64,
-    /// Bytes this rank received from other ranks.
-    pub bytes_received: u64,
-    /// Items fetched from other ranks for this rank's feeds.
-    pub items_fetched: u64,
-    /// Seconds drawing the active agents and fetching other ranks' items for their feeds
-    /// (including waiting for the slowest rank).
-    pub fetch_seconds: f64,
-    /// Seconds deciding and running the owner step (own agents).
-    pub decide_seconds: f64,
-    /// Seconds in the delivery exchange (including waiting for the slowest rank).
-    pub exchange_seconds: f64,
-    /// Seconds in the global step (own items, deliveries received) and forgetting.
-    pub apply_seconds: f64,
-}
-
-/// Bytes of `parts` other than the one at `me`.
-fn foreign_bytes(parts: &[Vec<u8>], me: usize) -> u64 {
-    parts
-        .iter()
-        .enumerate()
-        .filter(|&(r, _)| r != me)
-        .map(|(_, p)| p.len() as u64)
-        .sum()
-}
-
-/// One tick of a partitioned run: fetch the other ranks' items the owned agents' feeds read
-/// ([`crate::halo`]), decide and run the owner step for the owned agents, deliver what their
-/// actions do to state other ranks own ([`crate::delivery`]), run the global step, forget
-/// items no feed can show, and blank the fetched items. With [`Solo`] and
-/// [`Partition::single`] this is exactly [`World::step`] (then the forgetting).
-pub fn step_partitioned(
-    world: &mut World,
-    policy: &dyn Policy,
-    part: &Partition,
-    exchange: &dyn Exchange,
-) -> Result<(TickReport, TickCost), WireError> {
-    let (me, ranks) = (exchange.rank(), exchange.ranks());
-    let edges = Partition::edges(world.agents(), ranks);
-    let mut cost = TickCost::default();
-    let t0 = std::time::Instant::now();
-    let active = world.active_agents_in(part.agent_range());
-    let fetched = if ranks > 1 {
-        let requests = halo::requests(world, &active, &edges, me);
-        cost.bytes_sent += foreign_bytes(&requests, me);
-        let asked = exchange.all_to_all(requests);
-        cost.bytes_received += foreign_bytes(&asked, me);
-        let answers = halo::answer(world, &asked, me)?;
-        cost.bytes_sent += foreign_bytes(&answers, me);
-        let got = exchange.all_to_all(answers);
-        cost.bytes_received += foreign_bytes(&got, me);
-        halo::install(world, &got)?
-    } else {
-        Halo::default()
-    };
-    cost.items_fetched = fetched.items() as u64;
-    let t1 = std::time::Instant::now();
-    let mine = world.decide_for(policy, &active);
-    let own = world.apply_own(&mine);
-    let out = delivery::route(world, &own, me, &edges);
-    cost.bytes_sent += foreign_bytes(&out, me);
-    let t2 = std::time::Instant::now();
-    let inbox = exchange.all_to_all(out);
-    cost.bytes_received += foreign_bytes(&inbox, me);
-    let t3 = std::time::Instant::now();
-    let report = world.apply_global(&own, &inbox, me)?;
-    world.forget_unseen_items();
-    fetched.clear(world);
-    let t4 = std::time::Instant::now();
-    cost.fetch_seconds = (t1 - t0).as_secs_f64();
-    cost.decide_seconds = (t2 - t1).as_secs_f64();
-    cost.exchange_seconds = (t3 - t2).as_secs_f64();
-    cost.apply_seconds = (t4 - t3).as_secs_f64();
-    Ok((report, cost))
 }
 
 #[cfg(test)]

@@ -6,8 +6,19 @@
 
 use thiserror::Error;
 
-use crate::action::ACTION_NAMES;
-use crate::world::Accepted;
+use crate::AgentId;
+use crate::action::{ACTION_NAMES, Action};
+
+/// An action its owner accepted, with what the global step needs of it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Accepted {
+    /// Who acted.
+    pub agent: AgentId,
+    /// What they did, as decided.
+    pub action: Action,
+    /// For a trade, the quantity executed (clipped to holdings or cash); else 0.
+    pub traded: f64,
+}
 
 /// What the owner step ([`World::apply_own`](crate::World::apply_own)) accepted of one rank's
 /// decisions, in agent order, and its counts.

@@ -9,7 +9,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Barrier, Mutex};
 
-use emergent_sim::partition::{Exchange, Partition, Solo, step_partitioned};
+use emergent_sim::partition::{Exchange, Partition, Solo};
+use emergent_sim::tick::step_partitioned;
 use emergent_sim::{Scenario, Simulation, World};
 
 /// P ranks in one process: every rank posts its bytes in a slot, waits for the others, reads
@@ -241,7 +242,7 @@ fn actions_on_forgotten_or_unshown_items_are_refused_not_fatal() {
     d.push(emergent_sim::Action::Repost { parent: old });
     d.push(emergent_sim::Action::Like { item: recent });
     d.push(emergent_sim::Action::Like { item: unseen });
-    let decisions = emergent_sim::world::Decisions {
+    let decisions = emergent_sim::Decisions {
         feeds: emergent_sim::feed::Feeds::from_feeds(vec![agent], &[vec![old, recent]]),
         decisions: vec![d],
     };

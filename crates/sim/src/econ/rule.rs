@@ -7,7 +7,7 @@
 //! expressed as the share `c` of money on hand. A little keyed noise keeps agents from
 //! moving in lockstep; both answers are snapped to the 0.02 grid.
 
-use super::{EconDecision, EconPolicy, Economy, purpose, snap};
+use super::economy::{EconDecision, EconPolicy, Economy, purpose, snap};
 use crate::AgentId;
 use crate::rng::AgentRng;
 

@@ -2,7 +2,7 @@
 //! tail exponent 3 (each newcomer follows `m` accounts picked in proportion to
 //! their current degree).
 
-use super::Network;
+use super::graph::Network;
 use crate::rng::{AgentRng, purpose};
 
 /// Each new node follows `m` distinct earlier nodes chosen with probability

@@ -4,7 +4,7 @@
 
 use thiserror::Error;
 
-use super::Network;
+use super::graph::Network;
 
 /// A malformed edge list, located by 1-based line and column.
 #[derive(Debug, Error, PartialEq, Eq)]

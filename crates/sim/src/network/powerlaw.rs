@@ -2,7 +2,7 @@
 //! followers picked uniformly. This is the shape of Bluesky-like platforms
 //! (few accounts with huge audiences, everyone following a modest number).
 
-use super::Network;
+use super::graph::Network;
 use crate::rng::AgentRng;
 
 /// Follower counts `k >= min_degree` with `P(k) ∝ k^-exponent` (a discretised

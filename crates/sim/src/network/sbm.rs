@@ -1,7 +1,8 @@
 //! Stochastic block model: communities with dense inside and sparse across
 //! links, the substrate for polarization.
 
-use super::{Network, community_start};
+use super::community::{community_of, community_start};
+use super::graph::Network;
 use crate::rng::AgentRng;
 
 /// Directed SBM on `n` nodes in `communities` contiguous blocks: `u -> v` with
@@ -28,7 +29,7 @@ pub(crate) fn sbm_row(
     let c = communities.max(1);
     let starts: Vec<usize> = (0..=c).map(|k| community_start(k, n, c)).collect();
     move |u, rng, buf| {
-        let home = super::community_of(u as usize, n, c) as usize;
+        let home = community_of(u as usize, n, c) as usize;
         for b in 0..c {
             let p = if b == home { p_in } else { p_out };
             if p <= 0.0 {

@@ -1,7 +1,7 @@
 //! Watts–Strogatz small world: a ring lattice with a few shortcuts, high
 //! clustering and short paths.
 
-use super::Network;
+use super::graph::Network;
 use crate::rng::AgentRng;
 
 /// Each node follows its `k` nearest ring neighbours (`k/2` on each side);

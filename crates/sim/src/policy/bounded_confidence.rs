@@ -1,7 +1,7 @@
 //! Bounded-confidence opinion dynamics with homophilous (un)following: the
 //! polarization surrogate.
 
-use super::{DecisionContext, Policy};
+use super::context::{DecisionContext, Policy};
 use crate::ItemId;
 use crate::action::{Action, Decision};
 use crate::config::BoundedConfidenceParams;

@@ -1,6 +1,6 @@
 //! Information cascades by reposting: independent cascade and linear threshold.
 
-use super::{DecisionContext, Policy};
+use super::context::{DecisionContext, Policy};
 use crate::action::{Action, Decision};
 use crate::config::{CascadeModel, CascadeParams};
 use crate::network::Network;

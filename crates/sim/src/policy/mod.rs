@@ -3,80 +3,15 @@
 
 mod bounded_confidence;
 mod cascade;
+mod context;
 mod panic;
-
-use rayon::prelude::*;
 
 pub use bounded_confidence::BoundedConfidence;
 pub use cascade::{Cascade, ic_transmits, independent_cascade_size};
+pub use context::{DecisionContext, Policy};
 pub use panic::Panic;
 
-use crate::action::Decision;
 use crate::config::{PolicyConfig, PolicyKind};
-use crate::feed::Feeds;
-use crate::rng::{AgentRng, purpose};
-use crate::world::World;
-use crate::{AgentId, ItemId};
-
-/// Everything one agent may look at when deciding at a tick. The world is the
-/// state of tick `t` (read-only): no decision can see another's effect.
-pub struct DecisionContext<'a> {
-    /// Who decides.
-    pub agent: AgentId,
-    /// Current tick.
-    pub tick: u32,
-    /// The whole state at the start of the tick.
-    pub world: &'a World,
-    /// The agent's ranked feed.
-    pub feed: &'a [ItemId],
-}
-
-/// A decision rule.
-///
-/// `decide` handles one agent with its own keyed random stream. `decide_batch`
-/// is the seam for policies that are cheaper per batch (an LLM client sending
-/// many prompts concurrently); its default runs `decide` in parallel. Either
-/// way the result must depend only on the tick-t state and the keyed streams,
-/// never on scheduling.
-pub trait Policy: Send + Sync {
-    /// Short name for logs.
-    fn name(&self) -> &'static str;
-
-    /// The actions of `ctx.agent` at `ctx.tick`.
-    fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision;
-
-    /// Counters for the run manifest (an LLM policy: calls, tokens, retries, fallbacks…).
-    fn stats(&self) -> Vec<(String, f64)> {
-        Vec::new()
-    }
-
-    /// `Some(reason)` when the run must stop cleanly after the current tick — a call or
-    /// token budget is spent, or the endpoint is down and the scenario says to pause. The
-    /// runner then checkpoints and tells the user how to resume.
-    fn halt(&self) -> Option<String> {
-        None
-    }
-
-    /// Decisions of every agent in `feeds.agents`, in that order.
-    fn decide_batch(&self, world: &World, feeds: &Feeds) -> Vec<Decision> {
-        (0..feeds.len())
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|i| {
-                let agent = feeds.agents[i];
-                let ctx = DecisionContext {
-                    agent,
-                    tick: world.tick,
-                    world,
-                    feed: feeds.feed(i),
-                };
-                let mut rng =
-                    AgentRng::new(world.seed, agent as u64, world.tick as u64, purpose::DECIDE);
-                self.decide(&ctx, &mut rng)
-            })
-            .collect()
-    }
-}
 
 /// The surrogate policy a scenario asks for.
 pub fn from_config(cfg: &PolicyConfig) -> Box<dyn Policy> {

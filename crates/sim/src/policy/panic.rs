@@ -1,6 +1,6 @@
 //! Herding sell-off: the market-panic surrogate.
 
-use super::{DecisionContext, Policy};
+use super::context::{DecisionContext, Policy};
 use crate::action::{Action, Decision};
 use crate::config::PanicParams;
 use crate::rng::AgentRng;
