@@ -35,10 +35,11 @@ pub use attribute::{
 };
 pub use baseline::Baseline;
 pub use column_path::attribute_column_path;
+pub use emergent_collective::Collective;
 pub use error::{AttributionError, TableError};
 pub use indicator::{Indicator, ParseError};
 pub use progress::{NoProgress, Progress};
 pub use quadrature::gauss_legendre;
-pub use shard::{Collective, SHARD_ALIGN, Shard};
+pub use shard::{SHARD_ALIGN, Shard};
 pub use table::{AgentIds, FeatureTable};
 pub use tiers::{TierShare, tier_shares, tier_shares_sharded};

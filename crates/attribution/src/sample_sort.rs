@@ -9,9 +9,10 @@
 //! and every tie run in the global order. A second all-to-all sends each row's position back
 //! to the rank that holds it.
 
+use emergent_collective::Collective;
 use rayon::prelude::*;
 
-use crate::shard::{Collective, Rows, get_u64, put_u64};
+use crate::shard::{Rows, get_u64, put_u64};
 
 /// Where one row landed in the global (key, id) order: its position and the positions
 /// `[run_start, run_end)` of the rows that share its key.

@@ -9,28 +9,17 @@
 //! gini score, a non-finite gradient) is made from all-reduced values, so all ranks return the
 //! same result and none is left waiting in a collective.
 //!
-//! The crate stays free of I/O: ranks talk through the [`Collective`] trait, which the CLI
-//! implements over MPI and the tests over threads.
+//! The crate stays free of I/O: ranks talk through the [`Collective`] trait
+//! (`emergent-collective`), which the CLI implements over MPI and the tests over threads. Every
+//! rank must make the same calls in the same order (they are collectives).
+
+use emergent_collective::Collective;
 
 use crate::error::AttributionError;
 use crate::reduce::{BLOCK, Compensated, combine};
 
 /// Rows per reduction block: a shard's first row must be a multiple of it.
 pub const SHARD_ALIGN: usize = BLOCK;
-
-/// How the ranks holding the shards of one table talk. Every rank must make the same calls
-/// in the same order (they are collectives).
-pub trait Collective: Sync {
-    /// This rank, `0..ranks()`.
-    fn rank(&self) -> usize;
-    /// Number of ranks.
-    fn ranks(&self) -> usize;
-    /// Every rank's bytes, indexed by rank, on every rank (an all-gather).
-    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>>;
-    /// `to[r]` goes to rank r; returns what every rank sent to this one, indexed by sender (an
-    /// all-to-all).
-    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>>;
-}
 
 /// Where this rank's rows sit in the whole table.
 #[derive(Clone, Copy)]

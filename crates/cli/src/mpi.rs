@@ -1,11 +1,11 @@
-//! [`Exchange`] over MPI, so `mpirun -np P emergent run --distributed` splits a
+//! [`Collective`] over MPI, so `mpirun -np P emergent run --distributed` splits a
 //! run over P processes. Only built with the CLI's `mpi` feature: it needs an MPI library
 //! (Open MPI or MPICH) and libclang at build time.
 //!
-//! The rest of the engine never sees MPI: it asks an [`Exchange`] for an all-gather of bytes,
+//! The rest of the engine never sees MPI: it asks a [`Collective`] for an all-gather of bytes,
 //! an all-to-all of bytes and an all-reduce of a flag.
 
-use emergent_sim::partition::Exchange;
+use emergent_collective::Collective;
 use mpi::Count;
 use mpi::collective::SystemOperation;
 use mpi::datatype::{Partition, PartitionMut};
@@ -42,7 +42,7 @@ impl Mpi {
 // between its parallel passes); rayon workers hold a reference but never call through it.
 unsafe impl Sync for Mpi {}
 
-impl Exchange for Mpi {
+impl Collective for Mpi {
     fn rank(&self) -> usize {
         self.world.rank() as usize
     }
@@ -51,8 +51,9 @@ impl Exchange for Mpi {
         self.world.size() as usize
     }
 
-    /// Two collectives: an all-gather of the sizes, then an all-gather-v of the bytes.
-    fn all_gather(&self, mine: &[u8]) -> Vec<u8> {
+    /// Two collectives: an all-gather of the sizes, then an all-gather-v of the bytes, split
+    /// by rank.
+    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
         let ranks = self.ranks();
         let own = Count::try_from(mine.len()).unwrap_or_else(|_| {
             panic!("a rank's decisions of one tick exceed 2 GiB; use more ranks")
@@ -70,9 +71,15 @@ impl Exchange for Mpi {
             total += c as i64;
         }
         let mut all = vec![0u8; total as usize];
-        let mut part = PartitionMut::new(&mut all[..], counts, displs);
-        self.world.all_gather_varcount_into(mine, &mut part);
-        all
+        {
+            let mut part = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+            self.world.all_gather_varcount_into(mine, &mut part);
+        }
+        counts
+            .iter()
+            .zip(&displs)
+            .map(|(&c, &d)| all[d as usize..(d + c) as usize].to_vec())
+            .collect()
     }
 
     /// An all-to-all of the sizes, then an all-to-all-v of the bytes. Every part carries one

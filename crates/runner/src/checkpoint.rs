@@ -9,15 +9,14 @@
 
 use std::path::Path;
 
+use emergent_collective::{Collective, barrier};
 use emergent_io::{IoError, atomic_write};
 use emergent_sim::World;
 use serde::{Deserialize, Serialize};
 
 use crate::error::RunError;
 use crate::manifest::RunStats;
-use crate::ranks::barrier;
 use crate::run_dir::{CHECKPOINT, remove_if_exists};
-use emergent_sim::partition::Exchange;
 
 /// Bumped whenever the layout changes, so an old checkpoint is refused, not misread.
 /// 2: per-agent state may be a rank's own range (`Owned`), owner/global apply.
@@ -105,7 +104,7 @@ pub(crate) fn save(
     next_segment: u32,
     stats: &RunStats,
     world: &World,
-    exchange: &dyn Exchange,
+    exchange: &dyn Collective,
 ) -> Result<(), RunError> {
     let c = CheckpointRef {
         format: FORMAT,

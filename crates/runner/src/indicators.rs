@@ -216,7 +216,7 @@ fn top_agents_sharded(
         }
     }
     let width = 8 * (2 + names.len());
-    let word = crate::ranks::le_u64;
+    let word = emergent_collective::le_u64;
     let mut all: Vec<(usize, f64, Vec<f64>)> = shard
         .collective
         .all_gather(&mine)

@@ -15,10 +15,14 @@ mod econ;
 mod error;
 mod indicators;
 mod manifest;
-mod ranks;
 mod recorder;
 mod run_dir;
 mod runner;
+
+// A rank's rows of a partitioned run must be a valid attribution shard.
+const _: () = assert!(
+    emergent_sim::partition::PARTITION_ALIGN.is_multiple_of(emergent_attribution::SHARD_ALIGN)
+);
 
 pub use dynamic::{Comparison, DynamicOptions, DynamicOutcome, attribute_dynamic_run};
 pub use error::RunError;

@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use emergent_attribution::{FeatureTable, evaluate, evaluate_sharded};
+use emergent_attribution::{FeatureTable, Shard, evaluate, evaluate_sharded};
+use emergent_collective::{Collective, Solo, barrier, gather_u64, sum_over_ranks};
 use emergent_io::{ParquetColumn, ShardIndex, atomic_write_bytes, write_parquet_columns};
-use emergent_sim::partition::{Exchange, Partition, Solo};
+use emergent_sim::partition::Partition;
 use emergent_sim::tick::{TickCost, step_partitioned};
 use emergent_sim::{Scenario, Simulation};
 use serde_json::json;
@@ -14,7 +15,6 @@ use crate::checkpoint;
 use crate::error::RunError;
 use crate::indicators::{IndicatorOutcome, IndicatorSpec, attribute_all_on, feature_rows};
 use crate::manifest::{self, RunStats, peak_rss_bytes, sha256_hex};
-use crate::ranks::{Ranks, barrier};
 use crate::recorder::{Recorder, agent_id_column};
 use crate::run_dir::{self, CHECKPOINT, MANIFEST, PARTIAL};
 
@@ -85,7 +85,7 @@ pub fn start(opts: &RunOptions, progress: &dyn RunProgress) -> Result<RunSummary
 pub fn start_on(
     opts: &RunOptions,
     progress: &dyn RunProgress,
-    exchange: &dyn Exchange,
+    exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
     let file = opts.scenario.display().to_string();
     let text = std::fs::read_to_string(&opts.scenario).map_err(|e| {
@@ -169,13 +169,13 @@ pub fn start_on(
 }
 
 /// `Some(rank)` in a partitioned run.
-fn rank_of(exchange: &dyn Exchange) -> Option<usize> {
+fn rank_of(exchange: &dyn Collective) -> Option<usize> {
     (exchange.ranks() > 1).then(|| exchange.rank())
 }
 
 /// A partitioned run covers the rule-driven social scenarios: LLM agents are bounded by their
 /// endpoint, not by one machine's CPU, and the economy keeps its own single-process runner.
-fn check_distributable(scenario: &Scenario, exchange: &dyn Exchange) -> Result<(), RunError> {
+fn check_distributable(scenario: &Scenario, exchange: &dyn Collective) -> Result<(), RunError> {
     if exchange.ranks() == 1 {
         return Ok(());
     }
@@ -220,7 +220,7 @@ pub fn resume_on(
     throttle: Option<Duration>,
     llm: &RunOptions,
     progress: &dyn RunProgress,
-    exchange: &dyn Exchange,
+    exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
     if dir.join(MANIFEST).exists() {
         return Err(RunError::Resume {
@@ -316,7 +316,7 @@ impl Job {
         mut stats: RunStats,
         started: Instant,
         progress: &dyn RunProgress,
-        exchange: &dyn Exchange,
+        exchange: &dyn Collective,
     ) -> Result<RunSummary, RunError> {
         let every = self.scenario.record.every.max(1);
         let checkpoint_every = self.scenario.checkpoint.every;
@@ -324,8 +324,11 @@ impl Job {
         let part = Partition::contiguous(agents, exchange.ranks(), exchange.rank());
         let split = exchange.ranks() > 1;
         let writes = exchange.rank() == 0;
-        let ranks = Ranks(exchange);
-        let shard = crate::ranks::shard(&ranks, &part);
+        // This rank's rows of the feature table as an attribution shard, when the run is split.
+        let shard = (part.ranks > 1).then_some(Shard {
+            offset: part.owned.start,
+            collective: exchange,
+        });
         let mut cost = DistributedCost::default();
         progress.started(sim.ticks, agents);
         if sim.world.tick == 0 {
@@ -432,17 +435,17 @@ impl Job {
                         f.iter().filter(|&&v| !own.contains(&(v as usize))).count() as u64
                     })
                     .sum();
-                crate::ranks::sum_over_ranks(exchange, cut)
+                sum_over_ranks(exchange, cut)
             }
             false => 0,
         };
         let edges = match split {
-            true => crate::ranks::sum_over_ranks(exchange, sim.world.network.edge_count() as u64),
+            true => sum_over_ranks(exchange, sim.world.network.edge_count() as u64),
             false => sim.world.network.edge_count() as u64,
         };
         // Every rank's peak memory, for the manifest (and the scale evidence).
         let rank_rss = if split {
-            crate::ranks::gather_u64(exchange, peak_rss_bytes().unwrap_or(0))
+            gather_u64(exchange, peak_rss_bytes().unwrap_or(0))
         } else {
             Vec::new()
         };

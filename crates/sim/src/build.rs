@@ -1,12 +1,14 @@
 //! From a validated [`Scenario`] to a runnable [`Simulation`].
 
+use emergent_collective::Collective as Exchange;
+
 use crate::config::{GeneratorKind, PolicyKind};
 use crate::market::Market;
 use crate::network::{
     Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row, sbm_row,
     stochastic_block_model, watts_strogatz, ws_row,
 };
-use crate::partition::{Exchange, Partition};
+use crate::partition::Partition;
 use crate::policy::{Policy, from_config};
 use crate::population::Population;
 use crate::scenario::{Scenario, ScenarioError, defaults};

@@ -15,7 +15,8 @@
 //! that tick. Because decisions read only the tick-t state and streams keyed by (seed, agent,
 //! tick), every global sum is reduced in fixed blocks, and one process runs the same steps
 //! (delivering to itself), every rank's state is bit for bit the
-//! single-process state of its agents and items. `docs/distributed.md` has the whole design
+//! single-process state of its agents and items. Ranks talk through
+//! [`emergent_collective::Collective`]. `docs/distributed.md` has the whole design
 //! and what is left.
 
 use std::ops::Range;
@@ -74,46 +75,6 @@ impl Partition {
     /// Owned ids as agent ids.
     pub fn agent_range(&self) -> Range<AgentId> {
         self.owned.start as AgentId..self.owned.end as AgentId
-    }
-}
-
-/// How ranks talk: the collectives a partitioned run needs. The MPI implementation is the
-/// CLI's `mpi` module (feature `mpi`); [`Solo`] is the single process.
-///
-/// `Sync` because the attribution of a partitioned run shares it with its worker threads; the
-/// collectives themselves are only ever called from the thread driving the run.
-pub trait Exchange: Sync {
-    /// This process's rank.
-    fn rank(&self) -> usize;
-    /// Number of ranks.
-    fn ranks(&self) -> usize;
-    /// Every rank's `mine`, concatenated in rank order, on every rank (an all-gather).
-    fn all_gather(&self, mine: &[u8]) -> Vec<u8>;
-    /// True on every rank if `flag` is true on any rank (an all-reduce with OR).
-    fn any(&self, flag: bool) -> bool;
-    /// `to[r]` goes to rank r; returns what every rank sent to this one, indexed by sender
-    /// (an all-to-all, `MPI_Alltoallv`).
-    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>>;
-}
-
-/// One process: the all-gather is the identity.
-pub struct Solo;
-
-impl Exchange for Solo {
-    fn rank(&self) -> usize {
-        0
-    }
-    fn ranks(&self) -> usize {
-        1
-    }
-    fn all_gather(&self, mine: &[u8]) -> Vec<u8> {
-        mine.to_vec()
-    }
-    fn any(&self, flag: bool) -> bool {
-        flag
-    }
-    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-        to
     }
 }
 

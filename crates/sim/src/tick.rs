@@ -22,12 +22,14 @@
 
 use std::collections::BTreeMap;
 
+use emergent_collective::Collective;
+
 use crate::action::Action;
 use crate::delivery::{self, Engagement, creates_item};
 use crate::feed::build_feeds;
 use crate::halo::{self, Halo};
 use crate::items::{ItemKind, NO_ITEM};
-use crate::partition::{Exchange, Partition};
+use crate::partition::Partition;
 use crate::policy::Policy;
 use crate::tick_types::{Decisions, Event, TickReport};
 use crate::wire::{Accepted, TickLog, WireError};
@@ -348,13 +350,13 @@ fn foreign_bytes(parts: &[Vec<u8>], me: usize) -> u64 {
 /// One tick of a partitioned run: fetch the other ranks' items the owned agents' feeds read
 /// ([`crate::halo`]), decide and run the owner step for the owned agents, deliver what their
 /// actions do to state other ranks own ([`crate::delivery`]), run the global step, forget
-/// items no feed can show, and blank the fetched items. With [`Solo`] and
+/// items no feed can show, and blank the fetched items. With [`emergent_collective::Solo`] and
 /// [`Partition::single`] this is exactly [`World::step`] (then the forgetting).
 pub fn step_partitioned(
     world: &mut World,
     policy: &dyn Policy,
     part: &Partition,
-    exchange: &dyn Exchange,
+    exchange: &dyn Collective,
 ) -> Result<(TickReport, TickCost), WireError> {
     let (me, ranks) = (exchange.rank(), exchange.ranks());
     let edges = Partition::edges(world.agents(), ranks);

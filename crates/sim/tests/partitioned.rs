@@ -2,14 +2,15 @@
 //! policy and for P that do not divide the population (including more ranks than blocks):
 //! each rank holds only its own agents' state, and that state, the replicated items and
 //! market price, and the features of its agents equal the single-process run's.
-//! Ranks are threads here, exchanging through the same `Exchange` trait MPI implements; the
+//! Ranks are threads here, exchanging through the same `Collective` trait MPI implements; the
 //! MPI transport itself is tested end to end in `tests/cli_mpi.rs`.
 
 use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Barrier, Mutex};
 
-use emergent_sim::partition::{Exchange, Partition, Solo};
+use emergent_collective::{Collective, Solo};
+use emergent_sim::partition::Partition;
 use emergent_sim::tick::step_partitioned;
 use emergent_sim::{Scenario, Simulation, World};
 
@@ -26,17 +27,17 @@ struct ThreadRank {
     shared: Arc<Shared>,
 }
 
-impl Exchange for ThreadRank {
+impl Collective for ThreadRank {
     fn rank(&self) -> usize {
         self.rank
     }
     fn ranks(&self) -> usize {
         self.shared.slots.lock().unwrap().len()
     }
-    fn all_gather(&self, mine: &[u8]) -> Vec<u8> {
+    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
         self.shared.slots.lock().unwrap()[self.rank] = mine.to_vec();
         self.shared.barrier.wait();
-        let all = self.shared.slots.lock().unwrap().concat();
+        let all = self.shared.slots.lock().unwrap().clone();
         self.shared.barrier.wait();
         all
     }

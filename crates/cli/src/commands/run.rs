@@ -2,8 +2,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use emergent_collective::{Collective, Solo};
 use emergent_runner::{RunOptions, RunProgress, RunSummary};
-use emergent_sim::partition::{Exchange, Solo};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(clap::Args)]
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> Result<()> {
     )
 }
 
-fn run_on(args: Args, exchange: &dyn Exchange) -> Result<()> {
+fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
     let lead = exchange.rank() == 0;
     let target = if lead {
         ProgressDrawTarget::stderr()

@@ -1,6 +1,7 @@
 //! The follow graph itself: both CSR directions, built from edges or generated rows, edited
 //! in place, and restricted to a rank's rows.
 
+use emergent_collective::Collective;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +58,7 @@ impl Network {
         rows_are_followers: bool,
         row: F,
         part: &Partition,
-        exchange: &dyn crate::partition::Exchange,
+        exchange: &dyn Collective,
     ) -> Self
     where
         F: Fn(u32, &mut AgentRng, &mut Vec<u32>) + Sync,
