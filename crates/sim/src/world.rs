@@ -22,7 +22,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, Decision};
-use crate::config::FeedConfig;
 use crate::counters::Counters;
 use crate::delivery::{self, Engagement, creates_item};
 use crate::feed::{Feeds, build_feeds};
@@ -34,6 +33,7 @@ use crate::population::Population;
 use crate::rng::{AgentRng, purpose};
 use crate::wire::{TickLog, WireError};
 use crate::{AgentId, ItemId};
+use emergent_scenario::FeedConfig;
 
 /// Complete, serialisable simulation state (the checkpoint).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -15,16 +15,15 @@
 //! checkpoint). Indicators: unemployment, price and wage inflation (year on year), nominal
 //! and real GDP (production at the current and at the initial price).
 
-mod config;
 mod profile;
 mod rule;
 pub mod tax;
 
 use std::collections::VecDeque;
 
+use emergent_scenario::EconConfig;
 use serde::{Deserialize, Serialize};
 
-pub use config::EconConfig;
 pub use profile::{Profile, profile};
 pub use rule::RuleBaseline;
 

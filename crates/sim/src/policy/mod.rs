@@ -12,11 +12,11 @@ pub use cascade::{Cascade, ic_transmits, independent_cascade_size};
 pub use panic::Panic;
 
 use crate::action::Decision;
-use crate::config::{PolicyConfig, PolicyKind};
 use crate::feed::Feeds;
 use crate::rng::{AgentRng, purpose};
 use crate::world::World;
 use crate::{AgentId, ItemId};
+use emergent_scenario::{PolicyConfig, PolicyKind};
 
 /// Everything one agent may look at when deciding at a tick. The world is the
 /// state of tick `t` (read-only): no decision can see another's effect.
