@@ -36,8 +36,9 @@
 //! Outputs: the economy's per-agent features that depend on w (`skill` does not).
 //! An LLM household is modelled by this rule, the surrogate it falls back to.
 
+use emergent_scenario::EconConfig;
+use emergent_sim::econ::Economy;
 use emergent_sim::econ::tax::BRACKETS_2018;
-use emergent_sim::econ::{EconConfig, Economy};
 
 use crate::model::{Dynamics, Trajectory};
 use crate::smooth::{sigmoid, softplus};

@@ -1,8 +1,8 @@
 //! The expected-value model of a scenario's surrogate policy, on the run's initial world.
 
-use emergent_sim::config::PolicyKind;
+use emergent_scenario::{PolicyKind, Scenario};
+use emergent_sim::World;
 use emergent_sim::econ::Economy;
-use emergent_sim::{Scenario, World};
 
 use crate::bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 use crate::cascade::CascadeField;

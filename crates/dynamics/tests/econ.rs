@@ -3,7 +3,8 @@
 
 use emergent_attribution::{AgentIds, FeatureTable, Indicator, evaluate};
 use emergent_dynamics::{Dynamics, EconField, Outcome, attribute_dynamic};
-use emergent_sim::econ::{EconConfig, EconPolicy, Economy, RuleBaseline};
+use emergent_scenario::EconConfig;
+use emergent_sim::econ::{EconPolicy, Economy, RuleBaseline};
 
 mod common;
 use common::{Lcg, attribute_at_k8, check_gradient};

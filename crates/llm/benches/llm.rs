@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use emergent_llm::testing::MockServer;
 use emergent_llm::{LlmRunOptions, econ_policy_for};
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
 use emergent_sim::econ::Economy;
 
 const LATENCY: Duration = Duration::from_millis(50);

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use emergent_scenario::LlmConfig;
 use emergent_sim::AgentId;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy, RuleBaseline, profile};
-use emergent_sim::llm_config::LlmConfig;
 
 use crate::engine::{Driver, Job, Outcome};
 use crate::parse::{Field, FieldKind, Schema};
@@ -168,7 +168,10 @@ impl LlmEconPolicy {
             ("job", p.job.to_string()),
             ("month", (e.month + 1).to_string()),
             ("date", date(e.month)),
-            ("persona", self.cfg.persona_of(self.seed, agent).to_string()),
+            (
+                "persona",
+                crate::groups::persona_of(&self.cfg, self.seed, agent).to_string(),
+            ),
             (
                 "transfer",
                 format!("{:.2}", last.map_or(0.0, |s| s.redistribution)),
@@ -263,7 +266,7 @@ impl EconPolicy for LlmEconPolicy {
     fn decide_batch(&self, economy: &Economy, agents: &[AgentId]) -> Vec<EconDecision> {
         let mut out = RuleBaseline.decide_batch(economy, agents);
         let llm: Vec<usize> = (0..agents.len())
-            .filter(|&i| self.cfg.drives(self.seed, agents[i]))
+            .filter(|&i| crate::groups::drives(&self.cfg, self.seed, agents[i]))
             .collect();
         let jobs = llm
             .par_iter()
@@ -290,7 +293,7 @@ impl EconPolicy for LlmEconPolicy {
         let agents: Vec<AgentId> = economy
             .deciders()
             .into_iter()
-            .filter(|&a| self.cfg.drives(self.seed, a))
+            .filter(|&a| crate::groups::drives(&self.cfg, self.seed, a))
             .collect();
         let jobs = agents
             .iter()

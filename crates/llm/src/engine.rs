@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use emergent_sim::llm_config::{LlmConfig, OnOutage};
+use emergent_scenario::{LlmConfig, OnOutage};
 use emergent_sim::rng::{AgentRng, mix64};
 use rayon::prelude::*;
 

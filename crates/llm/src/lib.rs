@@ -10,9 +10,9 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let scenario = emergent_sim::Scenario::from_path("scenarios/social-llm-20.toml".as_ref())?;
+//! let scenario = emergent_scenario::Scenario::from_path("scenarios/social-llm-20.toml".as_ref())?;
 //! let run = emergent_llm::LlmRunOptions::in_dir("runs/social".as_ref());
-//! let mut sim = scenario.build()?;
+//! let mut sim = emergent_sim::Simulation::new(&scenario, None)?;
 //! sim.policy = emergent_llm::policy_for(&scenario, &run)?;
 //! # Ok(()) }
 //! ```
@@ -22,8 +22,10 @@ mod client;
 pub mod econ;
 mod engine;
 mod error;
+pub mod groups;
 mod limiter;
 pub mod parse;
+pub mod persona;
 mod prompt;
 pub mod social;
 mod stats;
@@ -32,8 +34,9 @@ pub mod testing;
 
 use std::path::{Path, PathBuf};
 
+use emergent_scenario::Scenario;
+use emergent_sim::Policy;
 use emergent_sim::econ::{EconPolicy, RuleBaseline};
-use emergent_sim::{Policy, Scenario};
 
 pub use cache::{ReplayCache, key as cache_key};
 pub use client::{CallError, ChatClient, ChatRequest, Message, Reply, Role};

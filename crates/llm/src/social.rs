@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use emergent_scenario::LlmConfig;
 use emergent_sim::feed::Feeds;
 use emergent_sim::items::ItemKind;
-use emergent_sim::llm_config::LlmConfig;
 use emergent_sim::rng::AgentRng;
 use emergent_sim::{Action, AgentId, Decision, DecisionContext, ItemId, Policy, World};
 
@@ -104,7 +104,7 @@ fn words(s: f64) -> &'static str {
 impl LlmSocialPolicy {
     pub(crate) fn new(
         driver: Driver,
-        scenario: &emergent_sim::Scenario,
+        scenario: &emergent_scenario::Scenario,
         surrogate: Box<dyn Policy>,
     ) -> Result<Self, crate::LlmError> {
         let cfg = &scenario.llm;
@@ -135,7 +135,7 @@ impl LlmSocialPolicy {
         let a = agent as usize;
         let stance = world.population.stance(agent, 0);
         let mut persona = String::new();
-        let group = self.cfg.persona_of(self.seed, agent);
+        let group = crate::groups::persona_of(&self.cfg, self.seed, agent);
         if !group.is_empty() {
             persona.push_str(group);
             persona.push(' ');
@@ -259,7 +259,7 @@ impl Policy for LlmSocialPolicy {
 
     fn decide_batch(&self, world: &World, feeds: &Feeds) -> Vec<Decision> {
         let llm: Vec<usize> = (0..feeds.len())
-            .filter(|&i| self.cfg.drives(self.seed, feeds.agents[i]))
+            .filter(|&i| crate::groups::drives(&self.cfg, self.seed, feeds.agents[i]))
             .collect();
         let jobs = llm
             .par_iter()

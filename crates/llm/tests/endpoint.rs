@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use emergent_llm::testing::{MockServer, Reply, valid_answer};
 use emergent_llm::{LlmRunOptions, econ_policy_for};
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy};
 
 fn scenario(base_url: &str, sets: &[(&str, &str)]) -> Scenario {

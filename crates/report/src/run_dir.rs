@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -11,7 +11,8 @@ use emergent_dynamics::{Dynamics, Outcome, attribute_dynamic, econ_model_for, mo
 use emergent_io::{
     IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_dataset, write_parquet_columns,
 };
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
+use emergent_sim::network::Network;
 use emergent_study::compare::{spearman, top_k_jaccard};
 use serde::Serialize;
 
@@ -97,9 +98,9 @@ pub fn attribute_dynamic_run(
         .map(|(k, v)| (k.trim(), v.trim()))
         .collect();
     scenario.apply_overrides(&pairs)?;
-    crate::run_dir::preload_network(&mut scenario)?;
+    let preloaded = crate::run_dir::preload_network(&scenario)?;
     let features = read_dataset(dir, "features", &IdColumn::Default)?;
-    let outcomes = run(dir, &scenario, &features, opts)?;
+    let outcomes = run(dir, &scenario, preloaded.as_ref(), &features, opts)?;
     write(dir, &outcomes)?;
     Ok(outcomes)
 }
@@ -108,6 +109,7 @@ pub fn attribute_dynamic_run(
 pub(crate) fn run(
     dir: &Path,
     scenario: &Scenario,
+    preloaded: Option<&Network>,
     features: &FeatureTable,
     opts: &DynamicOptions,
 ) -> Result<Vec<DynamicOutcome>, RunError> {
@@ -127,7 +129,7 @@ pub(crate) fn run(
         }
         Box::new(econ_model_for(scenario).map_err(model_err)?)
     } else {
-        world = scenario.build_world()?;
+        world = emergent_sim::build_world(scenario, preloaded)?;
         model_for(scenario, &world).map_err(model_err)?
     };
     let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;

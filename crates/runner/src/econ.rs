@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use emergent_attribution::{AgentIds, FeatureTable, evaluate};
 use emergent_io::{IoError, ParquetColumn, atomic_write_bytes, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy, MonthStats};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -326,6 +326,7 @@ impl EconJob {
             let dynamic = crate::dynamic::run(
                 dir,
                 &self.scenario,
+                None,
                 &t,
                 &crate::dynamic::DynamicOptions::default(),
             )?;

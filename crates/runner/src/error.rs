@@ -5,7 +5,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum RunError {
     #[error(transparent)]
-    Scenario(#[from] emergent_sim::ScenarioError),
+    Scenario(#[from] emergent_scenario::ScenarioError),
+    #[error(transparent)]
+    Build(#[from] emergent_sim::BuildError),
     #[error(transparent)]
     Io(#[from] emergent_io::IoError),
     #[error(transparent)]
@@ -32,6 +34,4 @@ pub enum RunError {
     Distributed { file: String, why: String },
     #[error(transparent)]
     Wire(#[from] emergent_sim::wire::WireError),
-    #[error("--set {0}: expected KEY=VALUE, e.g. --set population.agents=1000")]
-    Override(String),
 }

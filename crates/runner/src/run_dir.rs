@@ -64,17 +64,20 @@ pub(crate) fn default_dir(name: &str, seed: u64) -> PathBuf {
 }
 
 /// An edge list in Parquet (an import's `follows.parquet`) is read here, where file formats
-/// live, and handed to the engine; text edge lists the engine reads itself.
-pub(crate) fn preload_network(scenario: &mut emergent_sim::Scenario) -> Result<(), RunError> {
-    use emergent_sim::config::GeneratorKind;
+/// live, and handed to the engine's build functions; text edge lists the engine reads itself
+/// (`None`).
+pub(crate) fn preload_network(
+    scenario: &emergent_scenario::Scenario,
+) -> Result<Option<emergent_sim::network::Network>, RunError> {
+    use emergent_scenario::GeneratorKind;
     if scenario.network.generator != GeneratorKind::Edgelist {
-        return Ok(());
+        return Ok(None);
     }
     let Some(path) = scenario.edge_list_path() else {
-        return Ok(());
+        return Ok(None);
     };
     if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
-        return Ok(());
+        return Ok(None);
     }
     let edges = emergent_io::read_edges_parquet(&path)?;
     let n = scenario.population.agents;
@@ -94,6 +97,5 @@ pub(crate) fn preload_network(scenario: &mut emergent_sim::Scenario) -> Result<(
     let mut edges: Vec<(u32, u32)> = edges.into_iter().filter(|(a, b)| a != b).collect();
     edges.sort_unstable();
     edges.dedup();
-    scenario.preloaded_network = Some(emergent_sim::network::Network::from_edges(n, edges));
-    Ok(())
+    Ok(Some(emergent_sim::network::Network::from_edges(n, edges)))
 }

@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 use emergent_attribution::{FeatureTable, Shard, evaluate, evaluate_sharded};
 use emergent_collective::{Collective, Solo, barrier, gather_u64, sum_over_ranks};
 use emergent_io::{ParquetColumn, ShardIndex, atomic_write_bytes, write_parquet_columns};
+use emergent_scenario::Scenario;
+use emergent_sim::Simulation;
+use emergent_sim::network::Network;
 use emergent_sim::partition::Partition;
 use emergent_sim::tick::{TickCost, step_partitioned};
-use emergent_sim::{Scenario, Simulation};
 use serde_json::json;
 
 use crate::checkpoint;
@@ -98,8 +100,8 @@ pub fn start_on(
     if let Some(seed) = opts.seed {
         overrides.push(format!("scenario.seed={seed}"));
     }
-    let mut scenario = scenario_with(&text, &file, &overrides)?;
-    run_dir::preload_network(&mut scenario)?;
+    let scenario = scenario_with(&text, &file, &overrides)?;
+    let preloaded = run_dir::preload_network(&scenario)?;
     let dir = opts
         .out
         .clone()
@@ -125,9 +127,9 @@ pub fn start_on(
         // This rank builds and holds only its own agents' state.
         let agents = scenario.population.agents;
         let part = Partition::contiguous(agents, exchange.ranks(), exchange.rank());
-        scenario.build_in(&part, exchange)?
+        Simulation::new_in(&scenario, preloaded.as_ref(), &part, exchange)?
     } else {
-        scenario.build()?
+        Simulation::new(&scenario, preloaded.as_ref())?
     };
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
     let writes = exchange.rank() == 0;
@@ -155,6 +157,7 @@ pub fn start_on(
         file,
         overrides,
         scenario,
+        preloaded,
         specs,
         throttle: opts.throttle,
     };
@@ -251,12 +254,14 @@ pub fn resume_on(
     } else {
         checkpoint::load(dir)?
     };
-    let mut scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
+    let scenario = scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
     check_distributable(&scenario, exchange)?;
-    if scenario.attribution.dynamic {
+    let preloaded = if scenario.attribution.dynamic {
         // Only the dynamic attribution at the end rebuilds the initial network.
-        run_dir::preload_network(&mut scenario)?;
-    }
+        run_dir::preload_network(&scenario)?
+    } else {
+        None
+    };
     let specs = IndicatorSpec::from_scenario(&scenario, &c.world.feature_names())?;
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
@@ -274,6 +279,7 @@ pub fn resume_on(
         file: c.scenario_file,
         overrides: c.overrides,
         scenario,
+        preloaded,
         specs,
         throttle,
     };
@@ -285,17 +291,7 @@ pub(crate) fn scenario_with(
     file: &str,
     overrides: &[String],
 ) -> Result<Scenario, RunError> {
-    let mut s = Scenario::from_str(text, file)?;
-    let pairs = overrides
-        .iter()
-        .map(|o| {
-            o.split_once('=')
-                .map(|(k, v)| (k.trim(), v.trim()))
-                .ok_or_else(|| RunError::Override(o.clone()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    s.apply_overrides(&pairs)?;
-    Ok(s)
+    Ok(Scenario::with_overrides(text, file, overrides)?)
 }
 
 struct Job {
@@ -304,6 +300,9 @@ struct Job {
     file: String,
     overrides: Vec<String>,
     scenario: Scenario,
+    /// The follow graph read from a Parquet edge list, for the dynamic attribution's rebuild
+    /// of the initial world.
+    preloaded: Option<Network>,
     specs: Vec<IndicatorSpec>,
     throttle: Option<Duration>,
 }
@@ -509,6 +508,7 @@ impl Job {
             let dynamic = crate::dynamic::run(
                 &self.dir,
                 &self.scenario,
+                self.preloaded.as_ref(),
                 table,
                 &crate::dynamic::DynamicOptions::default(),
             )?;

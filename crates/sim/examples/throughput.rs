@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
+use emergent_sim::Simulation;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -17,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => scenario.scenario.ticks,
     };
     let t0 = Instant::now();
-    let mut sim = scenario.build()?;
+    let mut sim = Simulation::new(&scenario, None)?;
     let n = sim.world.agents();
     println!(
         "built {n} agents, {} edges in {:.2}s ({} threads)",

@@ -1,265 +1,244 @@
-//! From a validated [`Scenario`] to a runnable [`Simulation`].
+//! From a validated [`Scenario`] to the initial [`World`]: the follow graph (generated, read
+//! from a text edge list, or handed over already read), the population, the market.
 
-use emergent_collective::Collective as Exchange;
+use emergent_collective::Collective;
+use emergent_scenario::{
+    GeneratorKind, PartitionMethod, PolicyKind, Scenario, ScenarioError, defaults,
+};
+use thiserror::Error;
 
-use crate::config::{GeneratorKind, PolicyKind};
 use crate::market::Market;
 use crate::network::{
-    Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row, sbm_row,
-    stochastic_block_model, watts_strogatz, ws_row,
+    EdgeListError, Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row,
+    sbm_row, stochastic_block_model, watts_strogatz, ws_row,
 };
 use crate::partition::Partition;
-use crate::policy::{Policy, from_config};
 use crate::population::Population;
-use crate::scenario::{Scenario, ScenarioError, defaults};
-use crate::tick_types::TickReport;
 use crate::world::World;
 
-impl Scenario {
-    /// Generate (or read) the follow graph.
-    pub fn build_network(&self) -> Result<Network, ScenarioError> {
-        if let Some(net) = &self.preloaded_network {
-            if net.len() != self.population.agents {
-                return Err(ScenarioError::At {
-                    file: self.file.clone(),
-                    line: 1,
-                    column: 1,
-                    message: format!(
-                        "the edge list has {} agents but population.agents = {}; set them equal (e.g. --set population.agents={})",
-                        net.len(),
-                        self.population.agents,
-                        net.len()
-                    ),
-                });
-            }
-            return Ok(net.clone());
-        }
-        let n = self.population.agents;
-        let seed = self.scenario.seed;
-        let net = &self.network;
-        Ok(match net.generator {
-            GeneratorKind::Ba => barabasi_albert(n, net.m.unwrap_or(defaults::M), seed),
-            GeneratorKind::Sbm => stochastic_block_model(
-                n,
-                self.population.communities,
-                net.p_in.unwrap_or(defaults::P_IN),
-                net.p_out.unwrap_or(defaults::P_OUT),
-                seed,
-            ),
-            GeneratorKind::Ws => watts_strogatz(
-                n,
-                net.k.unwrap_or(defaults::K),
-                net.beta.unwrap_or(defaults::BETA),
-                seed,
-            ),
-            GeneratorKind::Powerlaw => powerlaw_configuration(
-                n,
-                net.exponent.unwrap_or(defaults::EXPONENT),
-                net.min_degree.unwrap_or(defaults::MIN_DEGREE),
-                net.max_degree.unwrap_or(defaults::MAX_DEGREE),
-                seed,
-            ),
-            GeneratorKind::Edgelist => {
-                let path = self.edge_list_path().ok_or_else(|| ScenarioError::At {
-                    file: self.file.clone(),
-                    line: 1,
-                    column: 1,
-                    message: "generator `edgelist` needs `path`".into(),
-                })?;
-                let shown = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
-                    file: shown.clone(),
-                    source,
-                })?;
-                parse_edge_list(&text, &shown, Some(n))?
-            }
-        })
-    }
+/// A valid scenario could not be built into a world.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// The scenario does not fit what was built from it (e.g. a preloaded graph's size), or a
+    /// file it names cannot be read.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The edge list named by the scenario is malformed.
+    #[error(transparent)]
+    EdgeList(#[from] EdgeListError),
+}
 
-    /// The rows of `part`'s agents of the follow graph (a collective call: every rank makes
-    /// it). Row-generated graphs (`sbm`, `ws`, `powerlaw`) generate only these rows and swap
-    /// the transposed edges in one all-to-all; the others are built whole, then cut.
-    pub fn build_network_in(
-        &self,
-        part: &Partition,
-        exchange: &dyn Exchange,
-    ) -> Result<Network, ScenarioError> {
-        let n = self.population.agents;
-        let seed = self.scenario.seed;
-        let net = &self.network;
-        if self.preloaded_network.is_none() {
-            match net.generator {
-                GeneratorKind::Sbm => {
-                    let row = sbm_row(
-                        n,
-                        self.population.communities,
-                        net.p_in.unwrap_or(defaults::P_IN),
-                        net.p_out.unwrap_or(defaults::P_OUT),
-                    );
-                    return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
-                }
-                GeneratorKind::Ws => {
-                    let row = ws_row(
-                        n,
-                        net.k.unwrap_or(defaults::K),
-                        net.beta.unwrap_or(defaults::BETA),
-                    );
-                    return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
-                }
-                GeneratorKind::Powerlaw => {
-                    let row = powerlaw_row(
-                        n,
-                        net.exponent.unwrap_or(defaults::EXPONENT),
-                        net.min_degree.unwrap_or(defaults::MIN_DEGREE),
-                        net.max_degree.unwrap_or(defaults::MAX_DEGREE),
-                    );
-                    return Ok(Network::from_rows_in(n, seed, true, row, part, exchange));
-                }
-                GeneratorKind::Ba | GeneratorKind::Edgelist => {}
+/// An error at the top of the scenario's file (what was built does not fit it).
+fn at_top(scenario: &Scenario, message: String) -> BuildError {
+    BuildError::Scenario(ScenarioError::At {
+        file: scenario.file.clone(),
+        line: 1,
+        column: 1,
+        message,
+    })
+}
+
+/// Generate (or read) the follow graph. `preloaded` is a graph the caller read (e.g. an
+/// imported `follows.parquet`): when given, it is the network, and `[network]` only names
+/// where it came from. Keeps file formats out of this crate.
+pub fn build_network(
+    scenario: &Scenario,
+    preloaded: Option<&Network>,
+) -> Result<Network, BuildError> {
+    let n = scenario.population.agents;
+    if let Some(net) = preloaded {
+        if net.len() != n {
+            return Err(at_top(
+                scenario,
+                format!(
+                    "the edge list has {} agents but population.agents = {}; set them equal (e.g. --set population.agents={})",
+                    net.len(),
+                    n,
+                    net.len()
+                ),
+            ));
+        }
+        return Ok(net.clone());
+    }
+    let seed = scenario.scenario.seed;
+    let net = &scenario.network;
+    Ok(match net.generator {
+        GeneratorKind::Ba => barabasi_albert(n, net.m.unwrap_or(defaults::M), seed),
+        GeneratorKind::Sbm => stochastic_block_model(
+            n,
+            scenario.population.communities,
+            net.p_in.unwrap_or(defaults::P_IN),
+            net.p_out.unwrap_or(defaults::P_OUT),
+            seed,
+        ),
+        GeneratorKind::Ws => watts_strogatz(
+            n,
+            net.k.unwrap_or(defaults::K),
+            net.beta.unwrap_or(defaults::BETA),
+            seed,
+        ),
+        GeneratorKind::Powerlaw => powerlaw_configuration(
+            n,
+            net.exponent.unwrap_or(defaults::EXPONENT),
+            net.min_degree.unwrap_or(defaults::MIN_DEGREE),
+            net.max_degree.unwrap_or(defaults::MAX_DEGREE),
+            seed,
+        ),
+        GeneratorKind::Edgelist => {
+            let path = scenario
+                .edge_list_path()
+                .ok_or_else(|| at_top(scenario, "generator `edgelist` needs `path`".into()))?;
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
+                file: shown.clone(),
+                source,
+            })?;
+            parse_edge_list(&text, &shown, Some(n))?
+        }
+    })
+}
+
+/// The rows of `part`'s agents of the follow graph (a collective call: every rank makes
+/// it). Row-generated graphs (`sbm`, `ws`, `powerlaw`) generate only these rows and swap
+/// the transposed edges in one all-to-all; the others are built whole, then cut.
+pub fn build_network_in(
+    scenario: &Scenario,
+    preloaded: Option<&Network>,
+    part: &Partition,
+    exchange: &dyn Collective,
+) -> Result<Network, BuildError> {
+    let n = scenario.population.agents;
+    let seed = scenario.scenario.seed;
+    let net = &scenario.network;
+    if preloaded.is_none() {
+        match net.generator {
+            GeneratorKind::Sbm => {
+                let row = sbm_row(
+                    n,
+                    scenario.population.communities,
+                    net.p_in.unwrap_or(defaults::P_IN),
+                    net.p_out.unwrap_or(defaults::P_OUT),
+                );
+                return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
             }
+            GeneratorKind::Ws => {
+                let row = ws_row(
+                    n,
+                    net.k.unwrap_or(defaults::K),
+                    net.beta.unwrap_or(defaults::BETA),
+                );
+                return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
+            }
+            GeneratorKind::Powerlaw => {
+                let row = powerlaw_row(
+                    n,
+                    net.exponent.unwrap_or(defaults::EXPONENT),
+                    net.min_degree.unwrap_or(defaults::MIN_DEGREE),
+                    net.max_degree.unwrap_or(defaults::MAX_DEGREE),
+                );
+                return Ok(Network::from_rows_in(n, seed, true, row, part, exchange));
+            }
+            GeneratorKind::Ba | GeneratorKind::Edgelist => {}
         }
-        let mut whole = self.build_network()?;
-        whole.restrict(part.owned.clone());
-        Ok(whole)
     }
+    let mut whole = build_network(scenario, preloaded)?;
+    whole.restrict(part.owned.clone());
+    Ok(whole)
+}
 
-    /// `part`'s share of the initial world of a run split over ranks (a collective call):
-    /// its agents' state, generated for them only, equal to [`Scenario::build_world`]'s.
-    pub fn build_world_in(
-        &self,
-        part: &Partition,
-        exchange: &dyn Exchange,
-    ) -> Result<World, ScenarioError> {
-        if self.partition.method == crate::config::PartitionMethod::Metis {
-            // METIS needs the whole graph: every rank builds and renames the whole world (the
-            // same on each), then keeps its agents.
-            let mut world = self.build_world()?;
-            world.restrict(part.owned.clone());
-            return Ok(world);
-        }
-        let network = self.build_network_in(part, exchange)?;
-        let population =
-            Population::generate_in(&self.population, self.scenario.seed, part.owned.clone());
-        let market = self.market().map(|mut m| {
-            m.restrict(part.owned.clone());
-            m
-        });
-        Ok(self.world_of(network, population, market))
+/// The initial world (tick 0); `preloaded` as in [`build_network`].
+pub fn build_world(scenario: &Scenario, preloaded: Option<&Network>) -> Result<World, BuildError> {
+    let network = build_network(scenario, preloaded)?;
+    let population = Population::generate(&scenario.population, scenario.scenario.seed);
+    let (network, population) = renamed(scenario, network, population)?;
+    Ok(world_of(scenario, network, population, market(scenario)))
+}
+
+/// `part`'s share of the initial world of a run split over ranks (a collective call):
+/// its agents' state, generated for them only, equal to [`build_world`]'s.
+pub fn build_world_in(
+    scenario: &Scenario,
+    preloaded: Option<&Network>,
+    part: &Partition,
+    exchange: &dyn Collective,
+) -> Result<World, BuildError> {
+    if scenario.partition.method == PartitionMethod::Metis {
+        // METIS needs the whole graph: every rank builds and renames the whole world (the
+        // same on each), then keeps its agents.
+        let mut world = build_world(scenario, preloaded)?;
+        world.restrict(part.owned.clone());
+        return Ok(world);
     }
+    let network = build_network_in(scenario, preloaded, part, exchange)?;
+    let population = Population::generate_in(
+        &scenario.population,
+        scenario.scenario.seed,
+        part.owned.clone(),
+    );
+    let market = market(scenario).map(|mut m| {
+        m.restrict(part.owned.clone());
+        m
+    });
+    Ok(world_of(scenario, network, population, market))
+}
 
-    fn world_of(&self, network: Network, population: Population, market: Option<Market>) -> World {
-        World::new(
-            self.scenario.noise_seed.unwrap_or(self.scenario.seed),
-            self.feed.clone(),
-            network,
-            population,
-            market,
+fn world_of(
+    scenario: &Scenario,
+    network: Network,
+    population: Population,
+    market: Option<Market>,
+) -> World {
+    World::new(
+        scenario
+            .scenario
+            .noise_seed
+            .unwrap_or(scenario.scenario.seed),
+        scenario.feed.clone(),
+        network,
+        population,
+        market,
+    )
+}
+
+fn market(scenario: &Scenario) -> Option<Market> {
+    (scenario.policy.kind == PolicyKind::Panic).then(|| {
+        let p = &scenario.policy.panic;
+        Market::new(
+            scenario.population.agents,
+            p.initial_price,
+            p.holdings,
+            p.cash,
+            p.impact,
         )
-    }
-
-    /// [`Scenario::build`] for one rank of a run split over ranks.
-    pub fn build_in(
-        &self,
-        part: &Partition,
-        exchange: &dyn Exchange,
-    ) -> Result<Simulation, ScenarioError> {
-        Ok(Simulation {
-            world: self.build_world_in(part, exchange)?,
-            policy: from_config(&self.policy),
-            ticks: self.scenario.ticks,
-        })
-    }
-
-    fn market(&self) -> Option<Market> {
-        (self.policy.kind == PolicyKind::Panic).then(|| {
-            let p = &self.policy.panic;
-            Market::new(
-                self.population.agents,
-                p.initial_price,
-                p.holdings,
-                p.cash,
-                p.impact,
-            )
-        })
-    }
-
-    /// The initial world (tick 0).
-    pub fn build_world(&self) -> Result<World, ScenarioError> {
-        let network = self.build_network()?;
-        let population = Population::generate(&self.population, self.scenario.seed);
-        let (network, population) = self.renamed(network, population)?;
-        Ok(self.world_of(network, population, self.market()))
-    }
-
-    /// The graph and population with agents renamed for a METIS partition
-    /// ([`crate::relabel`]), or as they are.
-    fn renamed(
-        &self,
-        network: Network,
-        population: Population,
-    ) -> Result<(Network, Population), ScenarioError> {
-        if self.partition.method != crate::config::PartitionMethod::Metis {
-            return Ok((network, population));
-        }
-        #[cfg(feature = "metis")]
-        {
-            let parts = self.partition.parts.unwrap_or(1);
-            let old_of = crate::relabel::metis_order(&network, parts, self.scenario.seed).map_err(
-                |message| ScenarioError::At {
-                    file: self.file.clone(),
-                    line: 1,
-                    column: 1,
-                    message: format!("[partition] method = \"metis\": {message}"),
-                },
-            )?;
-            Ok(crate::relabel::apply(&network, &population, &old_of))
-        }
-        #[cfg(not(feature = "metis"))]
-        Err(ScenarioError::At {
-            file: self.file.clone(),
-            line: 1,
-            column: 1,
-            message: "[partition] method = \"metis\" needs a build with `--features metis`".into(),
-        })
-    }
-
-    /// World plus policy, ready to run.
-    pub fn build(&self) -> Result<Simulation, ScenarioError> {
-        Ok(Simulation {
-            world: self.build_world()?,
-            policy: from_config(&self.policy),
-            ticks: self.scenario.ticks,
-        })
-    }
+    })
 }
 
-/// A world and the policy that drives it.
-pub struct Simulation {
-    /// State (serialise this to checkpoint).
-    pub world: World,
-    /// Decision rule.
-    pub policy: Box<dyn Policy>,
-    /// Ticks the scenario asks for in total.
-    pub ticks: u32,
-}
-
-impl Simulation {
-    /// Resume from a checkpointed world with the scenario's policy.
-    pub fn resume(scenario: &Scenario, world: World) -> Self {
-        Self {
-            world,
-            policy: from_config(&scenario.policy),
-            ticks: scenario.scenario.ticks,
-        }
+/// The graph and population with agents renamed for a METIS partition
+/// ([`crate::relabel`]), or as they are.
+fn renamed(
+    scenario: &Scenario,
+    network: Network,
+    population: Population,
+) -> Result<(Network, Population), BuildError> {
+    if scenario.partition.method != PartitionMethod::Metis {
+        return Ok((network, population));
     }
-
-    /// Run one tick.
-    pub fn step(&mut self) -> TickReport {
-        self.world.step(self.policy.as_ref())
+    #[cfg(feature = "metis")]
+    {
+        let parts = scenario.partition.parts.unwrap_or(1);
+        let old_of = crate::relabel::metis_order(&network, parts, scenario.scenario.seed).map_err(
+            |message| {
+                at_top(
+                    scenario,
+                    format!("[partition] method = \"metis\": {message}"),
+                )
+            },
+        )?;
+        Ok(crate::relabel::apply(&network, &population, &old_of))
     }
-
-    /// True once `ticks` ticks have run.
-    pub fn is_done(&self) -> bool {
-        self.world.tick >= self.ticks
-    }
+    #[cfg(not(feature = "metis"))]
+    Err(at_top(
+        scenario,
+        "[partition] method = \"metis\" needs a build with `--features metis`".into(),
+    ))
 }

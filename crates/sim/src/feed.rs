@@ -7,11 +7,11 @@
 
 use rayon::prelude::*;
 
-use crate::config::{FeedConfig, Ranking};
 use crate::items::Items;
 use crate::rng::{AgentRng, purpose};
 use crate::world::World;
 use crate::{AgentId, ItemId};
+use emergent_scenario::{FeedConfig, Ranking};
 
 /// Feeds of many agents laid end to end.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,20 +8,20 @@
 //!
 //! Typical use:
 //! ```no_run
-//! use emergent_sim::Scenario;
+//! use emergent_scenario::Scenario;
+//! use emergent_sim::Simulation;
 //! let scenario = Scenario::from_path("scenarios/quickstart.toml".as_ref())?;
-//! let mut sim = scenario.build()?;
+//! let mut sim = Simulation::new(&scenario, None)?;
 //! while !sim.is_done() {
 //!     let report = sim.step();
 //!     let stance = sim.world.feature("stance");
 //!     # let _ = (report, stance);
 //! }
-//! # Ok::<(), emergent_sim::ScenarioError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod action;
 mod build;
-pub mod config;
 pub mod counters;
 mod delivery;
 pub mod econ;
@@ -29,7 +29,6 @@ pub mod features;
 pub mod feed;
 pub mod halo;
 pub mod items;
-pub mod llm_config;
 pub mod market;
 pub mod network;
 pub mod owned;
@@ -39,18 +38,18 @@ pub mod population;
 pub mod reduce;
 pub mod relabel;
 pub mod rng;
-pub mod scenario;
+mod simulation;
 pub mod tick;
 pub mod tick_types;
 pub mod wire;
 pub mod world;
 
 pub use action::{Action, Decision};
-pub use build::Simulation;
+pub use build::{BuildError, build_network, build_network_in, build_world, build_world_in};
 pub use features::Features;
 pub use policy::{DecisionContext, Policy};
 pub use rng::AgentRng;
-pub use scenario::{Scenario, ScenarioError};
+pub use simulation::Simulation;
 pub use tick_types::{Decisions, Event, TickReport};
 pub use world::World;
 

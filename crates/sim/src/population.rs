@@ -5,10 +5,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AgentId;
-use crate::config::{InitialStance, PopulationConfig};
 use crate::network::community_of;
 use crate::owned::Owned;
 use crate::rng::{AgentRng, purpose};
+use emergent_scenario::{InitialStance, PopulationConfig};
 
 /// Per-agent attributes, indexed by agent id.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -126,35 +126,6 @@ impl Population {
     pub fn stance(&self, agent: AgentId, topic: usize) -> f64 {
         self.stance[agent as usize * self.topics + topic]
     }
-
-    /// A short self-description for LLM policies, derived from attributes
-    /// (generated on demand rather than stored: 1e6 strings would cost more
-    /// memory than all numeric state together).
-    pub fn persona(&self, agent: AgentId) -> String {
-        let a = agent as usize;
-        let s = self.stance(agent, 0);
-        let lean = match s {
-            x if x < -0.6 => "strongly against",
-            x if x < -0.2 => "leaning against",
-            x if x <= 0.2 => "undecided about",
-            x if x <= 0.6 => "leaning in favour of",
-            _ => "strongly in favour of",
-        };
-        let act = match self.activity[a] {
-            x if x < 0.05 => "rarely posts",
-            x if x < 0.3 => "posts now and then",
-            _ => "posts a lot",
-        };
-        let open = match self.susceptibility[a] {
-            x if x < 0.33 => "hard to persuade",
-            x if x < 0.66 => "somewhat open to persuasion",
-            _ => "easily persuaded",
-        };
-        format!(
-            "User {agent} from community {}; {lean} the topic (stance {s:+.2}); {act}; {open}.",
-            self.community[a]
-        )
-    }
 }
 
 #[cfg(test)]
@@ -185,6 +156,5 @@ mod tests {
         let mut act = p.activity.local().to_vec();
         act.sort_by(f64::total_cmp);
         assert!((act[2000] - 0.1).abs() < 0.01, "median {}", act[2000]);
-        assert!(p.persona(3).contains("community 0"));
     }
 }

@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn renaming_keeps_the_graph_and_the_attributes_together() {
         let net = Network::from_edges(4, vec![(0, 1), (1, 2), (3, 0)]);
-        let cfg = crate::config::PopulationConfig {
+        let cfg = emergent_scenario::PopulationConfig {
             agents: 4,
             ..Default::default()
         };

@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::FeedConfig;
 use crate::counters::Counters;
 use crate::items::Items;
 use crate::market::Market;
@@ -17,6 +16,7 @@ use crate::network::Network;
 use crate::population::Population;
 use crate::rng::{AgentRng, purpose};
 use crate::{AgentId, ItemId};
+use emergent_scenario::FeedConfig;
 
 /// Complete, serialisable simulation state (the checkpoint).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

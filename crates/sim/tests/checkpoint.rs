@@ -1,6 +1,7 @@
 //! A checkpointed world resumes exactly where it stopped.
 
-use emergent_sim::{Scenario, Simulation, World};
+use emergent_scenario::Scenario;
+use emergent_sim::{Simulation, World};
 
 #[test]
 fn resume_from_checkpoint_matches_uninterrupted_run() {
@@ -12,11 +13,11 @@ fn resume_from_checkpoint_matches_uninterrupted_run() {
     scenario
         .apply_override("population.agents", "3000")
         .expect("override");
-    let mut straight = scenario.build().expect("builds");
+    let mut straight = Simulation::new(&scenario, None).expect("builds");
     for _ in 0..10 {
         straight.step();
     }
-    let mut first = scenario.build().expect("builds");
+    let mut first = Simulation::new(&scenario, None).expect("builds");
     for _ in 0..5 {
         first.step();
     }

@@ -1,6 +1,7 @@
 //! Same seed, same result for any thread count; different seeds differ.
 
-use emergent_sim::{Features, Scenario};
+use emergent_scenario::Scenario;
+use emergent_sim::{Features, Simulation};
 
 fn run(text: &str, threads: usize, ticks: u32) -> (Features, usize) {
     let scenario = Scenario::from_str(text, "inline.toml").expect("valid scenario");
@@ -9,7 +10,7 @@ fn run(text: &str, threads: usize, ticks: u32) -> (Features, usize) {
         .build()
         .expect("pool")
         .install(|| {
-            let mut sim = scenario.build().expect("buildable");
+            let mut sim = Simulation::new(&scenario, None).expect("buildable");
             let mut events = 0;
             for _ in 0..ticks {
                 events += sim.step().events.len();

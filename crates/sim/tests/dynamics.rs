@@ -1,15 +1,14 @@
 //! The surrogate policies produce the phenomena they model.
 
+use emergent_scenario::Scenario;
+use emergent_scenario::{CascadeModel, CascadeParams, FeedConfig, PanicParams, PopulationConfig};
 use emergent_sim::action::{Action, Decision};
-use emergent_sim::config::{
-    CascadeModel, CascadeParams, FeedConfig, PanicParams, PopulationConfig,
-};
 use emergent_sim::feed::Feeds;
 use emergent_sim::market::Market;
 use emergent_sim::network::{Network, stochastic_block_model, watts_strogatz};
 use emergent_sim::policy::{Cascade, Panic, independent_cascade_size};
 use emergent_sim::population::Population;
-use emergent_sim::{Decisions, Scenario, World};
+use emergent_sim::{Decisions, Simulation, World};
 
 fn bounded_confidence(epsilon: f64) -> Vec<f64> {
     let text = format!(
@@ -44,10 +43,8 @@ follow_prob = 0.0
 unfollow_prob = 0.0
 "#
     );
-    let mut sim = Scenario::from_str(&text, "bc.toml")
-        .expect("valid")
-        .build()
-        .expect("builds");
+    let scenario = Scenario::from_str(&text, "bc.toml").expect("valid");
+    let mut sim = Simulation::new(&scenario, None).expect("builds");
     for _ in 0..150 {
         sim.step();
     }
@@ -130,7 +127,7 @@ fn supercritical_cascades_go_giant() {
 fn all_active(n: usize) -> Population {
     let cfg = PopulationConfig {
         agents: n,
-        activity: emergent_sim::config::ActivityConfig {
+        activity: emergent_scenario::ActivityConfig {
             median: 1.0,
             sigma: 0.0,
             min: 0.0,

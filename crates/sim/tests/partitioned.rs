@@ -10,9 +10,11 @@ use std::path::Path;
 use std::sync::{Arc, Barrier, Mutex};
 
 use emergent_collective::{Collective, Solo};
+use emergent_scenario::Scenario;
+use emergent_sim::network::Network;
 use emergent_sim::partition::Partition;
 use emergent_sim::tick::step_partitioned;
-use emergent_sim::{Scenario, Simulation, World};
+use emergent_sim::{Simulation, World};
 
 /// P ranks in one process: every rank posts its bytes in a slot, waits for the others, reads
 /// all slots in rank order, and waits again before a slot may be reused.
@@ -95,7 +97,12 @@ fn scenario(file: &str, agents: usize, ticks: u32) -> Scenario {
 }
 
 fn single(s: &Scenario) -> World {
-    let mut sim = s.build().unwrap();
+    single_with(s, None)
+}
+
+/// [`single`] on a follow graph read beforehand.
+fn single_with(s: &Scenario, preloaded: Option<&Network>) -> World {
+    let mut sim = Simulation::new(s, preloaded).unwrap();
     while !sim.is_done() {
         sim.step();
     }
@@ -104,6 +111,15 @@ fn single(s: &Scenario) -> World {
 
 /// Every rank's final world (its own agents' state), each from its own build of the scenario.
 fn partitioned(s: &Scenario, ranks: usize) -> Vec<(Range<usize>, World)> {
+    partitioned_with(s, None, ranks)
+}
+
+/// [`partitioned`] on a follow graph read beforehand.
+fn partitioned_with(
+    s: &Scenario,
+    preloaded: Option<&Network>,
+    ranks: usize,
+) -> Vec<(Range<usize>, World)> {
     let shared = Arc::new(Shared {
         barrier: Barrier::new(ranks),
         slots: Mutex::new(vec![Vec::new(); ranks]),
@@ -118,7 +134,7 @@ fn partitioned(s: &Scenario, ranks: usize) -> Vec<(Range<usize>, World)> {
                     // Each rank builds only its agents' state (its own rows of the graph,
                     // the transposed edges swapped with the other ranks).
                     let part = Partition::contiguous(s.population.agents, ranks, rank);
-                    let mut sim: Simulation = s.build_in(&part, &ex).unwrap();
+                    let mut sim: Simulation = Simulation::new_in(s, preloaded, &part, &ex).unwrap();
                     assert_eq!(sim.world.population.community.held(), part.owned);
                     let mut fetched = 0;
                     while !sim.is_done() {
@@ -211,7 +227,7 @@ fn every_policy_partitioned_equals_one_process() {
 fn solo_step_is_the_plain_step() {
     let s = scenario("quickstart.toml", 3_000, 6);
     let want = single(&s);
-    let mut sim = s.build().unwrap();
+    let mut sim = Simulation::new(&s, None).unwrap();
     let part = Partition::single(sim.world.agents());
     while !sim.is_done() {
         let (_, cost) =
@@ -224,7 +240,7 @@ fn solo_step_is_the_plain_step() {
 #[test]
 fn actions_on_forgotten_or_unshown_items_are_refused_not_fatal() {
     let s = scenario("quickstart.toml", 3_000, 8);
-    let mut sim = s.build().unwrap();
+    let mut sim = Simulation::new(&s, None).unwrap();
     let part = Partition::single(sim.world.agents());
     while !sim.is_done() {
         step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &Solo).unwrap();
@@ -259,25 +275,25 @@ fn actions_on_forgotten_or_unshown_items_are_refused_not_fatal() {
 #[cfg(feature = "metis")]
 #[test]
 fn metis_partitions_cut_fewer_edges_and_runs_stay_equal() {
-    use emergent_sim::network::Network;
+    use emergent_sim::build_network;
     use emergent_sim::relabel::cut_edges;
     let mut s = scenario("quickstart.toml", 20_000, 8);
     // Clear communities (few follows across them), whose ids are then shuffled: the
     // quickstart's communities are contiguous ids.
     s.apply_override("network.p_out", "0.0001").unwrap();
-    let sbm = s.build_network().unwrap();
+    let sbm = build_network(&s, None).unwrap();
     let n = sbm.len() as u64;
     let shuffle = |a: u32| ((a as u64 * 7_919 + 13) % n) as u32;
     let mut edges = Vec::new();
     for u in 0..n as u32 {
         edges.extend(sbm.followees(u).iter().map(|&v| (shuffle(u), shuffle(v))));
     }
-    s.preloaded_network = Some(Network::from_edges(n as usize, edges));
-    let plain = s.build().unwrap().world;
+    let preloaded = Network::from_edges(n as usize, edges);
+    let plain = Simulation::new(&s, Some(&preloaded)).unwrap().world;
     s.apply_overrides(&[("partition.method", "metis"), ("partition.parts", "3")])
         .unwrap();
-    let want = single(&s);
-    let renamed = s.build().unwrap().world;
+    let want = single_with(&s, Some(&preloaded));
+    let renamed = Simulation::new(&s, Some(&preloaded)).unwrap().world;
     let (before, after) = (cut_edges(&plain.network, 3), cut_edges(&renamed.network, 3));
     assert_eq!(renamed.network.edge_count(), plain.network.edge_count());
     assert!(
@@ -296,7 +312,10 @@ fn metis_partitions_cut_fewer_edges_and_runs_stay_equal() {
     sorted.sort_unstable();
     assert_eq!(sorted, (0..n as u32).collect::<Vec<_>>(), "a renaming");
     for ranks in [2, 3] {
-        for (rank, (rows, got)) in partitioned(&s, ranks).into_iter().enumerate() {
+        for (rank, (rows, got)) in partitioned_with(&s, Some(&preloaded), ranks)
+            .into_iter()
+            .enumerate()
+        {
             let what = format!("METIS, rank {rank} of {ranks}");
             assert_bitwise_equal(&got, &want, rows, ranks, &what);
         }

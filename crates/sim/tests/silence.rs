@@ -1,6 +1,7 @@
 //! Silenced agents author nothing: the stochastic counterpart of participation w_i = 0.
 
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
+use emergent_sim::Simulation;
 
 #[test]
 fn silenced_agents_author_no_items_and_others_still_do() {
@@ -14,7 +15,7 @@ fn silenced_agents_author_no_items_and_others_still_do() {
     s.apply_override("scenario.ticks", "10").unwrap();
     s.apply_override("population.silenced", "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]")
         .unwrap();
-    let mut sim = s.build().unwrap();
+    let mut sim = Simulation::new(&s, None).unwrap();
     while !sim.is_done() {
         sim.step();
     }
@@ -49,7 +50,7 @@ fn noise_seed_replicates_one_world_with_fresh_draws() {
         if let Some(n) = noise {
             s.apply_override("scenario.noise_seed", n).unwrap();
         }
-        let mut sim = s.build().unwrap();
+        let mut sim = Simulation::new(&s, None).unwrap();
         let start = (
             sim.world.feature("followers").unwrap(),
             sim.world.feature("stance").unwrap(),

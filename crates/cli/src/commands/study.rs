@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use emergent_attribution::{Baseline, FeatureTable, Indicator};
 use emergent_io::{IdColumn, read_table};
-use emergent_sim::Scenario;
+use emergent_scenario::Scenario;
 use emergent_study::{IndicatorInput, Protocol, Study, StudyConfig};
 
 use crate::commands::attribute::parse_baseline;

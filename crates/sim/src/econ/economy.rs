@@ -3,9 +3,9 @@
 
 use std::collections::VecDeque;
 
+use emergent_scenario::EconConfig;
 use serde::{Deserialize, Serialize};
 
-use super::config::EconConfig;
 use super::tax;
 use crate::AgentId;
 use crate::rng::AgentRng;

@@ -15,13 +15,11 @@
 //! checkpoint). Indicators: unemployment, price and wage inflation (year on year), nominal
 //! and real GDP (production at the current and at the initial price).
 
-mod config;
 mod economy;
 mod profile;
 mod rule;
 pub mod tax;
 
-pub use config::EconConfig;
 pub use economy::{
     AgentMonth, EconDecision, EconPolicy, Economy, FEATURES, MonthStats, STEP, purpose, snap,
 };

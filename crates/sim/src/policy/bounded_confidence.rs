@@ -4,8 +4,8 @@
 use super::context::{DecisionContext, Policy};
 use crate::ItemId;
 use crate::action::{Action, Decision};
-use crate::config::BoundedConfidenceParams;
 use crate::rng::AgentRng;
+use emergent_scenario::BoundedConfidenceParams;
 
 /// Hegselmann–Krause-style update: move toward the mean stance of feed items
 /// within ε, at rate μ·susceptibility; unfollow far followees, follow close

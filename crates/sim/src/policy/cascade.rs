@@ -2,10 +2,10 @@
 
 use super::context::{DecisionContext, Policy};
 use crate::action::{Action, Decision};
-use crate::config::{CascadeModel, CascadeParams};
 use crate::network::Network;
 use crate::rng::{AgentRng, purpose};
 use crate::{AgentId, ItemId};
+use emergent_scenario::{CascadeModel, CascadeParams};
 
 /// Whether the item `root`, shared by `from`, makes `to` repost it.
 ///

@@ -11,7 +11,7 @@ pub use cascade::{Cascade, ic_transmits, independent_cascade_size};
 pub use context::{DecisionContext, Policy};
 pub use panic::Panic;
 
-use crate::config::{PolicyConfig, PolicyKind};
+use emergent_scenario::{PolicyConfig, PolicyKind};
 
 /// The surrogate policy a scenario asks for.
 pub fn from_config(cfg: &PolicyConfig) -> Box<dyn Policy> {

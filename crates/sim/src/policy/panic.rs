@@ -2,8 +2,8 @@
 
 use super::context::{DecisionContext, Policy};
 use crate::action::{Action, Decision};
-use crate::config::PanicParams;
 use crate::rng::AgentRng;
+use emergent_scenario::PanicParams;
 
 /// Sell with probability `base + susceptibility·(herding·f + fear·drop)`,
 /// where `f` is the fraction of feed items by authors who sold within the

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::location::{KeySeg, Problem};
+
 /// `[econ]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -65,9 +67,9 @@ impl Default for EconConfig {
 }
 
 impl EconConfig {
-    /// Semantic problems as (key, message), for the scenario validator.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
+    /// Semantic problems of `[econ]`.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
         let pos = [
             ("skill_min", self.skill_min),
             ("skill_alpha", self.skill_alpha),
@@ -109,6 +111,8 @@ impl EconConfig {
         if self.memory > 24 {
             out.push(("memory", "must be at most 24".into()));
         }
-        out
+        out.into_iter()
+            .map(|(k, message)| (vec![KeySeg::Key("econ"), KeySeg::Key(k)], message))
+            .collect()
     }
 }

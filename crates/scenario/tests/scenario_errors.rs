@@ -1,6 +1,6 @@
 //! Bad scenario files are rejected with `file:line:column` pointing at the fault.
 
-use emergent_sim::{Scenario, ScenarioError};
+use emergent_scenario::Scenario;
 
 const GOOD: &str = r#"[scenario]
 name = "t"
@@ -124,24 +124,6 @@ fn bad_indicator_baseline() {
 #[test]
 fn syntax_error() {
     assert_at(&error_of("ticks = 5", "ticks = = 5"), "3:9", "");
-}
-
-#[test]
-fn edge_list_is_found_relative_to_the_scenario_and_errors_name_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("g.csv"), "src,dst\n0,1\n1,2\n2,x\n").expect("write");
-    let text = GOOD.replacen(
-        "generator = \"ba\"\nm = 3",
-        "generator = \"edgelist\"\npath = \"g.csv\"",
-        1,
-    );
-    let file = dir.path().join("s.toml");
-    std::fs::write(&file, &text).expect("write");
-    let scenario = Scenario::from_path(&file).expect("file exists, so valid");
-    let err = scenario.build_world().expect_err("bad edge list");
-    assert!(matches!(err, ScenarioError::EdgeList(_)));
-    let msg = err.to_string();
-    assert!(msg.contains("g.csv:4:3:"), "{msg}");
 }
 
 #[test]

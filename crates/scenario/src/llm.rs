@@ -1,11 +1,11 @@
-//! `[llm]`: which agents an LLM drives and how to reach it. Plain data only — the
-//! simulation core never talks to the endpoint; `emergent-llm` reads this and builds the
-//! policy. Kept here so the scenario stays one strict, validated file.
+//! `[llm]`: which agents an LLM drives and how to reach it. Plain data only: the
+//! simulation core never sees this section; `emergent-llm` reads it and builds the policy
+//! (which agents it drives, their persona, the backoff it waits). Kept in the scenario so
+//! the scenario stays one strict, validated file.
 
 use serde::{Deserialize, Serialize};
 
-use crate::AgentId;
-use crate::rng::{AgentRng, mix64};
+use crate::location::{Problem, Problems};
 
 /// `[llm]`. Absent or `enabled = false`: every agent runs on the surrogate policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,52 +115,16 @@ impl LlmConfig {
     pub fn is_default(&self) -> bool {
         *self == Self::default()
     }
-}
 
-/// Purpose key of the group-share draw (distinct from the engine's purposes).
-const GROUP_PURPOSE: u64 = 0x11_6d;
-
-impl LlmConfig {
-    /// The group driving `agent`, if the LLM drives it at all.
-    pub fn group_of(&self, seed: u64, agent: AgentId) -> Option<usize> {
+    /// Semantic problems of `[llm]` for `agents` agents (none when it is disabled): the
+    /// endpoint's URL, limits and backoff, and the groups.
+    pub fn problems(&self, agents: usize) -> Vec<Problem> {
+        let mut out = Problems::default();
         if !self.enabled {
-            return None;
-        }
-        if self.groups.is_empty() {
-            return Some(usize::MAX);
-        }
-        self.groups.iter().position(|g| {
-            g.range.is_some_and(|[lo, hi]| (lo..hi).contains(&agent))
-                || g.share.is_some_and(|s| {
-                    AgentRng::with_extra(seed, agent as u64, 0, GROUP_PURPOSE, mix64(s.to_bits()))
-                        .chance(s)
-                })
-        })
-    }
-
-    /// Whether the LLM drives `agent`.
-    pub fn drives(&self, seed: u64, agent: AgentId) -> bool {
-        self.group_of(seed, agent).is_some()
-    }
-
-    /// Persona text of `agent`'s group (empty if none).
-    pub fn persona_of(&self, seed: u64, agent: AgentId) -> &str {
-        match self.group_of(seed, agent) {
-            Some(g) if g < self.groups.len() => &self.groups[g].persona,
-            _ => "",
-        }
-    }
-
-    /// Semantic problems as (key, message), for the scenario validator.
-    pub fn problems(&self, agents: usize) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if !self.enabled {
-            return out;
+            return out.0;
         }
         let mut need = |ok: bool, key: &'static str, msg: &str| {
-            if !ok {
-                out.push((key, msg.to_string()));
-            }
+            out.check(ok, &["llm", key], msg.to_string());
         };
         need(
             self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
@@ -217,38 +181,6 @@ impl LlmConfig {
                 );
             }
         }
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn groups_select_ranges_and_shares() {
-        let mut c = LlmConfig {
-            enabled: true,
-            ..Default::default()
-        };
-        assert!(c.drives(1, 999), "no groups: everyone");
-        c.groups.push(LlmGroup {
-            name: "seeds".into(),
-            range: Some([0, 20]),
-            share: None,
-            persona: "a journalist".into(),
-        });
-        assert!(c.drives(1, 19) && !c.drives(1, 20));
-        assert_eq!(c.persona_of(1, 3), "a journalist");
-        c.groups[0] = LlmGroup {
-            name: "tenth".into(),
-            range: None,
-            share: Some(0.1),
-            persona: String::new(),
-        };
-        let n = (0..10_000).filter(|&a| c.drives(7, a)).count();
-        assert!((800..1200).contains(&n), "{n}");
-        c.enabled = false;
-        assert!(!c.drives(7, 0));
+        out.0
     }
 }

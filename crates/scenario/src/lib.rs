@@ -1,0 +1,44 @@
+//! emergent-scenario: the scenario file's schema. Every section's typed config with its
+//! defaults, the validation of its values (each section lists its own problems), `--set`
+//! overrides, and errors located by `file:line:column`. Plain data: the engine
+//! (`emergent-sim`), the LLM agents (`emergent-llm`) and the reports read the sections they
+//! need from here, and none of them has to depend on another to read a scenario.
+//!
+//! ```no_run
+//! use emergent_scenario::Scenario;
+//! let mut scenario = Scenario::from_path("scenarios/quickstart.toml".as_ref())?;
+//! scenario.apply_override("population.agents", "500")?;
+//! # Ok::<(), emergent_scenario::ScenarioError>(())
+//! ```
+
+pub mod econ;
+mod error;
+pub mod feed;
+pub mod indicators;
+pub mod llm;
+pub mod location;
+pub mod meta;
+pub mod network;
+pub mod outputs;
+mod overrides;
+pub mod partition;
+pub mod policy;
+pub mod population;
+mod scenario;
+
+pub use econ::EconConfig;
+pub use error::ScenarioError;
+pub use feed::{FeedConfig, Ranking};
+pub use indicators::IndicatorConfig;
+pub use llm::{LlmConfig, LlmGroup, OnOutage};
+pub use location::{KeySeg, Problem, line_col};
+pub use meta::ScenarioMeta;
+pub use network::{GeneratorKind, NetworkConfig, defaults};
+pub use outputs::{AttributionConfig, CheckpointConfig, RecordConfig};
+pub use overrides::split_override;
+pub use partition::{PartitionConfig, PartitionMethod};
+pub use policy::{
+    BoundedConfidenceParams, CascadeModel, CascadeParams, PanicParams, PolicyConfig, PolicyKind,
+};
+pub use population::{ActivityConfig, InitialStance, PopulationConfig, SusceptibilityConfig};
+pub use scenario::Scenario;

@@ -1,0 +1,64 @@
+//! What a run writes besides the world: `[record]`, `[checkpoint]`, `[attribution]`.
+
+use crate::location::{Problem, Problems};
+use serde::{Deserialize, Serialize};
+
+/// `[record]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordConfig {
+    /// Record features every this many ticks.
+    pub every: u32,
+    /// Keep the action trace (`actions.parquet`). Off, the file is written with no rows:
+    /// throughput runs need not pay for a log nobody reads.
+    pub actions: bool,
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        Self {
+            every: 1,
+            actions: true,
+        }
+    }
+}
+
+/// `[checkpoint]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckpointConfig {
+    /// Write a checkpoint every this many ticks; 0 disables.
+    pub every: u32,
+}
+
+/// `[attribution]`: what `emergent run` attributes at the end, besides the static attribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttributionConfig {
+    /// Also attribute every indicator through the dynamics (expected-value model + adjoint).
+    pub dynamic: bool,
+    /// Gauss–Legendre nodes in α for the dynamic attribution.
+    pub nodes: usize,
+}
+
+impl Default for AttributionConfig {
+    fn default() -> Self {
+        AttributionConfig {
+            dynamic: false,
+            nodes: 8,
+        }
+    }
+}
+
+impl RecordConfig {
+    /// Semantic problems of `[record]`.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Problems::default();
+        out.check(
+            self.every >= 1,
+            &["record", "every"],
+            "must be at least 1".into(),
+        );
+        out.0
+    }
+}

@@ -1,0 +1,288 @@
+//! `[policy]`: the surrogate decision rule and its parameters.
+
+use crate::location::{Problem, Problems};
+use serde::{Deserialize, Serialize};
+
+/// `[policy]`: which surrogate decides, with one optional sub-table per kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Which policy.
+    pub kind: PolicyKind,
+    /// `[policy.bounded_confidence]`.
+    #[serde(default)]
+    pub bounded_confidence: BoundedConfidenceParams,
+    /// `[policy.cascade]`.
+    #[serde(default)]
+    pub cascade: CascadeParams,
+    /// `[policy.panic]`.
+    #[serde(default)]
+    pub panic: PanicParams,
+}
+
+/// Surrogate policy kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    /// Opinion dynamics with homophilous (un)following.
+    BoundedConfidence,
+    /// Information cascades by reposting.
+    Cascade,
+    /// Herding sell-off in a market.
+    Panic,
+}
+
+/// Bounded-confidence (Deffuant / Hegselmann–Krause) parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoundedConfidenceParams {
+    /// Confidence bound ε: items further than this are ignored.
+    pub epsilon: f64,
+    /// Convergence rate μ (scaled by susceptibility).
+    pub mu: f64,
+    /// Probability of posting one's stance when active.
+    pub post_prob: f64,
+    /// Standard deviation of the stance expressed in a post around one's own.
+    pub post_noise: f64,
+    /// Probability of liking each agreeable feed item.
+    pub like_prob: f64,
+    /// Probability of replying to one agreeable item.
+    pub reply_prob: f64,
+    /// Probability of reposting one agreeable item.
+    pub repost_prob: f64,
+    /// Probability of quoting one disagreeable item.
+    pub quote_prob: f64,
+    /// Unfollow a followee whose item is further than this.
+    pub unfollow_distance: f64,
+    /// Probability of acting on an unfollow opportunity.
+    pub unfollow_prob: f64,
+    /// Follow an out-of-network author whose item is closer than this.
+    pub follow_distance: f64,
+    /// Probability of acting on a follow opportunity.
+    pub follow_prob: f64,
+}
+
+/// Cascade parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CascadeParams {
+    /// Independent cascade or linear threshold.
+    pub model: CascadeModel,
+    /// Independent cascade: repost probability per exposure along an edge.
+    pub p: f64,
+    /// Threshold: repost when this fraction of followees shared the item.
+    pub threshold: f64,
+    /// Probability that an active agent starts a new cascade (posts).
+    pub post_prob: f64,
+    /// Probability of liking each feed item.
+    pub like_prob: f64,
+}
+
+/// Cascade mechanisms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CascadeModel {
+    /// Each exposure along an edge transmits once with probability p.
+    Independent,
+    /// Repost when the fraction of sharing followees exceeds θ.
+    Threshold,
+}
+
+/// Market-panic parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PanicParams {
+    /// Price at tick 0.
+    pub initial_price: f64,
+    /// Asset units each agent starts with.
+    pub holdings: f64,
+    /// Cash each agent starts with.
+    pub cash: f64,
+    /// Baseline sell probability per active tick.
+    pub base_sell: f64,
+    /// Added sell probability per unit fraction of sellers seen in the feed.
+    pub herding: f64,
+    /// Added sell probability per unit relative price drop over `lookback`.
+    pub fear: f64,
+    /// Ticks over which the price drop is measured.
+    pub lookback: u32,
+    /// Fraction of holdings sold in one sell decision.
+    pub sell_fraction: f64,
+    /// Probability of buying when not selling (and having cash).
+    pub buy_prob: f64,
+    /// Units bought in one buy decision.
+    pub buy_amount: f64,
+    /// Price impact λ: `price *= exp(λ · net_flow / N)`.
+    pub impact: f64,
+    /// Probability of posting one's mood when not selling.
+    pub post_prob: f64,
+}
+
+impl Default for BoundedConfidenceParams {
+    fn default() -> Self {
+        Self {
+            epsilon: 0.3,
+            mu: 0.3,
+            post_prob: 0.5,
+            post_noise: 0.05,
+            like_prob: 0.2,
+            reply_prob: 0.1,
+            repost_prob: 0.05,
+            quote_prob: 0.02,
+            unfollow_distance: 1.0,
+            unfollow_prob: 0.1,
+            follow_distance: 0.2,
+            follow_prob: 0.05,
+        }
+    }
+}
+
+impl Default for CascadeParams {
+    fn default() -> Self {
+        Self {
+            model: CascadeModel::Independent,
+            p: 0.05,
+            threshold: 0.2,
+            post_prob: 0.02,
+            like_prob: 0.1,
+        }
+    }
+}
+
+impl Default for PanicParams {
+    fn default() -> Self {
+        Self {
+            initial_price: 100.0,
+            holdings: 1.0,
+            cash: 100.0,
+            base_sell: 0.01,
+            herding: 0.5,
+            fear: 2.0,
+            lookback: 3,
+            sell_fraction: 1.0,
+            buy_prob: 0.02,
+            buy_amount: 0.5,
+            impact: 1.0,
+            post_prob: 0.2,
+        }
+    }
+}
+
+/// A scenario without `[policy]` gets bounded confidence with its defaults.
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            kind: PolicyKind::BoundedConfidence,
+            bounded_confidence: BoundedConfidenceParams::default(),
+            cascade: CascadeParams::default(),
+            panic: PanicParams::default(),
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// Semantic problems of `[policy]`: every kind's sub-table is checked, whichever kind runs
+    /// (a later `--set policy.kind=...` may pick it).
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Problems::default();
+        self.bounded_confidence.check(&mut out);
+        self.cascade.check(&mut out);
+        self.panic.check(&mut out);
+        out.0
+    }
+}
+
+fn prob(x: f64) -> bool {
+    (0.0..=1.0).contains(&x)
+}
+
+impl BoundedConfidenceParams {
+    fn check(&self, out: &mut Problems) {
+        let bc = self;
+        let bcp = |k| ["policy", "bounded_confidence", k];
+        for (k, v) in [
+            ("mu", bc.mu),
+            ("post_prob", bc.post_prob),
+            ("like_prob", bc.like_prob),
+            ("reply_prob", bc.reply_prob),
+            ("repost_prob", bc.repost_prob),
+            ("quote_prob", bc.quote_prob),
+            ("unfollow_prob", bc.unfollow_prob),
+            ("follow_prob", bc.follow_prob),
+        ] {
+            out.check(prob(v), &bcp(k), format!("must be in [0, 1], got {v}"));
+        }
+        for (k, v) in [
+            ("epsilon", bc.epsilon),
+            ("post_noise", bc.post_noise),
+            ("unfollow_distance", bc.unfollow_distance),
+            ("follow_distance", bc.follow_distance),
+        ] {
+            out.check(v >= 0.0, &bcp(k), format!("must be non-negative, got {v}"));
+        }
+    }
+}
+
+impl CascadeParams {
+    fn check(&self, out: &mut Problems) {
+        let c = self;
+        for (k, v) in [
+            ("p", c.p),
+            ("threshold", c.threshold),
+            ("post_prob", c.post_prob),
+            ("like_prob", c.like_prob),
+        ] {
+            out.check(
+                prob(v),
+                &["policy", "cascade", k],
+                format!("must be in [0, 1], got {v}"),
+            );
+        }
+    }
+}
+
+impl PanicParams {
+    fn check(&self, out: &mut Problems) {
+        let m = self;
+        for (k, v) in [
+            ("base_sell", m.base_sell),
+            ("sell_fraction", m.sell_fraction),
+            ("buy_prob", m.buy_prob),
+            ("post_prob", m.post_prob),
+        ] {
+            out.check(
+                prob(v),
+                &["policy", "panic", k],
+                format!("must be in [0, 1], got {v}"),
+            );
+        }
+        for (k, v) in [
+            ("holdings", m.holdings),
+            ("cash", m.cash),
+            ("herding", m.herding),
+            ("fear", m.fear),
+            ("buy_amount", m.buy_amount),
+        ] {
+            out.check(
+                v >= 0.0,
+                &["policy", "panic", k],
+                format!("must be non-negative, got {v}"),
+            );
+        }
+        out.check(
+            m.initial_price > 0.0,
+            &["policy", "panic", "initial_price"],
+            "must be positive".into(),
+        );
+        out.check(
+            m.impact.is_finite(),
+            &["policy", "panic", "impact"],
+            "must be finite".into(),
+        );
+        out.check(
+            m.lookback >= 1,
+            &["policy", "panic", "lookback"],
+            "must be at least 1".into(),
+        );
+    }
+}
