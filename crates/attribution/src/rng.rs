@@ -1,40 +1,26 @@
 //! A tiny counter-based generator so sampled Shapley's permutations (and a study's panels)
 //! depend only on (seed, stream index), never on the thread that draws them.
 
+use emergent_rng::SplitMix64;
 /// SplitMix64 finaliser: a bijective mix with good avalanche.
-pub fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+pub use emergent_rng::mix64;
 
-/// A SplitMix64 stream started from a keyed state.
-pub struct SplitMix {
-    state: u64,
-}
+/// A SplitMix64 stream ([`emergent_rng::SplitMix64`]) started from a `(seed, stream)` key, with
+/// the draws attribution and the study use.
+pub struct SplitMix(SplitMix64);
 
 impl SplitMix {
     pub fn keyed(seed: u64, stream: u64) -> Self {
-        SplitMix {
-            state: mix64(seed ^ mix64(stream.wrapping_add(0x9e37_79b9_7f4a_7c15))),
-        }
+        SplitMix(SplitMix64::keyed(seed, stream))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix64(self.state)
+        self.0.next_u64()
     }
 
     /// Uniform integer in 0..n without modulo bias (Lemire's method).
     pub fn below(&mut self, n: u64) -> u64 {
-        let mut m = (self.next_u64() as u128) * (n as u128);
-        if (m as u64) < n {
-            let threshold = n.wrapping_neg() % n;
-            while (m as u64) < threshold {
-                m = (self.next_u64() as u128) * (n as u128);
-            }
-        }
-        (m >> 64) as u64
+        self.0.below(n)
     }
 
     /// Uniform in (0, 1): never exactly 0, so logarithms are finite.

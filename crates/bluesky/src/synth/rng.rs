@@ -3,39 +3,31 @@
 //! numbers whichever thread runs it — the capture depends on the seed alone. Distributions are
 //! written out here (a few lines each) so the output cannot change under a dependency upgrade.
 
-/// SplitMix64's finaliser: a good 64-bit mixer.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
+use emergent_rng::SplitMix64;
 /// A stable hash of a few words.
-pub(crate) fn key(words: &[u64]) -> u64 {
-    words.iter().fold(0x6a09_e667_f3bc_c908, |h, &w| {
-        mix(h ^ mix(w.wrapping_add(0x9e37_79b9_7f4a_7c15)))
-    })
-}
+pub(crate) use emergent_rng::hash_words;
 
+/// A SplitMix64 stream ([`emergent_rng::SplitMix64`]) keyed by a list of words, with the
+/// distributions the generator draws from.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub(crate) struct Rng(SplitMix64);
 
 impl Rng {
     pub fn stream(words: &[u64]) -> Self {
-        Rng(key(words))
+        Rng(SplitMix64::from_words(words))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.0.next_f64()
     }
 
-    /// Uniform in [0, n).
+    /// Uniform in [0, n): one multiply-shift, no rejection (so one draw per call; the bias is
+    /// below n / 2^64).
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
@@ -193,7 +185,7 @@ mod golden {
             ),
         ];
         for (words, k, want) in expect {
-            assert_eq!(key(words), k, "key({words:?})");
+            assert_eq!(hash_words(words), k, "hash_words({words:?})");
             let mut r = Rng::stream(words);
             assert_eq!(want.map(|_| r.next_u64()), want, "stream({words:?})");
         }
