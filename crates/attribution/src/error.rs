@@ -1,3 +1,5 @@
+use std::fmt;
+
 use thiserror::Error;
 
 /// Problems with the shape or content of a feature table. Rows are 0-based positions in the
@@ -41,7 +43,7 @@ pub enum AttributionError {
     #[error(transparent)]
     Table(#[from] TableError),
     #[error("{0}")]
-    Parse(#[from] crate::indicator::ParseError),
+    Parse(#[from] ParseError),
     #[error(
         "the baseline table's agent ids differ from the feature table's: {detail}. \
          A baseline table must list exactly the same agent ids (in any order)"
@@ -87,3 +89,26 @@ pub enum AttributionError {
     #[error("{0}")]
     InvalidOption(String),
 }
+
+/// A syntax or type error, with the position (in characters) it points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub expr: String,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "in indicator at column {}: {}",
+            self.column + 1,
+            self.message
+        )?;
+        writeln!(f, "  {}", self.expr)?;
+        write!(f, "  {}^", " ".repeat(self.column))
+    }
+}
+
+impl std::error::Error for ParseError {}

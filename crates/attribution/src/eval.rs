@@ -4,7 +4,7 @@
 //! tape runs once on the aggregates' values. `forward` keeps every intermediate so `backward`
 //! can propagate adjoints in one reverse sweep.
 
-use crate::indicator::{Node, Tape};
+use crate::tape::{Node, Tape};
 
 /// Value of a tape on scalar leaves.
 pub(crate) fn scalar_value(tape: &Tape, leaves: &[f64]) -> f64 {

@@ -15,55 +15,8 @@
 
 use std::fmt;
 
-/// A node of a straight-line program. Operands are indices of earlier nodes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Node {
-    Const(f64),
-    /// A column (in an agent tape) or an aggregate's value (in the outer tape).
-    Leaf(usize),
-    Neg(u32),
-    Add(u32, u32),
-    Sub(u32, u32),
-    Mul(u32, u32),
-    Div(u32, u32),
-    Log1p(u32),
-    Ln(u32),
-    Exp(u32),
-    Sqrt(u32),
-    Abs(u32),
-    Pow(u32, f64),
-}
-
-/// A straight-line program; the last node is the result.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Tape {
-    pub(crate) nodes: Vec<Node>,
-}
-
-impl Tape {
-    fn push(&mut self, n: Node) -> u32 {
-        self.nodes.push(n);
-        (self.nodes.len() - 1) as u32
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AggKind {
-    Mean,
-    Sum,
-    Var,
-    Std,
-    Gini,
-}
-
-/// `kind(term)`: a per-agent program reduced over all agents.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Aggregate {
-    pub(crate) kind: AggKind,
-    pub(crate) term: Tape,
-    /// The source text of the term, for messages.
-    pub(crate) text: String,
-}
+pub use crate::error::ParseError;
+use crate::tape::{AggKind, Aggregate, Node, Tape};
 
 /// A parsed macro indicator.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +68,7 @@ impl Indicator {
     /// score): the one case where attribution on a panel is an exact rescaling of attribution
     /// on the full population.
     pub fn is_linear(&self) -> bool {
-        crate::closed_form::is_linear(self)
+        crate::linear::is_linear(&self.outer, &self.aggregates, self.columns.len())
     }
 }
 
@@ -124,29 +77,6 @@ impl fmt::Display for Indicator {
         f.write_str(&self.text)
     }
 }
-
-/// A syntax or type error, with the position (in characters) it points at.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParseError {
-    pub expr: String,
-    pub column: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "in indicator at column {}: {}",
-            self.column + 1,
-            self.message
-        )?;
-        writeln!(f, "  {}", self.expr)?;
-        write!(f, "  {}^", " ".repeat(self.column))
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 fn error_at(text: &str, byte: usize, message: impl Into<String>) -> ParseError {
     ParseError {

@@ -17,6 +17,7 @@ mod column_path;
 mod error;
 mod eval;
 pub mod indicator;
+mod linear;
 mod path;
 mod progress;
 mod quadrature;
@@ -27,6 +28,7 @@ mod sample_sort;
 mod shapley;
 mod shard;
 mod table;
+mod tape;
 pub mod tiers;
 
 pub use attribute::{
@@ -36,8 +38,8 @@ pub use attribute::{
 pub use baseline::Baseline;
 pub use column_path::attribute_column_path;
 pub use emergent_collective::Collective;
-pub use error::{AttributionError, TableError};
-pub use indicator::{Indicator, ParseError};
+pub use error::{AttributionError, ParseError, TableError};
+pub use indicator::Indicator;
 pub use progress::{NoProgress, Progress};
 pub use quadrature::gauss_legendre;
 pub use shard::{SHARD_ALIGN, Shard};

@@ -9,10 +9,11 @@ use rayon::prelude::*;
 use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
 use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
-use crate::indicator::{AggKind, Aggregate, Indicator};
+use crate::indicator::Indicator;
 use crate::ranks::{RankCache, Ranked};
 use crate::reduce::{BLOCK, PARALLEL_MIN, block_len};
 use crate::shard::Rows;
+use crate::tape::{AggKind, Aggregate};
 
 /// The table, baseline and indicator bound together.
 pub(crate) struct Path<'a> {
@@ -363,7 +364,7 @@ impl<'a> Path<'a> {
         agg: &Aggregate,
         ranks: &RankCache,
     ) -> Result<Option<Moments>, AttributionError> {
-        let Some(aff) = crate::closed_form::affine(&agg.term, self.x.len()) else {
+        let Some(aff) = crate::linear::affine(&agg.term, self.x.len()) else {
             return Ok(None);
         };
         let nf = self.rows.total as f64;

@@ -8,10 +8,11 @@ use rayon::prelude::*;
 
 use crate::error::AttributionError;
 use crate::eval::{scalar_value, scalar_value_with};
-use crate::indicator::{AggKind, Indicator};
+use crate::indicator::Indicator;
 use crate::progress::Progress;
 use crate::reduce::Compensated;
 use crate::rng::SplitMix;
+use crate::tape::AggKind;
 
 /// Largest population exact enumeration accepts (2^20 ≈ 10^6 coalitions).
 pub(crate) const EXACT_LIMIT: usize = 20;

@@ -17,6 +17,7 @@ mod import;
 mod intern;
 pub mod output;
 mod pipeline;
+mod report;
 mod source;
 mod synth;
 mod tid;
@@ -31,11 +32,9 @@ pub use event::{
 pub use features::{
     CollectionCounts, EventCounts, FEATURE_COLUMNS, TOPIC_COLUMNS, TopicFeatures, UserFeatures,
 };
-pub use import::{
-    FileReport, ImportOptions, ImportReport, Imported, MalformedLine, TimeSpan, TopicReport,
-    import_capture, import_to_dir, topic_file_name,
-};
-pub use output::{FEATURES_FILE, FOLLOWS_FILE, REPORT_FILE};
+pub use import::{ImportOptions, import_capture, import_to_dir};
+pub use output::{FEATURES_FILE, FOLLOWS_FILE, REPORT_FILE, topic_file_name};
+pub use report::{FileReport, ImportReport, Imported, MalformedLine, TimeSpan, TopicReport};
 pub use source::Compression;
 pub use synth::{SynthOptions, SynthReport, SynthTruth, Synthesized, synth_capture};
 pub use tid::{decode_tid, encode_tid};

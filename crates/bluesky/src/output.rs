@@ -15,11 +15,16 @@ use emergent_io::{ParquetColumn, atomic_write_bytes, write_parquet_columns};
 
 use crate::error::BlueskyError;
 use crate::features::{FEATURE_COLUMNS, TOPIC_COLUMNS};
-use crate::import::{Imported, topic_file_name};
+use crate::report::Imported;
 
 pub const FEATURES_FILE: &str = "features.parquet";
 pub const FOLLOWS_FILE: &str = "follows.parquet";
 pub const REPORT_FILE: &str = "import.json";
+
+/// `topic_NAME.parquet`.
+pub fn topic_file_name(name: &str) -> String {
+    format!("topic_{name}.parquet")
+}
 
 pub(crate) fn write_outputs(imp: &Imported, out_dir: &Path) -> Result<(), BlueskyError> {
     std::fs::create_dir_all(out_dir).map_err(|e| BlueskyError::io(out_dir, e))?;

@@ -10,6 +10,7 @@
 //! (Stafford's "Mix13") applied to successive Weyl-sequence values. It passes
 //! BigCrush as a stream and is a good hash of the key.
 
+use emergent_rng::SplitMix64;
 use rand::rand_core::{Infallible, TryRng};
 
 /// Named purposes, so two uses of randomness for the same agent and tick
@@ -29,24 +30,15 @@ pub mod purpose {
     pub const CASCADE_EDGE: u64 = 6;
 }
 
-const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-
 /// Stafford's Mix13 64-bit finaliser, as used by SplitMix64.
-#[inline]
-pub fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+pub use emergent_rng::mix64;
 
 /// A small random stream owned by one `(seed, agent, tick, purpose)` key.
 ///
 /// Cheap to create (a few multiplies), so hot loops make one per agent per
 /// tick on the stack instead of carrying generator state around.
 #[derive(Clone, Debug)]
-pub struct AgentRng {
-    state: u64,
-}
+pub struct AgentRng(SplitMix64);
 
 impl AgentRng {
     /// The stream for one agent at one tick for one purpose.
@@ -64,20 +56,19 @@ impl AgentRng {
         k = mix64(k ^ tick.wrapping_mul(0xa076_1d64_78bd_642f));
         k = mix64(k ^ purpose.wrapping_mul(0xe703_7ed1_a0b4_28db));
         k = mix64(k ^ extra.wrapping_mul(0x8ebc_6af0_9c88_c6e3));
-        Self { state: k }
+        Self(SplitMix64::from_state(k))
     }
 
     /// Next 64 uniformly distributed bits.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(GOLDEN_GAMMA);
-        mix64(self.state)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)` with 53 bits of precision.
     #[inline]
     pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.0.next_f64()
     }
 
     /// Uniform in `(0, 1]`, safe to take the logarithm of.
@@ -90,13 +81,7 @@ impl AgentRng {
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
         debug_assert!(n > 0);
-        let threshold = n.wrapping_neg() % n;
-        loop {
-            let m = (self.next_u64() as u128) * (n as u128);
-            if (m as u64) >= threshold {
-                return (m >> 64) as u64;
-            }
-        }
+        self.0.below(n)
     }
 
     /// True with probability `p` (values outside `[0, 1]` saturate).
@@ -244,5 +229,77 @@ mod tests {
         let total: u64 = (0..n).map(|_| r.geometric_skip(p)).sum();
         let mean = total as f64 / n as f64;
         assert!((mean - 9.0).abs() < 0.2, "mean {mean}");
+    }
+}
+
+/// First draws of each stream, pinned with the implementation this crate had before the
+/// generator moved to `emergent-rng`: every run's randomness must stay bit for bit the same.
+#[cfg(test)]
+mod golden {
+    use super::*;
+
+    #[test]
+    fn keyed_streams_are_unchanged() {
+        let expect: [([u64; 5], [u64; 4]); 3] = [
+            (
+                [0, 0, 0, 0, 0],
+                [
+                    0x38530a5cb4e97ab3,
+                    0xb2889bc88691be05,
+                    0x03015062457f2c13,
+                    0xc88149387459916b,
+                ],
+            ),
+            (
+                [7, 3, 11, purpose::DECIDE, 0],
+                [
+                    0xa0aafa19e2f866b6,
+                    0xa4d29528c6949948,
+                    0x05bc4389f071adbc,
+                    0x08b7e99e6eea162d,
+                ],
+            ),
+            (
+                [u64::MAX, 5, 2, purpose::FEED, 99],
+                [
+                    0x3ac5024e0fc69833,
+                    0xcc6f5061cf458844,
+                    0xc3b74b7136bc7492,
+                    0xc816f80fa52537bc,
+                ],
+            ),
+        ];
+        for ([s, a, t, p, e], want) in expect {
+            let mut r = AgentRng::with_extra(s, a, t, p, e);
+            assert_eq!(
+                want.map(|_| r.next_u64()),
+                want,
+                "with_extra({s}, {a}, {t}, {p}, {e})"
+            );
+        }
+    }
+
+    #[test]
+    fn draws_are_unchanged() {
+        let mut r = AgentRng::new(1, 2, 3, purpose::ACTIVITY);
+        assert_eq!(
+            [(); 3].map(|_| r.next_f64().to_bits()),
+            [0x3fec4169e9d9effb, 0x3fd9116c5a09bf0a, 0x3fe0fff191f4f240]
+        );
+        assert_eq!([(); 4].map(|_| r.below(7)), [0, 1, 1, 2]);
+        assert_eq!(
+            [(); 3].map(|_| r.below(u64::MAX / 3 * 2)),
+            [
+                11658978026854740490,
+                8946308610465946680,
+                7952634461895106144
+            ]
+        );
+        assert_eq!(r.normal().to_bits(), 0x3ff07b85acbc8bae);
+        assert_eq!(r.geometric_skip(0.1), 11);
+        assert_eq!(
+            [mix64(0), mix64(1), mix64(u64::MAX)],
+            [0, 0x5692161d100b05e5, 0xb4d055fcf2cbbd7b]
+        );
     }
 }

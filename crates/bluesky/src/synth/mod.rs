@@ -27,7 +27,7 @@ use crate::features::EventCounts;
 use crate::source::Compression;
 use crate::tid::tid_from_parts;
 use model::{Coll, Draft, NO_USER, Population, What};
-use rng::{Rng, key};
+use rng::{Rng, hash_words};
 use truth::Pending;
 pub use truth::SynthTruth;
 
@@ -218,7 +218,7 @@ fn generate(
                 target: p.target,
                 target_post: 0,
                 rkey: p.rkey,
-                salt: key(&[opts.seed, 12, p.seq]),
+                salt: hash_words(&[opts.seed, 12, p.seq]),
             });
         }
         let mut order: Vec<u32> = (0..drafts.len() as u32).collect();

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use super::rng::{Alias, Rng, key};
+use super::rng::{Alias, Rng, hash_words};
 
 /// Tail index of popularity: P(w > x) = x^-1.2, so in-capture follower counts are power-law.
 const POPULARITY_ALPHA: f64 = 1.2;
@@ -166,7 +166,10 @@ pub(crate) fn did_of(seed: u64, u: u32) -> [u8; 32] {
     const B32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
     let mut out = [0u8; 32];
     out[..8].copy_from_slice(b"did:plc:");
-    let (mut a, mut b) = (key(&[seed, 2, u64::from(u)]), key(&[seed, 3, u64::from(u)]));
+    let (mut a, mut b) = (
+        hash_words(&[seed, 2, u64::from(u)]),
+        hash_words(&[seed, 3, u64::from(u)]),
+    );
     for (i, slot) in out[8..25].iter_mut().enumerate() {
         let r = if i < 12 { &mut a } else { &mut b };
         *slot = B32[(*r & 31) as usize];

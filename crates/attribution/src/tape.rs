@@ -1,0 +1,54 @@
+//! The lowered form of an indicator: straight-line programs over columns (one per aggregate,
+//! evaluated per agent) and over the aggregates' values (the outer program). Parsing
+//! ([`crate::indicator`]) writes them; evaluation, differentiation and the closed forms read
+//! them, so they sit below all of those.
+
+/// A node of a straight-line program. Operands are indices of earlier nodes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Node {
+    Const(f64),
+    /// A column (in an agent tape) or an aggregate's value (in the outer tape).
+    Leaf(usize),
+    Neg(u32),
+    Add(u32, u32),
+    Sub(u32, u32),
+    Mul(u32, u32),
+    Div(u32, u32),
+    Log1p(u32),
+    Ln(u32),
+    Exp(u32),
+    Sqrt(u32),
+    Abs(u32),
+    Pow(u32, f64),
+}
+
+/// A straight-line program; the last node is the result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Tape {
+    pub(crate) nodes: Vec<Node>,
+}
+
+impl Tape {
+    pub(crate) fn push(&mut self, n: Node) -> u32 {
+        self.nodes.push(n);
+        (self.nodes.len() - 1) as u32
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggKind {
+    Mean,
+    Sum,
+    Var,
+    Std,
+    Gini,
+}
+
+/// `kind(term)`: a per-agent program reduced over all agents.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Aggregate {
+    pub(crate) kind: AggKind,
+    pub(crate) term: Tape,
+    /// The source text of the term, for messages.
+    pub(crate) text: String,
+}
