@@ -35,15 +35,12 @@ pub fn persona(population: &Population, agent: AgentId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use emergent_scenario::{InitialStance, PopulationConfig};
+    use emergent_scenario::PopulationConfig;
 
     #[test]
     fn persona_names_the_community() {
         let cfg = PopulationConfig {
-            agents: 4000,
-            communities: 2,
-            initial_stance: InitialStance::ByCommunity,
-            stance_noise: 0.1,
+            agents: 10,
             ..Default::default()
         };
         let p = Population::generate(&cfg, 1);

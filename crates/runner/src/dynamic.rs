@@ -94,8 +94,7 @@ pub fn attribute_dynamic_run(
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|v| v.as_str()?.split_once('='))
-        .map(|(k, v)| (k.trim(), v.trim()))
+        .filter_map(|v| emergent_scenario::split_override(v.as_str()?).ok())
         .collect();
     scenario.apply_overrides(&pairs)?;
     let preloaded = crate::run_dir::preload_network(&scenario)?;
