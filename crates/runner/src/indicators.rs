@@ -3,10 +3,10 @@
 
 use emergent_attribution::{
     AgentIds, Attribution, AttributionError, Baseline, FeatureTable, Indicator, Options, Shard,
-    TierShare, attribute, attribute_sharded, tier_shares, tier_shares_sharded,
+    attribute, attribute_sharded, tier_shares, tier_shares_sharded,
 };
+use emergent_io::run_dir::{IndicatorOutcome, TopAgent};
 use emergent_sim::{Scenario, World};
-use serde::Serialize;
 
 use crate::error::RunError;
 
@@ -87,35 +87,6 @@ pub(crate) fn feature_rows(world: &World, agents: std::ops::Range<usize>) -> Fea
         f.names.into_iter().zip(f.columns).collect(),
     )
     .expect("simulation features are finite, named once and as long as the population")
-}
-
-/// An agent among the largest |φ|, with its features for the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct TopAgent {
-    pub agent_id: String,
-    pub phi: f64,
-    pub share: f64,
-    pub features: Vec<(String, f64)>,
-}
-
-/// What attributing one indicator gave (or why it could not).
-#[derive(Debug, Clone, Serialize)]
-pub struct IndicatorOutcome {
-    pub name: String,
-    pub expr: String,
-    pub baseline: String,
-    pub value: Option<f64>,
-    pub baseline_value: Option<f64>,
-    pub sum_phi: Option<f64>,
-    pub completeness_gap: Option<f64>,
-    pub method: Option<String>,
-    pub steps: Option<usize>,
-    pub tier_by: Option<String>,
-    pub tiers: Vec<TierShare>,
-    pub top_agents: Vec<TopAgent>,
-    pub error: Option<String>,
-    #[serde(skip)]
-    pub phi: Option<Vec<f64>>,
 }
 
 /// Attribute every indicator on the final table. One indicator failing (say, a Gini of a
