@@ -185,8 +185,10 @@ fn attribution_json_reads_back_with_nan_shares() {
     assert!(back.indicators[0].tiers[0].share.is_nan());
     assert!(back.indicators[0].top_agents[0].features[1].1.is_nan());
     assert_eq!(back.indicators[0].phi, None, "φ is not in the JSON");
+    let again = tempfile::tempdir().unwrap();
+    write_attribution(again.path(), &back.indicators).unwrap();
     assert_eq!(
-        serde_json::to_string_pretty(&back).unwrap(),
+        std::fs::read_to_string(again.path().join("attribution.json")).unwrap(),
         text,
         "what was read writes the same bytes"
     );

@@ -1,8 +1,8 @@
 //! `attribution.json`: what attributing each of the scenario's indicators on the run's final
 //! features gave. The runner builds these while finishing a run; the report reads them back.
 //!
-//! Field order is the key order in the file (a struct serializes in declaration order):
-//! keep it.
+//! The file's keys are sorted alphabetically at every level (see `write_json`), whatever
+//! the order of the fields here.
 
 use emergent_attribution::TierShare;
 use serde::{Deserialize, Serialize};

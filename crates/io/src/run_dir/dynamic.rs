@@ -1,7 +1,7 @@
 //! `dynamic_attribution.json`: each indicator attributed through the expected-value dynamics
 //! of the run's policy, and compared with the static attribution of the same run.
 //!
-//! Field order is the key order in the file: keep it.
+//! The file's keys are sorted alphabetically at every level (see `write_json`).
 
 use emergent_attribution::TierShare;
 use serde::{Deserialize, Serialize};

@@ -12,10 +12,14 @@ use crate::run_dir::dynamic::{DynamicAttributionFile, DynamicAttributionFileRef,
 use crate::run_dir::manifest::Manifest;
 use crate::run_dir::names::{ATTRIBUTION_JSON, DYNAMIC_ATTRIBUTION_JSON, MANIFEST};
 
-/// Write `value` as pretty JSON (two-space indent), atomically.
+/// Write `value` as pretty JSON (two-space indent), atomically, with the keys of every
+/// object sorted alphabetically: the files have always been written through
+/// `serde_json::Value` (whose maps are sorted, serde_json having no `preserve_order` here),
+/// so the bytes do not depend on the order a struct declares its fields in.
 pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), IoError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|e| IoError::new(path, e.to_string()))?;
+    let err = |e: serde_json::Error| IoError::new(path, e.to_string());
+    let sorted = serde_json::to_value(value).map_err(err)?;
+    let text = serde_json::to_string_pretty(&sorted).map_err(err)?;
     atomic_write_bytes(path, text.as_bytes())
 }
 

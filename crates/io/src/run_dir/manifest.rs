@@ -2,9 +2,10 @@
 //! directory with a manifest is complete.
 //!
 //! Key order: the manifest used to be a `serde_json::json!` object, whose keys serde_json
-//! (without `preserve_order`) sorts alphabetically; a struct serializes its fields in
-//! declaration order. So every struct here declares its fields ALPHABETICALLY, which keeps
-//! the file byte-identical to what earlier versions wrote. Keep it so when adding a field.
+//! (without `preserve_order`) sorts alphabetically. `write_json` writes through a
+//! `serde_json::Value`, so the file's keys stay sorted; the structs here also declare their
+//! fields alphabetically, so that serializing one directly gives the same bytes. Keep both
+//! when adding a field.
 //!
 //! Reading is lenient (every section has a default), so a hand-written or older manifest
 //! still reads; sections only some runs have are `Option`s that are left out when absent.
