@@ -52,7 +52,7 @@ pub fn attribute_dynamic_run(
     };
     let mut scenario = source.scenario()?;
     preload_network(&mut scenario)?;
-    let features = read_dataset(dir, "features", &IdColumn::Default)?;
+    let features = read_dataset(dir, run_dir::FEATURES, &IdColumn::Default)?;
     let outcomes = run(dir, &scenario, &features, opts)?;
     write(dir, &outcomes)?;
     Ok(outcomes)
@@ -85,31 +85,8 @@ pub(crate) fn run(
         model_for(scenario, &world).map_err(model_err)?
     };
     let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;
-    let wanted: Vec<&IndicatorSpec> = if opts.indicators.is_empty() {
-        specs.iter().collect()
-    } else {
-        opts.indicators
-            .iter()
-            .map(|name| {
-                specs
-                    .iter()
-                    .find(|s| &s.name == name)
-                    .ok_or_else(|| RunError::Indicator {
-                        file: scenario.file.clone(),
-                        name: name.clone(),
-                        message: format!(
-                            "no such indicator; the scenario declares: {}",
-                            specs
-                                .iter()
-                                .map(|s| s.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    })
-            })
-            .collect::<Result<_, _>>()?
-    };
-    let static_phi = read_dataset(dir, "attribution", &IdColumn::Default).ok();
+    let wanted = wanted(&specs, &opts.indicators, &scenario.file)?;
+    let static_phi = read_dataset(dir, run_dir::ATTRIBUTION, &IdColumn::Default).ok();
     let order = features.column("followers").map(ranking);
     let nodes = opts.nodes.unwrap_or(scenario.attribution.nodes);
     wanted
@@ -166,6 +143,38 @@ pub(crate) fn run(
         .collect()
 }
 
+/// The specs named in `names` (all of them when it is empty), refusing a name the scenario
+/// (`file`) does not declare.
+fn wanted<'s>(
+    specs: &'s [IndicatorSpec],
+    names: &[String],
+    file: &str,
+) -> Result<Vec<&'s IndicatorSpec>, RunError> {
+    if names.is_empty() {
+        return Ok(specs.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            specs
+                .iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| RunError::Indicator {
+                    file: file.to_string(),
+                    name: name.clone(),
+                    message: format!(
+                        "no such indicator; the scenario declares: {}",
+                        specs
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+        })
+        .collect()
+}
+
 pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunError> {
     let n = outcomes.first().map_or(0, |o| o.phi.len());
     let mut cols = vec![ParquetColumn::I64(
@@ -177,7 +186,10 @@ pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunEr
             .iter()
             .map(|o| ParquetColumn::F64(format!("phi_{}", o.name), o.phi.clone())),
     );
-    write_parquet_columns(&dir.join("dynamic_attribution.parquet"), cols)?;
+    write_parquet_columns(
+        &dir.join(run_dir::parquet_name(run_dir::DYNAMIC_ATTRIBUTION)),
+        cols,
+    )?;
     run_dir::write_dynamic_attribution(dir, outcomes)?;
     Ok(())
 }
