@@ -3,52 +3,12 @@
 //! single-process φ, bit for bit. Ranks are threads here, talking through the same
 //! `Collective` trait the CLI implements over MPI (tested end to end in `tests/cli_mpi.rs`).
 
-use std::sync::{Arc, Barrier, Mutex};
-
 use emergent_attribution::{
     AgentIds, Attribution, AttributionError, Baseline, Collective, FeatureTable, Indicator, Method,
     Options, SHARD_ALIGN, Shard, TierShare, attribute, attribute_sharded, evaluate,
     evaluate_sharded, tier_shares, tier_shares_sharded,
 };
-
-/// P ranks in one process: every collective posts into per-rank slots, waits for all, reads,
-/// and waits again before the slots may be reused.
-struct Hub {
-    barrier: Barrier,
-    /// `slots[from][to]`.
-    slots: Mutex<Vec<Vec<Vec<u8>>>>,
-}
-
-struct ThreadRank {
-    rank: usize,
-    ranks: usize,
-    hub: Arc<Hub>,
-}
-
-impl Collective for ThreadRank {
-    fn rank(&self) -> usize {
-        self.rank
-    }
-    fn ranks(&self) -> usize {
-        self.ranks
-    }
-    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
-        self.all_to_all(vec![mine.to_vec(); self.ranks])
-    }
-    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-        assert_eq!(to.len(), self.ranks);
-        self.hub.slots.lock().unwrap()[self.rank] = to;
-        self.hub.barrier.wait();
-        let got = {
-            let slots = self.hub.slots.lock().unwrap();
-            (0..self.ranks)
-                .map(|from| slots[from][self.rank].clone())
-                .collect()
-        };
-        self.hub.barrier.wait();
-        got
-    }
-}
+use emergent_collective::thread_ranks;
 
 /// Run `f(rank's table, shard)` on P threads, each holding rows `edge(r)..edge(r + 1)` of
 /// `table` (block-aligned as a partitioned run splits them); results in rank order.
@@ -60,23 +20,15 @@ fn on_ranks<T: Send>(
     let n = table.len();
     let blocks = n.div_ceil(SHARD_ALIGN);
     let edge = |r: usize| (blocks * r / p * SHARD_ALIGN).min(n);
-    let hub = Arc::new(Hub {
-        barrier: Barrier::new(p),
-        slots: Mutex::new(vec![Vec::new(); p]),
-    });
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..p)
-            .map(|r| {
-                let hub = hub.clone();
+        let handles: Vec<_> = thread_ranks(p)
+            .into_iter()
+            .map(|rank| {
                 let f = &f;
                 s.spawn(move || {
+                    let r = rank.rank();
                     let rows = edge(r)..edge(r + 1);
                     let local = slice(table, rows.clone());
-                    let rank = ThreadRank {
-                        rank: r,
-                        ranks: p,
-                        hub,
-                    };
                     let shard = Shard {
                         offset: rows.start,
                         collective: &rank,

@@ -2,11 +2,15 @@
 //!
 //! The engine (`emergent-sim`'s partitioned tick and network build), the attribution of a
 //! sharded feature table and the runner all ask one [`Collective`] for the same few
-//! operations on bytes. The CLI implements it over MPI (feature `mpi`), the tests over
-//! threads, and [`Solo`] is the single process. The crate has no dependencies, so every
+//! operations on bytes. The CLI implements it over MPI (feature `mpi`), [`thread_ranks`] over
+//! threads (the tests), and [`Solo`] is the single process. The crate has no dependencies, so every
 //! layer can use it without seeing the others or MPI.
 //!
 //! Every rank must make the same collective calls in the same order.
+
+mod threads;
+
+pub use threads::{ThreadRank, thread_ranks};
 
 /// The collective operations a split run needs.
 ///

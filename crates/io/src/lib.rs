@@ -11,6 +11,7 @@ mod dataset;
 mod error;
 mod parquet_stream;
 mod parquet_table;
+pub mod run_dir;
 
 use std::path::Path;
 

@@ -8,8 +8,7 @@ use crate::doc::{Block, Figure, Table, code, strong, text};
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
 use crate::plot::{Scatter, ScatterPanel, render};
-use crate::report_doc::PLOT_DIR;
-use crate::run_dir::DynamicData;
+use crate::run_dir::{DynamicData, PLOT_DIR};
 
 /// The section's blocks and how many figures it drew.
 pub(crate) fn dynamic_blocks(
@@ -38,22 +37,22 @@ pub(crate) fn dynamic_blocks(
     for i in &d.file.indicators {
         let c = i.comparison.as_ref();
         let m0 = if i.baseline_is_limit {
-            format!("{} (limit M(0⁺))", num(i.baseline_value))
+            format!("{} (limit M(0⁺))", num(Some(i.baseline_value)))
         } else {
-            num(i.baseline_value)
+            num(Some(i.baseline_value))
         };
         t.row([
             i.name.clone(),
-            num(i.value),
+            num(Some(i.value)),
             num(i.run_value),
             m0,
-            num(i.sum_phi),
-            sci(i.completeness_gap),
-            i.nodes.map_or("—".into(), |k| k.to_string()),
-            num(i.seconds),
-            num(i.backward_over_forward),
-            num(c.and_then(|c| c.spearman)),
-            num(c.and_then(|c| c.top100_jaccard)),
+            num(Some(i.sum_phi)),
+            sci(Some(i.completeness_gap)),
+            i.nodes.to_string(),
+            num(Some(i.seconds)),
+            num(Some(i.backward_over_forward)),
+            num(c.map(|c| c.spearman)),
+            num(c.map(|c| c.top100_jaccard)),
         ]);
     }
     out.push(Block::Table(t));
@@ -77,8 +76,8 @@ pub(crate) fn dynamic_blocks(
             tiers.row([
                 s.name.clone(),
                 (s.to - s.from).to_string(),
-                pct(s.share),
-                pct(dy.share),
+                pct(Some(s.share)),
+                pct(Some(dy.share)),
             ]);
         }
         out.push(Block::Table(tiers));
@@ -100,7 +99,7 @@ pub(crate) fn dynamic_blocks(
                     .iter()
                     .find(|i| &i.name == name)
                     .and_then(|i| i.comparison.as_ref())
-                    .and_then(|c| c.spearman);
+                    .map(|c| c.spearman);
                 ScatterPanel {
                     label: format!("{name} (ρ = {})", num(rho)),
                     points: pts.clone(),

@@ -1,18 +1,16 @@
 //! The run report: scenario summary, indicator time series, attribution headline per
 //! indicator, the study (when one was run), the manifest's counts and the files.
 
-use serde_json::Value;
+use emergent_io::run_dir::{IndicatorOutcome, Manifest};
 
 use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
 use crate::plot::{TimeSeries, render};
-use crate::run_dir::{AttributedIndicator, RunInputs};
+use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
 
-/// Where the report's own plots go, relative to the run directory.
-pub const PLOT_DIR: &str = "plots";
 /// How many of the largest-|φ| agents the headline lists.
 const TOP_AGENTS: usize = 10;
 
@@ -87,56 +85,42 @@ fn scenario_table(run: &RunInputs) -> Table {
     let m = &run.manifest;
     let meta = &run.scenario.scenario;
     let mut t = Table::new(&["", ""]);
-    let count = |k: &str| m.pointer(&format!("/counts/{k}")).map(value_text);
     t.row(["name".into(), meta.name.clone()]);
-    if let Some(f) = m.get("scenario_file").and_then(Value::as_str) {
-        t.row(["scenario file".into(), f.to_string()]);
+    if !m.scenario_file.is_empty() {
+        t.row(["scenario file".into(), m.scenario_file.clone()]);
     }
+    let count = |c: Option<u64>, or: String| c.map_or(or, |c| c.to_string());
     t.row([
         "agents".into(),
-        count("agents").unwrap_or_else(|| run.scenario.population.agents.to_string()),
+        count(m.counts.agents, run.scenario.population.agents.to_string()),
     ]);
     t.row([
         "ticks".into(),
-        count("ticks").unwrap_or_else(|| meta.ticks.to_string()),
+        count(m.counts.ticks, meta.ticks.to_string()),
     ]);
-    if let Some(r) = count("recorded_ticks") {
-        t.row(["recorded ticks".into(), r]);
+    if let Some(r) = m.counts.recorded_ticks {
+        t.row(["recorded ticks".into(), r.to_string()]);
     }
-    t.row([
-        "seed".into(),
-        m.get("seed")
-            .map(value_text)
-            .unwrap_or_else(|| meta.seed.to_string()),
-    ]);
-    if let Some(p) = m.pointer("/policy/name").and_then(Value::as_str) {
-        t.row(["policy".into(), p.to_string()]);
+    t.row(["seed".into(), m.seed.unwrap_or(meta.seed).to_string()]);
+    if !m.policy.name.is_empty() {
+        t.row(["policy".into(), m.policy.name.clone()]);
     }
-    if let Some(o) = m
-        .get("overrides")
-        .and_then(Value::as_array)
-        .filter(|o| !o.is_empty())
-    {
-        t.row([
-            "overrides".into(),
-            o.iter().map(value_text).collect::<Vec<_>>().join(", "),
-        ]);
+    if !m.overrides.is_empty() {
+        t.row(["overrides".into(), m.overrides.join(", ")]);
     }
-    if let Some(w) = m.pointer("/timings/wall_seconds").and_then(Value::as_f64) {
+    if let Some(w) = m.timings.wall_seconds {
         t.row(["wall time".into(), format!("{w:.2} s")]);
     }
-    let version = [m.get("emergent_version"), m.get("git_commit")]
-        .into_iter()
-        .flatten()
-        .map(value_text)
-        .collect::<Vec<_>>();
-    if !version.is_empty() {
+    // A run without a git commit says so ("0.1.0 @ —").
+    if m.emergent_version.is_some() || m.git_commit.is_some() {
+        let part = |v: &Option<String>| v.clone().unwrap_or_else(|| crate::fmt::UNDEFINED.into());
+        let version = [part(&m.emergent_version), part(&m.git_commit)];
         t.row(["emergent version".into(), version.join(" @ ")]);
     }
     t
 }
 
-fn headline(ind: &AttributedIndicator) -> Vec<Block> {
+fn headline(ind: &IndicatorOutcome) -> Vec<Block> {
     let mut out = vec![Block::heading(3, format!("Indicator {}", ind.name))];
     let mut intro: Vec<Span> = vec![code(&ind.name), text(" = "), code(&ind.expr)];
     if let Some(e) = &ind.error {
@@ -169,8 +153,8 @@ fn headline(ind: &AttributedIndicator) -> Vec<Block> {
             t.row([
                 tier.name.clone(),
                 (tier.to - tier.from).to_string(),
-                num(tier.phi_sum),
-                pct(tier.share),
+                num(Some(tier.phi_sum)),
+                pct(Some(tier.share)),
             ]);
         }
         out.push(Block::Table(t));
@@ -185,14 +169,14 @@ fn headline(ind: &AttributedIndicator) -> Vec<Block> {
             let features = a
                 .features
                 .iter()
-                .map(|(n, v)| format!("{n} {}", num(*v)))
+                .map(|(n, v)| format!("{n} {}", num(Some(*v))))
                 .collect::<Vec<_>>()
                 .join(", ");
             t.row_spans(vec![
                 text((k + 1).to_string()),
                 code(&a.agent_id),
-                text(num(a.phi)),
-                text(pct(a.share)),
+                text(num(Some(a.phi))),
+                text(pct(Some(a.share))),
                 text(features),
             ]);
         }
@@ -201,16 +185,13 @@ fn headline(ind: &AttributedIndicator) -> Vec<Block> {
     out
 }
 
-fn counts(m: &Value) -> Vec<Block> {
+fn counts(m: &Manifest) -> Vec<Block> {
     let mut out = Vec::new();
-    if let Some(actions) = m
-        .pointer("/counts/actions")
-        .and_then(Value::as_object)
-        .filter(|a| !a.is_empty())
-    {
+    let c = &m.counts;
+    if let Some(actions) = c.actions.as_ref().filter(|a| !a.is_empty()) {
         let mut t = Table::new(&["action", "count"]);
         for (k, v) in actions {
-            t.row([k.clone(), value_text(v)]);
+            t.row([k.clone(), v.to_string()]);
         }
         out.push(Block::para(vec![
             strong("Actions"),
@@ -218,30 +199,41 @@ fn counts(m: &Value) -> Vec<Block> {
         ]));
         out.push(Block::Table(t));
     }
-    if let Some(counts) = m.get("counts").and_then(Value::as_object) {
+    // In the manifest's (alphabetical) key order.
+    let quantities = [
+        ("active_agent_steps", c.active_agent_steps),
+        ("agent_steps", c.agent_steps),
+        ("agents", c.agents),
+        ("edges", c.edges),
+        ("exposures", c.exposures),
+        ("items", c.items),
+        ("months", c.months),
+        ("recorded_ticks", c.recorded_ticks),
+        ("rejected_actions", c.rejected_actions),
+        ("ticks", c.ticks),
+    ];
+    if c.actions.is_some() || quantities.iter().any(|(_, v)| v.is_some()) {
         let mut t = Table::new(&["quantity", "count"]);
-        for (k, v) in counts.iter().filter(|(k, _)| k.as_str() != "actions") {
-            t.row([k.replace('_', " "), value_text(v)]);
+        for (k, v) in quantities {
+            if let Some(v) = v {
+                t.row([k.replace('_', " "), v.to_string()]);
+            }
         }
         out.push(Block::para(vec![strong("Simulation"), text(":")]));
         out.push(Block::Table(t));
     }
-    let mut stats = Vec::new();
-    if let Some(s) = m.pointer("/policy/stats") {
-        flatten("", s, &mut stats);
-    }
-    if stats.is_empty() {
-        let policy = m
-            .pointer("/policy/name")
-            .and_then(Value::as_str)
-            .unwrap_or("the surrogate");
+    if m.policy.stats.is_empty() {
+        let policy = match m.policy.name.as_str() {
+            "" => "the surrogate",
+            name => name,
+        };
         out.push(Block::text(format!(
             "No LLM calls: the agents followed the {policy} policy."
         )));
     } else {
         let mut t = Table::new(&["LLM / policy statistic", "value"]);
-        for (k, v) in stats {
-            t.row([k, v]);
+        for (k, v) in &m.policy.stats {
+            t.row([k.replace('_', " "), stat_text(v.as_ref())]);
         }
         out.push(Block::para(vec![
             strong("LLM calls, tokens and fallbacks"),
@@ -252,33 +244,15 @@ fn counts(m: &Value) -> Vec<Block> {
     out
 }
 
-/// Nested JSON objects as dotted keys with printable values.
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+/// A policy counter as written: an integer as one, a float with [`num`]'s digits.
+fn stat_text(v: Option<&serde_json::Number>) -> String {
     match v {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let key = if prefix.is_empty() {
-                    k.replace('_', " ")
-                } else {
-                    format!("{prefix}.{}", k.replace('_', " "))
-                };
-                flatten(&key, v, out);
-            }
-        }
-        other => out.push((prefix.to_string(), value_text(other))),
-    }
-}
-
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+        None => crate::fmt::UNDEFINED.into(),
+        Some(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
             (Some(u), _, _) => u.to_string(),
             (_, Some(i), _) => i.to_string(),
             (_, _, f) => num(f),
         },
-        Value::Null => crate::fmt::UNDEFINED.into(),
-        other => other.to_string(),
     }
 }
 

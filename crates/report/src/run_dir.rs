@@ -3,28 +3,29 @@
 
 use std::path::{Path, PathBuf};
 
+use emergent_io::run_dir::{
+    self, ATTRIBUTION, ATTRIBUTION_JSON, AttributionFile, DYNAMIC_ATTRIBUTION,
+    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, Manifest, SCENARIO,
+    STUDY_DIR, STUDY_JSON,
+};
 use emergent_scenario::Scenario;
-use serde::Deserialize;
-use serde_json::Value;
 
 use crate::error::ReportError;
 use crate::plot::Series;
-use crate::study_data::{StudyData, TierData};
+use crate::study_data::StudyData;
 
 /// The files a report needs, in the order they are checked.
-pub const REQUIRED: [&str; 4] = [
-    "manifest.json",
-    "scenario.toml",
-    "indicators.csv",
-    "attribution.json",
-];
+pub const REQUIRED: [&str; 4] = [MANIFEST, SCENARIO, INDICATORS_CSV, ATTRIBUTION_JSON];
+
+/// Where the report's own plots go, relative to the run directory.
+pub const PLOT_DIR: &str = "plots";
 
 /// Everything the run report shows, read up front.
 #[derive(Debug)]
 pub struct RunInputs {
     pub dir: PathBuf,
     pub scenario: Scenario,
-    pub manifest: Value,
+    pub manifest: Manifest,
     pub series: Vec<Series>,
     pub attribution: AttributionFile,
     pub study: Option<StudyData>,
@@ -32,45 +33,11 @@ pub struct RunInputs {
     pub dynamic: Option<DynamicData>,
 }
 
-/// `dynamic_attribution.json` as the runner writes it (see `emergent_runner::DynamicOutcome`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct DynamicFile {
-    pub indicators: Vec<DynamicIndicator>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct DynamicIndicator {
-    pub name: String,
-    pub value: Option<f64>,
-    pub baseline_value: Option<f64>,
-    #[serde(default)]
-    pub baseline_is_limit: bool,
-    pub sum_phi: Option<f64>,
-    pub completeness_gap: Option<f64>,
-    pub nodes: Option<usize>,
-    pub seconds: Option<f64>,
-    pub backward_over_forward: Option<f64>,
-    pub note: Option<String>,
-    pub run_value: Option<f64>,
-    pub comparison: Option<ComparisonData>,
-    #[serde(default)]
-    pub tiers: Vec<TierData>,
-}
-
-/// Static vs dynamic attribution of one indicator.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ComparisonData {
-    pub spearman: Option<f64>,
-    pub top100_jaccard: Option<f64>,
-    #[serde(default)]
-    pub static_tiers: Vec<TierData>,
-}
-
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
 /// sample of agents for the scatter plot.
 #[derive(Debug, Clone)]
 pub struct DynamicData {
-    pub file: DynamicFile,
+    pub file: DynamicAttributionFile,
     pub points: Vec<(String, Vec<(f64, f64)>)>,
 }
 
@@ -104,17 +71,16 @@ fn scatter_sample(stat: &[f64], dyn_: &[f64]) -> Vec<(f64, f64)> {
 }
 
 fn read_dynamic(dir: &Path) -> Result<Option<DynamicData>, ReportError> {
-    let json_path = dir.join("dynamic_attribution.json");
-    if !json_path.is_file() {
+    if !dir.join(DYNAMIC_ATTRIBUTION_JSON).is_file() {
         return Ok(None);
     }
-    let file = read_json::<DynamicFile>(&json_path)?;
+    let file = run_dir::read_dynamic_attribution(dir).map_err(input)?;
     let ids = emergent_io::IdColumn::Default;
     let table = |name: &str| {
         let p = dir.join(format!("{name}.parquet"));
         emergent_io::read_dataset(dir, name, &ids).map_err(|e| ReportError::input(&p, e))
     };
-    let (stat, dyn_) = (table("attribution")?, table("dynamic_attribution")?);
+    let (stat, dyn_) = (table(ATTRIBUTION)?, table(DYNAMIC_ATTRIBUTION)?);
     let points = file
         .indicators
         .iter()
@@ -130,40 +96,6 @@ fn read_dynamic(dir: &Path) -> Result<Option<DynamicData>, ReportError> {
     Ok(Some(DynamicData { file, points }))
 }
 
-/// `attribution.json` as the runner writes it (see `emergent_runner::IndicatorOutcome`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct AttributionFile {
-    pub indicators: Vec<AttributedIndicator>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct AttributedIndicator {
-    pub name: String,
-    pub expr: String,
-    pub baseline: String,
-    pub value: Option<f64>,
-    pub baseline_value: Option<f64>,
-    pub sum_phi: Option<f64>,
-    pub completeness_gap: Option<f64>,
-    pub method: Option<String>,
-    pub steps: Option<usize>,
-    pub tier_by: Option<String>,
-    #[serde(default)]
-    pub tiers: Vec<TierData>,
-    #[serde(default)]
-    pub top_agents: Vec<TopAgentData>,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct TopAgentData {
-    pub agent_id: String,
-    pub phi: Option<f64>,
-    pub share: Option<f64>,
-    #[serde(default)]
-    pub features: Vec<(String, Option<f64>)>,
-}
-
 impl RunInputs {
     pub fn read(dir: &Path) -> Result<RunInputs, ReportError> {
         if !dir.is_dir() {
@@ -175,7 +107,7 @@ impl RunInputs {
         for name in REQUIRED {
             let p = dir.join(name);
             if !p.is_file() {
-                let why = if name == "manifest.json" {
+                let why = if name == MANIFEST {
                     "not found: this is not a complete run directory (`emergent run` writes manifest.json last; resume an interrupted run with `emergent run --resume DIR`)"
                 } else {
                     "not found: the run directory is incomplete"
@@ -183,20 +115,20 @@ impl RunInputs {
                 return Err(ReportError::input(p, why));
             }
         }
-        let scenario_path = dir.join("scenario.toml");
-        let manifest = read_json::<Value>(&dir.join("manifest.json"))?;
+        let scenario_path = dir.join(SCENARIO);
+        let manifest = run_dir::read_json::<Manifest>(&dir.join(MANIFEST)).map_err(input)?;
         let text = read_text(&scenario_path)?;
         // A relative edge-list path is relative to the scenario file the run was started from
         // (the manifest names it), not to this copy of it.
         let scenario = Scenario::from_str(&text, &scenario_path.display().to_string())
-            .or_else(|e| match manifest["scenario_file"].as_str() {
-                Some(file) => Scenario::from_str(&text, file),
-                None => Err(e),
+            .or_else(|e| match manifest.scenario_file.as_str() {
+                "" => Err(e),
+                file => Scenario::from_str(&text, file),
             })
             .map_err(|e| ReportError::input(&scenario_path, e))?;
-        let series = read_indicator_csv(&dir.join("indicators.csv"))?;
-        let attribution = read_json::<AttributionFile>(&dir.join("attribution.json"))?;
-        let study_path = dir.join("study").join("study.json");
+        let series = read_indicator_csv(&dir.join(INDICATORS_CSV))?;
+        let attribution = run_dir::read_attribution(dir).map_err(input)?;
+        let study_path = dir.join(STUDY_DIR).join(STUDY_JSON);
         let study = if study_path.is_file() {
             Some(read_json::<StudyData>(&study_path)?)
         } else {
@@ -220,8 +152,12 @@ fn read_text(path: &Path) -> Result<String, ReportError> {
 }
 
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
-    serde_json::from_str(&read_text(path)?)
-        .map_err(|e| ReportError::input(path, format!("not the JSON expected here: {e}")))
+    run_dir::read_json(path).map_err(input)
+}
+
+/// A file the run directory schema could not read, as the report's input error.
+fn input(e: emergent_io::IoError) -> ReportError {
+    ReportError::input(e.path, e.message)
 }
 
 /// `indicators.csv`: a `tick` column, then one column per indicator; an empty cell is an

@@ -6,18 +6,17 @@ use std::path::Path;
 use std::time::Instant;
 
 use emergent_attribution::tiers::{ranking, tier_shares_ordered};
-use emergent_attribution::{FeatureTable, Indicator, TierShare};
+use emergent_attribution::{FeatureTable, Indicator};
 use emergent_dynamics::{Dynamics, Outcome, attribute_dynamic, econ_model_for, model_for};
-use emergent_io::{
-    IdColumn, IoError, ParquetColumn, atomic_write_bytes, read_dataset, write_parquet_columns,
-};
+use emergent_io::run_dir::{self, Comparison, DynamicOutcome};
+use emergent_io::{IdColumn, IoError, ParquetColumn, read_dataset, write_parquet_columns};
 use emergent_scenario::Scenario;
 use emergent_sim::network::Network;
 use emergent_study::compare::{spearman, top_k_jaccard};
-use serde::Serialize;
 
 use crate::error::RunError;
 use crate::indicators::IndicatorSpec;
+use crate::source::{ScenarioSource, preload_network};
 
 /// What `emergent attribute --dynamic` asks for.
 #[derive(Debug, Clone, Default)]
@@ -29,76 +28,32 @@ pub struct DynamicOptions {
     pub tol: Option<f64>,
 }
 
-/// One indicator attributed through the dynamics, and how it compares with the static one.
-#[derive(Debug, Clone, Serialize)]
-pub struct DynamicOutcome {
-    pub name: String,
-    pub expr: String,
-    /// M(1) of the expected-value model.
-    pub value: f64,
-    /// M(0): nobody influences anybody.
-    pub baseline_value: f64,
-    /// M(0) is undefined (e.g. a Gini of all-zero wealth) and `baseline_value` is its limit
-    /// from inside the path.
-    pub baseline_is_limit: bool,
-    pub sum_phi: f64,
-    pub completeness_gap: f64,
-    pub nodes: usize,
-    pub seconds: f64,
-    /// Adjoint-pass time over forward-pass time (the design goal is ≤ 3).
-    pub backward_over_forward: f64,
-    pub note: Option<String>,
-    /// The stochastic run's value of the same indicator, for how closely the model tracks it.
-    pub run_value: Option<f64>,
-    pub comparison: Option<Comparison>,
-    pub tiers: Vec<TierShare>,
-    #[serde(skip)]
-    pub phi: Vec<f64>,
-}
-
-/// Static vs dynamic attribution of the same indicator.
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    pub spearman: f64,
-    pub top100_jaccard: f64,
-    pub static_tiers: Vec<TierShare>,
-}
-
-fn json_err(p: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError::Io(IoError::new(p, e.to_string()))
-}
-
 /// Attribute a completed run's indicators through the dynamics; writes
 /// `dynamic_attribution.parquet` and `dynamic_attribution.json` into the run directory.
 pub fn attribute_dynamic_run(
     dir: &Path,
     opts: &DynamicOptions,
 ) -> Result<Vec<DynamicOutcome>, RunError> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&manifest_path).map_err(|e| {
-            json_err(
-                &manifest_path,
-                format!("{e}: is this a completed run directory (made by `emergent run`)?"),
-            )
-        })?)
-        .map_err(|e| json_err(&manifest_path, e))?;
-    let text = manifest["scenario"]
-        .as_str()
-        .ok_or_else(|| json_err(&manifest_path, "no `scenario` text"))?;
-    let file = manifest["scenario_file"]
-        .as_str()
-        .unwrap_or("scenario.toml");
-    let mut scenario = Scenario::from_str(text, file)?;
-    let pairs: Vec<(&str, &str)> = manifest["overrides"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| emergent_scenario::split_override(v.as_str()?).ok())
-        .collect();
-    scenario.apply_overrides(&pairs)?;
-    let preloaded = crate::run_dir::preload_network(&scenario)?;
-    let features = read_dataset(dir, "features", &IdColumn::Default)?;
+    let manifest = run_dir::read_manifest(dir)?;
+    if manifest.scenario.is_empty() {
+        return Err(RunError::Io(IoError::new(
+            &dir.join(run_dir::MANIFEST),
+            "no `scenario` text",
+        )));
+    }
+    let file = if manifest.scenario_file.is_empty() {
+        run_dir::SCENARIO.to_string()
+    } else {
+        manifest.scenario_file
+    };
+    let source = ScenarioSource {
+        text: manifest.scenario,
+        file,
+        overrides: manifest.overrides,
+    };
+    let scenario = source.scenario()?;
+    let preloaded = preload_network(&scenario)?;
+    let features = read_dataset(dir, run_dir::FEATURES, &IdColumn::Default)?;
     let outcomes = run(dir, &scenario, preloaded.as_ref(), &features, opts)?;
     write(dir, &outcomes)?;
     Ok(outcomes)
@@ -132,31 +87,8 @@ pub(crate) fn run(
         model_for(scenario, &world).map_err(model_err)?
     };
     let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;
-    let wanted: Vec<&IndicatorSpec> = if opts.indicators.is_empty() {
-        specs.iter().collect()
-    } else {
-        opts.indicators
-            .iter()
-            .map(|name| {
-                specs
-                    .iter()
-                    .find(|s| &s.name == name)
-                    .ok_or_else(|| RunError::Indicator {
-                        file: scenario.file.clone(),
-                        name: name.clone(),
-                        message: format!(
-                            "no such indicator; the scenario declares: {}",
-                            specs
-                                .iter()
-                                .map(|s| s.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    })
-            })
-            .collect::<Result<_, _>>()?
-    };
-    let static_phi = read_dataset(dir, "attribution", &IdColumn::Default).ok();
+    let wanted = wanted(&specs, &opts.indicators, &scenario.file)?;
+    let static_phi = read_dataset(dir, run_dir::ATTRIBUTION, &IdColumn::Default).ok();
     let order = features.column("followers").map(ranking);
     let nodes = opts.nodes.unwrap_or(scenario.attribution.nodes);
     wanted
@@ -213,6 +145,38 @@ pub(crate) fn run(
         .collect()
 }
 
+/// The specs named in `names` (all of them when it is empty), refusing a name the scenario
+/// (`file`) does not declare.
+fn wanted<'s>(
+    specs: &'s [IndicatorSpec],
+    names: &[String],
+    file: &str,
+) -> Result<Vec<&'s IndicatorSpec>, RunError> {
+    if names.is_empty() {
+        return Ok(specs.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            specs
+                .iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| RunError::Indicator {
+                    file: file.to_string(),
+                    name: name.clone(),
+                    message: format!(
+                        "no such indicator; the scenario declares: {}",
+                        specs
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+        })
+        .collect()
+}
+
 pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunError> {
     let n = outcomes.first().map_or(0, |o| o.phi.len());
     let mut cols = vec![ParquetColumn::I64(
@@ -224,10 +188,10 @@ pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunEr
             .iter()
             .map(|o| ParquetColumn::F64(format!("phi_{}", o.name), o.phi.clone())),
     );
-    write_parquet_columns(&dir.join("dynamic_attribution.parquet"), cols)?;
-    let path = dir.join("dynamic_attribution.json");
-    let text = serde_json::to_string_pretty(&serde_json::json!({ "indicators": outcomes }))
-        .map_err(|e| json_err(&path, e))?;
-    atomic_write_bytes(&path, text.as_bytes())?;
+    write_parquet_columns(
+        &dir.join(run_dir::parquet_name(run_dir::DYNAMIC_ATTRIBUTION)),
+        cols,
+    )?;
+    run_dir::write_dynamic_attribution(dir, outcomes)?;
     Ok(())
 }

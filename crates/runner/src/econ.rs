@@ -12,21 +12,25 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use emergent_attribution::{AgentIds, FeatureTable, evaluate};
+use emergent_io::run_dir::{
+    self, Counts, ECON_CHECKPOINT, EconomySummary, IndicatorOutcome, PARTIAL, PolicySummary,
+    RunKind,
+};
 use emergent_io::{IoError, ParquetColumn, atomic_write_bytes, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
 use emergent_scenario::Scenario;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy, MonthStats};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
+use crate::engine::{Engine, LoopSettings, drive};
 use crate::error::RunError;
-use crate::indicators::{IndicatorOutcome, IndicatorSpec, attribute_all};
-use crate::manifest::{peak_rss_bytes, sha256_hex};
-use crate::run_dir::{self, PARTIAL};
-use crate::runner::{RunProgress, RunSummary};
+use crate::fs::remove_if_exists;
+use crate::indicators::{IndicatorSpec, attribute_all};
+use crate::manifest::{manifest, timings};
+use crate::options::{RunProgress, RunSummary};
+use crate::source::ScenarioSource;
 
-/// The economy's checkpoint (a social run's is `checkpoint.bin`).
-pub(crate) const CHECKPOINT: &str = "checkpoint-econ.bin";
+/// Bumped whenever the checkpoint's layout changes.
 const FORMAT: u32 = 1;
 
 /// Macro indicator columns of `indicators.csv`, before the scenario's own.
@@ -55,41 +59,32 @@ struct Rows {
     indicators_csv: String,
 }
 
+/// The economy's part of its checkpoint.
 #[derive(Serialize, Deserialize)]
-struct Checkpoint {
-    format: u32,
-    scenario_text: String,
-    scenario_file: String,
-    overrides: Vec<String>,
+struct EconState {
     economy: Economy,
     rows: Rows,
 }
 
-/// What the run loop needs besides the economy.
-pub(crate) struct EconJob {
-    pub dir: PathBuf,
-    pub text: String,
-    pub file: String,
-    pub overrides: Vec<String>,
-    pub scenario: Scenario,
-    pub throttle: Option<Duration>,
-    pub llm: LlmRunOptions,
-}
-
-fn io_err(p: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError::Io(IoError::new(p, e.to_string()))
-}
-
 /// A fresh economic run (the run directory is already prepared).
-pub(crate) fn start(job: EconJob, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+pub(crate) fn start(
+    dir: PathBuf,
+    source: ScenarioSource,
+    scenario: Scenario,
+    throttle: Option<Duration>,
+    llm: LlmRunOptions,
+    progress: &dyn RunProgress,
+) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let cfg = job.scenario.econ.clone().unwrap_or_default();
-    let economy = Economy::new(
-        &cfg,
-        job.scenario.population.agents,
-        job.scenario.scenario.seed,
-    );
-    job.drive(economy, Rows::default(), started, progress)
+    let cfg = scenario.econ.clone().unwrap_or_default();
+    let economy = Economy::new(&cfg, scenario.population.agents, scenario.scenario.seed);
+    let state = EconState {
+        economy,
+        rows: Rows::default(),
+    };
+    run(
+        dir, source, scenario, state, throttle, &llm, started, progress,
+    )
 }
 
 /// Continue from `checkpoint-econ.bin`.
@@ -100,23 +95,62 @@ pub(crate) fn resume(
     progress: &dyn RunProgress,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let path = dir.join(CHECKPOINT);
-    let c: Checkpoint = crate::checkpoint::decode(dir, &path, |c: &Checkpoint| c.format, FORMAT)?;
-    let scenario = crate::runner::scenario_with(&c.scenario_text, &c.scenario_file, &c.overrides)?;
+    let (source, state): (ScenarioSource, EconState) =
+        crate::checkpoint::load(dir, &dir.join(ECON_CHECKPOINT), FORMAT)?;
+    let scenario = source.scenario()?;
     tracing::info!(
-        month = c.economy.month,
+        month = state.economy.month,
         "resuming the economy from its checkpoint"
     );
-    let job = EconJob {
-        dir: dir.to_path_buf(),
-        text: c.scenario_text,
-        file: c.scenario_file,
-        overrides: c.overrides,
+    run(
+        dir.to_path_buf(),
+        source,
         scenario,
+        state,
         throttle,
-        llm,
+        &llm,
+        started,
+        progress,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    dir: PathBuf,
+    source: ScenarioSource,
+    scenario: Scenario,
+    state: EconState,
+    throttle: Option<Duration>,
+    llm: &LlmRunOptions,
+    started: Instant,
+    progress: &dyn RunProgress,
+) -> Result<RunSummary, RunError> {
+    let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
+    let policy: Box<dyn EconPolicy> = emergent_llm::econ_policy_for(&scenario, llm)?;
+    let settings = LoopSettings {
+        dir: dir.clone(),
+        checkpoint_every: scenario.checkpoint.every,
+        throttle,
     };
-    job.drive(c.economy, c.rows, started, progress)
+    let engine = EconEngine {
+        dir,
+        source,
+        scenario,
+        specs,
+        policy,
+        state,
+    };
+    drive(engine, &settings, started, progress)
+}
+
+/// The economy as an [`Engine`].
+struct EconEngine {
+    dir: PathBuf,
+    source: ScenarioSource,
+    scenario: Scenario,
+    specs: Vec<IndicatorSpec>,
+    policy: Box<dyn EconPolicy>,
+    state: EconState,
 }
 
 fn table(e: &Economy) -> Result<FeatureTable, RunError> {
@@ -132,254 +166,270 @@ fn cell(v: f64) -> String {
     }
 }
 
-impl EconJob {
-    fn drive(
-        self,
-        mut economy: Economy,
-        mut rows: Rows,
-        started: Instant,
-        progress: &dyn RunProgress,
-    ) -> Result<RunSummary, RunError> {
-        let specs = IndicatorSpec::from_scenario(&self.scenario, &economy.feature_names())?;
-        let policy: Box<dyn EconPolicy> = emergent_llm::econ_policy_for(&self.scenario, &self.llm)?;
-        let months = self.scenario.scenario.ticks;
-        let n = economy.agents();
-        let checkpoint_every = self.scenario.checkpoint.every;
-        progress.started(months, n);
-        while economy.month < months {
-            for (a, note) in policy.reflect(&economy).into_iter().enumerate() {
-                if let Some(note) = note {
-                    economy.reflection[a] = note;
-                }
-            }
-            let agents = economy.deciders();
-            let decisions: Vec<EconDecision> = policy.decide_batch(&economy, &agents);
-            let stats = economy.step(&decisions);
-            self.record(&economy, &decisions, &stats, &specs, &mut rows)?;
-            let m = economy.month;
-            progress.tick(m);
-            let done = m >= months;
-            let halt = if done { None } else { policy.halt() };
-            if (checkpoint_every > 0 && m.is_multiple_of(checkpoint_every) && !done)
-                || halt.is_some()
-            {
-                self.save(&economy, &rows)?;
-            }
-            if let Some(reason) = halt {
-                return Err(RunError::Halted {
-                    dir: self.dir.clone(),
-                    tick: m,
-                    reason,
-                });
-            }
-            if let Some(d) = self.throttle {
-                std::thread::sleep(d);
-            }
-        }
-        progress.attributing();
-        self.finish(&economy, rows, &specs, policy.as_ref(), started)
+impl Engine for EconEngine {
+    fn total_ticks(&self) -> u32 {
+        self.scenario.scenario.ticks
     }
 
-    fn record(
-        &self,
-        e: &Economy,
-        decisions: &[EconDecision],
-        s: &MonthStats,
-        specs: &[IndicatorSpec],
-        rows: &mut Rows,
-    ) -> Result<(), RunError> {
-        let n = e.agents();
-        let t = table(e)?;
-        let features = e.features();
-        if rows.tick_features.is_empty() {
-            rows.tick_features = vec![Vec::new(); features.len()];
-        }
-        for (k, (_, col)) in features.iter().enumerate() {
-            rows.tick_features[k].extend_from_slice(col);
-        }
-        rows.tick_month.extend(std::iter::repeat_n(s.month, n));
-        rows.tick_agent.extend(0..n as i64);
-        for (a, d) in decisions.iter().enumerate() {
-            let last = e.recent[a].back();
-            rows.act_month.push(s.month);
-            rows.act_agent.push(a as u32);
-            rows.act_work.push(last.map_or(d.work, |m| m.decision.work));
-            rows.act_consumption
-                .push(last.map_or(d.consumption, |m| m.decision.consumption));
-            rows.act_worked.push(last.is_some_and(|m| m.worked) as u32);
-        }
-        let macros = [
-            s.unemployment,
-            s.price,
-            s.price_inflation,
-            s.wage_inflation,
-            s.nominal_gdp,
-            s.real_gdp,
-            s.interest_rate,
-            s.wage_level,
-        ];
-        let mut line = s.month.to_string();
-        for v in macros {
-            line.push(',');
-            line.push_str(&cell(v));
-        }
-        for spec in specs {
-            line.push(',');
-            if let Ok(v) = evaluate(&t, &spec.indicator) {
-                line.push_str(&cell(v));
-            }
-        }
-        line.push('\n');
-        rows.indicators_csv.push_str(&line);
+    fn agents(&self) -> usize {
+        self.state.economy.agents()
+    }
+
+    fn tick(&self) -> u32 {
+        self.state.economy.month
+    }
+
+    fn begin(&mut self) -> Result<(), RunError> {
         Ok(())
     }
 
-    fn save(&self, economy: &Economy, rows: &Rows) -> Result<(), RunError> {
-        #[derive(Serialize)]
-        struct CheckpointRef<'a> {
-            format: u32,
-            scenario_text: &'a str,
-            scenario_file: &'a str,
-            overrides: &'a [String],
-            economy: &'a Economy,
-            rows: &'a Rows,
-        }
-        let path = self.dir.join(CHECKPOINT);
-        let c = CheckpointRef {
-            format: FORMAT,
-            scenario_text: &self.text,
-            scenario_file: &self.file,
-            overrides: &self.overrides,
-            economy,
-            rows,
-        };
-        crate::checkpoint::encode(&path, &c)
-    }
-
-    fn finish(
-        self,
-        e: &Economy,
-        rows: Rows,
-        specs: &[IndicatorSpec],
-        policy: &dyn EconPolicy,
-        started: Instant,
-    ) -> Result<RunSummary, RunError> {
-        let n = e.agents();
-        let dir = &self.dir;
-        let names = e.feature_names();
-        let mut cols = vec![
-            ParquetColumn::U32("tick".into(), rows.tick_month),
-            ParquetColumn::I64("agent_id".into(), rows.tick_agent),
-        ];
-        for (name, col) in names.iter().zip(rows.tick_features) {
-            cols.push(ParquetColumn::F64(name.clone(), col));
-        }
-        write_parquet_columns(&dir.join("ticks.parquet"), cols)?;
-        write_parquet_columns(
-            &dir.join("actions.parquet"),
-            vec![
-                ParquetColumn::U32("tick".into(), rows.act_month),
-                ParquetColumn::U32("agent".into(), rows.act_agent),
-                ParquetColumn::F64("work".into(), rows.act_work),
-                ParquetColumn::F64("consumption".into(), rows.act_consumption),
-                ParquetColumn::U32("worked".into(), rows.act_worked),
-            ],
-        )?;
-        let mut csv = String::from("tick");
-        for h in MACRO
-            .iter()
-            .map(|s| s.to_string())
-            .chain(specs.iter().map(|s| s.name.clone()))
-        {
-            csv.push(',');
-            csv.push_str(&h);
-        }
-        csv.push('\n');
-        csv.push_str(&rows.indicators_csv);
-        atomic_write_bytes(&dir.join("indicators.csv"), csv.as_bytes())?;
-        let t = table(e)?;
-        let mut fcols = vec![ParquetColumn::I64(
-            "agent_id".into(),
-            (0..n as i64).collect(),
-        )];
-        fcols.extend(
-            names
-                .iter()
-                .filter_map(|c| e.feature(c).map(|v| ParquetColumn::F64(c.clone(), v))),
-        );
-        write_parquet_columns(&dir.join("features.parquet"), fcols)?;
-        let outcomes: Vec<IndicatorOutcome> = attribute_all(&t, specs);
-        let mut acols = vec![ParquetColumn::I64(
-            "agent_id".into(),
-            (0..n as i64).collect(),
-        )];
-        for o in &outcomes {
-            if let Some(phi) = &o.phi {
-                acols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
+    fn step(&mut self) -> Result<(), RunError> {
+        let economy = &mut self.state.economy;
+        for (a, note) in self.policy.reflect(economy).into_iter().enumerate() {
+            if let Some(note) = note {
+                economy.reflection[a] = note;
             }
         }
-        write_parquet_columns(&dir.join("attribution.parquet"), acols)?;
-        let att = serde_json::to_string_pretty(&json!({ "indicators": outcomes }))
-            .map_err(|err| io_err(&dir.join("attribution.json"), err))?;
-        atomic_write_bytes(&dir.join("attribution.json"), att.as_bytes())?;
+        let agents = economy.deciders();
+        let decisions: Vec<EconDecision> = self.policy.decide_batch(economy, &agents);
+        let stats = economy.step(&decisions);
+        record(
+            &self.state.economy,
+            &decisions,
+            &stats,
+            &self.specs,
+            &mut self.state.rows,
+        )
+    }
+
+    fn halt(&mut self, done: bool) -> Option<String> {
+        if done { None } else { self.policy.halt() }
+    }
+
+    fn checkpoint(&mut self) -> Result<(), RunError> {
+        let path = self.dir.join(ECON_CHECKPOINT);
+        crate::checkpoint::save(&path, FORMAT, &self.source, &self.state)
+    }
+
+    fn finish(self, started: Instant, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {
+        progress.attributing();
+        let e = &self.state.economy;
+        let names = e.feature_names();
+        write_recorded(&self.dir, &names, &self.specs, self.state.rows)?;
+        let t = table(e)?;
+        let outcomes = write_attribution(&self.dir, e, &names, &t, &self.specs)?;
         if self.scenario.attribution.dynamic {
             let dynamic = crate::dynamic::run(
-                dir,
+                &self.dir,
                 &self.scenario,
                 None,
                 &t,
                 &crate::dynamic::DynamicOptions::default(),
             )?;
-            crate::dynamic::write(dir, &dynamic)?;
+            crate::dynamic::write(&self.dir, &dynamic)?;
         }
-        let h = &e.history;
-        let mean = |f: fn(&MonthStats) -> f64| {
-            let v: Vec<f64> = h.iter().map(f).filter(|x| x.is_finite()).collect();
-            if v.is_empty() {
-                None
-            } else {
-                Some(v.iter().sum::<f64>() / v.len() as f64)
-            }
-        };
         let seconds = started.elapsed().as_secs_f64();
-        let stats: std::collections::BTreeMap<String, f64> = policy.stats().into_iter().collect();
-        let manifest = json!({
-            "emergent_version": env!("CARGO_PKG_VERSION"),
-            "git_commit": option_env!("EMERGENT_GIT_COMMIT").filter(|c| !c.is_empty()),
-            "kind": "econ",
-            "scenario_file": self.file,
-            "scenario_sha256": sha256_hex(&self.text),
-            "scenario": self.text,
-            "overrides": self.overrides,
-            "seed": self.scenario.scenario.seed,
-            "counts": { "agents": n, "ticks": e.month, "months": e.month, "recorded_ticks": h.len() },
-            "economy": {
-                "mean_unemployment": mean(|s| s.unemployment),
-                "mean_price_inflation": mean(|s| s.price_inflation),
-                "mean_wage_inflation": mean(|s| s.wage_inflation),
-                "final_price": h.last().map(|s| s.price),
-                "final_interest_rate": e.interest_rate,
-                "total_nominal_gdp": h.iter().map(|s| s.nominal_gdp).sum::<f64>(),
-                "total_real_gdp": h.iter().map(|s| s.real_gdp).sum::<f64>(),
-            },
-            "policy": { "name": policy.name(), "stats": stats },
-            "timings": {
-                "wall_seconds": seconds,
-                "agent_steps_per_second": (n as f64 * e.month as f64) / seconds.max(1e-9),
-                "peak_rss_bytes": peak_rss_bytes(),
-            },
-            "outputs": ["ticks.parquet", "features.parquet", "actions.parquet", "indicators.csv", "attribution.parquet", "attribution.json", "scenario.toml"],
-        });
-        run_dir::remove_if_exists(&dir.join(CHECKPOINT))?;
-        run_dir::remove_if_exists(&dir.join(PARTIAL))?;
-        crate::manifest::write(dir, &manifest)?;
+        let m = econ_manifest(
+            &self.source,
+            &self.scenario,
+            e,
+            self.policy.as_ref(),
+            seconds,
+        );
+        remove_if_exists(&self.dir.join(ECON_CHECKPOINT))?;
+        remove_if_exists(&self.dir.join(PARTIAL))?;
+        run_dir::write_manifest(&self.dir, &m)?;
         Ok(RunSummary {
             dir: self.dir.clone(),
-            agents: n,
+            agents: e.agents(),
             ticks: e.month,
             seconds,
             indicators: outcomes,
-            policy_stats: policy.stats(),
+            policy_stats: self.policy.stats(),
         })
     }
+}
+
+/// Append the month's rows: every agent's features, every decision, and the indicators.
+fn record(
+    e: &Economy,
+    decisions: &[EconDecision],
+    s: &MonthStats,
+    specs: &[IndicatorSpec],
+    rows: &mut Rows,
+) -> Result<(), RunError> {
+    let n = e.agents();
+    let t = table(e)?;
+    let features = e.features();
+    if rows.tick_features.is_empty() {
+        rows.tick_features = vec![Vec::new(); features.len()];
+    }
+    for (k, (_, col)) in features.iter().enumerate() {
+        rows.tick_features[k].extend_from_slice(col);
+    }
+    rows.tick_month.extend(std::iter::repeat_n(s.month, n));
+    rows.tick_agent.extend(0..n as i64);
+    for (a, d) in decisions.iter().enumerate() {
+        let last = e.recent[a].back();
+        rows.act_month.push(s.month);
+        rows.act_agent.push(a as u32);
+        rows.act_work.push(last.map_or(d.work, |m| m.decision.work));
+        rows.act_consumption
+            .push(last.map_or(d.consumption, |m| m.decision.consumption));
+        rows.act_worked.push(last.is_some_and(|m| m.worked) as u32);
+    }
+    let macros = [
+        s.unemployment,
+        s.price,
+        s.price_inflation,
+        s.wage_inflation,
+        s.nominal_gdp,
+        s.real_gdp,
+        s.interest_rate,
+        s.wage_level,
+    ];
+    let mut line = s.month.to_string();
+    for v in macros {
+        line.push(',');
+        line.push_str(&cell(v));
+    }
+    for spec in specs {
+        line.push(',');
+        if let Ok(v) = evaluate(&t, &spec.indicator) {
+            line.push_str(&cell(v));
+        }
+    }
+    line.push('\n');
+    rows.indicators_csv.push_str(&line);
+    Ok(())
+}
+
+/// `ticks.parquet`, `actions.parquet` and `indicators.csv` from the recorded rows.
+fn write_recorded(
+    dir: &Path,
+    names: &[String],
+    specs: &[IndicatorSpec],
+    rows: Rows,
+) -> Result<(), RunError> {
+    let mut cols = vec![
+        ParquetColumn::U32("tick".into(), rows.tick_month),
+        ParquetColumn::I64("agent_id".into(), rows.tick_agent),
+    ];
+    for (name, col) in names.iter().zip(rows.tick_features) {
+        cols.push(ParquetColumn::F64(name.clone(), col));
+    }
+    write_parquet_columns(&dir.join("ticks.parquet"), cols)?;
+    write_parquet_columns(
+        &dir.join("actions.parquet"),
+        vec![
+            ParquetColumn::U32("tick".into(), rows.act_month),
+            ParquetColumn::U32("agent".into(), rows.act_agent),
+            ParquetColumn::F64("work".into(), rows.act_work),
+            ParquetColumn::F64("consumption".into(), rows.act_consumption),
+            ParquetColumn::U32("worked".into(), rows.act_worked),
+        ],
+    )?;
+    let mut csv = String::from("tick");
+    for h in MACRO
+        .iter()
+        .map(|s| s.to_string())
+        .chain(specs.iter().map(|s| s.name.clone()))
+    {
+        csv.push(',');
+        csv.push_str(&h);
+    }
+    csv.push('\n');
+    csv.push_str(&rows.indicators_csv);
+    atomic_write_bytes(&dir.join(run_dir::INDICATORS_CSV), csv.as_bytes())?;
+    Ok(())
+}
+
+/// `features.parquet`, then the attribution of every indicator: `attribution.parquet` and
+/// `attribution.json`.
+fn write_attribution(
+    dir: &Path,
+    e: &Economy,
+    names: &[String],
+    t: &FeatureTable,
+    specs: &[IndicatorSpec],
+) -> Result<Vec<IndicatorOutcome>, RunError> {
+    let n = e.agents();
+    let mut fcols = vec![ParquetColumn::I64(
+        "agent_id".into(),
+        (0..n as i64).collect(),
+    )];
+    fcols.extend(
+        names
+            .iter()
+            .filter_map(|c| e.feature(c).map(|v| ParquetColumn::F64(c.clone(), v))),
+    );
+    write_parquet_columns(&dir.join("features.parquet"), fcols)?;
+    let outcomes: Vec<IndicatorOutcome> = attribute_all(t, specs);
+    let mut acols = vec![ParquetColumn::I64(
+        "agent_id".into(),
+        (0..n as i64).collect(),
+    )];
+    for o in &outcomes {
+        if let Some(phi) = &o.phi {
+            acols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
+        }
+    }
+    write_parquet_columns(&dir.join("attribution.parquet"), acols)?;
+    run_dir::write_attribution(dir, &outcomes)?;
+    Ok(outcomes)
+}
+
+/// The manifest of an economic run.
+fn econ_manifest(
+    source: &ScenarioSource,
+    scenario: &Scenario,
+    e: &Economy,
+    policy: &dyn EconPolicy,
+    seconds: f64,
+) -> run_dir::Manifest {
+    let h = &e.history;
+    let mean = |f: fn(&MonthStats) -> f64| {
+        let v: Vec<f64> = h.iter().map(f).filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            None
+        } else {
+            Some(v.iter().sum::<f64>() / v.len() as f64)
+        }
+    };
+    let n = e.agents();
+    let counts = Counts {
+        agents: Some(n as u64),
+        ticks: Some(e.month as u64),
+        months: Some(e.month as u64),
+        recorded_ticks: Some(h.len() as u64),
+        ..Counts::default()
+    };
+    let outputs = [
+        "ticks.parquet",
+        "features.parquet",
+        "actions.parquet",
+        "indicators.csv",
+        "attribution.parquet",
+        "attribution.json",
+        "scenario.toml",
+    ];
+    let mut m = manifest(
+        source,
+        scenario.scenario.seed,
+        counts,
+        PolicySummary::new(policy.name(), policy.stats()),
+        timings(seconds, n as f64 * e.month as f64),
+        outputs.map(String::from).to_vec(),
+    );
+    m.kind = Some(RunKind::Econ);
+    m.economy = Some(EconomySummary {
+        final_interest_rate: Some(e.interest_rate),
+        final_price: h.last().map(|s| s.price),
+        mean_price_inflation: mean(|s| s.price_inflation),
+        mean_unemployment: mean(|s| s.unemployment),
+        mean_wage_inflation: mean(|s| s.wage_inflation),
+        total_nominal_gdp: Some(h.iter().map(|s| s.nominal_gdp).sum::<f64>()),
+        total_real_gdp: Some(h.iter().map(|s| s.real_gdp).sum::<f64>()),
+    });
+    m
 }

@@ -3,11 +3,11 @@
 
 use emergent_attribution::{
     AgentIds, Attribution, AttributionError, Baseline, FeatureTable, Indicator, Options, Shard,
-    TierShare, attribute, attribute_sharded, tier_shares, tier_shares_sharded,
+    attribute, attribute_sharded, tier_shares, tier_shares_sharded,
 };
-use emergent_scenario::{KeySeg, Scenario};
+use emergent_io::run_dir::{IndicatorOutcome, TopAgent};
+use emergent_scenario::Scenario;
 use emergent_sim::World;
-use serde::Serialize;
 
 use crate::error::RunError;
 
@@ -31,38 +31,22 @@ impl IndicatorSpec {
             name: name.to_string(),
             message,
         };
-        // An error in an expression names the file and where the `expr` value is in it.
-        let expr_err = |i: usize, name: &str, message: String| {
-            let path = [
-                KeySeg::Key("indicators"),
-                KeySeg::Index(i),
-                KeySeg::Key("expr"),
-            ];
-            let (line, column) = scenario.position(&path);
-            RunError::Indicator {
-                file: format!("{}:{line}:{column}", scenario.file),
-                name: name.to_string(),
-                message,
-            }
-        };
         let mut seen = std::collections::BTreeSet::new();
         scenario
             .indicators
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
+            .map(|c| {
                 if !seen.insert(c.name.clone()) {
                     return Err(err(&c.name, "the name is used twice".into()));
                 }
                 let indicator =
-                    Indicator::parse(&c.expr).map_err(|e| expr_err(i, &c.name, e.to_string()))?;
+                    Indicator::parse(&c.expr).map_err(|e| err(&c.name, e.to_string()))?;
                 if let Some(bad) = indicator
                     .columns()
                     .iter()
                     .find(|col| !features.contains(col))
                 {
-                    return Err(expr_err(
-                        i,
+                    return Err(err(
                         &c.name,
                         format!(
                             "`{bad}` is not a feature of this scenario; features: {}",
@@ -104,35 +88,6 @@ pub(crate) fn feature_rows(world: &World, agents: std::ops::Range<usize>) -> Fea
         f.names.into_iter().zip(f.columns).collect(),
     )
     .expect("simulation features are finite, named once and as long as the population")
-}
-
-/// An agent among the largest |φ|, with its features for the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct TopAgent {
-    pub agent_id: String,
-    pub phi: f64,
-    pub share: f64,
-    pub features: Vec<(String, f64)>,
-}
-
-/// What attributing one indicator gave (or why it could not).
-#[derive(Debug, Clone, Serialize)]
-pub struct IndicatorOutcome {
-    pub name: String,
-    pub expr: String,
-    pub baseline: String,
-    pub value: Option<f64>,
-    pub baseline_value: Option<f64>,
-    pub sum_phi: Option<f64>,
-    pub completeness_gap: Option<f64>,
-    pub method: Option<String>,
-    pub steps: Option<usize>,
-    pub tier_by: Option<String>,
-    pub tiers: Vec<TierShare>,
-    pub top_agents: Vec<TopAgent>,
-    pub error: Option<String>,
-    #[serde(skip)]
-    pub phi: Option<Vec<f64>>,
 }
 
 /// Attribute every indicator on the final table. One indicator failing (say, a Gini of a

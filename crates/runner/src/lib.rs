@@ -4,30 +4,40 @@
 //! The simulation core (`emergent-sim`) stays pure; everything that touches files lives
 //! here, and the command line only parses arguments and draws progress.
 //!
-//! Run directory layout: `ticks.parquet`, `features.parquet`, `actions.parquet`,
-//! `indicators.csv`, `attribution.parquet`, `attribution.json`, `scenario.toml`,
-//! `manifest.json` (written last: a run is complete when it exists). While running:
-//! `.partial/` (recorded segments) and `checkpoint.bin`.
+//! Run directory layout (names and JSON types: [`emergent_io::run_dir`]; every file, column
+//! and key: `docs/run-directory.md`): `ticks.parquet`, `features.parquet`,
+//! `actions.parquet`, `indicators.csv`, `attribution.parquet`, `attribution.json`,
+//! `scenario.toml`, `manifest.json` (written last: a run is complete when it exists). While
+//! running: `.partial/` (recorded segments) and `checkpoint.bin`.
+//!
+//! Modules: [`runner`] (the public entry points) picks an engine — `social` or `econ`, each
+//! an [`engine::Engine`] — and `engine::drive` runs it; `checkpoint`, `recorder`,
+//! `indicators`, `manifest` and `dynamic` are what the engines use.
 
 mod checkpoint;
 mod dynamic;
 mod econ;
+mod engine;
 mod error;
+mod fs;
 mod indicators;
 mod manifest;
+mod options;
+mod rank_files;
 mod recorder;
 mod run_dir;
 mod runner;
+mod social;
+mod source;
+
+pub use dynamic::{DynamicOptions, attribute_dynamic_run};
+pub use emergent_io::run_dir::{Comparison, DynamicOutcome, IndicatorOutcome, TopAgent};
+pub use error::RunError;
+pub use indicators::{IndicatorSpec, feature_table};
+pub use options::{NoRunProgress, RunOptions, RunProgress, RunSummary};
+pub use runner::{resume, resume_on, resume_with, start, start_on};
 
 // A rank's rows of a partitioned run must be a valid attribution shard.
 const _: () = assert!(
     emergent_sim::partition::PARTITION_ALIGN.is_multiple_of(emergent_attribution::SHARD_ALIGN)
 );
-
-pub use dynamic::{Comparison, DynamicOptions, DynamicOutcome, attribute_dynamic_run};
-pub use error::RunError;
-pub use indicators::{IndicatorOutcome, IndicatorSpec, TopAgent, feature_table};
-pub use runner::{
-    NoRunProgress, RunOptions, RunProgress, RunSummary, resume, resume_on, resume_with, start,
-    start_on,
-};

@@ -1,16 +1,15 @@
-//! `manifest.json`: what ran, on what, and what it cost. Written last.
+//! `manifest.json`'s contents: the counts a social run accumulates and the parts every
+//! manifest has. The schema itself is [`emergent_io::run_dir::Manifest`].
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use emergent_io::atomic_write_bytes;
+use emergent_io::run_dir::{Counts, Manifest, PolicySummary, Timings};
 use emergent_sim::TickReport;
 use emergent_sim::action::ACTION_NAMES;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::RunError;
-use crate::run_dir::MANIFEST;
+use crate::source::ScenarioSource;
 
 /// Counts accumulated over the run (kept in checkpoints so a resumed run reports the same).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -53,13 +52,42 @@ pub(crate) fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-pub(crate) fn write(dir: &Path, value: &serde_json::Value) -> Result<(), RunError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| {
-        RunError::Io(emergent_io::IoError::new(
-            &dir.join(MANIFEST),
-            e.to_string(),
-        ))
-    })?;
-    atomic_write_bytes(&dir.join(MANIFEST), text.as_bytes())?;
-    Ok(())
+/// What every run's manifest says: versions, the scenario as given, the seed, the counts,
+/// the policy, the timings and the outputs. Kind-specific sections are left empty.
+pub(crate) fn manifest(
+    source: &ScenarioSource,
+    seed: u64,
+    counts: Counts,
+    policy: PolicySummary,
+    timings: Timings,
+    outputs: Vec<String>,
+) -> Manifest {
+    Manifest {
+        counts,
+        distributed: None,
+        economy: None,
+        emergent_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        git_commit: option_env!("EMERGENT_GIT_COMMIT")
+            .filter(|c| !c.is_empty())
+            .map(String::from),
+        kind: None,
+        outputs,
+        overrides: source.overrides.clone(),
+        policy,
+        scenario: source.text.clone(),
+        scenario_file: source.file.clone(),
+        scenario_sha256: sha256_hex(&source.text),
+        seed: Some(seed),
+        threads: None,
+        timings,
+    }
+}
+
+/// This process's wall time and `agent_steps` per second of it, and its peak memory.
+pub(crate) fn timings(seconds: f64, agent_steps: f64) -> Timings {
+    Timings {
+        agent_steps_per_second: Some(agent_steps / seconds.max(1e-9)),
+        peak_rss_bytes: peak_rss_bytes(),
+        wall_seconds: Some(seconds),
+    }
 }

@@ -13,13 +13,14 @@
 use std::path::{Path, PathBuf};
 
 use emergent_attribution::FeatureTable;
+use emergent_io::run_dir::PARTIAL;
 use emergent_io::{BackgroundParquet, ParquetColumn, atomic_write_bytes, merge_parquet};
 use emergent_sim::action::ACTION_NAMES;
 use emergent_sim::items::NO_ITEM;
 use emergent_sim::{Action, TickReport};
 
 use crate::error::RunError;
-use crate::run_dir::{PARTIAL, io, remove_if_exists};
+use crate::fs::{io, remove_if_exists};
 
 /// `agent_id` of `n` consecutive agents from `first` (all of them, or a rank's).
 pub(crate) fn agent_id_column(first: usize, n: usize) -> ParquetColumn {
@@ -236,7 +237,7 @@ impl Recorder {
 
     /// Merge every segment into `ticks.parquet` and `actions.parquet` (or this rank's
     /// `ticks-rRRRRR.parquet` and `actions-rRRRRR.parquet`), and for rank 0 `indicators.csv`.
-    pub(crate) fn finish(mut self, dir: &Path) -> Result<(), RunError> {
+    pub(crate) fn finish(&mut self, dir: &Path) -> Result<(), RunError> {
         self.close_segment()?;
         let parts = |kind: &str| -> Vec<PathBuf> {
             (0..self.segment)

@@ -7,82 +7,13 @@
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::{Arc, Barrier, Mutex};
 
-use emergent_collective::{Collective, Solo};
+use emergent_collective::{Collective, Solo, thread_ranks};
 use emergent_scenario::Scenario;
 use emergent_sim::network::Network;
 use emergent_sim::partition::Partition;
 use emergent_sim::tick::step_partitioned;
 use emergent_sim::{Simulation, World};
-
-/// P ranks in one process: every rank posts its bytes in a slot, waits for the others, reads
-/// all slots in rank order, and waits again before a slot may be reused.
-struct Shared {
-    barrier: Barrier,
-    slots: Mutex<Vec<Vec<u8>>>,
-    flags: Mutex<Vec<bool>>,
-}
-
-struct ThreadRank {
-    rank: usize,
-    shared: Arc<Shared>,
-}
-
-impl Collective for ThreadRank {
-    fn rank(&self) -> usize {
-        self.rank
-    }
-    fn ranks(&self) -> usize {
-        self.shared.slots.lock().unwrap().len()
-    }
-    fn all_gather(&self, mine: &[u8]) -> Vec<Vec<u8>> {
-        self.shared.slots.lock().unwrap()[self.rank] = mine.to_vec();
-        self.shared.barrier.wait();
-        let all = self.shared.slots.lock().unwrap().clone();
-        self.shared.barrier.wait();
-        all
-    }
-    fn all_to_all(&self, to: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-        // Through the all-gather slots: every rank posts all its parts, keeps those for it.
-        let ranks = to.len();
-        let mut mine = Vec::new();
-        for part in &to {
-            mine.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            mine.extend_from_slice(part);
-        }
-        self.shared.slots.lock().unwrap()[self.rank] = mine;
-        self.shared.barrier.wait();
-        let got = self
-            .shared
-            .slots
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|all| {
-                let mut at = 0;
-                let mut part = Vec::new();
-                for r in 0..ranks {
-                    let len = u64::from_le_bytes(all[at..at + 8].try_into().unwrap()) as usize;
-                    if r == self.rank {
-                        part = all[at + 8..at + 8 + len].to_vec();
-                    }
-                    at += 8 + len;
-                }
-                part
-            })
-            .collect();
-        self.shared.barrier.wait();
-        got
-    }
-    fn any(&self, flag: bool) -> bool {
-        self.shared.flags.lock().unwrap()[self.rank] = flag;
-        self.shared.barrier.wait();
-        let any = self.shared.flags.lock().unwrap().iter().any(|&f| f);
-        self.shared.barrier.wait();
-        any
-    }
-}
 
 fn scenario(file: &str, agents: usize, ticks: u32) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -120,17 +51,12 @@ fn partitioned_with(
     preloaded: Option<&Network>,
     ranks: usize,
 ) -> Vec<(Range<usize>, World)> {
-    let shared = Arc::new(Shared {
-        barrier: Barrier::new(ranks),
-        slots: Mutex::new(vec![Vec::new(); ranks]),
-        flags: Mutex::new(vec![false; ranks]),
-    });
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..ranks)
-            .map(|rank| {
-                let shared = shared.clone();
+        let handles: Vec<_> = thread_ranks(ranks)
+            .into_iter()
+            .map(|ex| {
                 scope.spawn(move || {
-                    let ex = ThreadRank { rank, shared };
+                    let rank = ex.rank();
                     // Each rank builds only its agents' state (its own rows of the graph,
                     // the transposed edges swapped with the other ranks).
                     let part = Partition::contiguous(s.population.agents, ranks, rank);

@@ -1,0 +1,71 @@
+//! `dynamic_attribution.json`: each indicator attributed through the expected-value dynamics
+//! of the run's policy, and compared with the static attribution of the same run.
+//!
+//! The file's keys are sorted alphabetically at every level (see `write_json`).
+
+use emergent_attribution::TierShare;
+use serde::{Deserialize, Serialize};
+
+/// One indicator attributed through the dynamics, and how it compares with the static one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicOutcome {
+    pub name: String,
+    pub expr: String,
+    /// M(1) of the expected-value model.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub value: f64,
+    /// M(0): nobody influences anybody.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub baseline_value: f64,
+    /// M(0) is undefined (e.g. a Gini of all-zero wealth) and `baseline_value` is its limit
+    /// from inside the path.
+    #[serde(default)]
+    pub baseline_is_limit: bool,
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub sum_phi: f64,
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub completeness_gap: f64,
+    /// Gauss–Legendre nodes.
+    pub nodes: usize,
+    /// Wall time of this indicator's attribution.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub seconds: f64,
+    /// Adjoint-pass time over forward-pass time (the design goal is ≤ 3).
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub backward_over_forward: f64,
+    pub note: Option<String>,
+    /// The stochastic run's value of the same indicator, for how closely the model tracks it.
+    pub run_value: Option<f64>,
+    pub comparison: Option<Comparison>,
+    #[serde(default, deserialize_with = "crate::run_dir::tiers::tier_shares")]
+    pub tiers: Vec<TierShare>,
+    /// Dynamic φ of every agent: written to `dynamic_attribution.parquet`, not to the JSON.
+    #[serde(skip)]
+    pub phi: Vec<f64>,
+}
+
+/// Static vs dynamic attribution of the same indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Spearman rank correlation of static and dynamic φ.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub spearman: f64,
+    /// Jaccard overlap of the 100 largest |φ| of each.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub top100_jaccard: f64,
+    /// The static φ's tier shares, over the same ranking as the dynamic ones.
+    #[serde(default, deserialize_with = "crate::run_dir::tiers::tier_shares")]
+    pub static_tiers: Vec<TierShare>,
+}
+
+/// The whole of `dynamic_attribution.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicAttributionFile {
+    pub indicators: Vec<DynamicOutcome>,
+}
+
+/// [`DynamicAttributionFile`] borrowed, for writing.
+#[derive(Serialize)]
+pub(crate) struct DynamicAttributionFileRef<'a> {
+    pub indicators: &'a [DynamicOutcome],
+}

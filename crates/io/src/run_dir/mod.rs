@@ -1,0 +1,23 @@
+//! The run directory's schema: the names of its files and the types of its JSON files,
+//! shared by the runner that writes them and every reader (report, study, command line), so
+//! a file reads back into the very type that wrote it. `docs/run-directory.md` describes
+//! every file, column and key.
+
+mod attribution;
+mod dynamic;
+mod json_file;
+mod manifest;
+mod names;
+mod nullable;
+mod tiers;
+
+pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
+pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
+pub use json_file::{
+    read_attribution, read_dynamic_attribution, read_json, read_manifest, write_attribution,
+    write_dynamic_attribution, write_json, write_manifest,
+};
+pub use manifest::{
+    Counts, Distributed, EconomySummary, Manifest, PhaseSeconds, PolicySummary, RunKind, Timings,
+};
+pub use names::*;

@@ -1,0 +1,42 @@
+//! The names of the files and folders of a run directory, in one place, so the runner that
+//! writes them and the readers (report, study, command line) cannot drift apart.
+//! `docs/run-directory.md` describes each file's columns and keys.
+
+/// What ran, on what, and what it cost; written last: a run is complete when it exists.
+pub const MANIFEST: &str = "manifest.json";
+/// The scenario text as run (before `--set` overrides; the manifest lists those).
+pub const SCENARIO: &str = "scenario.toml";
+/// Recorded segments of a run in progress (removed when the run completes).
+pub const PARTIAL: &str = ".partial";
+/// The checkpoint of a social run in one process.
+pub const CHECKPOINT: &str = "checkpoint.bin";
+/// The checkpoint of an `[econ]` run.
+pub const ECON_CHECKPOINT: &str = "checkpoint-econ.bin";
+/// The commit record of a partitioned run's per-rank checkpoints.
+pub const RANK_CHECKPOINT_POINTER: &str = "checkpoint.json";
+/// The indicators at every recorded tick.
+pub const INDICATORS_CSV: &str = "indicators.csv";
+/// The attribution summary of every indicator.
+pub const ATTRIBUTION_JSON: &str = "attribution.json";
+/// The dynamic attribution summary (runs with `[attribution] dynamic = true`, or after
+/// `emergent attribute --dynamic RUN_DIR`).
+pub const DYNAMIC_ATTRIBUTION_JSON: &str = "dynamic_attribution.json";
+/// The study of a run (`emergent study RUN_DIR`), under the run directory.
+pub const STUDY_DIR: &str = "study";
+/// The study's numbers, in [`STUDY_DIR`].
+pub const STUDY_JSON: &str = "study.json";
+
+/// Parquet tables of a run directory (`<table>.parquet`, or one shard per rank of a
+/// partitioned run, listed in `shards.json`).
+pub const TICKS: &str = "ticks";
+pub const ACTIONS: &str = "actions";
+pub const FEATURES: &str = "features";
+pub const ATTRIBUTION: &str = "attribution";
+/// The scenario's id of each agent a METIS partition renamed.
+pub const AGENTS: &str = "agents";
+pub const DYNAMIC_ATTRIBUTION: &str = "dynamic_attribution";
+
+/// `<table>.parquet`.
+pub fn parquet_name(table: &str) -> String {
+    format!("{table}.parquet")
+}

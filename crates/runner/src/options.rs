@@ -1,0 +1,60 @@
+//! What a run is asked to do, what it tells a progress bar, and what it returns.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use emergent_io::run_dir::IndicatorOutcome;
+
+/// What `emergent run` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub scenario: PathBuf,
+    /// Run directory; default `runs/<scenario name>-seed<seed>`.
+    pub out: Option<PathBuf>,
+    pub seed: Option<u64>,
+    /// `KEY=VALUE` overrides, applied in order.
+    pub overrides: Vec<String>,
+    pub force: bool,
+    /// Sleep this long after every tick (tests use it to interrupt a run mid-way).
+    pub throttle: Option<Duration>,
+    /// LLM agents: never call the endpoint (replay cache only).
+    pub offline: bool,
+    /// LLM agents: stop cleanly (checkpointed) after this many HTTP calls.
+    pub max_calls: Option<u64>,
+    /// LLM agents: stop cleanly after this many prompt + completion tokens.
+    pub max_tokens: Option<u64>,
+}
+
+impl RunOptions {
+    /// The LLM options of this invocation, with the replay cache in the run directory.
+    pub(crate) fn llm(&self, dir: &Path) -> emergent_llm::LlmRunOptions {
+        emergent_llm::LlmRunOptions {
+            offline: self.offline,
+            max_calls: self.max_calls,
+            max_tokens: self.max_tokens,
+            ..emergent_llm::LlmRunOptions::in_dir(dir)
+        }
+    }
+}
+
+/// Told about every tick, for progress bars.
+pub trait RunProgress: Sync {
+    fn started(&self, _total_ticks: u32, _agents: usize) {}
+    fn tick(&self, _done: u32) {}
+    fn attributing(&self) {}
+}
+
+pub struct NoRunProgress;
+impl RunProgress for NoRunProgress {}
+
+/// Where the outputs are and what the attribution says.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub agents: usize,
+    pub ticks: u32,
+    pub seconds: f64,
+    pub indicators: Vec<IndicatorOutcome>,
+    /// The policy's counters (LLM calls, tokens, retries, fallbacks…), also in the manifest.
+    pub policy_stats: Vec<(String, f64)>,
+}

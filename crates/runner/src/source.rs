@@ -1,0 +1,64 @@
+//! A run's scenario as given: its text, the file it came from and the `--set` overrides.
+//! Checkpoints and the manifest keep these three, so a run can be rebuilt from either.
+
+use emergent_io::IoError;
+use emergent_scenario::{GeneratorKind, Scenario};
+use emergent_sim::network::Network;
+
+use crate::error::RunError;
+
+/// The scenario as the run was started with it.
+#[derive(Debug, Clone)]
+pub(crate) struct ScenarioSource {
+    pub text: String,
+    pub file: String,
+    pub overrides: Vec<String>,
+}
+
+impl ScenarioSource {
+    /// The scenario with the overrides applied.
+    pub(crate) fn scenario(&self) -> Result<Scenario, RunError> {
+        scenario_with(&self.text, &self.file, &self.overrides)
+    }
+}
+
+pub(crate) fn scenario_with(
+    text: &str,
+    file: &str,
+    overrides: &[String],
+) -> Result<Scenario, RunError> {
+    Ok(Scenario::with_overrides(text, file, overrides)?)
+}
+
+/// An edge list in Parquet (an import's `follows.parquet`) is read here, where file formats
+/// live, and handed to the engine; text edge lists the engine reads itself.
+pub(crate) fn preload_network(scenario: &Scenario) -> Result<Option<Network>, RunError> {
+    if scenario.network.generator != GeneratorKind::Edgelist {
+        return Ok(None);
+    }
+    let Some(path) = scenario.edge_list_path() else {
+        return Ok(None);
+    };
+    if path.extension().and_then(|e| e.to_str()) != Some("parquet") {
+        return Ok(None);
+    }
+    let edges = emergent_io::read_edges_parquet(&path)?;
+    let n = scenario.population.agents;
+    if let Some((row, (a, b))) = edges
+        .iter()
+        .enumerate()
+        .find(|(_, (a, b))| *a as usize >= n || *b as usize >= n)
+    {
+        return Err(RunError::Io(IoError::new(
+            &path,
+            format!(
+                "row {}: edge ({a}, {b}) names an agent ≥ population.agents = {n}; set population.agents to the number of rows of the imported features",
+                row + 1
+            ),
+        )));
+    }
+    let mut edges: Vec<(u32, u32)> = edges.into_iter().filter(|(a, b)| a != b).collect();
+    edges.sort_unstable();
+    edges.dedup();
+    Ok(Some(Network::from_edges(n, edges)))
+}
