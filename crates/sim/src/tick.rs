@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use emergent_collective::Collective;
 
 use crate::action::Action;
-use crate::delivery::{self, Engagement, creates_item};
+use crate::delivery::{self, Delivery, Engagement, creates_item};
 use crate::feed::build_feeds;
 use crate::halo::{self, Halo};
 use crate::items::{ItemKind, NO_ITEM};
@@ -129,59 +129,8 @@ impl World {
             .iter()
             .map(|p| delivery::decode(p))
             .collect::<Result<Vec<_>, _>>()?;
-        if parts[me].new_items as usize
-            != own
-                .accepted
-                .iter()
-                .filter(|e| creates_item(&e.action))
-                .count()
-        {
-            return Err(WireError("a rank's own item count differs", 0));
-        }
-        // Each rank's block of this tick's item ids, in rank order.
-        let mut starts = Vec::with_capacity(parts.len());
-        let mut next = self.items.len() as ItemId;
-        for (r, p) in parts.iter().enumerate() {
-            starts.push(next);
-            if p.new_items > 0 {
-                self.items.owners.push((next, r as u32));
-            }
-            next += p.new_items;
-        }
-        self.items
-            .push_blanks((starts[me] as usize) - self.items.len());
-        for e in &own.accepted {
-            if creates_item(&e.action) {
-                self.create_item(e);
-            }
-        }
-        self.items.push_blanks(next as usize - self.items.len());
-        let c = &mut self.counters;
-        for p in &parts {
-            for &(item, kind) in &p.engagements {
-                let i = item as usize;
-                let author = self.items.author[i] as usize;
-                if !c.holds(author) {
-                    return Err(WireError(
-                        "an engagement sent to a rank not owning its item",
-                        0,
-                    ));
-                }
-                let received = match kind {
-                    Engagement::Like => {
-                        self.items.likes[i] += 1;
-                        &mut c.likes_received
-                    }
-                    Engagement::Reply => &mut c.replies_received,
-                    Engagement::Quote => &mut c.quotes_received,
-                    Engagement::Repost => &mut c.reposts_received,
-                };
-                received[author] += 1;
-                if kind != Engagement::Like {
-                    self.items.shares[i] += 1;
-                }
-            }
-        }
+        let first_own = self.create_items(own, &parts, me)?;
+        self.receive_engagements(&parts)?;
         // Final desired presence of each edited edge, so a follow then unfollow in one tick
         // cancels out.
         let wanted: BTreeMap<(AgentId, AgentId), bool> =
@@ -211,7 +160,7 @@ impl World {
                 *n += k;
             }
         }
-        let mut item = starts[me];
+        let mut item = first_own;
         report.events.extend(own.accepted.iter().map(|e| Event {
             agent: e.agent,
             action: e.action,
@@ -225,6 +174,77 @@ impl World {
         }));
         self.tick += 1;
         Ok(report)
+    }
+
+    /// This tick's items: every rank's block of ids in rank order (`parts`, indexed by sender,
+    /// say how many each creates), this rank's (`me`) filled from its accepted actions `own`,
+    /// the others' left blank. Returns the first id of this rank's block.
+    fn create_items(
+        &mut self,
+        own: &TickLog,
+        parts: &[Delivery],
+        me: usize,
+    ) -> Result<ItemId, WireError> {
+        if parts[me].new_items as usize
+            != own
+                .accepted
+                .iter()
+                .filter(|e| creates_item(&e.action))
+                .count()
+        {
+            return Err(WireError("a rank's own item count differs", 0));
+        }
+        // Each rank's block of this tick's item ids, in rank order.
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut next = self.items.len() as ItemId;
+        for (r, p) in parts.iter().enumerate() {
+            starts.push(next);
+            if p.new_items > 0 {
+                self.items.owners.push((next, r as u32));
+            }
+            next += p.new_items;
+        }
+        self.items
+            .push_blanks((starts[me] as usize) - self.items.len());
+        for e in &own.accepted {
+            if creates_item(&e.action) {
+                self.create_item(e);
+            }
+        }
+        self.items.push_blanks(next as usize - self.items.len());
+        Ok(starts[me])
+    }
+
+    /// Count every rank's engagements with the items held here, in rank order, on the items
+    /// and on their authors.
+    fn receive_engagements(&mut self, parts: &[Delivery]) -> Result<(), WireError> {
+        let c = &mut self.counters;
+        for p in parts {
+            for &(item, kind) in &p.engagements {
+                let i = item as usize;
+                let author = self.items.author[i] as usize;
+                if !c.holds(author) {
+                    return Err(WireError(
+                        "an engagement sent to a rank not owning its item",
+                        0,
+                    ));
+                }
+                let received = match kind {
+                    Engagement::Like => {
+                        self.items.likes[i] += 1;
+                        &mut c.likes_received
+                    }
+                    Engagement::Reply => &mut c.replies_received,
+                    Engagement::Quote => &mut c.quotes_received,
+                    Engagement::Repost => &mut c.reposts_received,
+                };
+                received[author] += 1;
+                if kind != Engagement::Like {
+                    self.items.shares[i] += 1;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Both phases.
