@@ -54,25 +54,13 @@ pub fn model_for<'a>(
                 ticks,
             }))
         }
-        PolicyKind::Panic => {
-            let p = &scenario.policy.panic;
-            Ok(Box::new(PanicField {
-                net: &world.network,
-                activity: pop.activity.local().to_vec(),
-                susceptibility: pop.susceptibility.local().to_vec(),
-                holdings: p.holdings,
-                price: p.initial_price,
-                base_sell: p.base_sell,
-                herding: p.herding,
-                fear: p.fear,
-                lookback: p.lookback,
-                sell_fraction: p.sell_fraction,
-                buy_prob: p.buy_prob,
-                buy_amount: p.buy_amount,
-                impact: p.impact,
-                ticks,
-            }))
-        }
+        PolicyKind::Panic => Ok(Box::new(PanicField {
+            net: &world.network,
+            activity: pop.activity.local().to_vec(),
+            susceptibility: pop.susceptibility.local().to_vec(),
+            params: scenario.policy.panic.clone(),
+            ticks,
+        })),
         #[allow(unreachable_patterns)]
         other => Err(DynamicsError::Unsupported(
             format!("{other:?}"),

@@ -11,6 +11,7 @@
 //!
 //! Outputs: `sold` (expected units sold so far) and `holdings`.
 
+use emergent_scenario::PanicParams;
 use emergent_sim::network::Network;
 use rayon::prelude::*;
 
@@ -21,16 +22,9 @@ pub struct PanicField<'a> {
     pub net: &'a Network,
     pub activity: Vec<f64>,
     pub susceptibility: Vec<f64>,
-    pub holdings: f64,
-    pub price: f64,
-    pub base_sell: f64,
-    pub herding: f64,
-    pub fear: f64,
-    pub lookback: u32,
-    pub sell_fraction: f64,
-    pub buy_prob: f64,
-    pub buy_amount: f64,
-    pub impact: f64,
+    /// The policy's own parameters (`[policy.panic]`); `cash` and `post_prob` are not
+    /// modelled (see the module doc).
+    pub params: PanicParams,
     pub ticks: u32,
 }
 
@@ -60,7 +54,7 @@ struct Tick {
 
 impl PanicField<'_> {
     fn lagged(&self, t: usize) -> usize {
-        t.saturating_sub(self.lookback as usize)
+        t.saturating_sub(self.params.lookback as usize)
     }
 
     fn tick(&self, w: &[f64], sigma_prev: &[f64], prices: &[f64], t: usize) -> Tick {
@@ -86,8 +80,9 @@ impl PanicField<'_> {
         let (q, dq): (Vec<f64>, Vec<f64>) = (0..n)
             .map(|i| {
                 clamp01(
-                    self.base_sell
-                        + self.susceptibility[i] * (self.herding * seen[i] + self.fear * drop),
+                    self.params.base_sell
+                        + self.susceptibility[i]
+                            * (self.params.herding * seen[i] + self.params.fear * drop),
                 )
             })
             .unzip();
@@ -107,11 +102,11 @@ impl Dynamics for PanicField<'_> {
     fn forward(&self, w: &[f64], _needed: &[bool]) -> Trajectory {
         let n = self.agents();
         let nf = n as f64;
-        let buy = self.buy_prob * self.buy_amount;
-        let mut h = vec![self.holdings; n];
+        let buy = self.params.buy_prob * self.params.buy_amount;
+        let mut h = vec![self.params.holdings; n];
         let mut sigma = vec![0.0; n];
         let mut sold = vec![0.0; n];
-        let mut prices = vec![self.price];
+        let mut prices = vec![self.params.initial_price];
         // states[2t] = holdings at t, states[2t + 1] = σ entering tick t; the last entry is
         // the price path.
         let mut states = Vec::with_capacity(2 * self.ticks as usize + 1);
@@ -122,14 +117,14 @@ impl Dynamics for PanicField<'_> {
             let mut flow = 0.0;
             for i in 0..n {
                 let a = self.activity[i];
-                let sell = a * k.q[i] * self.sell_fraction * h[i];
+                let sell = a * k.q[i] * self.params.sell_fraction * h[i];
                 let b = a * (1.0 - k.q[i]) * buy;
                 sold[i] += sell;
                 h[i] += b - sell;
                 flow += b - sell;
                 sigma[i] = a * k.q[i];
             }
-            let p = prices[t] * (self.impact * flow / nf).exp();
+            let p = prices[t] * (self.params.impact * flow / nf).exp();
             prices.push(p);
         }
         states.push(prices);
@@ -142,7 +137,7 @@ impl Dynamics for PanicField<'_> {
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
         let nf = n as f64;
-        let buy = self.buy_prob * self.buy_amount;
+        let buy = self.params.buy_prob * self.params.buy_amount;
         let zero = vec![0.0; n];
         let out = |k: usize| d_out.get(k).and_then(|o| o.as_ref()).unwrap_or(&zero);
         let sold_hat = out(0);
@@ -156,13 +151,13 @@ impl Dynamics for PanicField<'_> {
             let k = self.tick(w, sigma_prev, prices, t);
             // P(t+1) = P(t)·exp(λ·flow/N).
             let growth = prices[t + 1] / prices[t];
-            let flow_bar = p_bar[t + 1] * prices[t + 1] * self.impact / nf;
+            let flow_bar = p_bar[t + 1] * prices[t + 1] * self.params.impact / nf;
             p_bar[t] += p_bar[t + 1] * growth;
             let mut z_bar = vec![0.0; n];
             let mut next_h_bar = vec![0.0; n];
             for i in 0..n {
                 let a = self.activity[i];
-                let (q, f) = (k.q[i], self.sell_fraction);
+                let (q, f) = (k.q[i], self.params.sell_fraction);
                 // h' = h − a q f h + a (1 − q) B; sold += a q f h; σ = a q; flow += h' − h.
                 let q_bar = (h_bar[i] + flow_bar) * (-a * f * h[i] - a * buy)
                     + sold_hat[i] * a * f * h[i]
@@ -173,7 +168,7 @@ impl Dynamics for PanicField<'_> {
             }
             // z = base + s (herding·seen + fear·drop).
             let drop_bar: f64 = (0..n)
-                .map(|i| z_bar[i] * self.susceptibility[i] * self.fear)
+                .map(|i| z_bar[i] * self.susceptibility[i] * self.params.fear)
                 .sum();
             let r_bar = drop_bar * sigmoid(BETA * k.drop_ratio);
             let lag = self.lagged(t);
@@ -182,7 +177,7 @@ impl Dynamics for PanicField<'_> {
                 p_bar[lag] += r_bar * prices[t] / (prices[lag] * prices[lag]);
             }
             let seen_bar: Vec<f64> = (0..n)
-                .map(|i| z_bar[i] * self.susceptibility[i] * self.herding)
+                .map(|i| z_bar[i] * self.susceptibility[i] * self.params.herding)
                 .collect();
             let (sig_part, w_part): (Vec<f64>, Vec<f64>) = (0..n)
                 .into_par_iter()

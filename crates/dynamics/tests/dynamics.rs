@@ -4,6 +4,7 @@ use emergent_attribution::{AgentIds, FeatureTable, Indicator};
 use emergent_dynamics::{
     BoundedConfidenceField, CascadeField, Dynamics, Outcome, PanicField, attribute_dynamic,
 };
+use emergent_scenario::PanicParams;
 use emergent_sim::network::Network;
 
 mod common;
@@ -91,16 +92,19 @@ fn adjoint_gradients_equal_finite_differences() {
         net: &net,
         activity: (0..30).map(|i| 0.2 + (i % 5) as f64 / 8.0).collect(),
         susceptibility: (0..30).map(|i| 0.5 + (i % 3) as f64 / 4.0).collect(),
-        holdings: 1.0,
-        price: 100.0,
-        base_sell: 0.005,
-        herding: 0.8,
-        fear: 3.0,
-        lookback: 3,
-        sell_fraction: 0.5,
-        buy_prob: 0.02,
-        buy_amount: 0.3,
-        impact: 2.0,
+        params: PanicParams {
+            holdings: 1.0,
+            initial_price: 100.0,
+            base_sell: 0.005,
+            herding: 0.8,
+            fear: 3.0,
+            lookback: 3,
+            sell_fraction: 0.5,
+            buy_prob: 0.02,
+            buy_amount: 0.3,
+            impact: 2.0,
+            ..PanicParams::default()
+        },
         ticks: 8,
     };
     for expr in [
