@@ -1,12 +1,11 @@
-//! From a validated [`Scenario`] to the initial [`World`]: the follow graph (generated, read
+//! From a validated scenario's engine sections ([`EngineConfig`]) to the initial [`World`]: the follow graph (generated, read
 //! from a text edge list, or handed over already read), the population, the market.
 
 use emergent_collective::Collective;
-use emergent_scenario::{
-    GeneratorKind, PartitionMethod, PolicyKind, Scenario, ScenarioError, defaults,
-};
+use emergent_scenario::{GeneratorKind, PartitionMethod, PolicyKind, ScenarioError, defaults};
 use thiserror::Error;
 
+use crate::engine_config::EngineConfig;
 use crate::market::Market;
 use crate::network::{
     EdgeListError, Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row,
@@ -29,9 +28,9 @@ pub enum BuildError {
 }
 
 /// An error at the top of the scenario's file (what was built does not fit it).
-fn at_top(scenario: &Scenario, message: String) -> BuildError {
+fn at_top(scenario: &EngineConfig, message: String) -> BuildError {
     BuildError::Scenario(ScenarioError::At {
-        file: scenario.file.clone(),
+        file: scenario.file.to_string(),
         line: 1,
         column: 1,
         message,
@@ -41,10 +40,11 @@ fn at_top(scenario: &Scenario, message: String) -> BuildError {
 /// Generate (or read) the follow graph. `preloaded` is a graph the caller read (e.g. an
 /// imported `follows.parquet`): when given, it is the network, and `[network]` only names
 /// where it came from. Keeps file formats out of this crate.
-pub fn build_network(
-    scenario: &Scenario,
+pub fn build_network<'a>(
+    scenario: impl Into<EngineConfig<'a>>,
     preloaded: Option<&Network>,
 ) -> Result<Network, BuildError> {
+    let scenario = &scenario.into();
     let n = scenario.population.agents;
     if let Some(net) = preloaded {
         if net.len() != n {
@@ -60,7 +60,7 @@ pub fn build_network(
         }
         return Ok(net.clone());
     }
-    let seed = scenario.scenario.seed;
+    let seed = scenario.meta.seed;
     let net = &scenario.network;
     Ok(match net.generator {
         GeneratorKind::Ba => barabasi_albert(n, net.m.unwrap_or(defaults::M), seed),
@@ -86,7 +86,8 @@ pub fn build_network(
         ),
         GeneratorKind::Edgelist => {
             let path = scenario
-                .edge_list_path()
+                .edge_list
+                .clone()
                 .ok_or_else(|| at_top(scenario, "generator `edgelist` needs `path`".into()))?;
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
@@ -101,14 +102,15 @@ pub fn build_network(
 /// The rows of `part`'s agents of the follow graph (a collective call: every rank makes
 /// it). Row-generated graphs (`sbm`, `ws`, `powerlaw`) generate only these rows and swap
 /// the transposed edges in one all-to-all; the others are built whole, then cut.
-pub fn build_network_in(
-    scenario: &Scenario,
+pub fn build_network_in<'a>(
+    scenario: impl Into<EngineConfig<'a>>,
     preloaded: Option<&Network>,
     part: &Partition,
     exchange: &dyn Collective,
 ) -> Result<Network, BuildError> {
+    let scenario = &scenario.into();
     let n = scenario.population.agents;
-    let seed = scenario.scenario.seed;
+    let seed = scenario.meta.seed;
     let net = &scenario.network;
     if preloaded.is_none() {
         match net.generator {
@@ -147,21 +149,26 @@ pub fn build_network_in(
 }
 
 /// The initial world (tick 0); `preloaded` as in [`build_network`].
-pub fn build_world(scenario: &Scenario, preloaded: Option<&Network>) -> Result<World, BuildError> {
+pub fn build_world<'a>(
+    scenario: impl Into<EngineConfig<'a>>,
+    preloaded: Option<&Network>,
+) -> Result<World, BuildError> {
+    let scenario = &scenario.into();
     let network = build_network(scenario, preloaded)?;
-    let population = Population::generate(&scenario.population, scenario.scenario.seed);
+    let population = Population::generate(scenario.population, scenario.meta.seed);
     let (network, population) = renamed(scenario, network, population)?;
     Ok(world_of(scenario, network, population, market(scenario)))
 }
 
 /// `part`'s share of the initial world of a run split over ranks (a collective call):
 /// its agents' state, generated for them only, equal to [`build_world`]'s.
-pub fn build_world_in(
-    scenario: &Scenario,
+pub fn build_world_in<'a>(
+    scenario: impl Into<EngineConfig<'a>>,
     preloaded: Option<&Network>,
     part: &Partition,
     exchange: &dyn Collective,
 ) -> Result<World, BuildError> {
+    let scenario = &scenario.into();
     if scenario.partition.method == PartitionMethod::Metis {
         // METIS needs the whole graph: every rank builds and renames the whole world (the
         // same on each), then keeps its agents.
@@ -170,11 +177,8 @@ pub fn build_world_in(
         return Ok(world);
     }
     let network = build_network_in(scenario, preloaded, part, exchange)?;
-    let population = Population::generate_in(
-        &scenario.population,
-        scenario.scenario.seed,
-        part.owned.clone(),
-    );
+    let population =
+        Population::generate_in(scenario.population, scenario.meta.seed, part.owned.clone());
     let market = market(scenario).map(|mut m| {
         m.restrict(part.owned.clone());
         m
@@ -183,16 +187,13 @@ pub fn build_world_in(
 }
 
 fn world_of(
-    scenario: &Scenario,
+    scenario: &EngineConfig,
     network: Network,
     population: Population,
     market: Option<Market>,
 ) -> World {
     World::new(
-        scenario
-            .scenario
-            .noise_seed
-            .unwrap_or(scenario.scenario.seed),
+        scenario.meta.noise_seed.unwrap_or(scenario.meta.seed),
         scenario.feed.clone(),
         network,
         population,
@@ -200,7 +201,7 @@ fn world_of(
     )
 }
 
-fn market(scenario: &Scenario) -> Option<Market> {
+fn market(scenario: &EngineConfig) -> Option<Market> {
     (scenario.policy.kind == PolicyKind::Panic).then(|| {
         let p = &scenario.policy.panic;
         Market::new(
@@ -216,7 +217,7 @@ fn market(scenario: &Scenario) -> Option<Market> {
 /// The graph and population with agents renamed for a METIS partition
 /// ([`crate::relabel`]), or as they are.
 fn renamed(
-    scenario: &Scenario,
+    scenario: &EngineConfig,
     network: Network,
     population: Population,
 ) -> Result<(Network, Population), BuildError> {
@@ -226,7 +227,7 @@ fn renamed(
     #[cfg(feature = "metis")]
     {
         let parts = scenario.partition.parts.unwrap_or(1);
-        let old_of = crate::relabel::metis_order(&network, parts, scenario.scenario.seed).map_err(
+        let old_of = crate::relabel::metis_order(&network, parts, scenario.meta.seed).map_err(
             |message| {
                 at_top(
                     scenario,

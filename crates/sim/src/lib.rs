@@ -25,6 +25,7 @@ mod build;
 pub mod counters;
 mod delivery;
 pub mod econ;
+mod engine_config;
 pub mod features;
 pub mod feed;
 pub mod halo;
@@ -46,6 +47,7 @@ pub mod world;
 
 pub use action::{Action, Decision};
 pub use build::{BuildError, build_network, build_network_in, build_world, build_world_in};
+pub use engine_config::EngineConfig;
 pub use features::Features;
 pub use policy::{DecisionContext, Policy};
 pub use rng::AgentRng;

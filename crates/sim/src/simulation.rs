@@ -1,9 +1,9 @@
 //! A world and the policy that drives it, built from a scenario or resumed from a checkpoint.
 
 use emergent_collective::Collective;
-use emergent_scenario::Scenario;
 
 use crate::build::{BuildError, build_world, build_world_in};
+use crate::engine_config::EngineConfig;
 use crate::network::Network;
 use crate::partition::Partition;
 use crate::policy::{Policy, from_config};
@@ -23,27 +23,34 @@ pub struct Simulation {
 impl Simulation {
     /// The scenario's initial world with its surrogate policy, ready to run; `preloaded` is
     /// a follow graph the caller read (see [`crate::build_network`]).
-    pub fn new(scenario: &Scenario, preloaded: Option<&Network>) -> Result<Self, BuildError> {
-        Ok(Self::resume(scenario, build_world(scenario, preloaded)?))
+    pub fn new<'a>(
+        scenario: impl Into<EngineConfig<'a>>,
+        preloaded: Option<&Network>,
+    ) -> Result<Self, BuildError> {
+        let scenario = scenario.into();
+        let world = build_world(&scenario, preloaded)?;
+        Ok(Self::resume(scenario, world))
     }
 
     /// [`Simulation::new`] for one rank of a run split over ranks (a collective call).
-    pub fn new_in(
-        scenario: &Scenario,
+    pub fn new_in<'a>(
+        scenario: impl Into<EngineConfig<'a>>,
         preloaded: Option<&Network>,
         part: &Partition,
         exchange: &dyn Collective,
     ) -> Result<Self, BuildError> {
-        let world = build_world_in(scenario, preloaded, part, exchange)?;
+        let scenario = scenario.into();
+        let world = build_world_in(&scenario, preloaded, part, exchange)?;
         Ok(Self::resume(scenario, world))
     }
 
     /// Resume from a checkpointed world with the scenario's policy.
-    pub fn resume(scenario: &Scenario, world: World) -> Self {
+    pub fn resume<'a>(scenario: impl Into<EngineConfig<'a>>, world: World) -> Self {
+        let scenario = scenario.into();
         Self {
             world,
-            policy: from_config(&scenario.policy),
-            ticks: scenario.scenario.ticks,
+            policy: from_config(scenario.policy),
+            ticks: scenario.meta.ticks,
         }
     }
 
