@@ -6,7 +6,7 @@ use emergent_attribution::{
     attribute, attribute_sharded, tier_shares, tier_shares_sharded,
 };
 use emergent_io::run_dir::{IndicatorOutcome, TopAgent};
-use emergent_scenario::Scenario;
+use emergent_scenario::{KeySeg, Scenario};
 use emergent_sim::World;
 
 use crate::error::RunError;
@@ -31,22 +31,38 @@ impl IndicatorSpec {
             name: name.to_string(),
             message,
         };
+        // An error in an expression names the file and where the `expr` value is in it.
+        let expr_err = |i: usize, name: &str, message: String| {
+            let path = [
+                KeySeg::Key("indicators"),
+                KeySeg::Index(i),
+                KeySeg::Key("expr"),
+            ];
+            let (line, column) = scenario.position(&path);
+            RunError::Indicator {
+                file: format!("{}:{line}:{column}", scenario.file),
+                name: name.to_string(),
+                message,
+            }
+        };
         let mut seen = std::collections::BTreeSet::new();
         scenario
             .indicators
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 if !seen.insert(c.name.clone()) {
                     return Err(err(&c.name, "the name is used twice".into()));
                 }
                 let indicator =
-                    Indicator::parse(&c.expr).map_err(|e| err(&c.name, e.to_string()))?;
+                    Indicator::parse(&c.expr).map_err(|e| expr_err(i, &c.name, e.to_string()))?;
                 if let Some(bad) = indicator
                     .columns()
                     .iter()
                     .find(|col| !features.contains(col))
                 {
-                    return Err(err(
+                    return Err(expr_err(
+                        i,
                         &c.name,
                         format!(
                             "`{bad}` is not a feature of this scenario; features: {}",
