@@ -6,7 +6,7 @@ use crate::baseline::Baseline;
 use crate::closed_form;
 use crate::error::AttributionError;
 use crate::indicator::Indicator;
-use crate::path::Path;
+use crate::path::{AggValue, Path};
 use crate::progress::{NoProgress, Progress};
 use crate::quadrature::integrate_gradient;
 use crate::shapley;
@@ -221,18 +221,7 @@ fn attribute_on(
     progress: &dyn Progress,
     rows: Rows,
 ) -> Result<Attribution, AttributionError> {
-    if opts.steps == 0 {
-        return Err(AttributionError::InvalidOption(
-            "--steps must be at least 1".into(),
-        ));
-    }
-    if let Some(t) = opts.tol
-        && !(t > 0.0 && t.is_finite())
-    {
-        return Err(AttributionError::InvalidOption(format!(
-            "--tol must be a positive number, got {t}"
-        )));
-    }
+    check_options(opts)?;
     let columns = indicator.columns().to_vec();
     let x = columns
         .iter()
@@ -256,17 +245,7 @@ fn attribute_on(
         };
     // The closed forms reuse the aggregates at x (gini's ranks above all), so keep them; they
     // start from the column means (the equal-share baseline is made of them: no second pass).
-    let aggs_x = if use_closed {
-        let means = if equal_share {
-            path.base.iter().map(|b| b.get(0)).collect()
-        } else {
-            closed_form::column_means(&path)
-        };
-        path.column_means = Some(means);
-        closed_form::aggregates_at_x(&path, path.column_means.as_deref().unwrap_or_default())?
-    } else {
-        path.aggregates_at(1.0, "table", false)?
-    };
+    let aggs_x = aggregates_at_x(&mut path, use_closed, equal_share)?;
     let value = path.value_of(&aggs_x, "table")?;
     let baseline_value = path.value_at(0.0, "baseline")?;
     let gap_of = |s: f64| relative_gap(s, value, baseline_value);
@@ -291,16 +270,7 @@ fn attribute_on(
     let mut known_sum = None;
     match opts.method {
         Method::ExactShapley | Method::SampledShapley => {
-            let on = path.terms_at(1.0);
-            let off = path.terms_at(0.0);
-            out.phi = if opts.method == Method::ExactShapley {
-                out.method = MethodUsed::ExactShapley;
-                shapley::exact(indicator, &on, &off, progress)?
-            } else {
-                out.method = MethodUsed::SampledShapley;
-                out.permutations = Some(opts.permutations);
-                shapley::sampled(indicator, &on, &off, opts.permutations, opts.seed, progress)?
-            };
+            shapley_phi(&mut out, &path, indicator, opts, progress)?
         }
         _ if out.columns.is_empty() => {
             // A constant indicator: nobody contributes anything.
@@ -312,24 +282,7 @@ fn attribute_on(
             out.phi = cf.phi;
             known_sum = Some(cf.sum);
         }
-        _ => {
-            out.method = MethodUsed::Quadrature;
-            let mut k = opts.steps;
-            loop {
-                progress.start(k as u64, "quadrature nodes");
-                let acc = integrate_gradient(&path, k, progress)?;
-                let phi_by_column = scale_by_delta(&path, acc);
-                let phi = row_sums(&phi_by_column, n);
-                let (_, g) = gap(&phi);
-                out.steps = Some(k);
-                out.phi_by_column = phi_by_column;
-                out.phi = phi;
-                match opts.tol {
-                    Some(t) if g > t && k < opts.max_steps => k = (k * 2).min(opts.max_steps),
-                    _ => break,
-                }
-            }
-        }
+        _ => quadrature_phi(&mut out, &path, n, opts, progress, &gap)?,
     }
     if out.phi.is_empty() {
         out.phi = row_sums(&out.phi_by_column, n);
@@ -341,6 +294,95 @@ fn attribute_on(
     out.sum_phi = s;
     out.completeness_gap = g;
     Ok(out)
+}
+
+/// Refuses quadrature settings that cannot give an answer (no nodes, a tolerance that is not
+/// a positive number) before any column is read.
+fn check_options(opts: &Options) -> Result<(), AttributionError> {
+    if opts.steps == 0 {
+        return Err(AttributionError::InvalidOption(
+            "--steps must be at least 1".into(),
+        ));
+    }
+    if let Some(t) = opts.tol
+        && !(t > 0.0 && t.is_finite())
+    {
+        return Err(AttributionError::InvalidOption(format!(
+            "--tol must be a positive number, got {t}"
+        )));
+    }
+    Ok(())
+}
+
+/// The aggregates at x. The closed forms reuse them (gini's ranks above all), so they are
+/// kept; on that route they start from the column means, stored in `path` (the equal-share
+/// baseline is made of them: no second pass).
+fn aggregates_at_x(
+    path: &mut Path,
+    use_closed: bool,
+    equal_share: bool,
+) -> Result<Vec<AggValue>, AttributionError> {
+    Ok(if use_closed {
+        let means = if equal_share {
+            path.base.iter().map(|b| b.get(0)).collect()
+        } else {
+            closed_form::column_means(path)
+        };
+        path.column_means = Some(means);
+        closed_form::aggregates_at_x(path, path.column_means.as_deref().unwrap_or_default())?
+    } else {
+        path.aggregates_at(1.0, "table", false)?
+    })
+}
+
+/// φ by exact or sampled Shapley values over coalitions of agents (no per-column split).
+fn shapley_phi(
+    out: &mut Attribution,
+    path: &Path,
+    indicator: &Indicator,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<(), AttributionError> {
+    let on = path.terms_at(1.0);
+    let off = path.terms_at(0.0);
+    out.phi = if opts.method == Method::ExactShapley {
+        out.method = MethodUsed::ExactShapley;
+        shapley::exact(indicator, &on, &off, progress)?
+    } else {
+        out.method = MethodUsed::SampledShapley;
+        out.permutations = Some(opts.permutations);
+        shapley::sampled(indicator, &on, &off, opts.permutations, opts.seed, progress)?
+    };
+    Ok(())
+}
+
+/// φ by Gauss–Legendre quadrature of the gradient along the path, doubling the node count
+/// (up to `max_steps`) while the completeness gap (`gap` of φ) exceeds `tol`.
+fn quadrature_phi(
+    out: &mut Attribution,
+    path: &Path,
+    n: usize,
+    opts: &Options,
+    progress: &dyn Progress,
+    gap: &dyn Fn(&[f64]) -> (f64, f64),
+) -> Result<(), AttributionError> {
+    out.method = MethodUsed::Quadrature;
+    let mut k = opts.steps;
+    loop {
+        progress.start(k as u64, "quadrature nodes");
+        let acc = integrate_gradient(path, k, progress)?;
+        let phi_by_column = scale_by_delta(path, acc);
+        let phi = row_sums(&phi_by_column, n);
+        let (_, g) = gap(&phi);
+        out.steps = Some(k);
+        out.phi_by_column = phi_by_column;
+        out.phi = phi;
+        match opts.tol {
+            Some(t) if g > t && k < opts.max_steps => k = (k * 2).min(opts.max_steps),
+            _ => break,
+        }
+    }
+    Ok(())
 }
 
 /// |Σφ − Δf| / max(|Δf|, 1e-12·(|f(x)| + |f(x')|)), Δf = f(x) − f(x'): relative to Δf, but

@@ -158,130 +158,234 @@ pub(crate) fn attribute(
             indicator: ind.text().to_string(),
             reason,
         })?;
-    let n = path.n;
     let nf = path.rows.total as f64;
-    let d = path.x.len();
     let xbar: Vec<f64> = match &path.column_means {
         Some(m) => m.clone(),
         None => column_means(path),
     };
-    let bbar: Vec<f64> = path
-        .base
+    let bbar = baseline_means(path, nf);
+    let coefficients = Coefficients::of(path, &plan, aggs_x, &xbar, &bbar);
+    Ok(coefficients.fused_pass(path))
+}
+
+/// Each baseline column's mean over the agents: the path's start point, where the mean/sum
+/// factors and the var multiplier's s̄' are evaluated.
+fn baseline_means(path: &Path, nf: f64) -> Vec<f64> {
+    path.base
         .iter()
         .map(|b| match b {
             BaseColumn::Const(c) => *c,
             BaseColumn::Values(v) => path.rows.sum_by(|i| v[i]) / nf,
         })
-        .collect();
-    // φ_ik = Δ_ik · (C_k + D_k(i)): C_k collects the per-column constants of mean/sum
-    // products; var and gini add per-agent multipliers.
-    let mut konst = vec![0.0; d];
-    let mut per_agent: Vec<(f64, &[f64], PerAgent)> = Vec::new(); // (c, w, multiplier)
-    for (c, factors, scores) in &plan {
-        let kind = ind.aggregates[factors[0]].kind;
-        match kind {
-            AggKind::Mean | AggKind::Sum => {
-                // a_j(α) = A_j + α B_j, ∂a_j/∂x_ik = scale_j w_jk / N.
-                let lines: Vec<(f64, f64, f64)> = factors
-                    .iter()
-                    .zip(scores)
-                    .map(|(&j, s)| {
-                        let scale = if ind.aggregates[j].kind == AggKind::Sum {
-                            nf
-                        } else {
-                            1.0
-                        };
-                        let a = scale * s.at(&bbar);
-                        let b = scale * (s.at(&xbar) - s.at(&bbar));
-                        (a, b, scale)
-                    })
-                    .collect();
-                for j in 0..lines.len() {
-                    let others: Vec<(f64, f64)> = lines
-                        .iter()
-                        .enumerate()
-                        .filter(|(l, _)| *l != j)
-                        .map(|(_, (a, b, _))| (*a, *b))
-                        .collect();
-                    let integral = integrate_product(&others);
-                    for (k, kk) in konst.iter_mut().enumerate() {
-                        *kk += c * lines[j].2 * scores[j].w[k] / nf * integral;
-                    }
+        .collect()
+}
+
+/// The plan reduced to per-column constants and per-agent multipliers:
+/// φ_ik = Δ_ik · (C_k + D_k(i)), where C_k collects the per-column constants of mean/sum
+/// products and var and gini add per-agent multipliers D_k(i) = Σ_p c_p w_pk m_p(i).
+/// Kept separate from the pass over the agents so that pass reads only these numbers.
+struct Coefficients<'a> {
+    /// C_k, one per column.
+    konst: Vec<f64>,
+    /// (c, w, multiplier) per var or gini monomial, in plan order.
+    per_agent: Vec<(f64, &'a [f64], PerAgent<'a>)>,
+    /// The agent count as a float (N).
+    nf: f64,
+}
+
+impl<'a> Coefficients<'a> {
+    /// Folds every monomial of `plan` into the constants or the multiplier list, in plan order.
+    fn of(
+        path: &Path,
+        plan: &'a [Term],
+        aggs_x: &'a [AggValue],
+        xbar: &[f64],
+        bbar: &[f64],
+    ) -> Self {
+        let ind = path.ind;
+        let n = path.n;
+        let nf = path.rows.total as f64;
+        let d = path.x.len();
+        let mut konst = vec![0.0; d];
+        let mut per_agent: Vec<(f64, &[f64], PerAgent)> = Vec::new(); // (c, w, multiplier)
+        for (c, factors, scores) in plan {
+            let kind = ind.aggregates[factors[0]].kind;
+            match kind {
+                AggKind::Mean | AggKind::Sum => {
+                    add_product_constants(ind, *c, factors, scores, xbar, bbar, nf, &mut konst)
                 }
+                AggKind::Var => {
+                    let s = &scores[0];
+                    per_agent.push((
+                        *c,
+                        &s.w,
+                        PerAgent::Var {
+                            s,
+                            sbar: s.at(xbar),
+                            sbar0: s.at(bbar),
+                        },
+                    ));
+                }
+                AggKind::Gini => {
+                    let s = &scores[0];
+                    let a = &aggs_x[factors[0]];
+                    debug_assert_eq!(
+                        a.gini_coef.len(),
+                        n,
+                        "aggregates_at(1.0, _, true) gives gini coefficients"
+                    );
+                    per_agent.push((
+                        *c,
+                        &s.w,
+                        PerAgent::Gini {
+                            coef: &a.gini_coef,
+                            total: a.scale,
+                            g: a.value,
+                        },
+                    ));
+                }
+                AggKind::Std => unreachable!("plan refuses std"),
             }
-            AggKind::Var => {
-                let s = &scores[0];
-                per_agent.push((
-                    *c,
-                    &s.w,
-                    PerAgent::Var {
-                        s,
-                        sbar: s.at(&xbar),
-                        sbar0: s.at(&bbar),
-                    },
-                ));
-            }
-            AggKind::Gini => {
-                let s = &scores[0];
-                let a = &aggs_x[factors[0]];
-                debug_assert_eq!(
-                    a.gini_coef.len(),
-                    n,
-                    "aggregates_at(1.0, _, true) gives gini coefficients"
-                );
-                per_agent.push((
-                    *c,
-                    &s.w,
-                    PerAgent::Gini {
-                        coef: &a.gini_coef,
-                        total: a.scale,
-                        g: a.value,
-                    },
-                ));
-            }
-            AggKind::Std => unreachable!("plan refuses std"),
+        }
+        Coefficients {
+            konst,
+            per_agent,
+            nf,
         }
     }
 
-    let mut phi_by_column: Vec<Vec<MaybeUninit<f64>>> =
-        (0..d).map(|_| crate::buf::uninit(n)).collect();
-    let mut phi = crate::buf::uninit(n);
-    // Per-block output pieces: the d column chunks, then the φ chunk. Each block computes in
-    // scratch and writes every slot of its pieces once.
-    let mut pieces: Vec<Vec<&mut [MaybeUninit<f64>]>> = (0..n.div_ceil(BLOCK))
-        .map(|_| Vec::with_capacity(d + 1))
-        .collect();
-    for col in phi_by_column.iter_mut().chain(std::iter::once(&mut phi)) {
-        for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
-            pieces[b].push(chunk);
+    /// The one pass over the agents, block by block (in parallel above `PARALLEL_MIN`): each
+    /// block writes its slice of every φ column and of φ, and returns its compensated Σφ piece,
+    /// combined in block order so the sum does not depend on the thread count.
+    fn fused_pass(&self, path: &Path) -> ClosedForm {
+        let n = path.n;
+        let d = path.x.len();
+        let mut phi_by_column: Vec<Vec<MaybeUninit<f64>>> =
+            (0..d).map(|_| crate::buf::uninit(n)).collect();
+        let mut phi = crate::buf::uninit(n);
+        // Per-block output pieces: the d column chunks, then the φ chunk. Each block computes
+        // in scratch and writes every slot of its pieces once.
+        let mut pieces: Vec<Vec<&mut [MaybeUninit<f64>]>> = (0..n.div_ceil(BLOCK))
+            .map(|_| Vec::with_capacity(d + 1))
+            .collect();
+        for col in phi_by_column.iter_mut().chain(std::iter::once(&mut phi)) {
+            for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
+                pieces[b].push(chunk);
+            }
+        }
+        let m_len = block_len(n);
+        // Scores at x and x' are scratch for var multipliers only.
+        let s_len = if self
+            .per_agent
+            .iter()
+            .any(|p| matches!(p.2, PerAgent::Var { .. }))
+        {
+            m_len
+        } else {
+            0
+        };
+        let init = || Scratch {
+            m: vec![vec![0.0; m_len]; self.per_agent.len()],
+            sx: vec![0.0; s_len],
+            sb: vec![0.0; s_len],
+            o: vec![0.0; m_len],
+            phi: vec![0.0; m_len],
+        };
+        let body = |scratch: &mut Scratch, (b, out): (usize, Vec<&mut [MaybeUninit<f64>]>)| {
+            self.block(path, scratch, b, out)
+        };
+        let blocks: Vec<[Compensated; 1]> = if n <= PARALLEL_MIN {
+            let mut scratch = init();
+            pieces
+                .into_iter()
+                .enumerate()
+                .map(|p| body(&mut scratch, p))
+                .collect()
+        } else {
+            pieces
+                .into_par_iter()
+                .enumerate()
+                .map_init(init, body)
+                .collect()
+        };
+        let [sum] = path.rows.combine(&blocks);
+        // SAFETY: the blocks cover 0..n and each wrote every slot of its column and φ pieces.
+        let (phi_by_column, phi) = unsafe {
+            (
+                phi_by_column
+                    .into_iter()
+                    .map(|c| crate::buf::assume_init(c))
+                    .collect(),
+                crate::buf::assume_init(phi),
+            )
+        };
+        ClosedForm {
+            phi_by_column,
+            phi,
+            sum,
         }
     }
-    let m_len = block_len(n);
-    // Scores at x and x' are scratch for var multipliers only.
-    let s_len = if per_agent
-        .iter()
-        .any(|p| matches!(p.2, PerAgent::Var { .. }))
-    {
-        m_len
-    } else {
-        0
-    };
-    let init = || {
-        (
-            vec![vec![0.0; m_len]; per_agent.len()],
-            vec![0.0; s_len],
-            vec![0.0; s_len],
-            vec![0.0; m_len],
-            vec![0.0; m_len],
-        )
-    };
-    type Scratch = (Vec<Vec<f64>>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
-    let body = |(m, sx, sb, o, phi): &mut Scratch,
-                (b, mut out): (usize, Vec<&mut [MaybeUninit<f64>]>)| {
+
+    /// One block of agents starting at `b · BLOCK`: its multipliers, then per column
+    /// φ_ik = Δ_ik (C_k + Σ_p c_p w_pk m_p(i)) written to `out[k]`, their row sums to `out[d]`,
+    /// and the block's compensated Σφ.
+    fn block(
+        &self,
+        path: &Path,
+        scratch: &mut Scratch,
+        b: usize,
+        mut out: Vec<&mut [MaybeUninit<f64>]>,
+    ) -> [Compensated; 1] {
+        let d = path.x.len();
         let lo = b * BLOCK;
         let len = out[0].len();
-        // The per-agent multipliers of this block (same arithmetic as `score`).
-        for ((_, _, kind), m) in per_agent.iter().zip(m.iter_mut()) {
+        self.multipliers(path, scratch, lo, len);
+        let Scratch { m, o, phi, .. } = scratch;
+        let (cols, rest) = out.split_at_mut(d);
+        let (o, phi) = (&mut o[..len], &mut phi[..len]);
+        phi.fill(0.0);
+        for (k, dst) in cols.iter_mut().enumerate() {
+            let x = &path.x[k][lo..lo + len];
+            // o = C_k + Σ_p (c_p w_pk) m_p, one vectorisable sweep per multiplier.
+            o.fill(self.konst[k]);
+            for ((c, w, _), m) in self.per_agent.iter().zip(m.iter()) {
+                let a = c * w[k];
+                for (o, m) in o.iter_mut().zip(&m[..len]) {
+                    *o += a * m;
+                }
+            }
+            match &path.base[k] {
+                BaseColumn::Const(c) => {
+                    for r in 0..len {
+                        o[r] *= x[r] - c;
+                    }
+                }
+                BaseColumn::Values(v) => {
+                    let v = &v[lo..lo + len];
+                    for r in 0..len {
+                        o[r] *= x[r] - v[r];
+                    }
+                }
+            }
+            for ((p, d), v) in phi.iter_mut().zip(dst.iter_mut()).zip(o.iter()) {
+                *p += v;
+                d.write(*v);
+            }
+        }
+        for (dst, v) in rest[0].iter_mut().zip(phi.iter()) {
+            dst.write(*v);
+        }
+        let mut acc = [Compensated::default()];
+        acc[0].add_slice(phi);
+        acc
+    }
+
+    /// The per-agent multipliers m_p of agents `lo..lo + len` into `scratch.m` (same
+    /// arithmetic as `score`).
+    fn multipliers(&self, path: &Path, scratch: &mut Scratch, lo: usize, len: usize) {
+        let nf = self.nf;
+        let Scratch { m, sx, sb, .. } = scratch;
+        for ((_, _, kind), m) in self.per_agent.iter().zip(m.iter_mut()) {
             let m = &mut m[..len];
             match kind {
                 PerAgent::Var { s, sbar, sbar0 } => {
@@ -315,74 +419,63 @@ pub(crate) fn attribute(
                 }
             }
         }
-        let (cols, rest) = out.split_at_mut(d);
-        let (o, phi) = (&mut o[..len], &mut phi[..len]);
-        phi.fill(0.0);
-        for (k, dst) in cols.iter_mut().enumerate() {
-            let x = &path.x[k][lo..lo + len];
-            // o = C_k + Σ_p (c_p w_pk) m_p, one vectorisable sweep per multiplier.
-            o.fill(konst[k]);
-            for ((c, w, _), m) in per_agent.iter().zip(m.iter()) {
-                let a = c * w[k];
-                for (o, m) in o.iter_mut().zip(&m[..len]) {
-                    *o += a * m;
-                }
-            }
-            match &path.base[k] {
-                BaseColumn::Const(c) => {
-                    for r in 0..len {
-                        o[r] *= x[r] - c;
-                    }
-                }
-                BaseColumn::Values(v) => {
-                    let v = &v[lo..lo + len];
-                    for r in 0..len {
-                        o[r] *= x[r] - v[r];
-                    }
-                }
-            }
-            for ((p, d), v) in phi.iter_mut().zip(dst.iter_mut()).zip(o.iter()) {
-                *p += v;
-                d.write(*v);
-            }
-        }
-        for (dst, v) in rest[0].iter_mut().zip(phi.iter()) {
-            dst.write(*v);
-        }
-        let mut acc = [Compensated::default()];
-        acc[0].add_slice(phi);
-        acc
-    };
-    let blocks: Vec<[Compensated; 1]> = if n <= PARALLEL_MIN {
-        let mut scratch = init();
-        pieces
-            .into_iter()
+    }
+}
+
+/// One block's scratch buffers, reused across the blocks a thread runs.
+struct Scratch {
+    /// The per-agent multipliers, one buffer per var or gini monomial.
+    m: Vec<Vec<f64>>,
+    /// Var scores at x (empty without var monomials).
+    sx: Vec<f64>,
+    /// Var scores at the baseline (empty without var monomials).
+    sb: Vec<f64>,
+    /// One column's φ before it is written out.
+    o: Vec<f64>,
+    /// The running row sums φ_i.
+    phi: Vec<f64>,
+}
+
+/// Adds a product of means/sums monomial's share to the per-column constants C_k: with
+/// a_j(α) = A_j + α B_j and ∂a_j/∂x_ik = scale_j w_jk / N, factor j contributes
+/// c · scale_j w_jk / N · ∫ Π_{l≠j} a_l(α) dα.
+#[allow(clippy::too_many_arguments)]
+fn add_product_constants(
+    ind: &Indicator,
+    c: f64,
+    factors: &[usize],
+    scores: &[Affine],
+    xbar: &[f64],
+    bbar: &[f64],
+    nf: f64,
+    konst: &mut [f64],
+) {
+    let lines: Vec<(f64, f64, f64)> = factors
+        .iter()
+        .zip(scores)
+        .map(|(&j, s)| {
+            let scale = if ind.aggregates[j].kind == AggKind::Sum {
+                nf
+            } else {
+                1.0
+            };
+            let a = scale * s.at(bbar);
+            let b = scale * (s.at(xbar) - s.at(bbar));
+            (a, b, scale)
+        })
+        .collect();
+    for j in 0..lines.len() {
+        let others: Vec<(f64, f64)> = lines
+            .iter()
             .enumerate()
-            .map(|p| body(&mut scratch, p))
-            .collect()
-    } else {
-        pieces
-            .into_par_iter()
-            .enumerate()
-            .map_init(init, body)
-            .collect()
-    };
-    let [sum] = path.rows.combine(&blocks);
-    // SAFETY: the blocks cover 0..n and each wrote every slot of its column and φ pieces.
-    let (phi_by_column, phi) = unsafe {
-        (
-            phi_by_column
-                .into_iter()
-                .map(|c| crate::buf::assume_init(c))
-                .collect(),
-            crate::buf::assume_init(phi),
-        )
-    };
-    Ok(ClosedForm {
-        phi_by_column,
-        phi,
-        sum,
-    })
+            .filter(|(l, _)| *l != j)
+            .map(|(_, (a, b, _))| (*a, *b))
+            .collect();
+        let integral = integrate_product(&others);
+        for (k, kk) in konst.iter_mut().enumerate() {
+            *kk += c * lines[j].2 * scores[j].w[k] / nf * integral;
+        }
+    }
 }
 
 /// ∫₀¹ Π_l (a_l + α b_l) dα, exactly, from the product's coefficients.

@@ -405,158 +405,295 @@ impl Dynamics for EconField {
 
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
-        let cfg = &self.cfg;
         let months = self.months as usize;
         let zero = vec![0.0; n];
         let o = |k: usize| d_out.get(k).and_then(|v| v.as_ref()).unwrap_or(&zero);
-        let per_month = cfg.hours_per_month;
+        let per_month = self.cfg.hours_per_month;
         // Cumulative outputs: their adjoints are the same every month.
-        let hours_hat: Vec<f64> = (0..n)
-            .map(|a| o(out::HOURS)[a] + o(out::MONTHS)[a] / per_month)
-            .collect();
-        let (income_hat, tax_hat, transfers_hat) = (o(out::INCOME), o(out::TAX), o(out::TRANSFERS));
-        let (cons_hat, goods_hat, interest_hat) =
-            (o(out::CONSUMPTION), o(out::GOODS), o(out::INTEREST));
-        let transfers_total: f64 = transfers_hat.iter().sum();
-        let prices = &fwd.states[months];
-        let unemployment = &fwd.states[months + 1];
-        // Adjoints of the state entering month t + 1.
-        let mut money_bar = o(out::WEALTH).clone();
-        let (mut price_bar, mut wage_bar, mut inv_bar, mut rate_bar, mut next_rebate_bar) =
-            (0.0, 0.0, 0.0, 0.0, 0.0);
-        // Extra adjoints of month k's price and unemployment from later year ends.
-        let mut price_hist_bar = vec![0.0; months];
-        let mut unemp_bar = vec![0.0; months];
-        let mut w_bar = vec![0.0; n];
+        let outs = OutputBars {
+            hours: (0..n)
+                .map(|a| o(out::HOURS)[a] + o(out::MONTHS)[a] / per_month)
+                .collect(),
+            income: o(out::INCOME),
+            tax: o(out::TAX),
+            transfers_total: o(out::TRANSFERS).iter().sum(),
+            consumption: o(out::CONSUMPTION),
+            goods: o(out::GOODS),
+            interest: o(out::INTEREST),
+        };
+        let mut adj = Adjoint {
+            field: self,
+            w,
+            outs,
+            prices: &fwd.states[months],
+            unemployment: &fwd.states[months + 1],
+            money_bar: o(out::WEALTH).clone(),
+            price_bar: 0.0,
+            wage_bar: 0.0,
+            inv_bar: 0.0,
+            rate_bar: 0.0,
+            next_rebate_bar: 0.0,
+            price_hist_bar: vec![0.0; months],
+            unemp_bar: vec![0.0; months],
+            w_bar: vec![0.0; n],
+        };
         for t in (0..months).rev() {
             let state = &fwd.states[t];
             let money = &state[..n];
             let g = Globals::unpack(&state[n..]);
             let m = self.month(w, money, &g);
-            // Money after the month's sales, before interest.
-            let after_sales: Vec<f64> = (0..n)
-                .map(|a| m.after_pay[a] - m.wanted[a] * m.ration * g.price)
-                .collect();
-            // Year end: interest at the rate in force, then the Taylor rule.
-            let mut rate_in_bar = rate_bar;
-            let mut m2_bar = money_bar.clone();
-            let mut p_bar = price_hist_bar[t];
-            if t % 12 == 11 {
-                rate_in_bar = 0.0;
-                for a in 0..n {
-                    m2_bar[a] = money_bar[a] * (1.0 + g.rate) + interest_hat[a] * g.rate;
-                    rate_in_bar += (money_bar[a] + interest_hat[a]) * after_sales[a];
-                }
-                let lag = Self::inflation_base(t);
-                let inflation = prices[t] / prices[lag] - 1.0;
-                let mean_u = unemployment[t - 11..=t].iter().sum::<f64>() / 12.0;
-                let rule_bar = rate_bar * sigmoid(self.taylor(inflation, mean_u) / RATE_WIDTH);
-                let infl_bar = rule_bar * (1.0 + cfg.inflation_weight);
-                p_bar += infl_bar / prices[lag];
-                price_hist_bar[lag] -= infl_bar * prices[t] / (prices[lag] * prices[lag]);
-                let u_bar = -rule_bar * cfg.unemployment_weight / 12.0;
-                for b in &mut unemp_bar[t - 11..=t] {
-                    *b += u_bar;
-                }
-            }
-            // Price and wage updates.
-            let (pg, pg_d, pg_s) = gap(m.demand, m.available);
-            let (wg, wg_d, wg_s) = gap(m.demand / cfg.productivity, m.hours);
-            p_bar += price_bar * (1.0 + cfg.price_adjustment * pg);
-            let pg_bar = price_bar * g.price * cfg.price_adjustment;
-            let mut wage_in_bar = wage_bar * (1.0 + cfg.wage_adjustment * wg);
-            let wg_bar = wage_bar * g.wage * cfg.wage_adjustment;
-            let mut demand_bar = pg_bar * pg_d + wg_bar * wg_d / cfg.productivity;
-            let mut avail_bar = pg_bar * pg_s;
-            let mut hours_bar = wg_bar * wg_s;
-            // Unemployment 1 − hours / endowment.
-            let endowment: f64 = self.hours.iter().sum();
-            if endowment > 0.0 {
-                hours_bar -= unemp_bar[t] / endowment;
-            }
-            // Inventory: available − demand·ρ.
-            avail_bar += inv_bar;
-            let sold_bar = -inv_bar;
-            // Sales: spend_a = q_a ρ P, goods_a = q_a ρ, money after = after_pay − spend.
-            let mut ration_bar = sold_bar * m.demand;
-            demand_bar += sold_bar * m.ration;
-            let mut wanted_bar = vec![0.0; n];
-            for a in 0..n {
-                let spend_bar = cons_hat[a] - m2_bar[a];
-                wanted_bar[a] = spend_bar * m.ration * g.price + goods_hat[a] * m.ration;
-                ration_bar += (spend_bar * g.price + goods_hat[a]) * m.wanted[a];
-                p_bar += spend_bar * m.wanted[a] * m.ration;
-            }
-            // ρ = 1 − softplus(1 − available/demand).
-            if m.demand > 0.0 {
-                let x_bar = ration_bar * m.dration;
-                avail_bar += x_bar / m.demand;
-                demand_bar -= x_bar * m.available / (m.demand * m.demand);
-            }
-            // available = inventory + productivity · hours.
-            let inventory_bar = avail_bar;
-            hours_bar += avail_bar * cfg.productivity;
-            // q_a = (w_a) c_a after_pay_a / P; demand = Σ q.
-            let mut share_bar = vec![0.0; n];
-            let mut after_pay_bar = vec![0.0; n];
-            for a in 0..n {
-                let q_bar = wanted_bar[a] + demand_bar;
-                if self.scale_demand {
-                    w_bar[a] += q_bar * m.share[a] * m.after_pay[a] / g.price;
-                }
-                let dw = self.demand_weight(w[a]);
-                share_bar[a] = q_bar * dw * m.after_pay[a] / g.price;
-                after_pay_bar[a] = m2_bar[a] + q_bar * dw * m.share[a] / g.price;
-                p_bar -= q_bar * m.wanted[a] / g.price;
-            }
-            // after_pay = money + e F − e T(F) + rebate; rebate = Σ e T(F) / N.
-            let rebate_bar = after_pay_bar.iter().sum::<f64>() + transfers_total + next_rebate_bar;
-            let revenue_bar = if n > 0 { rebate_bar / n as f64 } else { 0.0 };
-            let mut money_in_bar = vec![0.0; n];
-            let mut last_rebate_bar = 0.0;
-            for a in 0..n {
-                let income_bar = after_pay_bar[a] + income_hat[a];
-                let tax_bar = -after_pay_bar[a] + tax_hat[a] + revenue_bar;
-                let hrs_bar = hours_bar + hours_hat[a];
-                let e = m.worked[a];
-                let e_bar =
-                    income_bar * m.full[a] + tax_bar * m.tax_full[a] + hrs_bar * self.hours[a];
-                let mut full_bar = income_bar * e + tax_bar * e * m.dtax_full[a];
-                w_bar[a] += e_bar * m.work[a];
-                let mut k_bar = e_bar * w[a];
-                let mut mon_bar = after_pay_bar[a];
-                // c = (0.9 D + 0.1 money) / (money + D).
-                let denom = money[a] + m.disposable[a];
-                if denom > 0.0 {
-                    let num_bar = share_bar[a] / denom;
-                    let den_bar = -share_bar[a] * m.share[a] / denom;
-                    let disp_bar = 0.9 * num_bar + den_bar;
-                    mon_bar += 0.1 * num_bar + den_bar;
-                    // D = G − T(G) + last rebate; G = F k.
-                    let g_bar = disp_bar * (1.0 - m.dtax_planned[a]);
-                    last_rebate_bar += disp_bar;
-                    full_bar += g_bar * m.work[a];
-                    k_bar += g_bar * m.full[a];
-                }
-                // k = base(b) − 0.06; b = money / max(F, 1e-9).
-                let b_bar = k_bar * m.dk_db[a];
-                let f = m.full[a];
-                mon_bar += b_bar / f.max(1e-9);
-                if f > 1e-9 {
-                    full_bar -= b_bar * m.buffer[a] / f;
-                }
-                // F = hours × skill × wage.
-                wage_in_bar += full_bar * self.hours[a] * self.skill[a];
-                money_in_bar[a] = mon_bar;
-            }
-            money_bar = money_in_bar;
-            price_bar = p_bar;
-            wage_bar = wage_in_bar;
-            inv_bar = inventory_bar;
-            rate_bar = rate_in_bar;
-            next_rebate_bar = last_rebate_bar;
+            adj.month(t, money, &g, &m);
         }
-        w_bar
+        adj.w_bar
+    }
+}
+
+/// The output adjoints, read every month: the outputs are cumulative.
+struct OutputBars<'a> {
+    /// Hours worked, with the months-worked output folded in (months = hours / per month).
+    hours: Vec<f64>,
+    income: &'a [f64],
+    tax: &'a [f64],
+    /// Σ_a of the transfers adjoint: every agent receives the same rebate.
+    transfers_total: f64,
+    consumption: &'a [f64],
+    goods: &'a [f64],
+    interest: &'a [f64],
+}
+
+/// The reverse sweep of [`EconField::backward`]: the adjoints it carries from month t + 1 back
+/// to month t, and one method per stage of the forward month, run in reverse order (year end,
+/// then price/wage updates and sales, then demand, then households).
+struct Adjoint<'a> {
+    field: &'a EconField,
+    w: &'a [f64],
+    outs: OutputBars<'a>,
+    /// The forward price and unemployment paths (the Taylor rule reads them).
+    prices: &'a [f64],
+    unemployment: &'a [f64],
+    // Adjoints of the state entering month t + 1.
+    money_bar: Vec<f64>,
+    price_bar: f64,
+    wage_bar: f64,
+    inv_bar: f64,
+    rate_bar: f64,
+    next_rebate_bar: f64,
+    /// Extra adjoints of month k's price from later year ends.
+    price_hist_bar: Vec<f64>,
+    /// Extra adjoints of month k's unemployment from later year ends.
+    unemp_bar: Vec<f64>,
+    /// The result: ∂(Σ d_out · outputs)/∂w.
+    w_bar: Vec<f64>,
+}
+
+/// Adjoints of month t's own quantities, passed from one reverse stage to the next.
+struct MonthBar {
+    /// Of the rate in force during the month.
+    rate_in: f64,
+    /// Of money after the month's sales (before interest).
+    m2: Vec<f64>,
+    /// Of the month's price.
+    price: f64,
+    /// Of the month's wage.
+    wage_in: f64,
+    /// Of the month's inventory.
+    inventory: f64,
+    /// Of total hours worked.
+    hours: f64,
+    /// Of each agent's wanted goods q_a.
+    wanted: Vec<f64>,
+    /// Of total demand Σ q.
+    demand: f64,
+}
+
+impl Adjoint<'_> {
+    /// Month t in reverse: on return the carried adjoints are those of the state entering t.
+    fn month(&mut self, t: usize, money: &[f64], g: &Globals, m: &Month) {
+        let mut bar = self.year_end(t, g, m);
+        self.price_wage_and_sales(t, g, m, &mut bar);
+        let (share_bar, after_pay_bar) = self.demand(g, m, &mut bar);
+        let (money_in_bar, last_rebate_bar) =
+            self.households(money, m, &share_bar, &after_pay_bar, &mut bar);
+        self.money_bar = money_in_bar;
+        self.price_bar = bar.price;
+        self.wage_bar = bar.wage_in;
+        self.inv_bar = bar.inventory;
+        self.rate_bar = bar.rate_in;
+        self.next_rebate_bar = last_rebate_bar;
+    }
+
+    /// Year end: interest at the rate in force, then the Taylor rule (a pass-through in other
+    /// months).
+    fn year_end(&mut self, t: usize, g: &Globals, m: &Month) -> MonthBar {
+        let n = self.w.len();
+        let cfg = &self.field.cfg;
+        let (prices, unemployment) = (self.prices, self.unemployment);
+        let money_bar = &self.money_bar;
+        let interest_hat = self.outs.interest;
+        // Money after the month's sales, before interest.
+        let after_sales: Vec<f64> = (0..n)
+            .map(|a| m.after_pay[a] - m.wanted[a] * m.ration * g.price)
+            .collect();
+        let mut rate_in_bar = self.rate_bar;
+        let mut m2_bar = money_bar.clone();
+        let mut p_bar = self.price_hist_bar[t];
+        if t % 12 == 11 {
+            rate_in_bar = 0.0;
+            for a in 0..n {
+                m2_bar[a] = money_bar[a] * (1.0 + g.rate) + interest_hat[a] * g.rate;
+                rate_in_bar += (money_bar[a] + interest_hat[a]) * after_sales[a];
+            }
+            let lag = EconField::inflation_base(t);
+            let inflation = prices[t] / prices[lag] - 1.0;
+            let mean_u = unemployment[t - 11..=t].iter().sum::<f64>() / 12.0;
+            let rule_bar =
+                self.rate_bar * sigmoid(self.field.taylor(inflation, mean_u) / RATE_WIDTH);
+            let infl_bar = rule_bar * (1.0 + cfg.inflation_weight);
+            p_bar += infl_bar / prices[lag];
+            self.price_hist_bar[lag] -= infl_bar * prices[t] / (prices[lag] * prices[lag]);
+            let u_bar = -rule_bar * cfg.unemployment_weight / 12.0;
+            for b in &mut self.unemp_bar[t - 11..=t] {
+                *b += u_bar;
+            }
+        }
+        MonthBar {
+            rate_in: rate_in_bar,
+            m2: m2_bar,
+            price: p_bar,
+            wage_in: 0.0,
+            inventory: 0.0,
+            hours: 0.0,
+            wanted: Vec::new(),
+            demand: 0.0,
+        }
+    }
+
+    /// The price and wage updates, unemployment, inventory, sales and rationing, down to the
+    /// adjoints of wanted goods, demand, hours and the month's inventory.
+    fn price_wage_and_sales(&mut self, t: usize, g: &Globals, m: &Month, bar: &mut MonthBar) {
+        let n = self.w.len();
+        let field = self.field;
+        let cfg = &field.cfg;
+        let (price_bar, wage_bar, inv_bar) = (self.price_bar, self.wage_bar, self.inv_bar);
+        // Price and wage updates.
+        let (pg, pg_d, pg_s) = gap(m.demand, m.available);
+        let (wg, wg_d, wg_s) = gap(m.demand / cfg.productivity, m.hours);
+        bar.price += price_bar * (1.0 + cfg.price_adjustment * pg);
+        let pg_bar = price_bar * g.price * cfg.price_adjustment;
+        bar.wage_in = wage_bar * (1.0 + cfg.wage_adjustment * wg);
+        let wg_bar = wage_bar * g.wage * cfg.wage_adjustment;
+        let mut demand_bar = pg_bar * pg_d + wg_bar * wg_d / cfg.productivity;
+        let mut avail_bar = pg_bar * pg_s;
+        let mut hours_bar = wg_bar * wg_s;
+        // Unemployment 1 − hours / endowment.
+        let endowment: f64 = field.hours.iter().sum();
+        if endowment > 0.0 {
+            hours_bar -= self.unemp_bar[t] / endowment;
+        }
+        // Inventory: available − demand·ρ.
+        avail_bar += inv_bar;
+        let sold_bar = -inv_bar;
+        // Sales: spend_a = q_a ρ P, goods_a = q_a ρ, money after = after_pay − spend.
+        let mut ration_bar = sold_bar * m.demand;
+        demand_bar += sold_bar * m.ration;
+        let mut wanted_bar = vec![0.0; n];
+        let (cons_hat, goods_hat) = (self.outs.consumption, self.outs.goods);
+        for a in 0..n {
+            let spend_bar = cons_hat[a] - bar.m2[a];
+            wanted_bar[a] = spend_bar * m.ration * g.price + goods_hat[a] * m.ration;
+            ration_bar += (spend_bar * g.price + goods_hat[a]) * m.wanted[a];
+            bar.price += spend_bar * m.wanted[a] * m.ration;
+        }
+        // ρ = 1 − softplus(1 − available/demand).
+        if m.demand > 0.0 {
+            let x_bar = ration_bar * m.dration;
+            avail_bar += x_bar / m.demand;
+            demand_bar -= x_bar * m.available / (m.demand * m.demand);
+        }
+        // available = inventory + productivity · hours.
+        bar.inventory = avail_bar;
+        hours_bar += avail_bar * cfg.productivity;
+        bar.hours = hours_bar;
+        bar.wanted = wanted_bar;
+        bar.demand = demand_bar;
+    }
+
+    /// Demand q_a = (w_a) c_a after_pay_a / P, demand = Σ q: the adjoints of the consumption
+    /// shares and of money after pay.
+    fn demand(&mut self, g: &Globals, m: &Month, bar: &mut MonthBar) -> (Vec<f64>, Vec<f64>) {
+        let n = self.w.len();
+        let field = self.field;
+        let mut share_bar = vec![0.0; n];
+        let mut after_pay_bar = vec![0.0; n];
+        for a in 0..n {
+            let q_bar = bar.wanted[a] + bar.demand;
+            if field.scale_demand {
+                self.w_bar[a] += q_bar * m.share[a] * m.after_pay[a] / g.price;
+            }
+            let dw = field.demand_weight(self.w[a]);
+            share_bar[a] = q_bar * dw * m.after_pay[a] / g.price;
+            after_pay_bar[a] = bar.m2[a] + q_bar * dw * m.share[a] / g.price;
+            bar.price -= q_bar * m.wanted[a] / g.price;
+        }
+        (share_bar, after_pay_bar)
+    }
+
+    /// Households: pay, tax and rebate, the consumption share, the work decision and the full
+    /// wage, down to the adjoints of money entering the month (returned, with the previous
+    /// month's rebate's) and of the wage (added to `bar.wage_in`).
+    fn households(
+        &mut self,
+        money: &[f64],
+        m: &Month,
+        share_bar: &[f64],
+        after_pay_bar: &[f64],
+        bar: &mut MonthBar,
+    ) -> (Vec<f64>, f64) {
+        let n = self.w.len();
+        let field = self.field;
+        let w = self.w;
+        let outs = &self.outs;
+        // after_pay = money + e F − e T(F) + rebate; rebate = Σ e T(F) / N.
+        let rebate_bar =
+            after_pay_bar.iter().sum::<f64>() + outs.transfers_total + self.next_rebate_bar;
+        let revenue_bar = if n > 0 { rebate_bar / n as f64 } else { 0.0 };
+        let mut money_in_bar = vec![0.0; n];
+        let mut last_rebate_bar = 0.0;
+        for a in 0..n {
+            let income_bar = after_pay_bar[a] + outs.income[a];
+            let tax_bar = -after_pay_bar[a] + outs.tax[a] + revenue_bar;
+            let hrs_bar = bar.hours + outs.hours[a];
+            let e = m.worked[a];
+            let e_bar = income_bar * m.full[a] + tax_bar * m.tax_full[a] + hrs_bar * field.hours[a];
+            let mut full_bar = income_bar * e + tax_bar * e * m.dtax_full[a];
+            self.w_bar[a] += e_bar * m.work[a];
+            let mut k_bar = e_bar * w[a];
+            let mut mon_bar = after_pay_bar[a];
+            // c = (0.9 D + 0.1 money) / (money + D).
+            let denom = money[a] + m.disposable[a];
+            if denom > 0.0 {
+                let num_bar = share_bar[a] / denom;
+                let den_bar = -share_bar[a] * m.share[a] / denom;
+                let disp_bar = 0.9 * num_bar + den_bar;
+                mon_bar += 0.1 * num_bar + den_bar;
+                // D = G − T(G) + last rebate; G = F k.
+                let g_bar = disp_bar * (1.0 - m.dtax_planned[a]);
+                last_rebate_bar += disp_bar;
+                full_bar += g_bar * m.work[a];
+                k_bar += g_bar * m.full[a];
+            }
+            // k = base(b) − 0.06; b = money / max(F, 1e-9).
+            let b_bar = k_bar * m.dk_db[a];
+            let f = m.full[a];
+            mon_bar += b_bar / f.max(1e-9);
+            if f > 1e-9 {
+                full_bar -= b_bar * m.buffer[a] / f;
+            }
+            // F = hours × skill × wage.
+            bar.wage_in += full_bar * field.hours[a] * field.skill[a];
+            money_in_bar[a] = mon_bar;
+        }
+        (money_in_bar, last_rebate_bar)
     }
 }
 

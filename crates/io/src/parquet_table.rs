@@ -30,18 +30,7 @@ fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTa
         .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
     let schema = builder.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let id_at = match ids {
-        IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
-            IoError::new(
-                path,
-                format!(
-                    "no id column `{n}`; the file has: {}. Pick one with --id-col",
-                    names.join(", ")
-                ),
-            )
-        })?),
-        IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
-    };
+    let id_at = id_column_index(path, ids, &names)?;
     // Numeric columns become features; other types are left out (they cannot be features).
     let numeric: Vec<usize> = (0..names.len())
         .filter(|&k| Some(k) != id_at && as_f64(schema.field(k).data_type()).is_some())
@@ -72,48 +61,14 @@ fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTa
             push_f64(col, &mut columns[slot]);
         }
         if let Some(k) = id_at {
-            let col = batch.column(k);
-            if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
-                return Err(IoError::new(
-                    path,
-                    format!(
-                        "row {}, column `{}`: the agent id is missing (null)",
-                        rows + r + 1,
-                        names[k]
-                    ),
-                ));
-            }
-            match col.data_type() {
-                DataType::Utf8 => text_ids.extend(
-                    col.as_string::<i32>()
-                        .iter()
-                        .map(|s| s.unwrap_or("").to_string()),
-                ),
-                DataType::LargeUtf8 => text_ids.extend(
-                    col.as_string::<i64>()
-                        .iter()
-                        .map(|s| s.unwrap_or("").to_string()),
-                ),
-                DataType::Utf8View => text_ids.extend(
-                    col.as_string_view()
-                        .iter()
-                        .map(|s| s.unwrap_or("").to_string()),
-                ),
-                t if as_f64(t).is_some() && t.is_integer() => {
-                    let mut tmp = Vec::new();
-                    push_f64(col, &mut tmp);
-                    int_ids.extend(tmp.into_iter().map(|v| v as i64));
-                }
-                other => {
-                    return Err(IoError::new(
-                        path,
-                        format!(
-                            "id column `{}` has type {other}; use integer or text ids",
-                            names[k]
-                        ),
-                    ));
-                }
-            }
+            push_ids(
+                path,
+                batch.column(k),
+                &names[k],
+                rows,
+                &mut int_ids,
+                &mut text_ids,
+            )?;
         }
         rows += batch.num_rows();
     }
@@ -133,6 +88,78 @@ fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTa
         FeatureTable::new(agent_ids, cols)
     };
     table.map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
+}
+
+/// Where the agent id column is: the one --id-col names (an error when absent), else
+/// `agent_id` if the file has it, else none (rows are numbered).
+fn id_column_index(
+    path: &Path,
+    ids: &IdColumn,
+    names: &[String],
+) -> Result<Option<usize>, IoError> {
+    Ok(match ids {
+        IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
+            IoError::new(
+                path,
+                format!(
+                    "no id column `{n}`; the file has: {}. Pick one with --id-col",
+                    names.join(", ")
+                ),
+            )
+        })?),
+        IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
+    })
+}
+
+/// Appends one batch's agent ids (`col`, the id column `name`, starting after `rows` rows) to
+/// the integer or the text ids by the column's type; a null id or a type that cannot be an id
+/// is an error.
+fn push_ids(
+    path: &Path,
+    col: &ArrayRef,
+    name: &str,
+    rows: usize,
+    int_ids: &mut Vec<i64>,
+    text_ids: &mut Vec<String>,
+) -> Result<(), IoError> {
+    if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
+        return Err(IoError::new(
+            path,
+            format!(
+                "row {}, column `{name}`: the agent id is missing (null)",
+                rows + r + 1
+            ),
+        ));
+    }
+    match col.data_type() {
+        DataType::Utf8 => text_ids.extend(
+            col.as_string::<i32>()
+                .iter()
+                .map(|s| s.unwrap_or("").to_string()),
+        ),
+        DataType::LargeUtf8 => text_ids.extend(
+            col.as_string::<i64>()
+                .iter()
+                .map(|s| s.unwrap_or("").to_string()),
+        ),
+        DataType::Utf8View => text_ids.extend(
+            col.as_string_view()
+                .iter()
+                .map(|s| s.unwrap_or("").to_string()),
+        ),
+        t if as_f64(t).is_some() && t.is_integer() => {
+            let mut tmp = Vec::new();
+            push_f64(col, &mut tmp);
+            int_ids.extend(tmp.into_iter().map(|v| v as i64));
+        }
+        other => {
+            return Err(IoError::new(
+                path,
+                format!("id column `{name}` has type {other}; use integer or text ids"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn as_f64(t: &DataType) -> Option<()> {

@@ -21,6 +21,18 @@ pub(crate) fn dynamic_blocks(
         code("emergent attribute --dynamic"),
         text("."),
     ]));
+    out.push(summary_table(d));
+    notes_and_tiers(d, &mut out);
+    if d.points.iter().all(|(_, p)| p.is_empty()) {
+        return Ok((out, 0));
+    }
+    out.push(scatter_figure(d, scenario)?);
+    Ok((out, 1))
+}
+
+/// One row per indicator: the model's value and baseline, the stochastic run's value, the
+/// completeness gap, the cost, and the agreement with the static attribution.
+fn summary_table(d: &DynamicData) -> Block {
     let mut t = Table::new(&[
         "indicator",
         "model M(1)",
@@ -55,7 +67,11 @@ pub(crate) fn dynamic_blocks(
             num(c.map(|c| c.top100_jaccard)),
         ]);
     }
-    out.push(Block::Table(t));
+    Block::Table(t)
+}
+
+/// Per indicator: its note, if any, then its static-vs-dynamic tier shares when both exist.
+fn notes_and_tiers(d: &DynamicData, out: &mut Vec<Block>) {
     for i in &d.file.indicators {
         if let Some(note) = &i.note {
             out.push(Block::para(vec![
@@ -82,9 +98,10 @@ pub(crate) fn dynamic_blocks(
         }
         out.push(Block::Table(tiers));
     }
-    if d.points.iter().all(|(_, p)| p.is_empty()) {
-        return Ok((out, 0));
-    }
+}
+
+/// The static-vs-dynamic scatter, one panel per indicator with points.
+fn scatter_figure(d: &DynamicData, scenario: &str) -> Result<Block, ReportError> {
     let chart = Scatter {
         title: format!("{scenario}: static vs dynamic attribution per agent"),
         x_desc: "static φ".into(),
@@ -110,10 +127,9 @@ pub(crate) fn dynamic_blocks(
     };
     let png_path = format!("{PLOT_DIR}/static_vs_dynamic.png");
     let image = render(&png_path, &chart)?;
-    out.push(Block::Figure(Figure {
+    Ok(Block::Figure(Figure {
         png_path,
         caption: "One point per agent (the 200 largest |φ| of each kind and an even sample of the rest): static φ (features at the end) against dynamic φ (influence through the dynamics)".into(),
         image,
-    }));
-    Ok((out, 1))
+    }))
 }

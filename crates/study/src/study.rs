@@ -221,32 +221,10 @@ pub fn study(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Study, StudyError> {
     let n = table.len();
-    if cfg.panel_size > n {
-        return Err(StudyError::PanelTooLarge {
-            panel: cfg.panel_size,
-            n,
-        });
-    }
-    if cfg.panel_size < 2 {
-        return Err(StudyError::Invalid(
-            "--panel-size must be at least 2".into(),
-        ));
-    }
-    if cfg.seeds == 0 {
-        return Err(StudyError::Invalid("--seeds must be at least 1".into()));
-    }
+    check_config(cfg, n)?;
     let rank_col = table.require(&cfg.tier_by)?;
     let order = ranking(rank_col);
-    let mut tier_of = vec![0u8; n];
-    let mut bounds = vec![0];
-    bounds.extend(cfg.cuts.iter().map(|c| top_count(n, *c)));
-    bounds.push(n);
-    for (t, w) in bounds.windows(2).enumerate() {
-        for &i in &order[w[0]..w[1].max(w[0])] {
-            tier_of[i] = t as u8;
-        }
-    }
-    let tiers = bounds.len() - 1;
+    let (tier_of, tiers) = tier_assignment(n, &order, &cfg.cuts);
     let needs_activity = cfg.protocols.contains(&Protocol::Activity);
     let activity = if needs_activity {
         Some(table.require(&cfg.activity_by)?)
@@ -261,7 +239,89 @@ pub fn study(
         .iter()
         .flat_map(|&p| (0..cfg.seeds).map(move |s| (p, s)))
         .collect();
-    let panels: Vec<Vec<usize>> = draws
+    let panels = draw_panels(cfg, &draws, rank_col, activity, &tier_of, tiers);
+    let population = Population {
+        table,
+        cfg,
+        order: &order,
+        tier_of: &tier_of,
+        tiers,
+        draws: &draws,
+        panels: &panels,
+    };
+
+    let mut out = Vec::new();
+    for input in inputs {
+        out.push(population.study_indicator(input, progress)?);
+    }
+    Ok(Study {
+        n_agents: n,
+        panel_size: cfg.panel_size,
+        seeds: cfg.seeds,
+        tier_by: cfg.tier_by.clone(),
+        activity_by: cfg.activity_by.clone(),
+        cuts: cfg.cuts.clone(),
+        protocols: cfg.protocols.clone(),
+        panels: draws
+            .iter()
+            .zip(panels)
+            .map(|(&(protocol, seed), rows)| PanelDraw {
+                protocol,
+                seed,
+                agent_ids: rows.iter().map(|&r| table.ids().label(r)).collect(),
+                rows,
+            })
+            .collect(),
+        indicators: out,
+    })
+}
+
+/// Refuses a panel larger than the population, a panel too small to rank, and zero seeds,
+/// before any attribution is spent.
+fn check_config(cfg: &StudyConfig, n: usize) -> Result<(), StudyError> {
+    if cfg.panel_size > n {
+        return Err(StudyError::PanelTooLarge {
+            panel: cfg.panel_size,
+            n,
+        });
+    }
+    if cfg.panel_size < 2 {
+        return Err(StudyError::Invalid(
+            "--panel-size must be at least 2".into(),
+        ));
+    }
+    if cfg.seeds == 0 {
+        return Err(StudyError::Invalid("--seeds must be at least 1".into()));
+    }
+    Ok(())
+}
+
+/// Each agent's tier (0 = the top) from the ranking `order` and the cut fractions, and the
+/// tier count: the stratified protocols and the panel tier shares both read it.
+fn tier_assignment(n: usize, order: &[usize], cuts: &[f64]) -> (Vec<u8>, usize) {
+    let mut tier_of = vec![0u8; n];
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().map(|c| top_count(n, *c)));
+    bounds.push(n);
+    for (t, w) in bounds.windows(2).enumerate() {
+        for &i in &order[w[0]..w[1].max(w[0])] {
+            tier_of[i] = t as u8;
+        }
+    }
+    (tier_of, bounds.len() - 1)
+}
+
+/// One panel per (protocol, seed) in `draws`, each from its own keyed SplitMix stream so a
+/// panel does not depend on which others are drawn or on the thread count.
+fn draw_panels(
+    cfg: &StudyConfig,
+    draws: &[(Protocol, u64)],
+    rank_col: &[f64],
+    activity: Option<&[f64]>,
+    tier_of: &[u8],
+    tiers: usize,
+) -> Vec<Vec<usize>> {
+    draws
         .par_iter()
         .map(|&(p, s)| {
             let weights: &[f64] = match p {
@@ -274,15 +334,37 @@ pub fn study(
                 p,
                 cfg.panel_size,
                 weights,
-                &tier_of,
+                tier_of,
                 tiers,
                 &mut SplitMix::keyed(cfg.seed, stream),
             )
         })
-        .collect();
+        .collect()
+}
 
-    let mut out = Vec::new();
-    for input in inputs {
+/// What every indicator's study shares: the population, its ranking and tiers, and the panels.
+struct Population<'a> {
+    table: &'a FeatureTable,
+    cfg: &'a StudyConfig,
+    /// Agents from the highest ranking value down.
+    order: &'a [usize],
+    tier_of: &'a [u8],
+    tiers: usize,
+    /// (protocol, seed) per panel, protocol-major.
+    draws: &'a [(Protocol, u64)],
+    /// The panels' rows, in `draws` order.
+    panels: &'a [Vec<usize>],
+}
+
+impl Population<'_> {
+    /// One indicator: its full attribution, every panel's, the per-protocol summaries, the
+    /// verdict and (when asked) the robustness sweeps.
+    fn study_indicator(
+        &self,
+        input: &IndicatorInput,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<IndicatorStudy, StudyError> {
+        let (table, cfg, order) = (self.table, self.cfg, self.order);
         progress(&format!("{}: full population", input.name));
         let err = |source| StudyError::Attribution {
             name: input.name.clone(),
@@ -295,7 +377,7 @@ pub fn study(
             &Options::default(),
         )
         .map_err(err)?;
-        let full_tiers = tier_shares_ordered(&main.phi, &order, &cfg.cuts);
+        let full_tiers = tier_shares_ordered(&main.phi, order, &cfg.cuts);
         let full_shares: Vec<f64> = full_tiers.iter().map(|t| t.share).collect();
         let full = FullAttribution {
             value: main.value,
@@ -304,28 +386,63 @@ pub fn study(
             completeness_gap: main.completeness_gap,
             method: main.method.name().into(),
             steps: main.steps,
-            anchors: anchors(&main.phi, &order, main.sum_phi),
+            anchors: anchors(&main.phi, order, main.sum_phi),
             lorenz: lorenz(&main.phi),
             tiers: full_tiers,
         };
 
         progress(&format!("{}: panels", input.name));
-        let results: Vec<PanelResult> = draws
+        let results: Vec<PanelResult> = self
+            .draws
             .par_iter()
-            .zip(&panels)
+            .zip(self.panels)
             .map(|(&(_, seed), rows)| {
                 panel(
                     table,
                     input,
                     rows,
                     &main.phi,
-                    &tier_of,
-                    tiers,
+                    self.tier_of,
+                    self.tiers,
                     &full_shares,
                     seed,
                 )
             })
             .collect();
+        let (protocols, scatter) = self.per_protocol(input, &results, &main.phi);
+        let linear = input.indicator.is_linear();
+        let verdict = verdict(linear, &protocols);
+
+        let (baselines, steps, path) = if cfg.sweeps {
+            progress(&format!("{}: robustness sweeps", input.name));
+            sweeps(table, input, &main.phi, order, cfg)
+        } else {
+            (Vec::new(), Vec::new(), None)
+        };
+        Ok(IndicatorStudy {
+            name: input.name.clone(),
+            expr: input.indicator.text().to_string(),
+            baseline: input.baseline.name(),
+            linear,
+            full,
+            protocols,
+            verdict,
+            baselines,
+            steps,
+            path,
+            scatter,
+        })
+    }
+
+    /// Summaries of each protocol's panels (errors left out), and the scatter of its first
+    /// panel against the full attribution `phi`.
+    fn per_protocol(
+        &self,
+        input: &IndicatorInput,
+        results: &[PanelResult],
+        phi: &[f64],
+    ) -> (Vec<ProtocolStudy>, Vec<Scatter>) {
+        let (cfg, tiers) = (self.cfg, self.tiers);
         let mut protocols = Vec::new();
         let mut scatter = Vec::new();
         for (pi, &p) in cfg.protocols.iter().enumerate() {
@@ -349,88 +466,50 @@ pub fn study(
                 top10_jaccard: col(&|r| r.top10_jaccard),
                 panels: rs,
             });
-            let rows = &panels[pi * cfg.seeds as usize];
-            if let Ok(pa) = panel_phi(table, input, rows) {
-                let (c, _) = rescaling(&pa, &rows.iter().map(|&r| main.phi[r]).collect::<Vec<_>>());
+            let rows = &self.panels[pi * cfg.seeds as usize];
+            if let Ok(pa) = panel_phi(self.table, input, rows) {
+                let (c, _) = rescaling(&pa, &rows.iter().map(|&r| phi[r]).collect::<Vec<_>>());
                 scatter.push((
                     p,
-                    rows.iter()
-                        .zip(&pa)
-                        .map(|(&r, &q)| (main.phi[r], q))
-                        .collect(),
+                    rows.iter().zip(&pa).map(|(&r, &q)| (phi[r], q)).collect(),
                     c,
                 ));
             }
         }
-        let linear = input.indicator.is_linear();
-        let max_residual = protocols
-            .iter()
-            .flat_map(|p| &p.panels)
-            .filter(|r| r.error.is_none())
-            .map(|r| r.residual)
-            .fold(0.0, f64::max);
-        let rescales = max_residual <= ATTRIBUTION_TOLERANCE;
-        let text = match (linear, rescales) {
-            (true, true) => format!(
-                "affine indicator: every panel's attribution is the full one rescaled (max residual {max_residual:.1e}, round-off)"
-            ),
-            (true, false) => format!(
-                "affine indicator, yet panels deviate (max residual {max_residual:.3}): check the baseline, which may differ between panel and population"
-            ),
-            (false, true) => format!(
-                "nonlinear indicator, but on these panels the attribution rescales (max residual {max_residual:.1e})"
-            ),
-            (false, false) => format!(
-                "nonlinear indicator: no rescaling of a panel's attribution recovers the population's (max residual {max_residual:.3})"
-            ),
-        };
-        let verdict = Verdict {
-            linear,
-            max_residual,
-            rescales,
-            text,
-        };
-
-        let (baselines, steps, path) = if cfg.sweeps {
-            progress(&format!("{}: robustness sweeps", input.name));
-            sweeps(table, input, &main.phi, &order, cfg)
-        } else {
-            (Vec::new(), Vec::new(), None)
-        };
-        out.push(IndicatorStudy {
-            name: input.name.clone(),
-            expr: input.indicator.text().to_string(),
-            baseline: input.baseline.name(),
-            linear,
-            full,
-            protocols,
-            verdict,
-            baselines,
-            steps,
-            path,
-            scatter,
-        });
+        (protocols, scatter)
     }
-    Ok(Study {
-        n_agents: n,
-        panel_size: cfg.panel_size,
-        seeds: cfg.seeds,
-        tier_by: cfg.tier_by.clone(),
-        activity_by: cfg.activity_by.clone(),
-        cuts: cfg.cuts.clone(),
-        protocols: cfg.protocols.clone(),
-        panels: draws
-            .iter()
-            .zip(panels)
-            .map(|(&(protocol, seed), rows)| PanelDraw {
-                protocol,
-                seed,
-                agent_ids: rows.iter().map(|&r| table.ids().label(r)).collect(),
-                rows,
-            })
-            .collect(),
-        indicators: out,
-    })
+}
+
+/// Whether panels rescale to the population (the largest residual of any successful panel
+/// within round-off), read against whether the indicator is affine.
+fn verdict(linear: bool, protocols: &[ProtocolStudy]) -> Verdict {
+    let max_residual = protocols
+        .iter()
+        .flat_map(|p| &p.panels)
+        .filter(|r| r.error.is_none())
+        .map(|r| r.residual)
+        .fold(0.0, f64::max);
+    let rescales = max_residual <= ATTRIBUTION_TOLERANCE;
+    let text = match (linear, rescales) {
+        (true, true) => format!(
+            "affine indicator: every panel's attribution is the full one rescaled (max residual {max_residual:.1e}, round-off)"
+        ),
+        (true, false) => format!(
+            "affine indicator, yet panels deviate (max residual {max_residual:.3}): check the baseline, which may differ between panel and population"
+        ),
+        (false, true) => format!(
+            "nonlinear indicator, but on these panels the attribution rescales (max residual {max_residual:.1e})"
+        ),
+        (false, false) => format!(
+            "nonlinear indicator: no rescaling of a panel's attribution recovers the population's (max residual {max_residual:.3})"
+        ),
+    };
+    Verdict {
+        linear,
+        max_residual,
+        rescales,
+        text,
+    }
 }
 
 /// The indicator evaluated on the panel as its own population.

@@ -164,52 +164,110 @@ fn generate(
     w: &mut dyn Write,
     progress: &dyn Progress,
 ) -> std::io::Result<Synthesized> {
-    let pop = Population::new(opts.users, opts.seed);
-    let total_us = (opts.days * 86_400e6) as i64;
-    let start = opts.start_us;
-    let end = start + total_us.max(1);
-    let slices = (total_us.max(1) + SLICE_US - 1) / SLICE_US;
-    let expected = f64::from(opts.users) * opts.events_per_user_day * opts.days;
-    progress.start(expected as u64, "synthesizing");
+    let mut g = Generator::new(opts);
+    progress.start(g.expected as u64, "synthesizing");
+    for slice in 0..g.slices {
+        let s0 = g.start + slice * SLICE_US;
+        let s1 = (s0 + SLICE_US).min(g.end);
+        let mut drafts = g.draft_slice(slice, s0, s1);
+        let deleted = g.merge_due_deletes(&mut drafts, s1);
+        let (sorted, seqs) = g.sequence(&drafts, deleted);
+        g.write_slice(w, &sorted, &seqs)?;
+        progress.advance(sorted.len() as u64);
+    }
+    w.flush()?;
+    Ok(g.finish())
+}
 
-    let mut truth = SynthTruth::new(opts.users as usize);
-    let mut pending: BinaryHeap<Reverse<Pending>> = BinaryHeap::new();
-    let (mut pending_seq, mut identity_seq, mut last_time) = (0u64, 0u64, i64::MIN);
-    let (mut events, mut json_bytes) = (0u64, 0u64);
-    let mut buffers: Vec<Vec<u8>> = Vec::new();
+/// The state one capture carries from slice to slice: the deletes scheduled for later slices,
+/// the sequence counters, the truth tally, and the output counts. Split out of [`generate`] so
+/// each per-slice step is a method with its own name.
+struct Generator<'a> {
+    opts: &'a SynthOptions,
+    pop: Population,
+    /// Capture span in microseconds (`start..end`, `end - start` at least 1).
+    total_us: i64,
+    start: i64,
+    end: i64,
+    slices: i64,
+    /// Mean event count over the whole capture.
+    expected: f64,
+    truth: SynthTruth,
+    /// Deletes scheduled by earlier creates, earliest first.
+    pending: BinaryHeap<Reverse<Pending>>,
+    pending_seq: u64,
+    identity_seq: u64,
+    /// The last event time written (times are made strictly increasing).
+    last_time: i64,
+    events: u64,
+    json_bytes: u64,
+    /// Formatting buffers, one per `DRAFT_CHUNK`, reused across slices.
+    buffers: Vec<Vec<u8>>,
+}
 
-    for slice in 0..slices {
-        let s0 = start + slice * SLICE_US;
-        let s1 = (s0 + SLICE_US).min(end);
+impl<'a> Generator<'a> {
+    fn new(opts: &'a SynthOptions) -> Self {
+        let pop = Population::new(opts.users, opts.seed);
+        let total_us = (opts.days * 86_400e6) as i64;
+        let start = opts.start_us;
+        let end = start + total_us.max(1);
+        let slices = (total_us.max(1) + SLICE_US - 1) / SLICE_US;
+        let expected = f64::from(opts.users) * opts.events_per_user_day * opts.days;
+        Generator {
+            opts,
+            pop,
+            total_us,
+            start,
+            end,
+            slices,
+            expected,
+            truth: SynthTruth::new(opts.users as usize),
+            pending: BinaryHeap::new(),
+            pending_seq: 0,
+            identity_seq: 0,
+            last_time: i64::MIN,
+            events: 0,
+            json_bytes: 0,
+            buffers: Vec::new(),
+        }
+    }
+
+    /// The slice's authored events: a diurnally modulated, normally perturbed count from the
+    /// slice's own stream, drafted in fixed-size chunks each from its own keyed stream.
+    fn draft_slice(&self, slice: i64, s0: i64, s1: i64) -> Vec<Draft> {
+        let opts = self.opts;
         // Diurnal cycle: ±30 % around the mean rate, peaking mid-afternoon UTC.
         let hour = (s0.div_euclid(SLICE_US)).rem_euclid(24) as f64;
         let rate = 1.0 + 0.3 * (std::f64::consts::TAU * (hour - 9.0) / 24.0).sin();
-        let mean = expected * (s1 - s0) as f64 / total_us as f64 * rate;
+        let mean = self.expected * (s1 - s0) as f64 / self.total_us as f64 * rate;
         let count = {
             let mut rng = Rng::stream(&[opts.seed, 10, slice as u64]);
             (mean + mean.sqrt() * rng.normal()).round().max(0.0) as usize
         };
         let chunks = count.div_ceil(DRAFT_CHUNK);
-        let mut drafts: Vec<Draft> = (0..chunks)
+        (0..chunks)
             .into_par_iter()
             .flat_map_iter(|c| {
                 let n = DRAFT_CHUNK.min(count - c * DRAFT_CHUNK);
-                pop.draft(
+                self.pop.draft(
                     &[opts.seed, 11, slice as u64, c as u64],
                     n,
                     s0,
                     s1 - s0,
-                    start,
+                    self.start,
                 )
             })
-            .collect();
-        // Deletes due in this slice (on the last slice: all due before the end; later ones
-        // never happen).
+            .collect()
+    }
+
+    /// Appends the deletes due in this slice (on the last slice: all due before the end; later
+    /// ones never happen) to `drafts`, returning each one's draft index and schedule entry.
+    fn merge_due_deletes(&mut self, drafts: &mut Vec<Draft>, s1: i64) -> Vec<(usize, Pending)> {
         let mut deleted: Vec<(usize, Pending)> = Vec::new();
-        while let Some(Reverse(p)) = pending.peek().copied()
+        while let Some(Reverse(p)) = self.pending.peek().copied()
             && p.time_us < s1
         {
-            pending.pop();
+            self.pending.pop();
             deleted.push((drafts.len(), p));
             drafts.push(Draft {
                 time_us: p.time_us,
@@ -218,9 +276,20 @@ fn generate(
                 target: p.target,
                 target_post: 0,
                 rkey: p.rkey,
-                salt: hash_words(&[opts.seed, 12, p.seq]),
+                salt: hash_words(&[self.opts.seed, 12, p.seq]),
             });
         }
+        deleted
+    }
+
+    /// Sorts the slice by time, makes times strictly increasing, gives records their keys,
+    /// schedules later deletes and tallies the truth: the events in output order with each
+    /// one's identity sequence number.
+    fn sequence(
+        &mut self,
+        drafts: &[Draft],
+        deleted: Vec<(usize, Pending)>,
+    ) -> (Vec<Draft>, Vec<u64>) {
         let mut order: Vec<u32> = (0..drafts.len() as u32).collect();
         order.sort_by_key(|&i| drafts[i as usize].time_us);
         let mut pending_of = vec![None; drafts.len()];
@@ -231,8 +300,8 @@ fn generate(
         let mut seqs = Vec::with_capacity(drafts.len());
         for &i in &order {
             let mut d = drafts[i as usize];
-            d.time_us = d.time_us.max(last_time + 1);
-            last_time = d.time_us;
+            d.time_us = d.time_us.max(self.last_time + 1);
+            self.last_time = d.time_us;
             let coll = match d.what {
                 What::Like => Some(Coll::Like),
                 What::Repost => Some(Coll::Repost),
@@ -242,38 +311,55 @@ fn generate(
             };
             if let Some(coll) = coll {
                 d.rkey = tid_from_parts(d.time_us, d.salt);
-                let mut rng = Rng::stream(&[d.salt, 0xde1]);
-                if rng.unit() < model::DELETE_PROBABILITY {
-                    let delay = model::DELETE_MIN_DELAY_US
-                        + rng.exponential(model::DELETE_MEAN_EXTRA_DELAY_US) as i64;
-                    if d.time_us + delay < end {
-                        let target = if d.what == What::Post {
-                            NO_USER
-                        } else {
-                            d.target
-                        };
-                        pending.push(Reverse(Pending {
-                            time_us: d.time_us + delay,
-                            seq: pending_seq,
-                            actor: d.actor,
-                            coll,
-                            rkey: d.rkey,
-                            target,
-                        }));
-                        pending_seq += 1;
-                    }
-                }
+                self.maybe_schedule_delete(&d, coll);
             }
-            truth.record(&d, pending_of[i as usize].as_ref());
+            self.truth.record(&d, pending_of[i as usize].as_ref());
             if matches!(d.what, What::Identity | What::Account) {
-                identity_seq += 1;
+                self.identity_seq += 1;
             }
-            seqs.push(identity_seq);
+            seqs.push(self.identity_seq);
             sorted.push(d);
         }
-        // Format in parallel, write in order.
+        (sorted, seqs)
+    }
+
+    /// A created record is deleted later with probability `DELETE_PROBABILITY` (drawn from
+    /// the record's own salt stream), if the delete falls before the capture ends.
+    fn maybe_schedule_delete(&mut self, d: &Draft, coll: Coll) {
+        let mut rng = Rng::stream(&[d.salt, 0xde1]);
+        if rng.unit() < model::DELETE_PROBABILITY {
+            let delay = model::DELETE_MIN_DELAY_US
+                + rng.exponential(model::DELETE_MEAN_EXTRA_DELAY_US) as i64;
+            if d.time_us + delay < self.end {
+                let target = if d.what == What::Post {
+                    NO_USER
+                } else {
+                    d.target
+                };
+                self.pending.push(Reverse(Pending {
+                    time_us: d.time_us + delay,
+                    seq: self.pending_seq,
+                    actor: d.actor,
+                    coll,
+                    rkey: d.rkey,
+                    target,
+                }));
+                self.pending_seq += 1;
+            }
+        }
+    }
+
+    /// Formats the slice's lines in parallel (one buffer per chunk) and writes them in order.
+    fn write_slice(
+        &mut self,
+        w: &mut dyn Write,
+        sorted: &[Draft],
+        seqs: &[u64],
+    ) -> std::io::Result<()> {
         let pieces = sorted.len().div_ceil(DRAFT_CHUNK);
+        let buffers = &mut self.buffers;
         buffers.resize_with(pieces.max(buffers.len()), Vec::new);
+        let dids = &self.pop.dids;
         buffers[..pieces]
             .par_iter_mut()
             .enumerate()
@@ -282,41 +368,47 @@ fn generate(
                 let lo = c * DRAFT_CHUNK;
                 let hi = (lo + DRAFT_CHUNK).min(sorted.len());
                 for k in lo..hi {
-                    format::push_event(buf, &sorted[k], &pop.dids, seqs[k]);
+                    format::push_event(buf, &sorted[k], dids, seqs[k]);
                 }
             });
         for buf in &buffers[..pieces] {
             w.write_all(buf)?;
-            json_bytes += buf.len() as u64;
+            self.json_bytes += buf.len() as u64;
         }
-        events += sorted.len() as u64;
-        progress.advance(sorted.len() as u64);
+        self.events += sorted.len() as u64;
+        Ok(())
     }
-    w.flush()?;
-    truth.dids = pop
-        .dids
-        .iter()
-        .map(|d| String::from_utf8_lossy(d).into_owned())
-        .collect();
-    let span = truth
-        .features
-        .iter()
-        .filter(|f| f.is_active())
-        .fold((i64::MAX, i64::MIN), |(a, b), f| {
-            (a.min(f.first_activity_us), b.max(f.last_activity_us))
-        });
-    let report = SynthReport {
-        users: opts.users,
-        days: opts.days,
-        seed: opts.seed,
-        events,
-        json_bytes,
-        counts: truth.counts(),
-        users_active: truth.users_active(),
-        follow_records: truth.follow_records(),
-        follow_edges: truth.follow_edges(),
-        first_us: span.0,
-        last_us: span.1,
-    };
-    Ok(Synthesized { report, truth })
+
+    /// The truth with the users' DIDs, and the capture's report.
+    fn finish(self) -> Synthesized {
+        let opts = self.opts;
+        let mut truth = self.truth;
+        truth.dids = self
+            .pop
+            .dids
+            .iter()
+            .map(|d| String::from_utf8_lossy(d).into_owned())
+            .collect();
+        let span = truth
+            .features
+            .iter()
+            .filter(|f| f.is_active())
+            .fold((i64::MAX, i64::MIN), |(a, b), f| {
+                (a.min(f.first_activity_us), b.max(f.last_activity_us))
+            });
+        let report = SynthReport {
+            users: opts.users,
+            days: opts.days,
+            seed: opts.seed,
+            events: self.events,
+            json_bytes: self.json_bytes,
+            counts: truth.counts(),
+            users_active: truth.users_active(),
+            follow_records: truth.follow_records(),
+            follow_edges: truth.follow_edges(),
+            first_us: span.0,
+            last_us: span.1,
+        };
+        Synthesized { report, truth }
+    }
 }

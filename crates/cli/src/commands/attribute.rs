@@ -110,24 +110,8 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
         ..Options::default()
     };
-    let mut times = Vec::with_capacity(args.repeat as usize);
-    let mut last = None;
-    for _ in 0..args.repeat {
-        drop(last.take()); // free the previous run's φ first, as a fresh run would find it
-        let bar = Bar::new();
-        let started = Instant::now();
-        let result = attribute_with_progress(&table, &indicator, &baseline, &opts, &bar);
-        times.push(started.elapsed().as_secs_f64());
-        bar.finish();
-        last =
-            Some(result.with_context(|| {
-                format!("attributing `{}` over {}", indicator, features.display())
-            })?);
-    }
-    let a = last.context("at least one run")?;
-    let seconds_all = times.clone();
-    times.sort_by(f64::total_cmp);
-    let seconds = times[times.len() / 2];
+    let (a, seconds, seconds_all) =
+        timed_runs(&table, &indicator, &baseline, &opts, args.repeat, &features)?;
     let tier_col = match &args.tier_by {
         Some(c) => Some(table.require(c).map(|_| c.clone())?),
         None => table.column("followers").map(|_| "followers".to_string()),
@@ -136,11 +120,7 @@ pub fn run(args: Args) -> Result<()> {
         .as_ref()
         .map(|c| tier_shares(&a.phi, table.column(c).unwrap_or_default(), &args.tiers));
     if let Some(out) = &args.out {
-        let mut cols: Vec<(String, &[f64])> = vec![("phi".to_string(), a.phi.as_slice())];
-        for (name, v) in a.columns.iter().zip(&a.phi_by_column) {
-            cols.push((format!("phi_{name}"), v.as_slice()));
-        }
-        write_table(out, &id_name, table.ids(), &cols)?;
+        write_phi(out, &id_name, &table, &a)?;
     }
     if let Some(t) = opts.tol
         && a.completeness_gap > t
@@ -152,24 +132,16 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     if args.json {
-        let obj = json!({
-            "indicator": a.indicator,
-            "value": a.value,
-            "baseline": baseline.name(),
-            "baseline_value": a.baseline_value,
-            "sum_phi": a.sum_phi,
-            "completeness_gap": a.completeness_gap,
-            "method": a.method.name(),
-            "steps": a.steps,
-            "permutations": a.permutations,
-            "n_agents": table.len(),
-            "seconds": seconds,
-            "seconds_all": seconds_all,
-            "tier_by": tier_col,
-            "tiers": tiers,
-            "out": args.out,
-        });
-        println!("{}", serde_json::to_string_pretty(&obj)?);
+        print_json(
+            &a,
+            &baseline,
+            &table,
+            seconds,
+            seconds_all,
+            &tier_col,
+            &tiers,
+            &args.out,
+        )?;
     } else {
         print_summary(
             &table,
@@ -181,6 +153,85 @@ pub fn run(args: Args) -> Result<()> {
             args.out.as_ref(),
         );
     }
+    Ok(())
+}
+
+/// Runs the attribution `repeat` times (benchmarking), each from a freed slate, and returns the
+/// last run's result with the median time and every run's time in run order.
+fn timed_runs(
+    table: &FeatureTable,
+    indicator: &Indicator,
+    baseline: &Baseline,
+    opts: &Options,
+    repeat: u32,
+    features: &std::path::Path,
+) -> Result<(Attribution, f64, Vec<f64>)> {
+    let mut times = Vec::with_capacity(repeat as usize);
+    let mut last = None;
+    for _ in 0..repeat {
+        drop(last.take()); // free the previous run's φ first, as a fresh run would find it
+        let bar = Bar::new();
+        let started = Instant::now();
+        let result = attribute_with_progress(table, indicator, baseline, opts, &bar);
+        times.push(started.elapsed().as_secs_f64());
+        bar.finish();
+        last =
+            Some(result.with_context(|| {
+                format!("attributing `{}` over {}", indicator, features.display())
+            })?);
+    }
+    let a = last.context("at least one run")?;
+    let seconds_all = times.clone();
+    times.sort_by(f64::total_cmp);
+    let seconds = times[times.len() / 2];
+    Ok((a, seconds, seconds_all))
+}
+
+/// Writes φ per agent, then φ per column as `phi_<column>`, keyed by the agent ids.
+fn write_phi(
+    out: &std::path::Path,
+    id_name: &str,
+    table: &FeatureTable,
+    a: &Attribution,
+) -> Result<()> {
+    let mut cols: Vec<(String, &[f64])> = vec![("phi".to_string(), a.phi.as_slice())];
+    for (name, v) in a.columns.iter().zip(&a.phi_by_column) {
+        cols.push((format!("phi_{name}"), v.as_slice()));
+    }
+    write_table(out, id_name, table.ids(), &cols)?;
+    Ok(())
+}
+
+/// The --json report: one object, keys in serde_json's (sorted) order.
+#[allow(clippy::too_many_arguments)]
+fn print_json(
+    a: &Attribution,
+    baseline: &Baseline,
+    table: &FeatureTable,
+    seconds: f64,
+    seconds_all: Vec<f64>,
+    tier_col: &Option<String>,
+    tiers: &Option<Vec<TierShare>>,
+    out: &Option<PathBuf>,
+) -> Result<()> {
+    let obj = json!({
+        "indicator": a.indicator,
+        "value": a.value,
+        "baseline": baseline.name(),
+        "baseline_value": a.baseline_value,
+        "sum_phi": a.sum_phi,
+        "completeness_gap": a.completeness_gap,
+        "method": a.method.name(),
+        "steps": a.steps,
+        "permutations": a.permutations,
+        "n_agents": table.len(),
+        "seconds": seconds,
+        "seconds_all": seconds_all,
+        "tier_by": tier_col,
+        "tiers": tiers,
+        "out": out,
+    });
+    println!("{}", serde_json::to_string_pretty(&obj)?);
     Ok(())
 }
 
