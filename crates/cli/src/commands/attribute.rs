@@ -9,6 +9,7 @@ use emergent_attribution::{
 use emergent_io::{IdColumn, read_table, write_table};
 use serde_json::json;
 
+use crate::commands::tiers::{DEFAULT_TIER_BY, TierArgs};
 use crate::progress::Bar;
 
 #[derive(clap::Args)]
@@ -49,17 +50,8 @@ pub struct Args {
     /// Seed for sampled Shapley.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Rank agents by this column for tier shares (default: `followers` if present).
-    #[arg(long, value_name = "COL")]
-    tier_by: Option<String>,
-    /// Tier cut points as fractions of agents, highest first.
-    #[arg(
-        long,
-        default_value = "0.01,0.1",
-        value_delimiter = ',',
-        value_name = "A,B"
-    )]
-    tiers: Vec<f64>,
+    #[command(flatten)]
+    tier: TierArgs,
     /// Write φ per agent (and per column) here (.csv or .parquet).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -92,7 +84,7 @@ pub fn run(args: Args) -> Result<()> {
         .clone()
         .unwrap_or_else(|| IdColumn::DEFAULT_NAME.to_string());
     let indicator = Indicator::parse(expr).context("--indicator")?;
-    check_tiers(&args.tiers)?;
+    args.tier.check()?;
     if let Some(out) = &args.out {
         check_output(out)?;
     }
@@ -112,13 +104,19 @@ pub fn run(args: Args) -> Result<()> {
     };
     let (a, seconds, seconds_all) =
         timed_runs(&table, &indicator, &baseline, &opts, args.repeat, &features)?;
-    let tier_col = match &args.tier_by {
+    let tier_col = match &args.tier.tier_by {
         Some(c) => Some(table.require(c).map(|_| c.clone())?),
-        None => table.column("followers").map(|_| "followers".to_string()),
+        None => table
+            .column(DEFAULT_TIER_BY)
+            .map(|_| DEFAULT_TIER_BY.to_string()),
     };
-    let tiers = tier_col
-        .as_ref()
-        .map(|c| tier_shares(&a.phi, table.column(c).unwrap_or_default(), &args.tiers));
+    let tiers = tier_col.as_ref().map(|c| {
+        tier_shares(
+            &a.phi,
+            table.column(c).unwrap_or_default(),
+            &args.tier.tiers,
+        )
+    });
     if let Some(out) = &args.out {
         write_phi(out, &id_name, &table, &a)?;
     }
@@ -264,16 +262,6 @@ pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
             Baseline::Table(read_table(&p, ids).context("reading the baseline table")?)
         }
     })
-}
-
-fn check_tiers(cuts: &[f64]) -> Result<()> {
-    if cuts.is_empty()
-        || cuts.iter().any(|c| !(*c > 0.0 && *c < 1.0))
-        || cuts.windows(2).any(|w| w[0] >= w[1])
-    {
-        bail!("--tiers takes increasing fractions strictly between 0 and 1, e.g. 0.01,0.1");
-    }
-    Ok(())
 }
 
 /// Refuse an output we could not write before doing the work.

@@ -3,3 +3,4 @@ pub mod bluesky;
 pub mod report;
 pub mod run;
 pub mod study;
+pub mod tiers;

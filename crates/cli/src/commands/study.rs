@@ -11,6 +11,7 @@ use emergent_scenario::Scenario;
 use emergent_study::{IndicatorInput, Protocol, Study, StudyConfig};
 
 use crate::commands::attribute::parse_baseline;
+use crate::commands::tiers::TierArgs;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,9 +46,9 @@ pub struct Args {
     /// Panels (seeds) per protocol.
     #[arg(long, default_value_t = 10, value_name = "S")]
     seeds: u64,
-    /// Rank agents by this column for the tiers and the visibility protocol's weights.
-    #[arg(long, default_value = "followers", value_name = "COL")]
-    tier_by: String,
+    /// `--tier-by` also weights the visibility protocol.
+    #[command(flatten)]
+    tier: TierArgs,
     /// Weights of the activity protocol.
     #[arg(long, default_value = "posts", value_name = "COL")]
     activity_by: String,
@@ -75,6 +76,7 @@ struct Plan {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    args.tier.check()?;
     let started = Instant::now();
     let protocols = parse_protocols(&args.protocols)?;
     let (plan, table) = match &args.run_dir {
@@ -88,7 +90,8 @@ pub fn run(args: Args) -> Result<()> {
     let cfg = StudyConfig {
         panel_size: args.panel_size,
         seeds: args.seeds,
-        tier_by: args.tier_by.clone(),
+        tier_by: args.tier.column().to_string(),
+        cuts: args.tier.tiers.clone(),
         activity_by: args.activity_by.clone(),
         protocols,
         seed: args.seed,
@@ -261,11 +264,11 @@ fn check_columns(
             );
         }
     }
-    if table.column(&args.tier_by).is_none() {
+    if table.column(args.tier.column()).is_none() {
         bail!(
             "{}: --tier-by column `{}` is missing; columns: {}",
             plan.features.display(),
-            args.tier_by,
+            args.tier.column(),
             available()
         );
     }
