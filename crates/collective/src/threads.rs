@@ -77,9 +77,12 @@ impl Collective for ThreadRank {
 mod tests {
     use super::*;
 
+    /// What one rank saw: its all-gather, its all-to-all, its `any`.
+    type Seen = (Vec<Vec<u8>>, Vec<Vec<u8>>, bool);
+
     #[test]
     fn three_threads_gather_and_exchange_in_rank_order() {
-        let got: Vec<(Vec<Vec<u8>>, Vec<Vec<u8>>, bool)> = std::thread::scope(|s| {
+        let got: Vec<Seen> = std::thread::scope(|s| {
             let handles: Vec<_> = thread_ranks(3)
                 .into_iter()
                 .map(|r| {

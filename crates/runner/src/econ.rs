@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use emergent_attribution::{AgentIds, FeatureTable, evaluate};
 use emergent_io::run_dir::{
     self, Counts, ECON_CHECKPOINT, EconomySummary, IndicatorOutcome, PARTIAL, PolicySummary,
-    RunKind,
+    RunKind, parquet_name,
 };
 use emergent_io::{IoError, ParquetColumn, atomic_write_bytes, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
@@ -318,9 +318,9 @@ fn write_recorded(
     for (name, col) in names.iter().zip(rows.tick_features) {
         cols.push(ParquetColumn::F64(name.clone(), col));
     }
-    write_parquet_columns(&dir.join("ticks.parquet"), cols)?;
+    write_parquet_columns(&dir.join(parquet_name(run_dir::TICKS)), cols)?;
     write_parquet_columns(
-        &dir.join("actions.parquet"),
+        &dir.join(parquet_name(run_dir::ACTIONS)),
         vec![
             ParquetColumn::U32("tick".into(), rows.act_month),
             ParquetColumn::U32("agent".into(), rows.act_agent),
@@ -363,7 +363,7 @@ fn write_attribution(
             .iter()
             .filter_map(|c| e.feature(c).map(|v| ParquetColumn::F64(c.clone(), v))),
     );
-    write_parquet_columns(&dir.join("features.parquet"), fcols)?;
+    write_parquet_columns(&dir.join(parquet_name(run_dir::FEATURES)), fcols)?;
     let outcomes: Vec<IndicatorOutcome> = attribute_all(t, specs);
     let mut acols = vec![ParquetColumn::I64(
         "agent_id".into(),
@@ -374,7 +374,7 @@ fn write_attribution(
             acols.push(ParquetColumn::F64(format!("phi_{}", o.name), phi.clone()));
         }
     }
-    write_parquet_columns(&dir.join("attribution.parquet"), acols)?;
+    write_parquet_columns(&dir.join(parquet_name(run_dir::ATTRIBUTION)), acols)?;
     run_dir::write_attribution(dir, &outcomes)?;
     Ok(outcomes)
 }
@@ -405,13 +405,13 @@ fn econ_manifest(
         ..Counts::default()
     };
     let outputs = [
-        "ticks.parquet",
-        "features.parquet",
-        "actions.parquet",
-        "indicators.csv",
-        "attribution.parquet",
-        "attribution.json",
-        "scenario.toml",
+        parquet_name(run_dir::TICKS),
+        parquet_name(run_dir::FEATURES),
+        parquet_name(run_dir::ACTIONS),
+        run_dir::INDICATORS_CSV.into(),
+        parquet_name(run_dir::ATTRIBUTION),
+        run_dir::ATTRIBUTION_JSON.into(),
+        run_dir::SCENARIO.into(),
     ];
     let mut m = manifest(
         source,
@@ -419,7 +419,7 @@ fn econ_manifest(
         counts,
         PolicySummary::new(policy.name(), policy.stats()),
         timings(seconds, n as f64 * e.month as f64),
-        outputs.map(String::from).to_vec(),
+        outputs.to_vec(),
     );
     m.kind = Some(RunKind::Econ);
     m.economy = Some(EconomySummary {

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use emergent_attribution::FeatureTable;
-use emergent_io::run_dir::PARTIAL;
+use emergent_io::run_dir::{INDICATORS_CSV, PARTIAL};
 use emergent_io::{BackgroundParquet, ParquetColumn, atomic_write_bytes, merge_parquet};
 use emergent_sim::action::ACTION_NAMES;
 use emergent_sim::items::NO_ITEM;
@@ -271,7 +271,7 @@ impl Recorder {
         for p in parts("indicators") {
             csv.push_str(&std::fs::read_to_string(&p).map_err(|e| io(&p, e))?);
         }
-        atomic_write_bytes(&dir.join("indicators.csv"), csv.as_bytes())?;
+        atomic_write_bytes(&dir.join(INDICATORS_CSV), csv.as_bytes())?;
         Ok(())
     }
 }

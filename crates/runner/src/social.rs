@@ -480,18 +480,25 @@ impl SocialEngine<'_> {
         } else {
             outputs.extend(
                 [
-                    "ticks.parquet",
-                    "actions.parquet",
-                    "features.parquet",
-                    "attribution.parquet",
+                    run_dir::TICKS,
+                    run_dir::ACTIONS,
+                    run_dir::FEATURES,
+                    run_dir::ATTRIBUTION,
                 ]
-                .map(String::from),
+                .map(run_dir::parquet_name),
             );
             if renamed {
-                outputs.push("agents.parquet".into());
+                outputs.push(run_dir::parquet_name(run_dir::AGENTS));
             }
         }
-        outputs.extend(["indicators.csv", "attribution.json", "scenario.toml"].map(String::from));
+        outputs.extend(
+            [
+                run_dir::INDICATORS_CSV,
+                run_dir::ATTRIBUTION_JSON,
+                run_dir::SCENARIO,
+            ]
+            .map(String::from),
+        );
         Ok(outputs)
     }
 
