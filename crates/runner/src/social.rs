@@ -113,6 +113,9 @@ pub(crate) fn start(
     if exchange.ranks() > 1 {
         barrier(exchange); // the run directory exists before any rank records into it
     }
+    // Only the dynamic attribution at the end rebuilds the initial network: keep the graph
+    // read from an edge list for it, and only for it.
+    let preloaded = preloaded.filter(|_| scenario.attribution.dynamic);
     let engine = SocialEngine::open(dir, 0, source, scenario, preloaded, specs, sim, exchange)?;
     engine.run(RunStats::default(), throttle, started, progress)
 }
