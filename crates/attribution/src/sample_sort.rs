@@ -9,10 +9,10 @@
 //! and every tie run in the global order. A second all-to-all sends each row's position back
 //! to the rank that holds it.
 
-use emergent_collective::Collective;
+use emergent_collective::{Collective, le_u64};
 use rayon::prelude::*;
 
-use crate::shard::{Rows, get_u64, put_u64};
+use crate::shard::{Rows, put_u64};
 
 /// Where one row landed in the global (key, id) order: its position and the positions
 /// `[run_start, run_end)` of the rows that share its key.
@@ -79,11 +79,11 @@ pub(crate) fn global_order(keys: &[u64], rows: &Rows) -> Vec<Placed> {
     let mut out = vec![Placed::default(); rows.n];
     for b in coll.all_to_all(home) {
         for w in 0..b.len() / 32 {
-            let id = get_u64(&b, w * 4) as usize;
+            let id = le_u64(&b, w * 4) as usize;
             out[id - rows.offset] = Placed {
-                pos: get_u64(&b, w * 4 + 1),
-                run_start: get_u64(&b, w * 4 + 2),
-                run_end: get_u64(&b, w * 4 + 3),
+                pos: le_u64(&b, w * 4 + 1),
+                run_start: le_u64(&b, w * 4 + 2),
+                run_end: le_u64(&b, w * 4 + 3),
             };
         }
     }
@@ -216,5 +216,5 @@ fn encode(pairs: &[(u64, u64)]) -> Vec<u8> {
 }
 
 fn decode(bytes: &[u8]) -> impl Iterator<Item = (u64, u64)> + '_ {
-    (0..bytes.len() / 16).map(move |w| (get_u64(bytes, 2 * w), get_u64(bytes, 2 * w + 1)))
+    (0..bytes.len() / 16).map(move |w| (le_u64(bytes, 2 * w), le_u64(bytes, 2 * w + 1)))
 }

@@ -13,7 +13,7 @@
 //! (`emergent-collective`), which the CLI implements over MPI and the tests over threads. Every
 //! rank must make the same calls in the same order (they are collectives).
 
-use emergent_collective::Collective;
+use emergent_collective::{Collective, le_u64};
 
 use crate::error::AttributionError;
 use crate::reduce::{BLOCK, Compensated, combine};
@@ -65,7 +65,7 @@ impl<'c> Rows<'c> {
         let all: Vec<(usize, usize)> = coll
             .all_gather(&mine)
             .iter()
-            .map(|b| (get_u64(b, 0) as usize, get_u64(b, 1) as usize))
+            .map(|b| (le_u64(b, 0) as usize, le_u64(b, 1) as usize))
             .collect();
         let mut starts = Vec::with_capacity(all.len() + 1);
         let mut at = 0;
@@ -186,7 +186,7 @@ impl<'c> Rows<'c> {
         }
         c.all_gather(&mine)
             .iter()
-            .map(|b| (0..b.len() / 8).map(|i| get_u64(b, i)).collect())
+            .map(|b| (0..b.len() / 8).map(|i| le_u64(b, i)).collect())
             .collect()
     }
 }
@@ -200,14 +200,6 @@ fn put_f64(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-/// The `i`-th little-endian word of `bytes`.
-#[inline]
-pub(crate) fn get_u64(bytes: &[u8], i: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-    u64::from_le_bytes(w)
-}
-
 fn get_f64(bytes: &[u8], i: usize) -> f64 {
-    f64::from_bits(get_u64(bytes, i))
+    f64::from_bits(le_u64(bytes, i))
 }
