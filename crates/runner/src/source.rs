@@ -18,16 +18,12 @@ pub(crate) struct ScenarioSource {
 impl ScenarioSource {
     /// The scenario with the overrides applied.
     pub(crate) fn scenario(&self) -> Result<Scenario, RunError> {
-        scenario_with(&self.text, &self.file, &self.overrides)
+        Ok(Scenario::with_overrides(
+            &self.text,
+            &self.file,
+            &self.overrides,
+        )?)
     }
-}
-
-pub(crate) fn scenario_with(
-    text: &str,
-    file: &str,
-    overrides: &[String],
-) -> Result<Scenario, RunError> {
-    Ok(Scenario::with_overrides(text, file, overrides)?)
 }
 
 /// An edge list in Parquet (an import's `follows.parquet`) is read here, where file formats
