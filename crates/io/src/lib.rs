@@ -9,6 +9,7 @@ mod atomic;
 mod csv_table;
 mod dataset;
 mod error;
+mod output_guard;
 mod parquet_stream;
 mod parquet_table;
 pub mod run_dir;
@@ -18,6 +19,7 @@ use std::path::Path;
 pub use atomic::{atomic_write, atomic_write_bytes};
 pub use dataset::{SHARD_INDEX, ShardIndex, dataset_files, read_dataset};
 pub use error::IoError;
+pub use output_guard::check_output_path;
 pub use parquet_stream::{BackgroundParquet, ParquetStream, merge_parquet};
 pub use parquet_table::{ParquetColumn, read_edges_parquet, write_parquet_columns};
 

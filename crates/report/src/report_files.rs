@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use emergent_io::run_dir::{MANIFEST, REPORT_HTML, REPORT_MD, RunDirLock};
+
 use crate::error::ReportError;
 use crate::output::Outputs;
 use crate::report_doc::run_report;
@@ -21,6 +23,11 @@ pub struct ReportFiles {
 /// Read the run directory, render the report in memory, then write `report.md`,
 /// `report.html` (self-contained) and `plots/indicators.{png,svg}`.
 pub fn write_report(run_dir: &Path) -> Result<ReportFiles, ReportError> {
+    // Not while a run (or another command) writes into the directory.
+    let _lock = match run_dir.join(MANIFEST).is_file() {
+        true => Some(RunDirLock::acquire(run_dir, "emergent report")?),
+        false => None,
+    };
     let run = RunInputs::read(run_dir)?;
     let report = run_report(&run)?;
     let mut out = Outputs::default();
@@ -29,7 +36,7 @@ pub fn write_report(run_dir: &Path) -> Result<ReportFiles, ReportError> {
         out.add_figure(run_dir, f);
         plots.extend([run_dir.join(&f.png_path), run_dir.join(f.svg_path())]);
     }
-    let (md, html_path) = (run_dir.join("report.md"), run_dir.join("report.html"));
+    let (md, html_path) = (run_dir.join(REPORT_MD), run_dir.join(REPORT_HTML));
     out.add(md.clone(), markdown::render(&report.doc));
     out.add(html_path.clone(), html::render(&report.doc));
     out.commit()?;

@@ -11,8 +11,11 @@
 
 use std::path::Path;
 
-use emergent_io::run_dir::RANK_CHECKPOINT_POINTER;
-use emergent_io::{IoError, atomic_write};
+use emergent_io::run_dir::{
+    PARTIAL, RANK_CHECKPOINT_POINTER, RUN_IDENTITY, RunIdentity, read_json, write_json,
+};
+use emergent_io::{IoError, atomic_write_bytes};
+use sha2::{Digest, Sha256};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -21,82 +24,261 @@ use crate::rank_files::{rank_file, remove_rank_files};
 use crate::source::ScenarioSource;
 use emergent_collective::{Collective, barrier};
 
-/// What every checkpoint starts with; the engine's state follows. (postcard writes a struct
-/// as its fields in order, so this is the same layout as the fields written one by one.)
+/// What a checkpoint file starts with: an emergent checkpoint, and of the layout with a
+/// checksum (older files lack it and are refused as such).
+const MAGIC: &[u8; 24] = b"emergent checkpoint v2\n\0";
+/// SHA-256 of everything before it, at the end of the file: a flipped byte anywhere is
+/// refused instead of resuming into a different run or crashing on an impossible state.
+const CHECKSUM_LEN: usize = 32;
+
+/// A file the recorder closed before a checkpoint (a segment's part in `.partial/`): the
+/// checkpoint continues from it, so resuming checks it is still there, unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PartDigest {
+    /// Its name in `.partial/`.
+    pub file: String,
+    pub bytes: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+impl PartDigest {
+    /// The digest of `dir/file` as it is now.
+    pub(crate) fn of(dir: &Path, file: &str) -> Result<Self, RunError> {
+        let path = dir.join(file);
+        let (bytes, sha256) = file_sha256(&path).map_err(|e| crate::fs::io(&path, e))?;
+        Ok(PartDigest {
+            file: file.to_string(),
+            bytes,
+            sha256,
+        })
+    }
+}
+
+/// Length and SHA-256 (hex) of a file, read in blocks.
+fn file_sha256(path: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((bytes, crate::source::hex(&hasher.finalize())))
+}
+
+/// What every checkpoint holds before the engine's state. (postcard writes a struct as its
+/// fields in order.)
 #[derive(Serialize)]
 struct CheckpointRef<'a, S> {
     format: u32,
+    emergent_version: &'a str,
+    run_key: &'a str,
     scenario_text: &'a str,
     scenario_file: &'a str,
     overrides: &'a [String],
+    parts: &'a [PartDigest],
     state: &'a S,
 }
 
 #[derive(Deserialize)]
 struct Checkpoint<S> {
     format: u32,
+    emergent_version: String,
+    run_key: String,
     scenario_text: String,
     scenario_file: String,
     overrides: Vec<String>,
+    parts: Vec<PartDigest>,
     state: S,
 }
 
+/// What a loaded checkpoint continues from.
+pub(crate) struct Loaded<S> {
+    pub source: ScenarioSource,
+    /// The recorded parts, verified present and unchanged.
+    pub parts: Vec<PartDigest>,
+    pub state: S,
+}
+
 /// Write a checkpoint of format `format` to `path`, atomically: a crash mid-write leaves the
-/// previous one.
+/// previous one. `parts` are the recorded files it continues from.
 pub(crate) fn save<S: Serialize>(
     path: &Path,
     format: u32,
     source: &ScenarioSource,
+    parts: &[PartDigest],
     state: &S,
 ) -> Result<(), RunError> {
+    let identity = source.identity();
     let c = CheckpointRef {
         format,
+        emergent_version: &identity.emergent_version,
+        run_key: &identity.run_key,
         scenario_text: &source.text,
         scenario_file: &source.file,
         overrides: &source.overrides,
+        parts,
         state,
     };
-    atomic_write(path, |w| {
-        postcard::to_io(&c, w)
-            .map(|_| ())
-            .map_err(|e| IoError::new(path, e.to_string()))
-    })?;
+    let mut bytes = postcard::to_extend(&c, MAGIC.to_vec())
+        .map_err(|e| IoError::new(path, e.to_string()))?;
+    let sum = Sha256::digest(&bytes);
+    bytes.extend_from_slice(&sum);
+    atomic_write_bytes(path, &bytes)?;
     Ok(())
 }
 
-/// Read the checkpoint at `path` (of the run in `dir`), refusing a missing, damaged or
-/// differently versioned one with a message that says which.
+/// Read the checkpoint at `path` of the run in `dir`, refusing a missing, damaged, foreign
+/// or differently versioned one, or one whose recorded parts are gone or changed, with a
+/// message that says which.
 pub(crate) fn load<S: DeserializeOwned>(
     dir: &Path,
     path: &Path,
     format: u32,
-) -> Result<(ScenarioSource, S), RunError> {
-    let bytes = std::fs::read(path).map_err(|e| RunError::Resume {
+) -> Result<Loaded<S>, RunError> {
+    let refuse = |why: String| RunError::Resume {
         dir: dir.to_path_buf(),
-        why: format!(
+        why,
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        refuse(format!(
             "no checkpoint to resume from ({}: {e}); set [checkpoint] every = K in the scenario",
             path.display()
-        ),
+        ))
     })?;
-    let c: Checkpoint<S> = postcard::from_bytes(&bytes).map_err(|e| RunError::Resume {
-        dir: dir.to_path_buf(),
-        why: format!(
-            "{} is damaged or from another emergent version ({e})",
-            path.display()
-        ),
-    })?;
+    let c: Checkpoint<S> = decode(&bytes).map_err(|why| refuse(format!("{}: {why}", path.display())))?;
     if c.format != format {
-        return Err(RunError::Resume {
-            dir: dir.to_path_buf(),
-            why: format!("checkpoint format {} is not {format}", c.format),
-        });
+        return Err(refuse(format!(
+            "{}: checkpoint format {} is not {format}",
+            path.display(),
+            c.format
+        )));
     }
     let source = ScenarioSource {
         text: c.scenario_text,
         file: c.scenario_file,
         overrides: c.overrides,
     };
-    Ok((source, c.state))
+    check_identity(dir, path, &c.emergent_version, &c.run_key, &source).map_err(refuse)?;
+    check_parts(dir, &c.parts).map_err(refuse)?;
+    Ok(Loaded {
+        source,
+        parts: c.parts,
+        state: c.state,
+    })
+}
+
+/// The checkpoint in `bytes`: the magic, the checksum, then the fields.
+fn decode<S: DeserializeOwned>(bytes: &[u8]) -> Result<Checkpoint<S>, String> {
+    let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        return Err("not an emergent checkpoint (or one from a version before checkpoints \
+                    carried a checksum); start the run again with --force"
+            .into());
+    };
+    if rest.len() < CHECKSUM_LEN {
+        return Err("the checkpoint is truncated; start the run again with --force".into());
+    }
+    let (body_end, sum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+    if Sha256::digest(body_end).as_slice() != sum {
+        return Err("the checkpoint is damaged (its SHA-256 checksum does not match: the file \
+                    changed after it was written); restore it or start the run again with --force"
+            .into());
+    }
+    let body = &body_end[MAGIC.len()..];
+    let (c, unread) = postcard::take_from_bytes::<Checkpoint<S>>(body).map_err(|e| {
+        format!("the checkpoint's checksum matches but it does not decode ({e}); it was not written by this emergent version")
+    })?;
+    if !unread.is_empty() {
+        return Err(format!(
+            "{} bytes follow the checkpoint's state; it was not written by this emergent version",
+            unread.len()
+        ));
+    }
+    Ok(c)
+}
+
+/// The checkpoint must be this version's and this directory's run.
+fn check_identity(
+    dir: &Path,
+    path: &Path,
+    version: &str,
+    run_key: &str,
+    source: &ScenarioSource,
+) -> Result<(), String> {
+    let here = env!("CARGO_PKG_VERSION");
+    if version != here {
+        return Err(format!(
+            "{} was written by emergent {version} and this is {here}; resume with that version, \
+             or start the run again with --force",
+            path.display()
+        ));
+    }
+    let id_path = dir.join(PARTIAL).join(RUN_IDENTITY);
+    let run: RunIdentity = read_json(&id_path).map_err(|e| {
+        format!("{e}; without it the checkpoint cannot be matched to this directory's run")
+    })?;
+    let mine = source.identity();
+    if run_key != mine.run_key {
+        return Err(format!(
+            "{} does not hold the run key it was written with; it is damaged",
+            path.display()
+        ));
+    }
+    if run.run_key != run_key {
+        return Err(format!(
+            "{} belongs to another run (scenario sha256 {}, overrides {:?}) than the one this \
+             directory recorded (scenario sha256 {}, overrides {:?}): was it copied from another \
+             run directory? Start the run again with --force",
+            path.display(),
+            short(&mine.scenario_sha256),
+            mine.overrides,
+            short(&run.scenario_sha256),
+            run.overrides
+        ));
+    }
+    Ok(())
+}
+
+fn short(hex: &str) -> &str {
+    hex.get(..12).unwrap_or(hex)
+}
+
+/// Every recorded part the checkpoint continues from is in `.partial/`, byte for byte.
+fn check_parts(dir: &Path, parts: &[PartDigest]) -> Result<(), String> {
+    let partial = dir.join(PARTIAL);
+    for p in parts {
+        let path = partial.join(&p.file);
+        let why = match file_sha256(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "is missing".to_string(),
+            Err(e) => format!("cannot be read ({e})"),
+            Ok((bytes, _)) if bytes != p.bytes => {
+                format!("has {bytes} bytes, not the {} it had at the checkpoint", p.bytes)
+            }
+            Ok((_, sha)) if sha != p.sha256 => {
+                "has changed since the checkpoint (its SHA-256 differs)".to_string()
+            }
+            Ok(_) => continue,
+        };
+        return Err(format!(
+            "{} {why}: it holds rows recorded before the checkpoint, and resuming without them \
+             would lose them; restore it, or start the run again with --force",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Record which run the directory's run in progress is (rank 0, when it starts).
+pub(crate) fn write_identity(dir: &Path, source: &ScenarioSource) -> Result<(), RunError> {
+    write_json(&dir.join(PARTIAL).join(RUN_IDENTITY), &source.identity())?;
+    Ok(())
 }
 
 /// The commit record of a partitioned run's per-rank checkpoints.
@@ -114,13 +296,14 @@ pub(crate) fn save_rank<S: Serialize>(
     dir: &Path,
     format: u32,
     source: &ScenarioSource,
+    parts: &[PartDigest],
     state: &S,
     segment: u32,
     tick: u32,
     exchange: &dyn Collective,
 ) -> Result<(), RunError> {
     let rank = exchange.rank();
-    save(&dir.join(rank_file(segment, rank)), format, source, state)?;
+    save(&dir.join(rank_file(segment, rank)), format, source, parts, state)?;
     barrier(exchange);
     if rank == 0 {
         let p = Pointer {
@@ -141,7 +324,7 @@ pub(crate) fn load_rank<S: DeserializeOwned>(
     format: u32,
     rank: usize,
     ranks: usize,
-) -> Result<(ScenarioSource, S), RunError> {
+) -> Result<Loaded<S>, RunError> {
     let path = dir.join(RANK_CHECKPOINT_POINTER);
     let text = std::fs::read_to_string(&path).map_err(|e| RunError::Resume {
         dir: dir.to_path_buf(),

@@ -35,6 +35,8 @@ pub fn attribute_dynamic_run(
     opts: &DynamicOptions,
 ) -> Result<Vec<DynamicOutcome>, RunError> {
     let manifest = run_dir::read_manifest(dir)?;
+    // Not while another command writes into the directory.
+    let _lock = run_dir::RunDirLock::acquire(dir, "emergent attribute --dynamic")?;
     if manifest.scenario.is_empty() {
         return Err(RunError::Io(IoError::new(
             &dir.join(run_dir::MANIFEST),

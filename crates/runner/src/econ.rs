@@ -66,9 +66,11 @@ struct EconState {
     rows: Rows,
 }
 
-/// A fresh economic run (the run directory is already prepared).
+/// A fresh economic run: the indicators and the policy are checked before the run directory
+/// is prepared (and locked for the run).
 pub(crate) fn start(
     dir: PathBuf,
+    force: bool,
     source: ScenarioSource,
     scenario: Scenario,
     throttle: Option<Duration>,
@@ -82,9 +84,9 @@ pub(crate) fn start(
         economy,
         rows: Rows::default(),
     };
-    run(
-        dir, source, scenario, state, throttle, &llm, started, progress,
-    )
+    let (engine, settings) = open(dir, source, scenario, state, throttle, &llm)?;
+    let _lock = crate::run_dir::prepare(&engine.dir, force, &engine.source)?;
+    drive(engine, &settings, started, progress)
 }
 
 /// Continue from `checkpoint-econ.bin`.
@@ -95,36 +97,26 @@ pub(crate) fn resume(
     progress: &dyn RunProgress,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let (source, state): (ScenarioSource, EconState) =
+    let loaded: crate::checkpoint::Loaded<EconState> =
         crate::checkpoint::load(dir, &dir.join(ECON_CHECKPOINT), FORMAT)?;
+    let (source, state) = (loaded.source, loaded.state);
     let scenario = source.scenario()?;
     tracing::info!(
         month = state.economy.month,
         "resuming the economy from its checkpoint"
     );
-    run(
-        dir.to_path_buf(),
-        source,
-        scenario,
-        state,
-        throttle,
-        &llm,
-        started,
-        progress,
-    )
+    let (engine, settings) = open(dir.to_path_buf(), source, scenario, state, throttle, &llm)?;
+    drive(engine, &settings, started, progress)
 }
-
-#[allow(clippy::too_many_arguments)]
-fn run(
+/// The engine and its loop settings, with the indicators and the policy checked.
+fn open(
     dir: PathBuf,
     source: ScenarioSource,
     scenario: Scenario,
     state: EconState,
     throttle: Option<Duration>,
     llm: &LlmRunOptions,
-    started: Instant,
-    progress: &dyn RunProgress,
-) -> Result<RunSummary, RunError> {
+) -> Result<(EconEngine, LoopSettings), RunError> {
     let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
     let policy: Box<dyn EconPolicy> = emergent_llm::econ_policy_for(&scenario, llm)?;
     let settings = LoopSettings {
@@ -140,7 +132,7 @@ fn run(
         policy,
         state,
     };
-    drive(engine, &settings, started, progress)
+    Ok((engine, settings))
 }
 
 /// The economy as an [`Engine`].
@@ -208,7 +200,7 @@ impl Engine for EconEngine {
 
     fn checkpoint(&mut self) -> Result<(), RunError> {
         let path = self.dir.join(ECON_CHECKPOINT);
-        crate::checkpoint::save(&path, FORMAT, &self.source, &self.state)
+        crate::checkpoint::save(&path, FORMAT, &self.source, &[], &self.state)
     }
 
     fn finish(self, started: Instant, progress: &dyn RunProgress) -> Result<RunSummary, RunError> {

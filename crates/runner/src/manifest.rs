@@ -38,10 +38,7 @@ impl RunStats {
 }
 
 pub(crate) fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::source::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Peak resident memory of this process, from the kernel (Linux), in bytes.

@@ -19,6 +19,7 @@ use emergent_sim::action::ACTION_NAMES;
 use emergent_sim::items::NO_ITEM;
 use emergent_sim::{Action, TickReport};
 
+use crate::checkpoint::PartDigest;
 use crate::error::RunError;
 use crate::fs::{io, remove_if_exists};
 
@@ -43,24 +44,42 @@ pub(crate) struct Recorder {
     actions: Option<BackgroundParquet>,
     indicator_rows: String,
     pub(crate) recorded_ticks: u32,
+    /// The parts of the closed segments, in the order they were closed: the final files are
+    /// merged from exactly these (a part that went missing is an error, not fewer rows).
+    closed: Vec<String>,
+    /// The digests of `closed[..digests.len()]`, for the checkpoint.
+    digests: Vec<PartDigest>,
 }
 
-fn part(partial: &Path, kind: &str, segment: u32) -> PathBuf {
+/// `kind-SSSSS.parquet` (`.csv` for the indicators).
+fn part_name(kind: &str, segment: u32) -> String {
     let ext = if kind == "indicators" {
         "csv"
     } else {
         "parquet"
     };
-    partial.join(format!("{kind}-{segment:05}.{ext}"))
+    format!("{kind}-{segment:05}.{ext}")
+}
+
+fn part(partial: &Path, kind: &str, segment: u32) -> PathBuf {
+    partial.join(part_name(kind, segment))
+}
+
+/// The kind of a part's file name (`ticks-r00001-00003.parquet` → `ticks-r00001`).
+fn kind_of(file: &str) -> &str {
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    stem.rsplit_once('-').map_or(stem, |(kind, _)| kind)
 }
 
 impl Recorder {
-    /// Start recording at `segment`, discarding any parts from it onwards (an interrupted
-    /// segment's leftovers) and any temporary files.
-    /// `rank` is `Some((rank, ranks))` in a partitioned run.
+    /// Start recording at `segment`, after the closed parts `parts` (verified by the
+    /// checkpoint; none for a fresh run), discarding any parts from `segment` onwards (an
+    /// interrupted segment's leftovers) and any temporary files.
+    /// `rank` is `Some(rank)` in a partitioned run.
     pub(crate) fn open(
         dir: &Path,
         segment: u32,
+        parts: Vec<PartDigest>,
         feature_names: Vec<String>,
         indicator_names: Vec<String>,
         rank: Option<usize>,
@@ -104,6 +123,8 @@ impl Recorder {
             actions: None,
             indicator_rows: String::new(),
             recorded_ticks: 0,
+            closed: parts.iter().map(|p| p.file.clone()).collect(),
+            digests: parts,
         })
     }
 
@@ -196,23 +217,37 @@ impl Recorder {
     }
 
     /// Close the current segment's parts and start the next one.
-    pub(crate) fn close_segment(&mut self) -> Result<(), RunError> {
+    fn close_segment(&mut self) -> Result<(), RunError> {
         let names = self.feature_names.clone();
+        let segment = self.segment;
         if let Some(s) = self.ticks.take() {
             s.finish(|| Self::empty_ticks(&names))?;
+            self.closed.push(part_name(&self.ticks_kind, segment));
         }
         if let Some(s) = self.actions.take() {
             s.finish(Self::empty_actions)?;
+            self.closed.push(part_name(&self.actions_kind, segment));
         }
         if self.globals {
             atomic_write_bytes(
-                &part(&self.partial, "indicators", self.segment),
+                &part(&self.partial, "indicators", segment),
                 self.indicator_rows.as_bytes(),
             )?;
+            self.closed.push(part_name("indicators", segment));
         }
         self.indicator_rows.clear();
         self.segment += 1;
         Ok(())
+    }
+
+    /// Close the current segment for a checkpoint and return the digests of every closed
+    /// part, which the checkpoint carries so a resume can check they are all still there.
+    pub(crate) fn close_for_checkpoint(&mut self) -> Result<&[PartDigest], RunError> {
+        self.close_segment()?;
+        for file in &self.closed[self.digests.len()..] {
+            self.digests.push(PartDigest::of(&self.partial, file)?);
+        }
+        Ok(&self.digests)
     }
 
     fn empty_ticks(names: &[String]) -> Vec<ParquetColumn> {
@@ -240,9 +275,10 @@ impl Recorder {
     pub(crate) fn finish(&mut self, dir: &Path) -> Result<(), RunError> {
         self.close_segment()?;
         let parts = |kind: &str| -> Vec<PathBuf> {
-            (0..self.segment)
-                .map(|s| part(&self.partial, kind, s))
-                .filter(|p| p.exists())
+            self.closed
+                .iter()
+                .filter(|f| kind_of(f) == kind)
+                .map(|f| self.partial.join(f))
                 .collect()
         };
         for (kind, ticks) in [(&self.ticks_kind, true), (&self.actions_kind, false)] {

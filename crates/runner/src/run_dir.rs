@@ -1,32 +1,50 @@
-//! The run directory: created fresh, or reused with --force, never half-overwritten.
+//! The run directory: created fresh, or cleared of an earlier run's outputs with --force,
+//! and locked while a run writes into it.
 
 use std::path::{Path, PathBuf};
 
-use emergent_io::run_dir::{CHECKPOINT, PARTIAL};
+use emergent_io::atomic_write_bytes;
+use emergent_io::run_dir::{
+    PARTIAL, RunDirLock, SCENARIO, is_non_empty, remove_run_outputs,
+};
 
 use crate::error::RunError;
-use crate::fs::{io, remove_if_exists};
-use crate::rank_files::remove_rank_files;
+use crate::fs::io;
+use crate::source::ScenarioSource;
 
-/// Make `dir` ready for a new run. An existing non-empty directory needs `force`; its files
-/// are then replaced one by one as the new run writes them (each atomically), so an earlier
-/// output survives until its replacement is complete.
-pub(crate) fn prepare(dir: &Path, force: bool) -> Result<(), RunError> {
-    if dir.exists() {
-        let non_empty = std::fs::read_dir(dir)
-            .map_err(|e| io(dir, e))?
-            .next()
-            .is_some();
-        if non_empty && !force {
+/// Make `dir` ready for a new run and lock it for the run's duration (see [`RunDirLock`]).
+/// A directory holding anything needs `force`; every output of an earlier run is then
+/// removed (a stale file beside the new run's would be presented as its own), while files
+/// that are not emergent's outputs stay. Records the scenario and the run's identity.
+pub(crate) fn prepare(
+    dir: &Path,
+    force: bool,
+    source: &ScenarioSource,
+) -> Result<RunDirLock, RunError> {
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let lock = RunDirLock::acquire(dir, "emergent run")?;
+    if is_non_empty(dir)? {
+        if !force {
             return Err(RunError::Exists(dir.to_path_buf()));
         }
-        // Leftovers of an interrupted run must not be mistaken for this run's segments.
-        remove_if_exists(&dir.join(PARTIAL))?;
-        remove_if_exists(&dir.join(CHECKPOINT))?;
-        remove_rank_files(dir, None, None)?;
+        let removed = remove_run_outputs(dir)?;
+        tracing::info!(dir = %dir.display(), ?removed, "--force: removed the earlier run's outputs");
     }
     std::fs::create_dir_all(dir.join(PARTIAL)).map_err(|e| io(dir, e))?;
-    Ok(())
+    atomic_write_bytes(&dir.join(SCENARIO), source.text.as_bytes())?;
+    crate::checkpoint::write_identity(dir, source)?;
+    Ok(lock)
+}
+
+/// Lock the run directory `dir` of an interrupted run for its resumption.
+pub(crate) fn lock_for_resume(dir: &Path) -> Result<RunDirLock, RunError> {
+    if !dir.is_dir() {
+        return Err(RunError::Resume {
+            dir: dir.to_path_buf(),
+            why: "no such run directory".into(),
+        });
+    }
+    Ok(RunDirLock::acquire(dir, "emergent run --resume")?)
 }
 
 /// `runs/<scenario name>-seed<seed>`.

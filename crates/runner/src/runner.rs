@@ -6,8 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use emergent_collective::{Collective, Solo};
-use emergent_io::atomic_write_bytes;
-use emergent_io::run_dir::{ECON_CHECKPOINT, MANIFEST, SCENARIO};
+use emergent_io::run_dir::{ECON_CHECKPOINT, MANIFEST};
 
 use crate::error::RunError;
 use crate::options::{RunOptions, RunProgress, RunSummary};
@@ -51,9 +50,7 @@ pub fn start_on(
     check_distributable(&scenario, exchange)?;
     let llm = opts.llm(&dir);
     if scenario.econ.is_some() {
-        crate::run_dir::prepare(&dir, opts.force)?;
-        atomic_write_bytes(&dir.join(SCENARIO), source.text.as_bytes())?;
-        return crate::econ::start(dir, source, scenario, opts.throttle, llm, progress);
+        return crate::econ::start(dir, opts.force, source, scenario, opts.throttle, llm, progress);
     }
     crate::social::start(
         dir,
@@ -98,6 +95,11 @@ pub fn resume_on(
     progress: &dyn RunProgress,
     exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
+    // Rank 0 writes the run-wide files, and holds the directory for the whole job.
+    let _lock = match exchange.rank() {
+        0 => Some(crate::run_dir::lock_for_resume(dir)?),
+        _ => None,
+    };
     if dir.join(MANIFEST).exists() {
         return Err(RunError::Resume {
             dir: dir.to_path_buf(),

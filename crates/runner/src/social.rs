@@ -22,6 +22,7 @@ use emergent_sim::tick::{TickCost, step_partitioned};
 use emergent_sim::{Simulation, World};
 use serde::{Deserialize, Serialize};
 
+use crate::checkpoint::PartDigest;
 use crate::engine::{Engine, LoopSettings, drive};
 use crate::error::RunError;
 use crate::fs::remove_if_exists;
@@ -105,10 +106,11 @@ pub(crate) fn start(
         Simulation::new(&scenario, preloaded.as_ref())?
     };
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
-    if exchange.rank() == 0 {
-        crate::run_dir::prepare(&dir, force)?;
-        emergent_io::atomic_write_bytes(&dir.join(run_dir::SCENARIO), source.text.as_bytes())?;
-    }
+    // Held until the run ends (rank 0 writes the run-wide files for every rank).
+    let _lock = match exchange.rank() {
+        0 => Some(crate::run_dir::prepare(&dir, force, &source)?),
+        _ => None,
+    };
     sim.policy = emergent_llm::policy_for(&scenario, llm)?;
     if exchange.ranks() > 1 {
         barrier(exchange); // the run directory exists before any rank records into it
@@ -116,7 +118,16 @@ pub(crate) fn start(
     // Only the dynamic attribution at the end rebuilds the initial network: keep the graph
     // read from an edge list for it, and only for it.
     let preloaded = preloaded.filter(|_| scenario.attribution.dynamic);
-    let engine = SocialEngine::open(dir, 0, source, scenario, preloaded, specs, sim, exchange)?;
+    let engine = SocialEngine::open(
+        dir,
+        (0, Vec::new()),
+        source,
+        scenario,
+        preloaded,
+        specs,
+        sim,
+        exchange,
+    )?;
     engine.run(RunStats::default(), throttle, started, progress)
 }
 
@@ -130,7 +141,7 @@ pub(crate) fn resume(
     exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let (source, c): (ScenarioSource, SocialState) =
+    let loaded: crate::checkpoint::Loaded<SocialState> =
         if dir.join(run_dir::RANK_CHECKPOINT_POINTER).exists() {
             crate::checkpoint::load_rank(dir, FORMAT, exchange.rank(), exchange.ranks())?
         } else if exchange.ranks() > 1 && dir.join(CHECKPOINT).exists() {
@@ -143,6 +154,7 @@ pub(crate) fn resume(
         } else {
             crate::checkpoint::load(dir, &dir.join(CHECKPOINT), FORMAT)?
         };
+    let (source, c) = (loaded.source, loaded.state);
     let scenario = source.scenario()?;
     check_distributable(&scenario, exchange)?;
     // Only the dynamic attribution at the end rebuilds the initial network.
@@ -156,7 +168,7 @@ pub(crate) fn resume(
     sim.policy = emergent_llm::policy_for(&scenario, llm)?;
     let engine = SocialEngine::open(
         dir.to_path_buf(),
-        c.next_segment,
+        (c.next_segment, loaded.parts),
         source,
         scenario,
         preloaded,
@@ -186,11 +198,12 @@ struct SocialEngine<'x> {
 }
 
 impl<'x> SocialEngine<'x> {
-    /// The engine, recording from `segment` on (0 for a fresh run).
+    /// The engine, recording from `segment` on after the closed `parts` (0 and none for a
+    /// fresh run).
     #[allow(clippy::too_many_arguments)]
     fn open(
         dir: PathBuf,
-        segment: u32,
+        (segment, parts): (u32, Vec<PartDigest>),
         source: ScenarioSource,
         scenario: Scenario,
         preloaded: Option<Network>,
@@ -201,6 +214,7 @@ impl<'x> SocialEngine<'x> {
         let recorder = Recorder::open(
             &dir,
             segment,
+            parts,
             sim.world.feature_names(),
             specs.iter().map(|s| s.name.clone()).collect(),
             rank_of(exchange),
@@ -330,17 +344,19 @@ impl Engine for SocialEngine<'_> {
     }
 
     fn checkpoint(&mut self) -> Result<(), RunError> {
-        self.recorder.close_segment()?;
+        let parts = self.recorder.close_for_checkpoint()?.to_vec();
+        let segment = self.recorder.segment;
         let state = SocialStateRef {
-            next_segment: self.recorder.segment,
+            next_segment: segment,
             stats: &self.stats,
             world: &self.sim.world,
         };
-        if !self.split() {
+        if self.exchange.ranks() == 1 {
             return crate::checkpoint::save(
                 &self.dir.join(CHECKPOINT),
                 FORMAT,
                 &self.source,
+                &parts,
                 &state,
             );
         }
@@ -349,8 +365,9 @@ impl Engine for SocialEngine<'_> {
             &self.dir,
             FORMAT,
             &self.source,
+            &parts,
             &state,
-            self.recorder.segment,
+            segment,
             self.sim.world.tick,
             self.exchange,
         )

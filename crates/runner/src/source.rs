@@ -2,8 +2,10 @@
 //! Checkpoints and the manifest keep these three, so a run can be rebuilt from either.
 
 use emergent_io::IoError;
+use emergent_io::run_dir::RunIdentity;
 use emergent_scenario::{GeneratorKind, Scenario};
 use emergent_sim::network::Network;
+use sha2::{Digest, Sha256};
 
 use crate::error::RunError;
 
@@ -16,6 +18,27 @@ pub(crate) struct ScenarioSource {
 }
 
 impl ScenarioSource {
+    /// Which run this is: the scenario, the overrides and this build's version. A run
+    /// directory records it when the run starts and every checkpoint carries it.
+    pub(crate) fn identity(&self) -> RunIdentity {
+        let version = env!("CARGO_PKG_VERSION");
+        let mut key = Sha256::new();
+        for part in [version, &self.text] {
+            key.update((part.len() as u64).to_le_bytes());
+            key.update(part.as_bytes());
+        }
+        for o in &self.overrides {
+            key.update((o.len() as u64).to_le_bytes());
+            key.update(o.as_bytes());
+        }
+        RunIdentity {
+            emergent_version: version.to_string(),
+            overrides: self.overrides.clone(),
+            run_key: hex(&key.finalize()),
+            scenario_sha256: crate::manifest::sha256_hex(&self.text),
+        }
+    }
+
     /// The scenario with the overrides applied.
     pub(crate) fn scenario(&self) -> Result<Scenario, RunError> {
         Ok(Scenario::with_overrides(
@@ -24,6 +47,11 @@ impl ScenarioSource {
             &self.overrides,
         )?)
     }
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An edge list in Parquet (an import's `follows.parquet`) is read here, where file formats

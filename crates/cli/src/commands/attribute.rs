@@ -52,9 +52,12 @@ pub struct Args {
     seed: u64,
     #[command(flatten)]
     tier: TierArgs,
-    /// Write φ per agent (and per column) here (.csv or .parquet).
+    /// Write φ per agent (and per column) here (.csv or .parquet). Never one of the inputs.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Overwrite an existing --out file.
+    #[arg(long, requires = "out")]
+    force: bool,
     /// Print one JSON object on stdout instead of the summary.
     #[arg(long)]
     json: bool,
@@ -86,7 +89,13 @@ pub fn run(args: Args) -> Result<()> {
     let indicator = Indicator::parse(expr).context("--indicator")?;
     args.tier.check()?;
     if let Some(out) = &args.out {
-        check_output(out)?;
+        let mut inputs = vec![features.clone()];
+        // A baseline table is an input too (other --baseline values are not paths).
+        let baseline_file = PathBuf::from(&args.baseline);
+        if baseline_file.is_file() {
+            inputs.push(baseline_file);
+        }
+        check_output(out, &inputs, args.force)?;
     }
     let table = if features.is_dir() {
         emergent_io::read_dataset(&features, "features", &ids)?
@@ -264,8 +273,8 @@ pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
     })
 }
 
-/// Refuse an output we could not write before doing the work.
-fn check_output(out: &std::path::Path) -> Result<()> {
+/// Refuse an output we could not, or must not, write before doing the work.
+fn check_output(out: &std::path::Path, inputs: &[PathBuf], force: bool) -> Result<()> {
     match out.extension().and_then(|e| e.to_str()) {
         Some("csv") | Some("parquet") => {}
         _ => bail!("--out {}: use a .csv or .parquet file name", out.display()),
@@ -280,6 +289,7 @@ fn check_output(out: &std::path::Path) -> Result<()> {
             dir.display()
         );
     }
+    emergent_io::check_output_path(out, inputs, force)?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use emergent_io::run_dir::RunDirLock;
 use anyhow::{Context, Result, bail};
 use emergent_attribution::{Baseline, FeatureTable, Indicator};
 use emergent_io::{IdColumn, read_table};
@@ -79,6 +80,11 @@ pub fn run(args: Args) -> Result<()> {
     args.tier.check()?;
     let started = Instant::now();
     let protocols = parse_protocols(&args.protocols)?;
+    // Not while a run (or another command) writes into the run directory.
+    let _lock = match &args.run_dir {
+        Some(dir) if dir.is_dir() => Some(RunDirLock::acquire(dir, "emergent study")?),
+        _ => None,
+    };
     let (plan, table) = match &args.run_dir {
         Some(dir) => from_run_dir(dir, args.out.clone())?,
         None => from_features(&args)?,
@@ -86,6 +92,11 @@ pub fn run(args: Args) -> Result<()> {
     check_columns(&table, &plan, &args, &protocols)?;
     if plan.out.exists() && !plan.out.is_dir() {
         bail!("--out {}: exists and is not a folder", plan.out.display());
+    }
+    if args.out.is_some() {
+        // An existing study folder is rewritten, but never over what the study reads.
+        let input = args.run_dir.clone().unwrap_or_else(|| plan.features.clone());
+        emergent_io::check_output_path(&plan.out, &[input], true)?;
     }
     let cfg = StudyConfig {
         panel_size: args.panel_size,

@@ -5,10 +5,13 @@
 
 mod attribution;
 mod dynamic;
+mod identity;
 mod json_file;
+mod lock;
 mod manifest;
 mod names;
 mod nullable;
+mod outputs;
 mod tiers;
 
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
@@ -20,4 +23,7 @@ pub use json_file::{
 pub use manifest::{
     Counts, Distributed, EconomySummary, Manifest, PhaseSeconds, PolicySummary, RunKind, Timings,
 };
+pub use identity::RunIdentity;
+pub use lock::RunDirLock;
 pub use names::*;
+pub use outputs::{is_non_empty, is_run_output, remove_run_outputs};

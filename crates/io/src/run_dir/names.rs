@@ -8,6 +8,8 @@ pub const MANIFEST: &str = "manifest.json";
 pub const SCENARIO: &str = "scenario.toml";
 /// Recorded segments of a run in progress (removed when the run completes).
 pub const PARTIAL: &str = ".partial";
+/// Which run the directory's run in progress is (in [`PARTIAL`]; see [`super::RunIdentity`]).
+pub const RUN_IDENTITY: &str = "run.json";
 /// The checkpoint of a social run in one process.
 pub const CHECKPOINT: &str = "checkpoint.bin";
 /// The checkpoint of an `[econ]` run.
@@ -26,6 +28,17 @@ pub const STUDY_DIR: &str = "study";
 /// The study's numbers, in [`STUDY_DIR`].
 pub const STUDY_JSON: &str = "study.json";
 
+/// The report of a run (`emergent report RUN_DIR`): Markdown, self-contained HTML, and the
+/// plots both show.
+pub const REPORT_MD: &str = "report.md";
+pub const REPORT_HTML: &str = "report.html";
+pub const PLOTS_DIR: &str = "plots";
+/// The shard index of a partitioned run's tables.
+pub const SHARD_INDEX: &str = crate::dataset::SHARD_INDEX;
+/// The LLM replay cache of a run: content-addressed (a prompt's answer, keyed by the prompt
+/// and the model settings), so it is not a result and `--force` keeps it.
+pub const LLM_CACHE: &str = "llm-cache.sqlite";
+
 /// Parquet tables of a run directory (`<table>.parquet`, or one shard per rank of a
 /// partitioned run, listed in `shards.json`).
 pub const TICKS: &str = "ticks";
@@ -35,6 +48,8 @@ pub const ATTRIBUTION: &str = "attribution";
 /// The scenario's id of each agent a METIS partition renamed.
 pub const AGENTS: &str = "agents";
 pub const DYNAMIC_ATTRIBUTION: &str = "dynamic_attribution";
+/// Every table above.
+pub const TABLES: [&str; 6] = [TICKS, ACTIONS, FEATURES, ATTRIBUTION, AGENTS, DYNAMIC_ATTRIBUTION];
 
 /// `<table>.parquet`.
 pub fn parquet_name(table: &str) -> String {
