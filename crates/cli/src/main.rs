@@ -84,7 +84,10 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => commands::run::run(args),
+        Command::Run(args) => match commands::run::run(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
         Command::Attribute(args) => commands::attribute::run(args),
         Command::Study(args) => commands::study::run(args),
         Command::Report(args) => commands::report::run(args),

@@ -315,7 +315,7 @@ impl EconPolicy for LlmEconPolicy {
         self.driver.engine.stats.snapshot()
     }
 
-    fn halt(&self) -> Option<String> {
+    fn halt(&self) -> Option<emergent_sim::policy::PolicyHalt> {
         self.driver.engine.halt()
     }
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use emergent_scenario::{LlmConfig, OnOutage};
+use emergent_sim::policy::PolicyHalt;
 use emergent_sim::rng::{AgentRng, mix64};
 use rayon::prelude::*;
 
@@ -71,7 +72,7 @@ pub struct Engine {
     pub stats: Stats,
     consecutive_failures: AtomicU32,
     outage: AtomicBool,
-    halt: Mutex<Option<String>>,
+    halt: Mutex<Option<PolicyHalt>>,
 }
 
 /// The engine plus the runtime that drives it (kept apart so the runtime is dropped on
@@ -315,7 +316,7 @@ impl Engine {
             Err(e) => tracing::warn!("{e}"),
         }
         if self.run.offline {
-            self.set_halt(LlmError::OfflineMiss { agent, tick }.to_string());
+            self.set_halt(LlmError::OfflineMiss { agent, tick }.to_string(), false);
             return Err(Fail::Offline);
         }
         let result = self.call_with_retries(req, agent, tick).await;
@@ -350,12 +351,12 @@ impl Engine {
             self.set_halt(format!(
                 "the call budget is spent (--max-calls {})",
                 self.run.max_calls.unwrap_or(0)
-            ));
+            ), true);
         } else if !tokens_ok {
             self.set_halt(format!(
                 "the token budget is spent (--max-tokens {})",
                 self.run.max_tokens.unwrap_or(0)
-            ));
+            ), true);
         }
         calls_ok && tokens_ok
     }
@@ -456,21 +457,26 @@ impl Engine {
                 self.set_halt(format!(
                     "the LLM endpoint {} is down ({n} requests in a row failed; last: {why}); llm.on_outage = \"pause\"",
                     self.cfg.base_url
-                ));
+                ), false);
             }
         }
     }
 
-    fn set_halt(&self, reason: String) {
+    /// Ask the run to stop after this tick (the first reason given is kept); `budget_spent`
+    /// when a budget the user set ran out.
+    fn set_halt(&self, reason: String, budget_spent: bool) {
         if let Ok(mut h) = self.halt.lock()
             && h.is_none()
         {
-            *h = Some(reason);
+            *h = Some(PolicyHalt {
+                reason,
+                budget_spent,
+            });
         }
     }
 
     /// Why the run must stop, if it must.
-    pub fn halt(&self) -> Option<String> {
+    pub fn halt(&self) -> Option<PolicyHalt> {
         self.halt.lock().ok().and_then(|h| h.clone())
     }
 }

@@ -281,7 +281,7 @@ impl Policy for LlmSocialPolicy {
         self.driver.engine.stats.snapshot()
     }
 
-    fn halt(&self) -> Option<String> {
+    fn halt(&self) -> Option<emergent_sim::policy::PolicyHalt> {
         self.driver.engine.halt()
     }
 }

@@ -327,7 +327,7 @@ fn pause_on_outage_asks_the_runner_to_stop() {
     let dir = tempfile::tempdir().unwrap();
     let p = econ_policy_for(&s, &opts(&dir)).unwrap();
     run(p.as_ref(), &s, 1);
-    let why = p.halt().expect("paused");
+    let why = p.halt().expect("paused").reason;
     assert!(why.contains("is down") && why.contains("pause"), "{why}");
 }
 
@@ -345,7 +345,8 @@ fn call_budget_stops_cleanly_with_counted_fallbacks() {
     let st = stats(p.as_ref());
     assert_eq!((st["calls"], st["fallbacks_budget"]), (4.0, 6.0), "{st:?}");
     assert_eq!(server.requests(), 4);
-    assert!(p.halt().unwrap().contains("--max-calls 4"));
+    let spent = p.halt().unwrap();
+    assert!(spent.reason.contains("--max-calls 4") && spent.budget_spent);
 }
 
 #[test]
@@ -391,7 +392,8 @@ fn replay_makes_no_request_and_gives_identical_decisions() {
     )
     .unwrap();
     run(p.as_ref(), &other, 1);
-    assert!(p.halt().unwrap().contains("cache miss"));
+    let miss = p.halt().unwrap();
+    assert!(miss.reason.contains("cache miss") && !miss.budget_spent);
     assert_eq!(server.requests(), before);
 }
 

@@ -9,7 +9,7 @@
 //! files as an uninterrupted one.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use emergent_attribution::{AgentIds, FeatureTable, evaluate};
 use emergent_io::run_dir::{
@@ -22,12 +22,12 @@ use emergent_scenario::Scenario;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy, MonthStats};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, LoopSettings, drive};
+use crate::engine::{Engine, Halt, LoopSettings, drive};
 use crate::error::RunError;
 use crate::fs::remove_if_exists;
 use crate::indicators::{IndicatorSpec, attribute_all};
 use crate::manifest::{manifest, timings};
-use crate::options::{RunProgress, RunSummary};
+use crate::options::{LoopControl, RunProgress, RunSummary};
 use crate::source::ScenarioSource;
 
 /// Bumped whenever the checkpoint's layout changes.
@@ -73,7 +73,7 @@ pub(crate) fn start(
     force: bool,
     source: ScenarioSource,
     scenario: Scenario,
-    throttle: Option<Duration>,
+    control: LoopControl,
     llm: LlmRunOptions,
     progress: &dyn RunProgress,
 ) -> Result<RunSummary, RunError> {
@@ -84,7 +84,7 @@ pub(crate) fn start(
         economy,
         rows: Rows::default(),
     };
-    let (engine, settings) = open(dir, source, scenario, state, throttle, &llm)?;
+    let (engine, settings) = open(dir, source, scenario, state, control, &llm)?;
     let _lock = crate::run_dir::prepare(&engine.dir, force, &engine.source)?;
     drive(engine, &settings, started, progress)
 }
@@ -92,7 +92,7 @@ pub(crate) fn start(
 /// Continue from `checkpoint-econ.bin`.
 pub(crate) fn resume(
     dir: &Path,
-    throttle: Option<Duration>,
+    control: LoopControl,
     llm: LlmRunOptions,
     progress: &dyn RunProgress,
 ) -> Result<RunSummary, RunError> {
@@ -105,7 +105,7 @@ pub(crate) fn resume(
         month = state.economy.month,
         "resuming the economy from its checkpoint"
     );
-    let (engine, settings) = open(dir.to_path_buf(), source, scenario, state, throttle, &llm)?;
+    let (engine, settings) = open(dir.to_path_buf(), source, scenario, state, control, &llm)?;
     drive(engine, &settings, started, progress)
 }
 /// The engine and its loop settings, with the indicators and the policy checked.
@@ -114,7 +114,7 @@ fn open(
     source: ScenarioSource,
     scenario: Scenario,
     state: EconState,
-    throttle: Option<Duration>,
+    control: LoopControl,
     llm: &LlmRunOptions,
 ) -> Result<(EconEngine, LoopSettings), RunError> {
     let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
@@ -122,7 +122,7 @@ fn open(
     let settings = LoopSettings {
         dir: dir.clone(),
         checkpoint_every: scenario.checkpoint.every,
-        throttle,
+        control,
     };
     let engine = EconEngine {
         dir,
@@ -194,8 +194,11 @@ impl Engine for EconEngine {
         )
     }
 
-    fn halt(&mut self, done: bool) -> Option<String> {
-        if done { None } else { self.policy.halt() }
+    fn halt(&mut self, done: bool, requested: Option<Halt>) -> Option<Halt> {
+        match done {
+            true => None,
+            false => requested.or_else(|| self.policy.halt().map(Halt::policy)),
+        }
     }
 
     fn checkpoint(&mut self) -> Result<(), RunError> {

@@ -2,6 +2,32 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+/// Why a run stopped before its last tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HaltCause {
+    /// An LLM budget (`--max-calls`, `--max-tokens`) is spent: the run did what it was asked.
+    Budget,
+    /// The policy cannot go on (an `--offline` cache miss, an endpoint down with
+    /// `llm.on_outage = "pause"`): resumable, but the run did not do what it was asked.
+    Policy,
+    /// The process was asked to stop by this signal (SIGINT, SIGTERM).
+    Signal(i32),
+}
+
+fn halted_message(dir: &std::path::Path, tick: u32, reason: &str, checkpointed: bool) -> String {
+    match checkpointed {
+        true => format!(
+            "stopped cleanly after tick {tick}: {reason}. The state is checkpointed; continue \
+             with: emergent run --resume {}",
+            dir.display()
+        ),
+        false => format!(
+            "stopped cleanly after tick {tick}: {reason}. Checkpoints are off ([checkpoint] \
+             every = 0), so the run cannot be resumed; start it again with --force"
+        ),
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum RunError {
     #[error(transparent)]
@@ -24,11 +50,16 @@ pub enum RunError {
     Exists(PathBuf),
     #[error("{dir}: cannot resume: {why}")]
     Resume { dir: PathBuf, why: String },
-    #[error("stopped cleanly after tick {tick}: {reason}. The state is checkpointed; continue with: emergent run --resume {}", dir.display())]
+    /// The run stopped cleanly before its last tick; not a failure of the run (see
+    /// [`HaltCause`]).
+    #[error("{}", halted_message(dir, *tick, reason, *checkpointed))]
     Halted {
         dir: PathBuf,
         tick: u32,
         reason: String,
+        cause: HaltCause,
+        /// Whether the state at `tick` is checkpointed (then `--resume` continues from it).
+        checkpointed: bool,
     },
     #[error("{file}: cannot run --distributed: {why}; run it without mpirun")]
     Distributed { file: String, why: String },

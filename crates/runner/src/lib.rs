@@ -32,9 +32,9 @@ mod source;
 
 pub use dynamic::{DynamicOptions, attribute_dynamic_run};
 pub use emergent_io::run_dir::{Comparison, DynamicOutcome, IndicatorOutcome, TopAgent};
-pub use error::RunError;
+pub use error::{HaltCause, RunError};
 pub use indicators::{IndicatorSpec, feature_table};
-pub use options::{NoRunProgress, RunOptions, RunProgress, RunSummary};
+pub use options::{NoRunProgress, RunOptions, RunProgress, RunSummary, StopFlag};
 pub use runner::{resume, resume_on, resume_with, start, start_on};
 
 // A rank's rows of a partitioned run must be a valid attribution shard.

@@ -1,6 +1,8 @@
 //! What a run is asked to do, what it tells a progress bar, and what it returns.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use emergent_io::run_dir::IndicatorOutcome;
@@ -23,9 +25,30 @@ pub struct RunOptions {
     pub max_calls: Option<u64>,
     /// LLM agents: stop cleanly after this many prompt + completion tokens.
     pub max_tokens: Option<u64>,
+    /// Stop cleanly after the current tick once this holds a signal number (the command
+    /// line sets it on SIGINT and SIGTERM; the library installs no handlers).
+    pub stop: Option<StopFlag>,
+}
+
+/// A signal number (0: none yet), shared with a signal handler.
+pub type StopFlag = Arc<AtomicUsize>;
+
+/// How the loop is paced and stopped (`throttle`, `stop` of [`RunOptions`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoopControl {
+    pub throttle: Option<Duration>,
+    pub stop: Option<StopFlag>,
 }
 
 impl RunOptions {
+    /// This invocation's pacing and stop flag.
+    pub(crate) fn control(&self) -> LoopControl {
+        LoopControl {
+            throttle: self.throttle,
+            stop: self.stop.clone(),
+        }
+    }
+
     /// The LLM options of this invocation, with the replay cache in the run directory.
     pub(crate) fn llm(&self, dir: &Path) -> emergent_llm::LlmRunOptions {
         emergent_llm::LlmRunOptions {

@@ -9,7 +9,7 @@ use emergent_collective::{Collective, Solo};
 use emergent_io::run_dir::{ECON_CHECKPOINT, MANIFEST};
 
 use crate::error::RunError;
-use crate::options::{RunOptions, RunProgress, RunSummary};
+use crate::options::{LoopControl, RunOptions, RunProgress, RunSummary};
 use crate::social::check_distributable;
 use crate::source::{ScenarioSource, preload_network};
 
@@ -50,7 +50,7 @@ pub fn start_on(
     check_distributable(&scenario, exchange)?;
     let llm = opts.llm(&dir);
     if scenario.econ.is_some() {
-        return crate::econ::start(dir, opts.force, source, scenario, opts.throttle, llm, progress);
+        return crate::econ::start(dir, opts.force, source, scenario, opts.control(), llm, progress);
     }
     crate::social::start(
         dir,
@@ -58,7 +58,7 @@ pub fn start_on(
         source,
         scenario,
         preloaded,
-        (opts.throttle, &llm),
+        (opts.control(), &llm),
         started,
         progress,
         exchange,
@@ -74,8 +74,8 @@ pub fn resume(
     resume_with(dir, throttle, &RunOptions::default(), progress)
 }
 
-/// Continue an interrupted run, with this invocation's LLM options (`offline`, `max_calls`,
-/// `max_tokens` of `llm`; its other fields are ignored).
+/// Continue an interrupted run, with this invocation's LLM options and stop flag (`offline`,
+/// `max_calls`, `max_tokens`, `stop` of `llm`; its other fields are ignored).
 pub fn resume_with(
     dir: &Path,
     throttle: Option<Duration>,
@@ -107,6 +107,10 @@ pub fn resume_on(
         });
     }
     let llm_opts = llm.llm(dir);
+    let control = LoopControl {
+        throttle,
+        ..llm.control()
+    };
     if dir.join(ECON_CHECKPOINT).exists() {
         if exchange.ranks() > 1 {
             return Err(RunError::Distributed {
@@ -114,7 +118,7 @@ pub fn resume_on(
                 why: "an [econ] run resumes in one process".into(),
             });
         }
-        return crate::econ::resume(dir, throttle, llm_opts, progress);
+        return crate::econ::resume(dir, control, llm_opts, progress);
     }
-    crate::social::resume(dir, throttle, &llm_opts, progress, exchange)
+    crate::social::resume(dir, control, &llm_opts, progress, exchange)
 }

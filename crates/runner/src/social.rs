@@ -6,7 +6,7 @@
 //! partitioned) and checkpointed is here.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use emergent_attribution::{FeatureTable, Shard, evaluate, evaluate_sharded};
 use emergent_collective::{Collective, barrier, gather_u64, sum_over_ranks};
@@ -23,12 +23,12 @@ use emergent_sim::{Simulation, World};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::PartDigest;
-use crate::engine::{Engine, LoopSettings, drive};
-use crate::error::RunError;
+use crate::engine::{Engine, Halt, LoopSettings, drive};
+use crate::error::{HaltCause, RunError};
 use crate::fs::remove_if_exists;
 use crate::indicators::{IndicatorSpec, attribute_all_on, feature_rows};
 use crate::manifest::{RunStats, manifest, peak_rss_bytes, timings};
-use crate::options::{RunProgress, RunSummary};
+use crate::options::{LoopControl, RunProgress, RunSummary};
 use crate::rank_files::remove_rank_files;
 use crate::recorder::{Recorder, agent_id_column};
 use crate::source::{ScenarioSource, preload_network};
@@ -91,12 +91,12 @@ pub(crate) fn start(
     source: ScenarioSource,
     scenario: Scenario,
     preloaded: Option<Network>,
-    settings: (Option<Duration>, &LlmRunOptions),
+    settings: (LoopControl, &LlmRunOptions),
     started: Instant,
     progress: &dyn RunProgress,
     exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
-    let (throttle, llm) = settings;
+    let (control, llm) = settings;
     let mut sim = if exchange.ranks() > 1 {
         // This rank builds and holds only its own agents' state.
         let agents = scenario.population.agents;
@@ -128,14 +128,14 @@ pub(crate) fn start(
         sim,
         exchange,
     )?;
-    engine.run(RunStats::default(), throttle, started, progress)
+    engine.run(RunStats::default(), control, started, progress)
 }
 
 /// Continue an interrupted social run from its committed checkpoint (this rank's part of it,
 /// in a partitioned run).
 pub(crate) fn resume(
     dir: &Path,
-    throttle: Option<Duration>,
+    control: LoopControl,
     llm: &LlmRunOptions,
     progress: &dyn RunProgress,
     exchange: &dyn Collective,
@@ -176,7 +176,7 @@ pub(crate) fn resume(
         sim,
         exchange,
     )?;
-    engine.run(c.stats, throttle, started, progress)
+    engine.run(c.stats, control, started, progress)
 }
 
 /// The social world, its recorder and what the run has counted so far.
@@ -238,7 +238,7 @@ impl<'x> SocialEngine<'x> {
     fn run(
         mut self,
         stats: RunStats,
-        throttle: Option<Duration>,
+        control: LoopControl,
         started: Instant,
         progress: &dyn RunProgress,
     ) -> Result<RunSummary, RunError> {
@@ -246,7 +246,7 @@ impl<'x> SocialEngine<'x> {
         let settings = LoopSettings {
             dir: self.dir.clone(),
             checkpoint_every: self.scenario.checkpoint.every,
-            throttle,
+            control,
         };
         drive(self, &settings, started, progress)
     }
@@ -335,10 +335,17 @@ impl Engine for SocialEngine<'_> {
         Ok(())
     }
 
-    fn halt(&mut self, done: bool) -> Option<String> {
-        let mut halt = if done { None } else { self.sim.policy.halt() };
+    fn halt(&mut self, done: bool, requested: Option<Halt>) -> Option<Halt> {
+        let mut halt = match done {
+            true => None,
+            false => requested.or_else(|| self.sim.policy.halt().map(Halt::policy)),
+        };
         if self.split() && self.exchange.any(halt.is_some()) && halt.is_none() {
-            halt = Some("another rank stopped".into());
+            // The first rank asked decides the tick; the cause is that rank's.
+            halt = Some(Halt {
+                cause: HaltCause::Signal(0),
+                reason: "another rank was asked to stop".into(),
+            });
         }
         halt
     }

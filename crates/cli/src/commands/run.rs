@@ -1,9 +1,13 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+
 use anyhow::{Result, bail};
 use emergent_collective::{Collective, Solo};
-use emergent_runner::{RunOptions, RunProgress, RunSummary};
+use emergent_runner::{HaltCause, RunError, RunOptions, RunProgress, RunSummary, StopFlag};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(clap::Args)]
@@ -73,7 +77,9 @@ impl RunProgress for Bar {
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
+/// The exit code: 0 for a finished run and for a spent LLM budget (the run did what it was
+/// asked, and says how to resume), 128 + N for a run stopped by signal N (130 for Ctrl-C).
+pub fn run(args: Args) -> Result<ExitCode> {
     if !args.distributed {
         return run_on(args, &Solo);
     }
@@ -98,7 +104,7 @@ pub fn run(args: Args) -> Result<()> {
     )
 }
 
-fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
+fn run_on(args: Args, exchange: &dyn Collective) -> Result<ExitCode> {
     let lead = exchange.rank() == 0;
     let target = if lead {
         ProgressDrawTarget::stderr()
@@ -118,6 +124,7 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
         agents: Default::default(),
     };
     let throttle = args.throttle_ms.map(Duration::from_millis);
+    let stop = stop_on_signals()?;
     let result = match (&args.resume, &args.scenario) {
         (Some(dir), _) => emergent_runner::resume_on(
             dir,
@@ -126,6 +133,7 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
                 offline: args.offline,
                 max_calls: args.max_calls,
                 max_tokens: args.max_tokens,
+                stop: Some(stop.clone()),
                 ..Default::default()
             },
             &bar,
@@ -142,6 +150,7 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
                 offline: args.offline,
                 max_calls: args.max_calls,
                 max_tokens: args.max_tokens,
+                stop: Some(stop.clone()),
             },
             &bar,
             exchange,
@@ -149,9 +158,30 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
         (None, None) => bail!("give a scenario file or --resume DIR"),
     };
     bar.pb.finish_and_clear();
-    let summary = result?;
+    let summary = match result {
+        Err(RunError::Halted {
+            dir,
+            tick,
+            reason,
+            cause,
+            checkpointed,
+        }) => {
+            let halted = RunError::Halted {
+                dir,
+                tick,
+                reason,
+                cause,
+                checkpointed,
+            };
+            if lead {
+                eprintln!("{halted}");
+            }
+            return Ok(halted_exit_code(cause));
+        }
+        other => other?,
+    };
     if !lead {
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
     print_summary(&summary);
     // The run itself succeeded; a report that cannot be written is a warning, not a failure.
@@ -159,7 +189,32 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<()> {
         Ok(files) => println!("report: {}", files.markdown.display()),
         Err(e) => eprintln!("warning: the run finished but its report was not written: {e}"),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The exit code of a run that stopped cleanly before its last tick.
+fn halted_exit_code(cause: HaltCause) -> ExitCode {
+    match cause {
+        HaltCause::Budget => ExitCode::SUCCESS,
+        HaltCause::Policy => ExitCode::FAILURE,
+        HaltCause::Signal(n) if (1..128).contains(&n) => ExitCode::from(128 + n as u8),
+        HaltCause::Signal(_) => ExitCode::from(130),
+    }
+}
+
+/// SIGINT and SIGTERM ask the run to stop after the current tick (checkpointed when
+/// checkpoints are on); a second one ends the process at once.
+fn stop_on_signals() -> Result<StopFlag> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop: StopFlag = Arc::new(AtomicUsize::new(0));
+    let again = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        // Registered first, so it sees `again` as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&again))?;
+        signal_hook::flag::register(sig, Arc::clone(&again))?;
+        signal_hook::flag::register_usize(sig, Arc::clone(&stop), sig as usize)?;
+    }
+    Ok(stop)
 }
 
 fn print_summary(s: &RunSummary) {

@@ -74,8 +74,8 @@ pub trait EconPolicy: Send + Sync {
     fn stats(&self) -> Vec<(String, f64)> {
         Vec::new()
     }
-    /// `Some(reason)` when the run must stop cleanly after this month.
-    fn halt(&self) -> Option<String> {
+    /// `Some(why)` when the run must stop cleanly after this month.
+    fn halt(&self) -> Option<crate::policy::PolicyHalt> {
         None
     }
 }

@@ -41,10 +41,10 @@ pub trait Policy: Send + Sync {
         Vec::new()
     }
 
-    /// `Some(reason)` when the run must stop cleanly after the current tick — a call or
-    /// token budget is spent, or the endpoint is down and the scenario says to pause. The
-    /// runner then checkpoints and tells the user how to resume.
-    fn halt(&self) -> Option<String> {
+    /// `Some(why)` when the run must stop cleanly after the current tick — a call or token
+    /// budget is spent, or the endpoint is down and the scenario says to pause. The runner
+    /// then checkpoints and tells the user how to resume.
+    fn halt(&self) -> Option<PolicyHalt> {
         None
     }
 
@@ -67,4 +67,13 @@ pub trait Policy: Send + Sync {
             })
             .collect()
     }
+}
+
+/// Why a policy asks the run to stop cleanly before its last tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyHalt {
+    /// Said to the user, with how to resume.
+    pub reason: String,
+    /// A budget the user set is spent: the run did what it was asked (not a failure).
+    pub budget_spent: bool,
 }

@@ -8,7 +8,7 @@ mod panic;
 
 pub use bounded_confidence::BoundedConfidence;
 pub use cascade::{Cascade, ic_transmits, independent_cascade_size};
-pub use context::{DecisionContext, Policy};
+pub use context::{DecisionContext, Policy, PolicyHalt};
 pub use panic::Panic;
 
 use emergent_scenario::{PolicyConfig, PolicyKind};
