@@ -357,7 +357,8 @@ fn every_bad_input_gets_a_clear_error_and_leaves_earlier_outputs_alone() {
     ];
     for (mut args, want) in cases {
         args.insert(0, "attribute".into());
-        args.extend(["--out".to_string(), o.to_string()]);
+        // --force: overwriting an existing output is allowed, yet a failure must not touch it.
+        args.extend(["--out".to_string(), o.to_string(), "--force".to_string()]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let err = fails(&refs);
         assert!(
