@@ -82,6 +82,31 @@ pub struct Driver {
     pub engine: Arc<Engine>,
 }
 
+/// The API key (empty when none is configured), after checking that the endpoint can be
+/// reached by this build. Nothing here touches the network or a file.
+pub(crate) fn api_key(
+    cfg: &LlmConfig,
+    scenario_file: &str,
+    run: &LlmRunOptions,
+) -> Result<String, LlmError> {
+    let key = if cfg.api_key_env.is_empty() {
+        String::new()
+    } else {
+        std::env::var(&cfg.api_key_env).map_err(|_| LlmError::MissingKey {
+            file: scenario_file.into(),
+            var: cfg.api_key_env.clone(),
+        })?
+    };
+    if cfg.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
+        return Err(LlmError::Config {
+            file: scenario_file.into(),
+            key: "base_url".into(),
+            message: "https endpoints need emergent built with `--features tls`".into(),
+        });
+    }
+    Ok(key)
+}
+
 impl Driver {
     /// Build the client, open the cache and start a runtime.
     pub fn new(
@@ -90,21 +115,7 @@ impl Driver {
         seed: u64,
         run: &LlmRunOptions,
     ) -> Result<Self, LlmError> {
-        let key = if cfg.api_key_env.is_empty() {
-            String::new()
-        } else {
-            std::env::var(&cfg.api_key_env).map_err(|_| LlmError::MissingKey {
-                file: scenario_file.into(),
-                var: cfg.api_key_env.clone(),
-            })?
-        };
-        if cfg.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
-            return Err(LlmError::Config {
-                file: scenario_file.into(),
-                key: "base_url".into(),
-                message: "https endpoints need emergent built with `--features tls`".into(),
-            });
-        }
+        let key = api_key(cfg, scenario_file, run)?;
         let timeout = Duration::from_secs_f64(cfg.timeout_secs);
         let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight).map_err(
             |message| LlmError::Config {
