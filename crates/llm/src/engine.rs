@@ -13,6 +13,7 @@ use emergent_sim::rng::{AgentRng, mix64};
 use rayon::prelude::*;
 
 use crate::LlmRunOptions;
+use crate::bounded::{LogLimiter, max_answer_bytes, repeat_note};
 use crate::cache::{self, Cached, ReplayCache};
 use crate::client::{CallError, ChatClient, ChatRequest, Message, Role};
 use crate::error::LlmError;
@@ -72,6 +73,8 @@ pub struct Engine {
     consecutive_failures: AtomicU32,
     outage: AtomicBool,
     halt: Mutex<Option<String>>,
+    /// Bounds the warnings of failures that repeat for every agent at every tick.
+    log: LogLimiter,
 }
 
 /// The engine plus the runtime that drives it (kept apart so the runtime is dropped on
@@ -117,13 +120,13 @@ impl Driver {
     ) -> Result<Self, LlmError> {
         let key = api_key(cfg, scenario_file, run)?;
         let timeout = Duration::from_secs_f64(cfg.timeout_secs);
-        let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight).map_err(
-            |message| LlmError::Config {
+        let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight)
+            .map_err(|message| LlmError::Config {
                 file: scenario_file.into(),
                 key: "base_url".into(),
                 message,
-            },
-        )?;
+            })?
+            .with_answer_limit(max_answer_bytes(cfg.max_tokens));
         let cache = ReplayCache::open(&run.cache_path)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(run.worker_threads.unwrap_or(2).max(1))
@@ -146,6 +149,7 @@ impl Driver {
             consecutive_failures: AtomicU32::new(0),
             outage: AtomicBool::new(false),
             halt: Mutex::new(None),
+            log: LogLimiter::default(),
         };
         Ok(Self {
             rt,
@@ -287,7 +291,14 @@ impl Engine {
             Err(e) => e,
         };
         Stats::bump(&self.stats.parse_failures);
-        tracing::debug!(agent = job.agent, tick = job.tick, error = %err, "unparseable answer; asking for a repair");
+        self.warn_limited("unparseable answer", |n| {
+            format!(
+                "agent {} at tick {}: the answer could not be used ({err}); asking for a repair{}",
+                job.agent,
+                job.tick,
+                repeat_note(n)
+            )
+        });
         Stats::bump(&self.stats.repairs);
         let mut repair = req.clone();
         repair.messages.push(Message {
@@ -323,7 +334,7 @@ impl Engine {
                 return c.text.ok_or(Fail::Endpoint);
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!("{e}"),
+            Err(e) => self.warn_limited("replay cache read", |n| format!("{e}{}", repeat_note(n))),
         }
         if self.run.offline {
             self.set_halt(LlmError::OfflineMiss { agent, tick }.to_string());
@@ -344,7 +355,7 @@ impl Engine {
             Err(_) => return result.map(|r| r.text),
         };
         if let Err(e) = self.cache.put(&key, agent, tick, self.seed, &json, &stored) {
-            tracing::warn!("{e}");
+            self.warn_limited("replay cache write", |n| format!("{e}{}", repeat_note(n)));
         }
         result.map(|r| r.text)
     }
@@ -420,10 +431,17 @@ impl Engine {
                         CallError::Status { status, .. } => self.stats.http_error(*status),
                         CallError::Timeout => Stats::bump(&self.stats.timeouts),
                         CallError::Connection(_) => Stats::bump(&self.stats.connection_errors),
-                        CallError::Invalid(_) => {}
+                        CallError::Invalid(_) => Stats::bump(&self.stats.invalid_responses),
                     }
                     let retry = e.retryable() && attempt + 1 < attempts;
-                    tracing::debug!(agent, tick, attempt, error = %e, retry, "LLM request failed");
+                    self.warn_limited(e.kind(), |n| {
+                        format!(
+                            "LLM request of agent {agent} at tick {tick} failed (attempt {}{}): {e}{}",
+                            attempt + 1,
+                            if retry { ", will retry" } else { "" },
+                            repeat_note(n)
+                        )
+                    });
                     if retry {
                         Stats::bump(&self.stats.retries);
                         tokio::time::sleep(self.backoff(&e, attempt, agent, tick)).await;
@@ -469,6 +487,15 @@ impl Engine {
                     self.cfg.base_url
                 ));
             }
+        }
+    }
+
+    /// A warning for one occurrence of a failure of `kind`, unless that kind was already
+    /// printed often ([`LogLimiter`]); `message` gets the running count.
+    fn warn_limited(&self, kind: &str, message: impl FnOnce(u64) -> String) {
+        match self.log.admit(kind) {
+            Some(n) => tracing::warn!("{}", message(n)),
+            None => tracing::trace!(kind, "failure (not printed again: see the stats)"),
         }
     }
 

@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bounded;
 mod cache;
 mod client;
 pub mod econ;
