@@ -40,7 +40,7 @@ use emergent_scenario::Scenario;
 use emergent_sim::Policy;
 use emergent_sim::econ::{EconPolicy, RuleBaseline};
 
-pub use cache::{ReplayCache, key as cache_key};
+pub use cache::{Cached, ReplayCache, key as cache_key};
 pub use client::{CallError, ChatClient, ChatRequest, Message, Reply, Role};
 pub use engine::{Fallback, Outcome};
 pub use error::LlmError;
