@@ -80,7 +80,7 @@ fn the_same_prompt_is_read_when_the_user_allows_it() {
     let s = scenario_in(&folder, "../elsewhere/mine.md", "http://127.0.0.1:9/v1");
     let run = tmp.path().join("run");
     assert!(validate(&s, &allowing(&run, &[])).is_err());
-    validate(&s, &allowing(&run, &[outside.clone()])).unwrap();
+    validate(&s, &allowing(&run, std::slice::from_ref(&outside))).unwrap();
     validate(&s, &allowing(&run, &[outside.join("mine.md")])).unwrap();
     // /etc/passwd itself, allowed by name, is read (it has no placeholders to refuse).
     if Path::new("/etc/passwd").is_file() {
@@ -122,7 +122,7 @@ fn a_symlink_leading_out_of_the_scenario_folder_is_refused() {
         let s = scenario_in(&folder, prompt, "http://x/v1");
         let err = validate(&s, &allowing(&run, &[])).unwrap_err().to_string();
         assert!(err.contains("outside the scenario's folder"), "{err}");
-        validate(&s, &allowing(&run, &[secret.clone()])).unwrap();
+        validate(&s, &allowing(&run, std::slice::from_ref(&secret))).unwrap();
     }
 }
 
