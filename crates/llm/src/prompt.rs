@@ -8,6 +8,7 @@ use std::path::Path;
 use emergent_scenario::Scenario;
 
 use crate::LlmRunOptions;
+use crate::bounded::clip;
 use crate::client::{Message, Role};
 use crate::error::LlmError;
 use crate::prompt_path;
@@ -55,7 +56,8 @@ impl Template {
             return Err(LlmError::Template {
                 path: origin.to_path_buf(),
                 message: format!(
-                    "unknown placeholder {{{{{bad}}}}}; this role provides: {}",
+                    "unknown placeholder {{{{{}}}}}; this role provides: {}",
+                    clip(bad, 100),
                     allowed.join(", ")
                 ),
             });
