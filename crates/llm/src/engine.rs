@@ -422,7 +422,9 @@ impl Engine {
                         .fetch_add(reply.completion_tokens, Relaxed);
                     self.consecutive_failures.store(0, Relaxed);
                     if self.outage.swap(false, Relaxed) {
-                        tracing::warn!("the LLM endpoint answers again");
+                        self.warn_limited("endpoint recovered", |n| {
+                            format!("the LLM endpoint answers again{}", repeat_note(n))
+                        });
                     }
                     return Ok(reply);
                 }
@@ -477,10 +479,13 @@ impl Engine {
         let n = self.consecutive_failures.fetch_add(1, Relaxed) + 1;
         if n >= self.cfg.outage_after && !self.outage.swap(true, Relaxed) {
             let why = e.map_or_else(String::new, |e| e.to_string());
-            tracing::warn!(
-                "the LLM endpoint {} looks down ({n} requests in a row failed; last: {why})",
-                self.cfg.base_url
-            );
+            self.warn_limited("endpoint down", |k| {
+                format!(
+                    "the LLM endpoint {} looks down ({n} requests in a row failed; last: {why}){}",
+                    self.cfg.base_url,
+                    repeat_note(k)
+                )
+            });
             if self.cfg.on_outage == OnOutage::Pause {
                 self.set_halt(format!(
                     "the LLM endpoint {} is down ({n} requests in a row failed; last: {why}); llm.on_outage = \"pause\"",

@@ -142,4 +142,24 @@ fn a_server_answering_50_mb_bodies_is_quoted_and_stored_in_bounded_amounts() {
         }
     }
     assert!(MAX_RESPONSE_BYTES < MB50 as u64);
+
+    // The same failure for 50 agents over 6 months (600 attempts): a handful of warnings.
+    let server = MockServer::start(
+        Arc::new(|_, _| Reply::Raw(500, "E".repeat(10_000))),
+        Duration::ZERO,
+    );
+    let mut s = scenario(&server.base_url);
+    s.apply_override("population.agents", "50").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = econ_policy_for(&s, &LlmRunOptions::in_dir(dir.path())).unwrap();
+    let mut e = Economy::new(s.econ.as_ref().unwrap(), 50, s.scenario.seed);
+    for _ in 0..6 {
+        let d = p.decide_batch(&e, &e.deciders());
+        e.step(&d);
+    }
+    let printed = String::from_utf8_lossy(&log.take()).into_owned();
+    let warnings = printed.lines().filter(|l| l.contains("WARN")).count();
+    assert!(server.requests() >= 300, "{}", server.requests());
+    assert!(warnings <= 8, "{warnings} warnings:\n{printed}");
+    assert!(printed.contains("seen 100 times"), "{printed}");
 }
