@@ -318,3 +318,175 @@ fn social_scenarios_run_against_the_endpoint_and_on_surrogates() {
         assert_eq!(manifest(&o)["policy"]["name"], "bounded_confidence");
     }
 }
+
+/// `emergent ARGS` run in `cwd`.
+fn emergent_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emergent"))
+        .args(args)
+        .current_dir(cwd)
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A project folder: `scenarios/econagent.toml` with `prompt = PROMPT` in `[llm]` (line 29),
+/// `prompts/mine.md`, and a template outside it in `elsewhere/mine.md`.
+fn project_with_prompt(root: &Path, prompt: &str, url: &str) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("econagent.toml")).unwrap();
+    let text = text.replace(
+        "[llm]\nenabled = true\nbase_url = \"http://localhost:11434/v1\"",
+        &format!("[llm]\nprompt = {prompt:?}\nenabled = true\nbase_url = \"{url}\""),
+    );
+    let template =
+        "You are {{name}}.\n---\nMonth {{month}}; reply with JSON: {{fields}} (work, consumption)";
+    for dir in ["scenarios", "prompts", "elsewhere"] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+    }
+    std::fs::write(root.join("prompts/mine.md"), template).unwrap();
+    std::fs::write(root.join("elsewhere/mine.md"), template).unwrap();
+    let file = root.join("scenarios/econagent.toml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_prompt_outside_the_scenario_folder_is_refused_before_anything_is_written() {
+    let server = MockServer::healthy(Duration::ZERO);
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    let climb = "../../../../../../../../../../etc/passwd";
+    let file = project_with_prompt(&project, climb, &server.base_url);
+    let f = file.to_str().unwrap();
+    // An earlier run's outputs, which a refused --force run must leave alone.
+    let out = tmp.path().join("earlier");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("manifest.json"), "{}").unwrap();
+    let o = out.to_str().unwrap();
+    let small = ["--set", "population.agents=2", "--set", "scenario.ticks=1"];
+    let mut args = vec!["run", f, "--out", o, "--force"];
+    args.extend(small);
+    let refused = emergent_in(&project, &args);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains(&format!("{f}:29:10: llm.prompt = ")), "{err}");
+    assert!(
+        err.contains("outside the scenario's folder") && err.contains("--allow-prompt-path"),
+        "{err}"
+    );
+    assert_eq!(server.requests(), 0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        "{}"
+    );
+    assert!(!out.join(emergent_llm::CACHE_FILE).exists());
+
+    // Allowed on the command line, the same scenario runs.
+    if Path::new("/etc/passwd").is_file() {
+        args.extend(["--allow-prompt-path", "/etc/passwd"]);
+        let o = emergent_in(&project, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(server.requests() > 0);
+    }
+
+    // The project's prompts/ (in the directory emergent runs in) needs no flag; run from
+    // elsewhere, the same scenario is refused.
+    project_with_prompt(&project, "../prompts/mine.md", &server.base_url);
+    let out2 = tmp.path().join("prompts-ok");
+    let mut args = vec!["run", f, "--out", out2.to_str().unwrap()];
+    args.extend(small);
+    let o = emergent_in(&project, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = emergent_in(tmp.path(), &args);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("outside"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_prompt_leading_out_is_refused_and_resume_checks_the_same_rule() {
+    let server = MockServer::healthy(Duration::ZERO);
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    let file = project_with_prompt(&project, "link.md", &server.base_url);
+    std::os::unix::fs::symlink(
+        project.join("elsewhere/mine.md"),
+        project.join("scenarios/link.md"),
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    let o = out.to_str().unwrap();
+    let elsewhere = project.join("elsewhere");
+    let allow = elsewhere.to_str().unwrap();
+    let base = [
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        o,
+        "--set",
+        "population.agents=2",
+        "--set",
+        "scenario.ticks=3",
+        "--set",
+        "llm.reflect_every=0",
+        "--set",
+        "llm.max_in_flight=1",
+    ];
+    let refused = emergent_in(&project, &base);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("outside the scenario's folder"));
+    assert!(!out.exists(), "a refused run creates no run directory");
+    // Allowed: the run starts, and stops on a call budget.
+    let mut args = base.to_vec();
+    args.extend(["--allow-prompt-path", allow, "--max-calls", "3"]);
+    let halted = emergent_in(&project, &args);
+    assert!(!halted.status.success());
+    assert!(out.join("checkpoint-econ.bin").is_file());
+    // Resuming reads the prompt again: the same rule, the same flag.
+    let o2 = emergent_in(&project, &["run", "--resume", o]);
+    assert!(!o2.status.success());
+    assert!(String::from_utf8_lossy(&o2.stderr).contains("--allow-prompt-path"));
+    let done = emergent_in(
+        &project,
+        &["run", "--resume", o, "--allow-prompt-path", allow],
+    );
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(manifest(&out)["counts"]["months"], 3);
+}
+
+#[test]
+fn a_server_answering_50_mb_bodies_makes_a_bounded_stderr() {
+    let server = MockServer::start(
+        std::sync::Arc::new(|n, _| {
+            let body = if n % 2 == 0 { "x" } else { "E" }.repeat(50 << 20);
+            emergent_llm::testing::Reply::Raw(if n % 2 == 0 { 200 } else { 500 }, body)
+        }),
+        Duration::ZERO,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("huge");
+    let mut args = econ_args(&server.base_url, out.to_str().unwrap(), "2");
+    args.extend(
+        [
+            "--set",
+            "population.agents=4",
+            "--set",
+            "llm.max_retries=1",
+            "--set",
+            "llm.backoff_ms=5",
+        ]
+        .map(String::from),
+    );
+    let o = ok(&strs(&args)); // RUST_LOG=debug: every event of every crate
+    assert!(server.requests() >= 8);
+    assert!(
+        o.stderr.len() < 64 << 10,
+        "{} bytes of stderr",
+        o.stderr.len()
+    );
+    let m = manifest(&out);
+    assert_eq!(m["policy"]["stats"]["fallbacks_endpoint"], 8.0, "{m}");
+}

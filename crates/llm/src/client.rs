@@ -16,9 +16,12 @@ use async_openai::middleware::HttpRequestFactory;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    CreateChatCompletionRequest, ResponseFormat, ResponseFormatJsonSchema,
+    CreateChatCompletionRequest, CreateChatCompletionResponse, ResponseFormat,
+    ResponseFormatJsonSchema,
 };
 use serde::Serialize;
+
+use crate::bounded::{MAX_RESPONSE_BYTES, QUOTE_BYTES, clip, max_answer_bytes, quote};
 
 /// Who says a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -86,7 +89,7 @@ pub enum CallError {
         status: u16,
         /// Parsed `Retry-After`.
         retry_after: Option<Duration>,
-        /// Start of the body, for logs.
+        /// Start of the body (at most [`QUOTE_BYTES`] and its length), for logs.
         body: String,
     },
     /// No answer within the per-request timeout.
@@ -110,6 +113,20 @@ impl CallError {
         }
     }
 
+    /// The kind of failure, for counting repeats ("HTTP 500", "timeout", …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Status { status, .. } => match status {
+                429 => "HTTP 429",
+                400..=499 => "HTTP 4xx",
+                _ => "HTTP 5xx",
+            },
+            Self::Timeout => "timeout",
+            Self::Connection(_) => "connection error",
+            Self::Invalid(_) => "invalid response",
+        }
+    }
+
     /// Whether this failure says the endpoint is unreachable or broken (not the request).
     pub fn is_outage(&self) -> bool {
         match self {
@@ -120,17 +137,27 @@ impl CallError {
     }
 }
 
-/// An HTTP failure as seen by [`StatusCapture`], carried through async-openai boxed.
+/// A failure seen by [`StatusCapture`], carried through async-openai boxed.
 #[derive(Debug, thiserror::Error)]
-#[error("HTTP {status}")]
-struct HttpFailure {
-    status: u16,
-    retry_after: Option<Duration>,
-    body: String,
+enum TransportFailure {
+    /// A non-2xx answer (its body's start only).
+    #[error("HTTP {status}")]
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+        body: String,
+    },
+    /// A 2xx answer that is too large or not a chat completion.
+    #[error("{0}")]
+    Invalid(String),
 }
 
-/// Tower service: execute with reqwest, and turn a non-2xx answer into an [`HttpFailure`]
-/// that keeps the status and `Retry-After`.
+/// Tower service: execute with reqwest, then read the body within bounds before
+/// async-openai sees it. A non-2xx answer becomes a [`TransportFailure::Status`] that keeps
+/// the status, `Retry-After` and the body's first [`QUOTE_BYTES`]; a 2xx body must be at
+/// most [`MAX_RESPONSE_BYTES`] and a chat completion, or it becomes
+/// [`TransportFailure::Invalid`] (async-openai would otherwise read any size, and log a body
+/// it cannot parse whole).
 #[derive(Clone)]
 struct StatusCapture {
     http: reqwest::Client,
@@ -155,31 +182,99 @@ impl tower::Service<HttpRequestFactory> for StatusCapture {
         Box::pin(async move {
             let request = factory.build().await?;
             let response = http.execute(request).await.map_err(OpenAIError::Reqwest)?;
-            let status = response.status();
-            if status.is_success() {
-                return Ok(response);
-            }
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|s| s.trim().parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(Duration::from_secs_f64);
-            let body: String = response
-                .text()
-                .await
-                .unwrap_or_default()
-                .chars()
-                .take(200)
-                .collect();
-            Err(OpenAIError::Boxed(Box::new(HttpFailure {
-                status: status.as_u16(),
-                retry_after,
-                body,
-            })))
+            let failure = if response.status().is_success() {
+                match checked_completion(response).await? {
+                    Ok(response) => return Ok(response),
+                    Err(why) => TransportFailure::Invalid(why),
+                }
+            } else {
+                status_failure(response).await
+            };
+            Err(OpenAIError::Boxed(Box::new(failure)))
         })
     }
+}
+
+/// A non-2xx answer: status, `Retry-After`, and at most [`QUOTE_BYTES`] of the body (the
+/// rest is never read).
+async fn status_failure(mut response: reqwest::Response) -> TransportFailure {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
+    let declared = response.content_length();
+    let (bytes, complete) = read_at_most(&mut response, QUOTE_BYTES as u64)
+        .await
+        .unwrap_or_default();
+    let mut body = String::from_utf8_lossy(&bytes).into_owned();
+    if !complete {
+        body = quote(&body);
+        body.push_str(&match declared {
+            Some(n) => format!("… ({n} bytes total)"),
+            None => format!("… (more than {QUOTE_BYTES} bytes)"),
+        });
+    }
+    TransportFailure::Status {
+        status,
+        retry_after,
+        body,
+    }
+}
+
+/// The 2xx response rebuilt around its body, if that is at most [`MAX_RESPONSE_BYTES`] and
+/// parses as a chat completion; otherwise why not (quoting at most [`QUOTE_BYTES`]).
+async fn checked_completion(
+    mut response: reqwest::Response,
+) -> Result<Result<reqwest::Response, String>, OpenAIError> {
+    let too_large = |n: String| {
+        format!("the response body is {n} bytes, more than the {MAX_RESPONSE_BYTES}-byte limit")
+    };
+    if let Some(n) = response
+        .content_length()
+        .filter(|n| *n > MAX_RESPONSE_BYTES)
+    {
+        return Ok(Err(too_large(n.to_string())));
+    }
+    let (bytes, complete) = read_at_most(&mut response, MAX_RESPONSE_BYTES)
+        .await
+        .map_err(OpenAIError::Reqwest)?;
+    if !complete {
+        return Ok(Err(too_large(format!("more than {MAX_RESPONSE_BYTES}"))));
+    }
+    if let Err(e) = serde_json::from_slice::<CreateChatCompletionResponse>(&bytes) {
+        let body = String::from_utf8_lossy(&bytes[..bytes.len().min(QUOTE_BYTES + 4)]);
+        return Ok(Err(format!(
+            "not a chat completion ({}); {} bytes starting: {}",
+            clip(&e.to_string(), 200),
+            bytes.len(),
+            clip(&body, QUOTE_BYTES)
+        )));
+    }
+    let mut rebuilt = http::Response::new(bytes);
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.headers_mut() = response.headers().clone();
+    Ok(Ok(reqwest::Response::from(rebuilt)))
+}
+
+/// Up to `limit` bytes of the body, and whether that was all of it.
+async fn read_at_most(
+    response: &mut reqwest::Response,
+    limit: u64,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = (limit as usize).saturating_sub(out.len());
+        if chunk.len() > room {
+            out.extend_from_slice(&chunk[..room]);
+            return Ok((out, false));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok((out, true))
 }
 
 /// The chat client: async-openai with a configurable base URL and our transport.
@@ -187,6 +282,7 @@ impl tower::Service<HttpRequestFactory> for StatusCapture {
 pub struct ChatClient {
     client: Client<OpenAIConfig>,
     timeout: Duration,
+    max_answer: usize,
 }
 
 impl ChatClient {
@@ -209,7 +305,17 @@ impl ChatClient {
             .with_api_base(base_url.trim_end_matches('/'))
             .with_api_key(api_key);
         let client = Client::with_config(config).with_http_service(StatusCapture { http });
-        Ok(Self { client, timeout })
+        Ok(Self {
+            client,
+            timeout,
+            max_answer: max_answer_bytes(0),
+        })
+    }
+
+    /// Refuse answers longer than `bytes` (default [`max_answer_bytes`]`(0)`, 64 KiB).
+    pub fn with_answer_limit(mut self, bytes: usize) -> Self {
+        self.max_answer = bytes;
+        self
     }
 
     /// Send one request (no retries).
@@ -225,6 +331,14 @@ impl ChatClient {
             .first()
             .and_then(|c| c.message.content.clone())
             .unwrap_or_default();
+        if text.len() > self.max_answer {
+            return Err(CallError::Invalid(format!(
+                "the answer is {} bytes, more than the {}-byte limit for max_tokens = {}",
+                text.len(),
+                self.max_answer,
+                req.max_tokens
+            )));
+        }
         let (p, c) = resp.usage.map_or((0, 0), |u| {
             (u.prompt_tokens as u64, u.completion_tokens as u64)
         });
@@ -274,25 +388,33 @@ fn to_openai(req: &ChatRequest) -> CreateChatCompletionRequest {
 
 fn classify(e: OpenAIError) -> CallError {
     match e {
-        OpenAIError::Boxed(b) => match b.downcast::<HttpFailure>() {
-            Ok(f) => CallError::Status {
-                status: f.status,
-                retry_after: f.retry_after,
-                body: f.body,
+        OpenAIError::Boxed(b) => match b.downcast::<TransportFailure>() {
+            Ok(f) => match *f {
+                TransportFailure::Status {
+                    status,
+                    retry_after,
+                    body,
+                } => CallError::Status {
+                    status,
+                    retry_after,
+                    body,
+                },
+                TransportFailure::Invalid(why) => CallError::Invalid(why),
             },
             Err(other) => match other.downcast::<reqwest::Error>() {
                 Ok(r) => reqwest_error(&r),
-                Err(other) => CallError::Connection(other.to_string()),
+                Err(other) => CallError::Connection(quote(&other.to_string())),
             },
         },
         OpenAIError::Reqwest(r) => reqwest_error(&r),
         OpenAIError::ApiError(a) => CallError::Status {
             status: a.status_code.as_u16(),
             retry_after: None,
-            body: a.api_error.message.chars().take(200).collect(),
+            body: quote(&a.api_error.message),
         },
-        OpenAIError::JSONDeserialize(err, _) => CallError::Invalid(err.to_string()),
-        other => CallError::Invalid(other.to_string()),
+        // Never the content: async-openai's error carries the whole body.
+        OpenAIError::JSONDeserialize(err, _) => CallError::Invalid(quote(&err.to_string())),
+        other => CallError::Invalid(quote(&other.to_string())),
     }
 }
 
@@ -300,8 +422,8 @@ fn reqwest_error(r: &reqwest::Error) -> CallError {
     if r.is_timeout() {
         CallError::Timeout
     } else if r.is_decode() {
-        CallError::Invalid(r.to_string())
+        CallError::Invalid(quote(&r.to_string()))
     } else {
-        CallError::Connection(r.to_string())
+        CallError::Connection(quote(&r.to_string()))
     }
 }

@@ -90,31 +90,43 @@ pub struct LlmEconPolicy {
     schema: Arc<Schema>,
 }
 
+/// The templates of an economy's LLM households: the scenario's own decision template (or
+/// the built-in one) and the built-in reflection. Loaded before anything else, so a bad
+/// prompt fails before any file is written or any request is made.
+pub(crate) fn templates(
+    scenario: &emergent_scenario::Scenario,
+    run: &crate::LlmRunOptions,
+) -> Result<(Template, Template), crate::LlmError> {
+    let decide = Template::for_scenario(
+        scenario,
+        run,
+        builtin::ECON,
+        "prompts/econagent.md",
+        PLACEHOLDERS,
+    )?;
+    let reflect = Template::parse(
+        builtin::ECON_REFLECT,
+        "prompts/econagent-reflect.md".as_ref(),
+        REFLECT_PLACEHOLDERS,
+    )?;
+    Ok((decide, reflect))
+}
+
 impl LlmEconPolicy {
     pub(crate) fn new(
         driver: Driver,
         cfg: &LlmConfig,
-        scenario_file: &str,
         seed: u64,
-    ) -> Result<Self, crate::LlmError> {
-        Ok(Self {
+        (decide, reflect): (Template, Template),
+    ) -> Self {
+        Self {
             driver,
             cfg: cfg.clone(),
             seed,
-            decide: Template::load(
-                &cfg.prompt,
-                scenario_file,
-                builtin::ECON,
-                "prompts/econagent.md",
-                PLACEHOLDERS,
-            )?,
-            reflect: Template::parse(
-                builtin::ECON_REFLECT,
-                "prompts/econagent-reflect.md".as_ref(),
-                REFLECT_PLACEHOLDERS,
-            )?,
+            decide,
+            reflect,
             schema: Arc::new(schema()),
-        })
+        }
     }
 
     fn memory(&self, e: &Economy, a: usize) -> String {

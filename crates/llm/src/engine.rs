@@ -14,6 +14,7 @@ use emergent_sim::rng::{AgentRng, mix64};
 use rayon::prelude::*;
 
 use crate::LlmRunOptions;
+use crate::bounded::{LogLimiter, max_answer_bytes, repeat_note};
 use crate::cache::{self, Cached, ReplayCache};
 use crate::client::{CallError, ChatClient, ChatRequest, Message, Role};
 use crate::error::LlmError;
@@ -73,6 +74,8 @@ pub struct Engine {
     consecutive_failures: AtomicU32,
     outage: AtomicBool,
     halt: Mutex<Option<PolicyHalt>>,
+    /// Bounds the warnings of failures that repeat for every agent at every tick.
+    log: LogLimiter,
 }
 
 /// The engine plus the runtime that drives it (kept apart so the runtime is dropped on
@@ -83,6 +86,31 @@ pub struct Driver {
     pub engine: Arc<Engine>,
 }
 
+/// The API key (empty when none is configured), after checking that the endpoint can be
+/// reached by this build. Nothing here touches the network or a file.
+pub(crate) fn api_key(
+    cfg: &LlmConfig,
+    scenario_file: &str,
+    run: &LlmRunOptions,
+) -> Result<String, LlmError> {
+    let key = if cfg.api_key_env.is_empty() {
+        String::new()
+    } else {
+        std::env::var(&cfg.api_key_env).map_err(|_| LlmError::MissingKey {
+            file: scenario_file.into(),
+            var: cfg.api_key_env.clone(),
+        })?
+    };
+    if cfg.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
+        return Err(LlmError::Config {
+            file: scenario_file.into(),
+            key: "base_url".into(),
+            message: "https endpoints need emergent built with `--features tls`".into(),
+        });
+    }
+    Ok(key)
+}
+
 impl Driver {
     /// Build the client, open the cache and start a runtime.
     pub fn new(
@@ -91,29 +119,15 @@ impl Driver {
         seed: u64,
         run: &LlmRunOptions,
     ) -> Result<Self, LlmError> {
-        let key = if cfg.api_key_env.is_empty() {
-            String::new()
-        } else {
-            std::env::var(&cfg.api_key_env).map_err(|_| LlmError::MissingKey {
-                file: scenario_file.into(),
-                var: cfg.api_key_env.clone(),
-            })?
-        };
-        if cfg.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
-            return Err(LlmError::Config {
-                file: scenario_file.into(),
-                key: "base_url".into(),
-                message: "https endpoints need emergent built with `--features tls`".into(),
-            });
-        }
+        let key = api_key(cfg, scenario_file, run)?;
         let timeout = Duration::from_secs_f64(cfg.timeout_secs);
-        let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight).map_err(
-            |message| LlmError::Config {
+        let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight)
+            .map_err(|message| LlmError::Config {
                 file: scenario_file.into(),
                 key: "base_url".into(),
                 message,
-            },
-        )?;
+            })?
+            .with_answer_limit(max_answer_bytes(cfg.max_tokens));
         let cache = ReplayCache::open(&run.cache_path)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(run.worker_threads.unwrap_or(2).max(1))
@@ -136,6 +150,7 @@ impl Driver {
             consecutive_failures: AtomicU32::new(0),
             outage: AtomicBool::new(false),
             halt: Mutex::new(None),
+            log: LogLimiter::default(),
         };
         Ok(Self {
             rt,
@@ -277,7 +292,14 @@ impl Engine {
             Err(e) => e,
         };
         Stats::bump(&self.stats.parse_failures);
-        tracing::debug!(agent = job.agent, tick = job.tick, error = %err, "unparseable answer; asking for a repair");
+        self.warn_limited("unparseable answer", |n| {
+            format!(
+                "agent {} at tick {}: the answer could not be used ({err}); asking for a repair{}",
+                job.agent,
+                job.tick,
+                repeat_note(n)
+            )
+        });
         Stats::bump(&self.stats.repairs);
         let mut repair = req.clone();
         repair.messages.push(Message {
@@ -313,7 +335,7 @@ impl Engine {
                 return c.text.ok_or(Fail::Endpoint);
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!("{e}"),
+            Err(e) => self.warn_limited("replay cache read", |n| format!("{e}{}", repeat_note(n))),
         }
         if self.run.offline {
             self.set_halt(LlmError::OfflineMiss { agent, tick }.to_string(), false);
@@ -334,7 +356,7 @@ impl Engine {
             Err(_) => return result.map(|r| r.text),
         };
         if let Err(e) = self.cache.put(&key, agent, tick, self.seed, &json, &stored) {
-            tracing::warn!("{e}");
+            self.warn_limited("replay cache write", |n| format!("{e}{}", repeat_note(n)));
         }
         result.map(|r| r.text)
     }
@@ -401,7 +423,9 @@ impl Engine {
                         .fetch_add(reply.completion_tokens, Relaxed);
                     self.consecutive_failures.store(0, Relaxed);
                     if self.outage.swap(false, Relaxed) {
-                        tracing::warn!("the LLM endpoint answers again");
+                        self.warn_limited("endpoint recovered", |n| {
+                            format!("the LLM endpoint answers again{}", repeat_note(n))
+                        });
                     }
                     return Ok(reply);
                 }
@@ -410,10 +434,17 @@ impl Engine {
                         CallError::Status { status, .. } => self.stats.http_error(*status),
                         CallError::Timeout => Stats::bump(&self.stats.timeouts),
                         CallError::Connection(_) => Stats::bump(&self.stats.connection_errors),
-                        CallError::Invalid(_) => {}
+                        CallError::Invalid(_) => Stats::bump(&self.stats.invalid_responses),
                     }
                     let retry = e.retryable() && attempt + 1 < attempts;
-                    tracing::debug!(agent, tick, attempt, error = %e, retry, "LLM request failed");
+                    self.warn_limited(e.kind(), |n| {
+                        format!(
+                            "LLM request of agent {agent} at tick {tick} failed (attempt {}{}): {e}{}",
+                            attempt + 1,
+                            if retry { ", will retry" } else { "" },
+                            repeat_note(n)
+                        )
+                    });
                     if retry {
                         Stats::bump(&self.stats.retries);
                         tokio::time::sleep(self.backoff(&e, attempt, agent, tick)).await;
@@ -449,16 +480,28 @@ impl Engine {
         let n = self.consecutive_failures.fetch_add(1, Relaxed) + 1;
         if n >= self.cfg.outage_after && !self.outage.swap(true, Relaxed) {
             let why = e.map_or_else(String::new, |e| e.to_string());
-            tracing::warn!(
-                "the LLM endpoint {} looks down ({n} requests in a row failed; last: {why})",
-                self.cfg.base_url
-            );
+            self.warn_limited("endpoint down", |k| {
+                format!(
+                    "the LLM endpoint {} looks down ({n} requests in a row failed; last: {why}){}",
+                    self.cfg.base_url,
+                    repeat_note(k)
+                )
+            });
             if self.cfg.on_outage == OnOutage::Pause {
                 self.set_halt(format!(
                     "the LLM endpoint {} is down ({n} requests in a row failed; last: {why}); llm.on_outage = \"pause\"",
                     self.cfg.base_url
                 ), false);
             }
+        }
+    }
+
+    /// A warning for one occurrence of a failure of `kind`, unless that kind was already
+    /// printed often ([`LogLimiter`]); `message` gets the running count.
+    fn warn_limited(&self, kind: &str, message: impl FnOnce(u64) -> String) {
+        match self.log.admit(kind) {
+            Some(n) => tracing::warn!("{}", message(n)),
+            None => tracing::trace!(kind, "failure (not printed again: see the stats)"),
         }
     }
 

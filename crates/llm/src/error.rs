@@ -33,6 +33,27 @@ pub enum LlmError {
         /// What is wrong.
         message: String,
     },
+    /// `llm.prompt` names a file that may not or cannot be read (outside the allowed
+    /// folders, missing, too large, not text).
+    #[error("{file}:{line}:{column}: {message}")]
+    Prompt {
+        /// Scenario file.
+        file: String,
+        /// 1-based line of the `prompt` value (of `[llm]` when it came from `--set`).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A `--allow-prompt-path` does not exist.
+    #[error("--allow-prompt-path {}: {message}", path.display())]
+    AllowedPath {
+        /// The path as given.
+        path: PathBuf,
+        /// Cause.
+        message: String,
+    },
     /// The replay cache could not be opened or written.
     #[error("replay cache {path}: {message}")]
     Cache {

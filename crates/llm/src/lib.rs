@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bounded;
 mod cache;
 mod client;
 pub mod econ;
@@ -27,6 +28,7 @@ mod limiter;
 pub mod parse;
 pub mod persona;
 mod prompt;
+pub mod prompt_path;
 pub mod social;
 mod stats;
 #[cfg(feature = "test-server")]
@@ -38,7 +40,7 @@ use emergent_scenario::Scenario;
 use emergent_sim::Policy;
 use emergent_sim::econ::{EconPolicy, RuleBaseline};
 
-pub use cache::{ReplayCache, key as cache_key};
+pub use cache::{Cached, ReplayCache, key as cache_key};
 pub use client::{CallError, ChatClient, ChatRequest, Message, Reply, Role};
 pub use engine::{Fallback, Outcome};
 pub use error::LlmError;
@@ -60,6 +62,9 @@ pub struct LlmRunOptions {
     pub max_tokens: Option<u64>,
     /// Threads of the policy's tokio runtime (default 2).
     pub worker_threads: Option<usize>,
+    /// Files or folders `llm.prompt` may name besides the scenario's folder and the
+    /// project's `prompts/` (`emergent run --allow-prompt-path`).
+    pub allow_prompt_paths: Vec<PathBuf>,
 }
 
 impl LlmRunOptions {
@@ -77,6 +82,23 @@ pub fn uses_llm(scenario: &Scenario) -> bool {
     scenario.llm.enabled
 }
 
+/// Check everything about the scenario's LLM part that can be checked without the
+/// endpoint, before a run writes anything: the prompt template (where it is, its size, its
+/// placeholders: [`prompt_path`]) and the API key variable. The policy constructors check
+/// the same again; call this first so a refused scenario leaves no file behind.
+pub fn validate(scenario: &Scenario, run: &LlmRunOptions) -> Result<(), LlmError> {
+    if !uses_llm(scenario) {
+        return Ok(());
+    }
+    engine::api_key(&scenario.llm, &scenario.file, run)?;
+    if scenario.econ.is_some() {
+        econ::templates(scenario, run)?;
+    } else {
+        social::template(scenario, run)?;
+    }
+    Ok(())
+}
+
 /// The social policy for `scenario`: the surrogate when it has no LLM part, otherwise the
 /// LLM for its groups and the surrogate for everyone else.
 pub fn policy_for(scenario: &Scenario, run: &LlmRunOptions) -> Result<Box<dyn Policy>, LlmError> {
@@ -84,10 +106,12 @@ pub fn policy_for(scenario: &Scenario, run: &LlmRunOptions) -> Result<Box<dyn Po
     if !uses_llm(scenario) {
         return Ok(surrogate);
     }
+    // The template first: a refused prompt opens no cache and makes no request.
+    let template = social::template(scenario, run)?;
     let driver = engine::Driver::new(&scenario.llm, &scenario.file, scenario.scenario.seed, run)?;
     Ok(Box::new(social::LlmSocialPolicy::new(
-        driver, scenario, surrogate,
-    )?))
+        driver, scenario, surrogate, template,
+    )))
 }
 
 /// The economic policy for an `[econ]` scenario: EconAgent's rule baseline, or the LLM for
@@ -99,11 +123,13 @@ pub fn econ_policy_for(
     if !uses_llm(scenario) {
         return Ok(Box::new(RuleBaseline));
     }
+    // The templates first: a refused prompt opens no cache and makes no request.
+    let templates = econ::templates(scenario, run)?;
     let driver = engine::Driver::new(&scenario.llm, &scenario.file, scenario.scenario.seed, run)?;
     Ok(Box::new(econ::LlmEconPolicy::new(
         driver,
         &scenario.llm,
-        &scenario.file,
         scenario.scenario.seed,
-    )?))
+        templates,
+    )))
 }

@@ -6,6 +6,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::bounded::clip;
+
 /// What one field of the answer may hold.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldKind {
@@ -165,6 +167,12 @@ impl Schema {
     }
 }
 
+/// A value as quoted in an error (and so in the repair request and the logs): at most
+/// 100 bytes of it, however long the model's answer.
+fn shown(v: &Value) -> String {
+    clip(&v.to_string(), 100).into_owned()
+}
+
 fn number_of(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
@@ -188,7 +196,7 @@ fn normalise(f: &Field, raw: &Value, clamped: &mut u32) -> Result<Value, ParseEr
         } => {
             let x = number_of(raw)
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| bad(&format!("expected a number, got {raw}")))?;
+                .ok_or_else(|| bad(&format!("expected a number, got {}", shown(raw))))?;
             let mut y = x;
             if x < *min || x > *max {
                 if !clamp {
@@ -211,13 +219,17 @@ fn normalise(f: &Field, raw: &Value, clamped: &mut u32) -> Result<Value, ParseEr
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
                 "false" | "no" | "n" | "0" | "" => Ok(Value::Bool(false)),
-                _ => Err(bad(&format!("expected true or false, got {raw}"))),
+                _ => Err(bad(&format!("expected true or false, got {}", shown(raw)))),
             },
-            _ => Err(bad(&format!("expected true or false, got {raw}"))),
+            _ => Err(bad(&format!("expected true or false, got {}", shown(raw)))),
         },
         FieldKind::OptIndex { max } => {
-            let x = number_of(raw)
-                .ok_or_else(|| bad(&format!("expected an item number or null, got {raw}")))?;
+            let x = number_of(raw).ok_or_else(|| {
+                bad(&format!(
+                    "expected an item number or null, got {}",
+                    shown(raw)
+                ))
+            })?;
             if x.fract() != 0.0 || x < 1.0 || x > *max as f64 {
                 *clamped += 1;
                 return Ok(Value::Null);
@@ -260,7 +272,7 @@ pub fn extract_object(text: &str) -> Result<Map<String, Value>, ParseError> {
     let value = match parsed {
         Ok(v) => v,
         Err(first) => serde_json::from_str(&strip_trailing_commas(body))
-            .map_err(|_| ParseError(format!("invalid JSON: {first}")))?,
+            .map_err(|_| ParseError(format!("invalid JSON: {}", clip(&first.to_string(), 200))))?,
     };
     match value {
         Value::Object(m) => Ok(m),

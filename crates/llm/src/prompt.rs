@@ -3,10 +3,15 @@
 //! (below). Placeholders are checked when the template is loaded, so a typo fails before
 //! the first request, not as a silently empty prompt.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use emergent_scenario::Scenario;
+
+use crate::LlmRunOptions;
+use crate::bounded::clip;
 use crate::client::{Message, Role};
 use crate::error::LlmError;
+use crate::prompt_path;
 
 /// Built-in templates, compiled in so the binary works from any directory.
 pub mod builtin {
@@ -51,7 +56,8 @@ impl Template {
             return Err(LlmError::Template {
                 path: origin.to_path_buf(),
                 message: format!(
-                    "unknown placeholder {{{{{bad}}}}}; this role provides: {}",
+                    "unknown placeholder {{{{{}}}}}; this role provides: {}",
+                    clip(bad, 100),
                     allowed.join(", ")
                 ),
             });
@@ -69,31 +75,19 @@ impl Template {
         Ok(Self { system, user })
     }
 
-    /// The scenario's template (`path`, relative to the scenario file) or the built-in one.
-    pub fn load(
-        custom: &str,
-        scenario_file: &str,
+    /// The scenario's own template (`llm.prompt`, read from an allowed place: see
+    /// [`crate::prompt_path`]) or the built-in one for the role.
+    pub fn for_scenario(
+        scenario: &Scenario,
+        run: &LlmRunOptions,
         builtin: &str,
         builtin_name: &str,
         allowed: &[&str],
     ) -> Result<Self, LlmError> {
-        if custom.is_empty() {
-            return Self::parse(builtin, Path::new(builtin_name), allowed);
+        match prompt_path::read(scenario, &run.allow_prompt_paths)? {
+            Some(file) => Self::parse(&file.text, &file.path, allowed),
+            None => Self::parse(builtin, Path::new(builtin_name), allowed),
         }
-        let p = Path::new(custom);
-        let path: PathBuf = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            Path::new(scenario_file)
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join(p)
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| LlmError::Template {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        Self::parse(&text, &path, allowed)
     }
 
     /// The messages with every placeholder filled from `vars` (one pass per message: this

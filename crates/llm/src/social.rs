@@ -101,33 +101,44 @@ fn words(s: f64) -> &'static str {
     }
 }
 
+/// The template of a social world's LLM agents: the scenario's own (from an allowed place)
+/// or the built-in one. Loaded before anything else, so a bad prompt fails before any file
+/// is written or any request is made.
+pub(crate) fn template(
+    scenario: &emergent_scenario::Scenario,
+    run: &crate::LlmRunOptions,
+) -> Result<Template, crate::LlmError> {
+    Template::for_scenario(
+        scenario,
+        run,
+        builtin::SOCIAL,
+        "prompts/social.md",
+        PLACEHOLDERS,
+    )
+}
+
 impl LlmSocialPolicy {
     pub(crate) fn new(
         driver: Driver,
         scenario: &emergent_scenario::Scenario,
         surrogate: Box<dyn Policy>,
-    ) -> Result<Self, crate::LlmError> {
+        template: Template,
+    ) -> Self {
         let cfg = &scenario.llm;
         let topic = if scenario.scenario.description.is_empty() {
             scenario.scenario.name.clone()
         } else {
             scenario.scenario.description.clone()
         };
-        Ok(Self {
+        Self {
             driver,
             cfg: cfg.clone(),
             seed: scenario.scenario.seed,
             topic,
-            template: Template::load(
-                &cfg.prompt,
-                &scenario.file,
-                builtin::SOCIAL,
-                "prompts/social.md",
-                PLACEHOLDERS,
-            )?,
+            template,
             schema: Arc::new(schema(scenario.feed.size)),
             surrogate,
-        })
+        }
     }
 
     fn prompt(&self, world: &World, agent: AgentId, feed: &[ItemId]) -> Job {

@@ -20,6 +20,8 @@ pub struct Stats {
     pub timeouts: AtomicU64,
     /// Connection errors.
     pub connection_errors: AtomicU64,
+    /// 2xx answers that were too large or not a chat completion (not retried).
+    pub invalid_responses: AtomicU64,
     /// Prompt tokens reported by `usage` (network answers only).
     pub prompt_tokens: AtomicU64,
     /// Completion tokens reported by `usage` (network answers only).
@@ -77,6 +79,7 @@ impl Stats {
             ("retries", g(&self.retries)),
             ("timeouts", g(&self.timeouts)),
             ("connection_errors", g(&self.connection_errors)),
+            ("invalid_responses", g(&self.invalid_responses)),
             ("prompt_tokens", g(&self.prompt_tokens)),
             ("completion_tokens", g(&self.completion_tokens)),
             ("parse_failures", g(&self.parse_failures)),

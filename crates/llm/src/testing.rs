@@ -1,7 +1,7 @@
 //! A small OpenAI-compatible server for tests and benchmarks (feature `test-server`):
 //! `POST /v1/chat/completions` on 127.0.0.1 at an ephemeral port, answering with a
 //! scripted behaviour per request — fixed latency, error statuses with `Retry-After`,
-//! malformed or fenced JSON — and counting what reached it.
+//! malformed or fenced JSON, raw (e.g. huge) bodies — and counting what reached it.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -24,6 +24,8 @@ pub enum Reply {
     Delayed(Duration, String),
     /// An error status, optionally with `Retry-After` seconds.
     Status(u16, Option<u32>),
+    /// This status and exactly this body (e.g. a huge or broken one), as JSON.
+    Raw(u16, String),
 }
 
 /// Decides the reply to request number `n` (0-based) with body `body`.
@@ -33,6 +35,7 @@ struct Shared {
     script: Script,
     latency: Duration,
     requests: AtomicU64,
+    largest_request: AtomicU64,
     authorizations: Mutex<Vec<String>>,
 }
 
@@ -80,6 +83,23 @@ pub fn valid_answer(body: &Value) -> String {
     }
 }
 
+/// The body of a chat completion whose answer is `content` (for [`Reply::Raw`]).
+pub fn completion_body(content: &str) -> String {
+    json!({
+        "id": "chatcmpl-raw",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "mock",
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop"
+        }],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    })
+    .to_string()
+}
+
 async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
     let n = s.requests.fetch_add(1, SeqCst);
     if let Some(a) = headers.get("authorization").and_then(|v| v.to_str().ok())
@@ -90,6 +110,7 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) ->
     if !s.latency.is_zero() {
         tokio::time::sleep(s.latency).await;
     }
+    s.largest_request.fetch_max(body.len() as u64, SeqCst);
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let reply = match (s.script)(n, &body) {
         Reply::Delayed(d, content) => {
@@ -121,6 +142,10 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) ->
             }))
             .into_response()
         }
+        Reply::Raw(code, raw) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, [("content-type", "application/json")], raw).into_response()
+        }
         Reply::Status(code, retry_after) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let err = json!({"error": {"message": format!("mock {code}"), "type": "mock_error", "param": null, "code": null}});
@@ -142,6 +167,7 @@ impl MockServer {
             script,
             latency,
             requests: AtomicU64::new(0),
+            largest_request: AtomicU64::new(0),
             authorizations: Mutex::new(Vec::new()),
         });
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
@@ -192,6 +218,11 @@ impl MockServer {
     /// Requests that reached the server so far.
     pub fn requests(&self) -> u64 {
         self.shared.requests.load(SeqCst)
+    }
+
+    /// Size in bytes of the largest request body received.
+    pub fn largest_request(&self) -> u64 {
+        self.shared.largest_request.load(SeqCst)
     }
 
     /// `Authorization` headers seen.

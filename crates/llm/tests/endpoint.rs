@@ -447,3 +447,33 @@ fn surrogates_only_with_one_switch() {
     assert_eq!(p.name(), "econ_rule");
     assert!(!dir.path().join(emergent_llm::CACHE_FILE).exists());
 }
+
+#[test]
+fn a_call_error_quotes_a_bounded_start_of_a_huge_body() {
+    let server = scripted(|_, _| Reply::Raw(503, "E".repeat(50 << 20)));
+    let client =
+        emergent_llm::ChatClient::new(&server.base_url, "", Duration::from_secs(30), 1).unwrap();
+    let req = emergent_llm::ChatRequest {
+        model: "m".into(),
+        messages: vec![emergent_llm::Message {
+            role: emergent_llm::Role::User,
+            content: "hi".into(),
+        }],
+        temperature: 0.0,
+        max_tokens: 8,
+        seed: 1,
+        schema: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let text = rt.block_on(client.complete(&req)).unwrap_err().to_string();
+    let quote = emergent_llm::bounded::QUOTE_BYTES;
+    assert!(text.len() < quote + 100, "{} bytes", text.len());
+    assert!(text.starts_with("HTTP 503: EEEE"), "{}", &text[..100]);
+    assert!(
+        text.ends_with(&format!("… ({} bytes total)", 50 << 20)),
+        "{text}"
+    );
+}

@@ -25,6 +25,9 @@ pub struct RunOptions {
     pub max_calls: Option<u64>,
     /// LLM agents: stop cleanly after this many prompt + completion tokens.
     pub max_tokens: Option<u64>,
+    /// LLM agents: files or folders `llm.prompt` may name besides the scenario's folder and
+    /// the project's `prompts/`.
+    pub allow_prompt_paths: Vec<PathBuf>,
     /// Stop cleanly after the current tick once this holds a signal number (the command
     /// line sets it on SIGINT and SIGTERM; the library installs no handlers).
     pub stop: Option<StopFlag>,
@@ -55,6 +58,7 @@ impl RunOptions {
             offline: self.offline,
             max_calls: self.max_calls,
             max_tokens: self.max_tokens,
+            allow_prompt_paths: self.allow_prompt_paths.clone(),
             ..emergent_llm::LlmRunOptions::in_dir(dir)
         }
     }

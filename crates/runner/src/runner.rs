@@ -49,6 +49,8 @@ pub fn start_on(
     let started = Instant::now();
     check_distributable(&scenario, exchange)?;
     let llm = opts.llm(&dir);
+    // The LLM part's checks (prompt path, key variable) before the run directory is touched.
+    emergent_llm::validate(&scenario, &llm)?;
     if scenario.econ.is_some() {
         return crate::econ::start(dir, opts.force, source, scenario, opts.control(), llm, progress);
     }

@@ -45,7 +45,9 @@ pub struct LlmConfig {
     /// Consecutive requests failing after all retries that count as an outage.
     pub outage_after: u32,
     /// Prompt template file, relative to the scenario file; empty = the built-in one for
-    /// the scenario's role.
+    /// the scenario's role. It must lie inside the scenario's folder or the project's
+    /// `prompts/` (emergent-llm checks this when it reads it: scenario files get shared, and
+    /// a prompt is sent to the endpoint); `emergent run --allow-prompt-path` allows more.
     pub prompt: String,
     /// Observations/decisions each agent remembers (bounded context).
     pub memory: usize,
@@ -53,6 +55,19 @@ pub struct LlmConfig {
     pub reflect_every: u32,
     /// Agent groups the LLM drives; none = every agent.
     pub groups: Vec<LlmGroup>,
+}
+
+/// Empty (no key), or a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`. A key
+/// pasted by mistake (with `-`, `=`, spaces…) is refused before it can reach a message.
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        None => true,
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {
+            chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        Some(_) => false,
+    }
 }
 
 /// What the run does when the endpoint stops answering.
@@ -156,9 +171,9 @@ impl LlmConfig {
             "must not exceed backoff_max_ms",
         );
         need(
-            !self.api_key_env.contains('=') && !self.api_key_env.contains(' '),
+            is_variable_name(&self.api_key_env),
             "api_key_env",
-            "is the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key",
+            "is the NAME of an environment variable (letters, digits and `_`, e.g. OPENAI_API_KEY), not the key",
         );
         for g in &self.groups {
             need(
@@ -182,5 +197,30 @@ impl LlmConfig {
             }
         }
         out.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_key_env_must_be_a_variable_name_not_a_key() {
+        for ok in ["", "OPENAI_API_KEY", "_k1"] {
+            assert!(is_variable_name(ok), "{ok}");
+        }
+        for bad in ["sk-proj-abc123", "KEY=sk", "MY KEY", "1KEY", "KÉY"] {
+            assert!(!is_variable_name(bad), "{bad}");
+            let cfg = LlmConfig {
+                enabled: true,
+                api_key_env: bad.into(),
+                ..Default::default()
+            };
+            let problems = cfg.problems(10);
+            assert!(
+                problems[0].1.contains("NAME of an environment variable"),
+                "{problems:?}"
+            );
+        }
     }
 }

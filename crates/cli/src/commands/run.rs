@@ -39,6 +39,13 @@ pub struct Args {
     /// LLM agents: stop cleanly after this many prompt + completion tokens.
     #[arg(long, value_name = "N")]
     max_tokens: Option<u64>,
+    /// LLM agents: let `llm.prompt` read this file, or any file under this folder
+    /// (repeatable). Without it a scenario's prompt must lie inside the scenario's folder or
+    /// the project's `prompts/` folder (in the current directory): the prompt is sent to the
+    /// endpoint and kept in the replay cache, and scenario files get shared. Also needed
+    /// with --resume.
+    #[arg(long, value_name = "PATH")]
+    allow_prompt_path: Vec<PathBuf>,
     /// Split the run over the ranks of an MPI job: `mpirun -np P emergent run --distributed …`.
     /// Each rank holds and writes its own agents (`features-rRRRRR.parquet`, … listed in
     /// shards.json); the outputs equal the single-process run's. Resume on the same P. Needs a
@@ -133,6 +140,7 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<ExitCode> {
                 offline: args.offline,
                 max_calls: args.max_calls,
                 max_tokens: args.max_tokens,
+                allow_prompt_paths: args.allow_prompt_path.clone(),
                 stop: Some(stop.clone()),
                 ..Default::default()
             },
@@ -150,6 +158,7 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<ExitCode> {
                 offline: args.offline,
                 max_calls: args.max_calls,
                 max_tokens: args.max_tokens,
+                allow_prompt_paths: args.allow_prompt_path.clone(),
                 stop: Some(stop.clone()),
             },
             &bar,
