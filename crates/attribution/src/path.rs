@@ -449,9 +449,9 @@ impl<'a> Path<'a> {
             (
                 Vec::new(),
                 Vec::new(),
-                ChunkEval::new(&agg.term, BLOCK),
-                vec![0.0; BLOCK],
-                vec![0.0; BLOCK],
+                ChunkEval::new(&agg.term, block_len(n)),
+                vec![0.0; block_len(n)],
+                vec![0.0; block_len(n)],
             )
         };
         type Scratch = (Vec<Vec<f64>>, Vec<Vec<f64>>, ChunkEval, Vec<f64>, Vec<f64>);
@@ -459,9 +459,8 @@ impl<'a> Path<'a> {
             let len = hi - lo;
             self.deltas(lo, len, dbufs);
             let leaves = self.block_leaves(alpha, lo, len, bufs);
-            ev.forward(&agg.term, &leaves, len);
             let d: Vec<&[f64]> = dbufs.iter().map(|b| &b[..len]).collect();
-            let (gv, tv) = ev.tangent(&agg.term, &d, len);
+            let (gv, tv) = ev.tangent(&agg.term, &leaves, &d, len);
             g[..len].copy_from_slice(gv);
             t[..len].copy_from_slice(tv);
         };
@@ -567,6 +566,13 @@ impl<'a> Path<'a> {
         self.finite(value, &which)?;
         let n = self.rows.total as f64;
         let d = self.x.len();
+        let longest_term = self
+            .ind
+            .aggregates
+            .iter()
+            .map(|a| a.term.nodes.len())
+            .max()
+            .unwrap_or(1);
         // Split the per-column accumulators into per-block mutable pieces.
         let mut pieces: Vec<Vec<&mut [f64]>> = (0..self.n.div_ceil(BLOCK))
             .map(|_| Vec::with_capacity(d))
@@ -581,15 +587,14 @@ impl<'a> Path<'a> {
             .enumerate()
             .map_init(
                 || {
-                    let evs: Vec<ChunkEval> = self
-                        .ind
-                        .aggregates
-                        .iter()
-                        .map(|a| ChunkEval::new(&a.term, BLOCK))
-                        .collect();
-                    (Vec::new(), vec![vec![0.0; BLOCK]; d], vec![0.0; BLOCK], evs)
+                    // One scratch for all the aggregates (they run one after another), sized
+                    // for the longest term and the block: memory does not grow with their
+                    // number.
+                    let ev = ChunkEval::for_nodes(longest_term, block_len(self.n));
+                    let m = block_len(self.n);
+                    (Vec::new(), vec![vec![0.0; m]; d], vec![0.0; m], ev)
                 },
-                |(bufs, grads, seed, evs), (b, mut out)| {
+                |(bufs, grads, seed, ev), (b, mut out)| {
                     let lo = b * BLOCK;
                     let len = out[0].len();
                     let leaves = self.block_leaves(alpha, lo, len, bufs);
@@ -621,9 +626,8 @@ impl<'a> Path<'a> {
                                     }
                                 };
                         }
-                        let ev = &mut evs[j];
                         ev.forward(&agg.term, &leaves, len);
-                        ev.backward(&agg.term, seed, len, grads);
+                        ev.backward(&agg.term, &leaves, seed, len, grads);
                     }
                     let mut bad = false;
                     for (k, dst) in out.iter_mut().enumerate() {
