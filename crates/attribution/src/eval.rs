@@ -111,6 +111,46 @@ fn sign(x: f64) -> f64 {
     }
 }
 
+/// The columns an agent tape reads, for a chunk of agents: `leaf(k)` is column k's values.
+pub(crate) trait Leaves {
+    fn leaf(&self, k: usize) -> &[f64];
+}
+
+impl<L: AsRef<[f64]>> Leaves for [L] {
+    fn leaf(&self, k: usize) -> &[f64] {
+        self[k].as_ref()
+    }
+}
+
+impl<L: AsRef<[f64]>> Leaves for Vec<L> {
+    fn leaf(&self, k: usize) -> &[f64] {
+        self[k].as_ref()
+    }
+}
+
+impl<L: AsRef<[f64]>, const N: usize> Leaves for [L; N] {
+    fn leaf(&self, k: usize) -> &[f64] {
+        self[k].as_ref()
+    }
+}
+
+/// Some of the columns: `values[p]` is column `columns[p]` (ascending). An aggregate's term
+/// reads a few of the indicator's columns; this holds only those.
+pub(crate) struct SomeLeaves<'a> {
+    pub(crate) columns: &'a [usize],
+    pub(crate) values: Vec<&'a [f64]>,
+}
+
+impl Leaves for SomeLeaves<'_> {
+    fn leaf(&self, k: usize) -> &[f64] {
+        let p = self
+            .columns
+            .binary_search(&k)
+            .expect("the leaves hold every column the tape reads");
+        self.values[p]
+    }
+}
+
 /// Most values a [`ChunkEval`] keeps per node array (8 MiB of f64): a long per-agent term is
 /// evaluated over fewer agents at a time instead of asking for nodes × block values.
 const MAX_SCRATCH_VALUES: usize = 1 << 20;
@@ -160,10 +200,10 @@ impl ChunkEval {
     }
 
     /// Evaluate on leaves (one slice of length `len ≤ m` per column); returns the output slice.
-    pub(crate) fn forward<L: AsRef<[f64]>>(
+    pub(crate) fn forward<L: Leaves + ?Sized>(
         &mut self,
         tape: &Tape,
-        leaves: &[L],
+        leaves: &L,
         len: usize,
     ) -> &[f64] {
         debug_assert!(len <= self.m);
@@ -182,7 +222,7 @@ impl ChunkEval {
     }
 
     /// Values of every node for agents lo..lo+l (l ≤ sub), into `vals`.
-    fn forward_rows<L: AsRef<[f64]>>(&mut self, tape: &Tape, leaves: &[L], lo: usize, l: usize) {
+    fn forward_rows<L: Leaves + ?Sized>(&mut self, tape: &Tape, leaves: &L, lo: usize, l: usize) {
         let m = self.sub;
         for (i, node) in tape.nodes.iter().enumerate() {
             let (before, rest) = self.vals.split_at_mut(i * m);
@@ -190,7 +230,7 @@ impl ChunkEval {
             let v = |k: u32| &before[k as usize * m..k as usize * m + l];
             match *node {
                 Node::Const(c) => out.fill(c),
-                Node::Leaf(k) => out.copy_from_slice(&leaves[k].as_ref()[lo..lo + l]),
+                Node::Leaf(k) => out.copy_from_slice(&leaves.leaf(k)[lo..lo + l]),
                 Node::Neg(a) => map1(out, v(a), |x| -x),
                 Node::Add(a, b) => map2(out, v(a), v(b), |x, y| x + y),
                 Node::Sub(a, b) => map2(out, v(a), v(b), |x, y| x - y),
@@ -217,11 +257,11 @@ impl ChunkEval {
     /// Σ_k ∂out/∂leaf_k[r] · dleaves[k][r] for each agent (forward mode, one sweep),
     /// for callers that need d/dα of a term along a path but not the full gradient.
     /// Returns (values, tangents) of the output.
-    pub(crate) fn tangent<L: AsRef<[f64]>, D: AsRef<[f64]>>(
+    pub(crate) fn tangent<L: Leaves + ?Sized, D: Leaves + ?Sized>(
         &mut self,
         tape: &Tape,
-        leaves: &[L],
-        dleaves: &[D],
+        leaves: &L,
+        dleaves: &D,
         len: usize,
     ) -> (&[f64], &[f64]) {
         self.size_adj(tape);
@@ -248,7 +288,7 @@ impl ChunkEval {
 
     /// Tangents of every node for agents lo..lo+l, whose values are in `vals`, into `adj`
     /// (forward mode needs one value per node, like reverse).
-    fn tangent_rows<D: AsRef<[f64]>>(&mut self, tape: &Tape, dleaves: &[D], lo: usize, l: usize) {
+    fn tangent_rows<D: Leaves + ?Sized>(&mut self, tape: &Tape, dleaves: &D, lo: usize, l: usize) {
         let m = self.sub;
         for (i, node) in tape.nodes.iter().enumerate() {
             let (before, rest) = self.adj.split_at_mut(i * m);
@@ -259,7 +299,7 @@ impl ChunkEval {
             let y = &vals[i * m..i * m + l];
             match *node {
                 Node::Const(_) => out.fill(0.0),
-                Node::Leaf(k) => out.copy_from_slice(&dleaves[k].as_ref()[lo..lo + l]),
+                Node::Leaf(k) => out.copy_from_slice(&dleaves.leaf(k)[lo..lo + l]),
                 Node::Neg(a) => map1(out, t(a), |x| -x),
                 Node::Add(a, b) => map2(out, t(a), t(b), |x, y| x + y),
                 Node::Sub(a, b) => map2(out, t(a), t(b), |x, y| x - y),
@@ -286,10 +326,10 @@ impl ChunkEval {
     }
 
     /// After `forward` on the same `leaves`: add seed[r] · ∂out/∂leaf_k[r] into `grads[k][r]`.
-    pub(crate) fn backward<L: AsRef<[f64]>>(
+    pub(crate) fn backward<L: Leaves + ?Sized>(
         &mut self,
         tape: &Tape,
-        leaves: &[L],
+        leaves: &L,
         seed: &[f64],
         len: usize,
         grads: &mut [Vec<f64>],

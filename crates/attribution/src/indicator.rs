@@ -512,6 +512,7 @@ impl Lowering<'_> {
                     let text = describe(&args[0]);
                     self.aggregates.push(Aggregate {
                         kind: *kind,
+                        columns: term.leaves(),
                         term,
                         text,
                     });

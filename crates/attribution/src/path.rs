@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
-use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
+use crate::eval::{ChunkEval, SomeLeaves, scalar_gradient, scalar_value};
 use crate::indicator::Indicator;
 use crate::ranks::{RankCache, Ranked};
 use crate::reduce::{BLOCK, PARALLEL_MIN, block_len};
@@ -29,6 +29,9 @@ pub(crate) struct Path<'a> {
     /// Each column's mean over the agents, when the caller already has it (the equal-share
     /// baseline is made of them): the closed forms need it and need not read the columns again.
     pub(crate) column_means: Option<Vec<f64>>,
+    /// Every baseline column's constant, when the baseline is constant (made once: each
+    /// aggregate's common term at α = 0 reads them).
+    base_constants: Option<Vec<f64>>,
 }
 
 /// What an aggregate reduced to, with what its gradient needs.
@@ -123,20 +126,34 @@ impl<'a> Path<'a> {
         Path {
             ind,
             x,
-            base,
             n: rows.n,
             rows,
             ranks,
             column_means: None,
+            base_constants: base
+                .iter()
+                .map(|b| match b {
+                    BaseColumn::Const(c) => Some(*c),
+                    BaseColumn::Values(_) => None,
+                })
+                .collect(),
+            base,
         }
     }
 
-    /// Δ_k = x_k − x'_k for agents lo..lo+len, into `bufs[k][..len]`.
-    fn deltas(&self, lo: usize, len: usize, bufs: &mut Vec<Vec<f64>>) {
-        if bufs.len() != self.x.len() {
-            *bufs = vec![vec![0.0; BLOCK]; self.x.len()];
+    /// Δ_k = x_k − x'_k of the columns `cols` (ascending) for agents lo..lo+len, column
+    /// `cols[p]` into `bufs[p][..len]` (allocated on first use).
+    fn deltas<'s>(
+        &'s self,
+        cols: &'s [usize],
+        lo: usize,
+        len: usize,
+        bufs: &'s mut Vec<Vec<f64>>,
+    ) -> SomeLeaves<'s> {
+        if bufs.len() != cols.len() {
+            *bufs = vec![vec![0.0; block_len(self.n)]; cols.len()];
         }
-        for (k, buf) in bufs.iter_mut().enumerate() {
+        for (&k, buf) in cols.iter().zip(bufs.iter_mut()) {
             let x = &self.x[k][lo..lo + len];
             match &self.base[k] {
                 BaseColumn::Const(c) => {
@@ -152,11 +169,15 @@ impl<'a> Path<'a> {
                 }
             }
         }
+        SomeLeaves {
+            columns: cols,
+            values: bufs.iter().map(|b| &b[..len]).collect(),
+        }
     }
 
-    /// Fill `bufs[k][..len]` with column k of x(α) for agents lo..lo+len.
-    fn leaves_at(&self, alpha: f64, lo: usize, len: usize, bufs: &mut [Vec<f64>]) {
-        for (k, buf) in bufs.iter_mut().enumerate() {
+    /// Fill `bufs[p][..len]` with column `cols[p]` of x(α) for agents lo..lo+len.
+    fn leaves_at(&self, cols: &[usize], alpha: f64, lo: usize, len: usize, bufs: &mut [Vec<f64>]) {
+        for (&k, buf) in cols.iter().zip(bufs.iter_mut()) {
             let x = &self.x[k][lo..lo + len];
             match &self.base[k] {
                 BaseColumn::Const(c) => {
@@ -178,23 +199,32 @@ impl<'a> Path<'a> {
         }
     }
 
-    /// Leaves of agents lo..lo+len at x(α): the columns themselves at α = 1, else `bufs`
-    /// filled by [`leaves_at`](Self::leaves_at) (allocated on first use).
+    /// Columns `cols` (ascending) of agents lo..lo+len at x(α): the columns themselves at
+    /// α = 1, else `bufs` filled by [`leaves_at`](Self::leaves_at) (allocated on first use).
+    /// An aggregate asks for the columns its term reads only, so N aggregates over many
+    /// columns cost the sum of their own columns, not N times all of them.
     fn block_leaves<'s>(
         &'s self,
+        cols: &'s [usize],
         alpha: f64,
         lo: usize,
         len: usize,
         bufs: &'s mut Vec<Vec<f64>>,
-    ) -> Vec<&'s [f64]> {
+    ) -> SomeLeaves<'s> {
         if alpha == 1.0 {
-            return self.x.iter().map(|x| &x[lo..lo + len]).collect();
+            return SomeLeaves {
+                columns: cols,
+                values: cols.iter().map(|&k| &self.x[k][lo..lo + len]).collect(),
+            };
         }
-        if bufs.len() != self.x.len() {
-            *bufs = vec![vec![0.0; block_len(self.n)]; self.x.len()];
+        if bufs.len() != cols.len() {
+            *bufs = vec![vec![0.0; block_len(self.n)]; cols.len()];
         }
-        self.leaves_at(alpha, lo, len, bufs);
-        bufs.iter().map(|b| &b[..len]).collect()
+        self.leaves_at(cols, alpha, lo, len, bufs);
+        SomeLeaves {
+            columns: cols,
+            values: bufs.iter().map(|b| &b[..len]).collect(),
+        }
     }
 
     /// Each aggregate's per-agent term g_j(x_i(α)), for all agents.
@@ -213,7 +243,7 @@ impl<'a> Path<'a> {
         let body = |(bufs, ev): &mut (Vec<Vec<f64>>, ChunkEval),
                     (b, chunk): (usize, &mut [f64])| {
             let len = chunk.len();
-            let leaves = self.block_leaves(alpha, b * BLOCK, len, bufs);
+            let leaves = self.block_leaves(&agg.columns, alpha, b * BLOCK, len, bufs);
             chunk.copy_from_slice(ev.forward(&agg.term, &leaves, len));
         };
         if self.n <= PARALLEL_MIN {
@@ -301,7 +331,7 @@ impl<'a> Path<'a> {
         let [sum] = self
             .rows
             .block_sums::<1, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
-                let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                let leaves = self.block_leaves(&agg.columns, alpha, lo, hi - lo, bufs);
                 acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
             });
         let mean = sum / nf;
@@ -312,7 +342,7 @@ impl<'a> Path<'a> {
                 let [ss] = self
                     .rows
                     .block_sums::<1, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
-                        let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                        let leaves = self.block_leaves(&agg.columns, alpha, lo, hi - lo, bufs);
                         let g = ev.forward(&agg.term, &leaves, hi - lo);
                         acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
                     });
@@ -457,9 +487,8 @@ impl<'a> Path<'a> {
         type Scratch = (Vec<Vec<f64>>, Vec<Vec<f64>>, ChunkEval, Vec<f64>, Vec<f64>);
         let block = |(bufs, dbufs, ev, g, t): &mut Scratch, lo: usize, hi: usize| {
             let len = hi - lo;
-            self.deltas(lo, len, dbufs);
-            let leaves = self.block_leaves(alpha, lo, len, bufs);
-            let d: Vec<&[f64]> = dbufs.iter().map(|b| &b[..len]).collect();
+            let d = self.deltas(&agg.columns, lo, len, dbufs);
+            let leaves = self.block_leaves(&agg.columns, alpha, lo, len, bufs);
             let (gv, tv) = ev.tangent(&agg.term, &leaves, &d, len);
             g[..len].copy_from_slice(gv);
             t[..len].copy_from_slice(tv);
@@ -515,15 +544,7 @@ impl<'a> Path<'a> {
         if alpha != 0.0 {
             return None;
         }
-        let leaves = self
-            .base
-            .iter()
-            .map(|b| match b {
-                BaseColumn::Const(c) => Some(*c),
-                BaseColumn::Values(_) => None,
-            })
-            .collect::<Option<Vec<f64>>>()?;
-        let g = scalar_value(&agg.term, &leaves);
+        let g = scalar_value(&agg.term, self.base_constants.as_deref()?);
         g.is_finite().then_some(g)
     }
 
@@ -573,6 +594,7 @@ impl<'a> Path<'a> {
             .map(|a| a.term.nodes.len())
             .max()
             .unwrap_or(1);
+        let all_columns: Vec<usize> = (0..d).collect();
         // Split the per-column accumulators into per-block mutable pieces.
         let mut pieces: Vec<Vec<&mut [f64]>> = (0..self.n.div_ceil(BLOCK))
             .map(|_| Vec::with_capacity(d))
@@ -597,7 +619,7 @@ impl<'a> Path<'a> {
                 |(bufs, grads, seed, ev), (b, mut out)| {
                     let lo = b * BLOCK;
                     let len = out[0].len();
-                    let leaves = self.block_leaves(alpha, lo, len, bufs);
+                    let leaves = self.block_leaves(&all_columns, alpha, lo, len, bufs);
                     for g in grads.iter_mut() {
                         g[..len].fill(0.0);
                     }
