@@ -169,10 +169,21 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
                 }
             }
             let s = &text[start..i];
-            Tok::Num(
-                s.parse()
-                    .map_err(|_| error_at(text, start, format!("`{s}` is not a number")))?,
-            )
+            let v: f64 = s
+                .parse()
+                .map_err(|_| error_at(text, start, format!("`{}` is not a number", clip(s))))?;
+            if !v.is_finite() {
+                return Err(error_at(
+                    text,
+                    start,
+                    format!(
+                        "`{}` is too large for a number (over {:e})",
+                        clip(s),
+                        f64::MAX
+                    ),
+                ));
+            }
+            Tok::Num(v)
         } else if c.is_ascii_alphabetic() || c == '_' {
             while i < bytes.len()
                 && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
@@ -204,6 +215,14 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
         out.push(Token { tok, pos: start });
     }
     Ok(out)
+}
+
+/// At most 40 characters of `s`, for quoting a token in a message.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -466,7 +485,8 @@ impl Lowering<'_> {
                     Some(&k) => k,
                     None => {
                         self.columns.push(name.clone());
-                        self.column_index.insert(name.clone(), self.columns.len() - 1);
+                        self.column_index
+                            .insert(name.clone(), self.columns.len() - 1);
                         self.columns.len() - 1
                     }
                 };

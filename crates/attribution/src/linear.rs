@@ -107,6 +107,11 @@ type Monomial = (f64, Vec<usize>);
 
 const MAX_MONOMIALS: usize = 256;
 
+/// The highest degree of a monomial expanded: `((mean(x)^8)^8)^8` would otherwise ask for a
+/// factor list of 512 entries per level (8^k); past this the outer expression is treated as
+/// not a polynomial, and quadrature handles it.
+const MAX_DEGREE: usize = 64;
+
 /// The outer expression as a polynomial in the aggregates, if it is one.
 pub(crate) fn monomials(outer: &Tape) -> Option<Vec<Monomial>> {
     let mut vals: Vec<Vec<Monomial>> = Vec::with_capacity(outer.nodes.len());
@@ -155,6 +160,9 @@ fn multiply(a: &[Monomial], b: &[Monomial]) -> Option<Vec<Monomial>> {
     let mut out = Vec::with_capacity(a.len() * b.len());
     for (ca, fa) in a {
         for (cb, fb) in b {
+            if fa.len() + fb.len() > MAX_DEGREE {
+                return None;
+            }
             let mut f = [fa.as_slice(), fb.as_slice()].concat();
             f.sort_unstable();
             out.push((ca * cb, f));
