@@ -259,32 +259,6 @@ impl<'a> Path<'a> {
         out
     }
 
-    /// Reduce each aggregate's terms; `which` names the point for error messages.
-    pub(crate) fn reduce(
-        &self,
-        terms: &[Vec<f64>],
-        which: &str,
-        need_grad: bool,
-    ) -> Result<Vec<AggValue>, AttributionError> {
-        self.ind
-            .aggregates
-            .iter()
-            .zip(terms)
-            .zip(&self.ranks)
-            .map(|((agg, g), ranks)| {
-                reduce_one(
-                    agg.kind,
-                    g,
-                    &agg.text,
-                    which,
-                    need_grad,
-                    &self.rows,
-                    Some(ranks),
-                )
-            })
-            .collect()
-    }
-
     /// Each aggregate reduced at x(α), without materialising per-agent terms where the
     /// reduction streams (mean, sum, var, std: block by block, the same compensated sums in the
     /// same order as [`reduce_one`]). At α = 0 with a constant baseline every agent has the
@@ -572,6 +546,40 @@ impl<'a> Path<'a> {
         }
     }
 
+    /// The aggregates at x(α) with what their gradient needs, and the per-agent terms of
+    /// those whose seed reads them (var, std, gini). Mean and sum stream block by block
+    /// instead (the same sums in the same order as [`reduce_one`], so the same bits): N
+    /// aggregates of a large table do not hold N columns of terms at once.
+    fn gradient_aggregates(
+        &self,
+        alpha: f64,
+        which: &str,
+    ) -> Result<(Vec<Vec<f64>>, Vec<AggValue>), AttributionError> {
+        let mut terms = Vec::with_capacity(self.ind.aggregates.len());
+        let mut aggs = Vec::with_capacity(self.ind.aggregates.len());
+        for (j, (agg, ranks)) in self.ind.aggregates.iter().zip(&self.ranks).enumerate() {
+            // α = 0 from a constant baseline takes a shortcut in `aggregate_at`; keep the
+            // general reduction there.
+            if matches!(agg.kind, AggKind::Mean | AggKind::Sum) && alpha != 0.0 {
+                terms.push(Vec::new());
+                aggs.push(self.aggregate_at(j, alpha, which, false)?);
+            } else {
+                let g = self.term_at(agg, alpha);
+                aggs.push(reduce_one(
+                    agg.kind,
+                    &g,
+                    &agg.text,
+                    which,
+                    true,
+                    &self.rows,
+                    Some(ranks),
+                )?);
+                terms.push(g);
+            }
+        }
+        Ok((terms, aggs))
+    }
+
     /// Add `weight · ∂f/∂x_k(x(α))` into `acc[k]` for every agent. Returns f(x(α)).
     pub(crate) fn accumulate_gradient(
         &self,
@@ -580,8 +588,7 @@ impl<'a> Path<'a> {
         acc: &mut [Vec<f64>],
     ) -> Result<f64, AttributionError> {
         let which = format!("path point α = {alpha:.6}");
-        let terms = self.terms_at(alpha);
-        let aggs = self.reduce(&terms, &which, true)?;
+        let (terms, aggs) = self.gradient_aggregates(alpha, &which)?;
         let leaves: Vec<f64> = aggs.iter().map(|a| a.value).collect();
         let (value, d_outer) = scalar_gradient(&self.ind.outer, &leaves);
         self.finite(value, &which)?;
@@ -629,7 +636,8 @@ impl<'a> Path<'a> {
                             continue;
                         }
                         let a = &aggs[j];
-                        let g = &terms[j][lo..lo + len];
+                        // Empty for mean and sum, whose seed is the same for every agent.
+                        let g = terms[j].get(lo..lo + len).unwrap_or_default();
                         for r in 0..len {
                             seed[r] = dj
                                 * match agg.kind {
