@@ -96,6 +96,15 @@ impl Indicator {
         &self.text
     }
 
+    /// The expression for an error message: all of it, or its first 200 characters and `…`
+    /// when it is longer (a generated indicator can be a megabyte).
+    pub(crate) fn text_for_messages(&self) -> String {
+        match self.text.char_indices().nth(200) {
+            Some((at, _)) => format!("{}…", &self.text[..at]),
+            None => self.text.clone(),
+        }
+    }
+
     /// The columns the indicator reads, in order of first appearance.
     pub fn columns(&self) -> &[String] {
         &self.columns

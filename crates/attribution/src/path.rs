@@ -539,7 +539,7 @@ impl<'a> Path<'a> {
             Ok(v)
         } else {
             Err(AttributionError::NotFinite {
-                indicator: self.ind.text().to_string(),
+                indicator: self.ind.text_for_messages(),
                 value: v,
                 which: which.to_string(),
             })
@@ -673,7 +673,7 @@ impl<'a> Path<'a> {
             .reduce(|| false, |a, b| a || b);
         if self.rows.any(bad) {
             return Err(AttributionError::NotFinite {
-                indicator: format!("gradient of {}", self.ind.text()),
+                indicator: format!("gradient of {}", self.ind.text_for_messages()),
                 value: f64::NAN,
                 which,
             });

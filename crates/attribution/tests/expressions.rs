@@ -51,6 +51,17 @@ fn a_flat_sum_of_40000_terms_works() {
     let ind = Indicator::parse(&products).unwrap();
     let a = attribute(&t, &ind, &Baseline::Mean, &quick()).unwrap();
     assert!(a.completeness_gap < 1e-9, "{}", a.completeness_gap);
+    // An error about a huge indicator quotes its start, not all of it.
+    let ratio = format!("mean({})", vec!["x / z"; n].join(" + "));
+    let err = attribute(
+        &t,
+        &Indicator::parse(&ratio).unwrap(),
+        &Baseline::Zero,
+        &quick(),
+    )
+    .expect_err("x / z is 0 / 0 at the zero baseline");
+    assert!(matches!(err, AttributionError::NotFinite { .. }), "{err}");
+    assert!(err.to_string().len() < 600, "{}", err.to_string().len());
 }
 
 /// N aggregates cost O(N): 40,000 of them (the same or distinct) lower to 40,000 aggregates,
