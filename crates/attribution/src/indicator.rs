@@ -31,9 +31,10 @@ use crate::tape::{AggKind, Aggregate, Node, Tape};
 pub const MAX_EXPRESSION_BYTES: usize = 1 << 20;
 
 /// The deepest nesting accepted: parentheses, function and aggregate calls, unary signs and the
-/// exponent of `^` each open one level. Parsing recurses once per level, so this bounds the
-/// stack it needs (far below any thread's stack, even in a debug build).
-pub const MAX_NESTING: usize = 256;
+/// exponent of `^` each open one level. Parsing and lowering recurse a few frames per level
+/// (about 2 KiB of stack per level in an optimised build, several times that in a debug
+/// one), so this keeps the worst case well inside a 2 MiB thread stack.
+pub const MAX_NESTING: usize = 128;
 
 /// A parsed macro indicator.
 #[derive(Debug, Clone, PartialEq)]
@@ -329,7 +330,10 @@ impl Parser<'_> {
             }
             self.at += 1;
             let rhs = if op == '^' {
-                self.nested(pos, |p| p.expr(prec))?
+                self.enter(pos)?;
+                let e = self.expr(prec)?;
+                self.depth -= 1;
+                e
             } else {
                 self.expr(prec + 1)?
             };
@@ -338,13 +342,11 @@ impl Parser<'_> {
         Ok(lhs)
     }
 
-    /// Run `inner` one nesting level deeper; refuse past [`MAX_NESTING`], pointing at `pos`
-    /// (the token that opens the level).
-    fn nested<T>(
-        &mut self,
-        pos: usize,
-        inner: impl FnOnce(&mut Self) -> Result<T, ParseError>,
-    ) -> Result<T, ParseError> {
+    /// Open one nesting level at `pos` (the token that opens it); refuse past
+    /// [`MAX_NESTING`]. The caller closes it with `self.depth -= 1` once the nested part is
+    /// parsed (after an error nothing is closed: the parse is over). No closure, so that each
+    /// level costs as few stack frames as possible.
+    fn enter(&mut self, pos: usize) -> Result<(), ParseError> {
         if self.depth >= MAX_NESTING {
             return Err(self.error(
                 pos,
@@ -355,9 +357,7 @@ impl Parser<'_> {
             ));
         }
         self.depth += 1;
-        let out = inner(self);
-        self.depth -= 1;
-        out
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Ast, ParseError> {
@@ -368,7 +368,9 @@ impl Parser<'_> {
         {
             self.at += 1;
             // Unary minus binds looser than ^ so that -x^2 = -(x^2).
-            let inner = self.nested(pos, |p| p.expr(3))?;
+            self.enter(pos)?;
+            let inner = self.expr(3)?;
+            self.depth -= 1;
             return Ok(Ast::Neg(Box::new(inner)));
         }
         if let Some(&Token {
@@ -377,7 +379,10 @@ impl Parser<'_> {
         }) = self.peek()
         {
             self.at += 1;
-            return self.nested(pos, |p| p.expr(3));
+            self.enter(pos)?;
+            let e = self.expr(3)?;
+            self.depth -= 1;
+            return Ok(e);
         }
         self.primary()
     }
@@ -386,11 +391,13 @@ impl Parser<'_> {
         let t = self.next("a number, a column or a function")?;
         match t.tok {
             Tok::Num(v) => Ok(Ast::Num(v)),
-            Tok::Open => self.nested(t.pos, |p| {
-                let e = p.expr(0)?;
-                p.expect_close(t.pos)?;
+            Tok::Open => {
+                self.enter(t.pos)?;
+                let e = self.expr(0)?;
+                self.expect_close(t.pos)?;
+                self.depth -= 1;
                 Ok(e)
-            }),
+            }
             Tok::Ident(name) => {
                 if let Some(Token {
                     tok: Tok::Open,
@@ -398,7 +405,9 @@ impl Parser<'_> {
                 }) = self.peek().cloned()
                 {
                     self.at += 1;
-                    let args = self.nested(pos, Self::arguments)?;
+                    self.enter(pos)?;
+                    let args = self.arguments()?;
+                    self.depth -= 1;
                     Ok(Ast::Call(name, args, t.pos))
                 } else {
                     Ok(Ast::Col(name, t.pos))
