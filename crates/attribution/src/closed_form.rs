@@ -155,7 +155,7 @@ pub(crate) fn attribute(
     let ind = path.ind;
     let plan =
         plan(ind, equal_share_baseline).map_err(|reason| AttributionError::NoClosedForm {
-            indicator: ind.text().to_string(),
+            indicator: ind.text_for_messages(),
             reason,
         })?;
     let nf = path.rows.total as f64;

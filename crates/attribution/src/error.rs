@@ -98,6 +98,10 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// Characters of the expression shown on each side of the column in a message: a long
+/// (generated) expression is quoted around the problem, not in full.
+const CONTEXT_CHARS: usize = 60;
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
@@ -106,9 +110,32 @@ impl fmt::Display for ParseError {
             self.column + 1,
             self.message
         )?;
-        writeln!(f, "  {}", self.expr)?;
-        write!(f, "  {}^", " ".repeat(self.column))
+        let (excerpt, caret) = excerpt(&self.expr, self.column);
+        writeln!(f, "  {excerpt}")?;
+        write!(f, "  {}^", " ".repeat(caret))
     }
+}
+
+/// The part of `expr` around character `column` (all of it when short), with `…` where it is
+/// cut, and the caret's offset in it.
+fn excerpt(expr: &str, column: usize) -> (String, usize) {
+    let len = expr.chars().count();
+    if len <= 2 * CONTEXT_CHARS {
+        return (expr.to_string(), column);
+    }
+    let start = column.saturating_sub(CONTEXT_CHARS);
+    let end = (column + CONTEXT_CHARS).min(len);
+    let mut out = String::new();
+    let mut caret = column - start;
+    if start > 0 {
+        out.push('…');
+        caret += 1;
+    }
+    out.extend(expr.chars().skip(start).take(end - start));
+    if end < len {
+        out.push('…');
+    }
+    (out, caret)
 }
 
 impl std::error::Error for ParseError {}

@@ -111,38 +111,126 @@ fn sign(x: f64) -> f64 {
     }
 }
 
-/// Scratch space for evaluating an agent tape over a chunk of `m` agents.
+/// The columns an agent tape reads, for a chunk of agents: `leaf(k)` is column k's values.
+pub(crate) trait Leaves {
+    fn leaf(&self, k: usize) -> &[f64];
+}
+
+impl<L: AsRef<[f64]>> Leaves for [L] {
+    fn leaf(&self, k: usize) -> &[f64] {
+        self[k].as_ref()
+    }
+}
+
+impl<L: AsRef<[f64]>> Leaves for Vec<L> {
+    fn leaf(&self, k: usize) -> &[f64] {
+        self[k].as_ref()
+    }
+}
+
+impl<L: AsRef<[f64]>, const N: usize> Leaves for [L; N] {
+    fn leaf(&self, k: usize) -> &[f64] {
+        self[k].as_ref()
+    }
+}
+
+/// Some of the columns: `values[p]` is column `columns[p]` (ascending). An aggregate's term
+/// reads a few of the indicator's columns; this holds only those.
+pub(crate) struct SomeLeaves<'a> {
+    pub(crate) columns: &'a [usize],
+    pub(crate) values: Vec<&'a [f64]>,
+}
+
+impl Leaves for SomeLeaves<'_> {
+    fn leaf(&self, k: usize) -> &[f64] {
+        let p = self
+            .columns
+            .binary_search(&k)
+            .expect("the leaves hold every column the tape reads");
+        self.values[p]
+    }
+}
+
+/// Most values a [`ChunkEval`] keeps per node array (8 MiB of f64): a long per-agent term is
+/// evaluated over fewer agents at a time instead of asking for nodes × block values.
+const MAX_SCRATCH_VALUES: usize = 1 << 20;
+
+/// Scratch space for evaluating an agent tape over chunks of up to `m` agents.
+///
+/// Every node keeps its value for each agent of a sub-chunk (what `backward` and `tangent`
+/// read), so a sub-chunk holds `sub = min(m, MAX_SCRATCH_VALUES / nodes)` agents: all of a
+/// block for the usual short terms, fewer for a term with thousands of nodes. Each agent's
+/// arithmetic is the same whatever the sub-chunk, so results do not depend on it.
 pub(crate) struct ChunkEval {
     m: usize,
+    /// Agents per sub-chunk; the stride of `vals` and `adj`.
+    sub: usize,
     vals: Vec<f64>,
     adj: Vec<f64>,
+    /// The output (and tangent) of a chunk longer than `sub`, gathered from its sub-chunks.
+    out: Vec<f64>,
+    tan: Vec<f64>,
 }
 
 impl ChunkEval {
     pub(crate) fn new(tape: &Tape, m: usize) -> Self {
-        // `adj` is only needed by `backward`, which sizes it on first use.
+        ChunkEval::for_nodes(tape.nodes.len(), m)
+    }
+
+    /// Scratch for any tape of at most `nodes` nodes (one per thread, shared by the
+    /// aggregates it evaluates one after another).
+    pub(crate) fn for_nodes(nodes: usize, m: usize) -> Self {
+        let nodes = nodes.max(1);
+        let sub = (MAX_SCRATCH_VALUES / nodes).clamp(1, m.max(1));
+        // `adj` is only needed by `backward` and `tangent`, which size it on first use.
         ChunkEval {
             m,
-            vals: vec![0.0; tape.nodes.len() * m],
+            sub,
+            vals: vec![0.0; nodes * sub],
             adj: Vec::new(),
+            out: Vec::new(),
+            tan: Vec::new(),
         }
     }
 
+    /// The sub-chunks (start, length) covering `len ≤ m` agents.
+    fn pieces(&self, len: usize) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let sub = self.sub;
+        (0..len).step_by(sub).map(move |lo| (lo, sub.min(len - lo)))
+    }
+
     /// Evaluate on leaves (one slice of length `len ≤ m` per column); returns the output slice.
-    pub(crate) fn forward<L: AsRef<[f64]>>(
+    pub(crate) fn forward<L: Leaves + ?Sized>(
         &mut self,
         tape: &Tape,
-        leaves: &[L],
+        leaves: &L,
         len: usize,
     ) -> &[f64] {
-        let m = self.m;
+        debug_assert!(len <= self.m);
+        let last = tape.nodes.len() - 1;
+        let s = self.sub;
+        if len <= s {
+            self.forward_rows(tape, leaves, 0, len);
+            return &self.vals[last * s..last * s + len];
+        }
+        self.out.resize(len.max(self.out.len()), 0.0);
+        for (lo, l) in self.pieces(len) {
+            self.forward_rows(tape, leaves, lo, l);
+            self.out[lo..lo + l].copy_from_slice(&self.vals[last * s..last * s + l]);
+        }
+        &self.out[..len]
+    }
+
+    /// Values of every node for agents lo..lo+l (l ≤ sub), into `vals`.
+    fn forward_rows<L: Leaves + ?Sized>(&mut self, tape: &Tape, leaves: &L, lo: usize, l: usize) {
+        let m = self.sub;
         for (i, node) in tape.nodes.iter().enumerate() {
             let (before, rest) = self.vals.split_at_mut(i * m);
-            let out = &mut rest[..len];
-            let v = |k: u32| &before[k as usize * m..k as usize * m + len];
+            let out = &mut rest[..l];
+            let v = |k: u32| &before[k as usize * m..k as usize * m + l];
             match *node {
                 Node::Const(c) => out.fill(c),
-                Node::Leaf(k) => out.copy_from_slice(&leaves[k].as_ref()[..len]),
+                Node::Leaf(k) => out.copy_from_slice(&leaves.leaf(k)[lo..lo + l]),
                 Node::Neg(a) => map1(out, v(a), |x| -x),
                 Node::Add(a, b) => map2(out, v(a), v(b), |x, y| x + y),
                 Node::Sub(a, b) => map2(out, v(a), v(b), |x, y| x - y),
@@ -156,48 +244,74 @@ impl ChunkEval {
                 Node::Pow(a, c) => map1(out, v(a), |x| pow(x, c)),
             }
         }
-        let last = tape.nodes.len() - 1;
-        &self.vals[last * m..last * m + len]
     }
 
-    /// After `forward`: the directional derivative Σ_k ∂out/∂leaf_k[r] · dleaves[k][r] of each
-    /// agent's output (forward mode, one sweep), for callers that need d/dα of a term along a
-    /// path but not the full gradient.
+    fn size_adj(&mut self, tape: &Tape) {
+        let n = tape.nodes.len() * self.sub;
+        if self.adj.len() < n {
+            self.adj.resize(n, 0.0);
+        }
+    }
+
+    /// The output on `leaves` and its directional derivative
+    /// Σ_k ∂out/∂leaf_k[r] · dleaves[k][r] for each agent (forward mode, one sweep),
+    /// for callers that need d/dα of a term along a path but not the full gradient.
     /// Returns (values, tangents) of the output.
-    pub(crate) fn tangent<L: AsRef<[f64]>>(
+    pub(crate) fn tangent<L: Leaves + ?Sized, D: Leaves + ?Sized>(
         &mut self,
         tape: &Tape,
-        dleaves: &[L],
+        leaves: &L,
+        dleaves: &D,
         len: usize,
     ) -> (&[f64], &[f64]) {
-        let m = self.m;
-        let n = tape.nodes.len();
-        if self.adj.len() < n * m {
-            self.adj.resize(n * m, 0.0);
+        self.size_adj(tape);
+        let last = tape.nodes.len() - 1;
+        let s = self.sub;
+        if len <= s {
+            self.forward_rows(tape, leaves, 0, len);
+            self.tangent_rows(tape, dleaves, 0, len);
+            return (
+                &self.vals[last * s..last * s + len],
+                &self.adj[last * s..last * s + len],
+            );
         }
-        // `adj` holds the tangents here: forward mode needs one value per node, like reverse.
+        self.out.resize(len.max(self.out.len()), 0.0);
+        self.tan.resize(len.max(self.tan.len()), 0.0);
+        for (lo, l) in self.pieces(len) {
+            self.forward_rows(tape, leaves, lo, l);
+            self.tangent_rows(tape, dleaves, lo, l);
+            self.out[lo..lo + l].copy_from_slice(&self.vals[last * s..last * s + l]);
+            self.tan[lo..lo + l].copy_from_slice(&self.adj[last * s..last * s + l]);
+        }
+        (&self.out[..len], &self.tan[..len])
+    }
+
+    /// Tangents of every node for agents lo..lo+l, whose values are in `vals`, into `adj`
+    /// (forward mode needs one value per node, like reverse).
+    fn tangent_rows<D: Leaves + ?Sized>(&mut self, tape: &Tape, dleaves: &D, lo: usize, l: usize) {
+        let m = self.sub;
         for (i, node) in tape.nodes.iter().enumerate() {
             let (before, rest) = self.adj.split_at_mut(i * m);
-            let out = &mut rest[..len];
-            let t = |k: u32| &before[k as usize * m..k as usize * m + len];
+            let out = &mut rest[..l];
+            let t = |k: u32| &before[k as usize * m..k as usize * m + l];
             let vals = &self.vals;
-            let v = |k: u32| &vals[k as usize * m..k as usize * m + len];
-            let y = &vals[i * m..i * m + len];
+            let v = |k: u32| &vals[k as usize * m..k as usize * m + l];
+            let y = &vals[i * m..i * m + l];
             match *node {
                 Node::Const(_) => out.fill(0.0),
-                Node::Leaf(k) => out.copy_from_slice(&dleaves[k].as_ref()[..len]),
+                Node::Leaf(k) => out.copy_from_slice(&dleaves.leaf(k)[lo..lo + l]),
                 Node::Neg(a) => map1(out, t(a), |x| -x),
                 Node::Add(a, b) => map2(out, t(a), t(b), |x, y| x + y),
                 Node::Sub(a, b) => map2(out, t(a), t(b), |x, y| x - y),
                 Node::Mul(a, b) => {
                     let (ta, tb, va, vb) = (t(a), t(b), v(a), v(b));
-                    for r in 0..len {
+                    for r in 0..l {
                         out[r] = ta[r] * vb[r] + va[r] * tb[r];
                     }
                 }
                 Node::Div(a, b) => {
                     let (ta, tb, vb) = (t(a), t(b), v(b));
-                    for r in 0..len {
+                    for r in 0..l {
                         out[r] = ta[r] / vb[r] - y[r] * tb[r] / vb[r];
                     }
                 }
@@ -209,47 +323,61 @@ impl ChunkEval {
                 Node::Pow(a, c) => map2(out, t(a), v(a), |t, x| t * c * pow(x, c - 1.0)),
             }
         }
-        (
-            &self.vals[(n - 1) * m..(n - 1) * m + len],
-            &self.adj[(n - 1) * m..(n - 1) * m + len],
-        )
     }
 
-    /// After `forward`: add seed[r] · ∂out/∂leaf_k[r] into `grads[k][r]`.
-    pub(crate) fn backward(
+    /// After `forward` on the same `leaves`: add seed[r] · ∂out/∂leaf_k[r] into `grads[k][r]`.
+    pub(crate) fn backward<L: Leaves + ?Sized>(
         &mut self,
         tape: &Tape,
+        leaves: &L,
         seed: &[f64],
         len: usize,
         grads: &mut [Vec<f64>],
     ) {
-        let m = self.m;
-        let n = tape.nodes.len();
-        if self.adj.len() < n * m {
-            self.adj.resize(n * m, 0.0);
+        self.size_adj(tape);
+        if len <= self.sub {
+            self.backward_rows(tape, seed, 0, len, grads);
+            return;
         }
+        for (lo, l) in self.pieces(len) {
+            self.forward_rows(tape, leaves, lo, l);
+            self.backward_rows(tape, seed, lo, l, grads);
+        }
+    }
+
+    /// The reverse sweep for agents lo..lo+l, whose values are in `vals`.
+    fn backward_rows(
+        &mut self,
+        tape: &Tape,
+        seed: &[f64],
+        lo: usize,
+        l: usize,
+        grads: &mut [Vec<f64>],
+    ) {
+        let m = self.sub;
+        let n = tape.nodes.len();
         self.adj[..n * m].fill(0.0);
-        self.adj[(n - 1) * m..(n - 1) * m + len].copy_from_slice(&seed[..len]);
+        self.adj[(n - 1) * m..(n - 1) * m + l].copy_from_slice(&seed[lo..lo + l]);
         for i in (0..n).rev() {
             let node = tape.nodes[i];
             if let Node::Leaf(k) = node {
-                let g = &mut grads[k][..len];
-                let a = &self.adj[i * m..i * m + len];
-                for r in 0..len {
+                let g = &mut grads[k][lo..lo + l];
+                let a = &self.adj[i * m..i * m + l];
+                for r in 0..l {
                     g[r] += a[r];
                 }
                 continue;
             }
-            let (lo, hi) = self.adj.split_at_mut(i * m);
-            let gi = &hi[..len];
+            let (lo_adj, hi) = self.adj.split_at_mut(i * m);
+            let gi = &hi[..l];
             let vals = &self.vals;
-            let val = |k: u32| &vals[k as usize * m..k as usize * m + len];
-            let y = &vals[i * m..i * m + len];
+            let val = |k: u32| &vals[k as usize * m..k as usize * m + l];
+            let y = &vals[i * m..i * m + l];
             macro_rules! acc {
                 ($k:expr, |$r:ident| $d:expr) => {{
                     let k = $k as usize;
-                    let dst = &mut lo[k * m..k * m + len];
-                    for $r in 0..len {
+                    let dst = &mut lo_adj[k * m..k * m + l];
+                    for $r in 0..l {
                         dst[$r] += gi[$r] * $d;
                     }
                 }};
@@ -257,8 +385,8 @@ impl ChunkEval {
             match node {
                 Node::Const(_) | Node::Leaf(_) => {}
                 Node::Neg(a) => {
-                    let dst = &mut lo[a as usize * m..a as usize * m + len];
-                    for r in 0..len {
+                    let dst = &mut lo_adj[a as usize * m..a as usize * m + l];
+                    for r in 0..l {
                         dst[r] -= gi[r];
                     }
                 }
@@ -268,8 +396,8 @@ impl ChunkEval {
                 }
                 Node::Sub(a, b) => {
                     acc!(a, |r| 1.0);
-                    let dst = &mut lo[b as usize * m..b as usize * m + len];
-                    for r in 0..len {
+                    let dst = &mut lo_adj[b as usize * m..b as usize * m + l];
+                    for r in 0..l {
                         dst[r] -= gi[r];
                     }
                 }
@@ -337,7 +465,7 @@ mod tests {
         let mut ev = ChunkEval::new(tape, 4);
         let out = ev.forward(tape, &[a.clone(), b.clone()], 3).to_vec();
         let mut grads = vec![vec![0.0; 3], vec![0.0; 3]];
-        ev.backward(tape, &[1.0; 3], 3, &mut grads);
+        ev.backward(tape, &[a.clone(), b.clone()], &[1.0; 3], 3, &mut grads);
         let h = 1e-6;
         for k in 0..2 {
             for r in 0..3 {
@@ -371,9 +499,9 @@ mod tests {
         let mut ev = ChunkEval::new(tape, 4);
         ev.forward(tape, &leaves, 3);
         let mut grads = vec![vec![0.0; 3], vec![0.0; 3]];
-        ev.backward(tape, &[1.0; 3], 3, &mut grads);
+        ev.backward(tape, &leaves, &[1.0; 3], 3, &mut grads);
         ev.forward(tape, &leaves, 3);
-        let t = ev.tangent(tape, &dir, 3).1.to_vec();
+        let t = ev.tangent(tape, &leaves, &dir, 3).1.to_vec();
         for r in 0..3 {
             let want = grads[0][r] * dir[0][r] + grads[1][r] * dir[1][r];
             assert!(
@@ -382,6 +510,39 @@ mod tests {
                 t[r]
             );
         }
+    }
+
+    /// A long term is evaluated a few agents at a time; every agent's value, gradient and
+    /// tangent are bit for bit those of one sweep over the whole chunk.
+    #[test]
+    fn sub_chunks_give_the_same_bits() {
+        let ind = Indicator::parse("mean(log1p(a) * exp(b / 3) - sqrt(a + 2) / (b + 5) + a ^ 3)")
+            .unwrap();
+        let tape = &ind.aggregates[0].term;
+        let n = 11;
+        let a: Vec<f64> = (0..n).map(|i| 0.3 + i as f64 * 0.7).collect();
+        let b: Vec<f64> = (0..n).map(|i| 2.0 - i as f64 * 0.1).collect();
+        let leaves = [a, b];
+        let dir = [vec![0.5; n], vec![-0.25; n]];
+        let seed: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+        let run = |mut ev: ChunkEval| {
+            let out = ev.forward(tape, &leaves, n).to_vec();
+            let mut grads = vec![vec![0.0; n]; 2];
+            ev.backward(tape, &leaves, &seed, n, &mut grads);
+            let (v, t) = ev.tangent(tape, &leaves, &dir, n);
+            assert_eq!(v, out.as_slice());
+            (out, grads, t.to_vec())
+        };
+        let whole = run(ChunkEval::new(tape, n));
+        // As many nodes as the scratch holds in 3 agents: sub-chunks of 3, 3, 3, 2.
+        let split = ChunkEval::for_nodes(MAX_SCRATCH_VALUES / 3, n);
+        assert_eq!(split.sub, 3);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let parts = run(split);
+        assert_eq!(bits(&whole.0), bits(&parts.0));
+        assert_eq!(bits(&whole.1[0]), bits(&parts.1[0]));
+        assert_eq!(bits(&whole.1[1]), bits(&parts.1[1]));
+        assert_eq!(bits(&whole.2), bits(&parts.2));
     }
 
     #[test]

@@ -12,11 +12,29 @@
 //! Parsing lowers the expression into one `Tape` per aggregate (evaluated per agent) and an
 //! outer tape over the aggregates' values. Both are straight-line programs, which is what
 //! reverse-mode differentiation wants.
+//!
+//! Hostile input: an expression is at most [`MAX_EXPRESSION_BYTES`] long and nests at most
+//! [`MAX_NESTING`] levels deep; beyond either it is refused with a located [`ParseError`].
+//! A chain of `+ -` (or `* /`) operators is one flat syntax node, not a left-deep tree, so a
+//! sum of a hundred thousand terms costs no recursion: every recursive walk (parsing, lowering,
+//! rendering, dropping the syntax tree) goes only as deep as the nesting, which is bounded.
+//! Everything after parsing walks the tapes in loops.
 
+use std::collections::HashMap;
 use std::fmt;
 
 pub use crate::error::ParseError;
 use crate::tape::{AggKind, Aggregate, Node, Tape};
+
+/// The longest expression accepted, in bytes (1 MiB): room for tens of thousands of terms or
+/// aggregates, while a runaway generated string is refused before it costs memory.
+pub const MAX_EXPRESSION_BYTES: usize = 1 << 20;
+
+/// The deepest nesting accepted: parentheses, function and aggregate calls, unary signs and the
+/// exponent of `^` each open one level. Parsing and lowering recurse a few frames per level
+/// (about 2 KiB of stack per level in an optimised build, several times that in a debug
+/// one), so this keeps the worst case well inside a 2 MiB thread stack.
+pub const MAX_NESTING: usize = 128;
 
 /// A parsed macro indicator.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,12 +46,31 @@ pub struct Indicator {
 }
 
 impl Indicator {
+    /// Parse and lower `text`. Refuses (with the column) an expression longer than
+    /// [`MAX_EXPRESSION_BYTES`] or nesting deeper than [`MAX_NESTING`]; parsing and lowering
+    /// cost time linear in the length.
     pub fn parse(text: &str) -> Result<Indicator, ParseError> {
+        if text.len() > MAX_EXPRESSION_BYTES {
+            let mut at = MAX_EXPRESSION_BYTES;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            return Err(error_at(
+                text,
+                at,
+                format!(
+                    "the expression is {} bytes long, more than the limit of {MAX_EXPRESSION_BYTES} bytes (1 MiB); \
+                     shorten it, e.g. by computing a combined column in the feature table",
+                    text.len()
+                ),
+            ));
+        }
         let tokens = lex(text)?;
         let mut p = Parser {
             text,
             tokens,
             at: 0,
+            depth: 0,
         };
         let ast = p.expr(0)?;
         if let Some(t) = p.peek() {
@@ -42,6 +79,7 @@ impl Indicator {
         let mut lower = Lowering {
             text,
             columns: Vec::new(),
+            column_index: HashMap::new(),
             aggregates: Vec::new(),
         };
         let mut outer = Tape::default();
@@ -57,6 +95,15 @@ impl Indicator {
     /// The expression as written.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The expression for an error message: all of it, or its first 200 characters and `…`
+    /// when it is longer (a generated indicator can be a megabyte).
+    pub(crate) fn text_for_messages(&self) -> String {
+        match self.text.char_indices().nth(200) {
+            Some((at, _)) => format!("{}…", &self.text[..at]),
+            None => self.text.clone(),
+        }
     }
 
     /// The columns the indicator reads, in order of first appearance.
@@ -132,10 +179,21 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
                 }
             }
             let s = &text[start..i];
-            Tok::Num(
-                s.parse()
-                    .map_err(|_| error_at(text, start, format!("`{s}` is not a number")))?,
-            )
+            let v: f64 = s
+                .parse()
+                .map_err(|_| error_at(text, start, format!("`{}` is not a number", clip(s))))?;
+            if !v.is_finite() {
+                return Err(error_at(
+                    text,
+                    start,
+                    format!(
+                        "`{}` is too large for a number (over {:e})",
+                        clip(s),
+                        f64::MAX
+                    ),
+                ));
+            }
+            Tok::Num(v)
         } else if c.is_ascii_alphabetic() || c == '_' {
             while i < bytes.len()
                 && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
@@ -169,12 +227,24 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
     Ok(out)
 }
 
+/// At most 40 characters of `s`, for quoting a token in a message.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Ast {
     Num(f64),
     Col(String, usize),
     Neg(Box<Ast>),
-    Bin(char, Box<Ast>, Box<Ast>, usize),
+    /// `first op₁ t₁ op₂ t₂ …` of one left-associative precedence level (`+ -` or `* /`),
+    /// meaning `((first op₁ t₁) op₂ t₂) …`: flat, so that a long sum is not a deep tree.
+    Chain(Box<Ast>, Vec<(char, Ast)>),
+    /// `base ^ exponent`, at the position of the `^`.
+    Pow(Box<Ast>, Box<Ast>, usize),
     Call(String, Vec<Ast>, usize),
 }
 
@@ -192,6 +262,32 @@ struct Parser<'a> {
     text: &'a str,
     tokens: Vec<Token>,
     at: usize,
+    /// Nesting levels open at this point of the parse (see [`MAX_NESTING`]).
+    depth: usize,
+}
+
+/// The precedence level of a binary operator: + - (1) < * / (2) < ^ (4, right-assoc).
+fn precedence(op: char) -> u8 {
+    match op {
+        '+' | '-' => 1,
+        '*' | '/' => 2,
+        _ => 4,
+    }
+}
+
+/// `lhs op rhs`, extending `lhs` when it is already a chain of `op`'s level (the tape is the
+/// same as for the nested form: the chain lowers left to right).
+fn combine(lhs: Ast, op: char, rhs: Ast, pos: usize) -> Ast {
+    if op == '^' {
+        return Ast::Pow(Box::new(lhs), Box::new(rhs), pos);
+    }
+    match lhs {
+        Ast::Chain(first, mut rest) if precedence(rest[0].0) == precedence(op) => {
+            rest.push((op, rhs));
+            Ast::Chain(first, rest)
+        }
+        lhs => Ast::Chain(Box::new(lhs), vec![(op, rhs)]),
+    }
 }
 
 impl Parser<'_> {
@@ -219,6 +315,8 @@ impl Parser<'_> {
     }
 
     /// Precedence climbing: + - (1) < * / (2) < unary minus (3) < ^ (4, right-assoc).
+    /// Operators of one left-associative level are collected by the loop into one chain; only
+    /// the higher levels and `^`'s exponent recurse.
     fn expr(&mut self, min_prec: u8) -> Result<Ast, ParseError> {
         let mut lhs = self.unary()?;
         while let Some(Token {
@@ -226,37 +324,65 @@ impl Parser<'_> {
             pos,
         }) = self.peek().cloned()
         {
-            let (prec, right) = match op {
-                '+' | '-' => (1, false),
-                '*' | '/' => (2, false),
-                _ => (4, true),
-            };
+            let prec = precedence(op);
             if prec < min_prec {
                 break;
             }
             self.at += 1;
-            let rhs = self.expr(if right { prec } else { prec + 1 })?;
-            lhs = Ast::Bin(op, Box::new(lhs), Box::new(rhs), pos);
+            let rhs = if op == '^' {
+                self.enter(pos)?;
+                let e = self.expr(prec)?;
+                self.depth -= 1;
+                e
+            } else {
+                self.expr(prec + 1)?
+            };
+            lhs = combine(lhs, op, rhs, pos);
         }
         Ok(lhs)
     }
 
+    /// Open one nesting level at `pos` (the token that opens it); refuse past
+    /// [`MAX_NESTING`]. The caller closes it with `self.depth -= 1` once the nested part is
+    /// parsed (after an error nothing is closed: the parse is over). No closure, so that each
+    /// level costs as few stack frames as possible.
+    fn enter(&mut self, pos: usize) -> Result<(), ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error(
+                pos,
+                format!(
+                    "the expression nests more than {MAX_NESTING} levels deep (parentheses, \
+                     function calls, unary signs and `^` each open a level); simplify it"
+                ),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Ast, ParseError> {
-        if let Some(Token {
-            tok: Tok::Op('-'), ..
+        if let Some(&Token {
+            tok: Tok::Op('-'),
+            pos,
         }) = self.peek()
         {
             self.at += 1;
             // Unary minus binds looser than ^ so that -x^2 = -(x^2).
+            self.enter(pos)?;
             let inner = self.expr(3)?;
+            self.depth -= 1;
             return Ok(Ast::Neg(Box::new(inner)));
         }
-        if let Some(Token {
-            tok: Tok::Op('+'), ..
+        if let Some(&Token {
+            tok: Tok::Op('+'),
+            pos,
         }) = self.peek()
         {
             self.at += 1;
-            return self.expr(3);
+            self.enter(pos)?;
+            let e = self.expr(3)?;
+            self.depth -= 1;
+            return Ok(e);
         }
         self.primary()
     }
@@ -266,8 +392,10 @@ impl Parser<'_> {
         match t.tok {
             Tok::Num(v) => Ok(Ast::Num(v)),
             Tok::Open => {
+                self.enter(t.pos)?;
                 let e = self.expr(0)?;
                 self.expect_close(t.pos)?;
+                self.depth -= 1;
                 Ok(e)
             }
             Tok::Ident(name) => {
@@ -277,27 +405,9 @@ impl Parser<'_> {
                 }) = self.peek().cloned()
                 {
                     self.at += 1;
-                    let mut args = Vec::new();
-                    if let Some(Token {
-                        tok: Tok::Close, ..
-                    }) = self.peek()
-                    {
-                        self.at += 1;
-                    } else {
-                        loop {
-                            args.push(self.expr(0)?);
-                            match self.next("`,` or `)`")? {
-                                Token {
-                                    tok: Tok::Comma, ..
-                                } => continue,
-                                Token {
-                                    tok: Tok::Close, ..
-                                } => break,
-                                other => return Err(self.error(other.pos, "expected `,` or `)`")),
-                            }
-                        }
-                    }
-                    let _ = pos;
+                    self.enter(pos)?;
+                    let args = self.arguments()?;
+                    self.depth -= 1;
                     Ok(Ast::Call(name, args, t.pos))
                 } else {
                     Ok(Ast::Col(name, t.pos))
@@ -309,6 +419,30 @@ impl Parser<'_> {
                 t.pos,
                 format!("unexpected `{c}`: expected a number, a column or a function"),
             )),
+        }
+    }
+
+    /// A call's arguments, after its `(`, through its `)`.
+    fn arguments(&mut self) -> Result<Vec<Ast>, ParseError> {
+        let mut args = Vec::new();
+        if let Some(Token {
+            tok: Tok::Close, ..
+        }) = self.peek()
+        {
+            self.at += 1;
+            return Ok(args);
+        }
+        loop {
+            args.push(self.expr(0)?);
+            match self.next("`,` or `)`")? {
+                Token {
+                    tok: Tok::Comma, ..
+                } => continue,
+                Token {
+                    tok: Tok::Close, ..
+                } => return Ok(args),
+                other => return Err(self.error(other.pos, "expected `,` or `)`")),
+            }
         }
     }
 
@@ -338,6 +472,8 @@ const FUNCTIONS: [&str; 6] = ["log1p", "ln", "exp", "sqrt", "abs", "pow"];
 struct Lowering<'a> {
     text: &'a str,
     columns: Vec<String>,
+    /// Each column's index in `columns`: a lookup per leaf, not a scan.
+    column_index: HashMap<String, usize>,
     aggregates: Vec<Aggregate>,
 }
 
@@ -363,10 +499,12 @@ impl Lowering<'_> {
                         ),
                     ));
                 }
-                let k = match self.columns.iter().position(|c| c == name) {
-                    Some(k) => k,
+                let k = match self.column_index.get(name) {
+                    Some(&k) => k,
                     None => {
                         self.columns.push(name.clone());
+                        self.column_index
+                            .insert(name.clone(), self.columns.len() - 1);
                         self.columns.len() - 1
                     }
                 };
@@ -376,22 +514,25 @@ impl Lowering<'_> {
                 let a = self.lower(a, tape, agent)?;
                 tape.push(Node::Neg(a))
             }
-            Ast::Bin(op, a, b, pos) => {
-                if *op == '^' {
-                    let c = b.constant().ok_or_else(|| {
-                        self.err(*pos, "the exponent of `^` must be a constant number")
-                    })?;
-                    let a = self.lower(a, tape, agent)?;
-                    return Ok(tape.push(Node::Pow(a, c)));
-                }
+            Ast::Pow(a, b, pos) => {
+                let c = b.constant().ok_or_else(|| {
+                    self.err(*pos, "the exponent of `^` must be a constant number")
+                })?;
                 let a = self.lower(a, tape, agent)?;
-                let b = self.lower(b, tape, agent)?;
-                tape.push(match op {
-                    '+' => Node::Add(a, b),
-                    '-' => Node::Sub(a, b),
-                    '*' => Node::Mul(a, b),
-                    _ => Node::Div(a, b),
-                })
+                tape.push(Node::Pow(a, c))
+            }
+            Ast::Chain(first, rest) => {
+                let mut a = self.lower(first, tape, agent)?;
+                for (op, term) in rest {
+                    let b = self.lower(term, tape, agent)?;
+                    a = tape.push(match op {
+                        '+' => Node::Add(a, b),
+                        '-' => Node::Sub(a, b),
+                        '*' => Node::Mul(a, b),
+                        _ => Node::Div(a, b),
+                    });
+                }
+                a
             }
             Ast::Call(name, args, pos) => {
                 if let Some((_, kind)) = AGGREGATES.iter().find(|(n, _)| n == name) {
@@ -409,6 +550,7 @@ impl Lowering<'_> {
                     let text = describe(&args[0]);
                     self.aggregates.push(Aggregate {
                         kind: *kind,
+                        columns: term.leaves(),
                         term,
                         text,
                     });
@@ -456,7 +598,14 @@ fn describe(ast: &Ast) -> String {
         Ast::Num(v) => v.to_string(),
         Ast::Col(n, _) => n.clone(),
         Ast::Neg(a) => format!("-{}", describe(a)),
-        Ast::Bin(op, a, b, _) => format!("{} {op} {}", describe(a), describe(b)),
+        Ast::Pow(a, b, _) => format!("{} ^ {}", describe(a), describe(b)),
+        Ast::Chain(first, rest) => {
+            let mut out = describe(first);
+            for (op, term) in rest {
+                out.push_str(&format!(" {op} {}", describe(term)));
+            }
+            out
+        }
         Ast::Call(n, args, _) => {
             format!(
                 "{n}({})",

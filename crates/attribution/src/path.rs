@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::baseline::BaseColumn;
 use crate::error::AttributionError;
-use crate::eval::{ChunkEval, scalar_gradient, scalar_value};
+use crate::eval::{ChunkEval, SomeLeaves, scalar_gradient, scalar_value};
 use crate::indicator::Indicator;
 use crate::ranks::{RankCache, Ranked};
 use crate::reduce::{BLOCK, PARALLEL_MIN, block_len};
@@ -29,6 +29,9 @@ pub(crate) struct Path<'a> {
     /// Each column's mean over the agents, when the caller already has it (the equal-share
     /// baseline is made of them): the closed forms need it and need not read the columns again.
     pub(crate) column_means: Option<Vec<f64>>,
+    /// Every baseline column's constant, when the baseline is constant (made once: each
+    /// aggregate's common term at α = 0 reads them).
+    base_constants: Option<Vec<f64>>,
 }
 
 /// What an aggregate reduced to, with what its gradient needs.
@@ -123,20 +126,34 @@ impl<'a> Path<'a> {
         Path {
             ind,
             x,
-            base,
             n: rows.n,
             rows,
             ranks,
             column_means: None,
+            base_constants: base
+                .iter()
+                .map(|b| match b {
+                    BaseColumn::Const(c) => Some(*c),
+                    BaseColumn::Values(_) => None,
+                })
+                .collect(),
+            base,
         }
     }
 
-    /// Δ_k = x_k − x'_k for agents lo..lo+len, into `bufs[k][..len]`.
-    fn deltas(&self, lo: usize, len: usize, bufs: &mut Vec<Vec<f64>>) {
-        if bufs.len() != self.x.len() {
-            *bufs = vec![vec![0.0; BLOCK]; self.x.len()];
+    /// Δ_k = x_k − x'_k of the columns `cols` (ascending) for agents lo..lo+len, column
+    /// `cols[p]` into `bufs[p][..len]` (allocated on first use).
+    fn deltas<'s>(
+        &'s self,
+        cols: &'s [usize],
+        lo: usize,
+        len: usize,
+        bufs: &'s mut Vec<Vec<f64>>,
+    ) -> SomeLeaves<'s> {
+        if bufs.len() != cols.len() {
+            *bufs = vec![vec![0.0; block_len(self.n)]; cols.len()];
         }
-        for (k, buf) in bufs.iter_mut().enumerate() {
+        for (&k, buf) in cols.iter().zip(bufs.iter_mut()) {
             let x = &self.x[k][lo..lo + len];
             match &self.base[k] {
                 BaseColumn::Const(c) => {
@@ -152,11 +169,15 @@ impl<'a> Path<'a> {
                 }
             }
         }
+        SomeLeaves {
+            columns: cols,
+            values: bufs.iter().map(|b| &b[..len]).collect(),
+        }
     }
 
-    /// Fill `bufs[k][..len]` with column k of x(α) for agents lo..lo+len.
-    fn leaves_at(&self, alpha: f64, lo: usize, len: usize, bufs: &mut [Vec<f64>]) {
-        for (k, buf) in bufs.iter_mut().enumerate() {
+    /// Fill `bufs[p][..len]` with column `cols[p]` of x(α) for agents lo..lo+len.
+    fn leaves_at(&self, cols: &[usize], alpha: f64, lo: usize, len: usize, bufs: &mut [Vec<f64>]) {
+        for (&k, buf) in cols.iter().zip(bufs.iter_mut()) {
             let x = &self.x[k][lo..lo + len];
             match &self.base[k] {
                 BaseColumn::Const(c) => {
@@ -178,23 +199,32 @@ impl<'a> Path<'a> {
         }
     }
 
-    /// Leaves of agents lo..lo+len at x(α): the columns themselves at α = 1, else `bufs`
-    /// filled by [`leaves_at`](Self::leaves_at) (allocated on first use).
+    /// Columns `cols` (ascending) of agents lo..lo+len at x(α): the columns themselves at
+    /// α = 1, else `bufs` filled by [`leaves_at`](Self::leaves_at) (allocated on first use).
+    /// An aggregate asks for the columns its term reads only, so N aggregates over many
+    /// columns cost the sum of their own columns, not N times all of them.
     fn block_leaves<'s>(
         &'s self,
+        cols: &'s [usize],
         alpha: f64,
         lo: usize,
         len: usize,
         bufs: &'s mut Vec<Vec<f64>>,
-    ) -> Vec<&'s [f64]> {
+    ) -> SomeLeaves<'s> {
         if alpha == 1.0 {
-            return self.x.iter().map(|x| &x[lo..lo + len]).collect();
+            return SomeLeaves {
+                columns: cols,
+                values: cols.iter().map(|&k| &self.x[k][lo..lo + len]).collect(),
+            };
         }
-        if bufs.len() != self.x.len() {
-            *bufs = vec![vec![0.0; block_len(self.n)]; self.x.len()];
+        if bufs.len() != cols.len() {
+            *bufs = vec![vec![0.0; block_len(self.n)]; cols.len()];
         }
-        self.leaves_at(alpha, lo, len, bufs);
-        bufs.iter().map(|b| &b[..len]).collect()
+        self.leaves_at(cols, alpha, lo, len, bufs);
+        SomeLeaves {
+            columns: cols,
+            values: bufs.iter().map(|b| &b[..len]).collect(),
+        }
     }
 
     /// Each aggregate's per-agent term g_j(x_i(α)), for all agents.
@@ -213,7 +243,7 @@ impl<'a> Path<'a> {
         let body = |(bufs, ev): &mut (Vec<Vec<f64>>, ChunkEval),
                     (b, chunk): (usize, &mut [f64])| {
             let len = chunk.len();
-            let leaves = self.block_leaves(alpha, b * BLOCK, len, bufs);
+            let leaves = self.block_leaves(&agg.columns, alpha, b * BLOCK, len, bufs);
             chunk.copy_from_slice(ev.forward(&agg.term, &leaves, len));
         };
         if self.n <= PARALLEL_MIN {
@@ -227,32 +257,6 @@ impl<'a> Path<'a> {
                 .for_each_init(init, body);
         }
         out
-    }
-
-    /// Reduce each aggregate's terms; `which` names the point for error messages.
-    pub(crate) fn reduce(
-        &self,
-        terms: &[Vec<f64>],
-        which: &str,
-        need_grad: bool,
-    ) -> Result<Vec<AggValue>, AttributionError> {
-        self.ind
-            .aggregates
-            .iter()
-            .zip(terms)
-            .zip(&self.ranks)
-            .map(|((agg, g), ranks)| {
-                reduce_one(
-                    agg.kind,
-                    g,
-                    &agg.text,
-                    which,
-                    need_grad,
-                    &self.rows,
-                    Some(ranks),
-                )
-            })
-            .collect()
     }
 
     /// Each aggregate reduced at x(α), without materialising per-agent terms where the
@@ -301,7 +305,7 @@ impl<'a> Path<'a> {
         let [sum] = self
             .rows
             .block_sums::<1, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
-                let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                let leaves = self.block_leaves(&agg.columns, alpha, lo, hi - lo, bufs);
                 acc[0].add_slice(ev.forward(&agg.term, &leaves, hi - lo));
             });
         let mean = sum / nf;
@@ -312,7 +316,7 @@ impl<'a> Path<'a> {
                 let [ss] = self
                     .rows
                     .block_sums::<1, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
-                        let leaves = self.block_leaves(alpha, lo, hi - lo, bufs);
+                        let leaves = self.block_leaves(&agg.columns, alpha, lo, hi - lo, bufs);
                         let g = ev.forward(&agg.term, &leaves, hi - lo);
                         acc[0].add_range(0, g.len(), |r| (g[r] - mean) * (g[r] - mean));
                     });
@@ -449,19 +453,17 @@ impl<'a> Path<'a> {
             (
                 Vec::new(),
                 Vec::new(),
-                ChunkEval::new(&agg.term, BLOCK),
-                vec![0.0; BLOCK],
-                vec![0.0; BLOCK],
+                ChunkEval::new(&agg.term, block_len(n)),
+                vec![0.0; block_len(n)],
+                vec![0.0; block_len(n)],
             )
         };
         type Scratch = (Vec<Vec<f64>>, Vec<Vec<f64>>, ChunkEval, Vec<f64>, Vec<f64>);
         let block = |(bufs, dbufs, ev, g, t): &mut Scratch, lo: usize, hi: usize| {
             let len = hi - lo;
-            self.deltas(lo, len, dbufs);
-            let leaves = self.block_leaves(alpha, lo, len, bufs);
-            ev.forward(&agg.term, &leaves, len);
-            let d: Vec<&[f64]> = dbufs.iter().map(|b| &b[..len]).collect();
-            let (gv, tv) = ev.tangent(&agg.term, &d, len);
+            let d = self.deltas(&agg.columns, lo, len, dbufs);
+            let leaves = self.block_leaves(&agg.columns, alpha, lo, len, bufs);
+            let (gv, tv) = ev.tangent(&agg.term, &leaves, &d, len);
             g[..len].copy_from_slice(gv);
             t[..len].copy_from_slice(tv);
         };
@@ -516,15 +518,7 @@ impl<'a> Path<'a> {
         if alpha != 0.0 {
             return None;
         }
-        let leaves = self
-            .base
-            .iter()
-            .map(|b| match b {
-                BaseColumn::Const(c) => Some(*c),
-                BaseColumn::Values(_) => None,
-            })
-            .collect::<Option<Vec<f64>>>()?;
-        let g = scalar_value(&agg.term, &leaves);
+        let g = scalar_value(&agg.term, self.base_constants.as_deref()?);
         g.is_finite().then_some(g)
     }
 
@@ -545,11 +539,45 @@ impl<'a> Path<'a> {
             Ok(v)
         } else {
             Err(AttributionError::NotFinite {
-                indicator: self.ind.text().to_string(),
+                indicator: self.ind.text_for_messages(),
                 value: v,
                 which: which.to_string(),
             })
         }
+    }
+
+    /// The aggregates at x(α) with what their gradient needs, and the per-agent terms of
+    /// those whose seed reads them (var, std, gini). Mean and sum stream block by block
+    /// instead (the same sums in the same order as [`reduce_one`], so the same bits): N
+    /// aggregates of a large table do not hold N columns of terms at once.
+    fn gradient_aggregates(
+        &self,
+        alpha: f64,
+        which: &str,
+    ) -> Result<(Vec<Vec<f64>>, Vec<AggValue>), AttributionError> {
+        let mut terms = Vec::with_capacity(self.ind.aggregates.len());
+        let mut aggs = Vec::with_capacity(self.ind.aggregates.len());
+        for (j, (agg, ranks)) in self.ind.aggregates.iter().zip(&self.ranks).enumerate() {
+            // α = 0 from a constant baseline takes a shortcut in `aggregate_at`; keep the
+            // general reduction there.
+            if matches!(agg.kind, AggKind::Mean | AggKind::Sum) && alpha != 0.0 {
+                terms.push(Vec::new());
+                aggs.push(self.aggregate_at(j, alpha, which, false)?);
+            } else {
+                let g = self.term_at(agg, alpha);
+                aggs.push(reduce_one(
+                    agg.kind,
+                    &g,
+                    &agg.text,
+                    which,
+                    true,
+                    &self.rows,
+                    Some(ranks),
+                )?);
+                terms.push(g);
+            }
+        }
+        Ok((terms, aggs))
     }
 
     /// Add `weight · ∂f/∂x_k(x(α))` into `acc[k]` for every agent. Returns f(x(α)).
@@ -560,13 +588,20 @@ impl<'a> Path<'a> {
         acc: &mut [Vec<f64>],
     ) -> Result<f64, AttributionError> {
         let which = format!("path point α = {alpha:.6}");
-        let terms = self.terms_at(alpha);
-        let aggs = self.reduce(&terms, &which, true)?;
+        let (terms, aggs) = self.gradient_aggregates(alpha, &which)?;
         let leaves: Vec<f64> = aggs.iter().map(|a| a.value).collect();
         let (value, d_outer) = scalar_gradient(&self.ind.outer, &leaves);
         self.finite(value, &which)?;
         let n = self.rows.total as f64;
         let d = self.x.len();
+        let longest_term = self
+            .ind
+            .aggregates
+            .iter()
+            .map(|a| a.term.nodes.len())
+            .max()
+            .unwrap_or(1);
+        let all_columns: Vec<usize> = (0..d).collect();
         // Split the per-column accumulators into per-block mutable pieces.
         let mut pieces: Vec<Vec<&mut [f64]>> = (0..self.n.div_ceil(BLOCK))
             .map(|_| Vec::with_capacity(d))
@@ -581,18 +616,17 @@ impl<'a> Path<'a> {
             .enumerate()
             .map_init(
                 || {
-                    let evs: Vec<ChunkEval> = self
-                        .ind
-                        .aggregates
-                        .iter()
-                        .map(|a| ChunkEval::new(&a.term, BLOCK))
-                        .collect();
-                    (Vec::new(), vec![vec![0.0; BLOCK]; d], vec![0.0; BLOCK], evs)
+                    // One scratch for all the aggregates (they run one after another), sized
+                    // for the longest term and the block: memory does not grow with their
+                    // number.
+                    let ev = ChunkEval::for_nodes(longest_term, block_len(self.n));
+                    let m = block_len(self.n);
+                    (Vec::new(), vec![vec![0.0; m]; d], vec![0.0; m], ev)
                 },
-                |(bufs, grads, seed, evs), (b, mut out)| {
+                |(bufs, grads, seed, ev), (b, mut out)| {
                     let lo = b * BLOCK;
                     let len = out[0].len();
-                    let leaves = self.block_leaves(alpha, lo, len, bufs);
+                    let leaves = self.block_leaves(&all_columns, alpha, lo, len, bufs);
                     for g in grads.iter_mut() {
                         g[..len].fill(0.0);
                     }
@@ -602,7 +636,8 @@ impl<'a> Path<'a> {
                             continue;
                         }
                         let a = &aggs[j];
-                        let g = &terms[j][lo..lo + len];
+                        // Empty for mean and sum, whose seed is the same for every agent.
+                        let g = terms[j].get(lo..lo + len).unwrap_or_default();
                         for r in 0..len {
                             seed[r] = dj
                                 * match agg.kind {
@@ -621,9 +656,8 @@ impl<'a> Path<'a> {
                                     }
                                 };
                         }
-                        let ev = &mut evs[j];
                         ev.forward(&agg.term, &leaves, len);
-                        ev.backward(&agg.term, seed, len, grads);
+                        ev.backward(&agg.term, &leaves, seed, len, grads);
                     }
                     let mut bad = false;
                     for (k, dst) in out.iter_mut().enumerate() {
@@ -639,7 +673,7 @@ impl<'a> Path<'a> {
             .reduce(|| false, |a, b| a || b);
         if self.rows.any(bad) {
             return Err(AttributionError::NotFinite {
-                indicator: format!("gradient of {}", self.ind.text()),
+                indicator: format!("gradient of {}", self.ind.text_for_messages()),
                 value: f64::NAN,
                 which,
             });

@@ -61,7 +61,7 @@ pub(crate) fn exact(
     progress.advance(masks as u64);
     if let Some(m) = values.iter().position(|v| !v.is_finite()) {
         return Err(AttributionError::NotFinite {
-            indicator: ind.text().to_string(),
+            indicator: ind.text_for_messages(),
             value: values[m],
             which: format!("coalition {m:#b} (bit i set = agent at row i takes its features)"),
         });
@@ -186,7 +186,7 @@ pub(crate) fn sampled(
         .collect();
     if phi.iter().any(|v| !v.is_finite()) {
         return Err(AttributionError::NotFinite {
-            indicator: ind.text().to_string(),
+            indicator: ind.text_for_messages(),
             value: f64::NAN,
             which: "a sampled coalition".into(),
         });

@@ -51,4 +51,24 @@ pub(crate) struct Aggregate {
     pub(crate) term: Tape,
     /// The source text of the term, for messages.
     pub(crate) text: String,
+    /// The columns the term reads (indices into the indicator's columns), ascending: what its
+    /// evaluation fills, so that an aggregate costs its own columns, not all of them.
+    pub(crate) columns: Vec<usize>,
+}
+
+impl Tape {
+    /// The leaves the tape reads, ascending and without repeats.
+    pub(crate) fn leaves(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                Node::Leaf(k) => Some(*k),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
