@@ -95,6 +95,9 @@ pub struct FeatureTable {
     ids: AgentIds,
     names: Vec<String>,
     columns: Vec<Vec<f64>>,
+    /// Column name → position, so a lookup costs O(1) however wide the table (an indicator
+    /// with thousands of aggregates looks up a column for each).
+    index: HashMap<String, usize>,
 }
 
 impl FeatureTable {
@@ -112,8 +115,9 @@ impl FeatureTable {
         let n = ids.len();
         let mut names: Vec<String> = Vec::with_capacity(columns.len());
         let mut cols = Vec::with_capacity(columns.len());
+        let mut index = HashMap::with_capacity(columns.len());
         for (name, values) in columns {
-            if names.contains(&name) {
+            if index.contains_key(&name) {
                 return Err(TableError::DuplicateColumn(name));
             }
             if values.len() != n {
@@ -130,6 +134,7 @@ impl FeatureTable {
                     row,
                 });
             }
+            index.insert(name.clone(), names.len());
             names.push(name);
             cols.push(values);
         }
@@ -138,6 +143,7 @@ impl FeatureTable {
             ids,
             names,
             columns: cols,
+            index,
         })
     }
 
@@ -160,10 +166,7 @@ impl FeatureTable {
     }
 
     pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.names
-            .iter()
-            .position(|n| n == name)
-            .map(|k| self.columns[k].as_slice())
+        self.index.get(name).map(|&k| self.columns[k].as_slice())
     }
 
     /// Like [`column`](Self::column) but the error lists what is available.

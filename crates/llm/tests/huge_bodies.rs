@@ -65,7 +65,7 @@ fn run_against(reply: Reply, cache_dir: &Path) -> (MockServer, Option<String>) {
         let d = p.decide_batch(&e, &e.deciders());
         e.step(&d);
     }
-    let halt = p.halt();
+    let halt = p.halt().map(|h| h.reason);
     (server, halt)
 }
 
