@@ -117,24 +117,30 @@ impl LlmConfig {
         *self == Self::default()
     }
 
-    /// Semantic problems of `[llm]` for `agents` agents (none when it is disabled): the
-    /// endpoint's URL, limits and backoff, and the groups.
+    /// Semantic problems of `[llm]` for `agents` agents: the endpoint's URL, model and key
+    /// variable when it is enabled; the limits, backoff and groups always.
     pub fn problems(&self, agents: usize) -> Vec<Problem> {
         let mut out = Problems::default();
-        if !self.enabled {
-            return out.0;
-        }
         let at = |k| ["llm", k];
-        out.check(
-            self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
-            &at("base_url"),
-            "must start with http:// or https://".into(),
-        );
-        out.check(
-            !self.model.trim().is_empty(),
-            &at("model"),
-            "must not be empty".into(),
-        );
+        if self.enabled {
+            out.check(
+                self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
+                &at("base_url"),
+                "must start with http:// or https://".into(),
+            );
+            out.check(
+                !self.model.trim().is_empty(),
+                &at("model"),
+                "must not be empty".into(),
+            );
+            out.check(
+                !self.api_key_env.contains('=') && !self.api_key_env.contains(' '),
+                &at("api_key_env"),
+                "is the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key".into(),
+            );
+        }
+        // The ranges hold whether or not the LLM is on: `--set llm.enabled=true` must not
+        // reveal a value nobody checked.
         out.real(&at("temperature"), self.temperature, 0.0, 2.0);
         out.count(&at("max_tokens"), self.max_tokens.into(), 1, 1 << 20);
         out.real_above(&at("timeout_secs"), self.timeout_secs, 0.0, 86_400.0);
@@ -158,11 +164,6 @@ impl LlmConfig {
             self.backoff_ms <= self.backoff_max_ms,
             &at("backoff_ms"),
             "must not exceed backoff_max_ms".into(),
-        );
-        out.check(
-            !self.api_key_env.contains('=') && !self.api_key_env.contains(' '),
-            &at("api_key_env"),
-            "is the NAME of an environment variable (e.g. OPENAI_API_KEY), not the key".into(),
         );
         out.count(
             &at("groups"),
