@@ -122,7 +122,7 @@ impl PopulationConfig {
         }
         out.real(&["population", "activity", "sigma"], a.sigma, 0.0, 10.0);
         out.check(
-            !(a.min > a.max),
+            a.min <= a.max,
             &["population", "activity", "min"],
             "must not exceed max".into(),
         );
@@ -131,7 +131,7 @@ impl PopulationConfig {
             out.probability(&["population", "susceptibility", k], v);
         }
         out.check(
-            !(su.low > su.high),
+            su.low <= su.high,
             &["population", "susceptibility", "low"],
             "must not exceed high".into(),
         );
