@@ -7,7 +7,7 @@
 use crate::doc::{Block, Figure, Table, code, strong, text};
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
-use crate::plot::{Scatter, ScatterPanel, render};
+use crate::plot::{Scatter, ScatterPanel, first_panels, render};
 use crate::run_dir::{DynamicData, PLOT_DIR};
 
 /// The section's blocks and how many figures it drew.
@@ -102,12 +102,12 @@ fn notes_and_tiers(d: &DynamicData, out: &mut Vec<Block>) {
 
 /// The static-vs-dynamic scatter, one panel per indicator with points.
 fn scatter_figure(d: &DynamicData, scenario: &str) -> Result<Block, ReportError> {
+    let (points, left_out) = first_panels(&d.points, "indicators");
     let chart = Scatter {
         title: format!("{scenario}: static vs dynamic attribution per agent"),
         x_desc: "static φ".into(),
         y_desc: "dynamic φ".into(),
-        panels: d
-            .points
+        panels: points
             .iter()
             .map(|(name, pts)| {
                 let rho = d
@@ -129,7 +129,10 @@ fn scatter_figure(d: &DynamicData, scenario: &str) -> Result<Block, ReportError>
     let image = render(&png_path, &chart)?;
     Ok(Block::Figure(Figure {
         png_path,
-        caption: "One point per agent (the 200 largest |φ| of each kind and an even sample of the rest): static φ (features at the end) against dynamic φ (influence through the dynamics)".into(),
+        caption: format!(
+            "One point per agent (the 200 largest |φ| of each kind and an even sample of the rest): static φ (features at the end) against dynamic φ (influence through the dynamics){}",
+            left_out.map_or(String::new(), |n| format!(". {n}"))
+        ),
         image,
     }))
 }

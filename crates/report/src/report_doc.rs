@@ -7,7 +7,7 @@ use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
-use crate::plot::{TimeSeries, render};
+use crate::plot::{TimeSeries, first_panels, render};
 use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
 
@@ -32,15 +32,21 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     let mut own_figures = 0;
     if !run.series.is_empty() {
         blocks.push(Block::heading(2, "Indicators over time"));
+        let (series, left_out) = first_panels(&run.series, "indicators");
         let chart = TimeSeries {
             title: format!("{}: indicators per recorded tick", meta.name),
-            series: run.series.clone(),
+            series,
         };
         let png_path = format!("{PLOT_DIR}/indicators.png");
         let image = render(&png_path, &chart)?;
+        let caption =
+            "Each indicator at every recorded tick (gaps: ticks where the indicator is undefined)";
         blocks.push(Block::Figure(Figure {
             png_path,
-            caption: "Each indicator at every recorded tick (gaps: ticks where the indicator is undefined)".into(),
+            caption: match left_out {
+                Some(note) => format!("{caption}. {note}"),
+                None => caption.into(),
+            },
             image,
         }));
         own_figures += 1;

@@ -16,7 +16,7 @@ use emergent_io::run_dir::{
     self, Counts, ECON_CHECKPOINT, EconomySummary, IndicatorOutcome, PARTIAL, PolicySummary,
     RunKind, parquet_name,
 };
-use emergent_io::{IoError, ParquetColumn, atomic_write_bytes, write_parquet_columns};
+use emergent_io::{ParquetColumn, atomic_write_bytes, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
 use emergent_scenario::Scenario;
 use emergent_sim::econ::{EconDecision, EconPolicy, Economy, MonthStats};
@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Engine, Halt, LoopSettings, drive};
 use crate::error::RunError;
 use crate::fs::remove_if_exists;
-use crate::indicators::{IndicatorSpec, attribute_all};
+use crate::indicators::{IndicatorSpec, attribute_all, not_finite};
 use crate::manifest::{manifest, timings};
 use crate::options::{LoopControl, RunProgress, RunSummary};
 use crate::source::ScenarioSource;
@@ -145,9 +145,9 @@ struct EconEngine {
     state: EconState,
 }
 
-fn table(e: &Economy) -> Result<FeatureTable, RunError> {
+fn table(e: &Economy, file: &str) -> Result<FeatureTable, RunError> {
     FeatureTable::new(AgentIds::sequential(e.agents()), e.features())
-        .map_err(|err| RunError::Io(IoError::new(Path::new("features"), err.to_string())))
+        .map_err(|err| not_finite(file, e.month, 0, err))
 }
 
 fn cell(v: f64) -> String {
@@ -191,6 +191,7 @@ impl Engine for EconEngine {
             &stats,
             &self.specs,
             &mut self.state.rows,
+            &self.scenario.file,
         )
     }
 
@@ -211,7 +212,7 @@ impl Engine for EconEngine {
         let e = &self.state.economy;
         let names = e.feature_names();
         write_recorded(&self.dir, &names, &self.specs, self.state.rows)?;
-        let t = table(e)?;
+        let t = table(e, &self.scenario.file)?;
         let outcomes = write_attribution(&self.dir, e, &names, &t, &self.specs)?;
         if self.scenario.attribution.dynamic {
             let dynamic = crate::dynamic::run(
@@ -252,9 +253,10 @@ fn record(
     s: &MonthStats,
     specs: &[IndicatorSpec],
     rows: &mut Rows,
+    file: &str,
 ) -> Result<(), RunError> {
     let n = e.agents();
-    let t = table(e)?;
+    let t = table(e, file)?;
     let features = e.features();
     if rows.tick_features.is_empty() {
         rows.tick_features = vec![Vec::new(); features.len()];

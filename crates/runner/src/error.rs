@@ -63,6 +63,22 @@ pub enum RunError {
     },
     #[error("{file}: cannot run --distributed: {why}; run it without mpirun")]
     Distributed { file: String, why: String },
+    #[error(
+        "{file}: feature `{feature}` of agent {agent} became {value} at tick {tick}: the simulation left the range of finite numbers; use smaller parameters (see the ranges in scenarios/README.md)"
+    )]
+    NonFinite {
+        file: String,
+        feature: String,
+        agent: usize,
+        tick: u32,
+        value: f64,
+    },
+    #[error("{file}: the features at tick {tick} are not a valid table: {message}")]
+    Features {
+        file: String,
+        tick: u32,
+        message: String,
+    },
     #[error(transparent)]
     Wire(#[from] emergent_sim::wire::WireError),
 }

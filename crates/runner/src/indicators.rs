@@ -3,7 +3,7 @@
 
 use emergent_attribution::{
     AgentIds, Attribution, AttributionError, Baseline, FeatureTable, Indicator, Options, Shard,
-    attribute, attribute_sharded, tier_shares, tier_shares_sharded,
+    TableError, attribute, attribute_sharded, tier_shares, tier_shares_sharded,
 };
 use emergent_io::run_dir::{IndicatorOutcome, TopAgent};
 use emergent_scenario::{KeySeg, Scenario};
@@ -91,19 +91,44 @@ impl IndicatorSpec {
     }
 }
 
-/// The world's features as an attribution input (agent ids 0..N).
-pub fn feature_table(world: &World) -> FeatureTable {
-    feature_rows(world, 0..world.agents())
+/// The world's features as an attribution input (agent ids 0..N); `file` is the scenario's,
+/// named when a feature is not finite.
+pub fn feature_table(world: &World, file: &str) -> Result<FeatureTable, RunError> {
+    feature_rows(world, 0..world.agents(), file)
 }
 
-/// The features of agents `agents` (a rank's rows of a partitioned run; may be none).
-pub(crate) fn feature_rows(world: &World, agents: std::ops::Range<usize>) -> FeatureTable {
+/// The features of agents `agents` (a rank's rows of a partitioned run; may be none). A
+/// feature that overflowed to infinity or NaN (a price driven to 0 or past f64 by extreme
+/// parameters) stops the run with a message naming it, instead of a panic.
+pub(crate) fn feature_rows(
+    world: &World,
+    agents: std::ops::Range<usize>,
+    file: &str,
+) -> Result<FeatureTable, RunError> {
     let f = world.features_in(agents.clone());
     FeatureTable::shard(
         AgentIds::Int((agents.start as i64..agents.end as i64).collect()),
         f.names.into_iter().zip(f.columns).collect(),
     )
-    .expect("simulation features are finite, named once and as long as the population")
+    .map_err(|e| not_finite(file, world.tick, agents.start, e))
+}
+
+/// The run-stopping error for a feature table the simulation could not build.
+pub(crate) fn not_finite(file: &str, tick: u32, first: usize, e: TableError) -> RunError {
+    match e {
+        TableError::NonFinite { column, row, value } => RunError::NonFinite {
+            file: file.to_string(),
+            feature: column,
+            agent: first + row,
+            tick,
+            value,
+        },
+        other => RunError::Features {
+            file: file.to_string(),
+            tick,
+            message: other.to_string(),
+        },
+    }
 }
 
 /// Attribute every indicator on the final table. One indicator failing (say, a Gini of a

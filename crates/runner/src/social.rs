@@ -267,7 +267,11 @@ impl<'x> SocialEngine<'x> {
     /// Record this rank's rows at the current tick, and the indicators: evaluated on the
     /// whole population (all ranks together when the run is split).
     fn record_state(&mut self) -> Result<(), RunError> {
-        let table = feature_rows(&self.sim.world, self.part.owned.clone());
+        let table = feature_rows(
+            &self.sim.world,
+            self.part.owned.clone(),
+            &self.scenario.file,
+        )?;
         // An indicator can be undefined early on (a Gini of likes before anyone liked);
         // its cell stays empty rather than stopping the run.
         let values: Vec<Option<f64>> = self.with_shard(|shard| {
@@ -387,7 +391,11 @@ impl Engine for SocialEngine<'_> {
     ) -> Result<RunSummary, RunError> {
         self.recorder.finish(&self.dir)?;
         progress.attributing();
-        let table = feature_rows(&self.sim.world, self.part.owned.clone());
+        let table = feature_rows(
+            &self.sim.world,
+            self.part.owned.clone(),
+            &self.scenario.file,
+        )?;
         self.write_features(&table)?;
         let outcomes = self.attribute(&table)?;
         let partition = self.partition_stats();

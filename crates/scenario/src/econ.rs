@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::location::{KeySeg, Problem};
+use crate::location::{Problem, Problems};
 
 /// `[econ]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,53 +66,60 @@ impl Default for EconConfig {
     }
 }
 
+/// Cap on the economy's money amounts and prices: far beyond any sensible economy, far
+/// below where sums over households overflow.
+const MAX_MONEY: f64 = 1e12;
+
 impl EconConfig {
     /// Semantic problems of `[econ]`.
     pub fn problems(&self) -> Vec<Problem> {
-        let mut out: Vec<(&'static str, String)> = Vec::new();
-        let pos = [
-            ("skill_min", self.skill_min),
-            ("skill_alpha", self.skill_alpha),
-            ("hours_per_month", self.hours_per_month),
-            ("productivity", self.productivity),
-            ("initial_price", self.initial_price),
-        ];
-        for (k, v) in pos {
-            if !(v > 0.0 && v.is_finite()) {
-                out.push((k, format!("must be positive, got {v}")));
-            }
-        }
-        if self.skill_max < self.skill_min {
-            out.push(("skill_max", "must be at least skill_min".into()));
-        }
+        let mut out = Problems::default();
+        let at = |k| ["econ", k];
+        out.real_above(&at("skill_min"), self.skill_min, 0.0, 1e6);
+        out.real_above(&at("skill_alpha"), self.skill_alpha, 0.0, 100.0);
+        out.real(
+            &at("skill_max"),
+            self.skill_max,
+            self.skill_min.max(0.0),
+            1e6,
+        );
+        // A month has at most 31 × 24 = 744 hours.
+        out.real_above(&at("hours_per_month"), self.hours_per_month, 0.0, 744.0);
+        out.real_above(&at("productivity"), self.productivity, 0.0, 1e6);
+        out.real_above(&at("initial_price"), self.initial_price, 0.0, MAX_MONEY);
+        out.real(&at("initial_money"), self.initial_money, 0.0, MAX_MONEY);
         for (k, v) in [
-            ("initial_money", self.initial_money),
             ("price_adjustment", self.price_adjustment),
             ("wage_adjustment", self.wage_adjustment),
+        ] {
+            out.check(
+                (0.0..1.0).contains(&v),
+                &at(k),
+                format!("must be a number in [0, 1), got {v}"),
+            );
+        }
+        for (k, v) in [
+            ("natural_rate", self.natural_rate),
+            ("inflation_target", self.inflation_target),
+        ] {
+            out.real(&at(k), v, -1.0, 1.0);
+        }
+        out.check(
+            (0.0..1.0).contains(&self.natural_unemployment),
+            &at("natural_unemployment"),
+            format!(
+                "must be a number in [0, 1), got {}",
+                self.natural_unemployment
+            ),
+        );
+        for (k, v) in [
             ("inflation_weight", self.inflation_weight),
             ("unemployment_weight", self.unemployment_weight),
-            ("initial_rate", self.initial_rate),
         ] {
-            if !(v >= 0.0 && v.is_finite()) {
-                out.push((k, format!("must be non-negative, got {v}")));
-            }
+            out.real(&at(k), v, 0.0, 10.0);
         }
-        for (k, v) in [
-            ("price_adjustment", self.price_adjustment),
-            ("wage_adjustment", self.wage_adjustment),
-        ] {
-            if v >= 1.0 {
-                out.push((k, format!("must be below 1, got {v}")));
-            }
-        }
-        if !(0.0..1.0).contains(&self.natural_unemployment) {
-            out.push(("natural_unemployment", "must be in [0, 1)".into()));
-        }
-        if self.memory > 24 {
-            out.push(("memory", "must be at most 24".into()));
-        }
-        out.into_iter()
-            .map(|(k, message)| (vec![KeySeg::Key("econ"), KeySeg::Key(k)], message))
-            .collect()
+        out.real(&at("initial_rate"), self.initial_rate, 0.0, 1.0);
+        out.count(&at("memory"), self.memory as u64, 0, 24);
+        out.0
     }
 }

@@ -1,5 +1,6 @@
 //! `[feed]`: what an active agent sees.
 
+use crate::limits::{MAX_FEED_ITEMS, MAX_FEED_SIZE, MAX_FOLLOWEE_SAMPLE, MAX_WINDOW};
 use crate::location::{Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -51,30 +52,30 @@ impl Default for FeedConfig {
 }
 
 impl FeedConfig {
-    /// Semantic problems of `[feed]`.
-    pub fn problems(&self) -> Vec<Problem> {
+    /// Semantic problems of `[feed]` for `agents` agents.
+    pub fn problems(&self, agents: usize) -> Vec<Problem> {
         let mut out = Problems::default();
         let f = self;
+        out.count(&["feed", "size"], f.size as u64, 1, MAX_FEED_SIZE as u64);
+        let items = (f.size as u64).saturating_mul(agents as u64);
         out.check(
-            (0.0..=1.0).contains(&f.out_of_network_share),
-            &["feed", "out_of_network_share"],
-            "must be in [0, 1]".into(),
+            items <= MAX_FEED_ITEMS,
+            &["feed", "size"],
+            format!(
+                "size × population.agents = {items} feed items per tick; at most {MAX_FEED_ITEMS} \
+                 (feed offsets are 32-bit): at most {} for {agents} agents",
+                MAX_FEED_ITEMS / agents.max(1) as u64
+            ),
         );
-        out.check(
-            f.window >= 1,
-            &["feed", "window"],
-            "must be at least 1".into(),
-        );
-        out.check(
-            f.followee_sample >= 1,
+        out.probability(&["feed", "out_of_network_share"], f.out_of_network_share);
+        out.count(&["feed", "window"], f.window.into(), 1, MAX_WINDOW.into());
+        out.count(
             &["feed", "followee_sample"],
-            "must be at least 1".into(),
+            f.followee_sample as u64,
+            1,
+            MAX_FOLLOWEE_SAMPLE as u64,
         );
-        out.check(
-            f.hot_decay >= 0.0,
-            &["feed", "hot_decay"],
-            "must be non-negative".into(),
-        );
+        out.real(&["feed", "hot_decay"], f.hot_decay, 0.0, 1000.0);
         out.0
     }
 }

@@ -1,5 +1,6 @@
 //! `[[indicators]]`: the macro indicators a run records and attributes.
 
+use crate::limits::{MAX_INDICATOR_EXPR, MAX_INDICATOR_NAME, MAX_INDICATORS};
 use crate::location::{KeySeg, Problem};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,16 @@ impl IndicatorConfig {
     /// Semantic problems of every `[[indicators]]` entry (names must be unique).
     pub fn problems(indicators: &[IndicatorConfig]) -> Vec<Problem> {
         let mut out: Vec<Problem> = Vec::new();
+        if indicators.len() > MAX_INDICATORS {
+            out.push((
+                vec![KeySeg::Key("indicators"), KeySeg::Index(MAX_INDICATORS)],
+                format!(
+                    "{} indicators; at most {MAX_INDICATORS} (each is evaluated every recorded \
+                     tick and gets its own plot in the report)",
+                    indicators.len()
+                ),
+            ));
+        }
         for (i, ind) in indicators.iter().enumerate() {
             let at = |k| vec![KeySeg::Key("indicators"), KeySeg::Index(i), KeySeg::Key(k)];
             if !matches!(ind.baseline.as_str(), "zero" | "mean" | "min") {
@@ -44,8 +55,20 @@ impl IndicatorConfig {
                     format!("indicator `{}` is defined twice", ind.name),
                 ));
             }
+            if ind.name.chars().count() > MAX_INDICATOR_NAME {
+                out.push((
+                    at("name"),
+                    format!("must be at most {MAX_INDICATOR_NAME} characters long"),
+                ));
+            }
             if ind.expr.trim().is_empty() {
                 out.push((at("expr"), "must not be empty".into()));
+            }
+            if ind.expr.len() > MAX_INDICATOR_EXPR {
+                out.push((
+                    at("expr"),
+                    format!("must be at most {MAX_INDICATOR_EXPR} bytes long"),
+                ));
             }
         }
         out

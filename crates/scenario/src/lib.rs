@@ -15,6 +15,7 @@ pub mod econ;
 mod error;
 pub mod feed;
 pub mod indicators;
+pub mod limits;
 pub mod llm;
 pub mod location;
 pub mod meta;

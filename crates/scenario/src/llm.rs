@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::location::{Problem, Problems};
+use crate::limits::{MAX_LLM_GROUPS, MAX_TICKS};
+use crate::location::{KeySeg, Problem, Problems};
 
 /// `[llm]`. Absent or `enabled = false`: every agent runs on the surrogate policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -131,72 +132,104 @@ impl LlmConfig {
         *self == Self::default()
     }
 
-    /// Semantic problems of `[llm]` for `agents` agents (none when it is disabled): the
-    /// endpoint's URL, limits and backoff, and the groups.
+    /// Semantic problems of `[llm]` for `agents` agents: the endpoint's URL, model and key
+    /// variable when it is enabled; the limits, backoff and groups always.
     pub fn problems(&self, agents: usize) -> Vec<Problem> {
         let mut out = Problems::default();
-        if !self.enabled {
-            return out.0;
-        }
-        let mut need = |ok: bool, key: &'static str, msg: &str| {
-            out.check(ok, &["llm", key], msg.to_string());
-        };
-        need(
-            self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
-            "base_url",
-            "must start with http:// or https://",
-        );
-        need(!self.model.trim().is_empty(), "model", "must not be empty");
-        need(
-            (0.0..=2.0).contains(&self.temperature),
-            "temperature",
-            "must be in [0, 2]",
-        );
-        need(self.max_tokens >= 1, "max_tokens", "must be at least 1");
-        need(
-            self.timeout_secs > 0.0 && self.timeout_secs.is_finite(),
-            "timeout_secs",
-            "must be positive",
-        );
-        need(
-            (1..=4096).contains(&self.max_in_flight),
-            "max_in_flight",
-            "must be between 1 and 4096",
-        );
-        need(self.outage_after >= 1, "outage_after", "must be at least 1");
-        need(self.memory <= 64, "memory", "must be at most 64");
-        need(
-            self.backoff_ms <= self.backoff_max_ms,
-            "backoff_ms",
-            "must not exceed backoff_max_ms",
-        );
-        need(
-            is_variable_name(&self.api_key_env),
-            "api_key_env",
-            "is the NAME of an environment variable (letters, digits and `_`, e.g. OPENAI_API_KEY), not the key",
-        );
-        for g in &self.groups {
-            need(
-                g.range.is_some() != g.share.is_some(),
-                "groups",
-                "each group needs exactly one of `range = [start, end]` or `share`",
+        let at = |k| ["llm", k];
+        if self.enabled {
+            out.check(
+                self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
+                &at("base_url"),
+                "must start with http:// or https://".into(),
             );
-            if let Some([lo, hi]) = g.range {
-                need(
-                    lo < hi && hi as usize <= agents,
-                    "groups",
-                    "range must be [start, end) with start < end <= number of agents",
-                );
-            }
-            if let Some(s) = g.share {
-                need(
-                    (0.0..=1.0).contains(&s),
-                    "groups",
-                    "share must be in [0, 1]",
-                );
+            out.check(
+                !self.model.trim().is_empty(),
+                &at("model"),
+                "must not be empty".into(),
+            );
+            out.check(
+                is_variable_name(&self.api_key_env),
+                &at("api_key_env"),
+                "is the NAME of an environment variable (letters, digits and `_`, e.g. OPENAI_API_KEY), not the key".into(),
+            );
+        }
+        // The ranges hold whether or not the LLM is on: `--set llm.enabled=true` must not
+        // reveal a value nobody checked.
+        out.real(&at("temperature"), self.temperature, 0.0, 2.0);
+        out.count(&at("max_tokens"), self.max_tokens.into(), 1, 1 << 20);
+        out.real_above(&at("timeout_secs"), self.timeout_secs, 0.0, 86_400.0);
+        out.count(&at("max_in_flight"), self.max_in_flight as u64, 1, 4096);
+        out.count(&at("max_retries"), self.max_retries.into(), 0, 100);
+        out.count(&at("outage_after"), self.outage_after.into(), 1, 1_000_000);
+        out.count(&at("memory"), self.memory as u64, 0, 64);
+        out.count(
+            &at("reflect_every"),
+            self.reflect_every.into(),
+            0,
+            MAX_TICKS.into(),
+        );
+        out.count(
+            &at("backoff_max_ms"),
+            self.backoff_max_ms,
+            0,
+            MAX_BACKOFF_MS,
+        );
+        out.check(
+            self.backoff_ms <= self.backoff_max_ms,
+            &at("backoff_ms"),
+            "must not exceed backoff_max_ms".into(),
+        );
+        out.count(
+            &at("groups"),
+            self.groups.len() as u64,
+            0,
+            MAX_LLM_GROUPS as u64,
+        );
+        let mut found = out.0;
+        for (i, g) in self.groups.iter().enumerate() {
+            if let Some(message) = g.problem(agents) {
+                let key = if g.range.is_some() { "range" } else { "share" };
+                found.push((
+                    vec![
+                        KeySeg::Key("llm"),
+                        KeySeg::Key("groups"),
+                        KeySeg::Index(i),
+                        KeySeg::Key(key),
+                    ],
+                    message,
+                ));
             }
         }
-        out.0
+        found
+    }
+}
+
+/// Longest backoff: one hour.
+const MAX_BACKOFF_MS: u64 = 3_600_000;
+
+impl LlmGroup {
+    /// What is wrong with this group for `agents` agents, if anything.
+    fn problem(&self, agents: usize) -> Option<String> {
+        if self.range.is_some() == self.share.is_some() {
+            return Some(
+                "each group needs exactly one of `range = [start, end]` or `share`".into(),
+            );
+        }
+        if let Some([lo, hi]) = self.range
+            && !(lo < hi && hi as usize <= agents)
+        {
+            return Some(format!(
+                "range must be [start, end) with start < end <= number of agents ({agents}), \
+                 got [{lo}, {hi}]"
+            ));
+        }
+        match self.share {
+            Some(s) if !(0.0..=1.0).contains(&s) => Some(format!(
+                "share is a probability, must be a number in [0, 1], got {s}"
+            )),
+            _ => None,
+        }
     }
 }
 

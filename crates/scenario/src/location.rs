@@ -29,6 +29,71 @@ impl Problems {
             self.0.push((keys(path), message));
         }
     }
+
+    /// A real number in `[lo, hi]`: finite, so NaN and infinities are refused too. The
+    /// message says the allowed range.
+    pub(crate) fn real(&mut self, path: &[&'static str], v: f64, lo: f64, hi: f64) {
+        self.check(
+            (lo..=hi).contains(&v),
+            path,
+            format!(
+                "must be a number in [{}, {}], got {}",
+                show(lo),
+                show(hi),
+                show(v)
+            ),
+        );
+    }
+
+    /// A real number in `(lo, hi]`: strictly above `lo` (a price, a rate, a time).
+    pub(crate) fn real_above(&mut self, path: &[&'static str], v: f64, lo: f64, hi: f64) {
+        self.check(
+            v > lo && v <= hi,
+            path,
+            format!(
+                "must be a number in ({}, {}], got {}",
+                show(lo),
+                show(hi),
+                show(v)
+            ),
+        );
+    }
+
+    /// A probability: a number in `[0, 1]`.
+    pub(crate) fn probability(&mut self, path: &[&'static str], v: f64) {
+        self.check(
+            (0.0..=1.0).contains(&v),
+            path,
+            format!(
+                "is a probability, must be a number in [0, 1], got {}",
+                show(v)
+            ),
+        );
+    }
+
+    /// A count in `[lo, hi]`; the message says which bound is crossed, and the range.
+    pub(crate) fn count(&mut self, path: &[&'static str], v: u64, lo: u64, hi: u64) {
+        let bound = if v < lo {
+            format!("at least {lo}")
+        } else {
+            format!("at most {hi}")
+        };
+        self.check(
+            (lo..=hi).contains(&v),
+            path,
+            format!("must be {bound} (an integer in [{lo}, {hi}]), got {v}"),
+        );
+    }
+}
+
+/// A number as a message shows it: `1e308`, not 309 digits.
+fn show(v: f64) -> String {
+    let a = v.abs();
+    if a.is_finite() && a != 0.0 && !(1e-4..1e9).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// `a.b[2].c`: a key path as users write it in `--set`.

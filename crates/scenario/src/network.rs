@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::limits::{MAX_AGENTS, MAX_EDGES};
 use crate::location::{Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +126,12 @@ impl GeneratorKind {
 impl NetworkConfig {
     /// Semantic problems of `[network]` for `agents` agents; `edge_list` is where the edge
     /// list lives (see `Scenario::edge_list_path`), checked to exist.
-    pub fn problems(&self, agents: usize, edge_list: Option<&Path>) -> Vec<Problem> {
+    pub fn problems(
+        &self,
+        agents: usize,
+        communities: usize,
+        edge_list: Option<&Path>,
+    ) -> Vec<Problem> {
         let mut out = Problems::default();
         let net = self;
         let g = net.generator;
@@ -152,54 +158,49 @@ impl NetworkConfig {
                 ),
             );
         }
-        let prob = |x: Option<f64>| x.is_none_or(|v| (0.0..=1.0).contains(&v));
+        let below_n = n.saturating_sub(1) as u64;
         match g {
-            GeneratorKind::Ba => out.check(
-                net.m.is_none_or(|m| m >= 1 && m < n),
-                &["network", "m"],
-                "must be at least 1 and below the number of agents".into(),
-            ),
+            GeneratorKind::Ba => {
+                if let Some(m) = net.m {
+                    out.count(&["network", "m"], m as u64, 1, below_n);
+                }
+            }
             GeneratorKind::Sbm => {
-                out.check(
-                    prob(net.p_in),
-                    &["network", "p_in"],
-                    "must be in [0, 1]".into(),
-                );
-                out.check(
-                    prob(net.p_out),
-                    &["network", "p_out"],
-                    "must be in [0, 1]".into(),
-                );
+                for (k, v) in [("p_in", net.p_in), ("p_out", net.p_out)] {
+                    if let Some(v) = v {
+                        out.probability(&["network", k], v);
+                    }
+                }
             }
             GeneratorKind::Ws => {
-                out.check(
-                    net.k.is_none_or(|k| k >= 2 && k % 2 == 0 && k < n),
-                    &["network", "k"],
-                    "must be even, at least 2 and below the number of agents".into(),
-                );
-                out.check(
-                    prob(net.beta),
-                    &["network", "beta"],
-                    "must be in [0, 1]".into(),
-                );
+                if let Some(k) = net.k {
+                    out.count(&["network", "k"], k as u64, 2, below_n);
+                    out.check(
+                        k % 2 == 0,
+                        &["network", "k"],
+                        format!("must be even, got {k}"),
+                    );
+                }
+                if let Some(b) = net.beta {
+                    out.probability(&["network", "beta"], b);
+                }
             }
             GeneratorKind::Powerlaw => {
-                out.check(
-                    net.exponent.is_none_or(|e| e > 1.0 && e.is_finite()),
-                    &["network", "exponent"],
-                    "must be greater than 1".into(),
-                );
-                out.check(
-                    net.min_degree.is_none_or(|k| k >= 1),
-                    &["network", "min_degree"],
-                    "must be at least 1".into(),
-                );
-                out.check(
-                    net.max_degree
-                        .is_none_or(|k| k >= net.min_degree.unwrap_or(defaults::MIN_DEGREE)),
-                    &["network", "max_degree"],
-                    "must be at least min_degree".into(),
-                );
+                if let Some(e) = net.exponent {
+                    out.real_above(&["network", "exponent"], e, 1.0, 100.0);
+                }
+                let min = net.min_degree.unwrap_or(defaults::MIN_DEGREE);
+                if let Some(k) = net.min_degree {
+                    out.count(&["network", "min_degree"], k as u64, 1, below_n.max(1));
+                }
+                if let Some(k) = net.max_degree {
+                    out.count(
+                        &["network", "max_degree"],
+                        k as u64,
+                        min as u64,
+                        MAX_AGENTS as u64,
+                    );
+                }
             }
             GeneratorKind::Edgelist => match edge_list {
                 None => out.check(
@@ -214,6 +215,75 @@ impl NetworkConfig {
                 ),
             },
         }
+        if out.0.is_empty() {
+            self.check_edges(n, communities, &mut out);
+        }
         out.0
     }
+
+    /// A generated network must stay below [`MAX_EDGES`] expected edges: a dense SBM or a
+    /// BA graph with a huge `m` would exhaust memory while it is built.
+    fn check_edges(&self, n: usize, communities: usize, out: &mut Problems) {
+        let Some((key, edges)) = self.expected_edges(n, communities) else {
+            return;
+        };
+        out.check(
+            edges <= MAX_EDGES,
+            &["network", key],
+            format!(
+                "the `{}` network would have about {edges:.2e} follow edges on {n} agents; at \
+                 most {MAX_EDGES:.0e} (about 32 bytes each while it is built): lower `{key}` \
+                 or population.agents",
+                self.generator.name()
+            ),
+        );
+    }
+
+    /// The expected number of follow edges of a generated network and the key that sets it
+    /// (None for an edge list: its size is the file's).
+    pub fn expected_edges(&self, n: usize, communities: usize) -> Option<(&'static str, f64)> {
+        let nf = n as f64;
+        Some(match self.generator {
+            GeneratorKind::Ba => ("m", nf * self.m.unwrap_or(defaults::M) as f64),
+            GeneratorKind::Ws => ("k", nf * self.k.unwrap_or(defaults::K) as f64),
+            GeneratorKind::Sbm => {
+                let c = communities.max(1) as f64;
+                let inside = nf * nf / c * self.p_in.unwrap_or(defaults::P_IN);
+                let across = nf * nf * (1.0 - 1.0 / c) * self.p_out.unwrap_or(defaults::P_OUT);
+                (
+                    if across > inside { "p_out" } else { "p_in" },
+                    inside + across,
+                )
+            }
+            GeneratorKind::Powerlaw => {
+                let cap = self
+                    .max_degree
+                    .unwrap_or(defaults::MAX_DEGREE)
+                    .min(n.saturating_sub(1));
+                let min = self.min_degree.unwrap_or(defaults::MIN_DEGREE).min(cap);
+                let e = self.exponent.unwrap_or(defaults::EXPONENT);
+                ("min_degree", nf * pareto_mean(min as f64, cap as f64, e))
+            }
+            GeneratorKind::Edgelist => return None,
+        })
+    }
+}
+
+/// Mean of the continuous power law `x^-e` on `[min − 1/2, cap]` (what the power-law
+/// generator draws and rounds), at most `cap`.
+fn pareto_mean(min: f64, cap: f64, e: f64) -> f64 {
+    let a = (min - 0.5).max(0.5);
+    if cap <= a {
+        return cap.max(0.0);
+    }
+    // ∫_a^cap x^p dx
+    let integral = |p: f64| {
+        if (p + 1.0).abs() < 1e-9 {
+            (cap / a).ln()
+        } else {
+            (cap.powf(p + 1.0) - a.powf(p + 1.0)) / (p + 1.0)
+        }
+    };
+    let mean = integral(1.0 - e) / integral(-e);
+    if mean.is_finite() { mean.min(cap) } else { cap }
 }

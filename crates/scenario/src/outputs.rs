@@ -1,5 +1,6 @@
 //! What a run writes besides the world: `[record]`, `[checkpoint]`, `[attribution]`.
 
+use crate::limits::{MAX_NODES, MAX_TICKS};
 use crate::location::{Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -54,10 +55,35 @@ impl RecordConfig {
     /// Semantic problems of `[record]`.
     pub fn problems(&self) -> Vec<Problem> {
         let mut out = Problems::default();
-        out.check(
-            self.every >= 1,
-            &["record", "every"],
-            "must be at least 1".into(),
+        out.count(&["record", "every"], self.every.into(), 1, MAX_TICKS.into());
+        out.0
+    }
+}
+
+impl CheckpointConfig {
+    /// Semantic problems of `[checkpoint]`.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Problems::default();
+        out.count(
+            &["checkpoint", "every"],
+            self.every.into(),
+            0,
+            MAX_TICKS.into(),
+        );
+        out.0
+    }
+}
+
+impl AttributionConfig {
+    /// Semantic problems of `[attribution]`: checked before the run, not after it (a bad
+    /// `nodes` used to fail only at the end, leaving a run directory without a manifest).
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Problems::default();
+        out.count(
+            &["attribution", "nodes"],
+            self.nodes as u64,
+            1,
+            MAX_NODES as u64,
         );
         out.0
     }

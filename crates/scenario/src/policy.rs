@@ -1,5 +1,6 @@
 //! `[policy]`: the surrogate decision rule and its parameters.
 
+use crate::limits::MAX_WINDOW;
 use crate::location::{Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -192,9 +193,13 @@ impl PolicyConfig {
     }
 }
 
-fn prob(x: f64) -> bool {
-    (0.0..=1.0).contains(&x)
-}
+/// Stances lie in [−1, 1], so distances between them are at most 2; a bound above 2 acts
+/// like 2. Allowed up to this (finite, so comparisons stay meaningful).
+const MAX_DISTANCE: f64 = 10.0;
+
+/// Cap on amounts of the market (price, holdings, cash, units bought): far beyond any
+/// sensible market and far below where products of them overflow.
+const MAX_AMOUNT: f64 = 1e9;
 
 impl BoundedConfidenceParams {
     fn check(&self, out: &mut Problems) {
@@ -210,16 +215,16 @@ impl BoundedConfidenceParams {
             ("unfollow_prob", bc.unfollow_prob),
             ("follow_prob", bc.follow_prob),
         ] {
-            out.check(prob(v), &bcp(k), format!("must be in [0, 1], got {v}"));
+            out.probability(&bcp(k), v);
         }
         for (k, v) in [
             ("epsilon", bc.epsilon),
-            ("post_noise", bc.post_noise),
             ("unfollow_distance", bc.unfollow_distance),
             ("follow_distance", bc.follow_distance),
         ] {
-            out.check(v >= 0.0, &bcp(k), format!("must be non-negative, got {v}"));
+            out.real(&bcp(k), v, 0.0, MAX_DISTANCE);
         }
+        out.real(&bcp("post_noise"), bc.post_noise, 0.0, 10.0);
     }
 }
 
@@ -232,11 +237,7 @@ impl CascadeParams {
             ("post_prob", c.post_prob),
             ("like_prob", c.like_prob),
         ] {
-            out.check(
-                prob(v),
-                &["policy", "cascade", k],
-                format!("must be in [0, 1], got {v}"),
-            );
+            out.probability(&["policy", "cascade", k], v);
         }
     }
 }
@@ -244,45 +245,30 @@ impl CascadeParams {
 impl PanicParams {
     fn check(&self, out: &mut Problems) {
         let m = self;
+        let at = |k| ["policy", "panic", k];
         for (k, v) in [
             ("base_sell", m.base_sell),
             ("sell_fraction", m.sell_fraction),
             ("buy_prob", m.buy_prob),
             ("post_prob", m.post_prob),
         ] {
-            out.check(
-                prob(v),
-                &["policy", "panic", k],
-                format!("must be in [0, 1], got {v}"),
-            );
+            out.probability(&at(k), v);
         }
+        out.real_above(&at("initial_price"), m.initial_price, 0.0, MAX_AMOUNT);
         for (k, v) in [
             ("holdings", m.holdings),
             ("cash", m.cash),
-            ("herding", m.herding),
-            ("fear", m.fear),
             ("buy_amount", m.buy_amount),
         ] {
-            out.check(
-                v >= 0.0,
-                &["policy", "panic", k],
-                format!("must be non-negative, got {v}"),
-            );
+            out.real(&at(k), v, 0.0, MAX_AMOUNT);
         }
-        out.check(
-            m.initial_price > 0.0,
-            &["policy", "panic", "initial_price"],
-            "must be positive".into(),
-        );
-        out.check(
-            m.impact.is_finite(),
-            &["policy", "panic", "impact"],
-            "must be finite".into(),
-        );
-        out.check(
-            m.lookback >= 1,
-            &["policy", "panic", "lookback"],
-            "must be at least 1".into(),
-        );
+        for (k, v) in [("herding", m.herding), ("fear", m.fear)] {
+            out.real(&at(k), v, 0.0, 100.0);
+        }
+        // price ← price·exp(impact·net_flow/N). No range of impact keeps the price finite
+        // for every run (large holdings or a long run can still drive it to 0 or past f64);
+        // the runner stops with a message naming the feature that left the finite numbers.
+        out.real(&at("impact"), m.impact, -100.0, 100.0);
+        out.count(&at("lookback"), m.lookback.into(), 1, MAX_WINDOW.into());
     }
 }

@@ -1,6 +1,7 @@
 //! `[population]`: who the agents are.
 
-use crate::location::{Problem, Problems};
+use crate::limits::MAX_AGENTS;
+use crate::location::{KeySeg, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
 /// `[population]`: who the agents are.
@@ -100,46 +101,26 @@ impl PopulationConfig {
     /// Semantic problems of `[population]` and its sub-tables.
     pub fn problems(&self) -> Vec<Problem> {
         let mut out = Problems::default();
-        let prob = |x: f64| (0.0..=1.0).contains(&x);
         let p = self;
-        out.check(
-            p.agents >= 1,
+        out.count(
             &["population", "agents"],
-            "must be at least 1".into(),
+            p.agents as u64,
+            1,
+            MAX_AGENTS as u64,
         );
-        out.check(
-            p.agents < u32::MAX as usize,
-            &["population", "agents"],
-            format!("must be below {}", u32::MAX),
-        );
-        out.check(
-            (1..=p.agents.max(1)).contains(&p.communities),
+        out.count(
             &["population", "communities"],
-            "must be between 1 and the number of agents".into(),
+            p.communities as u64,
+            1,
+            p.agents.max(1) as u64,
         );
-        out.check(
-            (1..=256).contains(&p.topics),
-            &["population", "topics"],
-            "must be between 1 and 256".into(),
-        );
-        out.check(
-            p.stance_noise >= 0.0,
-            &["population", "stance_noise"],
-            "must be non-negative".into(),
-        );
+        out.count(&["population", "topics"], p.topics as u64, 1, 256);
+        out.real(&["population", "stance_noise"], p.stance_noise, 0.0, 10.0);
         let a = &p.activity;
         for (k, v) in [("median", a.median), ("min", a.min), ("max", a.max)] {
-            out.check(
-                prob(v),
-                &["population", "activity", k],
-                format!("is a probability, must be in [0, 1], got {v}"),
-            );
+            out.probability(&["population", "activity", k], v);
         }
-        out.check(
-            a.sigma >= 0.0,
-            &["population", "activity", "sigma"],
-            "must be non-negative".into(),
-        );
+        out.real(&["population", "activity", "sigma"], a.sigma, 0.0, 10.0);
         out.check(
             a.min <= a.max,
             &["population", "activity", "min"],
@@ -147,17 +128,27 @@ impl PopulationConfig {
         );
         let su = &p.susceptibility;
         for (k, v) in [("low", su.low), ("high", su.high)] {
-            out.check(
-                prob(v),
-                &["population", "susceptibility", k],
-                format!("must be in [0, 1], got {v}"),
-            );
+            out.probability(&["population", "susceptibility", k], v);
         }
         out.check(
             su.low <= su.high,
             &["population", "susceptibility", "low"],
             "must not exceed high".into(),
         );
-        out.0
+        let mut found = out.0;
+        if let Some(i) = p.silenced.iter().position(|&a| a as usize >= p.agents) {
+            found.push((
+                vec![
+                    KeySeg::Key("population"),
+                    KeySeg::Key("silenced"),
+                    KeySeg::Index(i),
+                ],
+                format!(
+                    "agent id {} is not below the number of agents ({})",
+                    p.silenced[i], p.agents
+                ),
+            ));
+        }
+        found
     }
 }

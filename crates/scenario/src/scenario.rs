@@ -127,19 +127,22 @@ impl Scenario {
         let agents = self.population.agents;
         let mut out = self.scenario.problems();
         out.extend(self.population.problems());
-        out.extend(
-            self.network
-                .problems(agents, self.edge_list_path().as_deref()),
-        );
+        out.extend(self.network.problems(
+            agents,
+            self.population.communities,
+            self.edge_list_path().as_deref(),
+        ));
         out.extend(self.partition.problems(agents, self.econ.is_some()));
-        out.extend(self.feed.problems());
+        out.extend(self.feed.problems(agents));
         out.extend(self.policy.problems());
         out.extend(self.record.problems());
+        out.extend(self.checkpoint.problems());
         out.extend(self.llm.problems(agents));
         if let Some(econ) = &self.econ {
             out.extend(econ.problems());
         }
         out.extend(IndicatorConfig::problems(&self.indicators));
+        out.extend(self.attribution.problems());
         out
     }
 }

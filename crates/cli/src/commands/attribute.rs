@@ -7,9 +7,14 @@ use emergent_attribution::{
     attribute_with_progress, tier_shares,
 };
 use emergent_io::{IdColumn, read_table, write_table};
+use emergent_scenario::limits::MAX_NODES;
 use serde_json::json;
 
 use crate::commands::tiers::{DEFAULT_TIER_BY, TierArgs};
+
+/// Most quadrature nodes: `Options::default().max_steps`, the most `--tol` doubles K to. The
+/// rule costs O(K²) to build, so 10^7 nodes ran for tens of minutes.
+const MAX_STEPS: i64 = 4096;
 use crate::progress::Bar;
 
 #[derive(clap::Args)]
@@ -26,9 +31,9 @@ pub struct Args {
     /// adjoint gradients) instead of through its final features.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["features", "out", "method", "baseline"])]
     dynamic: Option<PathBuf>,
-    /// Gauss–Legendre nodes in α for --dynamic (default: the scenario's, 8).
-    #[arg(long, value_name = "K")]
-    nodes: Option<usize>,
+    /// Gauss–Legendre nodes in α for --dynamic, 1–64 (default: the scenario's, 8).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=MAX_NODES as i64))]
+    nodes: Option<u32>,
     /// zero | mean (equal shares) | min | COL=V,COL=V | a baseline table FILE with the same ids.
     #[arg(long, default_value = "zero")]
     baseline: String,
@@ -38,15 +43,15 @@ pub struct Args {
     /// auto | closed-form | quadrature | exact-shapley | sampled-shapley
     #[arg(long, default_value = "auto")]
     method: Method,
-    /// Gauss–Legendre nodes for quadrature.
-    #[arg(long, default_value_t = 32, value_name = "K")]
-    steps: usize,
+    /// Gauss–Legendre nodes for quadrature, 1–4096 (the most --tol doubles K to).
+    #[arg(long, default_value_t = 32, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=MAX_STEPS))]
+    steps: u32,
     /// Double K until the completeness gap is at most T.
     #[arg(long, value_name = "T")]
     tol: Option<f64>,
-    /// Permutations for sampled Shapley.
-    #[arg(long, default_value_t = 1000, value_name = "M")]
-    permutations: usize,
+    /// Permutations for sampled Shapley, 1–100000.
+    #[arg(long, default_value_t = 1000, value_name = "M", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    permutations: u32,
     /// Seed for sampled Shapley.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -63,7 +68,7 @@ pub struct Args {
     json: bool,
     /// Benchmarking: run the attribution R times in this process and report the median time
     /// (`seconds`; every run's in `seconds_all` with --json). Outputs come from the last run.
-    #[arg(long, default_value_t = 1, value_name = "R", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 1, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1000))]
     repeat: u32,
 }
 
@@ -105,9 +110,9 @@ pub fn run(args: Args) -> Result<()> {
     let baseline = parse_baseline(&args.baseline, &ids)?;
     let opts = Options {
         method: args.method,
-        steps: args.steps,
+        steps: args.steps as usize,
         tol: args.tol,
-        permutations: args.permutations,
+        permutations: args.permutations as usize,
         seed: args.seed,
         ..Options::default()
     };
@@ -353,7 +358,7 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
     let started = Instant::now();
     let opts = emergent_runner::DynamicOptions {
         indicators: args.indicator.clone(),
-        nodes: args.nodes,
+        nodes: args.nodes.map(|k| k as usize),
         tol: args.tol,
     };
     let outcomes = emergent_runner::attribute_dynamic_run(dir, &opts)?;

@@ -33,6 +33,29 @@ pub struct Rendered {
     pub height: u32,
 }
 
+/// Most panels one figure draws (rows of the indicator time series, cells of a scatter): a
+/// scenario has at most `emergent_scenario::limits::MAX_INDICATORS` = 64 indicators, but a
+/// run directory attributed by hand (`emergent attribute`) may hold any number, and a figure
+/// of thousands of panels would be gigapixels tall.
+pub const MAX_PANELS: usize = 64;
+
+/// Largest figure drawn, in pixels (900 × 20 000): a chart larger than this is an error, not
+/// an allocation of gigabytes.
+const MAX_PIXELS: u64 = 18_000_000;
+
+/// The first [`MAX_PANELS`] of `items`, and a sentence saying how many were left out (None
+/// when all fit), for the figure's caption.
+pub fn first_panels<T: Clone>(items: &[T], what: &str) -> (Vec<T>, Option<String>) {
+    if items.len() <= MAX_PANELS {
+        return (items.to_vec(), None);
+    }
+    let note = format!(
+        "Only the first {MAX_PANELS} of {} {what} are drawn; the tables list all of them.",
+        items.len()
+    );
+    (items[..MAX_PANELS].to_vec(), Some(note))
+}
+
 /// Something plotters can draw on any backend.
 pub trait Chart {
     /// Pixel size (width, height).
@@ -61,6 +84,12 @@ pub fn render(name: &str, chart: &impl Chart) -> Result<Rendered, ReportError> {
         why: e.0,
     };
     let (width, height) = chart.size();
+    if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ReportError::Plot {
+            plot: name.into(),
+            why: format!("a {width} × {height} figure is too large to draw"),
+        });
+    }
     let mut rgb = vec![0u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
@@ -146,5 +175,37 @@ mod tests {
         assert_eq!(axis_label(-1.7e-18, &(0.0..0.03)), "0");
         assert_eq!(axis_label(1.0e-4, &(0.0..3.0e-4)), "1e-4");
         assert_eq!(axis_label(1.5e-4, &(0.0..3.0e-4)), "1.5e-4");
+    }
+
+    fn many_series(n: usize) -> TimeSeries {
+        TimeSeries {
+            title: "t".into(),
+            series: (0..n)
+                .map(|k| Series {
+                    name: format!("i{k}"),
+                    points: vec![(0.0, Some(k as f64)), (1.0, None), (2.0, Some(1.0))],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ten_thousand_indicators_are_cut_to_the_first_panels_with_a_note() {
+        let all = many_series(10_000).series;
+        let (shown, note) = first_panels(&all, "indicators");
+        assert_eq!(shown.len(), MAX_PANELS);
+        let note = note.expect("a note");
+        assert!(note.contains("64 of 10000 indicators"), "{note}");
+        let chart = TimeSeries {
+            title: "t".into(),
+            series: shown,
+        };
+        render("indicators.png", &chart).expect("64 panels draw");
+    }
+
+    #[test]
+    fn an_oversized_figure_is_an_error_not_a_panic() {
+        let e = render("indicators.png", &many_series(10_000)).expect_err("too large");
+        assert!(e.to_string().contains("too large"), "{e}");
     }
 }

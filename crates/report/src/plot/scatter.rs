@@ -34,7 +34,8 @@ impl Scatter {
 impl Chart for Scatter {
     fn size(&self) -> (u32, u32) {
         let (rows, _) = self.grid();
-        (900, 60 + 340 * rows as u32)
+        let rows = u32::try_from(rows).unwrap_or(u32::MAX);
+        (900, rows.saturating_mul(340).saturating_add(60))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {

@@ -25,7 +25,8 @@ const ROW_HEIGHT: u32 = 240;
 
 impl Chart for TimeSeries {
     fn size(&self) -> (u32, u32) {
-        (900, 50 + ROW_HEIGHT * self.series.len().max(1) as u32)
+        let rows = u32::try_from(self.series.len().max(1)).unwrap_or(u32::MAX);
+        (900, ROW_HEIGHT.saturating_mul(rows).saturating_add(50))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
