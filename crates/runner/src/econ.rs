@@ -66,8 +66,8 @@ struct EconState {
     rows: Rows,
 }
 
-/// A fresh economic run: the indicators and the policy are checked before the run directory
-/// is prepared (and locked for the run).
+/// A fresh economic run: the indicators are checked before the run directory is prepared
+/// (and locked for the run).
 pub(crate) fn start(
     dir: PathBuf,
     force: bool,
@@ -84,8 +84,11 @@ pub(crate) fn start(
         economy,
         rows: Rows::default(),
     };
+    // The indicators are checked before the run directory is prepared; the policy after it
+    // (an LLM policy opens its replay cache in the directory).
+    IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
+    let _lock = crate::run_dir::prepare(&dir, force, &source)?;
     let (engine, settings) = open(dir, source, scenario, state, control, &llm)?;
-    let _lock = crate::run_dir::prepare(&engine.dir, force, &engine.source)?;
     drive(engine, &settings, started, progress)
 }
 
