@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use emergent_attribution::{Baseline, FeatureTable, Indicator};
-use emergent_io::{IdColumn, read_table};
+use emergent_io::{IdColumn, read_table_for};
 use emergent_scenario::Scenario;
 use emergent_study::{IndicatorInput, Protocol, Study, StudyConfig};
 
@@ -197,7 +197,11 @@ fn from_features(args: &Args) -> Result<(Plan, FeatureTable)> {
         .out
         .clone()
         .unwrap_or_else(|| features.parent().unwrap_or(Path::new(".")).join("study"));
-    let table = read_table(&features, &ids)?;
+    let uses: Vec<String> = inputs
+        .iter()
+        .flat_map(|i| i.indicator.columns().iter().cloned())
+        .collect();
+    let table = read_table_for(&features, &ids, &uses)?;
     Ok((
         Plan {
             features,
