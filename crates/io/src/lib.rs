@@ -9,6 +9,7 @@ mod atomic;
 mod csv_table;
 mod dataset;
 mod error;
+mod parquet_guard;
 mod parquet_stream;
 mod parquet_table;
 pub mod run_dir;

@@ -13,6 +13,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::IoError;
+use crate::parquet_guard;
 use crate::skipped::{SkippedColumn, TableRead};
 use crate::{IdColumn, atomic_write, table_error};
 
@@ -28,9 +29,24 @@ pub(crate) fn read_allowing_empty(path: &Path, ids: &IdColumn) -> Result<TableRe
 /// Numeric columns become features. A column of another type, or one with a missing value,
 /// cannot be a feature: it is left out and listed in [`TableRead::skipped`] with why.
 fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<TableRead, IoError> {
+    parquet_guard::without_panics(path, || read_rows_unguarded(path, ids, allow_empty))
+}
+
+/// Open `path` as Parquet, with a footer checked for values the reader would panic on.
+fn open_checked(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    parquet_guard::check_metadata(path, builder.metadata())?;
+    Ok(builder)
+}
+
+fn read_rows_unguarded(
+    path: &Path,
+    ids: &IdColumn,
+    allow_empty: bool,
+) -> Result<TableRead, IoError> {
+    let builder = open_checked(path)?;
     let schema = builder.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let id_at = id_column_index(path, ids, &names)?;
@@ -334,9 +350,11 @@ pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result
 /// An edge list (`src`, `dst` columns of unsigned or signed integers; `src` follows `dst`),
 /// e.g. the `follows.parquet` an import writes. Errors name the row of a bad edge.
 pub fn read_edges_parquet(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
-    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    parquet_guard::without_panics(path, || read_edges_unguarded(path))
+}
+
+fn read_edges_unguarded(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
+    let builder = open_checked(path)?;
     let schema = builder.schema().clone();
     let find = |name: &str| {
         schema

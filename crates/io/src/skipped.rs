@@ -44,21 +44,22 @@ pub(crate) fn check_uses(path: &Path, read: &TableRead, uses: &[String]) -> Resu
                 ),
             ));
         }
-        let mut have: Vec<&str> = read
-            .table
-            .column_names()
-            .iter()
-            .map(String::as_str)
-            .collect();
-        have.extend(read.skipped.iter().map(|s| s.name.as_str()));
-        let have = if have.is_empty() {
-            "no feature columns".to_string()
+        let numeric = read.table.column_names().join(", ");
+        let left_out: Vec<&str> = read.skipped.iter().map(|s| s.name.as_str()).collect();
+        let mut have = if numeric.is_empty() {
+            "the file has no numeric feature columns".to_string()
         } else {
-            format!("columns {}", have.join(", "))
+            format!("available columns: {numeric}")
         };
+        if !left_out.is_empty() {
+            have.push_str(&format!(
+                " (left out, not numbers: {})",
+                left_out.join(", ")
+            ));
+        }
         return Err(IoError::new(
             path,
-            format!("no column `{name}`; the file has {have}"),
+            format!("unknown column `{name}`; {have}"),
         ));
     }
     Ok(())

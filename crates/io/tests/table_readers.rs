@@ -78,7 +78,7 @@ fn an_unused_text_column_is_skipped_and_a_used_one_is_located() {
         .unwrap_err()
         .to_string();
     assert!(
-        msg.contains("no column `zz`; the file has columns a, name, b"),
+        msg.contains("unknown column `zz`; available columns: a (left out, not numbers: name, b)"),
         "{msg}"
     );
 }
@@ -130,7 +130,7 @@ fn a_table_of_only_text_columns_lists_them_when_one_is_used() {
         .unwrap_err()
         .to_string();
     assert!(
-        msg.contains("no column `a`; the file has columns who"),
+        msg.contains("unknown column `a`; the file has no numeric feature columns (left out, not numbers: who)"),
         "{msg}"
     );
 }
