@@ -59,8 +59,14 @@ fn synth_then_import_reports_the_same_counts() {
     assert_eq!(on_disk, report);
     assert!(out.join("follows.parquet").exists());
 
-    // The human summary names the counts and the files.
-    let text = ok(&["import", "bluesky", s(&cap), "--out", s(&out)]);
+    // The human summary names the counts and the files. The folder holds the first import,
+    // so replacing it takes --force.
+    let err = fails(&["import", "bluesky", s(&cap), "--out", s(&out)]);
+    assert!(
+        err.contains("not empty") && err.contains("--force"),
+        "{err}"
+    );
+    let text = ok(&["import", "bluesky", s(&cap), "--out", s(&out), "--force"]);
     assert!(
         text.contains(&format!("imported {} events", synth["counts"]["events"])),
         "{text}"
@@ -214,4 +220,58 @@ fn truncated_capture_fails_with_the_offset_and_writes_nothing() {
     .unwrap();
     assert_eq!(r["files"][0]["truncated_at"], cut as u64);
     assert!(out.join("features.parquet").exists());
+}
+
+#[test]
+fn import_refuses_a_run_directory_its_inputs_folder_and_a_file_of_junk() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl");
+    ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "50",
+        "--days",
+        "1",
+        "--out",
+        s(&cap),
+    ]);
+    // A run directory keeps its features, with or without --force.
+    let run = dir.path().join("run");
+    std::fs::create_dir(&run).unwrap();
+    std::fs::write(run.join("manifest.json"), b"{}").unwrap();
+    std::fs::write(run.join("features.parquet"), b"the run's").unwrap();
+    for force in [&[][..], &["--force"][..]] {
+        let mut args = vec!["import", "bluesky", s(&cap), "--out", s(&run)];
+        args.extend_from_slice(force);
+        let err = fails(&args);
+        assert!(
+            err.contains("run directory") && err.contains("manifest.json"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(run.join("features.parquet")).unwrap(),
+        b"the run's"
+    );
+    // The folder holding the capture.
+    let err = fails(&[
+        "import",
+        "bluesky",
+        s(&cap),
+        "--out",
+        s(dir.path()),
+        "--force",
+    ]);
+    assert!(err.contains("is an input of this import"), "{err}");
+    // Nothing but junk: an error naming the first bad line and column, and no output.
+    let junk = dir.path().join("junk.jsonl");
+    std::fs::write(&junk, "hello\nworld\n").unwrap();
+    let out = dir.path().join("junk-out");
+    let err = fails(&["import", "bluesky", s(&junk), "--out", s(&out)]);
+    assert!(
+        err.contains(&format!("{}:1:1: not a Jetstream event", junk.display())),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

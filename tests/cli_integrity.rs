@@ -208,7 +208,10 @@ fn force_leaves_nothing_of_the_earlier_run_but_the_users_own_files() {
     assert!(!dir.join("dynamic_attribution.json").exists());
     assert!(!dir.join("dynamic_attribution.parquet").exists());
     assert!(!dir.join("study").exists());
-    assert_eq!(std::fs::read_to_string(dir.join("notes.md")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.md")).unwrap(),
+        "mine"
+    );
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(report.contains("300"), "the report is the new run's");
     assert!(
@@ -225,7 +228,10 @@ fn a_run_directory_has_one_writer_and_a_killed_one_leaves_no_lock() {
     let mut first = spawn_throttled(&small_args(&dir, "7"), "100");
     let started = Instant::now();
     while !dir.join(".partial/run.json").exists() {
-        assert!(started.elapsed() < Duration::from_secs(60), "no run started");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no run started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut second = small_args(&dir, "9");
@@ -299,7 +305,10 @@ fn attribute_never_writes_over_its_input_or_a_runs_outputs() {
     let target = run.join("attribution.parquet");
     let err = fails(&strs(&attribute(target.to_str().unwrap(), true)));
     assert!(err.contains("output of the run"), "{err}");
-    assert_eq!(std::fs::read(run.join("attribution.parquet")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(run.join("attribution.parquet")).unwrap(),
+        before
+    );
     // Reading the run directory and writing into it is refused as an input clash.
     let err = fails(&[
         "attribute",

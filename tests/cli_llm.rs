@@ -439,7 +439,11 @@ fn a_symlinked_prompt_leading_out_is_refused_and_resume_checks_the_same_rule() {
     let mut args = base.to_vec();
     args.extend(["--allow-prompt-path", allow, "--max-calls", "3"]);
     let halted = emergent_in(&project, &args);
-    assert_eq!(halted.status.code(), Some(0), "a spent budget is not a failure");
+    assert_eq!(
+        halted.status.code(),
+        Some(0),
+        "a spent budget is not a failure"
+    );
     assert!(out.join("checkpoint-econ.bin").is_file());
     // Resuming reads the prompt again: the same rule, the same flag.
     let o2 = emergent_in(&project, &["run", "--resume", o]);

@@ -48,8 +48,9 @@ pub(crate) struct ParsedChunk {
     pub blank_lines: u64,
     pub arena: Vec<u8>,
     pub events: Vec<Compact>,
-    /// 0-based line index within the chunk, and why.
-    pub malformed: Vec<(u64, String)>,
+    /// 0-based line index within the chunk, and why (the first [`REASONS_PER_CHUNK`] only;
+    /// later ones carry an empty reason).
+    pub malformed: Vec<(u64, Malformed)>,
 }
 
 impl ParsedChunk {
@@ -118,9 +119,9 @@ impl ParsedChunk {
             Ok(ev) => ev,
             Err(m) => {
                 let reason = if self.malformed.len() < REASONS_PER_CHUNK {
-                    m.0
+                    m
                 } else {
-                    String::new()
+                    Malformed::default()
                 };
                 self.malformed.push((self.lines - 1, reason));
                 return;

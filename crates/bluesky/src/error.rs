@@ -38,6 +38,43 @@ pub enum BlueskyError {
     #[error("topic `{text}`: {reason}")]
     BadTopic { text: String, reason: String },
 
+    /// A capture file in which (nearly) no line is a Jetstream event: the wrong file, or not
+    /// JSON lines at all. Importing it would give empty tables and exit as if all went well.
+    #[error(
+        "{at}: {reason}; {malformed} of the {lines} non-blank lines of this file are not \
+         Jetstream events (one JSON object per line), so nothing was imported. Check that it \
+         is a Jetstream capture"
+    )]
+    Unreadable {
+        /// `FILE:LINE[:COLUMN]` of the first bad line.
+        at: String,
+        reason: String,
+        malformed: u64,
+        lines: u64,
+    },
+
+    /// `--out` names a non-empty folder and `--force` was not given.
+    #[error(
+        "{0}: the output folder exists and is not empty; pass --force to replace the import \
+         there, or choose another --out"
+    )]
+    OutputExists(PathBuf),
+
+    /// `--out` is a run directory: the import would replace the run's own features.
+    #[error(
+        "{0}: this is a run directory of `emergent run` (it has manifest.json); an import there \
+         would replace the run's features.parquet and mix two data sets. Choose another --out \
+         (--force does not change this)"
+    )]
+    OutputIsRunDir(PathBuf),
+
+    /// An output would land on (or beside, in the folder of) one of the import's own inputs.
+    #[error(
+        "--out {out}: {input} is an input of this import and lives there; write the import to \
+         another folder (--force does not change this)"
+    )]
+    OutputHoldsInput { out: PathBuf, input: PathBuf },
+
     /// Options that contradict each other or cannot be honoured.
     #[error("{0}")]
     Invalid(String),

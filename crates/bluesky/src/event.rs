@@ -97,9 +97,39 @@ impl Commit<'_> {
     }
 }
 
-/// Why a line was not an event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed(pub String);
+/// Why a line was not an event, and the 1-based column (character) where the JSON broke,
+/// when it is not JSON at all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Malformed {
+    pub reason: String,
+    pub column: Option<u64>,
+}
+
+impl Malformed {
+    fn new(reason: impl Into<String>) -> Self {
+        Malformed {
+            reason: reason.into(),
+            column: None,
+        }
+    }
+
+    /// serde_json's message without its " at line 1 column N" (the column is kept apart).
+    fn json(e: &serde_json::Error) -> Self {
+        let text = e.to_string();
+        let located = format!(" at line {} column {}", e.line(), e.column());
+        let message = text.strip_suffix(&located).unwrap_or(&text);
+        Malformed {
+            reason: format!("not a Jetstream event: {message}"),
+            column: (e.line() > 0).then_some(e.column() as u64),
+        }
+    }
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
 
 /// `at://did:plc:x/app.bsky.feed.post/rkey` → the DID and, for posts, the record key.
 pub fn parse_at_uri(uri: &str) -> Option<Target<'_>> {
@@ -124,35 +154,29 @@ fn is_did(s: &str) -> bool {
 
 /// Parse one line (without its newline).
 pub fn parse_line(line: &[u8]) -> Result<Event<'_>, Malformed> {
-    event(
-        serde_json::from_slice(line)
-            .map_err(|e| Malformed(format!("not a Jetstream event: {e}")))?,
-    )
+    event(serde_json::from_slice(line).map_err(|e| Malformed::json(&e))?)
 }
 
 /// [`parse_line`] for text already known to be UTF-8 (skips serde_json's per-string checks).
 pub fn parse_line_str(line: &str) -> Result<Event<'_>, Malformed> {
-    event(serde_json::from_str(line).map_err(|e| Malformed(format!("not a Jetstream event: {e}")))?)
+    event(serde_json::from_str(line).map_err(|e| Malformed::json(&e))?)
 }
 
 fn event(raw: RawEvent<'_>) -> Result<Event<'_>, Malformed> {
-    let did = raw.did.ok_or_else(|| Malformed("no `did`".into()))?;
+    let did = raw.did.ok_or_else(|| Malformed::new("no `did`"))?;
     if !is_did(did) {
-        return Err(Malformed(format!("`did` is not a DID: {did:?}")));
+        return Err(Malformed::new(format!("`did` is not a DID: {did:?}")));
     }
-    let time_us = raw
-        .time_us
-        .ok_or_else(|| Malformed("no `time_us`".into()))?;
+    let time_us = raw.time_us.ok_or_else(|| Malformed::new("no `time_us`"))?;
     let kind = raw
         .kind
         .or(raw.kind_old)
-        .ok_or_else(|| Malformed("neither `kind` nor `type`".into()))?;
+        .ok_or_else(|| Malformed::new("neither `kind` nor `type`"))?;
     let body = match kind {
-        "commit" | "com" => {
-            Body::Commit(commit(raw.commit.ok_or_else(|| {
-                Malformed("a commit event without `commit`".into())
-            })?)?)
-        }
+        "commit" | "com" => Body::Commit(commit(
+            raw.commit
+                .ok_or_else(|| Malformed::new("a commit event without `commit`"))?,
+        )?),
         "identity" | "id" => Body::Identity,
         "account" | "acc" => Body::Account,
         _ => Body::UnknownKind,
@@ -165,16 +189,20 @@ fn commit(raw: RawCommit<'_>) -> Result<Commit<'_>, Malformed> {
         Some("create" | "c") => Op::Create,
         Some("update" | "u") => Op::Update,
         Some("delete" | "d") => Op::Delete,
-        Some(other) => return Err(Malformed(format!("unknown commit operation {other:?}"))),
-        None => return Err(Malformed("a commit without `operation`".into())),
+        Some(other) => {
+            return Err(Malformed::new(format!(
+                "unknown commit operation {other:?}"
+            )));
+        }
+        None => return Err(Malformed::new("a commit without `operation`")),
     };
     let nsid = raw
         .collection
-        .ok_or_else(|| Malformed("a commit without `collection`".into()))?;
+        .ok_or_else(|| Malformed::new("a commit without `collection`"))?;
     let rkey = raw
         .rkey
         .filter(|r| !r.is_empty())
-        .ok_or_else(|| Malformed("a commit without `rkey`".into()))?;
+        .ok_or_else(|| Malformed::new("a commit without `rkey`"))?;
     let collection = Collection::of(nsid);
     let mut out = Commit {
         op,
@@ -188,30 +216,34 @@ fn commit(raw: RawCommit<'_>) -> Result<Commit<'_>, Malformed> {
     }
     let record = raw
         .record
-        .ok_or_else(|| Malformed(format!("a {nsid} create without `record`")))?;
+        .ok_or_else(|| Malformed::new(format!("a {nsid} create without `record`")))?;
     match collection {
         Collection::Post => {
             if let Some(reply) = record.reply {
                 let parent = reply
                     .parent
-                    .ok_or_else(|| Malformed("a reply without `parent`".into()))?;
+                    .ok_or_else(|| Malformed::new("a reply without `parent`"))?;
                 out.subject = Some(parent.uri);
             }
             out.text = record.text;
         }
         Collection::Follow => match record.subject {
             Some(Subject::Did(d)) => out.subject = Some(d),
-            _ => return Err(Malformed("a follow whose `subject` is not a DID".into())),
+            _ => return Err(Malformed::new("a follow whose `subject` is not a DID")),
         },
         Collection::Like | Collection::Repost => match record.subject {
             Some(Subject::Ref(uri)) => out.subject = Some(uri),
-            _ => return Err(Malformed(format!("a {nsid} whose `subject` has no `uri`"))),
+            _ => {
+                return Err(Malformed::new(format!(
+                    "a {nsid} whose `subject` has no `uri`"
+                )));
+            }
         },
         Collection::Other => {}
     }
     if out.subject.is_some() && out.target().is_none() {
         let s = out.subject.as_deref().unwrap_or_default();
-        return Err(Malformed(format!(
+        return Err(Malformed::new(format!(
             "a {nsid} pointing at {s:?}, which names no DID"
         )));
     }

@@ -26,6 +26,9 @@ pub struct ImportOptions {
     pub allow_partial: bool,
     /// Parser threads; 0 = one per core.
     pub threads: usize,
+    /// Replace an earlier import in a non-empty output folder ([`import_to_dir`] only). Never
+    /// allows writing into a run directory or the folder of an input file.
+    pub force: bool,
 }
 
 /// Read the capture files (in the order given, as one stream) and build the tables in memory.
@@ -60,7 +63,43 @@ pub fn import_capture(
         &mut agg,
         progress,
     )?;
+    refuse_unreadable_files(&out)?;
     Ok(assemble(agg, out, &topics, opts))
+}
+
+/// Below this share of well-formed lines a file is not a capture with some damage but the
+/// wrong file (or a broken one): "all but a negligible few" lines are malformed.
+const MIN_WELL_FORMED_SHARE: f64 = 0.01;
+
+/// An error for the first file whose non-blank lines are all (or all but under 1 %)
+/// malformed, naming its first bad line and why. A file of blank lines only is not refused.
+fn refuse_unreadable_files(out: &pipeline::PipelineOutput) -> Result<(), BlueskyError> {
+    for ((read, &lines), tally) in out
+        .files
+        .iter()
+        .zip(&out.lines.lines_per_file)
+        .zip(&out.lines.per_file)
+    {
+        let non_blank = lines - tally.blank;
+        let well_formed = non_blank - tally.malformed;
+        if non_blank == 0 || well_formed as f64 >= MIN_WELL_FORMED_SHARE * non_blank as f64 {
+            continue;
+        }
+        let (line, why) = tally.first_malformed.clone().unwrap_or_default();
+        let first = MalformedLine {
+            file: read.path.clone(),
+            line,
+            column: why.column,
+            reason: why.reason,
+        };
+        return Err(BlueskyError::Unreadable {
+            at: first.location(),
+            reason: first.reason,
+            malformed: tally.malformed,
+            lines: non_blank,
+        });
+    }
+    Ok(())
 }
 
 fn assemble(
@@ -129,10 +168,11 @@ fn assemble(
         .lines
         .first_malformed
         .iter()
-        .map(|(file, line, reason)| MalformedLine {
+        .map(|(file, line, why)| MalformedLine {
             file: out.files[*file].path.clone(),
             line: *line,
-            reason: reason.clone(),
+            column: why.column,
+            reason: why.reason.clone(),
         })
         .collect();
     let report = ImportReport {
@@ -169,14 +209,16 @@ fn assemble(
 
 /// Import and write `features.parquet`, `follows.parquet`, `topic_NAME.parquet` and
 /// `import.json` into `out_dir` (created when missing). Nothing is written when the import
-/// fails; each file is written atomically, `import.json` last.
+/// fails; each file is written atomically, `import.json` last. A non-empty `out_dir` is refused
+/// before any work unless `opts.force`; a run directory or an input's folder always is.
 pub fn import_to_dir(
     files: &[PathBuf],
     out_dir: &Path,
     opts: &ImportOptions,
     progress: &dyn Progress,
 ) -> Result<ImportReport, BlueskyError> {
+    crate::out_dir::check(out_dir, files, opts.force)?;
     let imported = import_capture(files, opts, progress)?;
-    crate::output::write_outputs(&imported, out_dir)?;
+    crate::output::write_outputs(&imported, out_dir, files)?;
     Ok(imported.report)
 }

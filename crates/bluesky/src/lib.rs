@@ -15,6 +15,7 @@ mod event;
 mod features;
 mod import;
 mod intern;
+mod out_dir;
 pub mod output;
 mod pipeline;
 mod report;
@@ -33,7 +34,7 @@ pub use features::{
     CollectionCounts, EventCounts, FEATURE_COLUMNS, TOPIC_COLUMNS, TopicFeatures, UserFeatures,
 };
 pub use import::{ImportOptions, import_capture, import_to_dir};
-pub use output::{FEATURES_FILE, FOLLOWS_FILE, REPORT_FILE, topic_file_name};
+pub use output::{FEATURES_FILE, FOLLOWS_FILE, REPORT_FILE, output_file_names, topic_file_name};
 pub use report::{FileReport, ImportReport, Imported, MalformedLine, TimeSpan, TopicReport};
 pub use source::Compression;
 pub use synth::{SynthOptions, SynthReport, SynthTruth, Synthesized, synth_capture};

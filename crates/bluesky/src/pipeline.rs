@@ -13,6 +13,7 @@ use emergent_attribution::Progress;
 use crate::aggregate::Aggregate;
 use crate::compact::{ParsedChunk, parse_chunk};
 use crate::error::BlueskyError;
+use crate::event::Malformed;
 use crate::source::{Ending, LineSource, RawChunk};
 use crate::topic::TopicSet;
 
@@ -34,8 +35,18 @@ pub(crate) struct LineTally {
     pub lines_per_file: Vec<u64>,
     pub blank_lines: u64,
     pub malformed: u64,
-    /// (file index, 1-based line, reason) of the first few malformed lines.
-    pub first_malformed: Vec<(usize, u64, String)>,
+    /// (file index, 1-based line, why) of the first few malformed lines.
+    pub first_malformed: Vec<(usize, u64, Malformed)>,
+    /// Per file: blank lines, malformed lines, and the first malformed line (1-based) and why.
+    pub per_file: Vec<FileLines>,
+}
+
+/// One file's blank and malformed lines.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FileLines {
+    pub blank: u64,
+    pub malformed: u64,
+    pub first_malformed: Option<(u64, Malformed)>,
 }
 
 pub(crate) const MALFORMED_SHOWN: usize = 10;
@@ -68,6 +79,7 @@ pub(crate) fn run(
     let (parsed_tx, parsed_rx) = sync_channel::<ParsedChunk>(workers * 2);
     let mut lines = LineTally {
         lines_per_file: vec![0; files.len()],
+        per_file: vec![FileLines::default(); files.len()],
         ..Default::default()
     };
 
@@ -172,6 +184,14 @@ fn apply_in_order(rx: &Receiver<ParsedChunk>, agg: &mut Aggregate, lines: &mut L
                         .push((chunk.file, before + i + 1, reason.clone()));
                 }
             }
+            let file = &mut lines.per_file[chunk.file];
+            if file.first_malformed.is_none()
+                && let Some((i, reason)) = chunk.malformed.first()
+            {
+                file.first_malformed = Some((before + i + 1, reason.clone()));
+            }
+            file.malformed += chunk.malformed.len() as u64;
+            file.blank += chunk.blank_lines;
             lines.malformed += chunk.malformed.len() as u64;
             lines.blank_lines += chunk.blank_lines;
             lines.lines_per_file[chunk.file] += chunk.lines;

@@ -24,7 +24,26 @@ pub struct MalformedLine {
     pub file: PathBuf,
     /// 1-based.
     pub line: u64,
+    /// 1-based character where the JSON broke, when the line is not JSON at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
     pub reason: String,
+}
+
+impl MalformedLine {
+    /// `FILE:LINE[:COLUMN]`, as compilers locate a problem.
+    pub fn location(&self) -> String {
+        match self.column {
+            Some(c) => format!("{}:{}:{c}", self.file.display(), self.line),
+            None => format!("{}:{}", self.file.display(), self.line),
+        }
+    }
+}
+
+impl std::fmt::Display for MalformedLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location(), self.reason)
+    }
 }
 
 /// A time span in microseconds, with its RFC 3339 spelling for people.

@@ -83,8 +83,13 @@ fn truncated_gzip_is_an_error_too_and_an_earlier_import_survives() {
     let full = gzip(long_capture().as_bytes());
     let cut = full.len() * 3 / 4;
     let f = write(dir.path(), "cut.jsonl.gz", &full[..cut]);
-    // The good file first, then the broken one: still an error, and the old outputs stay.
-    let err = import_to_dir(&[good, f], &out, &ImportOptions::default(), &NoProgress).unwrap_err();
+    // The good file first, then the broken one: still an error, and the old outputs stay
+    // (even when replacing them was allowed).
+    let force = ImportOptions {
+        force: true,
+        ..Default::default()
+    };
+    let err = import_to_dir(&[good, f], &out, &force, &NoProgress).unwrap_err();
     assert!(
         matches!(err, BlueskyError::Truncated { offset, .. } if offset == cut as u64),
         "{err}"

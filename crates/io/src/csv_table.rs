@@ -3,22 +3,19 @@ use std::path::Path;
 use emergent_attribution::{AgentIds, FeatureTable};
 
 use crate::error::IoError;
+use crate::skipped::{SkippedColumn, TableRead};
 use crate::{IdColumn, atomic_write, table_error};
 
-pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+/// Read a CSV feature table. A column with a cell that is not a number is left out (and
+/// listed in [`TableRead::skipped`] with its first bad cell), as Parquet's text columns are.
+pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<TableRead, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
     let headers = rdr.headers().map_err(|e| csv_error(path, &e))?.clone();
-    if headers.is_empty() || headers.iter().all(str::is_empty) {
-        return Err(IoError::new(
-            path,
-            "the file is empty: expected a header row naming the columns",
-        ));
-    }
-    let names: Vec<String> = headers.iter().map(str::to_string).collect();
+    let names = header_names(path, &headers)?;
     let id_at = match ids {
         IdColumn::Named(n) => Some(names.iter().position(|h| h == n).ok_or_else(|| {
             IoError::new(
@@ -31,7 +28,7 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
         })?),
         IdColumn::Default => names.iter().position(|h| h == IdColumn::DEFAULT_NAME),
     };
-    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut columns: Vec<Column> = vec![Column::default(); names.len()];
     let mut id_text: Vec<String> = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -46,13 +43,9 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
         for (k, cell) in record.iter().enumerate() {
             if Some(k) == id_at {
                 id_text.push(cell.to_string());
-                continue;
+            } else {
+                columns[k].push(cell, row, line);
             }
-            let v: f64 = cell.parse().map_err(|_| {
-                let what = if cell.is_empty() { "is empty".to_string() } else { format!("`{cell}` is not a number") };
-                IoError::new(path, format!("row {row} (line {line}), column `{}`: {what}; every feature cell must be a number", names[k]))
-            })?;
-            columns[k].push(v);
         }
         lines.push(line);
     }
@@ -60,14 +53,22 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
         Some(_) => parse_ids(id_text),
         None => AgentIds::sequential(lines.len()),
     };
-    let cols: Vec<(String, Vec<f64>)> = names
-        .into_iter()
-        .zip(columns)
-        .enumerate()
-        .filter(|(k, _)| Some(*k) != id_at)
-        .map(|(_, c)| c)
-        .collect();
-    FeatureTable::new(ids, cols).map_err(|e| {
+    let mut cols: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut skipped = Vec::new();
+    for (k, (name, col)) in names.into_iter().zip(columns).enumerate() {
+        match col.bad {
+            _ if Some(k) == id_at => {}
+            None => cols.push((name, col.values)),
+            Some(bad) => skipped.push(SkippedColumn {
+                problem: format!(
+                    "row {} (line {}), column `{name}`: {}",
+                    bad.row, bad.line, bad.what
+                ),
+                name,
+            }),
+        }
+    }
+    let table = FeatureTable::new(ids, cols).map_err(|e| {
         table_error(path, e, |r| {
             format!(
                 "row {} (line {})",
@@ -75,7 +76,76 @@ pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError>
                 lines.get(r).copied().unwrap_or(0)
             )
         })
-    })
+    })?;
+    Ok(TableRead { table, skipped })
+}
+
+/// The header's names. A header that is one field holding `;` or a tab is a file written with
+/// another separator (a spreadsheet in a locale with decimal commas, or a TSV): say so rather
+/// than read one oddly named column.
+fn header_names(path: &Path, headers: &csv::StringRecord) -> Result<Vec<String>, IoError> {
+    if headers.is_empty() || headers.iter().all(str::is_empty) {
+        return Err(IoError::new(
+            path,
+            "the file is empty: expected a header row naming the columns",
+        ));
+    }
+    if let [only] = headers.iter().collect::<Vec<_>>().as_slice() {
+        let sep = [(';', "semicolons"), ('\t', "tabs")]
+            .into_iter()
+            .find(|(c, _)| only.contains(*c));
+        if let Some((_, what)) = sep {
+            return Err(IoError::new(
+                path,
+                format!(
+                    "line 1: the header is one field, `{}`, split by {what}; emergent reads \
+                     comma-separated files. Save the table as CSV with commas (and `.` as the \
+                     decimal point), or as Parquet",
+                    only.escape_debug()
+                ),
+            ));
+        }
+    }
+    Ok(headers.iter().map(str::to_string).collect())
+}
+
+/// One feature column while reading: its values until the first cell that is not a number,
+/// then only where that cell was.
+#[derive(Debug, Clone, Default)]
+struct Column {
+    values: Vec<f64>,
+    bad: Option<BadCell>,
+}
+
+/// The first cell of a column that is not a number.
+#[derive(Debug, Clone)]
+struct BadCell {
+    /// 1-based data row.
+    row: usize,
+    /// 1-based line of the file (a quoted cell may span lines).
+    line: u64,
+    /// "`x` is not a number" or "the cell is empty".
+    what: String,
+}
+
+impl Column {
+    fn push(&mut self, cell: &str, row: usize, line: u64) {
+        if self.bad.is_some() {
+            return;
+        }
+        match cell.parse::<f64>() {
+            Ok(v) => self.values.push(v),
+            Err(_) => {
+                let what = if cell.is_empty() {
+                    "the cell is empty".to_string()
+                } else {
+                    format!("`{}` is not a number", cell.escape_debug())
+                };
+                self.bad = Some(BadCell { row, line, what });
+                self.values = Vec::new();
+            }
+        }
+    }
 }
 
 /// Integer ids stay integers (so outputs keep their type); anything else is text.

@@ -131,5 +131,5 @@ pub fn read_dataset(dir: &Path, name: &str, ids: &IdColumn) -> Result<FeatureTab
 
 /// One shard, which may hold no rows (a rank with no agents).
 fn read_shard(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
-    crate::parquet_table::read_allowing_empty(path, ids)
+    crate::parquet_table::read_allowing_empty(path, ids).map(|r| r.table)
 }

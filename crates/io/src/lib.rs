@@ -10,9 +10,11 @@ mod csv_table;
 mod dataset;
 mod error;
 mod output_guard;
+mod parquet_guard;
 mod parquet_stream;
 mod parquet_table;
 pub mod run_dir;
+mod skipped;
 
 use std::path::Path;
 
@@ -22,6 +24,7 @@ pub use error::IoError;
 pub use output_guard::check_output_path;
 pub use parquet_stream::{BackgroundParquet, ParquetStream, merge_parquet};
 pub use parquet_table::{ParquetColumn, read_edges_parquet, write_parquet_columns};
+pub use skipped::SkippedColumn;
 
 use emergent_attribution::{AgentIds, FeatureTable};
 
@@ -38,8 +41,34 @@ impl IdColumn {
     pub const DEFAULT_NAME: &'static str = "agent_id";
 }
 
-/// Read a `.csv` or `.parquet` feature table.
+/// Read a `.csv` or `.parquet` feature table. Columns that cannot be features (text, or a
+/// cell that is not a number, or a missing value) are left out; [`read_table_for`] says where
+/// and why when one of them is needed.
 pub fn read_table(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+    read_table_skipping(path, ids).map(|(table, _)| table)
+}
+
+/// [`read_table`] for an indicator that uses the columns `uses`: a used column the file lacks,
+/// or holds but could not read as numbers, is an error naming the file, the row and the column.
+pub fn read_table_for(
+    path: &Path,
+    ids: &IdColumn,
+    uses: &[String],
+) -> Result<FeatureTable, IoError> {
+    let read = read_any(path, ids)?;
+    skipped::check_uses(path, &read, uses)?;
+    Ok(read.table)
+}
+
+/// [`read_table`], and the columns it left out with where and why.
+pub fn read_table_skipping(
+    path: &Path,
+    ids: &IdColumn,
+) -> Result<(FeatureTable, Vec<SkippedColumn>), IoError> {
+    read_any(path, ids).map(|r| (r.table, r.skipped))
+}
+
+fn read_any(path: &Path, ids: &IdColumn) -> Result<skipped::TableRead, IoError> {
     match Format::of(path)? {
         Format::Csv => csv_table::read(path, ids),
         Format::Parquet => parquet_table::read(path, ids),

@@ -13,32 +13,61 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use crate::error::IoError;
+use crate::parquet_guard;
+use crate::skipped::{SkippedColumn, TableRead};
 use crate::{IdColumn, atomic_write, table_error};
 
-pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+pub(crate) fn read(path: &Path, ids: &IdColumn) -> Result<TableRead, IoError> {
     read_rows(path, ids, false)
 }
 
 /// As [`read`], but a file without rows is an empty table (a shard of a rank with no agents).
-pub(crate) fn read_allowing_empty(path: &Path, ids: &IdColumn) -> Result<FeatureTable, IoError> {
+pub(crate) fn read_allowing_empty(path: &Path, ids: &IdColumn) -> Result<TableRead, IoError> {
     read_rows(path, ids, true)
 }
 
-fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTable, IoError> {
+/// Numeric columns become features. A column of another type, or one with a missing value,
+/// cannot be a feature: it is left out and listed in [`TableRead::skipped`] with why.
+fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<TableRead, IoError> {
+    parquet_guard::without_panics(path, || read_rows_unguarded(path, ids, allow_empty))
+}
+
+/// Open `path` as Parquet, with a footer checked for values the reader would panic on.
+fn open_checked(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    parquet_guard::check_metadata(path, builder.metadata())?;
+    Ok(builder)
+}
+
+fn read_rows_unguarded(
+    path: &Path,
+    ids: &IdColumn,
+    allow_empty: bool,
+) -> Result<TableRead, IoError> {
+    let builder = open_checked(path)?;
     let schema = builder.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let id_at = id_column_index(path, ids, &names)?;
-    // Numeric columns become features; other types are left out (they cannot be features).
-    let numeric: Vec<usize> = (0..names.len())
-        .filter(|&k| Some(k) != id_at && as_f64(schema.field(k).data_type()).is_some())
-        .collect();
+    let mut skipped = Vec::new();
+    let mut numeric: Vec<usize> = Vec::new();
+    for k in (0..names.len()).filter(|&k| Some(k) != id_at) {
+        let t = schema.field(k).data_type();
+        if as_f64(t).is_some() {
+            numeric.push(k);
+        } else {
+            skipped.push(SkippedColumn {
+                name: names[k].clone(),
+                problem: format!("column `{}` has type {t}, which is not numeric", names[k]),
+            });
+        }
+    }
     let reader = builder
         .build()
         .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); numeric.len()];
+    let mut missing: Vec<Option<usize>> = vec![None; numeric.len()];
     let mut int_ids: Vec<i64> = Vec::new();
     let mut text_ids: Vec<String> = Vec::new();
     let mut rows = 0usize;
@@ -47,16 +76,14 @@ fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTa
             IoError::new(path, format!("corrupt Parquet data after row {rows} ({e})"))
         })?;
         for (slot, &k) in numeric.iter().enumerate() {
+            if missing[slot].is_some() {
+                continue;
+            }
             let col = batch.column(k);
             if let Some(r) = (0..col.len()).find(|&r| col.is_null(r)) {
-                return Err(IoError::new(
-                    path,
-                    format!(
-                        "row {}, column `{}`: the value is missing (null); every feature cell must be a number",
-                        rows + r + 1,
-                        names[k]
-                    ),
-                ));
+                missing[slot] = Some(rows + r + 1);
+                columns[slot] = Vec::new();
+                continue;
             }
             push_f64(col, &mut columns[slot]);
         }
@@ -77,17 +104,26 @@ fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<FeatureTa
         Some(_) if !text_ids.is_empty() => AgentIds::Text(text_ids),
         Some(_) => AgentIds::Int(int_ids),
     };
-    let cols = numeric
-        .iter()
-        .map(|&k| names[k].clone())
-        .zip(columns)
-        .collect();
+    let mut cols = Vec::with_capacity(numeric.len());
+    for ((&k, values), gap) in numeric.iter().zip(columns).zip(missing) {
+        match gap {
+            None => cols.push((names[k].clone(), values)),
+            Some(row) => skipped.push(SkippedColumn {
+                name: names[k].clone(),
+                problem: format!(
+                    "row {row}, column `{}`: the value is missing (null)",
+                    names[k]
+                ),
+            }),
+        }
+    }
     let table = if allow_empty {
         FeatureTable::shard(agent_ids, cols)
     } else {
         FeatureTable::new(agent_ids, cols)
     };
-    table.map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))
+    let table = table.map_err(|e| table_error(path, e, |r| format!("row {}", r + 1)))?;
+    Ok(TableRead { table, skipped })
 }
 
 /// Where the agent id column is: the one --id-col names (an error when absent), else
@@ -314,9 +350,11 @@ pub fn write_parquet_columns(path: &Path, columns: Vec<ParquetColumn>) -> Result
 /// An edge list (`src`, `dst` columns of unsigned or signed integers; `src` follows `dst`),
 /// e.g. the `follows.parquet` an import writes. Errors name the row of a bad edge.
 pub fn read_edges_parquet(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
-    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+    parquet_guard::without_panics(path, || read_edges_unguarded(path))
+}
+
+fn read_edges_unguarded(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
+    let builder = open_checked(path)?;
     let schema = builder.schema().clone();
     let find = |name: &str| {
         schema

@@ -370,15 +370,21 @@ impl Engine {
             self.stats.calls.fetch_sub(1, Relaxed);
         }
         if !calls_ok {
-            self.set_halt(format!(
-                "the call budget is spent (--max-calls {})",
-                self.run.max_calls.unwrap_or(0)
-            ), true);
+            self.set_halt(
+                format!(
+                    "the call budget is spent (--max-calls {})",
+                    self.run.max_calls.unwrap_or(0)
+                ),
+                true,
+            );
         } else if !tokens_ok {
-            self.set_halt(format!(
-                "the token budget is spent (--max-tokens {})",
-                self.run.max_tokens.unwrap_or(0)
-            ), true);
+            self.set_halt(
+                format!(
+                    "the token budget is spent (--max-tokens {})",
+                    self.run.max_tokens.unwrap_or(0)
+                ),
+                true,
+            );
         }
         calls_ok && tokens_ok
     }

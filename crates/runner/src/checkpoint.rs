@@ -15,9 +15,9 @@ use emergent_io::run_dir::{
     PARTIAL, RANK_CHECKPOINT_POINTER, RUN_IDENTITY, RunIdentity, read_json, write_json,
 };
 use emergent_io::{IoError, atomic_write_bytes};
-use sha2::{Digest, Sha256};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::RunError;
 use crate::rank_files::{rank_file, remove_rank_files};
@@ -163,7 +163,8 @@ pub(crate) fn load<S: DeserializeOwned>(
             path.display()
         ))
     })?;
-    let c: Checkpoint<S> = decode(&bytes).map_err(|why| refuse(format!("{}: {why}", path.display())))?;
+    let c: Checkpoint<S> =
+        decode(&bytes).map_err(|why| refuse(format!("{}: {why}", path.display())))?;
     if c.format != format {
         return Err(refuse(format!(
             "{}: checkpoint format {} is not {format}",
@@ -188,18 +189,22 @@ pub(crate) fn load<S: DeserializeOwned>(
 /// The checkpoint in `bytes`: the magic, the checksum, then the fields.
 fn decode<S: DeserializeOwned>(bytes: &[u8]) -> Result<Checkpoint<S>, String> {
     let Some(rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
-        return Err("not an emergent checkpoint (or one from a version before checkpoints \
+        return Err(
+            "not an emergent checkpoint (or one from a version before checkpoints \
                     carried a checksum); start the run again with --force"
-            .into());
+                .into(),
+        );
     };
     if rest.len() < CHECKSUM_LEN {
         return Err("the checkpoint is truncated; start the run again with --force".into());
     }
     let (body_end, sum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
     if Sha256::digest(body_end).as_slice() != sum {
-        return Err("the checkpoint is damaged (its SHA-256 checksum does not match: the file \
+        return Err(
+            "the checkpoint is damaged (its SHA-256 checksum does not match: the file \
                     changed after it was written); restore it or start the run again with --force"
-            .into());
+                .into(),
+        );
     }
     let body = &body_end[MAGIC.len()..];
     let (c, unread) = postcard::take_from_bytes::<Checkpoint<S>>(body).map_err(|e| {
@@ -269,7 +274,10 @@ fn check_parts(dir: &Path, parts: &[PartDigest]) -> Result<(), String> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => "is missing".to_string(),
             Err(e) => format!("cannot be read ({e})"),
             Ok((bytes, _)) if bytes != p.bytes => {
-                format!("has {bytes} bytes, not the {} it had at the checkpoint", p.bytes)
+                format!(
+                    "has {bytes} bytes, not the {} it had at the checkpoint",
+                    p.bytes
+                )
             }
             Ok((_, sha)) if sha != p.sha256 => {
                 "has changed since the checkpoint (its SHA-256 differs)".to_string()
@@ -313,7 +321,13 @@ pub(crate) fn save_rank<S: Serialize>(
     exchange: &dyn Collective,
 ) -> Result<(), RunError> {
     let rank = exchange.rank();
-    save(&dir.join(rank_file(segment, rank)), format, source, parts, state)?;
+    save(
+        &dir.join(rank_file(segment, rank)),
+        format,
+        source,
+        parts,
+        state,
+    )?;
     barrier(exchange);
     if rank == 0 {
         let p = Pointer {

@@ -52,7 +52,15 @@ pub fn start_on(
     // The LLM part's checks (prompt path, key variable) before the run directory is touched.
     emergent_llm::validate(&scenario, &llm)?;
     if scenario.econ.is_some() {
-        return crate::econ::start(dir, opts.force, source, scenario, opts.control(), llm, progress);
+        return crate::econ::start(
+            dir,
+            opts.force,
+            source,
+            scenario,
+            opts.control(),
+            llm,
+            progress,
+        );
     }
     crate::social::start(
         dir,

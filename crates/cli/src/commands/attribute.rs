@@ -6,7 +6,7 @@ use emergent_attribution::{
     Attribution, Baseline, FeatureTable, Indicator, Method, Options, TierShare,
     attribute_with_progress, tier_shares,
 };
-use emergent_io::{IdColumn, read_table, write_table};
+use emergent_io::{IdColumn, read_table, read_table_for, write_table};
 use emergent_scenario::limits::MAX_NODES;
 use serde_json::json;
 
@@ -105,7 +105,9 @@ pub fn run(args: Args) -> Result<()> {
     let table = if features.is_dir() {
         emergent_io::read_dataset(&features, "features", &ids)?
     } else {
-        read_table(&features, &ids)?
+        let mut uses = indicator.columns().to_vec();
+        uses.extend(args.tier.tier_by.iter().cloned());
+        read_table_for(&features, &ids, &uses)?
     };
     let baseline = parse_baseline(&args.baseline, &ids)?;
     let opts = Options {

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use emergent_bluesky::{
-    FEATURES_FILE, FOLLOWS_FILE, ImportOptions, REPORT_FILE, SynthOptions, Topic, format_rfc3339,
-    import_to_dir, parse_time, synth_capture,
+    FEATURES_FILE, FOLLOWS_FILE, ImportOptions, ImportReport, REPORT_FILE, SynthOptions, Topic,
+    format_rfc3339, import_to_dir, parse_time, synth_capture,
 };
 
 use crate::progress::Bar;
@@ -18,8 +18,12 @@ pub struct ImportArgs {
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Output folder: features.parquet, follows.parquet, topic_NAME.parquet, import.json.
+    /// Must be new or empty, unless --force; never a run directory or an input's folder.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Replace the earlier import in a non-empty --out folder.
+    #[arg(long)]
+    force: bool,
     /// Keep events at or after T (RFC 3339, e.g. 2024-11-01T00:00:00Z, or microseconds).
     #[arg(long, value_name = "T")]
     since: Option<String>,
@@ -66,12 +70,14 @@ pub fn import(args: ImportArgs) -> Result<()> {
         topics,
         allow_partial: args.allow_partial,
         threads: args.threads,
+        force: args.force,
     };
     let bar = Bar::new();
     let started = Instant::now();
     let result = import_to_dir(&args.files, &args.out, &opts, &bar);
     bar.finish();
     let report = result?;
+    warn_malformed(&report);
     let secs = started.elapsed().as_secs_f64();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -115,7 +121,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
         let shown: Vec<String> = report
             .malformed_lines
             .iter()
-            .map(|m| format!("{}:{}", m.file.display(), m.line))
+            .map(|m| m.location())
             .collect();
         println!(
             "  malformed lines skipped: {} (first: {})",
@@ -138,6 +144,21 @@ pub fn import(args: ImportArgs) -> Result<()> {
     written.push(REPORT_FILE.to_string());
     println!("  wrote {}: {}", args.out.display(), written.join(", "));
     Ok(())
+}
+
+/// Malformed lines were skipped: say how many on stderr, and where and why the first few are.
+fn warn_malformed(report: &ImportReport) {
+    if report.malformed == 0 {
+        return;
+    }
+    let non_blank = report.lines - report.blank_lines;
+    eprintln!(
+        "warning: skipped {} malformed line(s) of {non_blank}; the first:",
+        report.malformed
+    );
+    for m in report.malformed_lines.iter().take(3) {
+        eprintln!("  {m}");
+    }
 }
 
 #[derive(clap::Args)]

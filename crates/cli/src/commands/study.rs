@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use emergent_io::run_dir::RunDirLock;
 use anyhow::{Context, Result, bail};
 use emergent_attribution::{Baseline, FeatureTable, Indicator};
-use emergent_io::{IdColumn, read_table};
+use emergent_io::run_dir::RunDirLock;
+use emergent_io::{IdColumn, read_table_for};
 use emergent_scenario::Scenario;
 use emergent_study::{IndicatorInput, Protocol, Study, StudyConfig};
 
@@ -95,7 +95,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.out.is_some() {
         // An existing study folder is rewritten, but never over what the study reads.
-        let input = args.run_dir.clone().unwrap_or_else(|| plan.features.clone());
+        let input = args
+            .run_dir
+            .clone()
+            .unwrap_or_else(|| plan.features.clone());
         emergent_io::check_output_path(&plan.out, &[input], true)?;
     }
     let cfg = StudyConfig {
@@ -208,7 +211,11 @@ fn from_features(args: &Args) -> Result<(Plan, FeatureTable)> {
         .out
         .clone()
         .unwrap_or_else(|| features.parent().unwrap_or(Path::new(".")).join("study"));
-    let table = read_table(&features, &ids)?;
+    let uses: Vec<String> = inputs
+        .iter()
+        .flat_map(|i| i.indicator.columns().iter().cloned())
+        .collect();
+    let table = read_table_for(&features, &ids, &uses)?;
     Ok((
         Plan {
             features,

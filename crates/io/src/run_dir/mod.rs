@@ -16,14 +16,14 @@ mod tiers;
 
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
+pub use identity::RunIdentity;
 pub use json_file::{
     read_attribution, read_dynamic_attribution, read_json, read_manifest, write_attribution,
     write_dynamic_attribution, write_json, write_manifest,
 };
+pub use lock::RunDirLock;
 pub use manifest::{
     Counts, Distributed, EconomySummary, Manifest, PhaseSeconds, PolicySummary, RunKind, Timings,
 };
-pub use identity::RunIdentity;
-pub use lock::RunDirLock;
 pub use names::*;
 pub use outputs::{is_non_empty, is_run_output, remove_run_outputs};

@@ -49,7 +49,14 @@ pub const ATTRIBUTION: &str = "attribution";
 pub const AGENTS: &str = "agents";
 pub const DYNAMIC_ATTRIBUTION: &str = "dynamic_attribution";
 /// Every table above.
-pub const TABLES: [&str; 6] = [TICKS, ACTIONS, FEATURES, ATTRIBUTION, AGENTS, DYNAMIC_ATTRIBUTION];
+pub const TABLES: [&str; 6] = [
+    TICKS,
+    ACTIONS,
+    FEATURES,
+    ATTRIBUTION,
+    AGENTS,
+    DYNAMIC_ATTRIBUTION,
+];
 
 /// `<table>.parquet`.
 pub fn parquet_name(table: &str) -> String {

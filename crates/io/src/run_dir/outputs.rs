@@ -163,7 +163,10 @@ mod tests {
         std::fs::create_dir_all(d.join("study/plots")).unwrap();
         std::fs::write(d.join("study/study.json"), "{}").unwrap();
         let removed = remove_run_outputs(d).unwrap();
-        assert_eq!(removed, ["dynamic_attribution.json", "manifest.json", "study"]);
+        assert_eq!(
+            removed,
+            ["dynamic_attribution.json", "manifest.json", "study"]
+        );
         assert!(d.join("notes.md").exists());
         assert!(!d.join("study").exists());
         assert!(is_non_empty(d).unwrap());
