@@ -90,10 +90,17 @@ pub fn build_network<'a>(
                 .clone()
                 .ok_or_else(|| at_top(scenario, "generator `edgelist` needs `path`".into()))?;
             let shown = path.display().to_string();
-            let text = std::fs::read_to_string(&path).map_err(|source| ScenarioError::Io {
+            let io = |source| ScenarioError::Io {
                 file: shown.clone(),
                 source,
-            })?;
+            };
+            // A device or a FIFO (`/dev/zero`) would be read forever: only regular files.
+            if !std::fs::metadata(&path).map_err(io)?.is_file() {
+                return Err(
+                    io(std::io::Error::other("an edge list must be a regular file")).into(),
+                );
+            }
+            let text = std::fs::read_to_string(&path).map_err(io)?;
             parse_edge_list(&text, &shown, Some(n))?
         }
     })

@@ -18,8 +18,8 @@ pub struct Args {
     /// Run directory (default: `runs/<scenario name>-seed<seed>`).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Override the scenario's seed.
-    #[arg(long)]
+    /// Override the scenario's seed (0 to 2^63 − 1).
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Override any scenario key, e.g. --set population.agents=1000 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
