@@ -289,6 +289,18 @@ fn attribute_never_writes_over_its_input_or_a_runs_outputs() {
     assert!(fails(&strs(&attribute(p, false))).contains("--force"));
     ok(&strs(&attribute(p, true)));
 
+    // Unbounded work is refused up front.
+    let err = fails(&[
+        "attribute",
+        "--features",
+        i,
+        "--indicator",
+        "var(a)",
+        "--steps",
+        "10000000",
+    ]);
+    assert!(err.contains("not in 1..=4096"), "{err}");
+
     // A finished run's own files are not a place for another command's output.
     let run = tmp.path().join("run");
     ok(&[

@@ -309,15 +309,14 @@ struct Pointer {
 }
 
 /// Save this rank's part of a partitioned run's checkpoint set (a collective call: every
-/// rank makes it), then commit the set (rank 0) and drop this rank's older parts.
+/// rank makes it), then commit the set (rank 0) and drop this rank's older parts
+/// (`segment`: the next recording segment).
 pub(crate) fn save_rank<S: Serialize>(
     dir: &Path,
     format: u32,
     source: &ScenarioSource,
-    parts: &[PartDigest],
-    state: &S,
-    segment: u32,
-    tick: u32,
+    (parts, state): (&[PartDigest], &S),
+    (segment, tick): (u32, u32),
     exchange: &dyn Collective,
 ) -> Result<(), RunError> {
     let rank = exchange.rank();

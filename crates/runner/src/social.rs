@@ -376,10 +376,8 @@ impl Engine for SocialEngine<'_> {
             &self.dir,
             FORMAT,
             &self.source,
-            &parts,
-            &state,
-            segment,
-            self.sim.world.tick,
+            (&parts, &state),
+            (segment, self.sim.world.tick),
             self.exchange,
         )
     }
