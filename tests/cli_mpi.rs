@@ -254,6 +254,8 @@ for name in ["features", "attribution"]:
                             "gini(posts + replies + 1)",
                             "--out",
                             f.to_str().unwrap(),
+                            // phi-1.csv is rewritten for each rank count.
+                            "--force",
                         ]);
                         std::fs::read(f).unwrap()
                     };
