@@ -24,7 +24,7 @@ OUT="$WORK/imported"
 if target/release/emergent synth bluesky --help >/dev/null 2>&1; then
     DRIVER=cli
     SYNTH=(target/release/emergent synth bluesky --users "$USERS" --days "$DAYS" --out "$CAPTURE" --seed "$SEED" --json)
-    IMPORT=(target/release/emergent import bluesky "$CAPTURE" --out "$OUT" --json)
+    IMPORT=(target/release/emergent import bluesky "$CAPTURE" --out "$OUT" --force --json)
 else
     DRIVER=example
     [[ -n "${NO_BUILD:-}" ]] || cargo build --release -q -p emergent-bluesky --example bluesky_bench

@@ -206,7 +206,7 @@ def main():
                 phi_path = os.path.join(args.work, f"phi-{n}.csv")
                 j, _ = emergent_json(["attribute", "--features", csv, "--indicator", FORMS[indicator][0], "--baseline", "zero",
                                       "--method", "sampled-shapley", "--permutations", str(m), "--seed", str(seed),
-                                      "--out", phi_path, "--json"], args.work, f"sampled-{n}")
+                                      "--out", phi_path, "--force", "--json"], args.work, f"sampled-{n}")
                 return j["seconds"], read_phi(phi_path)
             return run
 
