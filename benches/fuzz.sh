@@ -2,7 +2,7 @@
 # The long mode of the property-based fuzz tests (issue #17): every `fuzz_*` test of the
 # workspace with many more cases than CI's quick default (proptest's 256).
 #
-#   benches/fuzz.sh               # 20,000 cases each (~10 min on 2 shared cores; 2,000: 77 s)
+#   benches/fuzz.sh               # 20,000 cases each (~2 min of tests on 2 shared cores, after the build)
 #   benches/fuzz.sh 200000        # more
 #
 # A failing case is shrunk and printed by proptest, and saved under the crate's
