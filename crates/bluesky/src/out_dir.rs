@@ -7,12 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+use emergent_io::run_dir::{MANIFEST, is_non_empty};
+
 use crate::error::BlueskyError;
 use crate::output::REPORT_FILE;
 use crate::report::ImportReport;
-
-/// `manifest.json`: the file whose presence marks a finished run directory.
-const RUN_MANIFEST: &str = "manifest.json";
 
 /// What an earlier import left in the folder, to clean up after the new one is written.
 #[derive(Debug, Default)]
@@ -44,14 +43,10 @@ pub(crate) fn check(out_dir: &Path, inputs: &[PathBuf], force: bool) -> Result<(
             });
         }
     }
-    if out.join(RUN_MANIFEST).exists() {
+    if out.join(MANIFEST).exists() {
         return Err(BlueskyError::OutputIsRunDir(out_dir.to_path_buf()));
     }
-    let non_empty = std::fs::read_dir(&out)
-        .map_err(|e| BlueskyError::io(out_dir, e))?
-        .next()
-        .is_some();
-    if non_empty && !force {
+    if !force && is_non_empty(&out)? {
         return Err(BlueskyError::OutputExists(out_dir.to_path_buf()));
     }
     Ok(())

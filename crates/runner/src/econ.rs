@@ -86,9 +86,9 @@ pub(crate) fn start(
     };
     // The indicators are checked before the run directory is prepared; the policy after it
     // (an LLM policy opens its replay cache in the directory).
-    IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
+    let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
     let _lock = crate::run_dir::prepare(&dir, force, &source)?;
-    let (engine, settings) = open(dir, source, scenario, state, control, &llm)?;
+    let (engine, settings) = open(dir, source, (scenario, specs), state, control, &llm)?;
     drive(engine, &settings, started, progress)
 }
 
@@ -108,19 +108,27 @@ pub(crate) fn resume(
         month = state.economy.month,
         "resuming the economy from its checkpoint"
     );
-    let (engine, settings) = open(dir.to_path_buf(), source, scenario, state, control, &llm)?;
+    let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
+    let (engine, settings) = open(
+        dir.to_path_buf(),
+        source,
+        (scenario, specs),
+        state,
+        control,
+        &llm,
+    )?;
     drive(engine, &settings, started, progress)
 }
-/// The engine and its loop settings, with the indicators and the policy checked.
+/// The engine and its loop settings, with the policy made for the scenario and its
+/// compiled indicators.
 fn open(
     dir: PathBuf,
     source: ScenarioSource,
-    scenario: Scenario,
+    (scenario, specs): (Scenario, Vec<IndicatorSpec>),
     state: EconState,
     control: LoopControl,
     llm: &LlmRunOptions,
 ) -> Result<(EconEngine, LoopSettings), RunError> {
-    let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
     let policy: Box<dyn EconPolicy> = emergent_llm::econ_policy_for(&scenario, llm)?;
     let settings = LoopSettings {
         dir: dir.clone(),

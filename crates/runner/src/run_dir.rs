@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use emergent_io::atomic_write_bytes;
 use emergent_io::run_dir::{
-    PARTIAL, RunDirLock, SCENARIO, is_non_empty, is_run_output, remove_run_outputs,
+    PARTIAL, RunDirLock, SCENARIO, is_non_empty, remove_output_temporaries, remove_run_outputs,
 };
 
 use crate::error::RunError;
@@ -45,21 +45,10 @@ pub(crate) fn lock_for_resume(dir: &Path) -> Result<RunDirLock, RunError> {
         });
     }
     let lock = RunDirLock::acquire(dir, "emergent run --resume")?;
-    remove_stale_temporaries(dir)?;
+    // No one else writes here while we hold the lock: temporary files are a killed
+    // process's leftovers.
+    remove_output_temporaries(dir)?;
     Ok(lock)
-}
-
-/// Temporary files of outputs (`.checkpoint.bin.XXXX.tmp`) a process killed mid-write left
-/// behind: no one else writes here while we hold the lock.
-fn remove_stale_temporaries(dir: &Path) -> Result<(), RunError> {
-    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
-        let entry = entry.map_err(|e| io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.ends_with(".tmp") && is_run_output(&name) {
-            crate::fs::remove_if_exists(&entry.path())?;
-        }
-    }
-    Ok(())
 }
 
 /// `runs/<scenario name>-seed<seed>`.

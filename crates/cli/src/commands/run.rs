@@ -168,20 +168,7 @@ fn run_on(args: Args, exchange: &dyn Collective) -> Result<ExitCode> {
     };
     bar.pb.finish_and_clear();
     let summary = match result {
-        Err(RunError::Halted {
-            dir,
-            tick,
-            reason,
-            cause,
-            checkpointed,
-        }) => {
-            let halted = RunError::Halted {
-                dir,
-                tick,
-                reason,
-                cause,
-                checkpointed,
-            };
+        Err(halted @ RunError::Halted { cause, .. }) => {
             if lead {
                 eprintln!("{halted}");
             }

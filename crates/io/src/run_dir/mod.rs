@@ -26,4 +26,4 @@ pub use manifest::{
     Counts, Distributed, EconomySummary, Manifest, PhaseSeconds, PolicySummary, RunKind, Timings,
 };
 pub use names::*;
-pub use outputs::{is_non_empty, is_run_output, remove_run_outputs};
+pub use outputs::{is_non_empty, is_run_output, remove_output_temporaries, remove_run_outputs};

@@ -72,6 +72,19 @@ fn temp_target(rest: &str) -> Option<&str> {
 /// Remove every output of an earlier run from `dir` (see [`is_run_output`]) and return their
 /// names, sorted. Files that are not outputs stay.
 pub fn remove_run_outputs(dir: &Path) -> Result<Vec<String>, IoError> {
+    remove_where(dir, is_run_output)
+}
+
+/// Remove the temporary files of outputs (`.checkpoint.bin.XXXX.tmp`) that a process killed
+/// mid-write left in `dir`, and return their names, sorted.
+pub fn remove_output_temporaries(dir: &Path) -> Result<Vec<String>, IoError> {
+    remove_where(dir, |name| {
+        name.starts_with('.') && name.ends_with(".tmp") && is_run_output(name)
+    })
+}
+
+/// Remove the entries of `dir` (files or folders) whose names satisfy `remove`.
+fn remove_where(dir: &Path, remove: impl Fn(&str) -> bool) -> Result<Vec<String>, IoError> {
     let mut removed = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -81,7 +94,7 @@ pub fn remove_run_outputs(dir: &Path) -> Result<Vec<String>, IoError> {
     for entry in entries {
         let entry = entry.map_err(|e| IoError::io(dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !is_run_output(&name) {
+        if !remove(&name) {
             continue;
         }
         let path = entry.path();
