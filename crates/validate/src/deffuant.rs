@@ -163,6 +163,13 @@ pub fn checks(s: &Settings) -> Vec<Check> {
              deviation {worst:.2}",
             table.join("; ")
         ),
+        notes: "the engine's bounded-confidence policy with a feed of one uniformly random \
+                item of the previous tick, every agent active and posting every tick, μ = 0.5, no \
+                rewiring; stances on [−1, 1], so ε = 2d. Only the reader moves (the asymmetric \
+                variant; Weisbuch et al. 2002 find the same clusters), and every agent reads once \
+                a tick (synchronous rounds) instead of one random pair at a time. A cluster is \
+                major with at least 5 % of the agents."
+            .into(),
         pass,
         figures: vec![
             Figure {

@@ -51,6 +51,8 @@ pub struct Check {
     pub published: String,
     /// What we measured.
     pub ours: String,
+    /// How our model differs from the published one, and why (what it leaves out).
+    pub notes: String,
     pub pass: bool,
     pub figures: Vec<Figure>,
 }

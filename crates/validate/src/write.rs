@@ -72,7 +72,10 @@ pub(crate) fn page(checks: &[Check], settings: &Settings) -> String {
     let _ = writeln!(
         md,
         "# Validation\n\nWritten by `emergent validate{}` (seed {}, {size} size): {passed} of {} \
-         results reproduced.\n",
+         results reproduced. Each result below runs the engine's own policy configured as the \
+         published model, unless it says otherwise; regenerate this page with `emergent \
+         validate --out docs` (full size) or check it quickly with `emergent validate \
+         --quick`.\n",
         if settings.quick { " --quick" } else { "" },
         settings.seed,
         checks.len()
@@ -93,13 +96,14 @@ pub(crate) fn page(checks: &[Check], settings: &Settings) -> String {
         let _ = writeln!(
             md,
             "\n<a id=\"{}\"></a>\n## {}\n\n*{}*\n\n- **Published:** {}\n- **Ours:** {}\n- \
-             **Reproduced:** {}\n",
+             **Reproduced:** {}\n- **Our model vs the published one:** {}\n",
             c.id,
             c.title,
             c.citation,
             c.published,
             c.ours,
-            if c.pass { "yes" } else { "no" }
+            if c.pass { "yes" } else { "no" },
+            c.notes
         );
         for f in &c.figures {
             let _ = writeln!(md, "![{}]({FIGURE_DIR}/{}.svg)\n", f.title, f.name);
@@ -122,6 +126,7 @@ mod tests {
             citation: "Someone (2000)".into(),
             published: "1".into(),
             ours: "1.01".into(),
+            notes: "the same".into(),
             pass: false,
             figures: vec![Figure {
                 name: "demo-fig".into(),
