@@ -15,6 +15,7 @@ mod parquet_stream;
 mod parquet_table;
 pub mod run_dir;
 mod skipped;
+mod tick_column;
 
 use std::path::Path;
 
@@ -25,6 +26,7 @@ pub use output_guard::check_output_path;
 pub use parquet_stream::{BackgroundParquet, ParquetStream, merge_parquet};
 pub use parquet_table::{ParquetColumn, read_edges_parquet, write_parquet_columns};
 pub use skipped::SkippedColumn;
+pub use tick_column::{FirstAndLast, first_and_last_tick};
 
 use emergent_attribution::{AgentIds, FeatureTable};
 

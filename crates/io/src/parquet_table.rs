@@ -33,7 +33,9 @@ fn read_rows(path: &Path, ids: &IdColumn, allow_empty: bool) -> Result<TableRead
 }
 
 /// Open `path` as Parquet, with a footer checked for values the reader would panic on.
-fn open_checked(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, IoError> {
+pub(crate) fn open_checked(
+    path: &Path,
+) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, IoError> {
     let file = std::fs::File::open(path).map_err(|e| IoError::io(path, &e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;

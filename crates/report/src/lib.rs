@@ -16,6 +16,7 @@ mod error;
 pub mod fmt;
 pub mod html;
 pub mod markdown;
+pub mod opinions;
 mod output;
 pub mod plot;
 mod report_doc;

@@ -7,6 +7,7 @@ use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
+use crate::opinions::opinion_blocks;
 use crate::plot::{TimeSeries, first_panels, render};
 use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
@@ -50,6 +51,11 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
             image,
         }));
         own_figures += 1;
+    }
+    if let Some(o) = &run.opinions {
+        let b = opinion_blocks(o, &meta.name)?;
+        own_figures += b.iter().filter(|b| matches!(b, Block::Figure(_))).count();
+        blocks.extend(b);
     }
     blocks.push(Block::heading(2, "Attribution"));
     if run.attribution.indicators.is_empty() {

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use emergent_io::run_dir::{
     self, ATTRIBUTION, ATTRIBUTION_JSON, AttributionFile, DYNAMIC_ATTRIBUTION,
     DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, Manifest, SCENARIO,
-    STUDY_DIR, STUDY_JSON,
+    STUDY_DIR, STUDY_JSON, TICKS,
 };
+use emergent_io::{FirstAndLast, first_and_last_tick};
 use emergent_scenario::Scenario;
 
 use crate::error::ReportError;
@@ -31,6 +32,8 @@ pub struct RunInputs {
     pub study: Option<StudyData>,
     /// `dynamic_attribution.json` and the per-agent φ it compares, when the run has them.
     pub dynamic: Option<DynamicData>,
+    /// Stances at the first and last recorded tick (runs that record a `stance`).
+    pub opinions: Option<FirstAndLast>,
 }
 
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
@@ -96,6 +99,15 @@ fn read_dynamic(dir: &Path) -> Result<Option<DynamicData>, ReportError> {
     Ok(Some(DynamicData { file, points }))
 }
 
+/// Stances at the first and last recorded tick, when the run recorded ticks with a stance
+/// (an economy records none; a run directory without a ticks table has nothing to draw).
+fn read_opinions(dir: &Path) -> Result<Option<FirstAndLast>, ReportError> {
+    if emergent_io::dataset_files(dir, TICKS).is_err() {
+        return Ok(None);
+    }
+    first_and_last_tick(dir, TICKS, "stance").map_err(input)
+}
+
 impl RunInputs {
     pub fn read(dir: &Path) -> Result<RunInputs, ReportError> {
         if !dir.is_dir() {
@@ -135,6 +147,7 @@ impl RunInputs {
             None
         };
         let dynamic = read_dynamic(dir)?;
+        let opinions = read_opinions(dir)?;
         Ok(RunInputs {
             dir: dir.to_path_buf(),
             scenario,
@@ -143,6 +156,7 @@ impl RunInputs {
             attribution,
             study,
             dynamic,
+            opinions,
         })
     }
 }
