@@ -594,8 +594,8 @@ impl Adjoint<'_> {
         let (imb, imb_d, imb_s) = gap(m.demand, m.available);
         bar.price += price_bar * (1.0 + cfg.price_adjustment * imb);
         bar.wage_in = wage_bar * (1.0 + cfg.wage_adjustment * imb);
-        let imb_bar = price_bar * g.price * cfg.price_adjustment
-            + wage_bar * g.wage * cfg.wage_adjustment;
+        let imb_bar =
+            price_bar * g.price * cfg.price_adjustment + wage_bar * g.wage * cfg.wage_adjustment;
         let mut demand_bar = imb_bar * imb_d;
         let mut avail_bar = imb_bar * imb_s;
         let mut hours_bar = 0.0;

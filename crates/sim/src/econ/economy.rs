@@ -49,7 +49,11 @@ pub fn snap(x: f64) -> f64 {
 /// The relative excess demand (d − s) / max(d, s), 0 when both are 0: in [−1, 1].
 pub fn relative_excess(demand: f64, supply: f64) -> f64 {
     let top = demand.max(supply);
-    if top > 0.0 { (demand - supply) / top } else { 0.0 }
+    if top > 0.0 {
+        (demand - supply) / top
+    } else {
+        0.0
+    }
 }
 
 /// EconAgent's Taylor rule before its floor at 0: r* + π* + α_π (π − π*) + α_u (u* − u).

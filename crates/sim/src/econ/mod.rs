@@ -22,8 +22,8 @@ mod rule;
 pub mod tax;
 
 pub use economy::{
-    AgentMonth, EconDecision, EconPolicy, Economy, FEATURES, MonthStats, STEP, annual_inflation, purpose,
-    relative_excess, snap, taylor_rate,
+    AgentMonth, EconDecision, EconPolicy, Economy, FEATURES, MonthStats, STEP, annual_inflation,
+    purpose, relative_excess, snap, taylor_rate,
 };
 pub use profile::{Profile, profile};
 pub use rule::RuleBaseline;
