@@ -16,9 +16,10 @@
 //!   (F = hours × skill × wage level) and paying e_j·T(F_j); the revenue is rebated equally;
 //! - demand q_j = c_j·money_j / P; the goods sold are D·ρ(available / D), every buyer
 //!   rationed by the same ρ ≈ min(1, ·);
-//! - price and wage level move with the relative excess demand for goods and for labour,
-//!   (d − s)/max(d, s); every twelfth month savings earn the rate in force and the Taylor
-//!   rule sets the next one; unemployment is the share of the labour endowment not worked.
+//! - price and wage level both move with the relative excess demand for goods,
+//!   (d − s)/max(d, s); every twelfth month savings earn the rate in force and, from the
+//!   second year's end, the Taylor rule on the ratio of the year's mean price to the previous
+//!   year's sets the next one; unemployment is the share of the labour endowment not worked.
 //!
 //! Smoothing (each of the run's hard corners replaced by a smooth one, as the average over
 //! the run's noise would smooth it; the widths are of the order of that noise for ten
@@ -38,7 +39,7 @@
 
 use emergent_scenario::EconConfig;
 use emergent_sim::econ::Economy;
-use emergent_sim::econ::tax::BRACKETS_2018;
+use emergent_sim::econ::tax::BRACKETS;
 
 use crate::model::{Dynamics, Trajectory};
 use crate::smooth::{sigmoid, softplus};
@@ -196,7 +197,7 @@ impl EconField {
             skill: economy.skill.clone(),
             money0: economy.money.clone(),
             hours: vec![cfg.hours_per_month; n],
-            brackets: BRACKETS_2018
+            brackets: BRACKETS
                 .iter()
                 .map(|&(upper, rate)| (upper / 12.0, rate))
                 .collect(),
@@ -320,9 +321,12 @@ impl EconField {
         m
     }
 
-    /// The month whose price the Taylor rule at year end `t` compares with month `t`'s.
-    fn inflation_base(t: usize) -> usize {
-        if t >= 23 { t - 12 } else { t - 11 }
+    /// Sums of the price over the year ending at month `t` and over the year before (the
+    /// Taylor rule's inflation is their ratio − 1: the annual means' ratio).
+    fn year_sums(prices: &[f64], t: usize) -> (f64, f64) {
+        let now = prices[t - 11..=t].iter().sum::<f64>();
+        let then = prices[t - 23..t - 11].iter().sum::<f64>();
+        (now, then)
     }
 }
 
@@ -370,11 +374,10 @@ impl Dynamics for EconField {
                 outs[out::GOODS][a] += m.wanted[a] * m.ration;
                 money[a] = m.after_pay[a] - spend;
             }
-            let (price_gap, _, _) = gap(m.demand, m.available);
-            let (wage_gap, _, _) = gap(m.demand / cfg.productivity, m.hours);
+            let (imbalance, _, _) = gap(m.demand, m.available);
             let next = Globals {
-                price: g.price * (1.0 + cfg.price_adjustment * price_gap),
-                wage: g.wage * (1.0 + cfg.wage_adjustment * wage_gap),
+                price: g.price * (1.0 + cfg.price_adjustment * imbalance),
+                wage: g.wage * (1.0 + cfg.wage_adjustment * imbalance),
                 inventory: m.available - m.demand * m.ration,
                 rate: g.rate,
                 rebate: m.rebate,
@@ -386,9 +389,11 @@ impl Dynamics for EconField {
                     money[a] += earned;
                     outs[out::INTEREST][a] += earned;
                 }
-                let inflation = prices[t] / prices[Self::inflation_base(t)] - 1.0;
-                let mean_u = unemployment[t - 11..=t].iter().sum::<f64>() / 12.0;
-                rate = softplus(self.taylor(inflation, mean_u), RATE_WIDTH);
+                if t >= 23 {
+                    let (now, then) = Self::year_sums(&prices, t);
+                    let mean_u = unemployment[t - 11..=t].iter().sum::<f64>() / 12.0;
+                    rate = softplus(self.taylor(now / then - 1.0, mean_u), RATE_WIDTH);
+                }
             }
             g = Globals { rate, ..next };
         }
@@ -538,19 +543,28 @@ impl Adjoint<'_> {
         let mut m2_bar = money_bar.clone();
         let mut p_bar = self.price_hist_bar[t];
         if t % 12 == 11 {
-            rate_in_bar = 0.0;
             for a in 0..n {
                 m2_bar[a] = money_bar[a] * (1.0 + g.rate) + interest_hat[a] * g.rate;
                 rate_in_bar += (money_bar[a] + interest_hat[a]) * after_sales[a];
             }
-            let lag = EconField::inflation_base(t);
-            let inflation = prices[t] / prices[lag] - 1.0;
+        }
+        if t % 12 == 11 && t >= 23 {
+            // The rule replaces the rate in force: none of the next rate's adjoint passes.
+            rate_in_bar -= self.rate_bar;
+            let (now, then) = EconField::year_sums(prices, t);
             let mean_u = unemployment[t - 11..=t].iter().sum::<f64>() / 12.0;
             let rule_bar =
-                self.rate_bar * sigmoid(self.field.taylor(inflation, mean_u) / RATE_WIDTH);
-            let infl_bar = rule_bar * (1.0 + cfg.inflation_weight);
-            p_bar += infl_bar / prices[lag];
-            self.price_hist_bar[lag] -= infl_bar * prices[t] / (prices[lag] * prices[lag]);
+                self.rate_bar * sigmoid(self.field.taylor(now / then - 1.0, mean_u) / RATE_WIDTH);
+            let infl_bar = rule_bar * cfg.inflation_weight;
+            // inflation = now / then − 1: each of this year's prices adds 1/then, each of
+            // last year's −now/then²; month t's own price is this stage's `p_bar`.
+            p_bar += infl_bar / then;
+            for b in &mut self.price_hist_bar[t - 11..t] {
+                *b += infl_bar / then;
+            }
+            for b in &mut self.price_hist_bar[t - 23..=t - 12] {
+                *b -= infl_bar * now / (then * then);
+            }
             let u_bar = -rule_bar * cfg.unemployment_weight / 12.0;
             for b in &mut self.unemp_bar[t - 11..=t] {
                 *b += u_bar;
@@ -576,15 +590,15 @@ impl Adjoint<'_> {
         let cfg = &field.cfg;
         let (price_bar, wage_bar, inv_bar) = (self.price_bar, self.wage_bar, self.inv_bar);
         // Price and wage updates.
-        let (pg, pg_d, pg_s) = gap(m.demand, m.available);
-        let (wg, wg_d, wg_s) = gap(m.demand / cfg.productivity, m.hours);
-        bar.price += price_bar * (1.0 + cfg.price_adjustment * pg);
-        let pg_bar = price_bar * g.price * cfg.price_adjustment;
-        bar.wage_in = wage_bar * (1.0 + cfg.wage_adjustment * wg);
-        let wg_bar = wage_bar * g.wage * cfg.wage_adjustment;
-        let mut demand_bar = pg_bar * pg_d + wg_bar * wg_d / cfg.productivity;
-        let mut avail_bar = pg_bar * pg_s;
-        let mut hours_bar = wg_bar * wg_s;
+        // Both move with the goods imbalance.
+        let (imb, imb_d, imb_s) = gap(m.demand, m.available);
+        bar.price += price_bar * (1.0 + cfg.price_adjustment * imb);
+        bar.wage_in = wage_bar * (1.0 + cfg.wage_adjustment * imb);
+        let imb_bar =
+            price_bar * g.price * cfg.price_adjustment + wage_bar * g.wage * cfg.wage_adjustment;
+        let mut demand_bar = imb_bar * imb_d;
+        let mut avail_bar = imb_bar * imb_s;
+        let mut hours_bar = 0.0;
         // Unemployment 1 − hours / endowment.
         let endowment: f64 = field.hours.iter().sum();
         if endowment > 0.0 {
@@ -698,12 +712,8 @@ impl Adjoint<'_> {
 }
 
 impl EconField {
-    /// The Taylor rule's rate before its floor at 0.
+    /// The Taylor rule's rate before its floor at 0 (the run's `taylor_rate`).
     fn taylor(&self, inflation: f64, mean_unemployment: f64) -> f64 {
-        let c = &self.cfg;
-        c.natural_rate
-            + inflation
-            + c.inflation_weight * (inflation - c.inflation_target)
-            + c.unemployment_weight * (c.natural_unemployment - mean_unemployment)
+        emergent_sim::econ::taylor_rate(&self.cfg, inflation, mean_unemployment)
     }
 }

@@ -175,7 +175,7 @@ impl LlmEconPolicy {
         };
         let vars = [
             ("name", p.name.clone()),
-            ("age", p.age.to_string()),
+            ("age", (p.age + e.month / 12).to_string()),
             ("city", p.city.to_string()),
             ("job", p.job.to_string()),
             ("month", (e.month + 1).to_string()),
@@ -239,7 +239,7 @@ impl LlmEconPolicy {
             .map_or(e.price, |s| s.price);
         let vars = [
             ("name", p.name),
-            ("age", p.age.to_string()),
+            ("age", (p.age + e.month / 12).to_string()),
             ("job", p.job.to_string()),
             ("city", p.city.to_string()),
             ("month", (e.month + 1).to_string()),

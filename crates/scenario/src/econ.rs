@@ -23,9 +23,13 @@ pub struct EconConfig {
     pub initial_price: f64,
     /// Money each agent starts with.
     pub initial_money: f64,
-    /// Price adjustment per unit of relative excess demand.
+    /// Monthly price change per unit of relative excess demand for goods. EconAgent draws
+    /// the change from U(0, imbalance × max_price_inflation) with max_price_inflation = 0.1;
+    /// this is that draw's mean, hence the default 0.05.
     pub price_adjustment: f64,
-    /// Wage adjustment per unit of relative excess labour demand.
+    /// Monthly wage change per unit of relative excess demand for goods. EconAgent draws
+    /// it from U(0, imbalance × max_wage_inflation) with max_wage_inflation = 0.05; this is
+    /// the mean, hence the default 0.025.
     pub wage_adjustment: f64,
     /// Taylor rule: natural real rate.
     pub natural_rate: f64,
@@ -37,7 +41,8 @@ pub struct EconConfig {
     pub inflation_weight: f64,
     /// Taylor rule: weight on the unemployment gap.
     pub unemployment_weight: f64,
-    /// Interest rate of the first year.
+    /// Interest rate of the first two years (the Taylor rule sets it from the end of the
+    /// second year on; EconAgent: 0.03).
     pub initial_rate: f64,
     /// Months of decisions each agent remembers (prompts and the rule baseline).
     pub memory: usize,
@@ -53,14 +58,14 @@ impl Default for EconConfig {
             productivity: 1.0,
             initial_price: 20.0,
             initial_money: 0.0,
-            price_adjustment: 0.1,
-            wage_adjustment: 0.02,
+            price_adjustment: 0.05,
+            wage_adjustment: 0.025,
             natural_rate: 0.01,
             inflation_target: 0.02,
             natural_unemployment: 0.04,
             inflation_weight: 0.5,
             unemployment_weight: 0.5,
-            initial_rate: 0.01,
+            initial_rate: 0.03,
             memory: 3,
         }
     }

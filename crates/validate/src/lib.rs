@@ -11,6 +11,7 @@
 //! [`write_validation`] renders the results as `validation.md` with PNG and SVG figures.
 
 mod deffuant;
+mod econagent;
 mod engine;
 mod error;
 mod stats;
@@ -77,10 +78,16 @@ pub struct Module {
 }
 
 /// Every module, in the order of `docs/validation.md`.
-pub const MODULES: &[Module] = &[Module {
-    name: "deffuant",
-    run: deffuant::checks,
-}];
+pub const MODULES: &[Module] = &[
+    Module {
+        name: "deffuant",
+        run: deffuant::checks,
+    },
+    Module {
+        name: "econagent",
+        run: econagent::checks,
+    },
+];
 
 /// Run the modules whose names are in `only` (all when empty), calling `progress` with each
 /// module's name before it runs.

@@ -46,6 +46,36 @@ pub fn snap(x: f64) -> f64 {
     ((x.clamp(0.0, 1.0) / STEP).round() * STEP).clamp(0.0, 1.0)
 }
 
+/// The relative excess demand (d − s) / max(d, s), 0 when both are 0: in [−1, 1].
+pub fn relative_excess(demand: f64, supply: f64) -> f64 {
+    let top = demand.max(supply);
+    if top > 0.0 {
+        (demand - supply) / top
+    } else {
+        0.0
+    }
+}
+
+/// EconAgent's Taylor rule before its floor at 0: r* + π* + α_π (π − π*) + α_u (u* − u).
+pub fn taylor_rate(cfg: &EconConfig, inflation: f64, unemployment: f64) -> f64 {
+    cfg.natural_rate
+        + cfg.inflation_target
+        + cfg.inflation_weight * (inflation - cfg.inflation_target)
+        + cfg.unemployment_weight * (cfg.natural_unemployment - unemployment)
+}
+
+/// Year-on-year growth of a monthly quantity's annual mean, as EconAgent measures price and
+/// wage inflation: mean over `year` / mean over `before` − 1.
+pub fn annual_inflation(
+    year: &[MonthStats],
+    before: &[MonthStats],
+    f: impl Fn(&MonthStats) -> f64,
+) -> f64 {
+    let now: f64 = year.iter().map(&f).sum::<f64>() / year.len() as f64;
+    let then: f64 = before.iter().map(&f).sum::<f64>() / before.len() as f64;
+    now / then - 1.0
+}
+
 /// One agent's monthly answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EconDecision {
@@ -322,19 +352,12 @@ impl Economy {
                 r.pop_front();
             }
         }
-        // Prices follow excess demand for goods, wages excess demand for labour (hours
-        // needed to make what was demanded vs hours offered).
-        let gap = |d: f64, s: f64| {
-            if d.max(s) > 0.0 {
-                (d - s) / d.max(s)
-            } else {
-                0.0
-            }
-        };
-        self.price = (self.price * (1.0 + cfg.price_adjustment * gap(demand, available))).max(1e-9);
-        let labour_demand = demand / cfg.productivity;
-        self.wage_level =
-            (self.wage_level * (1.0 + cfg.wage_adjustment * gap(labour_demand, hours))).max(1e-9);
+        // Price and wage level both follow the month's relative excess demand for goods,
+        // (demand − goods available) / max(both), as in EconAgent's `SimpleConsumption`
+        // (both moves scale the same imbalance; see `price_adjustment`).
+        let imbalance = relative_excess(demand, available);
+        self.price = (self.price * (1.0 + cfg.price_adjustment * imbalance)).max(1e-9);
+        self.wage_level = (self.wage_level * (1.0 + cfg.wage_adjustment * imbalance)).max(1e-9);
         if m % 12 == 11 {
             self.year_end(m);
         }
@@ -342,7 +365,11 @@ impl Economy {
         stats
     }
 
-    /// Pay the year's interest on savings, then set next year's rate by the Taylor rule.
+    /// Pay the year's interest on savings at the rate in force, then, from the end of the
+    /// second year on, set next year's rate by EconAgent's Taylor rule (Li et al. 2024, §3;
+    /// reference `SimpleSaving`): r = r* + π* + α_π (π − π*) + α_u (u* − u), floored at 0,
+    /// where π is the year's inflation (mean price of the year over the previous year's) and
+    /// u the year's mean monthly unemployment. The first two years keep `initial_rate`.
     fn year_end(&mut self, m: u32) {
         let r = self.interest_rate;
         for a in 0..self.agents() {
@@ -350,18 +377,14 @@ impl Economy {
             self.money[a] += earned;
             self.interest[a] += earned;
         }
-        let year = &self.history[(m + 1 - 12) as usize..=m as usize];
-        let inflation = if m >= 23 {
-            self.history[m as usize].price / self.history[(m - 12) as usize].price - 1.0
-        } else {
-            year[11].price / year[0].price - 1.0
-        };
+        if m < 23 {
+            return;
+        }
+        let year = &self.history[(m - 11) as usize..=m as usize];
+        let before = &self.history[(m - 23) as usize..=(m - 12) as usize];
+        let inflation = annual_inflation(year, before, |s| s.price);
         let unemployment = year.iter().map(|s| s.unemployment).sum::<f64>() / 12.0;
-        let c = &self.cfg;
-        let rate = c.natural_rate
-            + inflation
-            + c.inflation_weight * (inflation - c.inflation_target)
-            + c.unemployment_weight * (c.natural_unemployment - unemployment);
+        let rate = taylor_rate(&self.cfg, inflation, unemployment);
         self.interest_rate = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
     }
 

@@ -40,7 +40,8 @@ const JOBS: [(f64, &str); 10] = [
 pub struct Profile {
     /// Full name.
     pub name: String,
-    /// Age in years.
+    /// Age in years at month 0 (prompts add the years elapsed, as EconAgent ages its agents
+    /// every twelfth month).
     pub age: u32,
     /// City of residence.
     pub city: &'static str,
