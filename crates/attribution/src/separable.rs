@@ -184,8 +184,8 @@ mod tests {
             let w = weights(d);
             let mut total = 0.0;
             let mut binom = 1.0;
-            for s in 0..d {
-                total += binom * w[s];
+            for (s, ws) in w.iter().enumerate() {
+                total += binom * ws;
                 binom = binom * (d - 1 - s) as f64 / (s + 1) as f64;
             }
             assert!((total - 1.0).abs() < 1e-12, "d={d}: {total}");

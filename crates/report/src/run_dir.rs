@@ -31,6 +31,8 @@ pub struct RunInputs {
     pub study: Option<StudyData>,
     /// `dynamic_attribution.json` and the per-agent φ it compares, when the run has them.
     pub dynamic: Option<DynamicData>,
+    /// Measures of the follow graph at the start and the end (social runs).
+    pub follows: Option<crate::graph::FollowMeasures>,
 }
 
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
@@ -135,7 +137,9 @@ impl RunInputs {
             None
         };
         let dynamic = read_dynamic(dir)?;
+        let follows = crate::graph::read_follow_measures(dir)?;
         Ok(RunInputs {
+            follows,
             dir: dir.to_path_buf(),
             scenario,
             manifest,
