@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(m.edges, 5);
         assert!((m.assortativity.unwrap() - 1.0).abs() < 1e-12);
         // Everyone follows the other camp: perfectly disassortative, one component.
-        let cross = [(0, 3), (3, 0), (1, 4), (4, 1), (2, 3)];
+        let cross = [(0, 3), (3, 0), (1, 4), (4, 1), (2, 3), (1, 3)];
         let m = measures(&cross, &stance[..5]);
         assert_eq!(m.components, 1);
         assert!((m.assortativity.unwrap() + 1.0).abs() < 1e-12);
