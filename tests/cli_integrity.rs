@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 8] = [
+    "follows.parquet",
+    "follows-final.parquet",
     "features.parquet",
     "attribution.parquet",
     "ticks.parquet",

@@ -157,7 +157,7 @@ mod with_mpi {
 import glob, os, sys
 import pyarrow.dataset as ds, pyarrow.parquet as pq
 single, split = sys.argv[1], sys.argv[2]
-for name in ["features", "attribution"]:
+for name in ["features", "attribution", "follows", "follows-final"]:
     files = sorted(glob.glob(os.path.join(split, name + "-r*.parquet")))
     assert len(files) > 1, files
     whole = ds.dataset(files, format="parquet").to_table()

@@ -7,7 +7,9 @@ use common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 8] = [
+    "follows.parquet",
+    "follows-final.parquet",
     "ticks.parquet",
     "features.parquet",
     "actions.parquet",

@@ -9,6 +9,7 @@ use crate::indicator::Indicator;
 use crate::path::{AggValue, Path};
 use crate::progress::{NoProgress, Progress};
 use crate::quadrature::integrate_gradient;
+use crate::separable;
 use crate::shapley;
 use crate::shard::{Rows, Shard};
 use crate::table::FeatureTable;
@@ -237,10 +238,20 @@ fn attribute_on(
     }
     let equal_share = matches!(baseline, Baseline::Mean);
     let mut path = Path::new(indicator, x, base, rows);
+    let closed_plan = closed_form::plan(indicator, equal_share);
+    // A separable indicator without a closed form of the usual kind (a mean of a non-affine
+    // term, a step): exact per agent, see `separable.rs`.
+    let separable = match (opts.method, &closed_plan) {
+        (Method::Auto | Method::ClosedForm, Err(_)) if !indicator.columns().is_empty() => {
+            separable::plan(indicator)
+        }
+        _ => None,
+    };
     let use_closed = !indicator.columns().is_empty()
+        && separable.is_none()
         && match opts.method {
             Method::ClosedForm => true,
-            Method::Auto => closed_form::plan(indicator, equal_share).is_ok(),
+            Method::Auto => closed_plan.is_ok(),
             _ => false,
         };
     // The closed forms reuse the aggregates at x (gini's ranks above all), so keep them; they
@@ -275,6 +286,12 @@ fn attribute_on(
         _ if out.columns.is_empty() => {
             // A constant indicator: nobody contributes anything.
             out.phi = vec![0.0; n];
+        }
+        _ if separable.is_some() => {
+            let cf = separable::attribute(&path, separable.as_deref().unwrap_or_default())?;
+            out.phi_by_column = cf.phi_by_column;
+            out.phi = cf.phi;
+            known_sum = Some(cf.sum);
         }
         _ if use_closed => {
             let cf = closed_form::attribute(&path, equal_share, &aggs_x)?;

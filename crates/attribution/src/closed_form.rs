@@ -104,7 +104,9 @@ pub(crate) fn aggregates_at_x(
                     });
                     AggValue::spread(agg.kind, mean, ss / nf)
                 }
-                AggKind::Gini => path.aggregate_at(j, 1.0, "table", true)?,
+                AggKind::Gini | AggKind::Central3 | AggKind::Central4 => {
+                    path.aggregate_at(j, 1.0, "table", true)?
+                }
             })
         })
         .collect()
@@ -244,7 +246,9 @@ impl<'a> Coefficients<'a> {
                         },
                     ));
                 }
-                AggKind::Std => unreachable!("plan refuses std"),
+                AggKind::Std | AggKind::Central3 | AggKind::Central4 => {
+                    unreachable!("plan refuses std and the central moments")
+                }
             }
         }
         Coefficients {

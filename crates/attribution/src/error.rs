@@ -71,7 +71,7 @@ pub enum AttributionError {
         which: &'static str,
     },
     #[error(
-        "the indicator `{indicator}` is not finite ({value}) at the {which}; check logs of zero, divisions by zero or a zero std"
+        "the indicator `{indicator}` is not finite ({value}) at the {which}; check logs of zero, divisions by zero or a zero std (corr, skew, kurt and bimodality are undefined where every agent has the same term, e.g. at a constant baseline: attribute them from a per-agent baseline table, or through the dynamics)"
     )]
     NotFinite {
         indicator: String,

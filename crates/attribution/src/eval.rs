@@ -37,6 +37,8 @@ fn forward_scalar(tape: &Tape, leaves: &[f64], vals: &mut [f64]) {
             Node::Sqrt(a) => v(a).sqrt(),
             Node::Abs(a) => v(a).abs(),
             Node::Pow(a, c) => pow(v(a), c),
+            Node::Greater(a, b) => step(v(a) > v(b)),
+            Node::GreaterEq(a, b) => step(v(a) >= v(b)),
         };
     }
 }
@@ -97,7 +99,14 @@ fn partials(n: Node, vals: &[f64], y: f64) -> ([f64; 2], [Option<u32>; 2]) {
         Node::Sqrt(a) => ([0.5 / y, 0.0], [Some(a), None]),
         Node::Abs(a) => ([sign(v(a)), 0.0], [Some(a), None]),
         Node::Pow(a, c) => ([c * pow(v(a), c - 1.0), 0.0], [Some(a), None]),
+        Node::Greater(..) | Node::GreaterEq(..) => ([0.0; 2], [None, None]),
     }
+}
+
+/// A comparison's value: 1 when it holds, else 0.
+#[inline]
+fn step(holds: bool) -> f64 {
+    if holds { 1.0 } else { 0.0 }
 }
 
 #[inline]
@@ -242,6 +251,8 @@ impl ChunkEval {
                 Node::Sqrt(a) => map1(out, v(a), f64::sqrt),
                 Node::Abs(a) => map1(out, v(a), f64::abs),
                 Node::Pow(a, c) => map1(out, v(a), |x| pow(x, c)),
+                Node::Greater(a, b) => map2(out, v(a), v(b), |x, y| step(x > y)),
+                Node::GreaterEq(a, b) => map2(out, v(a), v(b), |x, y| step(x >= y)),
             }
         }
     }
@@ -321,6 +332,8 @@ impl ChunkEval {
                 Node::Sqrt(a) => map2(out, t(a), y, |t, y| t * 0.5 / y),
                 Node::Abs(a) => map2(out, t(a), v(a), |t, x| t * sign(x)),
                 Node::Pow(a, c) => map2(out, t(a), v(a), |t, x| t * c * pow(x, c - 1.0)),
+                // A step is flat on both sides of its jump.
+                Node::Greater(..) | Node::GreaterEq(..) => out.fill(0.0),
             }
         }
     }
@@ -383,7 +396,7 @@ impl ChunkEval {
                 }};
             }
             match node {
-                Node::Const(_) | Node::Leaf(_) => {}
+                Node::Const(_) | Node::Leaf(_) | Node::Greater(..) | Node::GreaterEq(..) => {}
                 Node::Neg(a) => {
                     let dst = &mut lo_adj[a as usize * m..a as usize * m + l];
                     for r in 0..l {

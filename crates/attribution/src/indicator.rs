@@ -2,12 +2,20 @@
 //!
 //! ```text
 //! indicator := scalar
-//! scalar    := number | agg '(' term ')' | scalar op scalar | '-' scalar | func '(' scalar ')'
+//! scalar    := number | agg '(' term ')' | agg2 '(' term ',' term ')'
+//!            | scalar op scalar | '-' scalar | func '(' scalar ')'
 //! term      := number | column | term op term | '-' term | func '(' term ')'
-//! op        := + - * / ^        (^ and pow take a constant exponent)
-//! agg       := mean | sum | var | std | gini
+//! op        := < <= > >= (1 or 0; they do not chain)  + -  * /  ^  (loosest to tightest;
+//!              ^ and pow take a constant exponent)
+//! agg       := mean | sum | var | std | gini | skew | kurt | bimodality
+//! agg2      := cov | corr
 //! func      := log1p | ln | exp | sqrt | abs | pow(x, c)
 //! ```
+//!
+//! `cov`, `corr`, `skew`, `kurt` and `bimodality` are lowered onto the outer tape from a few
+//! reductions (see [`crate::moments`]): cov(a, b) = (var(a + b) − var(a) − var(b)) / 2, so a
+//! covariance of affine scores keeps var's closed form; skew and kurt are the adjusted sample
+//! estimators G₁ and G₂ from the central moments m₂, m₃, m₄ and N = sum(1).
 //!
 //! Parsing lowers the expression into one `Tape` per aggregate (evaluated per agent) and an
 //! outer tape over the aggregates' values. Both are straight-line programs, which is what
@@ -205,6 +213,15 @@ fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
             i += c.len_utf8().max(1);
             match c {
                 '+' | '-' | '*' | '/' | '^' => Tok::Op(c),
+                '<' | '>' => {
+                    // `<=` and `>=` are one operator each, held as `≤` and `≥`.
+                    if bytes.get(i) == Some(&b'=') {
+                        i += 1;
+                        Tok::Op(if c == '<' { '≤' } else { '≥' })
+                    } else {
+                        Tok::Op(c)
+                    }
+                }
                 '(' => Tok::Open,
                 ')' => Tok::Close,
                 ',' => Tok::Comma,
@@ -266,12 +283,30 @@ struct Parser<'a> {
     depth: usize,
 }
 
-/// The precedence level of a binary operator: + - (1) < * / (2) < ^ (4, right-assoc).
+/// The precedence level of a binary operator: comparisons (1) < + - (2) < * / (3) < unary
+/// minus (4) < ^ (5, right-assoc).
 fn precedence(op: char) -> u8 {
     match op {
-        '+' | '-' => 1,
-        '*' | '/' => 2,
-        _ => 4,
+        '<' | '>' | '≤' | '≥' => 1,
+        '+' | '-' => 2,
+        '*' | '/' => 3,
+        _ => 5,
+    }
+}
+
+/// Unary minus and plus bind tighter than `* /` and looser than `^`.
+const UNARY: u8 = 4;
+
+fn is_comparison(op: char) -> bool {
+    precedence(op) == 1
+}
+
+/// An operator as the user wrote it.
+fn op_text(op: char) -> String {
+    match op {
+        '≤' => "<=".into(),
+        '≥' => ">=".into(),
+        c => c.to_string(),
     }
 }
 
@@ -314,11 +349,13 @@ impl Parser<'_> {
         Ok(t)
     }
 
-    /// Precedence climbing: + - (1) < * / (2) < unary minus (3) < ^ (4, right-assoc).
-    /// Operators of one left-associative level are collected by the loop into one chain; only
-    /// the higher levels and `^`'s exponent recurse.
+    /// Precedence climbing: comparisons (1) < + - (2) < * / (3) < unary minus (4) < ^ (5,
+    /// right-assoc). Operators of one left-associative level are collected by the loop into
+    /// one chain; only the higher levels and `^`'s exponent recurse. A comparison does not
+    /// chain: `a < b < c` is refused (it would read as (a < b) < c, a 0/1 against c).
     fn expr(&mut self, min_prec: u8) -> Result<Ast, ParseError> {
         let mut lhs = self.unary()?;
+        let mut compared = false;
         while let Some(Token {
             tok: Tok::Op(op),
             pos,
@@ -327,6 +364,19 @@ impl Parser<'_> {
             let prec = precedence(op);
             if prec < min_prec {
                 break;
+            }
+            if is_comparison(op) {
+                if compared {
+                    return Err(self.error(
+                        pos,
+                        format!(
+                            "comparisons do not chain: `a < b {} c` would compare a 0/1 with c; \
+                             write (a < b) * (b < c) for both",
+                            op_text(op)
+                        ),
+                    ));
+                }
+                compared = true;
             }
             self.at += 1;
             let rhs = if op == '^' {
@@ -369,7 +419,7 @@ impl Parser<'_> {
             self.at += 1;
             // Unary minus binds looser than ^ so that -x^2 = -(x^2).
             self.enter(pos)?;
-            let inner = self.expr(3)?;
+            let inner = self.expr(UNARY)?;
             self.depth -= 1;
             return Ok(Ast::Neg(Box::new(inner)));
         }
@@ -380,7 +430,7 @@ impl Parser<'_> {
         {
             self.at += 1;
             self.enter(pos)?;
-            let e = self.expr(3)?;
+            let e = self.expr(UNARY)?;
             self.depth -= 1;
             return Ok(e);
         }
@@ -417,7 +467,10 @@ impl Parser<'_> {
             Tok::Comma => Err(self.error(t.pos, "unexpected `,`")),
             Tok::Op(c) => Err(self.error(
                 t.pos,
-                format!("unexpected `{c}`: expected a number, a column or a function"),
+                format!(
+                    "unexpected `{}`: expected a number, a column or a function",
+                    op_text(c)
+                ),
             )),
         }
     }
@@ -467,7 +520,17 @@ const AGGREGATES: [(&str, AggKind); 5] = [
     ("std", AggKind::Std),
     ("gini", AggKind::Gini),
 ];
+/// Aggregates built on the outer tape from several reductions ([`crate::moments`]), with
+/// their argument counts.
+const MOMENT_AGGREGATES: [(&str, usize); 5] = [
+    ("cov", 2),
+    ("corr", 2),
+    ("skew", 1),
+    ("kurt", 1),
+    ("bimodality", 1),
+];
 const FUNCTIONS: [&str; 6] = ["log1p", "ln", "exp", "sqrt", "abs", "pow"];
+const AGGREGATE_NAMES: &str = "mean, sum, var, std, gini, skew, kurt, bimodality, cov, corr";
 
 struct Lowering<'a> {
     text: &'a str,
@@ -529,38 +592,57 @@ impl Lowering<'_> {
                         '+' => Node::Add(a, b),
                         '-' => Node::Sub(a, b),
                         '*' => Node::Mul(a, b),
+                        '>' => Node::Greater(a, b),
+                        '<' => Node::Greater(b, a),
+                        '≥' => Node::GreaterEq(a, b),
+                        '≤' => Node::GreaterEq(b, a),
                         _ => Node::Div(a, b),
                     });
                 }
                 a
             }
             Ast::Call(name, args, pos) => {
-                if let Some((_, kind)) = AGGREGATES.iter().find(|(n, _)| n == name) {
+                let arity = AGGREGATES
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|_| 1)
+                    .or_else(|| {
+                        MOMENT_AGGREGATES
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map(|(_, a)| *a)
+                    });
+                if let Some(want) = arity {
                     if agent {
                         return Err(self.err(*pos, format!("`{name}` is an aggregate and cannot be used inside another aggregate")));
                     }
-                    if args.len() != 1 {
+                    if args.len() != want {
+                        let usage = if want == 1 {
+                            format!("{name}(term)")
+                        } else {
+                            format!("{name}(term, term)")
+                        };
                         return Err(self.err(
                             *pos,
-                            format!("`{name}` takes one argument, got {}", args.len()),
+                            format!(
+                                "`{name}` takes {} argument{}, got {}: write {usage}",
+                                if want == 1 { "one" } else { "two" },
+                                if want == 1 { "" } else { "s" },
+                                args.len()
+                            ),
                         ));
                     }
-                    let mut term = Tape::default();
-                    self.lower(&args[0], &mut term, true)?;
-                    let text = describe(&args[0]);
-                    self.aggregates.push(Aggregate {
-                        kind: *kind,
-                        columns: term.leaves(),
-                        term,
-                        text,
-                    });
-                    return Ok(tape.push(Node::Leaf(self.aggregates.len() - 1)));
+                    if let Some((_, kind)) = AGGREGATES.iter().find(|(n, _)| n == name) {
+                        let j = self.aggregate(*kind, &args[0], describe(&args[0]))?;
+                        return Ok(tape.push(Node::Leaf(j)));
+                    }
+                    return self.moment_aggregate(name, args, tape);
                 }
                 if !FUNCTIONS.contains(&name.as_str()) {
                     return Err(self.err(
                         *pos,
                         format!(
-                            "unknown function `{name}`; aggregates: mean, sum, var, std, gini; functions: {}",
+                            "unknown function `{name}`; aggregates: {AGGREGATE_NAMES}; functions: {}",
                             FUNCTIONS.join(", ")
                         ),
                     ));
@@ -592,6 +674,64 @@ impl Lowering<'_> {
     }
 }
 
+impl Lowering<'_> {
+    /// Push `kind(term)` as a new aggregate; returns its index.
+    fn aggregate(&mut self, kind: AggKind, term: &Ast, text: String) -> Result<usize, ParseError> {
+        let mut tape = Tape::default();
+        self.lower(term, &mut tape, true)?;
+        self.aggregates.push(Aggregate {
+            kind,
+            columns: tape.leaves(),
+            term: tape,
+            text,
+        });
+        Ok(self.aggregates.len() - 1)
+    }
+
+    /// `cov`, `corr`, `skew`, `kurt` or `bimodality` (arity checked): the reductions they
+    /// need as aggregates, combined on the outer tape by [`crate::moments`].
+    fn moment_aggregate(
+        &mut self,
+        name: &str,
+        args: &[Ast],
+        tape: &mut Tape,
+    ) -> Result<u32, ParseError> {
+        use crate::moments;
+        let text = describe(&args[0]);
+        if name == "cov" || name == "corr" {
+            let other = describe(&args[1]);
+            let a = self.aggregate(AggKind::Var, &args[0], text.clone())?;
+            let b = self.aggregate(AggKind::Var, &args[1], other.clone())?;
+            let both = Ast::Chain(Box::new(args[0].clone()), vec![('+', args[1].clone())]);
+            let ab = self.aggregate(AggKind::Var, &both, format!("({text}) + ({other})"))?;
+            let v = moments::Pair { ab, a, b };
+            return Ok(if name == "cov" {
+                moments::cov(tape, v)
+            } else {
+                moments::corr(tape, v)
+            });
+        }
+        let count = self.aggregate(AggKind::Sum, &Ast::Num(1.0), "1".into())?;
+        let m2 = self.aggregate(AggKind::Var, &args[0], text.clone())?;
+        let m3 = if name == "kurt" {
+            None
+        } else {
+            Some(self.aggregate(AggKind::Central3, &args[0], text.clone())?)
+        };
+        let m4 = if name == "skew" {
+            None
+        } else {
+            Some(self.aggregate(AggKind::Central4, &args[0], text)?)
+        };
+        let m = moments::Moments { count, m2, m3, m4 };
+        Ok(match name {
+            "skew" => moments::skew(tape, m),
+            "kurt" => moments::kurt(tape, m),
+            _ => moments::bimodality(tape, m),
+        })
+    }
+}
+
 /// Render an AST back to text (for error messages about an aggregate's term).
 fn describe(ast: &Ast) -> String {
     match ast {
@@ -602,7 +742,7 @@ fn describe(ast: &Ast) -> String {
         Ast::Chain(first, rest) => {
             let mut out = describe(first);
             for (op, term) in rest {
-                out.push_str(&format!(" {op} {}", describe(term)));
+                out.push_str(&format!(" {} {}", op_text(*op), describe(term)));
             }
             out
         }

@@ -177,6 +177,17 @@ pub(crate) fn affine(tape: &Tape, d: usize) -> Option<Affine> {
                 }
                 a.scale(1.0 / b.b)
             }
+            Node::Greater(a, b) | Node::GreaterEq(a, b) => {
+                let (a, b) = (get(a), get(b));
+                if !a.is_constant(d) || !b.is_constant(d) {
+                    return None;
+                }
+                let holds = match *node {
+                    Node::Greater(..) => a.b > b.b,
+                    _ => a.b >= b.b,
+                };
+                Partial::constant(if holds { 1.0 } else { 0.0 })
+            }
             Node::Pow(a, 1.0) => get(a),
             Node::Pow(a, _)
             | Node::Log1p(a)
@@ -210,7 +221,12 @@ pub(crate) fn affine(tape: &Tape, d: usize) -> Option<Affine> {
 fn operands(node: &Node) -> impl Iterator<Item = u32> {
     let (a, b) = match *node {
         Node::Const(_) | Node::Leaf(_) => (None, None),
-        Node::Add(a, b) | Node::Sub(a, b) | Node::Mul(a, b) | Node::Div(a, b) => (Some(a), Some(b)),
+        Node::Add(a, b)
+        | Node::Sub(a, b)
+        | Node::Mul(a, b)
+        | Node::Div(a, b)
+        | Node::Greater(a, b)
+        | Node::GreaterEq(a, b) => (Some(a), Some(b)),
         Node::Neg(a)
         | Node::Log1p(a)
         | Node::Ln(a)
@@ -388,6 +404,17 @@ mod tests {
                         return None;
                     }
                     get(a).scale(1.0 / b.b)
+                }
+                Node::Greater(a, b) | Node::GreaterEq(a, b) => {
+                    let (a, b) = (get(a), get(b));
+                    if !a.is_constant() || !b.is_constant() {
+                        return None;
+                    }
+                    let holds = match *node {
+                        Node::Greater(..) => a.b > b.b,
+                        _ => a.b >= b.b,
+                    };
+                    Dense::constant(d, if holds { 1.0 } else { 0.0 })
                 }
                 Node::Pow(a, 1.0) => get(a),
                 Node::Pow(a, _)

@@ -38,7 +38,7 @@ pub(crate) struct Path<'a> {
 pub(crate) struct AggValue {
     pub(crate) value: f64,
     mean: f64,
-    /// Gini: Σ s; Std: σ.
+    /// Gini: Σ s; Std: σ; a central moment m_k: m_{k−1}.
     pub(crate) scale: f64,
     /// Gini: 2·r_i − N − 1 with mid-ranks, per agent.
     pub(crate) gini_coef: Vec<f64>,
@@ -172,6 +172,26 @@ impl<'a> Path<'a> {
         SomeLeaves {
             columns: cols,
             values: bufs.iter().map(|b| &b[..len]).collect(),
+        }
+    }
+
+    /// `bufs[p][..len]` = baseline column `cols[p]` for agents lo..lo+len (allocated on
+    /// first use).
+    pub(crate) fn baseline_block(
+        &self,
+        cols: &[usize],
+        lo: usize,
+        len: usize,
+        bufs: &mut Vec<Vec<f64>>,
+    ) {
+        if bufs.len() != cols.len() {
+            *bufs = vec![vec![0.0; block_len(self.n)]; cols.len()];
+        }
+        for (&k, buf) in cols.iter().zip(bufs.iter_mut()) {
+            match &self.base[k] {
+                BaseColumn::Const(c) => buf[..len].fill(*c),
+                BaseColumn::Values(b) => buf[..len].copy_from_slice(&b[lo..lo + len]),
+            }
         }
     }
 
@@ -312,6 +332,22 @@ impl<'a> Path<'a> {
         Ok(match kind {
             AggKind::Mean => AggValue::new(mean, mean, 0.0),
             AggKind::Sum => AggValue::new(sum, mean, 0.0),
+            AggKind::Central3 | AggKind::Central4 => {
+                let k = kind.central_order().unwrap_or(3);
+                let [mk, mk1] =
+                    self.rows
+                        .block_sums::<2, _, _, _>(init, |(bufs, ev), lo, hi, acc| {
+                            let leaves = self.block_leaves(&agg.columns, alpha, lo, hi - lo, bufs);
+                            let g = ev.forward(&agg.term, &leaves, hi - lo);
+                            for &v in g {
+                                let d = v - mean;
+                                let p = d.powi(k - 1);
+                                acc[0].add(p * d);
+                                acc[1].add(p);
+                            }
+                        });
+                AggValue::new(mk / nf, mean, mk1 / nf)
+            }
             _ => {
                 let [ss] = self
                     .rows
@@ -411,6 +447,7 @@ impl<'a> Path<'a> {
                     std: agg.kind == AggKind::Std,
                 }
             }
+            AggKind::Central3 | AggKind::Central4 => return Ok(None),
             AggKind::Gini => {
                 let consts = self
                     .base
@@ -494,6 +531,23 @@ impl<'a> Path<'a> {
                 match kind {
                     AggKind::Mean => (mean, dsum / nf),
                     AggKind::Sum => (sum, dsum),
+                    AggKind::Central3 | AggKind::Central4 => {
+                        // dm_k/dα = (k/N) [Σ (g − ḡ)^{k−1} ġ − m_{k−1} Σ ġ].
+                        let k = kind.central_order().unwrap_or(3);
+                        let [mk, mk1, cross] =
+                            self.rows.block_sums::<3, _, _, _>(init, |s, lo, hi, acc| {
+                                block(s, lo, hi);
+                                for r in 0..hi - lo {
+                                    let d = s.3[r] - mean;
+                                    let p = d.powi(k - 1);
+                                    acc[0].add(p * d);
+                                    acc[1].add(p);
+                                    acc[2].add(p * s.4[r]);
+                                }
+                            });
+                        let kf = f64::from(k);
+                        (mk / nf, kf / nf * (cross - mk1 / nf * dsum))
+                    }
                     _ => {
                         let [ss, cross] =
                             self.rows.block_sums::<2, _, _, _>(init, |s, lo, hi, acc| {
@@ -654,6 +708,14 @@ impl<'a> Path<'a> {
                                     AggKind::Gini => {
                                         a.gini_coef[lo + r] / (n * a.scale) - a.value / a.scale
                                     }
+                                    AggKind::Central3 => {
+                                        let d = g[r] - a.mean;
+                                        3.0 * (d * d - a.scale) / n
+                                    }
+                                    AggKind::Central4 => {
+                                        let d = g[r] - a.mean;
+                                        4.0 * (d * d * d - a.scale) / n
+                                    }
                                 };
                         }
                         ev.forward(&agg.term, &leaves, len);
@@ -713,6 +775,16 @@ pub(crate) fn reduce_one(
     match kind {
         AggKind::Mean => out.value = mean,
         AggKind::Sum => out.value = sum,
+        AggKind::Central3 | AggKind::Central4 => {
+            let k = kind.central_order().unwrap_or(3);
+            let [mk, mk1] = rows.sums_by::<2, _>(|i| {
+                let d = g[i] - mean;
+                let p = d.powi(k - 1);
+                [p * d, p]
+            });
+            out.value = mk / nf;
+            out.scale = mk1 / nf;
+        }
         _ => {
             let var = rows.sum_by(|i| (g[i] - mean) * (g[i] - mean)) / nf;
             out.value = if kind == AggKind::Var {
@@ -845,7 +917,7 @@ fn constant_aggregate(
     match kind {
         AggKind::Mean => out.value = g,
         AggKind::Sum => out.value = g * nf,
-        AggKind::Var | AggKind::Std => {}
+        AggKind::Var | AggKind::Std | AggKind::Central3 | AggKind::Central4 => {}
         AggKind::Gini => {
             if g < 0.0 {
                 return Err(AttributionError::GiniNegative {

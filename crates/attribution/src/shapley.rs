@@ -103,6 +103,10 @@ fn small_aggregate(kind: AggKind, g: &[f64]) -> f64 {
             let v = g.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
             if kind == AggKind::Var { v } else { v.sqrt() }
         }
+        AggKind::Central3 | AggKind::Central4 => {
+            let k = kind.central_order().unwrap_or(3);
+            g.iter().map(|x| (x - mean).powi(k)).sum::<f64>() / n
+        }
         AggKind::Gini => {
             let mut pair = 0.0;
             for a in g {
@@ -202,12 +206,12 @@ enum State {
         sum: f64,
         mean: bool,
     },
+    /// Power sums s_p = Σ (g − shift)^p, p = 1..4, of var, std or a central moment.
     Moments {
         n: f64,
         shift: f64,
-        s1: f64,
-        s2: f64,
-        std: bool,
+        s: [f64; 4],
+        kind: AggKind,
     },
     Gini(GiniState),
 }
@@ -222,17 +226,17 @@ impl State {
                 sum,
                 mean: kind == AggKind::Mean,
             },
-            AggKind::Var | AggKind::Std => {
+            AggKind::Var | AggKind::Std | AggKind::Central3 | AggKind::Central4 => {
                 // Moments about the baseline mean keep s2 − s1²/n well conditioned.
                 let shift = sum / n;
-                let s2 = off.iter().map(|v| (v - shift) * (v - shift)).sum();
-                State::Moments {
-                    n,
-                    shift,
-                    s1: 0.0,
-                    s2,
-                    std: kind == AggKind::Std,
+                let mut s = [0.0; 4];
+                for v in off {
+                    let d = v - shift;
+                    s[1] += d * d;
+                    s[2] += d * d * d;
+                    s[3] += d * d * d * d;
                 }
+                State::Moments { n, shift, s, kind }
             }
             AggKind::Gini => State::Gini(GiniState::new(on, off)),
         }
@@ -241,10 +245,14 @@ impl State {
     fn replace(&mut self, _i: usize, old: f64, new: f64) {
         match self {
             State::Sum { sum, .. } => *sum += new - old,
-            State::Moments { shift, s1, s2, .. } => {
+            State::Moments { shift, s, .. } => {
                 let (o, w) = (old - *shift, new - *shift);
-                *s1 += w - o;
-                *s2 += w * w - o * o;
+                let (mut po, mut pw) = (1.0, 1.0);
+                for sp in s.iter_mut() {
+                    po *= o;
+                    pw *= w;
+                    *sp += pw - po;
+                }
             }
             State::Gini(g) => g.replace(old, new),
         }
@@ -259,10 +267,17 @@ impl State {
                     sum
                 }
             }
-            State::Moments { n, s1, s2, std, .. } => {
-                let m = s1 / n;
-                let v = (s2 / n - m * m).max(0.0);
-                if std { v.sqrt() } else { v }
+            State::Moments { n, s, kind, .. } => {
+                // Central moments from the power sums about `shift`.
+                let m = s[0] / n;
+                let (e2, e3, e4) = (s[1] / n, s[2] / n, s[3] / n);
+                let v = (e2 - m * m).max(0.0);
+                match kind {
+                    AggKind::Std => v.sqrt(),
+                    AggKind::Central3 => e3 - 3.0 * m * e2 + 2.0 * m * m * m,
+                    AggKind::Central4 => e4 - 4.0 * m * e3 + 6.0 * m * m * e2 - 3.0 * m * m * m * m,
+                    _ => v,
+                }
             }
             State::Gini(ref g) => g.value(),
         }

@@ -20,6 +20,10 @@ pub(crate) enum Node {
     Sqrt(u32),
     Abs(u32),
     Pow(u32, f64),
+    /// 1 when a > b, else 0 (`a > b`, `b < a`): a step, whose derivative is 0 wherever it exists.
+    Greater(u32, u32),
+    /// 1 when a ≥ b, else 0 (`a >= b`, `b <= a`).
+    GreaterEq(u32, u32),
 }
 
 /// A straight-line program; the last node is the result.
@@ -42,6 +46,21 @@ pub(crate) enum AggKind {
     Var,
     Std,
     Gini,
+    /// The third central moment (1/N) Σ (g − ḡ)³: what `skew` is built from.
+    Central3,
+    /// The fourth central moment (1/N) Σ (g − ḡ)⁴: what `kurt` and `bimodality` are built from.
+    Central4,
+}
+
+impl AggKind {
+    /// k of a central-moment aggregate m_k.
+    pub(crate) fn central_order(self) -> Option<i32> {
+        match self {
+            AggKind::Central3 => Some(3),
+            AggKind::Central4 => Some(4),
+            _ => None,
+        }
+    }
 }
 
 /// `kind(term)`: a per-agent program reduced over all agents.

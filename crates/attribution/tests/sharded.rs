@@ -98,7 +98,14 @@ fn same_attribution(whole: &Attribution, part: &Attribution, rows: &std::ops::Ra
     }
 }
 
-const CASES: [(&str, Baseline, Method); 9] = [
+const CASES: [(&str, Baseline, Method); 12] = [
+    ("cov(stance, posts + replies)", Baseline::Min, Method::Auto),
+    ("mean(abs(stance) > 0.8)", Baseline::Zero, Method::Auto),
+    (
+        "sum((stance > 0) * posts) + mean(followers >= 10)",
+        Baseline::Mean,
+        Method::Auto,
+    ),
     ("var(stance)", Baseline::Zero, Method::Auto),
     ("gini(posts + replies)", Baseline::Mean, Method::Auto),
     ("gini(posts + replies)", Baseline::Mean, Method::Quadrature),
@@ -233,5 +240,62 @@ fn errors_are_the_same_on_every_rank() {
         attribute_sharded(local, &ind, &Baseline::Mean, &Options::default(), &moved).unwrap_err()
     }) {
         assert!(e.to_string().contains("rank 1 holds rows"), "{e}");
+    }
+}
+
+/// The scale-free moment aggregates need a per-agent baseline (at a constant one they are
+/// undefined): each rank holds its rows of it, and the split attributes as one process.
+#[test]
+fn moment_aggregates_split_as_one_process() {
+    let t = table(3 * SHARD_ALIGN + 517);
+    let cols = t
+        .column_names()
+        .iter()
+        .map(|c| {
+            let v = t.column(c).unwrap();
+            let b = v
+                .iter()
+                .enumerate()
+                .map(|(i, x)| 0.5 * x + (i % 11) as f64 * 0.01);
+            (c.clone(), b.collect())
+        })
+        .collect();
+    let base = FeatureTable::new(t.ids().clone(), cols).unwrap();
+    let opts = Options {
+        method: Method::Auto,
+        steps: 8,
+        ..Options::default()
+    };
+    for expr in [
+        "corr(stance, posts)",
+        "bimodality(stance) + skew(posts) * kurt(stance)",
+        "cov(stance, ln(1 + followers)) / std(posts)",
+    ] {
+        let ind = Indicator::parse(expr).unwrap();
+        let whole = attribute(&t, &ind, &Baseline::Table(base.clone()), &opts).unwrap();
+        assert!(
+            whole.completeness_gap < 1e-3,
+            "{expr}: {}",
+            whole.completeness_gap
+        );
+        for p in [2, 3, 5] {
+            for (rows, a) in on_ranks(&t, p, |local, shard| {
+                let b = Baseline::Table(slice(&base, rows_of(local)));
+                attribute_sharded(local, &ind, &b, &opts, shard).unwrap()
+            }) {
+                same_attribution(&whole, &a, &rows);
+            }
+        }
+    }
+}
+
+/// The global rows a rank's slice holds (its ids are the row numbers).
+fn rows_of(local: &FeatureTable) -> std::ops::Range<usize> {
+    match local.ids() {
+        AgentIds::Int(ids) => match (ids.first(), ids.last()) {
+            (Some(&a), Some(&b)) => a as usize..b as usize + 1,
+            _ => 0..0,
+        },
+        _ => unreachable!("sequential ids"),
     }
 }

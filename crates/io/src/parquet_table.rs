@@ -415,3 +415,45 @@ fn read_edges_unguarded(path: &Path) -> Result<Vec<(u32, u32)>, IoError> {
     }
     Ok(edges)
 }
+
+/// Column `column` of the rows whose `tick` column equals `tick`, in file order, from a
+/// table whose rows are in tick order (`ticks.parquet`): reading stops at the first row past
+/// `tick`, so the first recorded tick costs its own rows, not the whole table.
+pub fn read_tick_column(path: &Path, tick: u32, column: &str) -> Result<Vec<f64>, IoError> {
+    parquet_guard::without_panics(path, || read_tick_column_unguarded(path, tick, column))
+}
+
+fn read_tick_column_unguarded(path: &Path, tick: u32, column: &str) -> Result<Vec<f64>, IoError> {
+    let builder = open_checked(path)?;
+    let schema = builder.schema().clone();
+    let find = |name: &str| {
+        schema
+            .fields()
+            .iter()
+            .position(|f| f.name() == name && as_f64(f.data_type()).is_some())
+            .ok_or_else(|| IoError::new(path, format!("no numeric `{name}` column")))
+    };
+    let (t, c) = (find("tick")?, find(column)?);
+    let reader = builder
+        .build()
+        .map_err(|e| IoError::new(path, e.to_string()))?;
+    let mut out = Vec::new();
+    let (mut ticks, mut values) = (Vec::new(), Vec::new());
+    for batch in reader {
+        let batch = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data ({e})")))?;
+        ticks.clear();
+        values.clear();
+        push_f64(batch.column(t), &mut ticks);
+        push_f64(batch.column(c), &mut values);
+        let target = f64::from(tick);
+        for (k, v) in ticks.iter().zip(&values) {
+            if *k == target {
+                out.push(*v);
+            }
+        }
+        if ticks.last().is_some_and(|k| *k > target) {
+            break;
+        }
+    }
+    Ok(out)
+}

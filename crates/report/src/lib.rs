@@ -14,6 +14,7 @@ pub mod doc;
 mod dynamic_doc;
 mod error;
 pub mod fmt;
+pub mod graph;
 pub mod html;
 pub mod markdown;
 pub mod opinions;

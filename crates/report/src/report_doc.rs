@@ -71,6 +71,10 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
         blocks.extend(b);
         own_figures += figures;
     }
+    if let Some(f) = &run.follows {
+        blocks.push(Block::heading(2, "Follow graph"));
+        blocks.extend(follow_blocks(f));
+    }
     blocks.push(Block::heading(2, "Study: full population vs panels"));
     match &run.study {
         Some(s) => blocks.extend(study_blocks(s, 3, "study/plots")?),
@@ -316,6 +320,8 @@ fn describe(name: &str) -> &'static str {
             "attribution" => ": φ per agent and indicator, one rank's agents",
             "actions" => ": every action one rank's agents took",
             "agents" => ": the scenario's id of each renamed agent, one rank's agents",
+            "follows" => ": the follow graph at the start, one rank's followers",
+            "follows-final" => ": the follow graph at the end, one rank's followers",
             _ => "",
         };
     }
@@ -325,6 +331,8 @@ fn describe(name: &str) -> &'static str {
         "features.parquet" => ": final per-agent features (the attribution input)",
         "actions.parquet" => ": every action taken",
         "agents.parquet" => ": the scenario's id of each agent renamed by the METIS partition",
+        "follows.parquet" => ": the follow graph at the start (src follows dst)",
+        "follows-final.parquet" => ": the follow graph at the end (src follows dst)",
         "indicators.csv" => ": indicator values per recorded tick",
         "attribution.parquet" => ": φ per agent and indicator",
         "attribution.json" => ": attribution summaries",
@@ -344,4 +352,35 @@ fn human_size(bytes: u64) -> String {
         b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
         b => format!("{b} B"),
     }
+}
+
+/// The follow graph at the start and the end: edges, weakly connected components, and stance
+/// assortativity along follows (how far accounts follow like-minded accounts).
+fn follow_blocks(f: &crate::graph::FollowMeasures) -> Vec<Block> {
+    let row = |label: &str, m: &crate::graph::GraphMeasures| {
+        vec![
+            text(label),
+            text(m.edges.to_string()),
+            text(m.components.to_string()),
+            text(m.assortativity.map_or_else(|| "—".to_string(), |r| format!("{r:.3}"))),
+        ]
+    };
+    vec![
+        Block::para(vec![
+            text("From "),
+            code("follows.parquet"),
+            text(" (start) and "),
+            code("follows-final.parquet"),
+            text(" (end). Stance assortativity is the Pearson correlation of the follower's and the followee's stance over the follow edges (Newman 2003): 0 when accounts follow regardless of stance, near 1 in echo chambers."),
+        ]),
+        Block::Table(Table {
+            header: vec![
+                "graph".into(),
+                "edges".into(),
+                "weakly connected components".into(),
+                "stance assortativity".into(),
+            ],
+            rows: vec![row("start", &f.start), row("end", &f.end)],
+        }),
+    ]
 }

@@ -34,6 +34,8 @@ pub struct RunInputs {
     pub dynamic: Option<DynamicData>,
     /// Stances at the first and last recorded tick (runs that record a `stance`).
     pub opinions: Option<FirstAndLast>,
+    /// Measures of the follow graph at the start and the end (social runs).
+    pub follows: Option<crate::graph::FollowMeasures>,
 }
 
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
@@ -148,7 +150,9 @@ impl RunInputs {
         };
         let dynamic = read_dynamic(dir)?;
         let opinions = read_opinions(dir)?;
+        let follows = crate::graph::read_follow_measures(dir)?;
         Ok(RunInputs {
+            follows,
             dir: dir.to_path_buf(),
             scenario,
             manifest,

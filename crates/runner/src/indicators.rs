@@ -1,6 +1,7 @@
 //! The scenario's macro indicators: parsed up front, evaluated each recorded tick,
 //! attributed at the end.
 
+use emergent_collective::Collective;
 use emergent_attribution::{
     AgentIds, Attribution, AttributionError, Baseline, FeatureTable, Indicator, Options, Shard,
     TableError, attribute, attribute_sharded, tier_shares, tier_shares_sharded,
@@ -94,18 +95,25 @@ impl IndicatorSpec {
 /// The world's features as an attribution input (agent ids 0..N); `file` is the scenario's,
 /// named when a feature is not finite.
 pub fn feature_table(world: &World, file: &str) -> Result<FeatureTable, RunError> {
-    feature_rows(world, 0..world.agents(), file)
+    feature_rows(world, 0..world.agents(), file, &emergent_collective::Solo)
 }
 
 /// The features of agents `agents` (a rank's rows of a partitioned run; may be none). A
 /// feature that overflowed to infinity or NaN (a price driven to 0 or past f64 by extreme
 /// parameters) stops the run with a message naming it, instead of a panic.
+///
+/// `followee_stance` reads the stances of accounts other ranks own: a partitioned run
+/// all-gathers every rank's own stances first (a collective call: every rank records at the
+/// same ticks). Ranks own contiguous ranges in rank order, so the concatenation is the
+/// stance of every agent by id.
 pub(crate) fn feature_rows(
     world: &World,
     agents: std::ops::Range<usize>,
     file: &str,
+    exchange: &dyn Collective,
 ) -> Result<FeatureTable, RunError> {
-    let f = world.features_in(agents.clone());
+    let gathered = (exchange.ranks() > 1).then(|| all_stances(world, agents.clone(), exchange));
+    let f = world.features_in_with(agents.clone(), gathered.as_deref());
     FeatureTable::shard(
         AgentIds::Int((agents.start as i64..agents.end as i64).collect()),
         f.names.into_iter().zip(f.columns).collect(),
@@ -293,4 +301,27 @@ fn top_agents(table: &FeatureTable, phi: &[f64], sum: f64, k: usize) -> Vec<TopA
                 .collect(),
         })
         .collect()
+}
+
+/// Every agent's topic-0 stance, from each rank's own (`agents`), in rank order.
+fn all_stances(
+    world: &World,
+    agents: std::ops::Range<usize>,
+    exchange: &dyn Collective,
+) -> Vec<f64> {
+    let mine: Vec<u8> = world
+        .own_stances(agents)
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let all: Vec<f64> = exchange
+        .all_gather(&mine)
+        .iter()
+        .flat_map(|b| {
+            b.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        })
+        .collect();
+    debug_assert_eq!(all.len(), world.agents(), "every agent's stance, once");
+    all
 }

@@ -19,6 +19,7 @@ mod dynamic;
 mod econ;
 mod engine;
 mod error;
+mod follows;
 mod fs;
 mod indicators;
 mod manifest;

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use emergent_attribution::{FeatureTable, Shard, evaluate, evaluate_sharded};
 use emergent_collective::{Collective, barrier, gather_u64, sum_over_ranks};
-use emergent_io::run_dir::{
+use emergent_io::run_dir::{FollowGraph, 
     self, CHECKPOINT, Counts, Distributed, IndicatorOutcome, PARTIAL, PhaseSeconds, PolicySummary,
 };
 use emergent_io::{ParquetColumn, ShardIndex, write_parquet_columns};
@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::PartDigest;
 use crate::engine::{Engine, Halt, LoopSettings, drive};
 use crate::error::{HaltCause, RunError};
+use crate::follows::{follows_outputs, write_follows};
 use crate::fs::remove_if_exists;
 use crate::indicators::{IndicatorSpec, attribute_all_on, feature_rows};
 use crate::manifest::{RunStats, manifest, peak_rss_bytes, timings};
@@ -271,6 +272,7 @@ impl<'x> SocialEngine<'x> {
             &self.sim.world,
             self.part.owned.clone(),
             &self.scenario.file,
+            self.exchange,
         )?;
         // An indicator can be undefined early on (a Gini of likes before anyone liked);
         // its cell stays empty rather than stopping the run.
@@ -303,6 +305,7 @@ impl Engine for SocialEngine<'_> {
 
     fn begin(&mut self) -> Result<(), RunError> {
         if self.sim.world.tick == 0 {
+            self.write_follows(FollowGraph::Start)?;
             self.record_state()?;
         }
         Ok(())
@@ -393,8 +396,10 @@ impl Engine for SocialEngine<'_> {
             &self.sim.world,
             self.part.owned.clone(),
             &self.scenario.file,
+            self.exchange,
         )?;
         self.write_features(&table)?;
+        self.write_follows(FollowGraph::End)?;
         let outcomes = self.attribute(&table)?;
         let partition = self.partition_stats();
         if self.exchange.rank() != 0 {
@@ -429,6 +434,18 @@ impl SocialEngine<'_> {
             false => run_dir::parquet_name(table),
             true => ShardIndex::shard_name(table, self.exchange.rank()),
         }
+    }
+
+    /// The follow graph `which` (this rank's followers' edges in a partitioned run).
+    fn write_follows(&self, which: FollowGraph) -> Result<(), RunError> {
+        let split = self.split().then(|| self.exchange.rank());
+        write_follows(
+            &self.dir,
+            which,
+            split,
+            &self.sim.world,
+            self.part.owned.clone(),
+        )
     }
 
     /// `features.parquet` (this rank's rows), and where a METIS partition renamed the agents,
@@ -524,6 +541,7 @@ impl SocialEngine<'_> {
                 outputs.push(run_dir::parquet_name(run_dir::AGENTS));
             }
         }
+        outputs.extend(follows_outputs(self.exchange.ranks()));
         outputs.extend(
             [
                 run_dir::INDICATORS_CSV,

@@ -67,3 +67,47 @@ fn a_run_on_two_thread_ranks_writes_the_single_process_outputs() {
         assert_eq!(f1.column(c), f2.column(c), "{c}");
     }
 }
+
+/// `followee_stance` reads the stances of accounts another rank owns: with two ranks that
+/// both hold agents (more than one 8192-agent block), the all-gather at record time gives the
+/// single-process column, bit for bit.
+#[test]
+fn followee_stance_across_ranks_is_the_single_process_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = ["population.agents=9000", "scenario.ticks=3"];
+    let one = dir.path().join("one");
+    start(&options(one.clone(), &set), &NoRunProgress).unwrap();
+    let two = dir.path().join("two");
+    run_on_threads(&options(two.clone(), &set), 2);
+    assert!(two.join("features-r00001.parquet").is_file());
+    let features = |d: &Path| {
+        emergent_io::read_dataset(d, "features", &emergent_io::IdColumn::Default).unwrap()
+    };
+    let (f1, f2) = (features(&one), features(&two));
+    let (a, b) = (
+        f1.column("followee_stance").unwrap(),
+        f2.column("followee_stance").unwrap(),
+    );
+    assert_eq!(a.len(), 9000);
+    assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    // Not just each agent's own stance: most agents follow someone.
+    let own = f1.column("stance").unwrap();
+    assert!(a.iter().zip(own).filter(|(x, y)| x != y).count() > 4000);
+    assert_eq!(
+        std::fs::read(one.join("indicators.csv")).unwrap(),
+        std::fs::read(two.join("indicators.csv")).unwrap()
+    );
+    // The follow graphs: each rank's followers' edges, in rank order, are the single file.
+    use emergent_io::run_dir::{FollowGraph, read_follows};
+    for which in [FollowGraph::Start, FollowGraph::End] {
+        let (a, b) = (
+            read_follows(&one, which).unwrap().unwrap(),
+            read_follows(&two, which).unwrap().unwrap(),
+        );
+        assert!(one.join(format!("{}.parquet", which.table())).is_file());
+        assert!(two.join(format!("{}-r00001.parquet", which.table())).is_file());
+        assert!(a.len() > 9000, "{which:?}: {} edges", a.len());
+        assert_eq!(a, b, "{which:?}");
+        assert!(a.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+    }
+}

@@ -48,7 +48,7 @@ pub mod world;
 pub use action::{Action, Decision};
 pub use build::{BuildError, build_network, build_network_in, build_world, build_world_in};
 pub use engine_config::EngineConfig;
-pub use features::Features;
+pub use features::{FOLLOWEE_STANCE, Features};
 pub use policy::{DecisionContext, Policy};
 pub use rng::AgentRng;
 pub use simulation::Simulation;

@@ -102,9 +102,13 @@ fn assert_bitwise_equal(a: &World, b: &World, rows: Range<usize>, ranks: usize, 
     // Item owner blocks are per rank; one process has one a tick (checked above instead).
     whole.items.owners = a.items.owners.clone();
     assert_eq!(a, &whole, "{what}: worlds differ");
+    // `followee_stance` reads other ranks' stances: a rank gets them gathered (here: the
+    // whole world's, as the runner's all-gather hands them over).
+    let stances = b.own_stances(0..b.agents());
+    let fa = a.features_in_with(rows.clone(), Some(&stances));
     for name in a.feature_names() {
         let (x, y) = (
-            a.feature_in(&name, rows.clone()).unwrap(),
+            fa.get(&name).unwrap().to_vec(),
             b.feature_in(&name, rows.clone()).unwrap(),
         );
         assert_eq!(x.len(), rows.len());

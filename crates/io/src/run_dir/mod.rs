@@ -5,6 +5,7 @@
 
 mod attribution;
 mod dynamic;
+mod follows;
 mod identity;
 mod json_file;
 mod lock;
@@ -14,6 +15,7 @@ mod nullable;
 mod outputs;
 mod tiers;
 
+pub use follows::{FollowGraph, read_follows};
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
 pub use identity::RunIdentity;

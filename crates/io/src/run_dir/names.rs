@@ -48,14 +48,22 @@ pub const ATTRIBUTION: &str = "attribution";
 /// The scenario's id of each agent a METIS partition renamed.
 pub const AGENTS: &str = "agents";
 pub const DYNAMIC_ATTRIBUTION: &str = "dynamic_attribution";
+/// The follow graph when the run starts and when it ends (social runs): `src` follows `dst`,
+/// agent ids, the schema of the Bluesky import's `follows.parquet`. A partitioned run writes
+/// one file per rank (`follows-rRRRRR.parquet`: the edges of the rank's own followers), not
+/// listed in `shards.json`, whose row ranges are agents.
+pub const FOLLOWS: &str = "follows";
+pub const FOLLOWS_FINAL: &str = "follows-final";
 /// Every table above.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 8] = [
     TICKS,
     ACTIONS,
     FEATURES,
     ATTRIBUTION,
     AGENTS,
     DYNAMIC_ATTRIBUTION,
+    FOLLOWS,
+    FOLLOWS_FINAL,
 ];
 
 /// `<table>.parquet`.
