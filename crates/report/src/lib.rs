@@ -16,6 +16,7 @@ mod error;
 pub mod fmt;
 pub mod html;
 pub mod markdown;
+mod market_doc;
 mod output;
 pub mod plot;
 mod report_doc;

@@ -7,6 +7,7 @@ use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
+use crate::market_doc::market_blocks;
 use crate::plot::{TimeSeries, first_panels, render};
 use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
@@ -50,6 +51,11 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
             image,
         }));
         own_figures += 1;
+    }
+    if let Some(m) = &run.market {
+        let (b, figures) = market_blocks(m, &run.series, &meta.name)?;
+        blocks.extend(b);
+        own_figures += figures;
     }
     blocks.push(Block::heading(2, "Attribution"));
     if run.attribution.indicators.is_empty() {

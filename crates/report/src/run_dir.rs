@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use emergent_io::run_dir::{
     self, ATTRIBUTION, ATTRIBUTION_JSON, AttributionFile, DYNAMIC_ATTRIBUTION,
-    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, Manifest, SCENARIO,
-    STUDY_DIR, STUDY_JSON,
+    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, MARKET_JSON,
+    Manifest, MarketStats, SCENARIO, STUDY_DIR, STUDY_JSON,
 };
 use emergent_scenario::Scenario;
 
@@ -31,6 +31,8 @@ pub struct RunInputs {
     pub study: Option<StudyData>,
     /// `dynamic_attribution.json` and the per-agent φ it compares, when the run has them.
     pub dynamic: Option<DynamicData>,
+    /// `market.json`, for a market (panic-policy) run.
+    pub market: Option<MarketStats>,
 }
 
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
@@ -135,6 +137,12 @@ impl RunInputs {
             None
         };
         let dynamic = read_dynamic(dir)?;
+        let market_path = dir.join(MARKET_JSON);
+        let market = if market_path.is_file() {
+            Some(read_json::<MarketStats>(&market_path)?)
+        } else {
+            None
+        };
         Ok(RunInputs {
             dir: dir.to_path_buf(),
             scenario,
@@ -143,6 +151,7 @@ impl RunInputs {
             attribution,
             study,
             dynamic,
+            market,
         })
     }
 }

@@ -22,6 +22,7 @@ mod error;
 mod fs;
 mod indicators;
 mod manifest;
+pub mod market_stats;
 mod options;
 mod rank_files;
 mod recorder;
