@@ -17,6 +17,7 @@ pub mod fmt;
 pub mod graph;
 pub mod html;
 pub mod markdown;
+mod market_doc;
 pub mod opinions;
 mod output;
 pub mod plot;

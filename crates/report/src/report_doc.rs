@@ -8,6 +8,7 @@ use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
 use crate::opinions::opinion_blocks;
+use crate::market_doc::market_blocks;
 use crate::plot::{TimeSeries, first_panels, render};
 use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
@@ -56,6 +57,11 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
         let b = opinion_blocks(o, &meta.name)?;
         own_figures += b.iter().filter(|b| matches!(b, Block::Figure(_))).count();
         blocks.extend(b);
+    }
+    if let Some(m) = &run.market {
+        let (b, figures) = market_blocks(m, &run.series, &meta.name)?;
+        blocks.extend(b);
+        own_figures += figures;
     }
     blocks.push(Block::heading(2, "Attribution"));
     if run.attribution.indicators.is_empty() {

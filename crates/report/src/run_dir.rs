@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use emergent_io::run_dir::{
     self, ATTRIBUTION, ATTRIBUTION_JSON, AttributionFile, DYNAMIC_ATTRIBUTION,
-    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, Manifest, SCENARIO,
-    STUDY_DIR, STUDY_JSON, TICKS,
+    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, MARKET_JSON,
+    Manifest, MarketStats, SCENARIO, STUDY_DIR, STUDY_JSON, TICKS,
 };
 use emergent_io::{FirstAndLast, first_and_last_tick};
 use emergent_scenario::Scenario;
@@ -36,6 +36,8 @@ pub struct RunInputs {
     pub opinions: Option<FirstAndLast>,
     /// Measures of the follow graph at the start and the end (social runs).
     pub follows: Option<crate::graph::FollowMeasures>,
+    /// `market.json`, for a market (panic-policy) run.
+    pub market: Option<MarketStats>,
 }
 
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
@@ -151,6 +153,12 @@ impl RunInputs {
         let dynamic = read_dynamic(dir)?;
         let opinions = read_opinions(dir)?;
         let follows = crate::graph::read_follow_measures(dir)?;
+        let market_path = dir.join(MARKET_JSON);
+        let market = if market_path.is_file() {
+            Some(read_json::<MarketStats>(&market_path)?)
+        } else {
+            None
+        };
         Ok(RunInputs {
             follows,
             dir: dir.to_path_buf(),
@@ -161,6 +169,7 @@ impl RunInputs {
             study,
             dynamic,
             opinions,
+            market,
         })
     }
 }

@@ -23,6 +23,7 @@ mod follows;
 mod fs;
 mod indicators;
 mod manifest;
+pub mod market_stats;
 mod options;
 mod rank_files;
 mod recorder;

@@ -217,7 +217,7 @@ impl<'x> SocialEngine<'x> {
             segment,
             parts,
             sim.world.feature_names(),
-            specs.iter().map(|s| s.name.clone()).collect(),
+            indicator_columns(&specs, &sim.world),
             rank_of(exchange),
         )?;
         let part = Partition::contiguous(sim.world.agents(), exchange.ranks(), exchange.rank());
@@ -276,7 +276,7 @@ impl<'x> SocialEngine<'x> {
         )?;
         // An indicator can be undefined early on (a Gini of likes before anyone liked);
         // its cell stays empty rather than stopping the run.
-        let values: Vec<Option<f64>> = self.with_shard(|shard| {
+        let mut values: Vec<Option<f64>> = self.with_shard(|shard| {
             self.specs
                 .iter()
                 .map(|s| match shard {
@@ -285,6 +285,9 @@ impl<'x> SocialEngine<'x> {
                 })
                 .collect()
         });
+        if let Some(m) = self.sim.world.market.as_ref() {
+            values.extend(price_and_return(&m.history));
+        }
         let (tick, first) = (self.sim.world.tick, self.part.owned.start);
         self.recorder.record_state(tick, &table, first, &values)
     }
@@ -405,7 +408,12 @@ impl Engine for SocialEngine<'_> {
         if self.exchange.rank() != 0 {
             return Ok(self.summary(outcomes, started.elapsed().as_secs_f64()));
         }
-        let outputs = self.write_index()?;
+        let mut outputs = self.write_index()?;
+        if let Some(m) = self.sim.world.market.as_ref() {
+            let stats = crate::market_stats::market_stats(&m.history);
+            run_dir::write_json(&self.dir.join(run_dir::MARKET_JSON), &stats)?;
+            outputs.push(run_dir::MARKET_JSON.to_string());
+        }
         run_dir::write_attribution(&self.dir, &outcomes)?;
         if self.scenario.attribution.dynamic {
             self.attribute_dynamic(&table)?;
@@ -646,6 +654,27 @@ fn shard_index(ranks: usize, agents: usize, renamed: bool) -> ShardIndex {
             .collect(),
         tables,
     }
+}
+
+/// The columns of `indicators.csv` after `tick`: the scenario's indicators, then for a
+/// market run `price` and `return`.
+fn indicator_columns(specs: &[IndicatorSpec], world: &emergent_sim::world::World) -> Vec<String> {
+    let mut names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    if world.market.is_some() {
+        names.extend(["price".to_string(), "return".to_string()]);
+    }
+    names
+}
+
+/// The price now (the last of `history`, the price at the start of every tick so far) and
+/// the last tick's log return ln(P_t/P_{t−1}) (none at tick 0).
+fn price_and_return(history: &[f64]) -> [Option<f64>; 2] {
+    let now = history.last().copied();
+    let ret = match history {
+        [.., before, now] => Some((now / before).ln()),
+        _ => None,
+    };
+    [now, ret]
 }
 
 /// Recorded ticks, counted from indicators.csv (one row each), so a resumed run counts the

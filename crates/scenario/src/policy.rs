@@ -117,6 +117,25 @@ pub struct PanicParams {
     pub impact: f64,
     /// Probability of posting one's mood when not selling.
     pub post_prob: f64,
+    /// Added buy probability per unit fraction of recent buyers seen in the feed (buy-side
+    /// herding). When above 0, buyers post a bullish item, as sellers post a bearish one.
+    pub buy_herding: f64,
+    /// Cont–Bouchaud cluster trading: each tick every herding cluster buys with this
+    /// probability, sells with it, else stays out (`a` of Cont & Bouchaud 2000). 0 turns
+    /// clusters off.
+    pub cluster_trade: f64,
+    /// Mean degree c of the herding graph: the undirected reading of the follow graph,
+    /// each edge kept with probability min(1, c / its mean degree). Clusters are its
+    /// connected components; percolation sets in at c = 1 on an Erdős–Rényi graph.
+    pub cluster_degree: f64,
+    /// Units each member of a trading cluster buys or sells.
+    pub cluster_amount: f64,
+    /// Fundamental value F the market maker pulls the price toward (default: the initial
+    /// price).
+    pub fundamental: Option<f64>,
+    /// Mean reversion κ of the market maker: `ln P += impact·flow/N + κ·ln(F/P)` per tick.
+    /// 0 leaves the price to the order flow alone.
+    pub reversion: f64,
 }
 
 impl Default for BoundedConfidenceParams {
@@ -165,6 +184,12 @@ impl Default for PanicParams {
             buy_amount: 0.5,
             impact: 1.0,
             post_prob: 0.2,
+            buy_herding: 0.0,
+            cluster_trade: 0.0,
+            cluster_degree: 1.0,
+            cluster_amount: 1.0,
+            fundamental: None,
+            reversion: 0.0,
         }
     }
 }
@@ -259,12 +284,24 @@ impl PanicParams {
             ("holdings", m.holdings),
             ("cash", m.cash),
             ("buy_amount", m.buy_amount),
+            ("cluster_amount", m.cluster_amount),
         ] {
             out.real(&at(k), v, 0.0, MAX_AMOUNT);
         }
-        for (k, v) in [("herding", m.herding), ("fear", m.fear)] {
+        for (k, v) in [
+            ("herding", m.herding),
+            ("fear", m.fear),
+            ("buy_herding", m.buy_herding),
+        ] {
             out.real(&at(k), v, 0.0, 100.0);
         }
+        // A cluster buys with probability a and sells with probability a: 2a ≤ 1.
+        out.real(&at("cluster_trade"), m.cluster_trade, 0.0, 0.5);
+        out.real(&at("cluster_degree"), m.cluster_degree, 0.0, 1000.0);
+        if let Some(f) = m.fundamental {
+            out.real_above(&at("fundamental"), f, 0.0, MAX_AMOUNT);
+        }
+        out.probability(&at("reversion"), m.reversion);
         // price ← price·exp(impact·net_flow/N). No range of impact keeps the price finite
         // for every run (large holdings or a long run can still drive it to 0 or past f64);
         // the runner stops with a message naming the feature that left the finite numbers.

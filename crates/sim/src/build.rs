@@ -6,7 +6,8 @@ use emergent_scenario::{GeneratorKind, PartitionMethod, PolicyKind, ScenarioErro
 use thiserror::Error;
 
 use crate::engine_config::EngineConfig;
-use crate::market::Market;
+use crate::herding_clusters::cluster_labels;
+use crate::market::{Market, MarketMaker};
 use crate::network::{
     EdgeListError, Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row,
     sbm_row, stochastic_block_model, watts_strogatz, ws_row,
@@ -164,7 +165,8 @@ pub fn build_world<'a>(
     let network = build_network(scenario, preloaded)?;
     let population = Population::generate(scenario.population, scenario.meta.seed);
     let (network, population) = renamed(scenario, network, population)?;
-    Ok(world_of(scenario, network, population, market(scenario)))
+    let market = market(scenario, || Ok(network.clone()))?;
+    Ok(world_of(scenario, network, population, market))
 }
 
 /// `part`'s share of the initial world of a run split over ranks (a collective call):
@@ -186,7 +188,9 @@ pub fn build_world_in<'a>(
     let network = build_network_in(scenario, preloaded, part, exchange)?;
     let population =
         Population::generate_in(scenario.population, scenario.meta.seed, part.owned.clone());
-    let market = market(scenario).map(|mut m| {
+    // Herding clusters are components of the whole graph: every rank builds it (the same
+    // on each) to find its agents' clusters, as the METIS path above does.
+    let market = market(scenario, || build_network(scenario, preloaded))?.map(|mut m| {
         m.restrict(part.owned.clone());
         m
     });
@@ -208,17 +212,31 @@ fn world_of(
     )
 }
 
-fn market(scenario: &EngineConfig) -> Option<Market> {
-    (scenario.policy.kind == PolicyKind::Panic).then(|| {
-        let p = &scenario.policy.panic;
-        Market::new(
-            scenario.population.agents,
-            p.initial_price,
-            p.holdings,
-            p.cash,
-            p.impact,
-        )
-    })
+/// The panic policy's market; `whole_network` gives the whole follow graph, asked for only
+/// when herding clusters trade (`cluster_trade > 0`).
+fn market(
+    scenario: &EngineConfig,
+    whole_network: impl FnOnce() -> Result<Network, BuildError>,
+) -> Result<Option<Market>, BuildError> {
+    if scenario.policy.kind != PolicyKind::Panic {
+        return Ok(None);
+    }
+    let p = &scenario.policy.panic;
+    let mut m = Market::new(
+        scenario.population.agents,
+        p.initial_price,
+        p.holdings,
+        p.cash,
+        p.impact,
+    );
+    m.maker = MarketMaker {
+        fundamental: p.fundamental.unwrap_or(p.initial_price),
+        reversion: p.reversion,
+    };
+    if p.cluster_trade > 0.0 {
+        m.cluster = cluster_labels(&whole_network()?, p.cluster_degree, scenario.meta.seed);
+    }
+    Ok(Some(m))
 }
 
 /// The graph and population with agents renamed for a METIS partition

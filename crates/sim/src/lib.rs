@@ -29,6 +29,7 @@ mod engine_config;
 pub mod features;
 pub mod feed;
 pub mod halo;
+pub mod herding_clusters;
 pub mod items;
 pub mod market;
 pub mod network;

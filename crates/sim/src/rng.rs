@@ -28,6 +28,10 @@ pub mod purpose {
     pub const POPULATION: u64 = 5;
     /// Independent-cascade edge trials, one per (root item, source, target).
     pub const CASCADE_EDGE: u64 = 6;
+    /// Whether a follow link joins the herding graph of the Cont–Bouchaud market.
+    pub const HERDING_LINK: u64 = 20;
+    /// What a herding cluster does at a tick (buy, sell, stay out), one draw per cluster.
+    pub const HERDING_CLUSTER: u64 = 21;
 }
 
 /// Stafford's Mix13 64-bit finaliser, as used by SplitMix64.

@@ -146,7 +146,7 @@ impl World {
                 .flat_map(|p| p.trades.iter().copied())
                 .collect();
             for &(a, q) in &trades {
-                m.record_sale(a, q, t);
+                m.record_trade(a, q, t);
             }
             m.clear(&trades);
             report.price = Some(m.price);

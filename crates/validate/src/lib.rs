@@ -10,6 +10,7 @@
 //! Deterministic: fixed seeds, keyed randomness; the same settings give the same numbers.
 //! [`write_validation`] renders the results as `validation.md` with PNG and SVG figures.
 
+mod cont_bouchaud;
 mod deffuant;
 mod econagent;
 mod engine;
@@ -86,6 +87,10 @@ pub const MODULES: &[Module] = &[
     Module {
         name: "econagent",
         run: econagent::checks,
+    },
+    Module {
+        name: "cont-bouchaud",
+        run: cont_bouchaud::checks,
     },
 ];
 

@@ -10,6 +10,7 @@ mod identity;
 mod json_file;
 mod lock;
 mod manifest;
+mod market;
 mod names;
 mod nullable;
 mod outputs;
@@ -27,5 +28,6 @@ pub use lock::RunDirLock;
 pub use manifest::{
     Counts, Distributed, EconomySummary, Manifest, PhaseSeconds, PolicySummary, RunKind, Timings,
 };
+pub use market::{CrashEpisode, MarketStats};
 pub use names::*;
 pub use outputs::{is_non_empty, is_run_output, remove_output_temporaries, remove_run_outputs};

@@ -18,6 +18,9 @@ pub const ECON_CHECKPOINT: &str = "checkpoint-econ.bin";
 pub const RANK_CHECKPOINT_POINTER: &str = "checkpoint.json";
 /// The indicators at every recorded tick.
 pub const INDICATORS_CSV: &str = "indicators.csv";
+/// The return statistics of a market run (panic policy): kurtosis, volatility clustering,
+/// crashes and recoveries (see [`super::MarketStats`]).
+pub const MARKET_JSON: &str = "market.json";
 /// The attribution summary of every indicator.
 pub const ATTRIBUTION_JSON: &str = "attribution.json";
 /// The dynamic attribution summary (runs with `[attribution] dynamic = true`, or after

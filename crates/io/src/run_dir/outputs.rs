@@ -16,7 +16,7 @@ pub fn is_run_output(name: &str) -> bool {
     {
         return is_run_output(target) || target == LLM_CACHE;
     }
-    const FILES: [&str; 14] = [
+    const FILES: [&str; 15] = [
         MANIFEST,
         SCENARIO,
         PARTIAL,
@@ -24,6 +24,7 @@ pub fn is_run_output(name: &str) -> bool {
         ECON_CHECKPOINT,
         RANK_CHECKPOINT_POINTER,
         INDICATORS_CSV,
+        MARKET_JSON,
         ATTRIBUTION_JSON,
         DYNAMIC_ATTRIBUTION_JSON,
         STUDY_DIR,

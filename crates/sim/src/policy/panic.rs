@@ -1,14 +1,29 @@
-//! Herding sell-off: the market-panic surrogate.
+//! Herding market: the market-panic surrogate.
 
 use super::context::{DecisionContext, Policy};
 use crate::action::{Action, Decision};
+use crate::market::Market;
 use crate::rng::AgentRng;
+use crate::world::World;
 use emergent_scenario::PanicParams;
 
-/// Sell with probability `base + susceptibility·(herding·f + fear·drop)`,
-/// where `f` is the fraction of feed items by authors who sold within the
-/// feed window and `drop` the relative price fall over `lookback` ticks.
-/// Sellers post a bearish item, which is how panic spreads through feeds.
+/// Three sources of trades, checked in this order for an active agent:
+///
+/// 1. **Cluster herding** (Cont & Bouchaud, Macroeconomic Dynamics 4, 170–196, 2000, eq. 1–3):
+///    the agent's herding cluster buys with probability `cluster_trade` = a, sells with
+///    probability a, else stays out, one keyed draw per (seed, cluster, tick); a trading
+///    cluster's active members each trade `cluster_amount` units.
+/// 2. **Social herding and fear** (sell side): sell with probability
+///    `base + susceptibility·(herding·f + fear·drop)`, where `f` is the fraction of feed items
+///    by authors who sold within the feed window and `drop` the relative price fall over
+///    `lookback` ticks. Sellers post a bearish item, which is how panic spreads through feeds.
+/// 3. **Social herding** (buy side): buy with probability
+///    `buy_prob + susceptibility·buy_herding·g`, `g` the fraction of feed items by recent
+///    buyers; when `buy_herding > 0` buyers post a bullish item.
+///
+/// Differences from Cont–Bouchaud: only the active members of a cluster trade (the paper's
+/// every member, our `activity = 1`), trades are clipped to holdings and cash, and the price
+/// moves by `exp(impact·flow/N)` (their linear ΔX = λ⁻¹ Σ W_α φ_α, the same for small moves).
 #[derive(Clone, Debug)]
 pub struct Panic(pub PanicParams);
 
@@ -24,39 +39,80 @@ impl Policy for Panic {
         let Some(m) = w.market.as_ref() else {
             return d;
         };
-        let me = ctx.agent;
-        let a = me as usize;
-        let sellers = ctx
-            .feed
-            .iter()
-            .filter(|&&i| m.sold_recently(w.items.author[i as usize], w.tick, w.feed.window))
-            .count();
-        let frac = if ctx.feed.is_empty() {
-            0.0
-        } else {
-            sellers as f64 / ctx.feed.len() as f64
-        };
+        let a = ctx.agent as usize;
+        match m.cluster_side(w.seed, ctx.agent, w.tick, p.cluster_trade) {
+            1 => return self.buy(d, m, a, p.cluster_amount),
+            -1 => return self.sell(d, m, a, p.cluster_amount),
+            _ => {}
+        }
+        let frac_sellers = feed_share(ctx, |author| m.sold_recently(author, w.tick, w.feed.window));
         let drop = m.recent_drop(p.lookback);
         let sus = w.population.susceptibility[a];
-        let p_sell = (p.base_sell + sus * (p.herding * frac + p.fear * drop)).clamp(0.0, 1.0);
+        let p_sell =
+            (p.base_sell + sus * (p.herding * frac_sellers + p.fear * drop)).clamp(0.0, 1.0);
+        let frac_buyers = if p.buy_herding > 0.0 {
+            feed_share(ctx, |author| {
+                m.bought_recently(author, w.tick, w.feed.window)
+            })
+        } else {
+            0.0
+        };
+        let p_buy = (p.buy_prob + sus * p.buy_herding * frac_buyers).clamp(0.0, 1.0);
         if m.holdings[a] > 0.0 && rng.chance(p_sell) {
-            d.push(Action::Trade {
-                quantity: -m.holdings[a] * p.sell_fraction,
-            });
+            self.sell(d, m, a, m.holdings[a] * p.sell_fraction)
+        } else if m.cash[a] > 0.0 && rng.chance(p_buy) {
+            self.buy(d, m, a, p.buy_amount)
+        } else {
+            if rng.chance(p.post_prob) {
+                d.push(Action::Post {
+                    topic: 0,
+                    stance: w.population.stance(ctx.agent, 0) as f32,
+                });
+            }
+            d
+        }
+    }
+}
+
+impl Panic {
+    /// Sell `units` (when holding any) and post a bearish item.
+    fn sell(&self, mut d: Decision, m: &Market, a: usize, units: f64) -> Decision {
+        if m.holdings[a] > 0.0 {
+            d.push(Action::Trade { quantity: -units });
             d.push(Action::Post {
                 topic: 0,
                 stance: -1.0,
             });
-        } else if m.cash[a] > 0.0 && rng.chance(p.buy_prob) {
-            d.push(Action::Trade {
-                quantity: p.buy_amount,
-            });
-        } else if rng.chance(p.post_prob) {
-            d.push(Action::Post {
-                topic: 0,
-                stance: w.population.stance(me, 0) as f32,
-            });
         }
         d
     }
+
+    /// Buy `units` (when holding cash), posting a bullish item when buyers herd.
+    fn buy(&self, mut d: Decision, m: &Market, a: usize, units: f64) -> Decision {
+        if m.cash[a] > 0.0 {
+            d.push(Action::Trade { quantity: units });
+            if self.0.buy_herding > 0.0 {
+                d.push(Action::Post {
+                    topic: 0,
+                    stance: 1.0,
+                });
+            }
+        }
+        d
+    }
+}
+
+/// Share of the items in the agent's feed whose author satisfies `traded` (0 for an empty
+/// feed).
+fn feed_share(ctx: &DecisionContext<'_>, traded: impl Fn(u32) -> bool) -> f64 {
+    if ctx.feed.is_empty() {
+        return 0.0;
+    }
+    let w: &World = ctx.world;
+    let n = ctx
+        .feed
+        .iter()
+        .filter(|&&i| traded(w.items.author[i as usize]))
+        .count();
+    n as f64 / ctx.feed.len() as f64
 }
