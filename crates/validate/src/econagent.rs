@@ -195,6 +195,10 @@ fn phillips_check(years: &[Years]) -> Check {
             rs.len(),
             100.0 * mean_u
         ),
+        notes: "the engine's economy with the rule-based households that stand in for \
+                EconAgent's GPT-3.5 households (an LLM run is not possible offline); the \
+                equations follow the reference code, differences listed in docs/econagent.md"
+            .into(),
         pass,
         figures: vec![scatter(
             "econagent-phillips",
@@ -253,6 +257,10 @@ fn okun_check(years: &[Years]) -> Check {
              with any households: real GDP ∝ hours worked = (1 − u) × 168 × households",
             rs.len()
         ),
+        notes: "the engine's economy with the rule-based households that stand in for \
+                EconAgent's GPT-3.5 households (an LLM run is not possible offline); the \
+                equations follow the reference code, differences listed in docs/econagent.md"
+            .into(),
         pass,
         figures: vec![figure],
     }
