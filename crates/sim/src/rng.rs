@@ -28,6 +28,10 @@ pub mod purpose {
     pub const POPULATION: u64 = 5;
     /// Independent-cascade edge trials, one per (root item, source, target).
     pub const CASCADE_EDGE: u64 = 6;
+    /// Whether an agent seeds a cascade (`policy.cascade.seed_fraction`).
+    pub const CASCADE_SEED: u64 = 701;
+    /// An agent's Watts threshold.
+    pub const THRESHOLD: u64 = 702;
 }
 
 /// Stafford's Mix13 64-bit finaliser, as used by SplitMix64.
