@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::Action;
 use crate::items::{Items, NO_AGENT};
 use crate::tick_types::TickReport;
+use crate::wire::WireError;
 use crate::{AgentId, ItemId};
 
 /// One cascade: an original post and the shares (reposts, quotes) of it.
@@ -118,10 +119,10 @@ impl CascadeLog {
         out
     }
 
-    /// The log [`CascadeLog::encode`] wrote, or `None` if `bytes` is not one.
-    pub fn decode(bytes: &[u8]) -> Option<CascadeLog> {
+    /// The log [`CascadeLog::encode`] wrote (another rank's, gathered).
+    pub fn decode(bytes: &[u8]) -> Result<CascadeLog, WireError> {
         if !bytes.len().is_multiple_of(RECORD_BYTES) {
-            return None;
+            return Err(WireError("a cascade log of partial records", bytes.len()));
         }
         let word = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let mut by_root = BTreeMap::new();
@@ -136,7 +137,7 @@ impl CascadeLog {
             };
             by_root.insert(word(b, 0), r);
         }
-        Some(CascadeLog { by_root })
+        Ok(CascadeLog { by_root })
     }
 }
 
@@ -190,6 +191,6 @@ mod tests {
             m.merge(y);
             assert_eq!(m, whole);
         }
-        assert!(CascadeLog::decode(&[0; 5]).is_none());
+        assert!(CascadeLog::decode(&[0; 5]).is_err());
     }
 }

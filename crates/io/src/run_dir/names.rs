@@ -48,14 +48,17 @@ pub const ATTRIBUTION: &str = "attribution";
 /// The scenario's id of each agent a METIS partition renamed.
 pub const AGENTS: &str = "agents";
 pub const DYNAMIC_ATTRIBUTION: &str = "dynamic_attribution";
+/// One row per cascade of a cascade-policy run (gathered on rank 0 in a partitioned run).
+pub const CASCADES: &str = "cascades";
 /// Every table above.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 7] = [
     TICKS,
     ACTIONS,
     FEATURES,
     ATTRIBUTION,
     AGENTS,
     DYNAMIC_ATTRIBUTION,
+    CASCADES,
 ];
 
 /// `<table>.parquet`.
