@@ -7,8 +7,9 @@ use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
-use crate::plot::{Ccdf, TimeSeries, first_panels, render};
-use crate::run_dir::{CascadeData, PLOT_DIR, RunInputs};
+use crate::cascade_doc::cascade_blocks;
+use crate::plot::{TimeSeries, first_panels, render};
+use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
 
 /// How many of the largest-|φ| agents the headline lists.
@@ -91,52 +92,6 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
         },
         own_figures,
     })
-}
-
-/// The cascade-size distribution (log-log CCDF with the critical s^−1/2 slope) and the
-/// largest cascade; and how many figures that is.
-fn cascade_blocks(c: &CascadeData, name: &str) -> Result<(Vec<Block>, usize), ReportError> {
-    let n = c.sizes.len();
-    let mut blocks = Vec::new();
-    if n == 0 {
-        blocks.push(Block::text("Nobody posted: there are no cascades."));
-        return Ok((blocks, 0));
-    }
-    let mean = c.sizes.iter().sum::<f64>() / n as f64;
-    let ones = c.sizes.iter().filter(|&&s| s <= 1.0).count();
-    let mut line = vec![text(format!(
-        "{n} cascades (cascades.parquet): mean size {}, {} of size 1",
-        num(mean),
-        pct(ones as f64 / n as f64)
-    ))];
-    if let Some([root, origin, start, size]) = c.largest {
-        line.push(text("; the largest, "));
-        line.push(strong(format!("{size:.0} agents")));
-        line.push(text(format!(
-            ", is item {root:.0}'s, posted by agent {origin:.0} at tick {start:.0}"
-        )));
-    }
-    line.push(text(format!(
-        ". {} were still shared within the feed window of the end and may have grown further.",
-        c.still_spreading
-    )));
-    blocks.push(Block::para(line));
-    let chart = Ccdf {
-        title: format!("{name}: cascade sizes"),
-        x_label: "cascade size s (agents reached)".into(),
-        values: c.sizes.clone(),
-        reference: Some((-0.5, "s^−1/2 (critical branching: P(S = s) ∝ s^−3/2)".into())),
-    };
-    let png_path = format!("{PLOT_DIR}/cascade_sizes.png");
-    let image = render(&png_path, &chart)?;
-    blocks.push(Block::Figure(Figure {
-        png_path,
-        caption: "Complementary cumulative distribution of cascade sizes, log-log; a critical \
-                  cascade follows the dashed s^−1/2 line up to its finite-size cut-off"
-            .into(),
-        image,
-    }));
-    Ok((blocks, 1))
 }
 
 fn scenario_table(run: &RunInputs) -> Table {

@@ -10,10 +10,13 @@
 //! Deterministic: fixed seeds, keyed randomness; the same settings give the same numbers.
 //! [`write_validation`] renders the results as `validation.md` with PNG and SVG figures.
 
+mod contagion;
 mod deffuant;
 mod engine;
 mod error;
+mod newman;
 mod stats;
+mod watts;
 mod write;
 
 pub use emergent_report::plot::{Curve, CurveStyle};
@@ -77,10 +80,20 @@ pub struct Module {
 }
 
 /// Every module, in the order of `docs/validation.md`.
-pub const MODULES: &[Module] = &[Module {
-    name: "deffuant",
-    run: deffuant::checks,
-}];
+pub const MODULES: &[Module] = &[
+    Module {
+        name: "deffuant",
+        run: deffuant::checks,
+    },
+    Module {
+        name: "newman",
+        run: newman::checks,
+    },
+    Module {
+        name: "watts",
+        run: watts::checks,
+    },
+];
 
 /// Run the modules whose names are in `only` (all when empty), calling `progress` with each
 /// module's name before it runs.

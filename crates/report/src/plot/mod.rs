@@ -5,7 +5,6 @@
 //! until the caller writes every output at once. Text uses DejaVu Sans compiled into the
 //! binary, so plots look the same on every machine and need no system fonts.
 
-mod ccdf;
 mod gap;
 mod lorenz;
 mod scatter;
@@ -20,7 +19,6 @@ use plotters::prelude::*;
 
 use crate::error::ReportError;
 
-pub use ccdf::Ccdf;
 pub use gap::GapVsSteps;
 pub use lorenz::Lorenz;
 pub use scatter::{Scatter, ScatterPanel};
