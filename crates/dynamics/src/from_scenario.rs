@@ -17,10 +17,10 @@ use crate::threshold::ThresholdField;
 /// hard rule, wide enough for gradients to see agents near the bound.
 const DELTA_OVER_EPS: f64 = 0.1;
 
-/// Width of the smoothed Watts threshold step, in adopted fraction: a fifth of the step
-/// 1/k between adopted counts of an agent with k = 4 followees, so counts on either side of
-/// the threshold stay apart.
-const THRESHOLD_WIDTH: f64 = 0.05;
+/// Width of the smoothed Watts threshold step, in adopted fraction: a fifth of the gap 1/k
+/// between adopted fractions of an agent with k = 10 followees, so fractions on either side of
+/// the threshold stay apart (σ(3) = 0.95 at the threshold, σ(−2) = 0.12 one count below).
+const THRESHOLD_WIDTH: f64 = 0.02;
 
 /// Build the model for `scenario` on `world` (the world at tick 0: the same network, stances
 /// and activities the run started from).

@@ -10,11 +10,13 @@
 //! m_i(t) = (1/k_i) Σ_{j ∈ followees(i)} w_j x_j(t) the expected adopted fraction i sees
 //! (0 when k_i = 0), and
 //!
-//!   x_i(t+1) = x_i(t) + (1 − x_i(t)) a_i h_i(t),  h_i = s_i + (1 − s_i) σ((m_i − φ_i)/δ),
+//!   x_i(t+1) = x_i(t) + (1 − x_i(t)) a_i h_i(t),  h_i = s_i + (1 − s_i) σ((m_i − φ_i)/δ + 3),
 //!
 //! s_i = 1 for seeds (0 otherwise), σ the logistic function: the hard step 1[m ≥ φ] smoothed
-//! over a width δ of the adopted fraction (→ the mean-field of the hard rule as δ → 0). The
-//! mean field replaces the adopted count by its expectation, exact on trees only.
+//! over a width δ of the adopted fraction and centred 3δ below φ, so that a fraction exactly
+//! at the threshold (adopted counts are multiples of 1/k_i, and the rule is ≥) counts as
+//! adopted (σ(3) = 0.95); → the mean field of the hard rule as δ → 0. The mean field replaces
+//! the adopted count by its expectation, exact on trees only.
 //!
 //! Outputs: `posts` = s_i x_i(T) (a seed adopts by posting) and `reposts` = (1 − s_i) x_i(T)
 //! (everyone else by reposting an adopter's item).
@@ -39,6 +41,9 @@ pub struct ThresholdField<'a> {
 
 const OUTPUTS: [&str; 2] = ["posts", "reposts"];
 
+/// Where the smoothed step is centred, in widths below the threshold.
+const STEP_OFFSET: f64 = 3.0;
+
 impl ThresholdField<'_> {
     /// m(t): the weighted adopted fraction among each agent's followees.
     fn seen(&self, w: &[f64], x: &[f64]) -> Vec<f64> {
@@ -55,9 +60,10 @@ impl ThresholdField<'_> {
             .collect()
     }
 
-    /// u_i = (m_i − φ_i)/δ, and whether i can adopt by threshold at all (k_i > 0).
+    /// u_i = (m_i − φ_i)/δ + 3, when i can adopt by threshold at all (k_i > 0).
     fn argument(&self, i: usize, m: f64) -> Option<f64> {
-        (self.net.following_count(i as u32) > 0).then(|| (m - self.thresholds[i]) / self.width)
+        (self.net.following_count(i as u32) > 0)
+            .then(|| (m - self.thresholds[i]) / self.width + STEP_OFFSET)
     }
 
     /// h_i(t) and ∂h_i/∂m_i.
