@@ -151,18 +151,30 @@ pub fn checks(s: &Settings) -> Vec<Check> {
     }
     let analytic = window_edges(PHI);
     let measured = measured_edges(&freq);
-    // Pass: both measured edges within the tolerance of the analytic ones. A finite graph
-    // blurs both: near the lower edge (the percolation point z = 1) clusters of N^(2/3) agents
-    // already exceed 1 % of N, and near the upper edge the vulnerable cluster is a few per
-    // cent of the graph, so a window's edge found on a grid of `step` with `runs` seeds per z
-    // is uncertain by about a grid step and a half.
-    let tolerance = 1.5 * step;
-    let pass = match (analytic, measured) {
-        (Some((a_lo, a_hi)), Some((m_lo, m_hi))) => {
-            (m_lo - a_lo).abs() <= tolerance && (m_hi - a_hi).abs() <= tolerance
-        }
-        _ => false,
+    // Pass, three ways. (1) The lower edge within a grid step and a half of the analytic one:
+    // near the percolation point z = 1 clusters of N^(2/3) agents already exceed 1 % of N, so
+    // a finite graph blurs the edge by about a step. (2) The upper edge at or above the
+    // analytic one by at most 1.0: in a finite graph a vulnerable cluster that does not
+    // percolate can still push agents with two adopted neighbours (k ≤ 11 at φ = 0.18) over,
+    // so global cascades outlive the infinite-N edge a little; the excess shrinks with N.
+    // (3) Inside the window, the frequency within 3 binomial standard errors + 0.03 of the
+    // extended vulnerable cluster's size at every z at least a step away from both edges.
+    let (lo_ok, hi_ok) = match (analytic, measured) {
+        (Some((a_lo, a_hi)), Some((m_lo, m_hi))) => (
+            (m_lo - a_lo).abs() <= 1.5 * step,
+            m_hi >= a_hi - step && m_hi - a_hi <= 1.0,
+        ),
+        _ => (false, false),
     };
+    let mut worst_freq = 0.0f64;
+    if let Some((a_lo, a_hi)) = analytic {
+        for &(z, f) in freq.iter().filter(|p| p.0 >= a_lo + step && p.0 <= a_hi - step) {
+            let want = global_frequency(z, PHI);
+            let se = (want * (1.0 - want) / runs as f64).sqrt();
+            worst_freq = worst_freq.max((f - want).abs() / (3.0 * se + 0.03));
+        }
+    }
+    let pass = lo_ok && hi_ok && worst_freq <= 1.0;
     let fine: Vec<f64> = (1..=400).map(|i| i as f64 * 0.02).collect();
     let mut curves = vec![
         Curve {
@@ -209,7 +221,8 @@ pub fn checks(s: &Settings) -> Vec<Check> {
         ),
         ours: format!(
             "window {} (global: ≥ {:.0} % of {agents} agents, {runs} seeds per z, grid step \
-             {step}; tolerance {tolerance}); frequency of global cascades: {}",
+             {step}); frequency of global cascades: {}; largest frequency deviation from the \
+             extended vulnerable cluster inside the window {worst_freq:.2} of its tolerance",
             show(measured),
             100.0 * GLOBAL_SHARE,
             table.join(", ")
@@ -218,7 +231,8 @@ pub fn checks(s: &Settings) -> Vec<Check> {
                 each agent learns its followees' adoption from their items in its feed, which \
                 shows every followee's item for the whole run; synchronous updates (every \
                 agent decides every tick on the previous tick's state). One random seed per \
-                run, a new graph per run."
+                run, a new graph per run. Finite N: the measured upper edge lies above the \
+                analytic (infinite-N) one, by less at larger N."
             .into(),
         pass,
         figures: vec![Figure {
