@@ -2,8 +2,8 @@
 
 use emergent_scenario::{CascadeModel, PolicyKind, Scenario};
 use emergent_sim::World;
-use emergent_sim::policy::Cascade;
 use emergent_sim::econ::Economy;
+use emergent_sim::policy::Cascade;
 
 use crate::bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 use crate::cascade::CascadeField;
@@ -56,7 +56,10 @@ pub fn model_for<'a>(
             Ok(Box::new(ThresholdField {
                 net: &world.network,
                 activity: pop.activity.local().to_vec(),
-                thresholds: agents.clone().map(|a| policy.threshold_of(world.seed, a)).collect(),
+                thresholds: agents
+                    .clone()
+                    .map(|a| policy.threshold_of(world.seed, a))
+                    .collect(),
                 seeds: agents
                     .map(|a| f64::from(u8::from(policy.is_seed(world.seed, a))))
                     .collect(),

@@ -54,7 +54,12 @@ impl ThresholdField<'_> {
                 let f = self.net.followees(i as u32);
                 match f.len() {
                     0 => 0.0,
-                    k => f.iter().map(|&j| w[j as usize] * x[j as usize]).sum::<f64>() / k as f64,
+                    k => {
+                        f.iter()
+                            .map(|&j| w[j as usize] * x[j as usize])
+                            .sum::<f64>()
+                            / k as f64
+                    }
                 }
             })
             .collect()
@@ -179,6 +184,10 @@ mod tests {
             assert!(on.outputs[1][i] > 0.99, "agent {i}: {:?}", on.outputs[1]);
         }
         let off = model.forward(&[0.0; 4], &[true, true]);
-        assert!(off.outputs[1].iter().all(|&r| r < 1e-6), "{:?}", off.outputs[1]);
+        assert!(
+            off.outputs[1].iter().all(|&r| r < 1e-6),
+            "{:?}",
+            off.outputs[1]
+        );
     }
 }

@@ -298,7 +298,11 @@ fn threshold_twin_adjoint_and_completeness() {
         width: 0.08,
         ticks: 6,
     };
-    for expr in ["mean(reposts)", "gini(reposts + 0.1)", "mean(reposts) * mean(posts)"] {
+    for expr in [
+        "mean(reposts)",
+        "gini(reposts + 0.1)",
+        "mean(reposts) * mean(posts)",
+    ] {
         check_gradient(&model, &context(model.agents()), expr, 6, 0.1, 1e-9);
     }
     let ind = Indicator::parse("mean(reposts)").unwrap();
@@ -315,5 +319,8 @@ fn threshold_twin_adjoint_and_completeness() {
         "Σφ = {sum}, M(1) − M(0) = {}",
         a.value - a.baseline_value
     );
-    assert!(a.value - a.baseline_value > 1e-3, "participation must matter");
+    assert!(
+        a.value - a.baseline_value > 1e-3,
+        "participation must matter"
+    );
 }

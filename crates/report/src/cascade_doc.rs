@@ -32,7 +32,10 @@ pub(crate) fn cascade_blocks(
 ) -> Result<(Vec<Block>, usize), ReportError> {
     let n = c.sizes.len();
     if n == 0 {
-        return Ok((vec![Block::text("Nobody posted: there are no cascades.")], 0));
+        return Ok((
+            vec![Block::text("Nobody posted: there are no cascades.")],
+            0,
+        ));
     }
     let mean = c.sizes.iter().sum::<f64>() / n as f64;
     let ones = c.sizes.iter().filter(|&&s| s <= 1.0).count();
@@ -56,7 +59,9 @@ pub(crate) fn cascade_blocks(
     let points = ccdf(&c.sizes);
     // The critical slope drawn through the measured CCDF at its first point.
     let reference = match (points.first(), points.last()) {
-        (Some(&(s0, p0)), Some(&(s1, _))) if s1 > s0 => vec![(s0, p0), (s1, p0 * (s1 / s0).powf(-0.5))],
+        (Some(&(s0, p0)), Some(&(s1, _))) if s1 > s0 => {
+            vec![(s0, p0), (s1, p0 * (s1 / s0).powf(-0.5))]
+        }
         _ => Vec::new(),
     };
     let chart = XyChart {

@@ -3,11 +3,11 @@
 
 use emergent_io::run_dir::{IndicatorOutcome, Manifest};
 
+use crate::cascade_doc::cascade_blocks;
 use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
-use crate::cascade_doc::cascade_blocks;
 use crate::plot::{TimeSeries, first_panels, render};
 use crate::run_dir::{PLOT_DIR, RunInputs};
 use crate::study_doc::study_blocks;
@@ -327,7 +327,9 @@ fn describe(name: &str) -> &'static str {
         "actions.parquet" => ": every action taken",
         "agents.parquet" => ": the scenario's id of each agent renamed by the METIS partition",
         "indicators.csv" => ": indicator values per recorded tick",
-        "cascades.parquet" => ": one row per cascade (root item, origin, start tick, size, last tick)",
+        "cascades.parquet" => {
+            ": one row per cascade (root item, origin, start tick, size, last tick)"
+        }
         "attribution.parquet" => ": φ per agent and indicator",
         "attribution.json" => ": attribution summaries",
         "scenario.toml" => ": the scenario as run",

@@ -64,7 +64,12 @@ fn read_cascades(
             .map(<[f64]>::to_vec)
             .ok_or_else(|| ReportError::input(&path, format!("no `{name}` column")))
     };
-    let (sizes, origin, start, last) = (col("size")?, col("origin")?, col("start_tick")?, col("last_tick")?);
+    let (sizes, origin, start, last) = (
+        col("size")?,
+        col("origin")?,
+        col("start_tick")?,
+        col("last_tick")?,
+    );
     let roots: Vec<f64> = match table.ids() {
         emergent_attribution::AgentIds::Int(v) => v.iter().map(|&x| x as f64).collect(),
         emergent_attribution::AgentIds::Text(_) => {
@@ -75,7 +80,10 @@ fn read_cascades(
         .max_by(|&i, &j| sizes[i].total_cmp(&sizes[j]).then(j.cmp(&i)))
         .map(|i| [roots[i], origin[i], start[i], sizes[i]]);
     let still_spreading = match ticks {
-        Some(t) => last.iter().filter(|&&l| l as u64 + window as u64 >= t).count(),
+        Some(t) => last
+            .iter()
+            .filter(|&&l| l as u64 + window as u64 >= t)
+            .count(),
         None => 0,
     };
     Ok(Some(CascadeData {

@@ -39,7 +39,8 @@ pub use outputs::{AttributionConfig, CheckpointConfig, RecordConfig};
 pub use overrides::split_override;
 pub use partition::{PartitionConfig, PartitionMethod};
 pub use policy::{
-    BoundedConfidenceParams, CascadeModel, CascadeParams, ThresholdDistribution, PanicParams, PolicyConfig, PolicyKind,
+    BoundedConfidenceParams, CascadeModel, CascadeParams, PanicParams, PolicyConfig, PolicyKind,
+    ThresholdDistribution,
 };
 pub use population::{ActivityConfig, InitialStance, PopulationConfig, SusceptibilityConfig};
 pub use scenario::Scenario;

@@ -278,7 +278,12 @@ impl CascadeParams {
         ] {
             out.probability(&["policy", "cascade", k], v);
         }
-        out.real(&["policy", "cascade", "threshold_sd"], c.threshold_sd, 0.0, 10.0);
+        out.real(
+            &["policy", "cascade", "threshold_sd"],
+            c.threshold_sd,
+            0.0,
+            10.0,
+        );
         out.check(
             c.threshold_low <= c.threshold_high,
             &["policy", "cascade", "threshold_low"],

@@ -17,7 +17,9 @@ fn borel(s: u64) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).unwrap_or("scenarios/cascade.toml".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or("scenarios/cascade.toml".into());
     let scenario = Scenario::from_path(path.as_ref())?;
     let started = std::time::Instant::now();
     let mut sim = Simulation::new(&scenario, None)?;
@@ -96,7 +98,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     // Maximum likelihood of P(s) ∝ s^−τ truncated to [a, b] (below the finite-size cut-off).
     for (a, b) in [(2u64, 1000u64), (5, 1000), (10, 500)] {
-        let xs: Vec<f64> = done.iter().filter(|&&x| x >= a && x <= b).map(|&x| (x as f64).ln()).collect();
+        let xs: Vec<f64> = done
+            .iter()
+            .filter(|&&x| x >= a && x <= b)
+            .map(|&x| (x as f64).ln())
+            .collect();
         let mean_ln = xs.iter().sum::<f64>() / xs.len() as f64;
         let nll = |tau: f64| {
             let z: f64 = (a..=b).map(|s| (s as f64).powf(-tau)).sum();
@@ -107,14 +113,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (m1, m2) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
             if nll(m1) < nll(m2) { hi = m2 } else { lo = m1 }
         }
-        println!("MLE exponent on [{a}, {b}]: {:.3} ({} cascades)", 0.5 * (lo + hi), xs.len());
+        println!(
+            "MLE exponent on [{a}, {b}]: {:.3} ({} cascades)",
+            0.5 * (lo + hi),
+            xs.len()
+        );
     }
     for s_min in [5u64, 10, 20] {
-        let tail: Vec<f64> = done.iter().filter(|&&x| x >= s_min).map(|&x| x as f64).collect();
+        let tail: Vec<f64> = done
+            .iter()
+            .filter(|&&x| x >= s_min)
+            .map(|&x| x as f64)
+            .collect();
         let denom: f64 = tail.iter().map(|x| (x / (s_min as f64 - 0.5)).ln()).sum();
         let tau = 1.0 + tail.len() as f64 / denom;
         let se = (tau - 1.0) / (tail.len() as f64).sqrt();
-        println!("MLE exponent for s ≥ {s_min}: {tau:.3} ± {se:.3} ({} cascades)", tail.len());
+        println!(
+            "MLE exponent for s ≥ {s_min}: {tau:.3} ± {se:.3} ({} cascades)",
+            tail.len()
+        );
     }
     Ok(())
 }

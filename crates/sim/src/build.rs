@@ -8,8 +8,8 @@ use thiserror::Error;
 use crate::engine_config::EngineConfig;
 use crate::market::Market;
 use crate::network::{
-    EdgeListError, Network, barabasi_albert, er_row, parse_edge_list, powerlaw_configuration, powerlaw_row,
-    sbm_row, stochastic_block_model, watts_strogatz, ws_row,
+    EdgeListError, Network, barabasi_albert, er_row, parse_edge_list, powerlaw_configuration,
+    powerlaw_row, sbm_row, stochastic_block_model, watts_strogatz, ws_row,
 };
 use crate::partition::Partition;
 use crate::population::Population;
@@ -122,7 +122,9 @@ fn build_directed(
 
 /// Row `u` of the Erdős–Rényi graph `[network]` asks for (only the partners above u when the
 /// graph is reciprocal: each pair drawn once).
-fn er_row_of(scenario: &EngineConfig) -> impl Fn(u32, &mut crate::rng::AgentRng, &mut Vec<u32>) + Sync {
+fn er_row_of(
+    scenario: &EngineConfig,
+) -> impl Fn(u32, &mut crate::rng::AgentRng, &mut Vec<u32>) + Sync {
     let net = &scenario.network;
     er_row(
         scenario.population.agents,

@@ -163,7 +163,14 @@ mod tests {
             events,
             ..Default::default()
         };
-        let post_ev = ev(0, Action::Post { topic: 0, stance: 0.0 }, post);
+        let post_ev = ev(
+            0,
+            Action::Post {
+                topic: 0,
+                stance: 0.0,
+            },
+            post,
+        );
         let like = ev(3, Action::Like { item: post }, NO_ITEM);
         // One process sees every event; two ranks see their own agents' (0, 1 | 2, 3).
         let mut whole = CascadeLog::default();

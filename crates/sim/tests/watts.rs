@@ -55,7 +55,9 @@ like_prob = 0.0
 fn fixed_point(world: &World, policy: &Cascade) -> Vec<bool> {
     let n = world.agents();
     let net = &world.network;
-    let mut on: Vec<bool> = (0..n as u32).map(|a| policy.is_seed(world.seed, a)).collect();
+    let mut on: Vec<bool> = (0..n as u32)
+        .map(|a| policy.is_seed(world.seed, a))
+        .collect();
     loop {
         let next: Vec<bool> = (0..n as u32)
             .map(|a| {
@@ -76,8 +78,16 @@ fn fixed_point(world: &World, policy: &Cascade) -> Vec<bool> {
 fn final_adopters_are_the_threshold_rules_fixed_point() {
     for (z, thresholds, seeds) in [
         (3.0, "threshold = 0.18", "seeds = [0, 1, 2]"),
-        (6.0, "thresholds = \"normal\"\nthreshold = 0.2\nthreshold_sd = 0.1", "seed_fraction = 0.01"),
-        (4.0, "thresholds = \"uniform\"\nthreshold_low = 0.1\nthreshold_high = 0.4", "seeds = [7]"),
+        (
+            6.0,
+            "thresholds = \"normal\"\nthreshold = 0.2\nthreshold_sd = 0.1",
+            "seed_fraction = 0.01",
+        ),
+        (
+            4.0,
+            "thresholds = \"uniform\"\nthreshold_low = 0.1\nthreshold_high = 0.4",
+            "seeds = [7]",
+        ),
     ] {
         let s = scenario(3000, z, thresholds, seeds);
         let policy = Cascade::new(s.policy.cascade.clone());
@@ -91,8 +101,14 @@ fn final_adopters_are_the_threshold_rules_fixed_point() {
         let c = &sim.world.counters;
         let got: Vec<bool> = (0..3000).map(|a| c.posts[a] + c.reposts[a] > 0).collect();
         let adopters = want.iter().filter(|&&x| x).count();
-        assert_eq!(got, want, "z = {z}, {thresholds}: {adopters} adopters expected");
-        assert!(adopters > 3, "z = {z}, {thresholds}: the cascade must spread");
+        assert_eq!(
+            got, want,
+            "z = {z}, {thresholds}: {adopters} adopters expected"
+        );
+        assert!(
+            adopters > 3,
+            "z = {z}, {thresholds}: the cascade must spread"
+        );
         // Every adoption is a share of a seed's cascade.
         assert_eq!(log.sizes().iter().sum::<u64>(), adopters as u64);
     }
@@ -127,7 +143,11 @@ fn a_partitioned_watts_run_equals_one_process() {
     for (rows, w) in worlds {
         for a in rows {
             let (p, q) = (&w.counters, &single.world.counters);
-            assert_eq!((p.posts[a], p.reposts[a]), (q.posts[a], q.reposts[a]), "agent {a}");
+            assert_eq!(
+                (p.posts[a], p.reposts[a]),
+                (q.posts[a], q.reposts[a]),
+                "agent {a}"
+            );
             adopted += (p.posts[a] + p.reposts[a]) as usize;
         }
     }

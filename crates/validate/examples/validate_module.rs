@@ -14,7 +14,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let started = std::time::Instant::now();
     for c in run_all(&settings, &only, |m| eprintln!("running {m}"))? {
-        println!("[{}] {}: {}", if c.pass { "pass" } else { "FAIL" }, c.id, c.title);
+        println!(
+            "[{}] {}: {}",
+            if c.pass { "pass" } else { "FAIL" },
+            c.id,
+            c.title
+        );
         println!("  published: {}", c.published);
         println!("  ours: {}", c.ours);
         for f in &c.figures {

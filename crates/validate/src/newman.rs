@@ -109,7 +109,11 @@ pub fn checks(s: &Settings) -> Vec<Check> {
         // author's ring keeps must hold all of them (see `RECENT_PER_AUTHOR`).
         let (sizes, d) = outbreaks(agents, t, runs_above, 3, s.seed + k as u64);
         differ += d;
-        let big: Vec<f64> = sizes.iter().copied().filter(|&x| x > epidemic_min).collect();
+        let big: Vec<f64> = sizes
+            .iter()
+            .copied()
+            .filter(|&x| x > epidemic_min)
+            .collect();
         let attack = mean(&big) / agents as f64;
         let prob = big.len() as f64 / sizes.len().max(1) as f64;
         let want = epidemic_size(Z, t);
@@ -247,6 +251,9 @@ mod tests {
         assert_eq!(differ, 0);
         assert_eq!(sizes.len(), 6);
         // zT = 2.4: S ≈ 0.88; most seeds start an epidemic.
-        assert!(sizes.iter().filter(|&&x| x > 1500.0).count() >= 3, "{sizes:?}");
+        assert!(
+            sizes.iter().filter(|&&x| x > 1500.0).count() >= 3,
+            "{sizes:?}"
+        );
     }
 }

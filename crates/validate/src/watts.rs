@@ -168,7 +168,10 @@ pub fn checks(s: &Settings) -> Vec<Check> {
     };
     let mut worst_freq = 0.0f64;
     if let Some((a_lo, a_hi)) = analytic {
-        for &(z, f) in freq.iter().filter(|p| p.0 >= a_lo + step && p.0 <= a_hi - step) {
+        for &(z, f) in freq
+            .iter()
+            .filter(|p| p.0 >= a_lo + step && p.0 <= a_hi - step)
+        {
             let want = global_frequency(z, PHI);
             let se = (want * (1.0 - want) / runs as f64).sqrt();
             worst_freq = worst_freq.max((f - want).abs() / (3.0 * se + 0.03));
@@ -189,12 +192,18 @@ pub fn checks(s: &Settings) -> Vec<Check> {
         },
         Curve {
             name: "extended vulnerable cluster (analytic)".into(),
-            points: fine.iter().map(|&z| (z, global_frequency(z, PHI))).collect(),
+            points: fine
+                .iter()
+                .map(|&z| (z, global_frequency(z, PHI)))
+                .collect(),
             style: CurveStyle::Dashed,
         },
     ];
     if let Some((lo, hi)) = analytic {
-        for (name, z) in [("window edge (analytic), low", lo), ("window edge (analytic), high", hi)] {
+        for (name, z) in [
+            ("window edge (analytic), low", lo),
+            ("window edge (analytic), high", hi),
+        ] {
             curves.push(Curve {
                 name: name.into(),
                 points: vec![(z, 0.0), (z, 1.0)],
