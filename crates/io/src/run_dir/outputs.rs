@@ -138,6 +138,7 @@ mod tests {
             "attribution.json",
             "dynamic_attribution.json",
             "dynamic_attribution.parquet",
+            "cascades.parquet",
             "study",
             "shards.json",
             "report.md",
