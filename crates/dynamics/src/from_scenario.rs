@@ -1,8 +1,9 @@
 //! The expected-value model of a scenario's surrogate policy, on the run's initial world.
 
-use emergent_scenario::{PolicyKind, Scenario};
+use emergent_scenario::{CascadeModel, PolicyKind, Scenario};
 use emergent_sim::World;
 use emergent_sim::econ::Economy;
+use emergent_sim::policy::Cascade;
 
 use crate::bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 use crate::cascade::CascadeField;
@@ -10,10 +11,16 @@ use crate::econ::EconField;
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panic::PanicField;
+use crate::threshold::ThresholdField;
 
 /// Width of the smoothed confidence bound, as a fraction of ε: narrow enough to track the
 /// hard rule, wide enough for gradients to see agents near the bound.
 const DELTA_OVER_EPS: f64 = 0.1;
+
+/// Width of the smoothed Watts threshold step, in adopted fraction: a fifth of the gap 1/k
+/// between adopted fractions of an agent with k = 10 followees, so fractions on either side of
+/// the threshold stay apart (σ(3) = 0.95 at the threshold, σ(−2) = 0.12 one count below).
+const THRESHOLD_WIDTH: f64 = 0.02;
 
 /// Build the model for `scenario` on `world` (the world at tick 0: the same network, stances
 /// and activities the run started from).
@@ -41,6 +48,23 @@ pub fn model_for<'a>(
                 ticks,
                 saturate: true,
                 checkpoint_every: checkpoint_interval(pop.len(), ticks, STATE_BUDGET_BYTES),
+            }))
+        }
+        PolicyKind::Cascade if scenario.policy.cascade.model == CascadeModel::Watts => {
+            let policy = Cascade::new(scenario.policy.cascade.clone());
+            let agents = 0..pop.len() as u32;
+            Ok(Box::new(ThresholdField {
+                net: &world.network,
+                activity: pop.activity.local().to_vec(),
+                thresholds: agents
+                    .clone()
+                    .map(|a| policy.threshold_of(world.seed, a))
+                    .collect(),
+                seeds: agents
+                    .map(|a| f64::from(u8::from(policy.is_seed(world.seed, a))))
+                    .collect(),
+                width: THRESHOLD_WIDTH,
+                ticks,
             }))
         }
         PolicyKind::Cascade => {

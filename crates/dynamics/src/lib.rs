@@ -20,6 +20,7 @@ mod from_scenario;
 mod model;
 mod panic;
 mod smooth;
+mod threshold;
 
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
 pub use bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
@@ -29,3 +30,4 @@ pub use error::DynamicsError;
 pub use from_scenario::{econ_model_for, model_for};
 pub use model::{Dynamics, Trajectory};
 pub use panic::PanicField;
+pub use threshold::ThresholdField;

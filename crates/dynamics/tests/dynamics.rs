@@ -382,3 +382,42 @@ fn moment_aggregates_through_the_twin() {
         assert!((a.value - a.baseline_value).abs() > 1e-9, "{expr}: no change");
     }
 }
+
+/// The Watts threshold twin: adjoint = finite differences, and Σφ = M(1) − M(0).
+#[test]
+fn threshold_twin_adjoint_and_completeness() {
+    let net = graph(30, 4, 3, None);
+    let model = emergent_dynamics::ThresholdField {
+        net: &net,
+        activity: (0..30).map(|i| 0.4 + (i % 5) as f64 / 8.0).collect(),
+        thresholds: (0..30).map(|i| 0.1 + (i % 4) as f64 / 10.0).collect(),
+        seeds: (0..30).map(|i| f64::from(u8::from(i % 9 == 0))).collect(),
+        width: 0.08,
+        ticks: 6,
+    };
+    for expr in [
+        "mean(reposts)",
+        "gini(reposts + 0.1)",
+        "mean(reposts) * mean(posts)",
+    ] {
+        check_gradient(&model, &context(model.agents()), expr, 6, 0.1, 1e-9);
+    }
+    let ind = Indicator::parse("mean(reposts)").unwrap();
+    let ctx = context(30);
+    let out = Outcome {
+        indicator: &ind,
+        context: &ctx,
+    };
+    let a = attribute_dynamic(&model, &out, 2, Some(1e-6), 256).unwrap();
+    assert!(a.completeness_gap <= 1e-6, "gap {}", a.completeness_gap);
+    let sum: f64 = a.phi.iter().sum();
+    assert!(
+        (sum - (a.value - a.baseline_value)).abs() <= 1e-6 + a.completeness_gap,
+        "Σφ = {sum}, M(1) − M(0) = {}",
+        a.value - a.baseline_value
+    );
+    assert!(
+        a.value - a.baseline_value > 1e-3,
+        "participation must matter"
+    );
+}

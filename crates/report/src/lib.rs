@@ -10,6 +10,7 @@
 //! Everything is rendered in memory and written atomically afterwards, so bad input
 //! produces an error naming the file and no partial outputs.
 
+mod cascade_doc;
 pub mod doc;
 mod dynamic_doc;
 mod error;

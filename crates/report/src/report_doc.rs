@@ -3,6 +3,7 @@
 
 use emergent_io::run_dir::{IndicatorOutcome, Manifest};
 
+use crate::cascade_doc::cascade_blocks;
 use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
@@ -60,6 +61,12 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     }
     if let Some(m) = &run.market {
         let (b, figures) = market_blocks(m, &run.series, &meta.name)?;
+        blocks.extend(b);
+        own_figures += figures;
+    }
+    if let Some(c) = &run.cascades {
+        blocks.push(Block::heading(2, "Cascades"));
+        let (b, figures) = cascade_blocks(c, &meta.name)?;
         blocks.extend(b);
         own_figures += figures;
     }
@@ -340,6 +347,9 @@ fn describe(name: &str) -> &'static str {
         "follows.parquet" => ": the follow graph at the start (src follows dst)",
         "follows-final.parquet" => ": the follow graph at the end (src follows dst)",
         "indicators.csv" => ": indicator values per recorded tick",
+        "cascades.parquet" => {
+            ": one row per cascade (root item, origin, start tick, size, last tick)"
+        }
         "attribution.parquet" => ": φ per agent and indicator",
         "attribution.json" => ": attribution summaries",
         "scenario.toml" => ": the scenario as run",

@@ -38,6 +38,66 @@ pub struct RunInputs {
     pub follows: Option<crate::graph::FollowMeasures>,
     /// `market.json`, for a market (panic-policy) run.
     pub market: Option<MarketStats>,
+    /// `cascades.parquet`, when the run has it (cascade-policy runs).
+    pub cascades: Option<CascadeData>,
+}
+
+/// The cascades of a run: every final size, and the largest cascade.
+#[derive(Debug, Clone)]
+pub struct CascadeData {
+    pub sizes: Vec<f64>,
+    /// (root item, origin agent, start tick, size) of the largest (the earliest of equals).
+    pub largest: Option<[f64; 4]>,
+    /// Cascades shared within the feed window of the run's end: a follower could still have
+    /// seen them after the last tick, so they may have been still growing.
+    pub still_spreading: usize,
+}
+
+/// `cascades.parquet` of the run in `dir`, which ran `ticks` ticks with feed window `window`.
+fn read_cascades(
+    dir: &Path,
+    ticks: Option<u64>,
+    window: u32,
+) -> Result<Option<CascadeData>, ReportError> {
+    let path = dir.join(run_dir::parquet_name(run_dir::CASCADES));
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let table = emergent_io::read_table(&path, &emergent_io::IdColumn::Named("root".into()))
+        .map_err(|e| ReportError::input(&path, e))?;
+    let col = |name: &str| {
+        table
+            .column(name)
+            .map(<[f64]>::to_vec)
+            .ok_or_else(|| ReportError::input(&path, format!("no `{name}` column")))
+    };
+    let (sizes, origin, start, last) = (
+        col("size")?,
+        col("origin")?,
+        col("start_tick")?,
+        col("last_tick")?,
+    );
+    let roots: Vec<f64> = match table.ids() {
+        emergent_attribution::AgentIds::Int(v) => v.iter().map(|&x| x as f64).collect(),
+        emergent_attribution::AgentIds::Text(_) => {
+            return Err(ReportError::input(&path, "`root` must be integer item ids"));
+        }
+    };
+    let largest = (0..sizes.len())
+        .max_by(|&i, &j| sizes[i].total_cmp(&sizes[j]).then(j.cmp(&i)))
+        .map(|i| [roots[i], origin[i], start[i], sizes[i]]);
+    let still_spreading = match ticks {
+        Some(t) => last
+            .iter()
+            .filter(|&&l| l as u64 + window as u64 >= t)
+            .count(),
+        None => 0,
+    };
+    Ok(Some(CascadeData {
+        sizes,
+        largest,
+        still_spreading,
+    }))
 }
 
 /// The dynamic attribution and, per indicator, (static φ, dynamic φ) of a deterministic
@@ -159,6 +219,7 @@ impl RunInputs {
         } else {
             None
         };
+        let cascades = read_cascades(dir, manifest.counts.ticks, scenario.feed.window)?;
         Ok(RunInputs {
             follows,
             dir: dir.to_path_buf(),
@@ -170,6 +231,7 @@ impl RunInputs {
             dynamic,
             opinions,
             market,
+            cascades,
         })
     }
 }

@@ -15,7 +15,8 @@ use emergent_io::run_dir::{FollowGraph,
 };
 use emergent_io::{ParquetColumn, ShardIndex, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
-use emergent_scenario::Scenario;
+use emergent_scenario::{PolicyKind, Scenario};
+use emergent_sim::cascades::CascadeLog;
 use emergent_sim::network::Network;
 use emergent_sim::partition::Partition;
 use emergent_sim::tick::{TickCost, step_partitioned};
@@ -38,7 +39,8 @@ use crate::source::{ScenarioSource, preload_network};
 /// misread.
 /// 2: per-agent state may be a rank's own range (`Owned`), owner/global apply.
 /// 3: items are owned by their author's rank (`Items::owners`; other ranks' items blank).
-const FORMAT: u32 = 3;
+/// 4: the cascade log of a cascade-policy run.
+const FORMAT: u32 = 4;
 
 /// The social engine's part of its checkpoint, after the common header.
 #[derive(Deserialize)]
@@ -46,6 +48,7 @@ struct SocialState {
     next_segment: u32,
     stats: RunStats,
     world: World,
+    cascades: Option<CascadeLog>,
 }
 
 /// [`SocialState`] borrowed, for saving.
@@ -54,6 +57,7 @@ struct SocialStateRef<'a> {
     next_segment: u32,
     stats: &'a RunStats,
     world: &'a World,
+    cascades: &'a Option<CascadeLog>,
 }
 
 /// A partitioned run covers the rule-driven social scenarios: LLM agents are bounded by their
@@ -119,6 +123,7 @@ pub(crate) fn start(
     // Only the dynamic attribution at the end rebuilds the initial network: keep the graph
     // read from an edge list for it, and only for it.
     let preloaded = preloaded.filter(|_| scenario.attribution.dynamic);
+    let cascades = logs_cascades(&scenario).then(CascadeLog::default);
     let engine = SocialEngine::open(
         dir,
         (0, Vec::new()),
@@ -129,7 +134,7 @@ pub(crate) fn start(
         sim,
         exchange,
     )?;
-    engine.run(RunStats::default(), control, started, progress)
+    engine.run((RunStats::default(), cascades), control, started, progress)
 }
 
 /// Continue an interrupted social run from its committed checkpoint (this rank's part of it,
@@ -177,7 +182,7 @@ pub(crate) fn resume(
         sim,
         exchange,
     )?;
-    engine.run(c.stats, control, started, progress)
+    engine.run((c.stats, c.cascades), control, started, progress)
 }
 
 /// The social world, its recorder and what the run has counted so far.
@@ -196,6 +201,8 @@ struct SocialEngine<'x> {
     /// This process's agents (all of them in one process).
     part: Partition,
     cost: DistributedCost,
+    /// The cascades this process's agents started and spread (cascade policy runs).
+    cascades: Option<CascadeLog>,
 }
 
 impl<'x> SocialEngine<'x> {
@@ -233,17 +240,19 @@ impl<'x> SocialEngine<'x> {
             exchange,
             part,
             cost: DistributedCost::default(),
+            cascades: None,
         })
     }
 
     fn run(
         mut self,
-        stats: RunStats,
+        (stats, cascades): (RunStats, Option<CascadeLog>),
         control: LoopControl,
         started: Instant,
         progress: &dyn RunProgress,
     ) -> Result<RunSummary, RunError> {
         self.stats = stats;
+        self.cascades = cascades;
         let settings = LoopSettings {
             dir: self.dir.clone(),
             checkpoint_every: self.scenario.checkpoint.every,
@@ -323,9 +332,15 @@ impl Engine for SocialEngine<'_> {
                 self.exchange,
             )?;
             self.cost.add(&c);
+            if let Some(log) = self.cascades.as_mut() {
+                log.record(&report, &self.sim.world.items);
+            }
             report
         } else {
             let report = self.sim.step();
+            if let Some(log) = self.cascades.as_mut() {
+                log.record(&report, &self.sim.world.items);
+            }
             // Surrogate policies never read an item older than the feed window (a
             // partitioned run relies on it too); LLM prompts quote an agent's own older
             // posts, so LLM runs keep every item.
@@ -367,6 +382,7 @@ impl Engine for SocialEngine<'_> {
             next_segment: segment,
             stats: &self.stats,
             world: &self.sim.world,
+            cascades: &self.cascades,
         };
         if self.exchange.ranks() == 1 {
             return crate::checkpoint::save(
@@ -405,6 +421,7 @@ impl Engine for SocialEngine<'_> {
         self.write_follows(FollowGraph::End)?;
         let outcomes = self.attribute(&table)?;
         let partition = self.partition_stats();
+        let cascades = self.gathered_cascades()?;
         if self.exchange.rank() != 0 {
             return Ok(self.summary(outcomes, started.elapsed().as_secs_f64()));
         }
@@ -413,6 +430,10 @@ impl Engine for SocialEngine<'_> {
             let stats = crate::market_stats::market_stats(&m.history);
             run_dir::write_json(&self.dir.join(run_dir::MARKET_JSON), &stats)?;
             outputs.push(run_dir::MARKET_JSON.to_string());
+        }
+        if let Some(log) = cascades {
+            crate::cascades::write(&self.dir, &log)?;
+            outputs.push(run_dir::parquet_name(run_dir::CASCADES));
         }
         run_dir::write_attribution(&self.dir, &outcomes)?;
         if self.scenario.attribution.dynamic {
@@ -435,7 +456,32 @@ struct PartitionStats {
     split: Option<(u64, Vec<u64>)>,
 }
 
+/// Whether a run of `scenario` logs its cascades (`cascades.parquet`): cascade-policy runs.
+fn logs_cascades(scenario: &Scenario) -> bool {
+    scenario.policy.kind == PolicyKind::Cascade && scenario.econ.is_none()
+}
+
 impl SocialEngine<'_> {
+    /// Every rank's cascade log merged, on rank 0 (a collective call in a partitioned run:
+    /// every rank makes it); None on the other ranks and in runs without a log.
+    fn gathered_cascades(&self) -> Result<Option<CascadeLog>, RunError> {
+        let Some(mine) = self.cascades.as_ref() else {
+            return Ok(None);
+        };
+        if !self.split() {
+            return Ok(Some(mine.clone()));
+        }
+        let parts = self.exchange.all_gather(&mine.encode());
+        if self.exchange.rank() != 0 {
+            return Ok(None);
+        }
+        let mut whole = CascadeLog::default();
+        for p in &parts {
+            whole.merge(&CascadeLog::decode(p)?);
+        }
+        Ok(Some(whole))
+    }
+
     /// The table's name in this process: `features.parquet`, or a rank's shard of it.
     fn table_file(&self, table: &str) -> String {
         match self.split() {

@@ -111,3 +111,36 @@ fn followee_stance_across_ranks_is_the_single_process_column() {
         assert!(a.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
     }
 }
+
+#[test]
+fn a_cascade_run_writes_the_same_cascades_on_two_thread_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = [
+        "population.agents=9000",
+        "scenario.ticks=15",
+        "policy.cascade.post_prob=0.01",
+        "checkpoint.every=5",
+    ];
+    let opts = |out: PathBuf| RunOptions {
+        scenario: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/cascade.toml"),
+        ..options(out, &set)
+    };
+    let one = dir.path().join("one");
+    start(&opts(one.clone()), &NoRunProgress).unwrap();
+    let two = dir.path().join("two");
+    run_on_threads(&opts(two.clone()), 2);
+    let bytes = |d: &Path| std::fs::read(d.join("cascades.parquet")).unwrap();
+    assert_eq!(bytes(&one), bytes(&two), "cascades.parquet");
+    let table = emergent_io::read_table(
+        &one.join("cascades.parquet"),
+        &emergent_io::IdColumn::Named("root".into()),
+    )
+    .unwrap();
+    let sizes = table.column("size").unwrap();
+    // 9000 agents × 15 ticks × 0.01 posts, critical: many cascades, some beyond one agent.
+    assert!(sizes.len() > 1000, "{} cascades", sizes.len());
+    assert!(sizes.iter().all(|&s| s >= 1.0));
+    assert!(sizes.iter().any(|&s| s >= 10.0));
+    let manifest = std::fs::read_to_string(one.join("manifest.json")).unwrap();
+    assert!(manifest.contains("cascades.parquet"));
+}

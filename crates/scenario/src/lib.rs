@@ -40,6 +40,7 @@ pub use overrides::split_override;
 pub use partition::{PartitionConfig, PartitionMethod};
 pub use policy::{
     BoundedConfidenceParams, CascadeModel, CascadeParams, PanicParams, PolicyConfig, PolicyKind,
+    ThresholdDistribution,
 };
 pub use population::{ActivityConfig, InitialStance, PopulationConfig, SusceptibilityConfig};
 pub use scenario::Scenario;

@@ -41,6 +41,14 @@ pub struct NetworkConfig {
     /// Edge list: file, relative to the scenario file's folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Erdős–Rényi: mean number of accounts each agent follows (the mean degree z of the
+    /// undirected graph when `reciprocal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z: Option<f64>,
+    /// Every follow is mutual (undirected semantics): each generated edge `u → v` comes with
+    /// `v → u`. Erdős–Rényi then draws each unordered pair once, so `z` stays the mean degree.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reciprocal: bool,
 }
 
 /// Network generators.
@@ -57,6 +65,8 @@ pub enum GeneratorKind {
     Powerlaw,
     /// Edge list file.
     Edgelist,
+    /// Erdős–Rényi G(n, p) with p = z/(n − 1).
+    Er,
 }
 
 impl GeneratorKind {
@@ -68,6 +78,7 @@ impl GeneratorKind {
             Self::Ws => &["k", "beta"],
             Self::Powerlaw => &["exponent", "min_degree", "max_degree"],
             Self::Edgelist => &["path"],
+            Self::Er => &["z"],
         }
     }
 }
@@ -86,6 +97,8 @@ impl Default for NetworkConfig {
             min_degree: None,
             max_degree: None,
             path: None,
+            z: None,
+            reciprocal: false,
         }
     }
 }
@@ -108,6 +121,8 @@ pub mod defaults {
     pub const MIN_DEGREE: usize = 5;
     /// Power-law `max_degree`.
     pub const MAX_DEGREE: usize = 100_000;
+    /// Erdős–Rényi `z`.
+    pub const Z: f64 = 10.0;
 }
 
 impl GeneratorKind {
@@ -119,6 +134,7 @@ impl GeneratorKind {
             Self::Ws => "ws",
             Self::Powerlaw => "powerlaw",
             Self::Edgelist => "edgelist",
+            Self::Er => "er",
         }
     }
 }
@@ -136,7 +152,7 @@ impl NetworkConfig {
         let net = self;
         let g = net.generator;
         let n = agents;
-        let given: [(&'static str, bool); 9] = [
+        let given: [(&'static str, bool); 10] = [
             ("m", net.m.is_some()),
             ("p_in", net.p_in.is_some()),
             ("p_out", net.p_out.is_some()),
@@ -146,6 +162,7 @@ impl NetworkConfig {
             ("min_degree", net.min_degree.is_some()),
             ("max_degree", net.max_degree.is_some()),
             ("path", net.path.is_some()),
+            ("z", net.z.is_some()),
         ];
         for (key, present) in given {
             out.check(
@@ -202,6 +219,12 @@ impl NetworkConfig {
                     );
                 }
             }
+            GeneratorKind::Er => {
+                if let Some(z) = net.z {
+                    // At most every other agent: a mean degree above n − 1 is no probability.
+                    out.real_above(&["network", "z"], z, 0.0, below_n.max(1) as f64);
+                }
+            }
             GeneratorKind::Edgelist => match edge_list {
                 None => out.check(
                     false,
@@ -243,7 +266,13 @@ impl NetworkConfig {
     /// (None for an edge list: its size is the file's).
     pub fn expected_edges(&self, n: usize, communities: usize) -> Option<(&'static str, f64)> {
         let nf = n as f64;
-        Some(match self.generator {
+        // A reciprocal graph holds each follow both ways (at most twice the edges); a
+        // reciprocal Erdős–Rényi graph draws each pair once, so z keeps its edge count.
+        let mutual = match self.reciprocal && self.generator != GeneratorKind::Er {
+            true => 2.0,
+            false => 1.0,
+        };
+        let (key, edges) = match self.generator {
             GeneratorKind::Ba => ("m", nf * self.m.unwrap_or(defaults::M) as f64),
             GeneratorKind::Ws => ("k", nf * self.k.unwrap_or(defaults::K) as f64),
             GeneratorKind::Sbm => {
@@ -264,8 +293,10 @@ impl NetworkConfig {
                 let e = self.exponent.unwrap_or(defaults::EXPONENT);
                 ("min_degree", nf * pareto_mean(min as f64, cap as f64, e))
             }
+            GeneratorKind::Er => ("z", nf * self.z.unwrap_or(defaults::Z)),
             GeneratorKind::Edgelist => return None,
-        })
+        };
+        Some((key, mutual * edges))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `[policy]`: the surrogate decision rule and its parameters.
 
 use crate::limits::MAX_WINDOW;
-use crate::location::{Problem, Problems};
+use crate::location::{KeySeg, Problem, Problems};
 use serde::{Deserialize, Serialize};
 
 /// `[policy]`: which surrogate decides, with one optional sub-table per kind.
@@ -71,12 +71,39 @@ pub struct CascadeParams {
     pub model: CascadeModel,
     /// Independent cascade: repost probability per exposure along an edge.
     pub p: f64,
-    /// Threshold: repost when this fraction of followees shared the item.
+    /// Threshold: repost when this fraction of followees shared the item. Watts: the
+    /// threshold φ of every agent (`thresholds = "fixed"`) or their mean (`"normal"`).
     pub threshold: f64,
-    /// Probability that an active agent starts a new cascade (posts).
+    /// Probability that an active agent starts a new cascade (posts); not used by `watts`.
     pub post_prob: f64,
     /// Probability of liking each feed item.
     pub like_prob: f64,
+    /// Watts: how the agents' thresholds are drawn.
+    pub thresholds: ThresholdDistribution,
+    /// Watts, `thresholds = "normal"`: standard deviation (the normal is truncated to [0, 1]).
+    pub threshold_sd: f64,
+    /// Watts, `thresholds = "uniform"`: lower end.
+    pub threshold_low: f64,
+    /// Watts, `thresholds = "uniform"`: upper end.
+    pub threshold_high: f64,
+    /// Agents that start a cascade (post) at their first active tick, by id.
+    pub seeds: Vec<u32>,
+    /// Each agent is also a seed with this probability (a keyed draw per agent).
+    pub seed_fraction: f64,
+}
+
+/// How the Watts model's per-agent thresholds φ_i are drawn (once per agent, keyed by the
+/// seed and the agent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdDistribution {
+    /// Every agent has φ = `threshold` (Watts 2002's simulations).
+    Fixed,
+    /// Normal with mean `threshold` and s.d. `threshold_sd`, truncated to [0, 1] by
+    /// redrawing (Watts 2002's heterogeneous thresholds).
+    Normal,
+    /// Uniform on [`threshold_low`, `threshold_high`].
+    Uniform,
 }
 
 /// Cascade mechanisms.
@@ -87,6 +114,9 @@ pub enum CascadeModel {
     Independent,
     /// Repost when the fraction of sharing followees exceeds θ.
     Threshold,
+    /// Watts (2002) threshold cascade: an agent adopts for good (reposts an adopter's item)
+    /// once the fraction of its followees who adopted reaches its threshold φ_i.
+    Watts,
 }
 
 /// Market-panic parameters.
@@ -165,6 +195,12 @@ impl Default for CascadeParams {
             threshold: 0.2,
             post_prob: 0.02,
             like_prob: 0.1,
+            thresholds: ThresholdDistribution::Fixed,
+            threshold_sd: 0.0,
+            threshold_low: 0.0,
+            threshold_high: 1.0,
+            seeds: Vec::new(),
+            seed_fraction: 0.0,
         }
     }
 }
@@ -261,8 +297,41 @@ impl CascadeParams {
             ("threshold", c.threshold),
             ("post_prob", c.post_prob),
             ("like_prob", c.like_prob),
+            ("threshold_low", c.threshold_low),
+            ("threshold_high", c.threshold_high),
+            ("seed_fraction", c.seed_fraction),
         ] {
             out.probability(&["policy", "cascade", k], v);
+        }
+        out.real(
+            &["policy", "cascade", "threshold_sd"],
+            c.threshold_sd,
+            0.0,
+            10.0,
+        );
+        out.check(
+            c.threshold_low <= c.threshold_high,
+            &["policy", "cascade", "threshold_low"],
+            "must not exceed threshold_high".into(),
+        );
+    }
+
+    /// Problems of `seeds` for `agents` agents: every id must name an agent.
+    pub fn seed_problems(&self, agents: usize) -> Vec<Problem> {
+        match self.seeds.iter().position(|&a| a as usize >= agents) {
+            None => Vec::new(),
+            Some(i) => vec![(
+                vec![
+                    KeySeg::Key("policy"),
+                    KeySeg::Key("cascade"),
+                    KeySeg::Key("seeds"),
+                    KeySeg::Index(i),
+                ],
+                format!(
+                    "agent id {} is not below the number of agents ({agents})",
+                    self.seeds[i]
+                ),
+            )],
         }
     }
 }

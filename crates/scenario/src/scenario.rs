@@ -135,6 +135,7 @@ impl Scenario {
         out.extend(self.partition.problems(agents, self.econ.is_some()));
         out.extend(self.feed.problems(agents));
         out.extend(self.policy.problems());
+        out.extend(self.policy.cascade.seed_problems(agents));
         out.extend(self.record.problems());
         out.extend(self.checkpoint.problems());
         out.extend(self.llm.problems(agents));

@@ -91,10 +91,53 @@ fn parameter_of_another_generator() {
 #[test]
 fn unknown_enum_value() {
     assert_at(
-        &error_of("generator = \"ba\"", "generator = \"er\""),
+        &error_of("generator = \"ba\"", "generator = \"gnp\""),
         "9:13",
-        "er",
+        "gnp",
     );
+}
+
+#[test]
+fn erdos_renyi_mean_degree_and_cascade_seeds_are_range_checked() {
+    let msg = error_of("generator = \"ba\"\nm = 3", "generator = \"er\"\nz = 0.0");
+    assert_at(&msg, "10:5", "(0, 99]");
+    let msg = error_of("generator = \"ba\"\nm = 3", "generator = \"er\"\nz = 100.0");
+    assert_at(&msg, "10:5", "(0, 99]");
+    let msg = error_of("generator = \"ba\"\nm = 3", "generator = \"er\"\nm = 3");
+    assert_at(&msg, "10:5", "not a parameter of generator `er`");
+    let ok = GOOD.replacen(
+        "generator = \"ba\"\nm = 3",
+        "generator = \"er\"\nz = 4.0\nreciprocal = true",
+        1,
+    );
+    let s = Scenario::from_str(&ok, "ok.toml").expect("valid");
+    assert!(s.network.reciprocal && s.network.z == Some(4.0));
+    let with_policy = |cascade: &str| {
+        ok.replacen(
+            "kind = \"cascade\"",
+            &format!("kind = \"cascade\"\n\n[policy.cascade]\n{cascade}\n"),
+            1,
+        )
+    };
+    let bad = |cascade: &str| match Scenario::from_str(&with_policy(cascade), "bad.toml") {
+        Ok(_) => panic!("`{cascade}` should be rejected"),
+        Err(e) => e.to_string(),
+    };
+    // [policy.cascade] is line 16 of the fixture; its first key line 17.
+    assert_at(&bad("threshold = -0.1"), "17:13", "[0, 1]");
+    assert_at(&bad("seeds = [3, 100]"), "17:13", "agent id 100");
+    assert_at(
+        &bad("threshold_low = 0.6\nthreshold_high = 0.5"),
+        "17:17",
+        "threshold_high",
+    );
+    assert_at(&bad("thresholds = \"lognormal\""), "17:14", "lognormal");
+    let s = Scenario::from_str(
+        &with_policy("model = \"watts\"\nthresholds = \"normal\"\nthreshold = 0.18\nthreshold_sd = 0.05\nseeds = [0, 99]"),
+        "ok.toml",
+    )
+    .expect("valid");
+    assert_eq!(s.policy.cascade.seeds, vec![0, 99]);
 }
 
 #[test]

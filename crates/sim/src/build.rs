@@ -9,8 +9,8 @@ use crate::engine_config::EngineConfig;
 use crate::herding_clusters::cluster_labels;
 use crate::market::{Market, MarketMaker};
 use crate::network::{
-    EdgeListError, Network, barabasi_albert, parse_edge_list, powerlaw_configuration, powerlaw_row,
-    sbm_row, stochastic_block_model, watts_strogatz, ws_row,
+    EdgeListError, Network, barabasi_albert, er_row, parse_edge_list, powerlaw_configuration,
+    powerlaw_row, sbm_row, stochastic_block_model, watts_strogatz, ws_row,
 };
 use crate::partition::Partition;
 use crate::population::Population;
@@ -38,14 +38,27 @@ fn at_top(scenario: &EngineConfig, message: String) -> BuildError {
     })
 }
 
-/// Generate (or read) the follow graph. `preloaded` is a graph the caller read (e.g. an
-/// imported `follows.parquet`): when given, it is the network, and `[network]` only names
-/// where it came from. Keeps file formats out of this crate.
+/// Generate (or read) the follow graph, every follow made mutual when `[network]
+/// reciprocal` says so. `preloaded` is a graph the caller read (e.g. an imported
+/// `follows.parquet`): when given, it is the network, and `[network]` only names where it
+/// came from. Keeps file formats out of this crate.
 pub fn build_network<'a>(
     scenario: impl Into<EngineConfig<'a>>,
     preloaded: Option<&Network>,
 ) -> Result<Network, BuildError> {
     let scenario = &scenario.into();
+    let g = build_directed(scenario, preloaded)?;
+    Ok(match scenario.network.reciprocal {
+        true => g.reciprocal(),
+        false => g,
+    })
+}
+
+/// The follow graph before `reciprocal` is applied.
+fn build_directed(
+    scenario: &EngineConfig,
+    preloaded: Option<&Network>,
+) -> Result<Network, BuildError> {
     let n = scenario.population.agents;
     if let Some(net) = preloaded {
         if net.len() != n {
@@ -65,6 +78,7 @@ pub fn build_network<'a>(
     let net = &scenario.network;
     Ok(match net.generator {
         GeneratorKind::Ba => barabasi_albert(n, net.m.unwrap_or(defaults::M), seed),
+        GeneratorKind::Er => Network::from_rows(n, seed, false, er_row_of(scenario)),
         GeneratorKind::Sbm => stochastic_block_model(
             n,
             scenario.population.communities,
@@ -107,9 +121,24 @@ pub fn build_network<'a>(
     })
 }
 
+/// Row `u` of the Erdős–Rényi graph `[network]` asks for (only the partners above u when the
+/// graph is reciprocal: each pair drawn once).
+fn er_row_of(
+    scenario: &EngineConfig,
+) -> impl Fn(u32, &mut crate::rng::AgentRng, &mut Vec<u32>) + Sync {
+    let net = &scenario.network;
+    er_row(
+        scenario.population.agents,
+        net.z.unwrap_or(defaults::Z),
+        net.reciprocal,
+    )
+}
+
 /// The rows of `part`'s agents of the follow graph (a collective call: every rank makes
-/// it). Row-generated graphs (`sbm`, `ws`, `powerlaw`) generate only these rows and swap
-/// the transposed edges in one all-to-all; the others are built whole, then cut.
+/// it). Row-generated graphs (`er`, `sbm`, `ws`, `powerlaw`) generate only these rows and
+/// swap the transposed edges in one all-to-all; the others are built whole, then cut. A
+/// reciprocal graph's rows are the union of a rank's out- and in-rows, so it is the
+/// single-process graph's rows either way.
 pub fn build_network_in<'a>(
     scenario: impl Into<EngineConfig<'a>>,
     preloaded: Option<&Network>,
@@ -117,11 +146,29 @@ pub fn build_network_in<'a>(
     exchange: &dyn Collective,
 ) -> Result<Network, BuildError> {
     let scenario = &scenario.into();
+    let g = build_directed_in(scenario, preloaded, part, exchange)?;
+    Ok(match scenario.network.reciprocal {
+        true => g.reciprocal(),
+        false => g,
+    })
+}
+
+/// [`build_network_in`] before `reciprocal` is applied.
+fn build_directed_in(
+    scenario: &EngineConfig,
+    preloaded: Option<&Network>,
+    part: &Partition,
+    exchange: &dyn Collective,
+) -> Result<Network, BuildError> {
     let n = scenario.population.agents;
     let seed = scenario.meta.seed;
     let net = &scenario.network;
     if preloaded.is_none() {
         match net.generator {
+            GeneratorKind::Er => {
+                let row = er_row_of(scenario);
+                return Ok(Network::from_rows_in(n, seed, false, row, part, exchange));
+            }
             GeneratorKind::Sbm => {
                 let row = sbm_row(
                     n,
@@ -151,7 +198,7 @@ pub fn build_network_in<'a>(
             GeneratorKind::Ba | GeneratorKind::Edgelist => {}
         }
     }
-    let mut whole = build_network(scenario, preloaded)?;
+    let mut whole = build_directed(scenario, preloaded)?;
     whole.restrict(part.owned.clone());
     Ok(whole)
 }

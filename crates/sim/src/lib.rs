@@ -22,6 +22,7 @@
 
 pub mod action;
 mod build;
+pub mod cascades;
 pub mod counters;
 mod delivery;
 pub mod econ;

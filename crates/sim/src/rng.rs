@@ -32,6 +32,10 @@ pub mod purpose {
     pub const HERDING_LINK: u64 = 20;
     /// What a herding cluster does at a tick (buy, sell, stay out), one draw per cluster.
     pub const HERDING_CLUSTER: u64 = 21;
+    /// Whether an agent seeds a cascade (`policy.cascade.seed_fraction`).
+    pub const CASCADE_SEED: u64 = 701;
+    /// An agent's Watts threshold.
+    pub const THRESHOLD: u64 = 702;
 }
 
 /// Stafford's Mix13 64-bit finaliser, as used by SplitMix64.

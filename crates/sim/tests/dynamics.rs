@@ -166,12 +166,13 @@ fn cascade_policy_spreads_exactly_like_the_bfs() {
     };
     let seed = 99;
     let p = 0.3;
-    let policy = Cascade(CascadeParams {
+    let policy = Cascade::new(CascadeParams {
         model: CascadeModel::Independent,
         p,
         post_prob: 0.0,
         like_prob: 0.0,
         threshold: 0.0,
+        ..Default::default()
     });
     let mut reached_some = false;
     for origin in [0u32, 10, 20] {

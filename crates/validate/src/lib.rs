@@ -11,11 +11,14 @@
 //! [`write_validation`] renders the results as `validation.md` with PNG and SVG figures.
 
 mod cont_bouchaud;
+mod contagion;
 mod deffuant;
 mod econagent;
 mod engine;
 mod error;
+mod newman;
 mod stats;
+mod watts;
 mod write;
 
 pub use emergent_report::plot::{Curve, CurveStyle};
@@ -91,6 +94,14 @@ pub const MODULES: &[Module] = &[
     Module {
         name: "cont-bouchaud",
         run: cont_bouchaud::checks,
+    },
+    Module {
+        name: "newman",
+        run: newman::checks,
+    },
+    Module {
+        name: "watts",
+        run: watts::checks,
     },
 ];
 

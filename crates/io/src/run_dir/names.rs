@@ -57,8 +57,10 @@ pub const DYNAMIC_ATTRIBUTION: &str = "dynamic_attribution";
 /// listed in `shards.json`, whose row ranges are agents.
 pub const FOLLOWS: &str = "follows";
 pub const FOLLOWS_FINAL: &str = "follows-final";
+/// One row per cascade of a cascade-policy run (gathered on rank 0 in a partitioned run).
+pub const CASCADES: &str = "cascades";
 /// Every table above.
-pub const TABLES: [&str; 8] = [
+pub const TABLES: [&str; 9] = [
     TICKS,
     ACTIONS,
     FEATURES,
@@ -67,6 +69,7 @@ pub const TABLES: [&str; 8] = [
     DYNAMIC_ATTRIBUTION,
     FOLLOWS,
     FOLLOWS_FINAL,
+    CASCADES,
 ];
 
 /// `<table>.parquet`.

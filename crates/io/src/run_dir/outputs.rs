@@ -139,6 +139,7 @@ mod tests {
             "attribution.json",
             "dynamic_attribution.json",
             "dynamic_attribution.parquet",
+            "cascades.parquet",
             "study",
             "shards.json",
             "report.md",

@@ -112,6 +112,52 @@ impl Csr {
         (self.offsets[u + 1] - self.offsets[u]) as usize
     }
 
+    /// Row by row union with `other`, which holds the same rows (for a reciprocal graph: the
+    /// rows and their transpose).
+    pub fn union(&self, other: &Csr) -> Self {
+        assert_eq!(
+            (self.first, self.rows()),
+            (other.first, other.rows()),
+            "a union needs the same rows"
+        );
+        let mut offsets = Vec::with_capacity(self.rows() + 1);
+        let mut targets = Vec::with_capacity(self.nnz() + other.nnz());
+        offsets.push(0u64);
+        for u in 0..self.rows() {
+            let (a, b) = (self.row_at(u), other.row_at(u));
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() || j < b.len() {
+                let next = match (a.get(i), b.get(j)) {
+                    (Some(&x), Some(&y)) if x == y => {
+                        i += 1;
+                        j += 1;
+                        x
+                    }
+                    (Some(&x), Some(&y)) if x < y => {
+                        i += 1;
+                        x
+                    }
+                    (Some(&x), None) => {
+                        i += 1;
+                        x
+                    }
+                    (_, Some(&y)) => {
+                        j += 1;
+                        y
+                    }
+                    (None, None) => unreachable!("the loop runs while either row has entries"),
+                };
+                targets.push(next);
+            }
+            offsets.push(targets.len() as u64);
+        }
+        Self {
+            offsets,
+            targets,
+            first: self.first,
+        }
+    }
+
     /// The transposed matrix. Rows are visited in order, so every transposed
     /// row comes out sorted without a sort.
     pub fn transpose(&self, n_cols: usize) -> Self {

@@ -89,6 +89,18 @@ impl Network {
         Self::oriented(n, rows_are_followers, rows, cols)
     }
 
+    /// The same graph with every follow made mutual: each `u → v` comes with `v → u`
+    /// (undirected semantics). Built from the rows held here, so a rank holding its own rows
+    /// makes its own rows of the whole graph's reciprocal.
+    pub fn reciprocal(self) -> Self {
+        let both = self.out.union(&self.inc);
+        Self {
+            n: self.n,
+            out: both.clone(),
+            inc: both,
+        }
+    }
+
     fn oriented(n: usize, rows_are_followers: bool, rows: Csr, cols: Csr) -> Self {
         if rows_are_followers {
             Self {

@@ -19,7 +19,7 @@ pub fn from_config(cfg: &PolicyConfig) -> Box<dyn Policy> {
         PolicyKind::BoundedConfidence => {
             Box::new(BoundedConfidence(cfg.bounded_confidence.clone()))
         }
-        PolicyKind::Cascade => Box::new(Cascade(cfg.cascade.clone())),
+        PolicyKind::Cascade => Box::new(Cascade::new(cfg.cascade.clone())),
         PolicyKind::Panic => Box::new(Panic(cfg.panic.clone())),
     }
 }
