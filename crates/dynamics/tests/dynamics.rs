@@ -379,7 +379,10 @@ fn moment_aggregates_through_the_twin() {
             a.completeness_gap,
             a.nodes
         );
-        assert!((a.value - a.baseline_value).abs() > 1e-9, "{expr}: no change");
+        assert!(
+            (a.value - a.baseline_value).abs() > 1e-9,
+            "{expr}: no change"
+        );
     }
 }
 

@@ -24,7 +24,9 @@ pub use dataset::{SHARD_INDEX, ShardIndex, dataset_files, read_dataset};
 pub use error::IoError;
 pub use output_guard::check_output_path;
 pub use parquet_stream::{BackgroundParquet, ParquetStream, merge_parquet};
-pub use parquet_table::{ParquetColumn, read_edges_parquet, read_tick_column, write_parquet_columns};
+pub use parquet_table::{
+    ParquetColumn, read_edges_parquet, read_tick_column, write_parquet_columns,
+};
 pub use skipped::SkippedColumn;
 pub use tick_column::{FirstAndLast, first_and_last_tick};
 

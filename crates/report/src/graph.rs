@@ -40,7 +40,11 @@ pub fn measures(edges: &[(u32, u32)], stance: &[f64]) -> GraphMeasures {
     for _ in 0..n {
         g.add_node(());
     }
-    g.extend_with_edges(edges.iter().filter(|(a, b)| (*a as usize) < n && (*b as usize) < n));
+    g.extend_with_edges(
+        edges
+            .iter()
+            .filter(|(a, b)| (*a as usize) < n && (*b as usize) < n),
+    );
     // For a directed graph petgraph counts weakly connected components.
     let components = petgraph::algo::connected_components(&g);
     let pairs: Vec<(f64, f64)> = g

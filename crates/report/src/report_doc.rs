@@ -378,7 +378,10 @@ fn follow_blocks(f: &crate::graph::FollowMeasures) -> Vec<Block> {
             text(label),
             text(m.edges.to_string()),
             text(m.components.to_string()),
-            text(m.assortativity.map_or_else(|| "—".to_string(), |r| format!("{r:.3}"))),
+            text(
+                m.assortativity
+                    .map_or_else(|| "—".to_string(), |r| format!("{r:.3}")),
+            ),
         ]
     };
     vec![
@@ -387,7 +390,9 @@ fn follow_blocks(f: &crate::graph::FollowMeasures) -> Vec<Block> {
             code("follows.parquet"),
             text(" (start) and "),
             code("follows-final.parquet"),
-            text(" (end). Stance assortativity is the Pearson correlation of the follower's and the followee's stance over the follow edges (Newman 2003): 0 when accounts follow regardless of stance, near 1 in echo chambers."),
+            text(
+                " (end). Stance assortativity is the Pearson correlation of the follower's and the followee's stance over the follow edges (Newman 2003): 0 when accounts follow regardless of stance, near 1 in echo chambers.",
+            ),
         ]),
         Block::Table(Table {
             header: vec![

@@ -95,7 +95,10 @@ mod tests {
         assert_eq!(emergent_io::read_edges_parquet(&whole).unwrap(), want);
         let got = run_dir::read_follows(dir.path(), FollowGraph::End).unwrap();
         assert_eq!(got, Some(want.clone()));
-        assert_eq!(run_dir::read_follows(dir.path(), FollowGraph::Start).unwrap(), None);
+        assert_eq!(
+            run_dir::read_follows(dir.path(), FollowGraph::Start).unwrap(),
+            None
+        );
         // Per rank: agents 0..2 and 2..4.
         let split = tempfile::tempdir().unwrap();
         write_follows(split.path(), FollowGraph::Start, Some(0), &world, 0..2).unwrap();

@@ -1,11 +1,11 @@
 //! The scenario's macro indicators: parsed up front, evaluated each recorded tick,
 //! attributed at the end.
 
-use emergent_collective::Collective;
 use emergent_attribution::{
     AgentIds, Attribution, AttributionError, Baseline, FeatureTable, Indicator, Options, Shard,
     TableError, attribute, attribute_sharded, tier_shares, tier_shares_sharded,
 };
+use emergent_collective::Collective;
 use emergent_io::run_dir::{IndicatorOutcome, TopAgent};
 use emergent_scenario::{KeySeg, Scenario};
 use emergent_sim::World;

@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use emergent_attribution::{FeatureTable, Shard, evaluate, evaluate_sharded};
 use emergent_collective::{Collective, barrier, gather_u64, sum_over_ranks};
-use emergent_io::run_dir::{FollowGraph, 
-    self, CHECKPOINT, Counts, Distributed, IndicatorOutcome, PARTIAL, PhaseSeconds, PolicySummary,
+use emergent_io::run_dir::{
+    self, CHECKPOINT, Counts, Distributed, FollowGraph, IndicatorOutcome, PARTIAL, PhaseSeconds,
+    PolicySummary,
 };
 use emergent_io::{ParquetColumn, ShardIndex, write_parquet_columns};
 use emergent_llm::LlmRunOptions;

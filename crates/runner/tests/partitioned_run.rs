@@ -105,7 +105,10 @@ fn followee_stance_across_ranks_is_the_single_process_column() {
             read_follows(&two, which).unwrap().unwrap(),
         );
         assert!(one.join(format!("{}.parquet", which.table())).is_file());
-        assert!(two.join(format!("{}-r00001.parquet", which.table())).is_file());
+        assert!(
+            two.join(format!("{}-r00001.parquet", which.table()))
+                .is_file()
+        );
         assert!(a.len() > 9000, "{which:?}: {} edges", a.len());
         assert_eq!(a, b, "{which:?}");
         assert!(a.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");

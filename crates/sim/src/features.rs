@@ -129,9 +129,7 @@ impl World {
         let columns = names
             .iter()
             .filter_map(|n| match (n.as_str(), stances) {
-                (FOLLOWEE_STANCE, Some(all)) => {
-                    Some(self.followee_stance_in(agents.clone(), all))
-                }
+                (FOLLOWEE_STANCE, Some(all)) => Some(self.followee_stance_in(agents.clone(), all)),
                 _ => self.feature_in(n, agents.clone()),
             })
             .collect();
@@ -211,7 +209,10 @@ mod tests {
         let net = Network::from_edges(4, vec![(0, 1), (0, 2), (1, 2), (3, 0), (3, 1), (3, 2)]);
         let world = World::new(1, FeedConfig::default(), net, pop, None);
         let f = world.feature(FOLLOWEE_STANCE).unwrap();
-        assert_eq!(f, vec![(-1.0 + 0.25) / 2.0, 0.25, 0.25, (0.5 - 1.0 + 0.25) / 3.0]);
+        assert_eq!(
+            f,
+            vec![(-1.0 + 0.25) / 2.0, 0.25, 0.25, (0.5 - 1.0 + 0.25) / 3.0]
+        );
         // Agent 2 follows nobody: its own stance.
         assert_eq!(f[2], stance[2]);
         // The same from gathered stances, for a rank holding agents 1..3 only.

@@ -16,9 +16,9 @@ mod nullable;
 mod outputs;
 mod tiers;
 
-pub use follows::{FollowGraph, read_follows};
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
+pub use follows::{FollowGraph, read_follows};
 pub use identity::RunIdentity;
 pub use json_file::{
     read_attribution, read_dynamic_attribution, read_json, read_manifest, write_attribution,
