@@ -25,6 +25,7 @@ mod overrides;
 pub mod partition;
 pub mod policy;
 pub mod population;
+pub mod radicalization;
 mod scenario;
 
 pub use econ::EconConfig;
@@ -41,5 +42,6 @@ pub use partition::{PartitionConfig, PartitionMethod};
 pub use policy::{
     BoundedConfidenceParams, CascadeModel, CascadeParams, PanicParams, PolicyConfig, PolicyKind,
 };
-pub use population::{ActivityConfig, InitialStance, PopulationConfig, SusceptibilityConfig};
+pub use radicalization::RadicalizationParams;
+pub use population::{ActivityConfig, ActivityDistribution, InitialStance, PopulationConfig, SusceptibilityConfig};
 pub use scenario::Scenario;

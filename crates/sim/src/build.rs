@@ -13,7 +13,7 @@ use crate::network::{
 };
 use crate::partition::Partition;
 use crate::population::Population;
-use crate::world::World;
+use crate::world::{PolicyRules, World};
 
 /// A valid scenario could not be built into a world.
 #[derive(Debug, Error)]
@@ -199,13 +199,15 @@ fn world_of(
     population: Population,
     market: Option<Market>,
 ) -> World {
-    World::new(
+    let mut world = World::new(
         scenario.meta.noise_seed.unwrap_or(scenario.meta.seed),
         scenario.feed.clone(),
         network,
         population,
         market,
-    )
+    );
+    world.rules = PolicyRules::of(scenario.policy);
+    world
 }
 
 fn market(scenario: &EngineConfig) -> Option<Market> {
