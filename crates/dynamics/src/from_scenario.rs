@@ -10,6 +10,12 @@ use crate::econ::EconField;
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panic::PanicField;
+use crate::radicalization::RadicalizationField;
+
+/// Smoothing of |Δx| in the radicalization twin's homophily kernel ((Δx² + δ²)^(−β/2)):
+/// opinions spread over [−1, 1] and beyond, so 0.05 keeps the kernel sharp at the distances
+/// that decide contacts and its gradient bounded by β/δ.
+const HOMOPHILY_DELTA: f64 = 0.05;
 
 /// Width of the smoothed confidence bound, as a fraction of ε: narrow enough to track the
 /// hard rule, wide enough for gradients to see agents near the bound.
@@ -25,6 +31,12 @@ pub fn model_for<'a>(
     let topics = pop.topics;
     let ticks = scenario.scenario.ticks;
     match scenario.policy.kind {
+        PolicyKind::BoundedConfidence if scenario.policy.bounded_confidence.repulsion > 0.0 => {
+            Err(DynamicsError::Unsupported(
+                "bounded_confidence with repulsion".into(),
+                "its expected-value model has no backfire term yet".into(),
+            ))
+        }
         PolicyKind::BoundedConfidence => {
             let p = &scenario.policy.bounded_confidence;
             Ok(Box::new(BoundedConfidenceField {
@@ -61,6 +73,22 @@ pub fn model_for<'a>(
             params: scenario.policy.panic.clone(),
             ticks,
         })),
+        PolicyKind::Radicalization => {
+            let p = &scenario.policy.radicalization;
+            Ok(Box::new(RadicalizationField {
+                net: &world.network,
+                x0: (0..pop.len()).map(|a| pop.stance[a * topics]).collect(),
+                activity: pop.activity.local().to_vec(),
+                k: p.k,
+                alpha: p.alpha,
+                beta: p.beta,
+                reciprocity: p.reciprocity,
+                contacts: p.contacts as f64,
+                dt: p.dt,
+                delta: HOMOPHILY_DELTA,
+                ticks,
+            }))
+        }
         #[allow(unreachable_patterns)]
         other => Err(DynamicsError::Unsupported(
             format!("{other:?}"),
