@@ -31,6 +31,8 @@ enum Command {
     Study(commands::study::Args),
     /// Write report.md and a self-contained report.html for a run directory.
     Report(commands::report::Args),
+    /// Reproduce the canonical published results of the models, with figures (validation.md).
+    Validate(commands::validate::Args),
     /// Import real platform data into feature tables.
     #[command(subcommand)]
     Import(Import),
@@ -85,6 +87,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => match commands::run::run(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
+        Command::Validate(args) => match commands::validate::run(args) {
             Ok(code) => return code,
             Err(e) => Err(e),
         },

@@ -4,3 +4,4 @@ pub mod report;
 pub mod run;
 pub mod study;
 pub mod tiers;
+pub mod validate;

@@ -11,6 +11,7 @@ mod scatter;
 mod series;
 mod style;
 mod tiers;
+mod xy;
 
 use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
@@ -23,6 +24,7 @@ pub use lorenz::Lorenz;
 pub use scatter::{Scatter, ScatterPanel};
 pub use series::{Series, TimeSeries};
 pub use tiers::{BarSeries, TierBars};
+pub use xy::{Curve, CurveStyle, XyChart};
 
 /// A drawn plot: its PNG bytes, its SVG text and the pixel size of both.
 #[derive(Debug, Clone)]
