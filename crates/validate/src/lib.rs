@@ -10,6 +10,7 @@
 //! Deterministic: fixed seeds, keyed randomness; the same settings give the same numbers.
 //! [`write_validation`] renders the results as `validation.md` with PNG and SVG figures.
 
+mod baumann;
 mod deffuant;
 mod engine;
 mod error;
@@ -77,10 +78,16 @@ pub struct Module {
 }
 
 /// Every module, in the order of `docs/validation.md`.
-pub const MODULES: &[Module] = &[Module {
-    name: "deffuant",
-    run: deffuant::checks,
-}];
+pub const MODULES: &[Module] = &[
+    Module {
+        name: "deffuant",
+        run: deffuant::checks,
+    },
+    Module {
+        name: "baumann",
+        run: baumann::checks,
+    },
+];
 
 /// Run the modules whose names are in `only` (all when empty), calling `progress` with each
 /// module's name before it runs.
