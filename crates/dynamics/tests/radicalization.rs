@@ -91,7 +91,12 @@ fn completeness_phi_sums_to_the_change() {
         a.value,
         a.baseline_value
     );
-    assert!(a.completeness_gap <= 1e-6, "gap {} at K = {}", a.completeness_gap, a.nodes);
+    assert!(
+        a.completeness_gap <= 1e-6,
+        "gap {} at K = {}",
+        a.completeness_gap,
+        a.nodes
+    );
     // The default K = 8 is within 10⁻³ already.
     assert!(attribute_at_k8(&model, &ctx, "var(stance)").completeness_gap < 1e-3);
     assert!((a.sum_phi - (a.value - a.baseline_value)).abs() < 1e-4 * a.value.abs().max(1.0));
@@ -118,4 +123,3 @@ fn without_participation_opinions_only_decay_and_with_it_they_radicalize() {
         var(&model.x0)
     );
 }
-

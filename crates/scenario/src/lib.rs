@@ -42,6 +42,8 @@ pub use partition::{PartitionConfig, PartitionMethod};
 pub use policy::{
     BoundedConfidenceParams, CascadeModel, CascadeParams, PanicParams, PolicyConfig, PolicyKind,
 };
+pub use population::{
+    ActivityConfig, ActivityDistribution, InitialStance, PopulationConfig, SusceptibilityConfig,
+};
 pub use radicalization::RadicalizationParams;
-pub use population::{ActivityConfig, ActivityDistribution, InitialStance, PopulationConfig, SusceptibilityConfig};
 pub use scenario::Scenario;

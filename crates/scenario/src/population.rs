@@ -144,14 +144,24 @@ impl PopulationConfig {
         if a.distribution == ActivityDistribution::Powerlaw {
             // γ = 1 would need a logarithmic draw, and the activity-driven literature takes
             // γ > 1 (a normalisable tail as ε → 0).
-            out.real_above(&["population", "activity", "exponent"], a.exponent, 1.0, 100.0);
+            out.real_above(
+                &["population", "activity", "exponent"],
+                a.exponent,
+                1.0,
+                100.0,
+            );
             out.check(
                 a.min > 0.0,
                 &["population", "activity", "min"],
                 "must be above 0 for a power law (its lower end ε)".into(),
             );
         } else {
-            out.real(&["population", "activity", "exponent"], a.exponent, 0.0, 100.0);
+            out.real(
+                &["population", "activity", "exponent"],
+                a.exponent,
+                0.0,
+                100.0,
+            );
         }
         out.check(
             a.min <= a.max,

@@ -79,6 +79,11 @@ impl RadicalizationParams {
             out.real(&at(k), v, 0.0, MAX_COUPLING);
         }
         out.real_above(&at("dt"), self.dt, 0.0, 1.0);
-        out.count(&at("contacts"), self.contacts.into(), 1, MAX_CONTACTS.into());
+        out.count(
+            &at("contacts"),
+            self.contacts.into(),
+            1,
+            MAX_CONTACTS.into(),
+        );
     }
 }

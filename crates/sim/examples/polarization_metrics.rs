@@ -65,7 +65,9 @@ fn report(w: &World) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).ok_or("usage: polarization_metrics SCENARIO [EVERY]")?;
+    let path = args
+        .get(1)
+        .ok_or("usage: polarization_metrics SCENARIO [EVERY]")?;
     let every: u32 = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(25);
     let mut scenario = Scenario::from_path(path.as_ref())?;
     for set in args.iter().skip(3) {

@@ -257,7 +257,10 @@ impl World {
                 let i = item as usize;
                 let author = self.items.author[i] as usize;
                 if !self.counters.holds(author) {
-                    return Err(WireError("an influence sent to a rank not owning its item", 0));
+                    return Err(WireError(
+                        "an influence sent to a rank not owning its item",
+                        0,
+                    ));
                 }
                 let at = author * topics + self.items.topic[i] as usize;
                 let x = self.population.stance[at] + delta;

@@ -351,8 +351,7 @@ fn regimes(s: &Settings) -> Vec<Check> {
             id: "baumann-radicalization".into(),
             title: "Baumann et al. (b): one-sided radicalization without homophily".into(),
             citation: CITATION.into(),
-            published: "α = 3, β = 0: every opinion radicalizes to the same side (Fig. 1b)"
-                .into(),
+            published: "α = 3, β = 0: every opinion radicalizes to the same side (Fig. 1b)".into(),
             ours: format!(
                 "{:.1} % of opinions on the majority side, mean |x| = {:.2}, interaction echo \
                  ρ = {:.2} (pass: ≥ 98 % on one side, mean |x| > 1)",
@@ -440,7 +439,8 @@ fn consensus_boundary(s: &Settings) -> Check {
         title: "Baumann et al.: consensus loses stability at α_c".into(),
         citation: CITATION.into(),
         published: format!(
-            "mean-field linear stability of x = 0: consensus is stable below α_c; with \
+            "consensus turns into radicalization where the mean-field linear stability of x = 0 \
+             is lost (α_c; the paper's phase diagram in α and K). That analysis, done here for \
              Fig. 1's K = {K}, m = {M}, r = {R}, ε = {EPS}, γ = {GAMMA} (⟨a⟩ = {a1:.4}, \
              ⟨a²⟩ = {a2:.4}): α_c = 1/(Kλ) = {alpha_c:.3}, λ the largest eigenvalue of \
              E[A_ij] = (m/N)(a_i + r a_j) (the cruder ⟨a x⟩ ≈ ⟨a⟩⟨x⟩ closure gives \
@@ -448,12 +448,14 @@ fn consensus_boundary(s: &Settings) -> Check {
         ),
         ours: format!(
             "growth rate of the critical mode ψ = Σ(1 + {:.2} a_i) x_i over t ∈ [{}, {}], β = 0, \
-             {seeds} seeds per α: crosses zero at α = {} α_c from the runs' own activities (sample ⟨a⟩, ⟨a²⟩): {sample_alpha_c:.3} (pass within \
+             {seeds} seeds per α: crosses zero at α = {}; α_c from the runs' own activities (sample ⟨a⟩, ⟨a²⟩): {sample_alpha_c:.3} (pass within \
              5 % of it)",
             uq.1,
             t1 as f64 * DT,
             t2 as f64 * DT,
-            crossing.map_or("— (no crossing in the sweep)".into(), |c| format!("{c:.3}"))
+            crossing.map_or("— (no crossing in the sweep)".into(), |c| format!(
+                "{c:.3}"
+            ))
         ),
         notes: "β = 0 (at consensus all opinion distances vanish and homophily is undefined); \
                 initial opinions N(0, 0.05²) so tanh(αx) is linear; the critical mode's \

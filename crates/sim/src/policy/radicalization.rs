@@ -128,7 +128,11 @@ impl Policy for Radicalization {
                 })
                 .map(|&i| {
                     let y = w.items.stance[i as usize] as f64;
-                    (i, w.items.author[i as usize], homophily_weight(x - y, p.beta))
+                    (
+                        i,
+                        w.items.author[i as usize],
+                        homophily_weight(x - y, p.beta),
+                    )
                 })
                 .collect();
             n_contacts = draw_contacts(&mut cands, p.contacts as usize, rng, &mut contacts);
