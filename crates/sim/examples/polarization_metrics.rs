@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while !sim.is_done() {
         sim.step();
         sim.world.forget_unseen_items();
-        if sim.world.tick % every == 0 || sim.is_done() {
+        if sim.world.tick.is_multiple_of(every) || sim.is_done() {
             report(&sim.world);
         }
     }

@@ -136,7 +136,7 @@ fn run(c: &Config) -> Outcome {
     let mut trajectories = vec![Vec::new(); TRACED];
     while !sim.is_done() {
         let w = &sim.world;
-        if w.tick % every == 0 {
+        if w.tick.is_multiple_of(every) {
             let x = w.feature("stance").unwrap_or_default();
             for (k, tr) in trajectories.iter_mut().enumerate() {
                 tr.push((w.tick as f64 * DT, x[k * N / TRACED]));

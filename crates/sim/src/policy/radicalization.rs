@@ -74,7 +74,7 @@ fn draw_contacts(
     let mut n = 0;
     while n < m {
         let total: f64 = cands.iter().map(|c| c.2).sum();
-        if !(total > 0.0) {
+        if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             break;
         }
         let mut u = rng.uniform(0.0, total);
