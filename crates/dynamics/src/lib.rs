@@ -19,6 +19,7 @@ mod error;
 mod from_scenario;
 mod model;
 mod panic;
+mod radicalization;
 mod smooth;
 mod threshold;
 
@@ -30,4 +31,5 @@ pub use error::DynamicsError;
 pub use from_scenario::{econ_model_for, model_for};
 pub use model::{Dynamics, Trajectory};
 pub use panic::PanicField;
+pub use radicalization::RadicalizationField;
 pub use threshold::ThresholdField;

@@ -200,6 +200,7 @@ impl Recorder {
                 Action::Follow { agent } | Action::Unfollow { agent } => (Some(agent), None),
                 Action::SetStance { value, .. } => (None, Some(value)),
                 Action::Trade { quantity } => (None, Some(quantity)),
+                Action::Influence { item, delta } => (Some(item), Some(delta)),
                 Action::Nothing => (None, None),
             };
             target.push(t);

@@ -25,6 +25,7 @@ mod overrides;
 pub mod partition;
 pub mod policy;
 pub mod population;
+pub mod radicalization;
 mod scenario;
 
 pub use econ::EconConfig;
@@ -42,5 +43,8 @@ pub use policy::{
     BoundedConfidenceParams, CascadeModel, CascadeParams, PanicParams, PolicyConfig, PolicyKind,
     ThresholdDistribution,
 };
-pub use population::{ActivityConfig, InitialStance, PopulationConfig, SusceptibilityConfig};
+pub use population::{
+    ActivityConfig, ActivityDistribution, InitialStance, PopulationConfig, SusceptibilityConfig,
+};
+pub use radicalization::RadicalizationParams;
 pub use scenario::Scenario;

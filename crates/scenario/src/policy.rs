@@ -2,6 +2,7 @@
 
 use crate::limits::MAX_WINDOW;
 use crate::location::{KeySeg, Problem, Problems};
+use crate::radicalization::RadicalizationParams;
 use serde::{Deserialize, Serialize};
 
 /// `[policy]`: which surrogate decides, with one optional sub-table per kind.
@@ -19,6 +20,9 @@ pub struct PolicyConfig {
     /// `[policy.panic]`.
     #[serde(default)]
     pub panic: PanicParams,
+    /// `[policy.radicalization]`.
+    #[serde(default)]
+    pub radicalization: RadicalizationParams,
 }
 
 /// Surrogate policy kinds.
@@ -31,6 +35,8 @@ pub enum PolicyKind {
     Cascade,
     /// Herding sell-off in a market.
     Panic,
+    /// Radicalization and echo chambers (Baumann et al. 2020): unbounded opinions.
+    Radicalization,
 }
 
 /// Bounded-confidence (Deffuant / Hegselmann–Krause) parameters.
@@ -61,6 +67,13 @@ pub struct BoundedConfidenceParams {
     pub follow_distance: f64,
     /// Probability of acting on a follow opportunity.
     pub follow_prob: f64,
+    /// Backfire (Jager & Amblard 2005): items further than this from one's stance push it
+    /// away (their latitude of rejection). Acts only when `repulsion` > 0.
+    pub rejection_distance: f64,
+    /// Rate at which the mean of the rejected items pushes the stance away (×
+    /// susceptibility): x −= repulsion·s·(mean − x). 0 (the default) is plain bounded
+    /// confidence.
+    pub repulsion: f64,
 }
 
 /// Cascade parameters.
@@ -183,6 +196,8 @@ impl Default for BoundedConfidenceParams {
             unfollow_prob: 0.1,
             follow_distance: 0.2,
             follow_prob: 0.05,
+            rejection_distance: 1.0,
+            repulsion: 0.0,
         }
     }
 }
@@ -238,6 +253,7 @@ impl Default for PolicyConfig {
             bounded_confidence: BoundedConfidenceParams::default(),
             cascade: CascadeParams::default(),
             panic: PanicParams::default(),
+            radicalization: RadicalizationParams::default(),
         }
     }
 }
@@ -250,6 +266,7 @@ impl PolicyConfig {
         self.bounded_confidence.check(&mut out);
         self.cascade.check(&mut out);
         self.panic.check(&mut out);
+        self.radicalization.check(&mut out);
         out.0
     }
 }
@@ -275,6 +292,7 @@ impl BoundedConfidenceParams {
             ("quote_prob", bc.quote_prob),
             ("unfollow_prob", bc.unfollow_prob),
             ("follow_prob", bc.follow_prob),
+            ("repulsion", bc.repulsion),
         ] {
             out.probability(&bcp(k), v);
         }
@@ -282,9 +300,19 @@ impl BoundedConfidenceParams {
             ("epsilon", bc.epsilon),
             ("unfollow_distance", bc.unfollow_distance),
             ("follow_distance", bc.follow_distance),
+            ("rejection_distance", bc.rejection_distance),
         ] {
             out.real(&bcp(k), v, 0.0, MAX_DISTANCE);
         }
+        // Jager & Amblard's latitude of rejection lies beyond the latitude of acceptance.
+        out.check(
+            bc.repulsion == 0.0 || bc.rejection_distance >= bc.epsilon,
+            &bcp("rejection_distance"),
+            format!(
+                "must not be below epsilon ({}) when repulsion > 0",
+                bc.epsilon
+            ),
+        );
         out.real(&bcp("post_noise"), bc.post_noise, 0.0, 10.0);
     }
 }

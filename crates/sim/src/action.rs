@@ -6,7 +6,12 @@ use crate::{AgentId, ItemId};
 
 /// Most actions one agent may take in one tick. A fixed array avoids a heap
 /// allocation per agent per tick at 1e6 agents.
-pub const MAX_ACTIONS: usize = 8;
+pub const MAX_ACTIONS: usize = 16;
+
+/// The limit of a [`Decision::none`]: what every policy but radicalization may take. (The
+/// radicalization policy needs one reciprocal influence per contact, up to 12, and asks for
+/// [`Decision::with_limit`]`(MAX_ACTIONS)`.)
+pub const DEFAULT_ACTIONS: usize = 8;
 
 /// One action. Invalid ones (liking a missing item, following oneself,
 /// selling more than held) are skipped when applied and counted as rejected.
@@ -68,10 +73,19 @@ pub enum Action {
         /// Signed quantity.
         quantity: f64,
     },
+    /// Shift the stance of an item's author, on the item's topic, by `delta`: the reciprocal
+    /// influence of the radicalization model (a contacted agent influenced back). The item
+    /// must be in the actor's feed; its owner applies the shift (see `crate::delivery`).
+    Influence {
+        /// The contacted item (its author is influenced).
+        item: ItemId,
+        /// Stance change.
+        delta: f64,
+    },
 }
 
 /// Action names in [`Action::code`] order (the dictionary of `actions.parquet`'s `action`).
-pub const ACTION_NAMES: [&str; 10] = [
+pub const ACTION_NAMES: [&str; 11] = [
     "nothing",
     "post",
     "reply",
@@ -82,6 +96,7 @@ pub const ACTION_NAMES: [&str; 10] = [
     "unfollow",
     "set_stance",
     "trade",
+    "influence",
 ];
 
 impl Action {
@@ -98,6 +113,7 @@ impl Action {
             Action::Unfollow { .. } => 7,
             Action::SetStance { .. } => 8,
             Action::Trade { .. } => 9,
+            Action::Influence { .. } => 10,
         }
     }
 
@@ -107,23 +123,40 @@ impl Action {
     }
 }
 
-/// The actions one agent takes in one tick, at most [`MAX_ACTIONS`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// The actions one agent takes in one tick, at most its limit ([`DEFAULT_ACTIONS`] unless
+/// made [`Decision::with_limit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     actions: [Action; MAX_ACTIONS],
     len: u8,
+    limit: u8,
+}
+
+impl Default for Decision {
+    fn default() -> Self {
+        Self::with_limit(DEFAULT_ACTIONS)
+    }
 }
 
 impl Decision {
-    /// Nothing to do.
+    /// Nothing to do; at most [`DEFAULT_ACTIONS`] actions.
     pub fn none() -> Self {
         Self::default()
+    }
+
+    /// Nothing to do; at most `limit` actions (capped at [`MAX_ACTIONS`]).
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            actions: [Action::Nothing; MAX_ACTIONS],
+            len: 0,
+            limit: limit.min(MAX_ACTIONS) as u8,
+        }
     }
 
     /// Append an action; returns false (and drops it) when full, which keeps
     /// an agent's activity per tick bounded.
     pub fn push(&mut self, action: Action) -> bool {
-        if (self.len as usize) < MAX_ACTIONS {
+        if self.len < self.limit {
             self.actions[self.len as usize] = action;
             self.len += 1;
             true
@@ -134,7 +167,7 @@ impl Decision {
 
     /// True when no further action fits.
     pub fn is_full(&self) -> bool {
-        self.len as usize == MAX_ACTIONS
+        self.len >= self.limit
     }
 
     /// The actions, in the order they will be applied.
@@ -150,12 +183,18 @@ mod tests {
     #[test]
     fn decisions_are_bounded() {
         let mut d = Decision::none();
-        for i in 0..MAX_ACTIONS as u32 {
+        for i in 0..DEFAULT_ACTIONS as u32 {
             assert!(d.push(Action::Like { item: i }));
         }
         assert!(d.is_full());
         assert!(!d.push(Action::Like { item: 99 }));
-        assert_eq!(d.actions().len(), MAX_ACTIONS);
+        assert_eq!(d.actions().len(), DEFAULT_ACTIONS);
         assert_eq!(d.actions()[3], Action::Like { item: 3 });
+        let mut wide = Decision::with_limit(MAX_ACTIONS);
+        for i in 0..MAX_ACTIONS as u32 {
+            assert!(wide.push(Action::Like { item: i }));
+        }
+        assert!(!wide.push(Action::Like { item: 99 }));
+        assert_eq!(Decision::with_limit(1000).limit as usize, MAX_ACTIONS);
     }
 }

@@ -14,7 +14,7 @@ use crate::network::{
 };
 use crate::partition::Partition;
 use crate::population::Population;
-use crate::world::World;
+use crate::world::{PolicyRules, World};
 
 /// A valid scenario could not be built into a world.
 #[derive(Debug, Error)]
@@ -250,13 +250,15 @@ fn world_of(
     population: Population,
     market: Option<Market>,
 ) -> World {
-    World::new(
+    let mut world = World::new(
         scenario.meta.noise_seed.unwrap_or(scenario.meta.seed),
         scenario.feed.clone(),
         network,
         population,
         market,
-    )
+    );
+    world.rules = PolicyRules::of(scenario.policy);
+    world
 }
 
 /// The panic policy's market; `whole_network` gives the whole follow graph, asked for only

@@ -11,14 +11,16 @@
 //!   which counts on the item and on its author (whom that rank owns too);
 //! - to the owner of a followed or unfollowed agent: the edit of its followers' row (and to
 //!   itself, for the actor's followees' row);
+//! - to the owner of an item its agents contacted reciprocally (radicalization): the shift of
+//!   the item's author's stance;
 //! - to every rank: its counts (active agents, exposures, refused actions, accepted actions by
 //!   kind), so every rank's report has the whole tick's (each rank records its own actions).
 //!
 //! One process sends all of it to itself: the same code path.
 //!
-//! Layout, little-endian: `new u32 · active u64 · exposures u64 · rejected u64 · 10 × u64
+//! Layout, little-endian: `new u32 · active u64 · exposures u64 · rejected u64 · 11 × u64
 //! (accepted by kind) · n u32 · n × (agent u32 · traded f64) · m u32 · m × (item u32 · kind u8)
-//! · k u32 · k × (follower u32 · followee u32 · want u8)`.
+//! · k u32 · k × (follower u32 · followee u32 · want u8) · j u32 · j × (item u32 · delta f64)`.
 
 use crate::action::{ACTION_NAMES, Action};
 use crate::halo::agent_owner;
@@ -50,6 +52,8 @@ pub(crate) struct Delivery {
     pub engagements: Vec<(ItemId, Engagement)>,
     /// Follow edits whose rows the receiver holds: `((follower, followee), present)`.
     pub edges: Vec<((AgentId, AgentId), bool)>,
+    /// Stance shifts of the authors of items the receiver owns: `(item, delta)`.
+    pub influences: Vec<(ItemId, f64)>,
 }
 
 /// Whether an accepted action creates an item.
@@ -101,6 +105,12 @@ pub(crate) fn route(world: &World, own: &TickLog, me: usize, edges: &[usize]) ->
                 }
                 continue;
             }
+            Action::Influence { item, delta } => {
+                parts[world.items.owner(item)]
+                    .influences
+                    .push((item, delta));
+                continue;
+            }
             _ => continue,
         };
         parts[world.items.owner(item)]
@@ -112,8 +122,12 @@ pub(crate) fn route(world: &World, own: &TickLog, me: usize, edges: &[usize]) ->
 
 /// Encode one part.
 pub(crate) fn encode(d: &Delivery) -> Vec<u8> {
-    let mut out =
-        Vec::with_capacity(120 + 12 * d.trades.len() + 5 * d.engagements.len() + 9 * d.edges.len());
+    let mut out = Vec::with_capacity(
+        132 + 12 * d.trades.len()
+            + 5 * d.engagements.len()
+            + 9 * d.edges.len()
+            + 12 * d.influences.len(),
+    );
     out.extend_from_slice(&d.new_items.to_le_bytes());
     for c in d.counts.iter().chain(&d.by_kind) {
         out.extend_from_slice(&c.to_le_bytes());
@@ -133,6 +147,11 @@ pub(crate) fn encode(d: &Delivery) -> Vec<u8> {
         out.extend_from_slice(&u.to_le_bytes());
         out.extend_from_slice(&v.to_le_bytes());
         out.push(want as u8);
+    }
+    out.extend_from_slice(&(d.influences.len() as u32).to_le_bytes());
+    for &(i, delta) in &d.influences {
+        out.extend_from_slice(&i.to_le_bytes());
+        out.extend_from_slice(&delta.to_le_bytes());
     }
     out
 }
@@ -168,6 +187,9 @@ pub(crate) fn decode(part: &[u8]) -> Result<Delivery, WireError> {
     for _ in 0..r.u32()? {
         d.edges.push(((r.u32()?, r.u32()?), r.u8()? != 0));
     }
+    for _ in 0..r.u32()? {
+        d.influences.push((r.u32()?, r.f64()?));
+    }
     if !r.done() {
         return Err(WireError("trailing bytes in a delivery", r.at));
     }
@@ -183,7 +205,7 @@ mod tests {
         let d = Delivery {
             new_items: 3,
             counts: [10, 1 << 40, 2],
-            by_kind: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            by_kind: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
             trades: vec![(4, -0.5), (9, 1e-300)],
             engagements: vec![
                 (7, Engagement::Like),
@@ -192,6 +214,7 @@ mod tests {
                 (u32::MAX - 1, Engagement::Repost),
             ],
             edges: vec![((1, 2), true), ((1, 2), false)],
+            influences: vec![(5, -0.25), (6, 3.5)],
         };
         let bytes = encode(&d);
         assert_eq!(decode(&bytes).unwrap(), d);
@@ -205,7 +228,7 @@ mod tests {
         assert!(decode(&longer).is_err(), "trailing bytes");
         // The first engagement's kind byte: after the counts, the trades, the engagement count
         // and its item id.
-        let kind_at = 4 + 13 * 8 + 4 + 2 * 12 + 4 + 4;
+        let kind_at = 4 + 14 * 8 + 4 + 2 * 12 + 4 + 4;
         let mut bad = bytes;
         bad[kind_at] = 9;
         assert_eq!(decode(&bad).unwrap_err().0, "unknown engagement");

@@ -8,7 +8,25 @@ use crate::AgentId;
 use crate::network::community_of;
 use crate::owned::Owned;
 use crate::rng::{AgentRng, purpose};
-use emergent_scenario::{InitialStance, PopulationConfig};
+use emergent_scenario::{ActivityConfig, ActivityDistribution, InitialStance, PopulationConfig};
+
+/// One agent's activity from its own stream: lognormal clipped to `[min, max]`, or the power
+/// law F(a) ∝ a^−γ on `[min, max]` by inversion, a = (min^{1−γ} + u·(max^{1−γ} −
+/// min^{1−γ}))^{1/(1−γ)} with u uniform on [0, 1) (γ > 1 and min > 0, checked with the
+/// scenario).
+pub fn draw_activity(cfg: &ActivityConfig, rng: &mut AgentRng) -> f64 {
+    match cfg.distribution {
+        ActivityDistribution::Lognormal => {
+            (cfg.median * (cfg.sigma * rng.normal()).exp()).clamp(cfg.min, cfg.max)
+        }
+        ActivityDistribution::Powerlaw => {
+            let e = 1.0 - cfg.exponent;
+            let (lo, hi) = (cfg.min.powf(e), cfg.max.powf(e));
+            let u = rng.uniform(0.0, 1.0);
+            (lo + u * (hi - lo)).powf(1.0 / e).clamp(cfg.min, cfg.max)
+        }
+    }
+}
 
 /// Per-agent attributes, indexed by agent id.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,8 +72,7 @@ impl Population {
             .into_par_iter()
             .map(|a| {
                 let mut rng = AgentRng::new(seed, a as u64, 0, purpose::POPULATION);
-                let activity = (cfg.activity.median * (cfg.activity.sigma * rng.normal()).exp())
-                    .clamp(cfg.activity.min, cfg.activity.max);
+                let activity = draw_activity(&cfg.activity, &mut rng);
                 let sus = rng.uniform(cfg.susceptibility.low, cfg.susceptibility.high);
                 (community_of(a, n, c), activity, sus)
             })

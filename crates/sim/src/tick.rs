@@ -92,7 +92,7 @@ impl World {
                     Action::Reply { parent, .. }
                     | Action::Quote { parent, .. }
                     | Action::Repost { parent } => Some(parent),
-                    Action::Like { item } => Some(item),
+                    Action::Like { item } | Action::Influence { item, .. } => Some(item),
                     _ => None,
                 };
                 let known = named.is_none_or(|i| items.contains(&i) && shown.contains(&i));
@@ -131,6 +131,7 @@ impl World {
             .collect::<Result<Vec<_>, _>>()?;
         let first_own = self.create_items(own, &parts, me)?;
         self.receive_engagements(&parts)?;
+        self.receive_influences(&parts)?;
         // Final desired presence of each edited edge, so a follow then unfollow in one tick
         // cancels out.
         let wanted: BTreeMap<(AgentId, AgentId), bool> =
@@ -247,6 +248,28 @@ impl World {
         Ok(())
     }
 
+    /// Shift the stances of the authors of the items held here that every rank's agents
+    /// influenced (radicalization's reciprocity), in rank order, which is agent order.
+    fn receive_influences(&mut self, parts: &[Delivery]) -> Result<(), WireError> {
+        let topics = self.population.topics;
+        for p in parts {
+            for &(item, delta) in &p.influences {
+                let i = item as usize;
+                let author = self.items.author[i] as usize;
+                if !self.counters.holds(author) {
+                    return Err(WireError(
+                        "an influence sent to a rank not owning its item",
+                        0,
+                    ));
+                }
+                let at = author * topics + self.items.topic[i] as usize;
+                let x = self.population.stance[at] + delta;
+                self.population.stance[at] = self.rules.bound(x);
+            }
+        }
+        Ok(())
+    }
+
     /// Both phases.
     pub fn step(&mut self, policy: &dyn Policy) -> TickReport {
         let d = self.decide(policy);
@@ -296,7 +319,12 @@ impl World {
                 if topic as usize >= topics || !value.is_finite() {
                     return None;
                 }
-                self.population.stance[a * topics + topic as usize] = value.clamp(-1.0, 1.0);
+                self.population.stance[a * topics + topic as usize] = self.rules.bound(value);
+            }
+            Action::Influence { item, delta } => {
+                if self.items.author[item as usize] == agent || !delta.is_finite() {
+                    return None;
+                }
             }
             Action::Trade { quantity } => {
                 let m = self.market.as_mut()?;

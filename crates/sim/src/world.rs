@@ -16,7 +16,52 @@ use crate::network::Network;
 use crate::population::Population;
 use crate::rng::{AgentRng, purpose};
 use crate::{AgentId, ItemId};
-use emergent_scenario::FeedConfig;
+use emergent_scenario::{FeedConfig, PolicyConfig, PolicyKind};
+
+/// What the scenario's policy makes of the engine's rules, set when the world is built.
+///
+/// Every policy but radicalization keeps stances in [−1, 1] and lets the activity draw pick
+/// who decides. Baumann et al.'s (2020) opinions are unbounded, and every agent moves every
+/// step (dx_i/dt = −x_i + …, whether or not it is active): there every agent decides each
+/// tick, and the policy reads its activity as the probability of starting contacts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyRules {
+    /// Stances are clamped to [−b, b]; `None`: unbounded.
+    pub stance_bound: Option<f64>,
+    /// Every agent decides every tick (the activity draw is left to the policy).
+    pub everyone_decides: bool,
+}
+
+impl Default for PolicyRules {
+    fn default() -> Self {
+        Self {
+            stance_bound: Some(1.0),
+            everyone_decides: false,
+        }
+    }
+}
+
+impl PolicyRules {
+    /// The rules `[policy]` asks for.
+    pub fn of(policy: &PolicyConfig) -> Self {
+        match policy.kind {
+            PolicyKind::Radicalization => Self {
+                stance_bound: None,
+                everyone_decides: true,
+            },
+            _ => Self::default(),
+        }
+    }
+
+    /// `value` within the stance bound.
+    #[inline]
+    pub fn bound(&self, value: f64) -> f64 {
+        match self.stance_bound {
+            Some(b) => value.clamp(-b, b),
+            None => value,
+        }
+    }
+}
 
 /// Complete, serialisable simulation state (the checkpoint).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +85,8 @@ pub struct World {
     /// `(root << 32) | agent` for every repost made, so nobody reposts the
     /// same cascade twice. A BTreeSet keeps serialisation order stable.
     pub reposted: BTreeSet<u64>,
+    /// Stance bound and who decides, from the policy.
+    pub rules: PolicyRules,
 }
 
 impl World {
@@ -65,6 +112,7 @@ impl World {
             population,
             market,
             reposted: BTreeSet::new(),
+            rules: PolicyRules::default(),
         }
     }
 
@@ -87,6 +135,9 @@ impl World {
 
     /// Active agents among `range`, ascending (a rank's share of [`World::active_agents`]).
     pub fn active_agents_in(&self, range: std::ops::Range<AgentId>) -> Vec<AgentId> {
+        if self.rules.everyone_decides {
+            return range.collect();
+        }
         let (seed, tick) = (self.seed, self.tick as u64);
         range
             .into_par_iter()

@@ -60,12 +60,13 @@ fn one_and_two_threads_agree_and_seeds_matter() {
 }
 
 #[test]
-fn panic_and_cascade_are_thread_independent_too() {
+fn panic_cascade_and_radicalization_are_thread_independent_too() {
     for policy in [
         "kind = \"panic\"\n[policy.panic]\nherding = 1.0\nfear = 2.0",
         // The Cont–Bouchaud market: herding clusters, buy-side feed herding, a market maker.
         "kind = \"panic\"\n[policy.panic]\nherding = 1.0\nfear = 2.0\nbuy_herding = 1.0\ncluster_trade = 0.05\ncluster_degree = 1.0\nreversion = 0.1\nholdings = 5.0\nsell_fraction = 0.3",
         "kind = \"cascade\"\n[policy.cascade]\np = 0.2\npost_prob = 0.05\nmodel = \"threshold\"\nthreshold = 0.05",
+        "kind = \"radicalization\"\n[policy.radicalization]\ndt = 0.1\nfollow_prob = 0.5\nunfollow_prob = 0.5",
     ] {
         let text = BASE
             .replace("SEED", "9")

@@ -132,6 +132,7 @@ fn all_active(n: usize) -> Population {
             sigma: 0.0,
             min: 0.0,
             max: 1.0,
+            ..Default::default()
         },
         ..Default::default()
     };

@@ -123,13 +123,27 @@ fn assert_bitwise_equal(a: &World, b: &World, rows: Range<usize>, ranks: usize, 
 fn every_policy_partitioned_equals_one_process() {
     // 20 000 agents: three partition units (P = 3 gives one each); 9 000: two (P = 3 and 4
     // leave ranks without agents).
-    for (file, agents) in [
-        ("quickstart.toml", 20_000),
-        ("cascade.toml", 9_000),
-        ("market-panic.toml", 9_000),
-        ("polarization.toml", 5_000),
+    // quickstart and polarization run the radicalization policy; bounded confidence (with
+    // its backfire option) runs on polarization's world.
+    for (file, agents, set) in [
+        ("quickstart.toml", 20_000, ""),
+        ("cascade.toml", 9_000, ""),
+        ("market-panic.toml", 9_000, ""),
+        ("polarization.toml", 5_000, ""),
+        ("polarization.toml", 5_000, "bounded_confidence"),
     ] {
-        let s = scenario(file, agents, 12);
+        let mut s = scenario(file, agents, 12);
+        if !set.is_empty() {
+            s.apply_overrides(&[
+                ("policy.kind", set),
+                ("feed.window", "3"),
+                ("population.activity.distribution", "lognormal"),
+                ("policy.bounded_confidence.repulsion", "0.1"),
+                ("policy.bounded_confidence.follow_prob", "0.3"),
+            ])
+            .unwrap();
+        }
+        let file = &format!("{file} {set}");
         let want = single(&s);
         assert!(want.items.len() > 100, "{file}: the run must do something");
         let kept = {

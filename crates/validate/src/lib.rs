@@ -10,6 +10,7 @@
 //! Deterministic: fixed seeds, keyed randomness; the same settings give the same numbers.
 //! [`write_validation`] renders the results as `validation.md` with PNG and SVG figures.
 
+mod baumann;
 mod cont_bouchaud;
 mod contagion;
 mod deffuant;
@@ -102,6 +103,10 @@ pub const MODULES: &[Module] = &[
     Module {
         name: "watts",
         run: watts::checks,
+    },
+    Module {
+        name: "baumann",
+        run: baumann::checks,
     },
 ];
 

@@ -10,6 +10,15 @@ use emergent_scenario::BoundedConfidenceParams;
 /// Hegselmann–Krause-style update: move toward the mean stance of feed items
 /// within ε, at rate μ·susceptibility; unfollow far followees, follow close
 /// strangers. Each tick the agent attends to one topic.
+///
+/// Backfire (`repulsion` > 0): after Jager & Amblard, "Uniformity, bipolarization and
+/// pluriformity captured as generic stylized behavior with an agent-based simulation model of
+/// attitude change", Comput. Math. Organ. Theory 10, 307–324 (2005): items beyond the
+/// latitude of rejection (`rejection_distance`) push the stance away from their mean, x −=
+/// repulsion·s·(mean − x), on top of the assimilation toward the items within ε. (Their
+/// agents meet one other agent at a time and move by μ toward or away from it; here the mean
+/// of the feed's accepted and rejected items stands for the partners of one tick.) Items in
+/// between are ignored. The engine keeps the stance in [−1, 1].
 #[derive(Clone, Debug)]
 pub struct BoundedConfidence(pub BoundedConfidenceParams);
 
@@ -37,6 +46,8 @@ impl Policy for BoundedConfidence {
         let (mut sum, mut close_n, mut far_n) = (0.0, 0u32, 0u32);
         let (mut close_pick, mut far_pick) = (None::<ItemId>, None::<ItemId>);
         let (mut unf, mut unf_n, mut fol, mut fol_n) = (None, 0u32, None, 0u32);
+        let (mut rej_sum, mut rej_n) = (0.0, 0u32);
+        let backfire = p.repulsion > 0.0;
         for &i in ctx.feed {
             let iu = i as usize;
             if w.items.topic[iu] as usize != topic {
@@ -45,6 +56,10 @@ impl Policy for BoundedConfidence {
             let y = w.items.stance[iu] as f64;
             let dist = (y - x).abs();
             let author = w.items.author[iu];
+            if backfire && dist > p.rejection_distance {
+                rej_sum += y;
+                rej_n += 1;
+            }
             if dist < p.epsilon {
                 sum += y;
                 close_n += 1;
@@ -73,11 +88,18 @@ impl Policy for BoundedConfidence {
                 }
             }
         }
-        if close_n > 0 {
-            let target = sum / close_n as f64;
+        if close_n > 0 || rej_n > 0 {
+            let mut value = x;
+            if close_n > 0 {
+                let target = sum / close_n as f64;
+                value = x + p.mu * sus * (target - x);
+            }
+            if rej_n > 0 {
+                value -= p.repulsion * sus * (rej_sum / rej_n as f64 - x);
+            }
             d.push(Action::SetStance {
                 topic: topic as u16,
-                value: x + p.mu * sus * (target - x),
+                value,
             });
         }
         let topic16 = topic as u16;

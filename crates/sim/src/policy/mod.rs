@@ -5,11 +5,13 @@ mod bounded_confidence;
 mod cascade;
 mod context;
 mod panic;
+mod radicalization;
 
 pub use bounded_confidence::BoundedConfidence;
 pub use cascade::{Cascade, ic_transmits, independent_cascade_size};
 pub use context::{DecisionContext, Policy, PolicyHalt};
 pub use panic::Panic;
+pub use radicalization::{MIN_DISTANCE, Radicalization, homophily_weight};
 
 use emergent_scenario::{PolicyConfig, PolicyKind};
 
@@ -21,5 +23,6 @@ pub fn from_config(cfg: &PolicyConfig) -> Box<dyn Policy> {
         }
         PolicyKind::Cascade => Box::new(Cascade::new(cfg.cascade.clone())),
         PolicyKind::Panic => Box::new(Panic(cfg.panic.clone())),
+        PolicyKind::Radicalization => Box::new(Radicalization(cfg.radicalization.clone())),
     }
 }
