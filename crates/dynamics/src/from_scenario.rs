@@ -11,8 +11,8 @@ use crate::econ::EconField;
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panic::PanicField;
-use crate::threshold::ThresholdField;
 use crate::radicalization::RadicalizationField;
+use crate::threshold::ThresholdField;
 
 /// Smoothing of |Δx| in the radicalization twin's homophily kernel ((Δx² + δ²)^(−β/2)).
 /// Opinions start in [−1, 1] and grow beyond; a sharper kernel (δ = 0.05) gives the outcome

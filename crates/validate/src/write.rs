@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use emergent_io::atomic_write_bytes;
 use emergent_report::plot::{XyChart, render};
 
-use crate::{Check, Figure, Settings, ValidateError};
+use crate::{Check, Figure, Settings, ValidateError, known_gap};
 
 /// Folder of the figures, next to `validation.md`.
 pub const FIGURE_DIR: &str = "validation";
@@ -89,7 +89,11 @@ pub(crate) fn page(checks: &[Check], settings: &Settings) -> String {
             c.id,
             cell(&c.published),
             cell(&c.ours),
-            if c.pass { "yes" } else { "**no**" }
+            match (c.pass, known_gap(c)) {
+                (true, _) => "yes",
+                (false, Some(_)) => "**no** (known gap)",
+                (false, None) => "**no**",
+            }
         );
     }
     for c in checks {
@@ -102,7 +106,11 @@ pub(crate) fn page(checks: &[Check], settings: &Settings) -> String {
             c.citation,
             c.published,
             c.ours,
-            if c.pass { "yes" } else { "no" },
+            match (c.pass, known_gap(c)) {
+                (true, _) => "yes".to_string(),
+                (false, Some(why)) => format!("no — a known gap: {why}"),
+                (false, None) => "no".to_string(),
+            },
             c.notes
         );
         for f in &c.figures {
