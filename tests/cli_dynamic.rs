@@ -118,9 +118,14 @@ fn a_social_run_is_attributed_through_its_dynamics_on_any_thread_count() {
 fn the_report_compares_static_and_dynamic_attribution() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bc");
+    // The quickstart plus an indicator its expected-value model cannot move (posting).
+    let scenario = dir.path().join("quickstart.toml");
+    let text = std::fs::read_to_string(quickstart()).unwrap()
+        + "\n[[indicators]]\nname = \"conversation\"\nexpr = \"mean(posts)\"\nbaseline = \"zero\"\n";
+    std::fs::write(&scenario, text).unwrap();
     ok(&[
         "run",
-        &quickstart(),
+        scenario.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
         "--set",
@@ -164,7 +169,7 @@ fn the_report_compares_static_and_dynamic_attribution() {
     assert_eq!(&png[1..4], b"PNG");
     let svg = std::fs::read_to_string(out.join("plots/static_vs_dynamic.svg")).unwrap();
     assert!(
-        svg.contains("polarization (ρ = ") && svg.contains("engagement_inequality (ρ = "),
+        svg.contains("polarization (ρ = ") && svg.contains("echo_chamber (ρ = "),
         "one panel per comparable indicator, titled with its ρ"
     );
     assert!(rho.is_finite() && rho.abs() <= 1.0);
