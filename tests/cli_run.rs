@@ -48,7 +48,7 @@ fn quickstart_runs_end_to_end() {
         .sum();
     assert_eq!(rows(&out.join("actions.parquet")) as u64, total_actions);
     let ind = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
-    assert!(ind.starts_with("tick,polarization,engagement_inequality,conversation\n0,"));
+    assert!(ind.starts_with("tick,polarization,extremity,echo_chamber\n0,"));
     assert_eq!(ind.lines().count(), 52);
     let a: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("attribution.json")).unwrap())

@@ -69,16 +69,13 @@ fn study_then_report_on_a_run_directory() {
         .iter()
         .map(|i| i["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        ["polarization", "engagement_inequality", "conversation"]
-    );
+    assert_eq!(names, ["polarization", "extremity", "echo_chamber"]);
     let md = std::fs::read_to_string(study.join("study.md")).unwrap();
     assert!(
         md.contains("## Indicator polarization") && md.contains("### Robustness: path"),
         "{md}"
     );
-    for ind in ["polarization", "engagement-inequality", "conversation"] {
+    for ind in ["polarization", "extremity", "echo-chamber"] {
         for kind in ["tiers", "lorenz", "scatter", "gap"] {
             for ext in ["png", "svg"] {
                 assert!(
@@ -112,7 +109,8 @@ fn study_then_report_on_a_run_directory() {
         html.matches("src=\"data:image/png;base64,").count(),
         html.matches("src=\"").count()
     );
-    assert_eq!(html.matches("<img ").count(), 1 + 3 * 4);
+    // The indicators, the opinions at the first and last tick, and the study's 4 per indicator.
+    assert_eq!(html.matches("<img ").count(), 2 + 3 * 4);
 }
 
 #[test]

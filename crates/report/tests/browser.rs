@@ -90,7 +90,7 @@ fn report_html_renders_in_chromium_with_its_text_and_images() {
     let text = page_text(&dom);
     for needle in [
         "Run report: quickstart",
-        "Bounded-confidence opinion dynamics with homophilous unfollowing on 4 communities.",
+        "Opinions radicalize under homophilous contacts (Baumann et al. 2020) and the follow graph sorts into echo chambers, on 4 communities.",
         "Indicators over time",
         "Indicator polarization",
         "polarization = var(posts)",

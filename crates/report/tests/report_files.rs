@@ -20,7 +20,7 @@ fn report_without_a_study_has_summary_series_headline_and_counts() {
         &md[..200]
     );
     for needle in [
-        "Bounded-confidence opinion dynamics",
+        "Opinions radicalize under homophilous contacts",
         "| agents | 2000 |",
         "| seed | 42 |",
         "| ticks | 29 |",

@@ -142,8 +142,10 @@ fn ln_factorial(s: usize) -> f64 {
         return (2..=s).map(|k| (k as f64).ln()).sum();
     }
     let x = s as f64;
+    // Stirling's series to its x^−5 term: the next one is below 1e-12 from x = 21 on.
     x * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
         - 1.0 / (360.0 * x.powi(3))
+        + 1.0 / (1260.0 * x.powi(5))
 }
 
 /// Clusters of size s per agent, n_s = P(S = s)/s, on the infinite Erdős–Rényi graph.

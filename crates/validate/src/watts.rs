@@ -269,7 +269,8 @@ mod tests {
         }
         assert!((1.0..1.1).contains(&lo), "{lo}");
         assert!((5.7..5.9).contains(&hi), "{hi}");
-        assert_eq!(global_frequency(0.8, 0.18), 0.0);
+        // Below the window only round-off of the fixed point remains.
+        assert!(global_frequency(0.8, 0.18) < 1e-9);
         assert!(global_frequency(3.0, 0.18) > 0.5);
         assert!(global_frequency(7.0, 0.18) < 1e-6);
     }
