@@ -313,6 +313,14 @@ for name in ["features", "attribution"]:
         // SIGTERM to timeout → mpirun, which takes its ranks down with it.
         let _ = Command::new("kill").arg(child.id().to_string()).status();
         child.wait().unwrap();
+        // mpirun can exit before its ranks: on SIGTERM each finishes its tick and checkpoints
+        // (a clean stop). Wait until they have let go of the run directory.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while fails(&["run", "--resume", killed.to_str().unwrap()]).contains("is in use by pid")
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
         assert!(
             !killed.join("manifest.json").exists(),
             "the job finished before the kill"
