@@ -3,6 +3,7 @@
 //! variance, Sarle's bimodality coefficient and the share of extreme stances. A scenario named
 //! after polarization should show the distribution spreading and splitting here.
 
+use emergent_attribution::{AgentIds, FeatureTable, Indicator, evaluate};
 use emergent_io::FirstAndLast;
 
 use crate::doc::{Block, Figure, Table};
@@ -21,42 +22,37 @@ pub const EXTREME: f64 = 0.8;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Polarization {
     pub variance: f64,
-    /// Sarle's bimodality coefficient (g² + 1) / (κ + 3(n − 1)² / ((n − 2)(n − 3))), with g
-    /// the sample skewness and κ the sample excess kurtosis (both with the small-sample
-    /// corrections); above 5/9 ≈ 0.555 suggests two modes. NaN for fewer than 4 values or no
-    /// spread.
+    /// Sarle's bimodality coefficient (the indicator language's `bimodality`); above 5/9 ≈
+    /// 0.555 suggests two modes. NaN for fewer than 4 values or no spread.
     pub bimodality: f64,
     /// Share of values with |x| > [`EXTREME`].
     pub extreme_share: f64,
 }
 
 impl Polarization {
+    /// The three measures of `x`, each evaluated as the indicator a scenario would write
+    /// (`var(stance)`, `bimodality(stance)`, `mean(abs(stance) > 0.8)`), so the report and
+    /// `indicators.csv` use one implementation. NaN where a measure is undefined.
     pub fn of(x: &[f64]) -> Polarization {
         let v: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
-        let n = v.len() as f64;
-        if v.is_empty() {
+        let ids = AgentIds::Int((0..v.len() as i64).collect());
+        let Ok(table) = FeatureTable::new(ids, vec![("stance".into(), v)]) else {
             return Polarization {
                 variance: f64::NAN,
                 bimodality: f64::NAN,
                 extreme_share: f64::NAN,
             };
-        }
-        let mean = v.iter().sum::<f64>() / n;
-        let m = |p: i32| v.iter().map(|x| (x - mean).powi(p)).sum::<f64>() / n;
-        let (m2, m3, m4) = (m(2), m(3), m(4));
-        let bimodality = if v.len() < 4 || m2 <= 0.0 {
-            f64::NAN
-        } else {
-            let g1 = m3 / m2.powf(1.5);
-            let g = g1 * (n * (n - 1.0)).sqrt() / (n - 2.0);
-            let k1 = m4 / (m2 * m2) - 3.0;
-            let kappa = (n - 1.0) / ((n - 2.0) * (n - 3.0)) * ((n + 1.0) * k1 + 6.0);
-            (g * g + 1.0) / (kappa + 3.0 * (n - 1.0).powi(2) / ((n - 2.0) * (n - 3.0)))
+        };
+        let measure = |expr: &str| {
+            Indicator::parse(expr)
+                .ok()
+                .and_then(|ind| evaluate(&table, &ind).ok())
+                .unwrap_or(f64::NAN)
         };
         Polarization {
-            variance: m2,
-            bimodality,
-            extreme_share: v.iter().filter(|x| x.abs() > EXTREME).count() as f64 / n,
+            variance: measure("var(stance)"),
+            bimodality: measure("bimodality(stance)"),
+            extreme_share: measure(&format!("mean(abs(stance) > {EXTREME})")),
         }
     }
 }

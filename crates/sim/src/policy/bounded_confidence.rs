@@ -1,7 +1,7 @@
 //! Bounded-confidence opinion dynamics with homophilous (un)following: the
 //! polarization surrogate.
 
-use super::context::{DecisionContext, Policy};
+use super::context::{DecisionContext, Policy, attended_topic};
 use crate::ItemId;
 use crate::action::{Action, Decision};
 use crate::rng::AgentRng;
@@ -32,11 +32,7 @@ impl Policy for BoundedConfidence {
         let w = ctx.world;
         let me = ctx.agent;
         let topics = w.population.topics;
-        let topic = if topics > 1 {
-            rng.below(topics as u64) as usize
-        } else {
-            0
-        };
+        let topic = attended_topic(topics, rng);
         let x = w.population.stance(me, topic);
         let sus = w.population.susceptibility[me as usize];
         let mut d = Decision::none();

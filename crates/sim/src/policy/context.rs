@@ -77,3 +77,13 @@ pub struct PolicyHalt {
     /// A budget the user set is spent: the run did what it was asked (not a failure).
     pub budget_spent: bool,
 }
+
+/// The topic an agent attends to this tick: one uniform draw from its stream when there are
+/// several topics, none when there is one (so single-topic runs consume no draw).
+pub(crate) fn attended_topic(topics: usize, rng: &mut AgentRng) -> usize {
+    if topics > 1 {
+        rng.below(topics as u64) as usize
+    } else {
+        0
+    }
+}

@@ -39,7 +39,7 @@
 //! followees whose items are further than `unfollow_distance` (`unfollow_prob`), so the
 //! follow graph sorts by opinion (echo chambers on the follow graph, not only in A(t)).
 
-use super::context::{DecisionContext, Policy};
+use super::context::{DecisionContext, Policy, attended_topic};
 use crate::action::{Action, Decision, MAX_ACTIONS};
 use crate::rng::AgentRng;
 use crate::{AgentId, ItemId};
@@ -109,11 +109,7 @@ impl Policy for Radicalization {
         let w = ctx.world;
         let me = ctx.agent;
         let topics = w.population.topics;
-        let topic = if topics > 1 {
-            rng.below(topics as u64) as usize
-        } else {
-            0
-        };
+        let topic = attended_topic(topics, rng);
         let x = w.population.stance(me, topic);
         let mut d = Decision::with_limit(MAX_ACTIONS);
         let active = rng.chance(w.population.activity[me as usize]);
