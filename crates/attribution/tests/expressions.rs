@@ -458,7 +458,9 @@ fn scale_free_of_a_constant(expr: &str) -> bool {
                         }
                         _ => {}
                     }
-                    parts.last_mut().map(|p| p.push(c));
+                    if let Some(p) = parts.last_mut() {
+                        p.push(c);
+                    }
                 }
                 // `exp` is the only function name with a column's letter in it.
                 parts
