@@ -15,7 +15,10 @@
 //! Cash limits and the once-per-holding sale are left out, and so is the correlation inside
 //! a cluster: in expectation a cluster's buys and sells cancel, so clusters add volume (to
 //! `sold`) and feed signals, not drift. w scales only what goes through feeds, not cluster
-//! co-trading (which the engine does not route through items).
+//! co-trading (which the engine does not route through items). The volatility feedback on
+//! cluster trading (`cluster_feedback`, `feedback_panic`) is left out too: it responds to the
+//! realized volatility of the price, which an expected path does not have (its moves are the
+//! mean flow's, orders of magnitude smaller); the model keeps a at its base value.
 //!
 //! Outputs: `sold` (expected units sold so far) and `holdings`.
 

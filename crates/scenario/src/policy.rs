@@ -173,6 +173,17 @@ pub struct PanicParams {
     pub cluster_degree: f64,
     /// Units each member of a trading cluster buys or sells.
     pub cluster_amount: f64,
+    /// Volatility feedback on cluster trading: the probability a cluster sells at tick t is
+    /// min(½, a + cluster_feedback·v_t), v_t the mean absolute one-tick log return over the
+    /// last `lookback` ticks, so a large move in either direction draws more clusters into
+    /// the market (Cont 2007: activity that responds to recent volatility makes volatility
+    /// cluster). 0: a constant a, the Cont–Bouchaud model.
+    pub cluster_feedback: f64,
+    /// Panic in the feedback: the clusters turbulence draws in buy with probability
+    /// (1 − feedback_panic)·cluster_feedback·v_t on top of a, so with feedback_panic > 0 a
+    /// turbulent market has more cluster sales than purchases. 0: symmetric; 1: turbulence
+    /// draws sellers only.
+    pub feedback_panic: f64,
     /// Fundamental value F the market maker pulls the price toward (default: the initial
     /// price).
     pub fundamental: Option<f64>,
@@ -239,6 +250,8 @@ impl Default for PanicParams {
             cluster_trade: 0.0,
             cluster_degree: 1.0,
             cluster_amount: 1.0,
+            cluster_feedback: 0.0,
+            feedback_panic: 0.0,
             fundamental: None,
             reversion: 0.0,
         }
@@ -373,6 +386,7 @@ impl PanicParams {
             ("sell_fraction", m.sell_fraction),
             ("buy_prob", m.buy_prob),
             ("post_prob", m.post_prob),
+            ("feedback_panic", m.feedback_panic),
         ] {
             out.probability(&at(k), v);
         }
@@ -389,6 +403,7 @@ impl PanicParams {
             ("herding", m.herding),
             ("fear", m.fear),
             ("buy_herding", m.buy_herding),
+            ("cluster_feedback", m.cluster_feedback),
         ] {
             out.real(&at(k), v, 0.0, 100.0);
         }

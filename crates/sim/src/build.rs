@@ -262,7 +262,7 @@ fn world_of(
 }
 
 /// The panic policy's market; `whole_network` gives the whole follow graph, asked for only
-/// when herding clusters trade (`cluster_trade > 0`).
+/// when herding clusters trade (`cluster_trade` or `cluster_feedback` > 0).
 fn market(
     scenario: &EngineConfig,
     whole_network: impl FnOnce() -> Result<Network, BuildError>,
@@ -282,7 +282,7 @@ fn market(
         fundamental: p.fundamental.unwrap_or(p.initial_price),
         reversion: p.reversion,
     };
-    if p.cluster_trade > 0.0 {
+    if p.cluster_trade > 0.0 || p.cluster_feedback > 0.0 {
         m.cluster = cluster_labels(&whole_network()?, p.cluster_degree, scenario.meta.seed);
     }
     Ok(Some(m))

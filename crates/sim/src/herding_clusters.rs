@@ -71,14 +71,15 @@ pub fn cluster_sizes(labels: &[u32]) -> Vec<usize> {
     count.into_iter().filter(|&s| s > 0).collect()
 }
 
-/// What cluster `label` does at `tick`: +1 buy (probability a), −1 sell (probability a),
-/// 0 stay out. Keyed by (seed, cluster, tick), so every member, on any rank, draws the same.
-pub fn cluster_side(seed: u64, label: u32, tick: u32, a: f64) -> i8 {
+/// What cluster `label` does at `tick`: +1 buy (probability `buy`), −1 sell (probability
+/// `sell`), 0 stay out (`buy + sell` ≤ 1). Keyed by (seed, cluster, tick), so every member,
+/// on any rank, draws the same.
+pub fn cluster_side(seed: u64, label: u32, tick: u32, buy: f64, sell: f64) -> i8 {
     let u =
         AgentRng::new(seed, label as u64, tick as u64, purpose::HERDING_CLUSTER).uniform(0.0, 1.0);
-    if u < a {
+    if u < buy {
         1
-    } else if u < 2.0 * a {
+    } else if u < buy + sell {
         -1
     } else {
         0
@@ -106,7 +107,7 @@ mod tests {
     fn a_cluster_buys_and_sells_with_probability_a_each() {
         let (mut buy, mut sell) = (0, 0);
         for t in 0..20_000 {
-            match cluster_side(3, 17, t, 0.1) {
+            match cluster_side(3, 17, t, 0.1, 0.1) {
                 1 => buy += 1,
                 -1 => sell += 1,
                 _ => {}
@@ -115,6 +116,6 @@ mod tests {
         // Binomial(20000, 0.1): sd ≈ 42; 5 sd.
         assert!((buy as i64 - 2000).abs() < 212, "{buy}");
         assert!((sell as i64 - 2000).abs() < 212, "{sell}");
-        assert_eq!(cluster_side(3, 17, 5, 0.0), 0);
+        assert_eq!(cluster_side(3, 17, 5, 0.0, 0.0), 0);
     }
 }

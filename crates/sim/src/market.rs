@@ -132,6 +132,19 @@ impl Market {
         ((then - now) / then).max(0.0)
     }
 
+    /// The mean absolute one-tick log return over the last `window` ticks (fewer at the
+    /// start of a run; 0 before the first): the recent volatility every agent can see.
+    pub fn recent_volatility(&self, window: u32) -> f64 {
+        let h = &self.history;
+        let from = h.len().saturating_sub(1 + window as usize);
+        let moves = &h[from..];
+        if moves.len() < 2 {
+            return 0.0;
+        }
+        let sum: f64 = moves.windows(2).map(|p| (p[1] / p[0]).ln().abs()).sum();
+        sum / (moves.len() - 1) as f64
+    }
+
     /// Whether `agent` sold within the last `window` ticks before `tick`.
     #[inline]
     pub fn sold_recently(&self, agent: AgentId, tick: u32, window: u32) -> bool {
@@ -148,9 +161,11 @@ impl Market {
 
     /// What `agent`'s herding cluster does at `tick` (+1 buy, −1 sell, 0 nothing; always 0
     /// when cluster trading is off), with cluster-trade probability `a`.
-    pub fn cluster_side(&self, seed: u64, agent: AgentId, tick: u32, a: f64) -> i8 {
+    pub fn cluster_side(&self, seed: u64, agent: AgentId, tick: u32, buy: f64, sell: f64) -> i8 {
         match self.cluster.get(agent as usize) {
-            Some(&label) if a > 0.0 => crate::herding_clusters::cluster_side(seed, label, tick, a),
+            Some(&label) if buy + sell > 0.0 => {
+                crate::herding_clusters::cluster_side(seed, label, tick, buy, sell)
+            }
             _ => 0,
         }
     }
@@ -172,6 +187,19 @@ mod tests {
         assert!(m.recent_drop(3) > 0.04);
         assert!(m.sold_recently(0, 1, 1) && !m.sold_recently(1, 1, 1));
         assert!(m.bought_recently(1, 1, 1) && !m.bought_recently(0, 1, 1));
+    }
+
+    #[test]
+    fn recent_volatility_is_the_mean_absolute_log_return_of_the_window() {
+        let mut m = Market::new(1, 100.0, 1.0, 1.0, 1.0);
+        assert_eq!(m.recent_volatility(3), 0.0);
+        m.history = vec![100.0, 110.0, 99.0, 99.0, 120.0];
+        let r = |a: f64, b: f64| (b / a).ln().abs();
+        let last3 = (r(110.0, 99.0) + 0.0 + r(99.0, 120.0)) / 3.0;
+        assert!((m.recent_volatility(3) - last3).abs() < 1e-15);
+        // A window longer than the history takes every return there is.
+        let all = (r(100.0, 110.0) + r(110.0, 99.0) + r(99.0, 120.0)) / 4.0;
+        assert!((m.recent_volatility(50) - all).abs() < 1e-15);
     }
 
     #[test]

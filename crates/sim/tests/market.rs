@@ -55,7 +55,7 @@ fn the_net_flow_is_the_sum_of_cluster_sizes_times_their_sides() {
         let seed = sim.world.seed;
         let expected: f64 = labels
             .iter()
-            .map(|&l| 2.0 * cluster_side(seed, l, t, 0.1) as f64)
+            .map(|&l| 2.0 * cluster_side(seed, l, t, 0.1, 0.1) as f64)
             .sum();
         sim.step();
         let flow = sim.world.market.as_ref().unwrap().last_net_flow;
@@ -66,6 +66,42 @@ fn the_net_flow_is_the_sum_of_cluster_sizes_times_their_sides() {
         moved += (flow != 0.0) as u32;
     }
     assert!(moved > 20);
+}
+
+/// With volatility feedback every cluster's chances follow the recent volatility the whole
+/// market sees: sell min(½, a + b·v_t), buy min(½, a + (1 − π)·b·v_t).
+#[test]
+fn volatility_feedback_draws_clusters_in_and_panic_turns_buyers_away() {
+    let text = CONT_BOUCHAUD
+        .replace("cluster_trade = 0.1", "cluster_trade = 0.02\ncluster_feedback = 4.0\nfeedback_panic = 0.75\nlookback = 3\nimpact = 2.0")
+        .replace("ticks = 30", "ticks = 40");
+    let s = Scenario::from_str(&text, "cb-feedback.toml").expect("valid");
+    let mut sim = Simulation::new(&s, None).expect("builds");
+    let labels = sim.world.market.as_ref().expect("market").cluster.clone();
+    let (mut drawn_in, mut turned_away) = (0.0, 0.0);
+    for t in 0..40u32 {
+        let m = sim.world.market.as_ref().unwrap();
+        let v = m.recent_volatility(3);
+        let (sell, buy) = ((0.02 + 4.0 * v).min(0.5), (0.02 + 0.25 * 4.0 * v).min(0.5));
+        drawn_in += sell - 0.02;
+        turned_away += sell - buy;
+        let seed = sim.world.seed;
+        let expected: f64 = labels
+            .iter()
+            .map(|&l| 2.0 * cluster_side(seed, l, t, buy, sell) as f64)
+            .sum();
+        sim.step();
+        let flow = sim.world.market.as_ref().unwrap().last_net_flow;
+        assert!(
+            (flow - expected).abs() < 1e-9,
+            "tick {t}: {flow} vs {expected}"
+        );
+    }
+    // The price moved, so the feedback was on, and it favoured sales.
+    assert!(
+        drawn_in > 0.1 && turned_away > 0.05,
+        "{drawn_in} {turned_away}"
+    );
 }
 
 #[test]

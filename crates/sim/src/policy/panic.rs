@@ -12,7 +12,15 @@ use emergent_scenario::PanicParams;
 /// 1. **Cluster herding** (Cont & Bouchaud, Macroeconomic Dynamics 4, 170–196, 2000, eq. 1–3):
 ///    the agent's herding cluster buys with probability `cluster_trade` = a, sells with
 ///    probability a, else stays out, one keyed draw per (seed, cluster, tick); a trading
-///    cluster's active members each trade `cluster_amount` units.
+///    cluster's active members each trade `cluster_amount` units. Volatility feedback
+///    (`cluster_feedback` b, `feedback_panic` π): at tick t a cluster sells with probability
+///    min(½, a + b·v_t) and buys with min(½, a + (1 − π)·b·v_t), v_t the mean |one-tick log
+///    return| over the last `lookback` ticks that every agent sees. Turbulence draws clusters
+///    into the market, more of them to sell when π > 0 (panic). Each cluster's side stays a
+///    draw of its own, so the feedback makes volatility cluster without making returns
+///    predictable (Cont, "Volatility clustering in financial markets: empirical facts and
+///    agent-based models", in Long Memory in Economics, Springer 2007, §4: activity that
+///    responds to recent volatility).
 /// 2. **Social herding and fear** (sell side): sell with probability
 ///    `base + susceptibility·(herding·f + fear·drop)`, where `f` is the fraction of feed items
 ///    by authors who sold within the feed window and `drop` the relative price fall over
@@ -40,7 +48,10 @@ impl Policy for Panic {
             return d;
         };
         let a = ctx.agent as usize;
-        match m.cluster_side(w.seed, ctx.agent, w.tick, p.cluster_trade) {
+        let drawn = p.cluster_feedback * m.recent_volatility(p.lookback);
+        let sell = (p.cluster_trade + drawn).min(0.5);
+        let buy = (p.cluster_trade + (1.0 - p.feedback_panic) * drawn).min(0.5);
+        match m.cluster_side(w.seed, ctx.agent, w.tick, buy, sell) {
             1 => return self.buy(d, m, a, p.cluster_amount),
             -1 => return self.sell(d, m, a, p.cluster_amount),
             _ => {}
