@@ -62,14 +62,18 @@ pub fn checkpoint_interval(agents: usize, ticks: u32, budget: usize) -> u32 {
 
 const OUTPUTS: [&str; 3] = ["stance", "likes_given", "likes_received"];
 
-struct Derived {
-    pi: Vec<f64>,
-    reach: Vec<f64>,
-    gain: Vec<f64>,
+/// What every tick reads and participation does not change (the backfire twin reads it too).
+pub(crate) struct Derived {
+    /// π_j = a_j · post_prob: items j authors per tick.
+    pub(crate) pi: Vec<f64>,
+    /// r_i = min(1, F / P_i): the share of its followees' items i's feed holds.
+    pub(crate) reach: Vec<f64>,
+    /// a_i μ s_i.
+    pub(crate) gain: Vec<f64>,
 }
 
 impl BoundedConfidenceField<'_> {
-    fn derived(&self) -> Derived {
+    pub(crate) fn derived(&self) -> Derived {
         let n = self.x0.len();
         let pi: Vec<f64> = self.activity.iter().map(|a| a * self.post_prob).collect();
         let reach = (0..n)
@@ -95,7 +99,7 @@ impl BoundedConfidenceField<'_> {
     }
 
     /// w_j π_j: how many items j authors, weighted by its participation.
-    fn weighted_posts(&self, w: &[f64], d: &Derived) -> Vec<f64> {
+    pub(crate) fn weighted_posts(&self, w: &[f64], d: &Derived) -> Vec<f64> {
         w.iter().zip(&d.pi).map(|(a, b)| a * b).collect()
     }
 
@@ -154,12 +158,13 @@ impl BoundedConfidenceField<'_> {
         out
     }
 
-    fn interval(&self) -> usize {
+    pub(crate) fn interval(&self) -> usize {
         self.checkpoint_every.max(1) as usize
     }
 
+    /// (h(n), h'(n)); h ≡ 1 without saturation.
     #[inline]
-    fn h(&self, n: f64) -> (f64, f64) {
+    pub(crate) fn h(&self, n: f64) -> (f64, f64) {
         if self.saturate {
             at_least_one(n)
         } else {

@@ -5,6 +5,7 @@ use emergent_sim::World;
 use emergent_sim::econ::Economy;
 use emergent_sim::policy::Cascade;
 
+use crate::backfire::BackfireField;
 use crate::bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 use crate::cascade::CascadeField;
 use crate::econ::EconField;
@@ -20,9 +21,16 @@ use crate::threshold::ThresholdField;
 /// for a 10⁻³ gap; at 0.2 it reaches 10⁻⁶ with 16–64 (tests/radicalization.rs).
 const HOMOPHILY_DELTA: f64 = 0.2;
 
-/// Width of the smoothed confidence bound, as a fraction of ε: narrow enough to track the
+/// Width of the smoothed confidence bound, as a fraction of ε (and of the rejection bound, as a
+/// fraction of ρ, in the backfire twin): narrow enough to track the
 /// hard rule, wide enough for gradients to see agents near the bound.
 const DELTA_OVER_EPS: f64 = 0.1;
+
+/// How far beyond ±1 the backfire twin lets a pushed-out stance end (its smooth clamp is the
+/// identity inside [−1, 1]): small beside a tick's move (μ s or γ s times a distance, a few
+/// hundredths), so the bias at the bound is at most 1 %. Wider bends M(α·1) less sharply
+/// (fewer quadrature nodes for the same gap) at the price of that bias.
+const CLAMP_WIDTH: f64 = 0.01;
 
 /// Width of the smoothed Watts threshold step, in adopted fraction: a fifth of the gap 1/k
 /// between adopted fractions of an agent with k = 10 followees, so fractions on either side of
@@ -39,15 +47,9 @@ pub fn model_for<'a>(
     let topics = pop.topics;
     let ticks = scenario.scenario.ticks;
     match scenario.policy.kind {
-        PolicyKind::BoundedConfidence if scenario.policy.bounded_confidence.repulsion > 0.0 => {
-            Err(DynamicsError::Unsupported(
-                "bounded_confidence with repulsion".into(),
-                "its expected-value model has no backfire term yet".into(),
-            ))
-        }
         PolicyKind::BoundedConfidence => {
             let p = &scenario.policy.bounded_confidence;
-            Ok(Box::new(BoundedConfidenceField {
+            let bc = BoundedConfidenceField {
                 net: &world.network,
                 x0: (0..pop.len()).map(|a| pop.stance[a * topics]).collect(),
                 activity: pop.activity.local().to_vec(),
@@ -61,7 +63,18 @@ pub fn model_for<'a>(
                 ticks,
                 saturate: true,
                 checkpoint_every: checkpoint_interval(pop.len(), ticks, STATE_BUDGET_BYTES),
-            }))
+            };
+            if p.repulsion > 0.0 {
+                Ok(Box::new(BackfireField {
+                    bc,
+                    repulsion: p.repulsion,
+                    rejection: p.rejection_distance,
+                    rejection_delta: DELTA_OVER_EPS * p.rejection_distance,
+                    clamp_width: CLAMP_WIDTH,
+                }))
+            } else {
+                Ok(Box::new(bc))
+            }
         }
         PolicyKind::Cascade if scenario.policy.cascade.model == CascadeModel::Watts => {
             let policy = Cascade::new(scenario.policy.cascade.clone());

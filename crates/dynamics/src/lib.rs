@@ -12,6 +12,7 @@
 //! Pure: no I/O. The runner and the command line build models from a run directory.
 
 mod attribute;
+mod backfire;
 mod bounded_confidence;
 mod cascade;
 mod econ;
@@ -24,6 +25,7 @@ mod smooth;
 mod threshold;
 
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
+pub use backfire::BackfireField;
 pub use bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};
 pub use cascade::CascadeField;
 pub use econ::EconField;

@@ -167,6 +167,55 @@ impl Confidence {
     }
 }
 
+/// Backfire's rejection kernel R(d) = σ((|d| − ρ)/δ): ≈ 0 within the latitude of rejection
+/// ρ, ≈ 1 beyond it (the engine's `|d| > rejection_distance`). The same smoothed |d| and
+/// clamped exponent as [`Confidence`], mirrored.
+#[derive(Clone, Copy)]
+pub(crate) struct Rejection {
+    /// ρ + η: the bound on the smoothed |d|.
+    bound: f64,
+    inv_delta: f64,
+}
+
+impl Rejection {
+    pub(crate) fn new(rho: f64, delta: f64) -> Self {
+        Rejection {
+            bound: rho + ETA,
+            inv_delta: 1.0 / delta,
+        }
+    }
+
+    /// R(d) = 1 / (1 + e^{(ρ + η − r)/δ}) with r = √(d² + η²).
+    #[inline(always)]
+    pub(crate) fn value(&self, d: f64) -> f64 {
+        let r = (d * d + ETA * ETA).sqrt();
+        1.0 / (1.0 + exp_normal(((self.bound - r) * self.inv_delta).clamp(-708.0, 709.0)))
+    }
+
+    /// (R, dR/dd).
+    #[inline(always)]
+    pub(crate) fn with_slope(&self, d: f64) -> (f64, f64) {
+        let r = (d * d + ETA * ETA).sqrt();
+        let k = 1.0 / (1.0 + exp_normal(((self.bound - r) * self.inv_delta).clamp(-708.0, 709.0)));
+        (k, k * (1.0 - k) * self.inv_delta * d / r)
+    }
+}
+
+/// The engine's clamp of a stance to [−1, 1], smoothed only outside it: the identity on
+/// [−1, 1] (a stance nothing moves stays exactly where it is, and an update that stays inside
+/// is the hard rule's), and 1 + w·tanh((y − 1)/w) beyond (mirrored below −1), so a stance
+/// pushed out ends within `width` of the bound, with a continuous first and second derivative
+/// at ±1. Returns (value, slope).
+#[inline]
+pub(crate) fn stance_clamp(y: f64, width: f64) -> (f64, f64) {
+    let beyond = y.abs() - 1.0;
+    if beyond <= 0.0 {
+        return (y, 1.0);
+    }
+    let t = (beyond / width).tanh();
+    ((1.0 + width * t).copysign(y), 1.0 - t * t)
+}
+
 /// h(n) = (1 − e^{−n})/n, the probability of seeing at least one of a Poisson(n) number of
 /// items, per expected item; h(0) = 1. Returns (h, h').
 #[inline]
@@ -228,6 +277,32 @@ mod tests {
         // Far outside the bound the clamped exponent still gives K ≈ 0, never NaN.
         assert!(c.value(1e6) < 1e-300 && c.with_slope(-1e6).1.abs() < 1e-290);
         assert!((c.value(0.0) - 1.0 / (1.0 + (-10.0f64).exp())).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rejection_and_clamp_slopes_match_finite_differences() {
+        let r = Rejection::new(0.8, 0.08);
+        for d in [-1.5, -0.81, -0.3, 0.0001, 0.79, 0.85, 2.0] {
+            let (_, dr) = r.with_slope(d);
+            let fd = (r.value(d + 1e-7) - r.value(d - 1e-7)) / 2e-7;
+            assert!((dr - fd).abs() < 1e-5 * (1.0 + fd.abs()), "{d}: {dr} {fd}");
+        }
+        // R is K mirrored: 1 − K for the same bound and width.
+        let k = Confidence::new(0.8, 0.08);
+        for d in [-1.0, 0.5, 0.8, 1.2] {
+            assert!((r.value(d) + k.value(d) - 1.0).abs() < 1e-15, "{d}");
+        }
+        assert!(r.value(0.0) < 1e-4 && r.value(1.6) > 1.0 - 1e-4);
+        for y in [-1.3, -1.0001, -0.5, 0.999, 1.0, 1.02, 1.5] {
+            let (_, slope) = stance_clamp(y, 0.02);
+            let fd = (stance_clamp(y + 1e-7, 0.02).0 - stance_clamp(y - 1e-7, 0.02).0) / 2e-7;
+            assert!((slope - fd).abs() < 1e-5, "{y}: {slope} {fd}");
+        }
+        // The identity inside, within the width of the bound outside, monotone.
+        assert_eq!(stance_clamp(0.73, 0.02).0, 0.73);
+        assert_eq!(stance_clamp(-1.0, 0.02).0, -1.0);
+        assert!(stance_clamp(5.0, 0.02).0 <= 1.02 && stance_clamp(-5.0, 0.02).0 >= -1.02);
+        assert!(stance_clamp(1.1, 0.02).0 > stance_clamp(1.05, 0.02).0);
     }
 
     #[test]
