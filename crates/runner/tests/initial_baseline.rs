@@ -42,10 +42,14 @@ const SET: [&str; 4] = [
 ];
 
 fn options(scenario: &Path, out: PathBuf) -> RunOptions {
+    options_with(scenario, out, &SET)
+}
+
+fn options_with(scenario: &Path, out: PathBuf, set: &[&str]) -> RunOptions {
     RunOptions {
         scenario: scenario.to_path_buf(),
         out: Some(out),
-        overrides: SET.iter().map(|s| s.to_string()).collect(),
+        overrides: set.iter().map(|s| s.to_string()).collect(),
         ..RunOptions::default()
     }
 }
@@ -78,10 +82,19 @@ fn scale_free_indicators_are_attributed_completely_from_the_initial_state() {
         let o = indicators.iter().find(|o| o["name"] == name).unwrap();
         assert!(o["error"].is_null(), "{name}: {}", o["error"]);
         assert_eq!(o["baseline"], "initial");
-        let (value, base) = (o["value"].as_f64().unwrap(), o["baseline_value"].as_f64().unwrap());
+        let (value, base) = (
+            o["value"].as_f64().unwrap(),
+            o["baseline_value"].as_f64().unwrap(),
+        );
         let (at0, at_end) = first_and_last(&one, name);
-        assert!((base - at0).abs() <= 1e-9 * at0.abs().max(1.0), "{name}: {base} vs {at0}");
-        assert!((value - at_end).abs() <= 1e-9 * at_end.abs().max(1.0), "{name}");
+        assert!(
+            (base - at0).abs() <= 1e-9 * at0.abs().max(1.0),
+            "{name}: {base} vs {at0}"
+        );
+        assert!(
+            (value - at_end).abs() <= 1e-9 * at_end.abs().max(1.0),
+            "{name}"
+        );
         assert!((value - base).abs() > 1e-6, "{name}: the run moved it");
         let sum = o["sum_phi"].as_f64().unwrap();
         let gap = o["completeness_gap"].as_f64().unwrap();
@@ -93,13 +106,29 @@ fn scale_free_indicators_are_attributed_completely_from_the_initial_state() {
         );
     }
     // The other indicators keep their baselines.
-    let pol = indicators.iter().find(|o| o["name"] == "polarization").unwrap();
+    let pol = indicators
+        .iter()
+        .find(|o| o["name"] == "polarization")
+        .unwrap();
     assert_eq!(pol["baseline"], "mean");
+}
 
-    // Two thread ranks, each against its own rows at tick 0: the same attribution.
+/// Two thread ranks that both hold agents (more than one 8192-agent block), each attributing
+/// against its own rows at tick 0, give the single process's attribution bit for bit.
+#[test]
+fn two_ranks_each_against_their_own_initial_rows_give_the_single_process_attribution() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario(tmp.path());
+    let set = [
+        "population.agents=9000",
+        "scenario.ticks=4",
+        "checkpoint.every=3",
+    ];
+    let one = tmp.path().join("one");
+    start(&options_with(&file, one.clone(), &set), &NoRunProgress).unwrap();
     let two = tmp.path().join("two");
+    let opts = options_with(&file, two.clone(), &set);
     std::thread::scope(|s| {
-        let opts = options(&file, two.clone());
         let handles: Vec<_> = thread_ranks(2)
             .into_iter()
             .map(|r| {
@@ -111,18 +140,33 @@ fn scale_free_indicators_are_attributed_completely_from_the_initial_state() {
             h.join().unwrap().unwrap();
         }
     });
+    assert!(two.join("ticks-r00001.parquet").is_file());
     assert_eq!(
         std::fs::read(one.join("attribution.json")).unwrap(),
         std::fs::read(two.join("attribution.json")).unwrap()
     );
+    let attribution = json(&one, "attribution.json");
     let phi = |d: &Path| {
         emergent_io::read_dataset(d, "attribution", &emergent_io::IdColumn::Default).unwrap()
     };
     let (p1, p2) = (phi(&one), phi(&two));
-    for c in ["phi_echo_chamber_index", "phi_bimodality"] {
-        let (a, b) = (p1.column(c).unwrap(), p2.column(c).unwrap());
-        assert_eq!(a.len(), 1500);
-        assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "{c}");
+    for name in ["echo_chamber_index", "bimodality"] {
+        let o = attribution["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap();
+        assert!(o["error"].is_null(), "{name}: {}", o["error"]);
+        let c = format!("phi_{name}");
+        let (a, b) = (p1.column(&c).unwrap(), p2.column(&c).unwrap());
+        assert_eq!(a.len(), 9000);
+        assert!(
+            a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{c}"
+        );
+        // Rank 1's agents (8192 on) contribute too.
+        assert!(a[8192..].iter().any(|x| *x != 0.0), "{c}");
     }
 }
 
@@ -175,9 +219,11 @@ fn a_resumed_run_attributes_from_the_tick_0_recorded_before_the_interruption() {
 fn an_initial_baseline_in_an_economy_is_refused_at_its_place() {
     let tmp = tempfile::tempdir().unwrap();
     let econ = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/econagent.toml");
-    let text = std::fs::read_to_string(econ)
-        .unwrap()
-        .replacen("baseline = \"zero\"", "baseline = \"initial\"", 1);
+    let text = std::fs::read_to_string(econ).unwrap().replacen(
+        "baseline = \"zero\"",
+        "baseline = \"initial\"",
+        1,
+    );
     let file = tmp.path().join("econ.toml");
     std::fs::write(&file, text).unwrap();
     let err = start(&options(&file, tmp.path().join("out")), &NoRunProgress)
