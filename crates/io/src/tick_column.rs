@@ -58,11 +58,11 @@ pub fn first_and_last_tick(
 }
 
 /// `Some(None)` for a file without rows, `None` when it lacks `tick` or `column`.
-type TickRange = Option<Option<(u32, u32)>>;
+pub(crate) type TickRange = Option<Option<(u32, u32)>>;
 
 /// The smallest and largest tick of `path` (from the row groups' statistics, else by reading
 /// the tick column).
-fn tick_range(path: &Path, column: &str) -> Result<TickRange, IoError> {
+pub(crate) fn tick_range(path: &Path, column: &str) -> Result<TickRange, IoError> {
     let builder = open_checked(path)?;
     let names: Vec<&String> = builder.schema().fields().iter().map(|f| f.name()).collect();
     let (Some(tick_at), true) = (

@@ -372,7 +372,7 @@ fn write_attribution(
             .filter_map(|c| e.feature(c).map(|v| ParquetColumn::F64(c.clone(), v))),
     );
     write_parquet_columns(&dir.join(parquet_name(run_dir::FEATURES)), fcols)?;
-    let outcomes: Vec<IndicatorOutcome> = attribute_all(t, specs);
+    let outcomes: Vec<IndicatorOutcome> = attribute_all(t, specs, None);
     let mut acols = vec![ParquetColumn::I64(
         "agent_id".into(),
         (0..n as i64).collect(),

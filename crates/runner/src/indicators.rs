@@ -17,8 +17,15 @@ use crate::error::RunError;
 pub struct IndicatorSpec {
     pub name: String,
     pub indicator: Indicator,
+    /// The baseline; for `initial`, a placeholder: see [`IndicatorSpec::from_initial`].
     pub baseline: Baseline,
+    /// `baseline = "initial"`: attributed against every agent's features at the run's first
+    /// recorded tick, which only exist once the run has recorded it.
+    pub from_initial: bool,
 }
+
+/// The name of the baseline made of the features at a run's first recorded tick.
+pub const INITIAL: &str = "initial";
 
 impl IndicatorSpec {
     /// Parse every indicator of the scenario and check it only reads features the world has,
@@ -72,13 +79,13 @@ impl IndicatorSpec {
                     ));
                 }
                 let baseline = match c.baseline.as_str() {
-                    "zero" => Baseline::Zero,
+                    "zero" | INITIAL => Baseline::Zero,
                     "mean" => Baseline::Mean,
                     "min" => Baseline::Min,
                     other => {
                         return Err(err(
                             &c.name,
-                            format!("baseline `{other}` is not zero, mean or min"),
+                            format!("baseline `{other}` is not zero, mean, min or initial"),
                         ));
                     }
                 };
@@ -86,6 +93,7 @@ impl IndicatorSpec {
                     name: c.name.clone(),
                     indicator,
                     baseline,
+                    from_initial: c.baseline == INITIAL,
                 })
             })
             .collect()
@@ -141,16 +149,24 @@ pub(crate) fn not_finite(file: &str, tick: u32, first: usize, e: TableError) -> 
 
 /// Attribute every indicator on the final table. One indicator failing (say, a Gini of a
 /// column nobody touched) is reported, not fatal: the others are still worth having.
-pub fn attribute_all(table: &FeatureTable, specs: &[IndicatorSpec]) -> Vec<IndicatorOutcome> {
-    attribute_all_on(table, specs, None)
+/// `initial`: the features at the first recorded tick, for the `initial` baselines (None
+/// leaves each of them an error saying so).
+pub fn attribute_all(
+    table: &FeatureTable,
+    specs: &[IndicatorSpec],
+    initial: Option<Baseline>,
+) -> Vec<IndicatorOutcome> {
+    attribute_all_on(table, specs, None, initial)
 }
 
 /// [`attribute_all`] on this rank's rows of a partitioned run (every rank calls it): φ is
 /// this rank's, everything else (values, tiers, top agents) the whole population's.
+/// `initial` is this rank's rows at the first recorded tick.
 pub(crate) fn attribute_all_on(
     table: &FeatureTable,
     specs: &[IndicatorSpec],
     shard: Option<&Shard>,
+    initial: Option<Baseline>,
 ) -> Vec<IndicatorOutcome> {
     let tier_by = table.column("followers").map(|_| "followers".to_string());
     specs
@@ -159,7 +175,10 @@ pub(crate) fn attribute_all_on(
             let mut out = IndicatorOutcome {
                 name: s.name.clone(),
                 expr: s.indicator.text().to_string(),
-                baseline: s.baseline.name(),
+                baseline: match s.from_initial {
+                    true => INITIAL.to_string(),
+                    false => s.baseline.name(),
+                },
                 value: None,
                 baseline_value: None,
                 sum_phi: None,
@@ -172,10 +191,18 @@ pub(crate) fn attribute_all_on(
                 error: None,
                 phi: None,
             };
+            let baseline = match (s.from_initial, &initial) {
+                (false, _) => &s.baseline,
+                (true, Some(b)) => b,
+                (true, None) => {
+                    out.error = Some("no features at a first recorded tick to start from".into());
+                    return out;
+                }
+            };
             let attributed = match shard {
-                None => attribute(table, &s.indicator, &s.baseline, &Options::default()),
+                None => attribute(table, &s.indicator, baseline, &Options::default()),
                 Some(sh) => {
-                    attribute_sharded(table, &s.indicator, &s.baseline, &Options::default(), sh)
+                    attribute_sharded(table, &s.indicator, baseline, &Options::default(), sh)
                 }
             };
             match attributed.and_then(|a| describe(&mut out, table, a, shard, tier_by.as_deref())) {

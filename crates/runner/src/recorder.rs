@@ -271,6 +271,12 @@ impl Recorder {
         ]
     }
 
+    /// This recorder's merged per-tick file in `dir` once [`finish`](Self::finish)ed:
+    /// `ticks.parquet`, or this rank's `ticks-rRRRRR.parquet`.
+    pub(crate) fn ticks_file(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("{}.parquet", self.ticks_kind))
+    }
+
     /// Merge every segment into `ticks.parquet` and `actions.parquet` (or this rank's
     /// `ticks-rRRRRR.parquet` and `actions-rRRRRR.parquet`), and for rank 0 `indicators.csv`.
     pub(crate) fn finish(&mut self, dir: &Path) -> Result<(), RunError> {

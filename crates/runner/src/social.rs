@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use emergent_attribution::{FeatureTable, Shard, evaluate, evaluate_sharded};
+use emergent_attribution::{Baseline, FeatureTable, Shard, evaluate, evaluate_sharded};
 use emergent_collective::{Collective, barrier, gather_u64, sum_over_ranks};
 use emergent_io::run_dir::{
     self, CHECKPOINT, Counts, Distributed, FollowGraph, IndicatorOutcome, PARTIAL, PhaseSeconds,
@@ -529,7 +529,9 @@ impl SocialEngine<'_> {
     /// Attribute every indicator (collectively, in a partitioned run) and write this
     /// process's φ into `attribution.parquet` (or its shard).
     fn attribute(&self, table: &FeatureTable) -> Result<Vec<IndicatorOutcome>, RunError> {
-        let outcomes = self.with_shard(|shard| attribute_all_on(table, &self.specs, shard));
+        let initial = self.initial_baseline()?;
+        let outcomes =
+            self.with_shard(|shard| attribute_all_on(table, &self.specs, shard, initial));
         let mut cols = vec![agent_id_column(self.part.owned.start, table.len())];
         for o in &outcomes {
             if let Some(phi) = &o.phi {
@@ -538,6 +540,27 @@ impl SocialEngine<'_> {
         }
         write_parquet_columns(&self.dir.join(self.table_file(run_dir::ATTRIBUTION)), cols)?;
         Ok(outcomes)
+    }
+
+    /// The `initial` baseline when an indicator names it: this process's rows at the first
+    /// recorded tick, read back from its merged ticks file (a resumed run recorded tick 0 in
+    /// an earlier segment, merged by `Recorder::finish`). In a partitioned run the ranks agree
+    /// first, so a rank that cannot read its shard stops every rank, not only itself.
+    fn initial_baseline(&self) -> Result<Option<Baseline>, RunError> {
+        if !self.specs.iter().any(|s| s.from_initial) {
+            return Ok(None);
+        }
+        let path = self.recorder.ticks_file(&self.dir);
+        let read = emergent_io::first_tick_features(&path);
+        if self.split() && self.exchange.any(read.is_err()) && read.is_ok() {
+            return Err(emergent_io::IoError::new(
+                &path,
+                "another rank could not read its ticks shard for the `initial` baseline (its \
+                 error names the file)",
+            )
+            .into());
+        }
+        Ok(Some(Baseline::Table(read?.table)))
     }
 
     /// Follow edges, and in a partitioned run those whose ends are on different ranks (the

@@ -12,7 +12,8 @@ pub struct IndicatorConfig {
     pub name: String,
     /// Expression over feature columns, e.g. `var(stance)`.
     pub expr: String,
-    /// Attribution baseline: "zero", "mean" or "min".
+    /// Attribution baseline: "zero", "mean", "min", or "initial" (every agent's features at
+    /// the run's first recorded tick).
     #[serde(default = "default_baseline")]
     pub baseline: String,
 }
@@ -38,11 +39,11 @@ impl IndicatorConfig {
         }
         for (i, ind) in indicators.iter().enumerate() {
             let at = |k| vec![KeySeg::Key("indicators"), KeySeg::Index(i), KeySeg::Key(k)];
-            if !matches!(ind.baseline.as_str(), "zero" | "mean" | "min") {
+            if !matches!(ind.baseline.as_str(), "zero" | "mean" | "min" | "initial") {
                 out.push((
                     at("baseline"),
                     format!(
-                        "baseline must be \"zero\", \"mean\" or \"min\", got \"{}\"",
+                        "baseline must be \"zero\", \"mean\", \"min\" or \"initial\", got \"{}\"",
                         ind.baseline
                     ),
                 ));
@@ -72,5 +73,27 @@ impl IndicatorConfig {
             }
         }
         out
+    }
+
+    /// Problems of `[[indicators]]` in an `[econ]` scenario: an economy records its first
+    /// month after playing it, so it has no initial state to measure from.
+    pub fn econ_problems(indicators: &[IndicatorConfig]) -> Vec<Problem> {
+        indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, ind)| ind.baseline == "initial")
+            .map(|(i, _)| {
+                (
+                    vec![
+                        KeySeg::Key("indicators"),
+                        KeySeg::Index(i),
+                        KeySeg::Key("baseline"),
+                    ],
+                    "\"initial\" is for social runs: an [econ] run records no state before its \
+                     first month; use \"zero\", \"mean\" or \"min\""
+                        .into(),
+                )
+            })
+            .collect()
     }
 }

@@ -141,6 +141,7 @@ impl Scenario {
         out.extend(self.llm.problems(agents));
         if let Some(econ) = &self.econ {
             out.extend(econ.problems());
+            out.extend(IndicatorConfig::econ_problems(&self.indicators));
         }
         out.extend(IndicatorConfig::problems(&self.indicators));
         out.extend(self.attribution.problems());

@@ -162,6 +162,23 @@ fn bad_indicator_baseline() {
         "expr = \"var(stance)\"\nbaseline = \"median\"",
     );
     assert_at(&msg, "18:12", "baseline");
+    assert!(msg.contains("\"initial\""), "lists every baseline: {msg}");
+}
+
+#[test]
+fn the_initial_baseline_is_for_social_runs() {
+    let initial = GOOD.replace(
+        "expr = \"var(stance)\"",
+        "expr = \"var(stance)\"\nbaseline = \"initial\"",
+    );
+    let s = Scenario::from_str(&initial, "good.toml").expect("a social run accepts it");
+    assert_eq!(s.indicators[0].baseline, "initial");
+    let econ = initial.replace("[policy]", "[econ]\n\n[policy]");
+    let msg = match Scenario::from_str(&econ, "bad.toml") {
+        Ok(_) => panic!("an [econ] run has no initial state"),
+        Err(e) => e.to_string(),
+    };
+    assert_at(&msg, "20:12", "for social runs");
 }
 
 #[test]

@@ -34,7 +34,8 @@ pub struct Args {
     /// Gauss–Legendre nodes in α for --dynamic, 1–64 (default: the scenario's, 8).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=MAX_NODES as i64))]
     nodes: Option<u32>,
-    /// zero | mean (equal shares) | min | COL=V,COL=V | a baseline table FILE with the same ids.
+    /// zero | mean (equal shares) | min | COL=V,COL=V | a baseline table FILE with the same ids
+    /// | initial (with a run directory: every agent's features at its first recorded tick).
     #[arg(long, default_value = "zero")]
     baseline: String,
     /// The agent id column (default: `agent_id` if present, else row numbers).
@@ -110,7 +111,12 @@ pub fn run(args: Args) -> Result<()> {
         uses.extend(args.tier.tier_by.iter().cloned());
         read_table_for(&features, &ids, &uses)?
     };
-    let baseline = parse_baseline(&args.baseline, &ids)?;
+    let baseline = parse_baseline(
+        &args.baseline,
+        &ids,
+        features.is_dir().then_some(features.as_path()),
+    )?;
+    let baseline_name = name_of(&args.baseline, &baseline);
     let opts = Options {
         method: args.method,
         steps: args.steps as usize,
@@ -149,7 +155,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.json {
         print_json(
             &a,
-            &baseline,
+            &baseline_name,
             &table,
             seconds,
             seconds_all,
@@ -161,7 +167,7 @@ pub fn run(args: Args) -> Result<()> {
         print_summary(
             &table,
             &a,
-            &baseline,
+            &baseline_name,
             seconds,
             tier_col.as_deref(),
             tiers.as_deref(),
@@ -221,7 +227,7 @@ fn write_phi(
 #[allow(clippy::too_many_arguments)]
 fn print_json(
     a: &Attribution,
-    baseline: &Baseline,
+    baseline: &str,
     table: &FeatureTable,
     seconds: f64,
     seconds_all: Vec<f64>,
@@ -232,7 +238,7 @@ fn print_json(
     let obj = json!({
         "indicator": a.indicator,
         "value": a.value,
-        "baseline": baseline.name(),
+        "baseline": baseline,
         "baseline_value": a.baseline_value,
         "sum_phi": a.sum_phi,
         "completeness_gap": a.completeness_gap,
@@ -250,8 +256,26 @@ fn print_json(
     Ok(())
 }
 
-pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
+/// The name a baseline is reported by: `initial` for the first recorded tick (a table).
+pub(crate) fn name_of(text: &str, baseline: &Baseline) -> String {
+    match text {
+        INITIAL => INITIAL.to_string(),
+        _ => baseline.name(),
+    }
+}
+
+/// The baseline made of every agent's features at the first recorded tick of a run.
+const INITIAL: &str = "initial";
+
+/// `--baseline TEXT`; `run_dir` is the run directory the features come from, if they do
+/// (`initial` needs one).
+pub(crate) fn parse_baseline(
+    text: &str,
+    ids: &IdColumn,
+    run_dir: Option<&std::path::Path>,
+) -> Result<Baseline> {
     Ok(match text {
+        INITIAL => Baseline::Table(initial_table(run_dir)?),
         "zero" => Baseline::Zero,
         "mean" => Baseline::Mean,
         "min" => Baseline::Min,
@@ -273,12 +297,30 @@ pub(crate) fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline> {
             let p = PathBuf::from(path);
             if !p.exists() {
                 bail!(
-                    "--baseline `{path}`: not zero, mean, min, COL=V,… nor an existing baseline table file"
+                    "--baseline `{path}`: not zero, mean, min, initial, COL=V,… nor an existing baseline table file"
                 );
             }
             Baseline::Table(read_table(&p, ids).context("reading the baseline table")?)
         }
     })
+}
+
+/// Every agent's features at the first recorded tick of run directory `run_dir`.
+pub(crate) fn initial_table(run_dir: Option<&std::path::Path>) -> Result<FeatureTable> {
+    let Some(dir) = run_dir else {
+        bail!(
+            "--baseline initial reads every agent's features at the first recorded tick of a \
+             run: give a run directory made by `emergent run` as the features (or its \
+             tick-0 rows as a baseline table FILE)"
+        );
+    };
+    let first = emergent_io::first_tick_dataset(dir, "ticks").with_context(|| {
+        format!(
+            "--baseline initial: reading the first recorded tick of {}",
+            dir.display()
+        )
+    })?;
+    Ok(first.table)
 }
 
 /// Refuse an output we could not, or must not, write before doing the work.
@@ -304,7 +346,7 @@ fn check_output(out: &std::path::Path, inputs: &[PathBuf], force: bool) -> Resul
 fn print_summary(
     table: &FeatureTable,
     a: &Attribution,
-    baseline: &Baseline,
+    baseline: &str,
     seconds: f64,
     tier_by: Option<&str>,
     tiers: Option<&[TierShare]>,
@@ -324,8 +366,8 @@ fn print_summary(
     println!("f(x)              {}", a.value);
     println!(
         "f(x') [{}]{}{}",
-        baseline.name(),
-        " ".repeat(10usize.saturating_sub(baseline.name().len())),
+        baseline,
+        " ".repeat(10usize.saturating_sub(baseline.len())),
         a.baseline_value
     );
     println!("sum of phi        {}", a.sum_phi);

@@ -11,7 +11,7 @@ use emergent_io::{IdColumn, read_table_for};
 use emergent_scenario::Scenario;
 use emergent_study::{IndicatorInput, Protocol, Study, StudyConfig};
 
-use crate::commands::attribute::parse_baseline;
+use crate::commands::attribute::{initial_table, parse_baseline};
 use crate::commands::tiers::TierArgs;
 
 #[derive(clap::Args)]
@@ -35,7 +35,8 @@ pub struct Args {
         requires = "features"
     )]
     indicator: Vec<String>,
-    /// zero | mean | min | COL=V,COL=V: one for every indicator, or one per --indicator in order.
+    /// zero | mean | min | COL=V,COL=V: one for every indicator, or one per --indicator in order
+    /// (`initial`, a run's first recorded tick, needs a RUN_DIR: its scenario names it).
     #[arg(long, value_name = "B", requires = "features")]
     baseline: Vec<String>,
     /// Output folder (default: RUN_DIR/study, or `study/` next to the --features file).
@@ -156,14 +157,22 @@ fn from_run_dir(dir: &Path, out: Option<PathBuf>) -> Result<(Plan, FeatureTable)
             scenario_path.display()
         );
     }
+    // Read once, only when an indicator starts from the run's first recorded tick.
+    let initial = match scenario.indicators.iter().any(|c| c.baseline == "initial") {
+        true => Some(initial_table(Some(dir))?),
+        false => None,
+    };
     let inputs = scenario
         .indicators
         .iter()
         .map(|c| {
             let indicator = Indicator::parse(&c.expr)
                 .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
-            let baseline = simple_baseline(&c.baseline)
-                .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
+            let baseline = match (c.baseline.as_str(), &initial) {
+                ("initial", Some(t)) => Ok(Baseline::Table(t.clone())),
+                (other, _) => simple_baseline(other),
+            }
+            .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
             Ok(IndicatorInput {
                 name: c.name.clone(),
                 indicator,
@@ -200,7 +209,7 @@ fn from_features(args: &Args) -> Result<(Plan, FeatureTable)> {
     let mut inputs = Vec::new();
     for (expr, b) in args.indicator.iter().zip(&baselines) {
         let indicator = Indicator::parse(expr).with_context(|| format!("--indicator `{expr}`"))?;
-        let baseline = parse_baseline(b, &ids)?;
+        let baseline = parse_baseline(b, &ids, None)?;
         inputs.push(IndicatorInput {
             name: expr.clone(),
             indicator,
@@ -232,7 +241,7 @@ fn simple_baseline(name: &str) -> Result<Baseline> {
         "zero" => Baseline::Zero,
         "mean" => Baseline::Mean,
         "min" => Baseline::Min,
-        other => bail!("baseline `{other}` is not zero, mean or min"),
+        other => bail!("baseline `{other}` is not zero, mean, min or initial"),
     })
 }
 
