@@ -530,6 +530,9 @@ impl Scenario {
             .iter()
             .filter(|iv| matches!(iv.kind, InterventionKind::Feed | InterventionKind::Set))
             .collect();
+        if changes.is_empty() {
+            return Vec::new();
+        }
         let mut bounds: Vec<u32> = changes
             .iter()
             .flat_map(|iv| [iv.start(), iv.end(ticks)])
