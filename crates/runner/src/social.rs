@@ -113,6 +113,7 @@ pub(crate) fn start(
         Simulation::new(&scenario, preloaded.as_ref())?
     };
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
+    crate::interventions::check_features(&scenario, &sim.world.feature_names())?;
     // Held until the run ends (rank 0 writes the run-wide files for every rank).
     let _lock = match exchange.rank() {
         0 => Some(crate::run_dir::prepare(&dir, force, &source)?),
@@ -659,6 +660,7 @@ impl SocialEngine<'_> {
             outputs,
         );
         m.threads = Some(rayon::current_num_threads());
+        m.interventions = crate::interventions::records(&self.scenario, &self.sim.world);
         if let Some((cut_edges, rank_rss)) = partition.split {
             m.distributed = Some(self.cost.summary(&self.part, cut_edges, rank_rss));
         }
