@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{FONT, GRID, INK, LABEL_SIZE, TITLE_SIZE, colour};
+use super::style::{FONT, INK, LABEL_SIZE, TITLE_SIZE, colour};
 use super::{Chart, PlotError, axis_label, padded_range};
 
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl Chart for TimeSeries {
                 let (lo, hi) = (values.start, values.end);
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(*t, lo), (*t, hi)],
-                    GRID.stroke_width(1),
+                    INK.stroke_width(2),
                 )))?;
                 let top = hi - 0.04 * (hi - lo);
                 chart.draw_series(std::iter::once(Text::new(
