@@ -123,11 +123,12 @@ fn rank_key(cfg: &FeedConfig, items: &Items, world: &World, agent: AgentId, item
             -(own - items.stance[i] as f64).abs()
         }
     };
-    match world.interventions.weights.is_empty() {
-        true => key,
-        false => {
-            let w = world.interventions.weight(items.author[i]);
-            log_score(cfg, key, world.tick.saturating_sub(items.tick[i])) + w.ln()
+    let active = &world.interventions;
+    match active.weighs() {
+        false => key,
+        true => {
+            let age = world.tick.saturating_sub(items.tick[i]);
+            log_score(cfg, key, age) + active.log_weight(items.author[i])
         }
     }
 }

@@ -64,8 +64,9 @@ pub struct Active {
     pub chosen: Vec<(u32, Vec<AgentId>)>,
     /// Agents banned now (`silence`): a bitset over every agent, empty when nobody is.
     pub banned: Vec<u64>,
-    /// The feed weight of every boosted or downranked author now, ascending by author.
-    pub weights: Vec<(AgentId, f64)>,
+    /// ln of every agent's feed weight now (0: neither boosted nor downranked), indexed by
+    /// agent; empty when nobody is. Dense: a feed looks one up per ranked item.
+    pub log_weights: Vec<f32>,
 }
 
 impl Active {
@@ -89,13 +90,18 @@ impl Active {
         self.is_banned(author) || (kind == ItemKind::Repost && self.is_banned(root_author))
     }
 
-    /// The feed weight of `author`'s items (1 unless boosted or downranked).
+    /// Whether any author's items are weighted now.
     #[inline]
-    pub fn weight(&self, author: AgentId) -> f64 {
-        match self.weights.binary_search_by_key(&author, |e| e.0) {
-            Ok(i) => self.weights[i].1,
-            Err(_) => 1.0,
-        }
+    pub fn weighs(&self) -> bool {
+        !self.log_weights.is_empty()
+    }
+
+    /// ln of the feed weight of `author`'s items (0 unless boosted or downranked).
+    #[inline]
+    pub fn log_weight(&self, author: AgentId) -> f64 {
+        self.log_weights
+            .get(author as usize)
+            .map_or(0.0, |&w| w as f64)
     }
 }
 
@@ -202,7 +208,7 @@ impl Plan {
     fn update_active(&self, world: &mut World) {
         let (t, n) = (world.tick, self.agents as AgentId);
         let mut banned = Vec::new();
-        let mut weights: BTreeMap<AgentId, f64> = BTreeMap::new();
+        let mut log_weights: Vec<f32> = Vec::new();
         for (i, iv) in self.list.iter().enumerate() {
             if !iv.active_at(t, self.ticks) {
                 continue;
@@ -223,15 +229,16 @@ impl Plan {
                     }
                 }
                 Some(s) => {
+                    log_weights.resize(self.agents, 0.0);
                     for a in members {
-                        *weights.entry(a).or_insert(1.0) *= s;
+                        log_weights[a as usize] += s.ln() as f32;
                     }
                 }
             }
         }
         let active = &mut world.interventions;
         active.banned = banned;
-        active.weights = weights.into_iter().filter(|e| e.1 != 1.0).collect();
+        active.log_weights = log_weights;
     }
 
     /// The follow edits due at tick `t`: (follower, followee) → wanted, later interventions

@@ -154,16 +154,26 @@ fn boost_and_downrank_move_items_in_feeds() {
                  [[interventions]]\nkind = \"downrank\"\nfrom = 2\nrange = [200, 300]\nfactor = 100\n";
     let mut sim = run(&scenario(3000, 5, &format!("{feed}\n{boost}")), 3);
     // From tick 2: 0..200 weigh 50, 200..300 weigh 1/2.
-    let w = &sim.world.interventions.weights;
-    assert_eq!(w.len(), 300);
-    assert!(w[..200].iter().all(|e| e.1 == 50.0) && w[200..].iter().all(|e| e.1 == 0.5));
+    let w = &sim.world.interventions;
+    let weight = |a: u32| w.log_weight(a).exp();
+    assert!(
+        (0..200).all(|a| (weight(a) - 50.0).abs() < 1e-4),
+        "{}",
+        weight(0)
+    );
+    assert!(
+        (200..300).all(|a| (weight(a) - 0.5).abs() < 1e-6),
+        "{}",
+        weight(200)
+    );
+    assert!((300..3000).all(|a| weight(a) == 1.0));
     // The same world's feeds with and without the weights.
-    let weights = std::mem::take(&mut sim.world.interventions.weights);
+    let weights = std::mem::take(&mut sim.world.interventions.log_weights);
     let (none_up, none_down) = (
         feed_share(&sim.world, 0..200),
         feed_share(&sim.world, 200..300),
     );
-    sim.world.interventions.weights = weights;
+    sim.world.interventions.log_weights = weights;
     let (up, down) = (
         feed_share(&sim.world, 0..200),
         feed_share(&sim.world, 200..300),
