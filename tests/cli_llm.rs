@@ -494,3 +494,56 @@ fn a_server_answering_50_mb_bodies_makes_a_bounded_stderr() {
     let m = manifest(&out);
     assert_eq!(m["policy"]["stats"]["fallbacks_endpoint"], 8.0, "{m}");
 }
+
+/// Interventions change nothing before their tick, so the LLM prompts before it are those of
+/// the run without them and replay from its cache: a run silencing half the agents from tick
+/// 3 fills the cache with which the plain run's ticks 0–2 replay offline, while the plain
+/// run's later ticks (other feeds, other prompts) miss.
+#[test]
+fn prompts_before_an_intervention_replay_from_the_cache_of_the_run_with_it() {
+    let server = MockServer::healthy(Duration::ZERO);
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("social-llm-20.toml")).unwrap()
+        + "\n[[interventions]]\nkind = \"silence\"\nat = 3\nrange = [0, 10]\n";
+    let treated = tmp.path().join("treated.toml");
+    std::fs::write(&treated, text).unwrap();
+    let out = tmp.path().join("run");
+    let o = out.to_str().unwrap();
+    let url = format!("llm.base_url=\"{}\"", server.base_url);
+    let run = |file: &str, ticks: &str, offline: bool| {
+        let ticks = format!("scenario.ticks={ticks}");
+        let mut args = vec![
+            "run", file, "--out", o, "--force", "--set", &url, "--set", &ticks,
+        ];
+        if offline {
+            args.push("--offline");
+        }
+        emergent(&args)
+    };
+    let first = run(treated.to_str().unwrap(), "6", false);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let requests = server.requests();
+    assert!(requests > 20, "{requests} requests");
+    let plain = scenario("social-llm-20.toml");
+    let before = run(&plain, "3", true);
+    assert!(
+        before.status.success(),
+        "the plain run's ticks 0–2 did not replay: {}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    assert_eq!(
+        server.requests(),
+        requests,
+        "an offline replay reached the server"
+    );
+    let after = run(&plain, "6", true);
+    let err = String::from_utf8_lossy(&after.stderr);
+    assert!(
+        !after.status.success() && err.contains("cache miss") && err.contains("at tick 3"),
+        "the plain run's ticks 3–5 replayed: the silence changed no prompt\n{err}"
+    );
+}

@@ -45,6 +45,7 @@ fn social() -> Manifest {
         economy: None,
         emergent_version: Some("0.1.0".into()),
         git_commit: None,
+        interventions: Vec::new(),
         kind: None,
         outputs: vec!["ticks.parquet".into()],
         overrides: vec!["population.agents=10".into()],

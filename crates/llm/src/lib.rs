@@ -13,7 +13,7 @@
 //! let scenario = emergent_scenario::Scenario::from_path("scenarios/social-llm-20.toml".as_ref())?;
 //! let run = emergent_llm::LlmRunOptions::in_dir("runs/social".as_ref());
 //! let mut sim = emergent_sim::Simulation::new(&scenario, None)?;
-//! sim.policy = emergent_llm::policy_for(&scenario, &run)?;
+//! sim.set_policy(emergent_llm::policy_for(&scenario, &run)?);
 //! # Ok(()) }
 //! ```
 

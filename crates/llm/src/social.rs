@@ -263,6 +263,12 @@ impl Policy for LlmSocialPolicy {
         "social_llm"
     }
 
+    /// A `set` intervention changes the surrogate's parameters (those of everyone the LLM
+    /// does not drive, and of fallbacks); prompts do not quote them.
+    fn reconfigure(&mut self, cfg: &emergent_scenario::PolicyConfig) -> bool {
+        self.surrogate.reconfigure(cfg)
+    }
+
     /// A lone decision (outside a batch) is the surrogate's: the LLM path is batched.
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision {
         self.surrogate.decide(ctx, rng)

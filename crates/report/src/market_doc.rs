@@ -30,6 +30,7 @@ pub fn market_blocks(
         let chart = TimeSeries {
             title: format!("{name}: price and one-tick log return per recorded tick"),
             series: price_and_return,
+            markers: Vec::new(),
         };
         let image = render(&png_path, &chart)?;
         blocks.push(Block::Figure(Figure {
@@ -56,6 +57,7 @@ pub fn market_blocks(
                 by_lag("autocorrelation of r", &stats.acf_return),
                 by_lag("autocorrelation of |r|", &stats.acf_abs_return),
             ],
+            markers: Vec::new(),
         };
         let image = render(&png_path, &chart)?;
         blocks.push(Block::Figure(Figure {

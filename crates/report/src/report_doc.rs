@@ -39,11 +39,18 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
         let chart = TimeSeries {
             title: format!("{}: indicators per recorded tick", meta.name),
             series,
+            markers: intervention_markers(&run.manifest),
         };
         let png_path = format!("{PLOT_DIR}/indicators.png");
         let image = render(&png_path, &chart)?;
-        let caption =
-            "Each indicator at every recorded tick (gaps: ticks where the indicator is undefined)";
+        let caption = match run.manifest.interventions.is_empty() {
+            true => {
+                "Each indicator at every recorded tick (gaps: ticks where the indicator is undefined)"
+            }
+            false => {
+                "Each indicator at every recorded tick (gaps: ticks where the indicator is undefined; vertical lines: the first tick of each intervention, which acts before that tick's decisions)"
+            }
+        };
         blocks.push(Block::Figure(Figure {
             png_path,
             caption: match left_out {
@@ -404,4 +411,17 @@ fn follow_blocks(f: &crate::graph::FollowMeasures) -> Vec<Block> {
             rows: vec![row("start", &f.start), row("end", &f.end)],
         }),
     ]
+}
+
+/// A marker at the first tick of each of the run's interventions, labelled (one per tick:
+/// labels of interventions starting together are joined).
+fn intervention_markers(m: &emergent_io::run_dir::Manifest) -> Vec<(f64, String)> {
+    let mut by_tick: std::collections::BTreeMap<u32, Vec<&str>> = Default::default();
+    for iv in &m.interventions {
+        by_tick.entry(iv.from).or_default().push(&iv.label);
+    }
+    by_tick
+        .into_iter()
+        .map(|(t, labels)| (t as f64, labels.join(", ")))
+        .collect()
 }

@@ -23,6 +23,7 @@ mod error;
 mod follows;
 mod fs;
 mod indicators;
+mod interventions;
 mod manifest;
 pub mod market_stats;
 mod options;

@@ -67,6 +67,7 @@ pub(crate) fn manifest(
         git_commit: option_env!("EMERGENT_GIT_COMMIT")
             .filter(|c| !c.is_empty())
             .map(String::from),
+        interventions: Vec::new(),
         kind: None,
         outputs,
         overrides: source.overrides.clone(),

@@ -20,7 +20,7 @@ use emergent_scenario::{PolicyKind, Scenario};
 use emergent_sim::cascades::CascadeLog;
 use emergent_sim::network::Network;
 use emergent_sim::partition::Partition;
-use emergent_sim::tick::{TickCost, step_partitioned};
+use emergent_sim::tick::TickCost;
 use emergent_sim::{Simulation, World};
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +41,8 @@ use crate::source::{ScenarioSource, preload_network};
 /// 2: per-agent state may be a rank's own range (`Owned`), owner/global apply.
 /// 3: items are owned by their author's rank (`Items::owners`; other ranks' items blank).
 /// 4: the cascade log of a cascade-policy run.
-const FORMAT: u32 = 4;
+/// 5: what the interventions hold (`World::interventions`).
+const FORMAT: u32 = 5;
 
 /// The social engine's part of its checkpoint, after the common header.
 #[derive(Deserialize)]
@@ -112,12 +113,13 @@ pub(crate) fn start(
         Simulation::new(&scenario, preloaded.as_ref())?
     };
     let specs = IndicatorSpec::from_scenario(&scenario, &sim.world.feature_names())?;
+    crate::interventions::check_features(&scenario, &sim.world.feature_names())?;
     // Held until the run ends (rank 0 writes the run-wide files for every rank).
     let _lock = match exchange.rank() {
         0 => Some(crate::run_dir::prepare(&dir, force, &source)?),
         _ => None,
     };
-    sim.policy = emergent_llm::policy_for(&scenario, llm)?;
+    sim.set_policy(emergent_llm::policy_for(&scenario, llm)?);
     if exchange.ranks() > 1 {
         barrier(exchange); // the run directory exists before any rank records into it
     }
@@ -172,7 +174,7 @@ pub(crate) fn resume(
     let specs = IndicatorSpec::from_scenario(&scenario, &c.world.feature_names())?;
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
-    sim.policy = emergent_llm::policy_for(&scenario, llm)?;
+    sim.set_policy(emergent_llm::policy_for(&scenario, llm)?);
     let engine = SocialEngine::open(
         dir.to_path_buf(),
         (c.next_segment, loaded.parts),
@@ -326,12 +328,7 @@ impl Engine for SocialEngine<'_> {
 
     fn step(&mut self) -> Result<(), RunError> {
         let report = if self.split() {
-            let (report, c) = step_partitioned(
-                &mut self.sim.world,
-                self.sim.policy.as_ref(),
-                &self.part,
-                self.exchange,
-            )?;
+            let (report, c) = self.sim.step_partitioned(&self.part, self.exchange)?;
             self.cost.add(&c);
             if let Some(log) = self.cascades.as_mut() {
                 log.record(&report, &self.sim.world.items);
@@ -686,6 +683,7 @@ impl SocialEngine<'_> {
             outputs,
         );
         m.threads = Some(rayon::current_num_threads());
+        m.interventions = crate::interventions::records(&self.scenario, &self.sim.world);
         if let Some((cut_edges, rank_rss)) = partition.split {
             m.distributed = Some(self.cost.summary(&self.part, cut_edges, rank_rss));
         }

@@ -64,15 +64,25 @@ impl Scenario {
     /// This scenario with `key` set to `value` (parsed as TOML, else taken as a string), not
     /// yet validated.
     fn with_value(&self, key: &str, value: &str) -> Result<Scenario, ScenarioError> {
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        self.with_toml_value(key, parsed)
+    }
+
+    /// This scenario with `key` set to the TOML value `parsed`, not yet validated (what an
+    /// override and a `set` intervention do).
+    pub(crate) fn with_toml_value(
+        &self,
+        key: &str,
+        parsed: toml::Value,
+    ) -> Result<Scenario, ScenarioError> {
         let err = |message: String| ScenarioError::Override {
             file: self.file.clone(),
             key: key.into(),
             message,
         };
-        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(value.to_string()));
         let mut root = toml::Table::try_from(self).map_err(|e| err(e.to_string()))?;
         let segs: Vec<&str> = key.split('.').collect();
         if segs.iter().any(|s| s.is_empty()) {

@@ -9,6 +9,7 @@ use crate::econ::EconConfig;
 use crate::error::ScenarioError;
 use crate::feed::FeedConfig;
 use crate::indicators::IndicatorConfig;
+use crate::interventions::InterventionConfig;
 use crate::llm::LlmConfig;
 use crate::location::{KeySeg, Problem, line_col, locate};
 use crate::meta::ScenarioMeta;
@@ -57,6 +58,9 @@ pub struct Scenario {
     /// `[attribution]`.
     #[serde(default)]
     pub attribution: AttributionConfig,
+    /// `[[interventions]]`: what changes during the run (empty: nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interventions: Vec<InterventionConfig>,
     /// Name of the file it came from (for messages and relative paths).
     #[serde(skip)]
     pub file: String,
@@ -145,6 +149,7 @@ impl Scenario {
         }
         out.extend(IndicatorConfig::problems(&self.indicators));
         out.extend(self.attribution.problems());
+        out.extend(self.intervention_problems());
         out
     }
 }

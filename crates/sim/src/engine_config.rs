@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 
 use emergent_scenario::{
-    FeedConfig, NetworkConfig, PartitionConfig, PolicyConfig, PopulationConfig, Scenario,
-    ScenarioMeta,
+    FeedConfig, InterventionConfig, NetworkConfig, PartitionConfig, PolicyConfig, PopulationConfig,
+    Scenario, ScenarioMeta,
 };
 
 /// The scenario's `[scenario]`, `[population]`, `[network]`, `[feed]`, `[policy]` and
@@ -28,6 +28,11 @@ pub struct EngineConfig<'a> {
     pub feed: &'a FeedConfig,
     pub policy: &'a PolicyConfig,
     pub partition: &'a PartitionConfig,
+    /// `[[interventions]]`.
+    pub interventions: &'a [InterventionConfig],
+    /// The `[feed]` and `[policy]` in force from each tick a `feed` or `set` intervention
+    /// starts or ends (`Scenario::setting_changes`).
+    pub settings: Vec<(u32, FeedConfig, PolicyConfig)>,
 }
 
 impl<'a> From<&'a Scenario> for EngineConfig<'a> {
@@ -41,6 +46,8 @@ impl<'a> From<&'a Scenario> for EngineConfig<'a> {
             feed: &s.feed,
             policy: &s.policy,
             partition: &s.partition,
+            interventions: &s.interventions,
+            settings: s.setting_changes(),
         }
     }
 }

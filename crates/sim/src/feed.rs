@@ -110,7 +110,7 @@ pub fn build_feeds(world: &World, agents: &[AgentId]) -> Feeds {
 #[inline]
 fn rank_key(cfg: &FeedConfig, items: &Items, world: &World, agent: AgentId, item: ItemId) -> f64 {
     let i = item as usize;
-    match cfg.ranking {
+    let key = match cfg.ranking {
         Ranking::Chronological => item as f64,
         Ranking::Popularity => items.score(item),
         Ranking::Hot => {
@@ -122,7 +122,36 @@ fn rank_key(cfg: &FeedConfig, items: &Items, world: &World, agent: AgentId, item
             let own = world.population.stance(agent, items.topic[i] as usize);
             -(own - items.stance[i] as f64).abs()
         }
+    };
+    let active = &world.interventions;
+    match active.weighs() {
+        false => key,
+        true => {
+            let age = world.tick.saturating_sub(items.tick[i]);
+            log_score(cfg, key, age) + active.log_weight(items.author[i])
+        }
     }
+}
+
+/// The logarithm of the positive score a ranking orders by, from its key (the same order):
+/// chronological 1/(1 + age in ticks) (ties newest first, as the key), popularity 1 +
+/// engagement, hot Reddit's score 10^key, stance similarity e^−|distance|. A feed weight w
+/// (boost, downrank) multiplies that score: it adds ln w here.
+#[inline]
+fn log_score(cfg: &FeedConfig, key: f64, age: u32) -> f64 {
+    match cfg.ranking {
+        Ranking::Chronological => -(1.0 + age as f64).ln(),
+        Ranking::Popularity => key.max(0.0).ln_1p(),
+        Ranking::Hot => key * std::f64::consts::LN_10,
+        Ranking::StanceSimilarity => key,
+    }
+}
+
+/// Whether `item` leaves every feed (an intervention banned its author).
+#[inline]
+fn hidden(world: &World, item: ItemId) -> bool {
+    let (active, items, i) = (&world.interventions, &world.items, item as usize);
+    active.bans() && active.hides(items.author[i], items.root_author[i], items.kind[i])
 }
 
 /// The feed window of this tick, `first..last` item ids, or `None` when feeds are empty.
@@ -203,7 +232,7 @@ fn build_one(
     scratch.clear();
     let sampled = for_each_read_followee(world, agent, &mut rng, |f| {
         for i in items.recent_of(f) {
-            if i >= first {
+            if i >= first && !hidden(world, i) {
                 scratch.push((rank_key(cfg, items, world, agent, i), i));
             }
         }
@@ -230,7 +259,7 @@ fn build_one(
             break;
         }
         let i = first + rng.below(span) as ItemId;
-        if items.author[i as usize] != agent && !out[start..].contains(&i) {
+        if items.author[i as usize] != agent && !out[start..].contains(&i) && !hidden(world, i) {
             out.push(i);
         }
     }

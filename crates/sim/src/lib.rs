@@ -31,6 +31,7 @@ pub mod features;
 pub mod feed;
 pub mod halo;
 pub mod herding_clusters;
+pub mod interventions;
 pub mod items;
 pub mod market;
 pub mod network;

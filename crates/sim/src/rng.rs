@@ -36,6 +36,8 @@ pub mod purpose {
     pub const CASCADE_SEED: u64 = 701;
     /// An agent's Watts threshold.
     pub const THRESHOLD: u64 = 702;
+    /// Whether an intervention's `share` selector picks an agent.
+    pub const INTERVENTION_SHARE: u64 = 703;
 }
 
 /// Stafford's Mix13 64-bit finaliser, as used by SplitMix64.

@@ -284,6 +284,14 @@ impl World {
         if creates_item(&action) && self.population.is_silenced(agent) {
             return None;
         }
+        // A banned agent still reads and updates its own stance; nothing it does reaches
+        // anyone else.
+        if self.interventions.bans()
+            && self.interventions.is_banned(agent)
+            && !matches!(action, Action::Nothing | Action::SetStance { .. })
+        {
+            return None;
+        }
         let c = &mut self.counters;
         match action {
             Action::Nothing => {}
@@ -406,6 +414,18 @@ pub fn step_partitioned(
     part: &Partition,
     exchange: &dyn Collective,
 ) -> Result<(TickReport, TickCost), WireError> {
+    step_partitioned_with(world, policy, part, exchange, &|_, _| {})
+}
+
+/// [`step_partitioned`] with `add` adding to this rank's decisions before they apply (the
+/// posts interventions inject, see [`crate::interventions`]).
+pub fn step_partitioned_with(
+    world: &mut World,
+    policy: &dyn Policy,
+    part: &Partition,
+    exchange: &dyn Collective,
+    add: &dyn Fn(&World, &mut Decisions),
+) -> Result<(TickReport, TickCost), WireError> {
     let (me, ranks) = (exchange.rank(), exchange.ranks());
     let edges = Partition::edges(world.agents(), ranks);
     let mut cost = TickCost::default();
@@ -426,7 +446,8 @@ pub fn step_partitioned(
     };
     cost.items_fetched = fetched.items() as u64;
     let t1 = std::time::Instant::now();
-    let mine = world.decide_for(policy, &active);
+    let mut mine = world.decide_for(policy, &active);
+    add(world, &mut mine);
     let own = world.apply_own(&mine);
     let out = delivery::route(world, &own, me, &edges);
     cost.bytes_sent += foreign_bytes(&out, me);

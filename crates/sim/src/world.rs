@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::counters::Counters;
+use crate::interventions::Active;
 use crate::items::Items;
 use crate::market::Market;
 use crate::network::Network;
@@ -87,6 +88,8 @@ pub struct World {
     pub reposted: BTreeSet<u64>,
     /// Stance bound and who decides, from the policy.
     pub rules: PolicyRules,
+    /// What the run's interventions hold now (bans, feed weights, `top` choices).
+    pub interventions: Active,
 }
 
 impl World {
@@ -113,6 +116,7 @@ impl World {
             market,
             reposted: BTreeSet::new(),
             rules: PolicyRules::default(),
+            interventions: Active::default(),
         }
     }
 

@@ -64,9 +64,7 @@ fn partitioned_with(
                     assert_eq!(sim.world.population.community.held(), part.owned);
                     let mut fetched = 0;
                     while !sim.is_done() {
-                        let (_, cost) =
-                            step_partitioned(&mut sim.world, sim.policy.as_ref(), &part, &ex)
-                                .unwrap();
+                        let (_, cost) = sim.step_partitioned(&part, &ex).unwrap();
                         fetched += cost.items_fetched;
                     }
                     assert!(!ex.any(false) && ex.any(rank == ranks - 1));
@@ -263,5 +261,102 @@ fn metis_partitions_cut_fewer_edges_and_runs_stay_equal() {
             let what = format!("METIS, rank {rank} of {ranks}");
             assert_bitwise_equal(&got, &want, rows, ranks, &what);
         }
+    }
+}
+
+/// Interventions of every kind and selector, on a bounded-confidence and a radicalization
+/// world: the same on P ranks as in one process (bans, weights and `top` choices are computed
+/// by every rank; injected posts and follow edits by the targets' ranks).
+#[test]
+fn interventions_partitioned_equal_one_process() {
+    let list = r#"
+[[interventions]]
+kind = "silence"
+from = 2
+to = 9
+top = { feature = "followers", share = 0.01 }
+
+[[interventions]]
+kind = "inject"
+from = 3
+to = 5
+share = 0.01
+stance = 0.9
+topic = 0
+
+[[interventions]]
+kind = "boost"
+at = 1
+range = [100, 300]
+factor = 5
+
+[[interventions]]
+kind = "downrank"
+from = 2
+to = 7
+community = 1
+factor = 3
+
+[[interventions]]
+kind = "feed"
+at = 4
+set = { ranking = "popularity" }
+
+[[interventions]]
+kind = "follow"
+at = 5
+top = { feature = "stance", k = 20 }
+accounts = [0, 1, 2]
+
+[[interventions]]
+kind = "unfollow"
+at = 6
+ids = [3, 4, 8999]
+accounts = [5, 6]
+"#;
+    for (file, agents, set) in [
+        (
+            "polarization.toml",
+            9_000,
+            "policy.bounded_confidence.epsilon",
+        ),
+        ("quickstart.toml", 9_000, "policy.radicalization.alpha"),
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scenarios")
+            .join(file);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(list);
+        text.push_str(&format!(
+            "\n[[interventions]]\nkind = \"set\"\nfrom = 3\nto = 8\nkey = \"{set}\"\nvalue = 0.5\n"
+        ));
+        let mut s = Scenario::from_str(&text, file).unwrap();
+        let mut pairs = vec![("population.agents", "9000"), ("scenario.ticks", "10")];
+        if file == "polarization.toml" {
+            pairs.extend([
+                ("policy.kind", "bounded_confidence"),
+                ("feed.window", "3"),
+                ("population.activity.distribution", "lognormal"),
+            ]);
+        }
+        s.apply_overrides(&pairs).unwrap();
+        let want = single(&s);
+        let plain = {
+            let mut p = s.clone();
+            p.interventions.clear();
+            single(&p)
+        };
+        assert!(want != plain, "{file}: the interventions changed nothing");
+        assert!(
+            want.interventions.chosen.len() == 2,
+            "{file}: two top choices"
+        );
+        for ranks in [2, 3] {
+            for (rank, (rows, got)) in partitioned(&s, ranks).into_iter().enumerate() {
+                let what = format!("{file} with interventions, rank {rank} of {ranks}");
+                assert_bitwise_equal(&got, &want, rows, ranks, &what);
+            }
+        }
+        let _ = agents;
     }
 }

@@ -36,6 +36,9 @@ pub struct Manifest {
     pub emergent_version: Option<String>,
     /// The commit the binary was built from (`EMERGENT_GIT_COMMIT` at build time), or null.
     pub git_commit: Option<String>,
+    /// The run's `[[interventions]]` as the engine applied them (absent: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interventions: Vec<InterventionRecord>,
     /// `"econ"` for an `[econ]` run; absent for a social run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<RunKind>,
@@ -182,4 +185,25 @@ pub struct EconomySummary {
     /// Σ over months.
     pub total_nominal_gdp: Option<f64>,
     pub total_real_gdp: Option<f64>,
+}
+
+/// One intervention of a run (`interventions` in the manifest): what the report marks on its
+/// plots, and who a `top` selector chose. Fields in alphabetical order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InterventionRecord {
+    /// The agents a `top` selector chose at `from`, ascending (absent for other selectors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<Vec<u32>>,
+    /// First tick it acts at (it acts before that tick's decisions).
+    pub from: u32,
+    /// What it does: `silence`, `inject`, `boost`, `downrank`, `feed`, `set`, `follow`,
+    /// `unfollow`.
+    pub kind: String,
+    /// Its `label`, else its kind: what the report's plots write at `from`.
+    pub label: String,
+    /// The entry as the scenario (or the program that built the list) gave it.
+    pub spec: serde_json::Value,
+    /// End of its window, exclusive (the run's ticks when it lasts to the end).
+    pub to: u32,
 }

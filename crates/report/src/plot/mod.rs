@@ -188,6 +188,7 @@ mod tests {
                     points: vec![(0.0, Some(k as f64)), (1.0, None), (2.0, Some(1.0))],
                 })
                 .collect(),
+            markers: vec![(1.0, "ban top 1%".into())],
         }
     }
 
@@ -201,6 +202,10 @@ mod tests {
         let chart = TimeSeries {
             title: "t".into(),
             series: shown,
+            markers: vec![
+                (1.0, "ban top 1%".into()),
+                (5.0, "outside the ticks".into()),
+            ],
         };
         render("indicators.png", &chart).expect("64 panels draw");
     }

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{FONT, LABEL_SIZE, TITLE_SIZE, colour};
+use super::style::{FONT, INK, LABEL_SIZE, TITLE_SIZE, colour};
 use super::{Chart, PlotError, axis_label, padded_range};
 
 #[derive(Debug, Clone)]
@@ -18,6 +18,9 @@ pub struct Series {
 pub struct TimeSeries {
     pub title: String,
     pub series: Vec<Series>,
+    /// (tick, label): a vertical line with its label on every panel (the run's
+    /// interventions; empty for none).
+    pub markers: Vec<(f64, String)>,
 }
 
 /// Height of one indicator's chart.
@@ -64,6 +67,19 @@ impl Chart for TimeSeries {
                 .y_label_formatter(&|v| axis_label(*v, &values))
                 .label_style((FONT, LABEL_SIZE - 2))
                 .draw()?;
+            for (t, label) in self.markers.iter().filter(|m| ticks.contains(&m.0)) {
+                let (lo, hi) = (values.start, values.end);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(*t, lo), (*t, hi)],
+                    INK.stroke_width(2),
+                )))?;
+                let top = hi - 0.04 * (hi - lo);
+                chart.draw_series(std::iter::once(Text::new(
+                    format!(" {label}"),
+                    (*t, top),
+                    (FONT, LABEL_SIZE - 3).into_font().color(&INK),
+                )))?;
+            }
             let c = colour(k);
             for run in runs(&s.points) {
                 if run.len() == 1 {

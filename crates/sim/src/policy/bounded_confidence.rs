@@ -27,6 +27,11 @@ impl Policy for BoundedConfidence {
         "bounded_confidence"
     }
 
+    fn reconfigure(&mut self, cfg: &emergent_scenario::PolicyConfig) -> bool {
+        *self = Self(cfg.bounded_confidence.clone());
+        true
+    }
+
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision {
         let p = &self.0;
         let w = ctx.world;

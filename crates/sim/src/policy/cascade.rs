@@ -115,6 +115,11 @@ impl Policy for Cascade {
         "cascade"
     }
 
+    fn reconfigure(&mut self, cfg: &emergent_scenario::PolicyConfig) -> bool {
+        *self = Self::new(cfg.cascade.clone());
+        true
+    }
+
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision {
         match self.params.model {
             CascadeModel::Watts => self.decide_watts(ctx, rng),

@@ -48,6 +48,12 @@ pub trait Policy: Send + Sync {
         None
     }
 
+    /// Take `cfg`'s parameters from now on (a `set` intervention; the kind stays the same).
+    /// False when this policy cannot change them (the default), which the caller reports.
+    fn reconfigure(&mut self, _cfg: &emergent_scenario::PolicyConfig) -> bool {
+        false
+    }
+
     /// Decisions of every agent in `feeds.agents`, in that order.
     fn decide_batch(&self, world: &World, feeds: &Feeds) -> Vec<Decision> {
         (0..feeds.len())

@@ -40,6 +40,11 @@ impl Policy for Panic {
         "panic"
     }
 
+    fn reconfigure(&mut self, cfg: &emergent_scenario::PolicyConfig) -> bool {
+        *self = Self(cfg.panic.clone());
+        true
+    }
+
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision {
         let p = &self.0;
         let w = ctx.world;

@@ -104,6 +104,11 @@ impl Policy for Radicalization {
         "radicalization"
     }
 
+    fn reconfigure(&mut self, cfg: &emergent_scenario::PolicyConfig) -> bool {
+        *self = Self(cfg.radicalization.clone());
+        true
+    }
+
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision {
         let p = &self.0;
         let w = ctx.world;
