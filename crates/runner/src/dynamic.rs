@@ -85,6 +85,13 @@ pub(crate) fn run(
         }
         Box::new(econ_model_for(scenario).map_err(model_err)?)
     } else {
+        if !scenario.interventions.is_empty() {
+            tracing::warn!(
+                "the run has {} [[interventions]]; the expected-value model does not include \
+                 them: it attributes the run as if none had happened (docs/interventions.md)",
+                scenario.interventions.len()
+            );
+        }
         world = emergent_sim::build_world(scenario, preloaded)?;
         model_for(scenario, &world).map_err(model_err)?
     };
