@@ -71,6 +71,10 @@ pub struct GameIndicator {
     #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
     pub efficiency_gap: f64,
     pub groups: Vec<GroupValue>,
+    /// Exact games: the mean over replicates of v(S) for every coalition, indexed by its mask
+    /// (bit g set = group g speaks); empty for sampled games.
+    #[serde(default)]
+    pub coalition_values: Vec<f64>,
 }
 
 /// The whole of `game.json`.

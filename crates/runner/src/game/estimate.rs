@@ -125,6 +125,12 @@ pub(crate) fn indicator(
         total: over(&|r| total_r[r]),
         efficiency_gap,
         groups: values,
+        coalition_values: match plan.exact() {
+            true => (0..=all)
+                .map(|m| reps.clone().map(|r| v(m, r)).sum::<f64>() / plan.replicates as f64)
+                .collect(),
+            false => Vec::new(),
+        },
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use emergent_io::run_dir::{Estimate, GameFile, GameIndicator};
+use emergent_io::run_dir::{Estimate, GameFile, GameGroup, GameIndicator};
 
 /// `x` as a percentage, or `–` when undefined.
 fn pct(x: Option<f64>) -> String {
@@ -38,7 +38,29 @@ fn value(e: &Estimate) -> String {
     }
 }
 
-fn indicator(out: &mut String, i: &GameIndicator) {
+/// The mean v(S) of every coalition of a small exact game, by the groups that speak in it.
+fn coalitions(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
+    if i.coalition_values.is_empty() || i.coalition_values.len() > 16 {
+        return;
+    }
+    out.push_str("| speaking (the others silenced) | v(S), mean |\n|---|---:|\n");
+    for (mask, v) in i.coalition_values.iter().enumerate() {
+        let names: Vec<&str> = groups
+            .iter()
+            .enumerate()
+            .filter(|(g, _)| mask >> g & 1 == 1)
+            .map(|(_, g)| g.name.as_str())
+            .collect();
+        let who = match names.is_empty() {
+            true => "nobody".to_string(),
+            false => names.join(" + "),
+        };
+        let _ = writeln!(out, "| {who} | {v:.6} |");
+    }
+    out.push('\n');
+}
+
+fn indicator(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
     let _ = writeln!(out, "## {} = `{}`\n", i.name, i.expr);
     let run = i.run_value.map_or("n/a".into(), |v| format!("{v:.6}"));
     let _ = writeln!(
@@ -73,6 +95,7 @@ fn indicator(out: &mut String, i: &GameIndicator) {
         );
     }
     out.push('\n');
+    coalitions(out, i, groups);
 }
 
 /// The Markdown of a game: what was played, then a table per indicator.
@@ -104,7 +127,7 @@ pub fn game_markdown(f: &GameFile) -> String {
          interval) and of Σφ (static, dynamic); `*` marks a share outside the interval.\n\n",
     );
     for i in &f.indicators {
-        indicator(&mut out, i);
+        indicator(&mut out, i, &f.groups);
     }
     out
 }
