@@ -89,9 +89,8 @@ pub struct GameFile {
     /// Permutations per replicate (`permutations` only).
     pub permutations: Option<usize>,
     pub seed: u64,
-    /// Distinct coalitions simulated, summed over replicates.
-    pub coalitions: usize,
-    /// Simulator runs (= coalitions): each is a whole run of the scenario.
+    /// Simulator runs: the distinct (coalition, replicate) pairs, each a whole run of the
+    /// scenario.
     pub runs: usize,
     #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
     pub seconds: f64,

@@ -130,7 +130,6 @@ pub fn play_game(
         },
         permutations: opts.permutations,
         seed: opts.seed,
-        coalitions: values.len(),
         runs: values.len(),
         seconds: started.elapsed().as_secs_f64(),
         indicators,
