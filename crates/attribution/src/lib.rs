@@ -16,6 +16,7 @@ mod closed_form;
 mod column_path;
 mod error;
 mod eval;
+pub mod game;
 pub mod indicator;
 mod linear;
 mod moments;

@@ -156,7 +156,7 @@ pub(crate) fn run(
 
 /// The specs named in `names` (all of them when it is empty), refusing a name the scenario
 /// (`file`) does not declare.
-fn wanted<'s>(
+pub(crate) fn wanted<'s>(
     specs: &'s [IndicatorSpec],
     names: &[String],
     file: &str,

@@ -79,6 +79,9 @@ pub enum RunError {
         tick: u32,
         message: String,
     },
+    /// `emergent attribute --game` cannot play this game.
+    #[error("{}: emergent attribute --game: {message}", dir.display())]
+    Game { dir: PathBuf, message: String },
     #[error(transparent)]
     Wire(#[from] emergent_sim::wire::WireError),
 }

@@ -21,7 +21,7 @@ use crate::progress::Bar;
 pub struct Args {
     /// Feature table: one row per agent (.csv or .parquet), or a run directory (its final
     /// features: `features.parquet`, or a partitioned run's shards read as one table).
-    #[arg(long, value_name = "FILE", required_unless_present = "dynamic")]
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["dynamic", "game"])]
     features: Option<PathBuf>,
     /// The macro indicator, e.g. `var(stance)` or `gini(posts + replies)`. With --dynamic: an
     /// indicator *name* of the run's scenario (repeatable; default all).
@@ -31,6 +31,19 @@ pub struct Args {
     /// adjoint gradients) instead of through its final features.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["features", "out", "method", "baseline"])]
     dynamic: Option<PathBuf>,
+    /// Ground truth: Shapley values of groups of agents (--groups), measured by rerunning a
+    /// finished run's simulation with every group outside a coalition silenced from tick 0.
+    /// Writes game.json and game.md into the run directory.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["features", "out", "method", "baseline", "dynamic", "nodes", "steps", "tol"])]
+    game: Option<PathBuf>,
+    /// The players of --game: tiers[:COLUMN[:A,B]] (default tiers:followers:0.01,0.1: top 1 %,
+    /// next 9 %, rest), quantiles:COLUMN:K, communities, labels:COLUMN, table:PATH.
+    #[arg(long, value_name = "SPEC", requires = "game")]
+    groups: Option<String>,
+    /// Replicates of --game (common random numbers: replicate r has the same noise in every
+    /// coalition; replicate 0 is the run's own), 1–1000.
+    #[arg(long, default_value_t = 8, value_name = "R", requires = "game", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    replicates: u32,
     /// Gauss–Legendre nodes in α for --dynamic, 1–64 (default: the scenario's, 8).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=MAX_NODES as i64))]
     nodes: Option<u32>,
@@ -50,11 +63,12 @@ pub struct Args {
     /// Double K until the completeness gap is at most T.
     #[arg(long, value_name = "T")]
     tol: Option<f64>,
-    /// Permutations for sampled Shapley, 1–16777216 (2^24: the benchmarks reach 2^17 at equal
-    /// error; the cost is M × N indicator evaluations).
-    #[arg(long, default_value_t = 1000, value_name = "M", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
-    permutations: u32,
-    /// Seed for sampled Shapley.
+    /// Permutations for sampled Shapley, 1–16777216 (default 1000; 2^24: the benchmarks reach
+    /// 2^17 at equal error; the cost is M × N indicator evaluations). With --game: sample M
+    /// permutations per replicate (even: antithetic pairs) instead of every coalition.
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..=16_777_216))]
+    permutations: Option<u32>,
+    /// Seed for sampled Shapley (and --game's permutations).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     #[command(flatten)]
@@ -74,9 +88,15 @@ pub struct Args {
     repeat: u32,
 }
 
+/// Permutations of sampled Shapley when --permutations is not given.
+const DEFAULT_PERMUTATIONS: u32 = 1000;
+
 pub fn run(args: Args) -> Result<()> {
     if let Some(dir) = &args.dynamic {
         return dynamic(dir, &args);
+    }
+    if let Some(dir) = &args.game {
+        return game(dir, &args);
     }
     let features = args.features.clone().context("--features is required")?;
     let [expr] = args.indicator.as_slice() else {
@@ -121,7 +141,7 @@ pub fn run(args: Args) -> Result<()> {
         method: args.method,
         steps: args.steps as usize,
         tol: args.tol,
-        permutations: args.permutations as usize,
+        permutations: args.permutations.unwrap_or(DEFAULT_PERMUTATIONS) as usize,
         seed: args.seed,
         ..Options::default()
     };
@@ -451,6 +471,36 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
     println!(
         "wrote {}/dynamic_attribution.parquet and dynamic_attribution.json",
         dir.display()
+    );
+    Ok(())
+}
+
+fn game(dir: &std::path::Path, args: &Args) -> Result<()> {
+    let text = args.groups.clone().unwrap_or_else(|| "tiers".to_string());
+    let groups: emergent_runner::GroupSpec =
+        text.parse().map_err(|e| anyhow::anyhow!("--groups {e}"))?;
+    let opts = emergent_runner::GameOptions {
+        groups,
+        groups_text: text,
+        replicates: args.replicates as usize,
+        indicators: args.indicator.clone(),
+        permutations: args.permutations.map(|p| p as usize),
+        seed: args.seed,
+    };
+    let bar = Bar::new();
+    let played = emergent_runner::play_game(dir, &opts, &bar);
+    bar.finish();
+    let file = played?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&file)?);
+        return Ok(());
+    }
+    print!("{}", emergent_runner::game_markdown(&file));
+    println!(
+        "wrote {}/{} and {}",
+        dir.display(),
+        emergent_io::run_dir::GAME_JSON,
+        emergent_io::run_dir::GAME_MD
     );
     Ok(())
 }

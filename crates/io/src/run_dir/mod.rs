@@ -6,6 +6,7 @@
 mod attribution;
 mod dynamic;
 mod follows;
+mod game;
 mod identity;
 mod json_file;
 mod lock;
@@ -19,6 +20,7 @@ mod tiers;
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
 pub use follows::{FollowGraph, read_follows};
+pub use game::{Estimate, GameFile, GameGroup, GameIndicator, GroupValue};
 pub use identity::RunIdentity;
 pub use json_file::{
     read_attribution, read_dynamic_attribution, read_json, read_manifest, write_attribution,

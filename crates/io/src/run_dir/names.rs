@@ -26,6 +26,10 @@ pub const ATTRIBUTION_JSON: &str = "attribution.json";
 /// The dynamic attribution summary (runs with `[attribution] dynamic = true`, or after
 /// `emergent attribute --dynamic RUN_DIR`).
 pub const DYNAMIC_ATTRIBUTION_JSON: &str = "dynamic_attribution.json";
+/// Ground-truth Shapley values of groups of agents by rerunning the simulator (`emergent
+/// attribute --game RUN_DIR`), and the same as a Markdown table.
+pub const GAME_JSON: &str = "game.json";
+pub const GAME_MD: &str = "game.md";
 /// The study of a run (`emergent study RUN_DIR`), under the run directory.
 pub const STUDY_DIR: &str = "study";
 /// The study's numbers, in [`STUDY_DIR`].

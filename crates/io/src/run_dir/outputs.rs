@@ -16,7 +16,7 @@ pub fn is_run_output(name: &str) -> bool {
     {
         return is_run_output(target) || target == LLM_CACHE;
     }
-    const FILES: [&str; 15] = [
+    const FILES: [&str; 17] = [
         MANIFEST,
         SCENARIO,
         PARTIAL,
@@ -27,6 +27,8 @@ pub fn is_run_output(name: &str) -> bool {
         MARKET_JSON,
         ATTRIBUTION_JSON,
         DYNAMIC_ATTRIBUTION_JSON,
+        GAME_JSON,
+        GAME_MD,
         STUDY_DIR,
         SHARD_INDEX,
         REPORT_MD,
@@ -139,6 +141,8 @@ mod tests {
             "attribution.json",
             "dynamic_attribution.json",
             "dynamic_attribution.parquet",
+            "game.json",
+            "game.md",
             "cascades.parquet",
             "study",
             "shards.json",
