@@ -33,7 +33,7 @@
 
 use rayon::prelude::*;
 
-use crate::bounded_confidence::{BoundedConfidenceField, Derived};
+use crate::bounded_confidence::{BoundedConfidenceField, CheckpointedStates, Derived};
 use crate::model::{Dynamics, Trajectory};
 use crate::smooth::{Confidence, Rejection, stance_clamp};
 
@@ -274,22 +274,13 @@ impl Dynamics for BackfireField<'_> {
         let want_received = needed.get(2).copied().unwrap_or(true);
         let n = self.agents();
         let s = self.setup(w);
-        let mut states = Vec::with_capacity(bc.ticks as usize + 1);
-        states.push(bc.x0.clone());
         let mut given = vec![0.0; n];
         let mut received = vec![0.0; n];
         // Nobody's items act (w = 0): nothing moves, since B is the identity on [−1, 1].
         let inert = s.wp.iter().all(|&v| v == 0.0) && bc.x0.iter().all(|v| v.abs() <= 1.0);
-        // states[t] keeps x(t) only at checkpoints (an empty vector elsewhere); `between`
-        // holds x(t) when it is not one.
-        let k = bc.interval();
-        let mut between: Vec<f64> = Vec::new();
-        for t in 0..bc.ticks as usize {
-            let x: &[f64] = if states[t].is_empty() {
-                &between
-            } else {
-                &states[t]
-            };
+        let mut states = CheckpointedStates::new(bc.x0.clone(), bc.ticks, bc.interval());
+        for _ in 0..bc.ticks {
+            let x = states.current();
             let next = if inert {
                 x.to_vec()
             } else {
@@ -304,19 +295,9 @@ impl Dynamics for BackfireField<'_> {
                 }
                 next
             };
-            if (t + 1) % k == 0 {
-                states.push(next);
-            } else {
-                states.push(Vec::new());
-                between = next;
-            }
+            states.push(next);
         }
-        let last = states.len() - 1;
-        let stance = if states[last].is_empty() {
-            between
-        } else {
-            states[last].clone()
-        };
+        let (stance, states) = states.finish();
         Trajectory {
             outputs: vec![stance, given, received],
             states,

@@ -189,32 +189,18 @@ impl Dynamics for BoundedConfidenceField<'_> {
         let like = self.like_prob;
         let kernel = Confidence::new(self.eps, self.delta);
         let wp = self.weighted_posts(w, &d);
-        let mut states = Vec::with_capacity(self.ticks as usize + 1);
-        states.push(self.x0.clone());
         let mut given = vec![0.0; n];
         let mut received = vec![0.0; n];
         // Nobody's items act (w = 0, the baseline M(0)): nothing moves, no edge to visit.
         let inert = wp.iter().all(|&v| v == 0.0);
         // Refilled every tick: its pages are faulted in once (32 MB at 10^6 agents).
         let mut followee = Vec::with_capacity(n);
-        // states[t] keeps x(t) only at checkpoints (an empty vector elsewhere).
-        let k = self.interval();
-        // x(t) when states[t] is not a checkpoint (never copied when every tick is kept).
-        let mut between: Vec<f64> = Vec::new();
-        for t in 0..self.ticks as usize {
-            let x: &[f64] = if states[t].is_empty() {
-                &between
-            } else {
-                &states[t]
-            };
+        let mut states = CheckpointedStates::new(self.x0.clone(), self.ticks, self.interval());
+        for _ in 0..self.ticks {
+            let x = states.current();
             if inert {
                 let still = x.to_vec();
-                if (t + 1) % k == 0 {
-                    states.push(still);
-                } else {
-                    states.push(Vec::new());
-                    between = still;
-                }
+                states.push(still);
                 continue;
             }
             let (next, n_close) = self.advance(x, &wp, &d, &kernel, &mut followee);
@@ -240,19 +226,9 @@ impl Dynamics for BoundedConfidenceField<'_> {
                         *r += acc;
                     });
             }
-            if (t + 1) % k == 0 {
-                states.push(next);
-            } else {
-                states.push(Vec::new());
-                between = next;
-            }
+            states.push(next);
         }
-        let last = states.len() - 1;
-        let stance = if states[last].is_empty() {
-            between
-        } else {
-            states[last].clone()
-        };
+        let (stance, states) = states.finish();
         Trajectory {
             outputs: vec![stance, given, received],
             states,
@@ -356,6 +332,54 @@ impl Dynamics for BoundedConfidenceField<'_> {
             }
         }
         w_bar
+    }
+}
+
+/// The stance at every tick of a forward pass, kept only at checkpoints (every k-th tick; an
+/// empty vector elsewhere, for `backward` to recompute) plus the latest one.
+pub(crate) struct CheckpointedStates {
+    states: Vec<Vec<f64>>,
+    /// x(t) when states[t] is not a checkpoint (never copied when every tick is kept).
+    between: Vec<f64>,
+    every: usize,
+}
+
+impl CheckpointedStates {
+    pub(crate) fn new(x0: Vec<f64>, ticks: u32, every: usize) -> Self {
+        let mut states = Vec::with_capacity(ticks as usize + 1);
+        states.push(x0);
+        CheckpointedStates {
+            states,
+            between: Vec::new(),
+            every,
+        }
+    }
+
+    /// x(t) for the last tick reached.
+    pub(crate) fn current(&self) -> &[f64] {
+        match self.states.last() {
+            Some(x) if !x.is_empty() => x,
+            _ => &self.between,
+        }
+    }
+
+    /// Reach the next tick, at state `next`.
+    pub(crate) fn push(&mut self, next: Vec<f64>) {
+        if self.states.len().is_multiple_of(self.every) {
+            self.states.push(next);
+        } else {
+            self.states.push(Vec::new());
+            self.between = next;
+        }
+    }
+
+    /// x(T) and the kept states.
+    pub(crate) fn finish(self) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let last = match self.states.last() {
+            Some(x) if !x.is_empty() => x.clone(),
+            _ => self.between,
+        };
+        (last, self.states)
     }
 }
 
