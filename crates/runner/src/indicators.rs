@@ -120,7 +120,7 @@ pub(crate) fn feature_rows(
     file: &str,
     exchange: &dyn Collective,
 ) -> Result<FeatureTable, RunError> {
-    let gathered = (exchange.ranks() > 1).then(|| all_stances(world, agents.clone(), exchange));
+    let gathered = (exchange.ranks() > 1).then(|| world.gathered_stances(agents.clone(), exchange));
     let f = world.features_in_with(agents.clone(), gathered.as_deref());
     FeatureTable::shard(
         AgentIds::Int((agents.start as i64..agents.end as i64).collect()),
@@ -328,27 +328,4 @@ fn top_agents(table: &FeatureTable, phi: &[f64], sum: f64, k: usize) -> Vec<TopA
                 .collect(),
         })
         .collect()
-}
-
-/// Every agent's topic-0 stance, from each rank's own (`agents`), in rank order.
-fn all_stances(
-    world: &World,
-    agents: std::ops::Range<usize>,
-    exchange: &dyn Collective,
-) -> Vec<f64> {
-    let mine: Vec<u8> = world
-        .own_stances(agents)
-        .iter()
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
-    let all: Vec<f64> = exchange
-        .all_gather(&mine)
-        .iter()
-        .flat_map(|b| {
-            b.chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-        })
-        .collect();
-    debug_assert_eq!(all.len(), world.agents(), "every agent's stance, once");
-    all
 }

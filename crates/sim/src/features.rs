@@ -151,6 +151,31 @@ impl World {
         agents.map(|a| self.population.stance[a * t]).collect()
     }
 
+    /// Every agent's topic-0 stance, each rank contributing its own agents `agents`, in rank
+    /// order (ranks own contiguous ranges, so the result is indexed by agent id). A
+    /// collective call: every rank makes it at the same point.
+    pub fn gathered_stances(
+        &self,
+        agents: std::ops::Range<usize>,
+        exchange: &dyn emergent_collective::Collective,
+    ) -> Vec<f64> {
+        let mine: Vec<u8> = self
+            .own_stances(agents)
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let all: Vec<f64> = exchange
+            .all_gather(&mine)
+            .iter()
+            .flat_map(|b| {
+                b.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+            })
+            .collect();
+        debug_assert_eq!(all.len(), self.agents(), "every agent's stance, once");
+        all
+    }
+
     /// `followee_stance` of the agents in `agents`: the mean topic-0 stance of the accounts
     /// each follows, summed in the follow list's order; an agent following nobody gets its
     /// own stance (so the column has no NaN, and such an agent adds nothing to

@@ -352,19 +352,7 @@ fn top_agents(
     let k = top.count(world.agents());
     let own = part.owned.clone();
     let values = if top.feature == FOLLOWEE_STANCE && exchange.ranks() > 1 {
-        let mine: Vec<u8> = world
-            .own_stances(own.clone())
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect();
-        let all: Vec<f64> = exchange
-            .all_gather(&mine)
-            .iter()
-            .flat_map(|b| {
-                b.chunks_exact(8)
-                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-            })
-            .collect();
+        let all = world.gathered_stances(own.clone(), exchange);
         Some(world.followee_stance_in(own.clone(), &all))
     } else {
         world.feature_in(&top.feature, own.clone())
