@@ -106,6 +106,20 @@ fn the_game_replays_the_run_shares_out_the_total_and_tightens_with_replicates() 
     assert_eq!(written["runs"], two["runs"]);
     let md = std::fs::read_to_string(std::path::Path::new(&run).join("game.md")).unwrap();
     assert!(md.contains("| top 1% | 5 |"), "{md}");
+    // The report shows the game beside the attributions, with a figure per indicator.
+    ok(&["report", &run]);
+    let report = std::fs::read_to_string(std::path::Path::new(&run).join("report.md")).unwrap();
+    let section = report
+        .split("## Ground truth")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no ground-truth section in report.md:\n{report}"));
+    assert!(section.contains("| top 1% | 5 |"), "{section}");
+    assert!(section.contains("tiers:followers:0.01,0.1"), "{section}");
+    assert!(
+        std::path::Path::new(&run)
+            .join("plots/game-0.png")
+            .is_file()
+    );
     // More replicates, narrower intervals.
     let eight = game(&run, "8");
     assert_eq!(eight["runs"], 8 * 8);
