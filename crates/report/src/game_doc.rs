@@ -38,7 +38,8 @@ pub(crate) fn game_blocks(
             "); v(S) is the indicator at the horizon when every group outside S is silenced from tick 0, \
              {how}, over {} replicates with common random numbers ({} simulator runs, {} s). \
              Shares are of v(N) − v(∅) for the ground truth and of Σφ for the attributions; \
-             ✗ marks an attribution's share outside the ground truth's 95 % interval. Made by ",
+             ✗ marks an attribution's share outside the ground truth's 95 % interval; the twin \
+             game (with --twin) is the same game played on the expected-value model. Made by ",
             g.replicates,
             g.runs,
             num(Some(g.seconds)),
@@ -96,7 +97,8 @@ fn interval(e: &Estimate) -> String {
 }
 
 fn group_table(i: &GameIndicator) -> Table {
-    let mut t = Table::new(&[
+    let twin = !i.twin_coalition_values.is_empty();
+    let mut head = vec![
         "group",
         "agents",
         "Shapley φ",
@@ -104,9 +106,13 @@ fn group_table(i: &GameIndicator) -> Table {
         "95 % interval",
         "static share",
         "dynamic share",
-    ]);
+    ];
+    if twin {
+        head.push("twin game share");
+    }
+    let mut t = Table::new(&head);
     for g in &i.groups {
-        t.row([
+        let mut row = vec![
             g.name.clone(),
             g.agents.to_string(),
             estimate(&g.shapley),
@@ -114,7 +120,11 @@ fn group_table(i: &GameIndicator) -> Table {
             interval(&g.share),
             beside(g.static_share, &g.share),
             beside(g.dynamic_share, &g.share),
-        ]);
+        ];
+        if twin {
+            row.push(beside(g.twin_share, &g.share));
+        }
+        t.row(row);
     }
     t
 }
@@ -136,6 +146,13 @@ fn share_figure(i: &GameIndicator, scenario: &str, k: usize) -> Result<Figure, R
         series.push(BarSeries {
             label: "dynamic".into(),
             shares: i.groups.iter().map(|g| g.dynamic_share).collect(),
+            sd: vec![None; i.groups.len()],
+        });
+    }
+    if i.groups.iter().any(|g| g.twin_share.is_some()) {
+        series.push(BarSeries {
+            label: "twin game".into(),
+            shares: i.groups.iter().map(|g| g.twin_share).collect(),
             sd: vec![None; i.groups.len()],
         });
     }
