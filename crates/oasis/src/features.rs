@@ -47,7 +47,11 @@ pub const COLUMNS: usize = FEATURE_COLUMNS.len() + OASIS_COLUMNS.len();
 
 /// Every feature column of `features.parquet`, in order.
 pub fn all_columns() -> Vec<&'static str> {
-    FEATURE_COLUMNS.iter().chain(&OASIS_COLUMNS).copied().collect()
+    FEATURE_COLUMNS
+        .iter()
+        .chain(&OASIS_COLUMNS)
+        .copied()
+        .collect()
 }
 
 /// The index of feature `name` in [`all_columns`] (a compile-time lookup for the table below).

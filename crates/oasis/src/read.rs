@@ -43,9 +43,13 @@ pub(crate) fn read(
     path: &Path,
     present: &Present,
 ) -> Result<Records, OasisError> {
-    let user_ids = query(conn, path, "user", "SELECT user_id FROM \"user\" ORDER BY user_id", |r| {
-        r.get::<_, Option<i64>>(0)
-    })?
+    let user_ids = query(
+        conn,
+        path,
+        "user",
+        "SELECT user_id FROM \"user\" ORDER BY user_id",
+        |r| r.get::<_, Option<i64>>(0),
+    )?
     .into_iter()
     .flatten()
     .collect::<Vec<_>>();
@@ -140,7 +144,13 @@ impl Reader<'_> {
 
     /// Record `act` by `actor` aimed at `target` (None: no target; Some(None): a target that
     /// is not in the database, counted as dangling).
-    fn push(&mut self, step: Option<i64>, act: Act, actor: Option<u32>, target: Option<Option<u32>>) {
+    fn push(
+        &mut self,
+        step: Option<i64>,
+        act: Act,
+        actor: Option<u32>,
+        target: Option<Option<u32>>,
+    ) {
         let Some(actor) = actor else {
             self.counts.dangling += 1;
             return;
@@ -214,7 +224,9 @@ impl Reader<'_> {
         for (id, post, user, created_at) in rows {
             let author = self.user(user);
             self.comment_author.insert(id, author);
-            let target = post.and_then(|p| self.post_author.get(&p).copied()).flatten();
+            let target = post
+                .and_then(|p| self.post_author.get(&p).copied())
+                .flatten();
             let step = self.step(&created_at);
             self.push(step, Act::Comment, author, Some(target));
         }
@@ -258,7 +270,12 @@ impl Reader<'_> {
     }
 
     /// `(a, b, created_at)` rows of a user-to-user table.
-    fn pairs(&self, table: &str, a: &str, b: &str) -> Result<Vec<(Option<i64>, Option<i64>, Value)>, OasisError> {
+    fn pairs(
+        &self,
+        table: &str,
+        a: &str,
+        b: &str,
+    ) -> Result<Vec<(Option<i64>, Option<i64>, Value)>, OasisError> {
         query(
             self.conn,
             self.path,

@@ -21,7 +21,10 @@ pub const REQUIRED_TABLES: [(&str, &[&str]); 7] = [
             "created_at",
         ],
     ),
-    ("comment", &["comment_id", "post_id", "user_id", "created_at"]),
+    (
+        "comment",
+        &["comment_id", "post_id", "user_id", "created_at"],
+    ),
     ("like", &["user_id", "post_id", "created_at"]),
     ("dislike", &["user_id", "post_id", "created_at"]),
     ("follow", &["follower_id", "followee_id", "created_at"]),
