@@ -24,6 +24,9 @@ pub(crate) struct Records {
     pub counts: Counts,
 }
 
+/// A row of a user-to-user table (`follow`, `mute`): the two user ids and `created_at`.
+type UserPair = (Option<i64>, Option<i64>, Value);
+
 /// What the reader keeps between tables.
 struct Reader<'a> {
     conn: &'a Connection,
@@ -270,12 +273,7 @@ impl Reader<'_> {
     }
 
     /// `(a, b, created_at)` rows of a user-to-user table.
-    fn pairs(
-        &self,
-        table: &str,
-        a: &str,
-        b: &str,
-    ) -> Result<Vec<(Option<i64>, Option<i64>, Value)>, OasisError> {
+    fn pairs(&self, table: &str, a: &str, b: &str) -> Result<Vec<UserPair>, OasisError> {
         query(
             self.conn,
             self.path,

@@ -62,7 +62,11 @@ fn expected(user: usize, refreshed: bool) -> Vec<(&'static str, f64)> {
             ("actions", 6.0),
         ],
         4 => vec![("following", 1.0), ("reposts", 1.0), ("actions", 2.0)],
-        5 => vec![("followers", 1.0), ("dislikes_given", 1.0), ("actions", 1.0)],
+        5 => vec![
+            ("followers", 1.0),
+            ("dislikes_given", 1.0),
+            ("actions", 1.0),
+        ],
         _ => unreachable!(),
     }
 }
