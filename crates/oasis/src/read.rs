@@ -125,12 +125,36 @@ fn query<T>(
     Ok(rows)
 }
 
+/// Run `sql` on `table` and hand each row to `visit` as it is read, without holding the
+/// table in memory (the trace is most of an OASIS database).
+fn each(
+    conn: &Connection,
+    path: &Path,
+    table: &str,
+    sql: &str,
+    mut visit: impl FnMut(&Row<'_>) -> rusqlite::Result<()>,
+) -> Result<(), OasisError> {
+    let err = |e: rusqlite::Error| OasisError::Read {
+        path: path.to_path_buf(),
+        table: table.to_string(),
+        detail: e.to_string(),
+    };
+    let mut stmt = conn.prepare(sql).map_err(err)?;
+    let mut rows = stmt.query([]).map_err(err)?;
+    while let Some(row) = rows.next().map_err(err)? {
+        visit(row).map_err(err)?;
+    }
+    Ok(())
+}
+
 /// The clock of the trace's `created_at` values.
 fn trace_clock(conn: &Connection, path: &Path) -> Result<Clock, OasisError> {
-    let stamps = query(conn, path, "trace", "SELECT created_at FROM trace", |r| {
-        r.get::<_, Value>(0)
+    let mut stamps = Vec::new();
+    each(conn, path, "trace", "SELECT created_at FROM trace", |r| {
+        stamps.push(Stamp::of(&r.get::<_, Value>(0)?));
+        Ok(())
     })?;
-    Ok(clock_of(stamps.iter().map(Stamp::of)))
+    Ok(clock_of(stamps.into_iter()))
 }
 
 impl Reader<'_> {
@@ -324,38 +348,27 @@ impl Reader<'_> {
 
     /// Every trace row but `sign_up` is an action; a `refresh` also exposes its posts.
     fn trace(&mut self) -> Result<(), OasisError> {
-        let rows = query(
-            self.conn,
-            self.path,
-            "trace",
-            "SELECT user_id, created_at, action, info FROM trace ORDER BY rowid",
-            |r| {
-                Ok((
-                    r.get::<_, Option<i64>>(0)?,
-                    r.get::<_, Value>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            },
-        )?;
-        self.counts.trace_rows = rows.len() as u64;
-        for (user, created_at, action, info) in rows {
-            if action.as_deref() == Some("sign_up") {
-                continue;
+        let (conn, path) = (self.conn, self.path);
+        let sql = "SELECT user_id, created_at, action, info FROM trace ORDER BY rowid";
+        each(conn, path, "trace", sql, |r| {
+            self.counts.trace_rows += 1;
+            let action = r.get_ref(2)?.as_str_or_null()?;
+            if action == Some("sign_up") {
+                return Ok(());
             }
-            let step = self.step(&created_at);
-            let actor = self.user(user);
+            let step = self.step(&r.get::<_, Value>(1)?);
+            let actor = self.user(r.get(0)?);
             self.push(step, Act::Action, actor, None);
-            if action.as_deref() == Some("refresh") && actor.is_some() {
+            if action == Some("refresh") && actor.is_some() {
                 self.counts.refreshes += 1;
-                match shown_posts(info.as_deref()) {
+                match shown_posts(r.get_ref(3)?.as_str_or_null()?) {
                     Some(0) => {}
                     Some(n) => self.push(step, Act::Exposures(n), actor, None),
                     None => self.counts.unreadable_refresh_info += 1,
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 
