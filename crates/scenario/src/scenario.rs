@@ -85,6 +85,14 @@ impl Scenario {
     /// as the base for a relative edge-list path.
     #[allow(clippy::should_implement_trait)] // needs the file name too
     pub fn from_str(text: &str, file_name: &str) -> Result<Self, ScenarioError> {
+        let s = Self::parse_unchecked(text, file_name)?;
+        s.first_problem()?;
+        Ok(s)
+    }
+
+    /// Parse strict TOML into a scenario without the range checks (`--set` overrides are
+    /// applied before them: see [`Scenario::with_overrides`]).
+    pub(crate) fn parse_unchecked(text: &str, file_name: &str) -> Result<Self, ScenarioError> {
         let mut s: Scenario = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |r| line_col(text, r.start));
             ScenarioError::At {
@@ -96,16 +104,23 @@ impl Scenario {
         })?;
         s.file = file_name.to_string();
         s.source = text.to_string();
-        if let Some((path, message)) = s.validate().into_iter().next() {
-            let (line, column) = locate(text, &path);
-            return Err(ScenarioError::At {
-                file: file_name.into(),
-                line,
-                column,
-                message,
-            });
-        }
         Ok(s)
+    }
+
+    /// The first semantic problem, located in the scenario's file.
+    pub(crate) fn first_problem(&self) -> Result<(), ScenarioError> {
+        match self.validate().into_iter().next() {
+            None => Ok(()),
+            Some((path, message)) => {
+                let (line, column) = locate(&self.source, &path);
+                Err(ScenarioError::At {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                    message,
+                })
+            }
+        }
     }
 
     /// Where the edge list lives: relative paths are resolved against the

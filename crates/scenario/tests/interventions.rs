@@ -271,3 +271,29 @@ fn a_program_builds_and_serialises_a_list() {
     let back = Scenario::from_str(&text, "back.toml").unwrap();
     assert_eq!(back.interventions, s.interventions);
 }
+
+#[test]
+fn overrides_apply_before_the_checks_and_file_problems_keep_their_place() {
+    let text = format!("{BASE}\n[[interventions]]\nkind = \"silence\"\nat = 3\nids = [150]\n");
+    // Agent 150 needs more than 100 agents: the file alone is refused …
+    let e = Scenario::from_str(&text, "iv.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with(&format!("iv.toml:{}:", L + 3)), "{e}");
+    // … but with --set population.agents=200 the scenario is valid.
+    let s = Scenario::with_overrides(&text, "iv.toml", &["population.agents=200".into()]).unwrap();
+    assert_eq!(s.population.agents, 200);
+    // An override that breaks a file key is reported where the key is, naming both.
+    let e = Scenario::with_overrides(&text, "iv.toml", &["population.agents=120".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("iv.toml:{}:", L + 3)) && e.contains("population.agents = 120"),
+        "{e}"
+    );
+    // A problem at the overridden key itself is the override's.
+    let e = Scenario::with_overrides(&text, "iv.toml", &["population.agents=0".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("population.agents"), "{e}");
+}
