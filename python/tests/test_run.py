@@ -25,7 +25,7 @@ def test_a_run_has_every_table_lazily(small_run):
     assert "tick" in run.indicators.columns
     assert len(run.attribution) > 0
     assert run.manifest["counts"]["agents"] == 2000 and run.manifest["seed"] == 7
-    assert run.manifest["overrides"] == ["population.agents=2000", "scenario.ticks=12"]
+    assert run.manifest["overrides"][:2] == ["population.agents=2000", "scenario.ticks=12"]
     names = [o["name"] for o in run.summary["indicators"]]
     assert names and names == [o["name"] for o in run.attribution_summary["indicators"]]
     assert (run.dir / "report.html").is_file()  # written after the run, as the CLI does
