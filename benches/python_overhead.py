@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The Python API's overhead over the CLI's compute time, at 10^6 agents.
+
+attribute: the CLI's `seconds` (`emergent attribute --json --repeat R`: the attribution alone,
+median of R, the table already in memory) against the wall time of `emergent.attribute(table,
+…)` on the same table held by pyarrow (median of R; it includes taking the table over through
+the Arrow C stream, the ids, the tier shares and handing φ back as Arrow).
+
+run: the wall time of `emergent run` (the process, reading the scenario, simulating, writing
+the run directory, no report) against `emergent.run(…, report=False, progress=False)`.
+
+Usage: benches/python_overhead.py [--emergent target/release/emergent] [--agents 1000000]
+Needs the package installed (`pip install ./python`). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import emergent
+
+ROOT = Path(__file__).resolve().parents[1]
+INDICATORS = [
+    ("mean(posts + replies)", "auto"),
+    ("var(posts + replies)", "auto"),
+    ("gini(posts + replies)", "auto"),
+    ("gini(posts + replies)", "quadrature"),
+]
+
+
+def table(n: int) -> pa.Table:
+    """Heavy-tailed activity, as in numpy_closed_forms.py: followers Pareto-ish, posts
+    lognormal-ish, replies = posts-like × uniform."""
+    rng = np.random.default_rng(7)
+    posts = np.floor(rng.lognormal(1.0, 1.2, n))
+    return pa.table({
+        "agent_id": np.arange(n, dtype=np.int64),
+        "followers": np.floor(rng.pareto(1.5, n) * 10.0),
+        "posts": posts,
+        "replies": np.floor(rng.lognormal(0.5, 1.0, n) * rng.random(n)),
+    })
+
+
+def cli_seconds(binary: str, path: Path, expr: str, method: str, repeat: int) -> float:
+    out = subprocess.run(
+        [binary, "attribute", "--features", str(path), "--indicator", expr, "--method", method,
+         "--json", "--repeat", str(repeat)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout)["seconds"]
+
+
+def python_seconds(t: pa.Table, expr: str, method: str, repeat: int) -> tuple[float, float]:
+    walls, engine = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        a = emergent.attribute(t, expr, method=method)
+        walls.append(time.perf_counter() - started)
+        engine.append(a.seconds)
+        del a
+    return statistics.median(walls), statistics.median(engine)
+
+
+def run_seconds(binary: str, agents: int, ticks: int, repeat: int, tmp: Path) -> tuple[float, float]:
+    scenario = ROOT / "scenarios" / "million.toml"
+    sets = {"population.agents": agents, "scenario.ticks": ticks}
+    cli, py = [], []
+    for r in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(
+            [binary, "run", str(scenario), "--out", str(tmp / f"cli{r}"), "--force"]
+            + [a for k, v in sets.items() for a in ("--set", f"{k}={v}")],
+            check=True, capture_output=True,
+        )
+        cli.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        emergent.run(scenario, out=tmp / f"py{r}", force=True, set=sets, report=False, progress=False)
+        py.append(time.perf_counter() - started)
+    return statistics.median(cli), statistics.median(py)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--emergent", default=str(ROOT / "target" / "release" / "emergent"))
+    ap.add_argument("--agents", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--run-ticks", type=int, default=10)
+    ap.add_argument("--no-run", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="emergent-pyoverhead-") as d:
+        tmp = Path(d)
+        t = table(args.agents)
+        path = tmp / "features.parquet"
+        pq.write_table(t, path)
+        print(f"N = {args.agents:,} agents, medians of {args.repeat}\n")
+        print("| command | CLI compute | Python API (wall) | engine inside Python | overhead |")
+        print("|---|---|---|---|---|")
+        for expr, method in INDICATORS:
+            cli = cli_seconds(args.emergent, path, expr, method, args.repeat)
+            wall, engine = python_seconds(t, expr, method, args.repeat)
+            print(f"| attribute `{expr}` ({method}) | {cli * 1e3:.1f} ms | {wall * 1e3:.1f} ms "
+                  f"| {engine * 1e3:.1f} ms | {100 * (wall - cli) / cli:+.1f} % |")
+        if not args.no_run:
+            cli, py = run_seconds(args.emergent, args.agents, args.run_ticks, max(1, args.repeat // 2), tmp)
+            print(f"| run `million.toml`, {args.run_ticks} ticks (process wall vs call) | {cli:.2f} s "
+                  f"| {py:.2f} s | | {100 * (py - cli) / cli:+.1f} % |")
+
+
+if __name__ == "__main__":
+    main()
