@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 import emergent
 
 ROOT = Path(__file__).resolve().parents[1]
+# (indicator, method), all against the mean baseline.
 INDICATORS = [
     ("mean(posts + replies)", "auto"),
     ("var(posts + replies)", "auto"),
@@ -54,21 +55,24 @@ def table(n: int) -> pa.Table:
 def cli_seconds(binary: str, path: Path, expr: str, method: str, repeat: int) -> float:
     out = subprocess.run(
         [binary, "attribute", "--features", str(path), "--indicator", expr, "--method", method,
-         "--json", "--repeat", str(repeat)],
+         "--baseline", "mean", "--json", "--repeat", str(repeat)],
         check=True, capture_output=True, text=True,
     )
     return json.loads(out.stdout)["seconds"]
 
 
-def python_seconds(t: pa.Table, expr: str, method: str, repeat: int) -> tuple[float, float]:
-    walls, engine = [], []
+def python_seconds(t: pa.Table, expr: str, method: str, repeat: int) -> tuple[float, float, float]:
+    """Median wall time of the call, of the attribution inside it, and of its tier shares
+    (which the CLI computes too, outside its `seconds`)."""
+    walls, engine, tiers = [], [], []
     for _ in range(repeat):
         started = time.perf_counter()
-        a = emergent.attribute(t, expr, method=method)
+        a = emergent.attribute(t, expr, baseline="mean", method=method)
         walls.append(time.perf_counter() - started)
         engine.append(a.seconds)
+        tiers.append(a.tier_seconds)
         del a
-    return statistics.median(walls), statistics.median(engine)
+    return statistics.median(walls), statistics.median(engine), statistics.median(tiers)
 
 
 def run_seconds(binary: str, agents: int, ticks: int, repeat: int, tmp: Path) -> tuple[float, float]:
@@ -96,24 +100,32 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--run-ticks", type=int, default=10)
     ap.add_argument("--no-run", action="store_true")
+    ap.add_argument("--no-attribute", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="emergent-pyoverhead-") as d:
         tmp = Path(d)
         t = table(args.agents)
         path = tmp / "features.parquet"
-        pq.write_table(t, path)
         print(f"N = {args.agents:,} agents, medians of {args.repeat}\n")
-        print("| command | CLI compute | Python API (wall) | engine inside Python | overhead |")
-        print("|---|---|---|---|---|")
-        for expr, method in INDICATORS:
-            cli = cli_seconds(args.emergent, path, expr, method, args.repeat)
-            wall, engine = python_seconds(t, expr, method, args.repeat)
-            print(f"| attribute `{expr}` ({method}) | {cli * 1e3:.1f} ms | {wall * 1e3:.1f} ms "
-                  f"| {engine * 1e3:.1f} ms | {100 * (wall - cli) / cli:+.1f} % |")
+        if not args.no_attribute:
+            print("| command | tiers | CLI compute | Python API (wall) | attribution inside it | "
+                  "tier shares inside it | overhead: wall − tiers vs CLI compute |")
+            print("|---|---|---|---|---|---|---|")
+        for with_tiers in () if args.no_attribute else (False, True):
+            tt = t if with_tiers else t.drop_columns(["followers"])
+            pq.write_table(tt, path)
+            for expr, method in INDICATORS:
+                cli = cli_seconds(args.emergent, path, expr, method, args.repeat)
+                wall, engine, tiers = python_seconds(tt, expr, method, args.repeat)
+                print(f"| attribute `{expr}` ({method}) | {'yes' if with_tiers else 'no'} "
+                      f"| {cli * 1e3:.1f} ms | {wall * 1e3:.1f} ms | {engine * 1e3:.1f} ms "
+                      f"| {tiers * 1e3:.1f} ms | {100 * (wall - tiers - cli) / cli:+.1f} % |")
         if not args.no_run:
             cli, py = run_seconds(args.emergent, args.agents, args.run_ticks, max(1, args.repeat // 2), tmp)
-            print(f"| run `million.toml`, {args.run_ticks} ticks (process wall vs call) | {cli:.2f} s "
-                  f"| {py:.2f} s | | {100 * (py - cli) / cli:+.1f} % |")
+            print(f"\n| run `million.toml`, {args.agents:,} agents, {args.run_ticks} ticks | `emergent run` "
+                  "process | `emergent.run` call | overhead |")
+            print("|---|---|---|---|")
+            print(f"| median of {max(1, args.repeat // 2)} | {cli:.2f} s | {py:.2f} s | {100 * (py - cli) / cli:+.1f} % |")
 
 
 if __name__ == "__main__":

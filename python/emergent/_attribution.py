@@ -45,7 +45,9 @@ class Attribution:
     steps: Optional[int]
     permutations: Optional[int]
     n_agents: int
+    #: The attribution alone (the CLI's ``--json`` ``seconds``), and the tier shares after it.
     seconds: float
+    tier_seconds: float
     tier_by: Optional[str]
     tiers: List[TierShare]
     out: Optional[str]

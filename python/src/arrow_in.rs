@@ -48,12 +48,13 @@ pub fn read_stream(capsule: &Bound<'_, PyCapsule>) -> PyResult<Vec<RecordBatch>>
 }
 
 /// The feature table made of the columns `uses` (those the indicator and the tiers read) and
-/// the ids of `batches`.
+/// the ids of `batches`, with the Arrow id column when there is one (results hand it back
+/// as it came, not copied).
 pub fn feature_table(
     batches: &[RecordBatch],
     ids: &Ids<'_>,
     uses: &[String],
-) -> PyResult<FeatureTable> {
+) -> PyResult<(FeatureTable, Option<ArrayRef>)> {
     let Some(first) = batches.first() else {
         return Err(EmergentError::new_err("the table has no rows"));
     };
@@ -87,11 +88,15 @@ pub fn feature_table(
         columns.push((name.clone(), values(name, &array)?));
     }
     let n = batches.iter().map(RecordBatch::num_rows).sum();
-    let agent_ids = match id_name {
-        Some(name) => agent_ids(name, &column(batches, name)?)?,
-        None => AgentIds::sequential(n),
+    let (agent_ids, id_array) = match id_name {
+        Some(name) => {
+            let array = column(batches, name)?;
+            (agent_ids(name, &array)?, Some(array))
+        }
+        None => (AgentIds::sequential(n), None),
     };
-    FeatureTable::from_shared(agent_ids, columns).map_err(crate::errors::to_py)
+    let table = FeatureTable::from_shared(agent_ids, columns).map_err(crate::errors::to_py)?;
+    Ok((table, id_array))
 }
 
 fn names(batches: &[RecordBatch]) -> Vec<String> {

@@ -43,16 +43,20 @@ impl ArrowTable {
     }
 }
 
+/// Agent ids as an Arrow array (a copy: for ids that did not come as Arrow).
+pub fn id_array(ids: &AgentIds) -> ArrayRef {
+    match ids {
+        AgentIds::Int(v) => Arc::new(Int64Array::from(v.clone())),
+        AgentIds::Text(v) => Arc::new(StringArray::from(v.clone())),
+    }
+}
+
 /// Agent ids under `id_name`, then the f64 columns, moved (not copied) into Arrow arrays.
 pub fn table(
     id_name: &str,
-    ids: &AgentIds,
+    id_array: ArrayRef,
     columns: Vec<(String, Vec<f64>)>,
 ) -> PyResult<ArrowTable> {
-    let id_array: ArrayRef = match ids {
-        AgentIds::Int(v) => Arc::new(Int64Array::from(v.clone())),
-        AgentIds::Text(v) => Arc::new(StringArray::from(v.clone())),
-    };
     let mut fields = vec![Field::new(id_name, id_array.data_type().clone(), false)];
     let mut arrays = vec![id_array];
     for (name, values) in columns {

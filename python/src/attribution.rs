@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use arrow_array::ArrayRef;
 use emergent_attribution::{
     Attribution, Baseline, FeatureTable, Indicator, Method, NoProgress, Options,
     attribute_with_progress, tier_shares,
@@ -41,13 +42,23 @@ impl Source {
         }
     }
 
-    fn table(&self, ids: &IdColumn, uses: &[String]) -> PyResult<FeatureTable> {
+    /// The table, and its Arrow id column when it came as Arrow.
+    fn table(&self, ids: &IdColumn, uses: &[String]) -> PyResult<(FeatureTable, Option<ArrayRef>)> {
         match self {
-            Source::Arrow(batches) => arrow_in::feature_table(batches, &ids_of(ids), uses),
-            Source::Path(p) if p.is_dir() => {
-                emergent_io::read_dataset(p, "features", ids).map_err(to_py)
+            Source::Arrow(batches) => {
+                // The default tier column is read when present, as the file readers do.
+                let mut uses = uses.to_vec();
+                if has_column(batches, DEFAULT_TIER_BY) {
+                    uses.push(DEFAULT_TIER_BY.to_string());
+                }
+                arrow_in::feature_table(batches, &ids_of(ids), &uses)
             }
-            Source::Path(p) => emergent_io::read_table_for(p, ids, uses).map_err(to_py),
+            Source::Path(p) if p.is_dir() => emergent_io::read_dataset(p, "features", ids)
+                .map(|t| (t, None))
+                .map_err(to_py),
+            Source::Path(p) => emergent_io::read_table_for(p, ids, uses)
+                .map(|t| (t, None))
+                .map_err(to_py),
         }
     }
 }
@@ -96,16 +107,7 @@ pub fn attribute<'py>(
     if let Some(out) = &req.out {
         check_output(out, &source, baseline, req.force)?;
     }
-    let mut table_uses = uses.clone();
-    if req.tier_by.is_none() {
-        table_uses.push(DEFAULT_TIER_BY.to_string());
-    }
-    // The default tier column is read when present, like the CLI's file readers do.
-    let table = match &source {
-        Source::Arrow(b) if !has_column(b, DEFAULT_TIER_BY) => source.table(&ids, &uses)?,
-        Source::Arrow(_) => source.table(&ids, &table_uses)?,
-        Source::Path(_) => source.table(&ids, &uses)?,
-    };
+    let (table, id_array) = source.table(&ids, &uses)?;
     let (base, base_name) = parse_baseline(baseline, &ids, &uses, source.run_dir())?;
     let opts = Options {
         method,
@@ -131,9 +133,11 @@ pub fn attribute<'py>(
             .column(DEFAULT_TIER_BY)
             .map(|_| DEFAULT_TIER_BY.to_string()),
     };
+    let tiers_started = Instant::now();
     let tiers = tier_col
         .as_ref()
         .map(|c| tier_shares(&a.phi, table.column(c).unwrap_or_default(), &req.tiers));
+    let tier_seconds = tiers_started.elapsed().as_secs_f64();
     let id_name = req
         .id_col
         .clone()
@@ -153,11 +157,13 @@ pub fn attribute<'py>(
     dict.set_item("permutations", a.permutations)?;
     dict.set_item("n_agents", table.len())?;
     dict.set_item("seconds", seconds)?;
+    dict.set_item("tier_seconds", tier_seconds)?;
     dict.set_item("tier_by", tier_col)?;
     let tiers_json = serde_json::to_string(&tiers).map_err(to_py)?;
     dict.set_item("tiers_json", tiers_json)?;
     dict.set_item("out", req.out)?;
-    dict.set_item("phi", phi_table(&id_name, &table, a)?)?;
+    let id_array = id_array.unwrap_or_else(|| arrow_out::id_array(table.ids()));
+    dict.set_item("phi", phi_table(&id_name, id_array, a)?)?;
     Ok(dict)
 }
 
@@ -173,16 +179,12 @@ fn has_column(batches: &[arrow_array::RecordBatch], name: &str) -> bool {
 
 /// φ per agent, then φ per column as `phi_<column>`, keyed by the agent ids (the CLI's
 /// `--out` columns), moved into Arrow.
-fn phi_table(
-    id_name: &str,
-    table: &FeatureTable,
-    a: Attribution,
-) -> PyResult<arrow_out::ArrowTable> {
+fn phi_table(id_name: &str, id_array: ArrayRef, a: Attribution) -> PyResult<arrow_out::ArrowTable> {
     let mut cols = vec![("phi".to_string(), a.phi)];
     for (name, v) in a.columns.iter().zip(a.phi_by_column) {
         cols.push((format!("phi_{name}"), v));
     }
-    arrow_out::table(id_name, table.ids(), cols)
+    arrow_out::table(id_name, id_array, cols)
 }
 
 fn write_phi(out: &Path, id_name: &str, table: &FeatureTable, a: &Attribution) -> PyResult<()> {
@@ -244,7 +246,7 @@ fn parse_baseline(
 ) -> PyResult<(Baseline, String)> {
     if let Ok(capsule) = obj.cast::<PyCapsule>() {
         let batches = arrow_in::read_stream(capsule)?;
-        let table = arrow_in::feature_table(&batches, &ids_of(ids), uses)?;
+        let (table, _) = arrow_in::feature_table(&batches, &ids_of(ids), uses)?;
         let b = Baseline::Table(table);
         let name = b.name();
         return Ok((b, name));

@@ -93,7 +93,7 @@ fn run<'py>(
 #[pyfunction]
 fn _column_address(stream: &Bound<'_, PyCapsule>, name: String) -> PyResult<Option<usize>> {
     let batches = arrow_in::read_stream(stream)?;
-    let table = arrow_in::feature_table(
+    let (table, _) = arrow_in::feature_table(
         &batches,
         &arrow_in::Ids::Default,
         std::slice::from_ref(&name),
