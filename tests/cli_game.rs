@@ -106,6 +106,20 @@ fn the_game_replays_the_run_shares_out_the_total_and_tightens_with_replicates() 
     assert_eq!(written["runs"], two["runs"]);
     let md = std::fs::read_to_string(std::path::Path::new(&run).join("game.md")).unwrap();
     assert!(md.contains("| top 1% | 5 |"), "{md}");
+    // The report shows the game beside the attributions, with a figure per indicator.
+    ok(&["report", &run]);
+    let report = std::fs::read_to_string(std::path::Path::new(&run).join("report.md")).unwrap();
+    let section = report
+        .split("## Ground truth")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no ground-truth section in report.md:\n{report}"));
+    assert!(section.contains("| top 1% | 5 |"), "{section}");
+    assert!(section.contains("tiers:followers:0.01,0.1"), "{section}");
+    assert!(
+        std::path::Path::new(&run)
+            .join("plots/game-0.png")
+            .is_file()
+    );
     // More replicates, narrower intervals.
     let eight = game(&run, "8");
     assert_eq!(eight["runs"], 8 * 8);
@@ -193,6 +207,8 @@ fn bad_games_are_refused_with_clear_errors() {
     );
     let e = fails(&["attribute", "--game", &run, "--permutations", "3"]);
     assert!(e.contains("even number"), "{e}");
+    let e = fails(&["attribute", "--game", &run, "--twin", "--permutations", "4"]);
+    assert!(e.contains("--twin") && e.contains("--permutations"), "{e}");
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let e = fails(&["attribute", "--game", empty.to_str().unwrap()]);
@@ -203,5 +219,69 @@ fn bad_games_are_refused_with_clear_errors() {
     assert!(
         !std::path::Path::new(&run).join("game.json").exists(),
         "no game was played"
+    );
+}
+
+#[test]
+fn the_twin_plays_the_same_game_and_its_grand_coalition_is_the_dynamic_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    ok(&["attribute", "--dynamic", &run]);
+    let s = ok(&[
+        "attribute",
+        "--game",
+        &run,
+        "--groups",
+        "tiers:followers:0.01,0.1",
+        "--replicates",
+        "2",
+        "--twin",
+        "--json",
+    ]);
+    let g: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let dynamic = json(&std::path::Path::new(&run).join("dynamic_attribution.json"));
+    for (i, d) in g["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(dynamic["indicators"].as_array().unwrap())
+    {
+        assert_eq!(i["name"], d["name"]);
+        let twin: Vec<f64> = i["twin_coalition_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(twin.len(), 8, "2^3 coalitions");
+        // Everybody participating is the twin's M(1); nobody, its M(0).
+        let (m1, m0) = (
+            d["value"].as_f64().unwrap(),
+            d["baseline_value"].as_f64().unwrap(),
+        );
+        assert!(
+            (twin[7] - m1).abs() <= 1e-9 * m1.abs().max(1.0),
+            "{} vs {m1}",
+            twin[7]
+        );
+        if d["baseline_is_limit"] == false {
+            assert!(
+                (twin[0] - m0).abs() <= 1e-9 * m0.abs().max(1.0),
+                "{} vs {m0}",
+                twin[0]
+            );
+        }
+        let shares: f64 = i["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["twin_share"].as_f64().unwrap())
+            .sum();
+        assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    }
+    let md = std::fs::read_to_string(std::path::Path::new(&run).join("game.md")).unwrap();
+    assert!(
+        md.contains("twin game share") && md.contains("twin M(w_S)"),
+        "{md}"
     );
 }

@@ -284,6 +284,68 @@ for name in ["features", "attribution"]:
         }
     }
 
+    /// Interventions of every kind, a bot campaign among them, on two ranks: the same bytes
+    /// as one process (the bots are the last ids, on the last rank).
+    #[test]
+    fn interventions_and_bots_on_two_ranks_equal_one_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+            .unwrap()
+            .replacen("[population]\n", "[population]\nbots = 30\n", 1)
+            // In the file, not --set: the file alone is validated first, and the follow
+            // edit names two bots.
+            .replacen("agents = 10_000", "agents = 20_000", 1)
+            + r#"
+[[interventions]]
+kind = "silence"
+from = 3
+top = { feature = "followers", share = 0.01 }
+
+[[interventions]]
+kind = "inject"
+from = 2
+to = 8
+bots = 30
+stance = 2.0
+
+[[interventions]]
+kind = "boost"
+at = 4
+bots = 30
+factor = 4
+
+[[interventions]]
+kind = "follow"
+at = 5
+range = [0, 200]
+accounts = [19990, 19995]
+
+[[interventions]]
+kind = "feed"
+from = 6
+set = { ranking = "chronological" }
+"#;
+        let scenario = dir.path().join("quickstart-interventions.toml");
+        std::fs::write(&scenario, text).unwrap();
+        let scenario = scenario.to_str().unwrap();
+        let extra = sets(20_000, 12);
+        let single = dir.path().join("single");
+        let mut args = vec!["run", scenario, "--out", single.to_str().unwrap()];
+        args.extend(extra.iter().map(String::as_str));
+        ok(&args);
+        let m = manifest(&single);
+        assert_eq!(m["interventions"].as_array().unwrap().len(), 5, "{m}");
+        let out = dir.path().join("two");
+        let o = run_distributed(2, scenario, &out, &extra);
+        assert!(
+            o.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_same_outputs(&single, &out, "interventions and bots, 2 ranks");
+    }
+
     #[test]
     fn a_killed_job_resumes_from_its_checkpoint_to_the_same_outputs() {
         let dir = tempfile::tempdir().unwrap();

@@ -239,6 +239,7 @@ def play_game(
     indicators: Sequence[str] = (),
     permutations: Optional[int] = None,
     seed: int = 0,
+    twin: bool = False,
 ) -> Dict[str, Any]:
     """``emergent attribute --game RUN_DIR``: ground-truth Shapley values of groups of agents,
     by rerunning the run with every group outside a coalition silenced. Writes ``game.json``
@@ -249,23 +250,32 @@ def play_game(
             ``labels:COLUMN`` or ``table:PATH``.
         replicates: replicates with common random numbers, 1–1000.
         permutations: sample this many permutations per replicate instead of every coalition.
+        twin: also play the game on the run's expected-value twin (exact games only).
     """
     if not 1 <= replicates <= 1000:
         raise ValueError(f"replicates must be 1–1000; got {replicates}")
     return json.loads(
-        _native.play_game(os.fspath(run_dir), groups, replicates, list(indicators), permutations, seed)
+        _native.play_game(
+            os.fspath(run_dir), groups, replicates, list(indicators), permutations, seed, twin
+        )
     )
 
 
-def import_oasis(database: PathLike, out: PathLike, **kwargs: Any) -> Run:
-    """Import an OASIS simulation's SQLite database into a run-like directory
-    (``emergent import oasis``). Not in this build yet: the Rust importer lands separately,
-    and this function will call it through ``_native.import_oasis``."""
-    native = getattr(_native, "import_oasis", None)
-    if native is None:
-        raise NotImplementedError(
-            "emergent.import_oasis needs a build with `emergent import oasis`; use the CLI "
-            "when it has the command"
-        )
-    native(os.fspath(database), os.fspath(out), **kwargs)
-    return open_run(out)
+def import_oasis(database: PathLike, out: PathLike, *, force: bool = False, frame: Optional[str] = None) -> Run:
+    """``emergent import oasis SIM.db --out DIR``: read the SQLite database an OASIS simulation
+    wrote into ``features.parquet`` (emergent's feature names plus OASIS's own, such as
+    dislikes), ``follows.parquet`` and, when the trace counts timesteps, ``ticks.parquet``
+    (see ``docs/oasis.md``). Returns the folder as a :class:`Run` whose ``summary`` is the
+    import summary (``import.json``): ``attribute``, ``features``, ``ticks`` work on it, and
+    ``baseline="initial"`` when it has ticks.
+
+    Args:
+        database: the OASIS database (its ``db_path``).
+        out: the output folder: new or empty, unless ``force``.
+        force: replace an earlier import in a non-empty ``out``.
+
+    A database that is not OASIS's raises :class:`EmergentError` naming the missing table
+    or column.
+    """
+    summary = json.loads(_native.import_oasis(os.fspath(database), os.fspath(out), force))
+    return Run(out, frame, summary)

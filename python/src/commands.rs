@@ -1,5 +1,5 @@
 //! The other commands over a run directory, each the library call the CLI makes: `report`,
-//! `attribute --dynamic`, `attribute --game`, and the run directory's readers (which files
+//! `attribute --dynamic`, `attribute --game`, `import oasis`, and the run directory's readers (which files
 //! hold a table, shards included; the manifest; the attribution summaries).
 
 use std::path::PathBuf;
@@ -51,7 +51,8 @@ pub fn attribute_dynamic(
 
 /// `emergent attribute --game RUN_DIR`: `game.json`'s content as JSON text.
 #[pyfunction]
-#[pyo3(signature = (run_dir, groups, replicates, indicators, permutations=None, seed=0))]
+#[pyo3(signature = (run_dir, groups, replicates, indicators, permutations=None, seed=0, twin=false))]
+#[allow(clippy::too_many_arguments)]
 pub fn play_game(
     py: Python<'_>,
     run_dir: PathBuf,
@@ -60,6 +61,7 @@ pub fn play_game(
     indicators: Vec<String>,
     permutations: Option<usize>,
     seed: u64,
+    twin: bool,
 ) -> PyResult<String> {
     let spec: emergent_runner::GroupSpec = groups
         .parse()
@@ -71,11 +73,24 @@ pub fn play_game(
         indicators,
         permutations,
         seed,
+        twin,
     };
     let file = py
         .detach(|| emergent_runner::play_game(&run_dir, &opts, &emergent_attribution::NoProgress))
         .map_err(to_py)?;
     json(&file)
+}
+
+/// `emergent import oasis SIM.db --out DIR`: an OASIS simulation's SQLite database → the
+/// tables emergent reads; the import summary (`import.json`) as JSON text.
+#[pyfunction]
+#[pyo3(signature = (db, out, force=false))]
+pub fn import_oasis(py: Python<'_>, db: PathBuf, out: PathBuf, force: bool) -> PyResult<String> {
+    let opts = emergent_oasis::ImportOptions { force };
+    let summary = py
+        .detach(|| emergent_oasis::import_oasis(&db, &out, &opts))
+        .map_err(to_py)?;
+    json(&summary)
 }
 
 /// The Parquet files holding table `name` of a run directory, in agent order (one file, or a

@@ -111,6 +111,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(commands::report, m)?)?;
     m.add_function(wrap_pyfunction!(commands::attribute_dynamic, m)?)?;
     m.add_function(wrap_pyfunction!(commands::play_game, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::import_oasis, m)?)?;
     m.add_function(wrap_pyfunction!(commands::dataset_files, m)?)?;
     m.add_function(wrap_pyfunction!(commands::read_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(commands::read_attribution, m)?)?;

@@ -45,6 +45,8 @@ enum Command {
 enum Import {
     /// Bluesky Jetstream captures (.jsonl, .jsonl.gz, .jsonl.zst) → features.parquet, follows.parquet.
     Bluesky(commands::bluesky::ImportArgs),
+    /// An OASIS simulation database (SQLite) → features.parquet, follows.parquet, ticks.parquet.
+    Oasis(commands::oasis::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Study(args) => commands::study::run(args),
         Command::Report(args) => commands::report::run(args),
         Command::Import(Import::Bluesky(args)) => commands::bluesky::import(args),
+        Command::Import(Import::Oasis(args)) => commands::oasis::import(args),
         Command::Synth(Synth::Bluesky(args)) => commands::bluesky::synth(args),
     };
     match result {

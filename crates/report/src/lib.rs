@@ -15,6 +15,7 @@ pub mod doc;
 mod dynamic_doc;
 mod error;
 pub mod fmt;
+mod game_doc;
 pub mod graph;
 pub mod html;
 pub mod markdown;

@@ -8,6 +8,7 @@ use crate::doc::{Block, Document, Figure, Span, Table, code, strong, text};
 use crate::dynamic_doc::dynamic_blocks;
 use crate::error::ReportError;
 use crate::fmt::{num, pct, sci};
+use crate::game_doc::game_blocks;
 use crate::market_doc::market_blocks;
 use crate::opinions::opinion_blocks;
 use crate::plot::{TimeSeries, first_panels, render};
@@ -88,6 +89,11 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     }
     if let Some(d) = &run.dynamic {
         let (b, figures) = dynamic_blocks(d, &meta.name)?;
+        blocks.extend(b);
+        own_figures += figures;
+    }
+    if let Some(g) = &run.game {
+        let (b, figures) = game_blocks(g, &meta.name)?;
         blocks.extend(b);
         own_figures += figures;
     }
@@ -359,6 +365,12 @@ fn describe(name: &str) -> &'static str {
         }
         "attribution.parquet" => ": φ per agent and indicator",
         "attribution.json" => ": attribution summaries",
+        "dynamic_attribution.parquet" => ": φ per agent and indicator, through the dynamics",
+        "dynamic_attribution.json" => ": the dynamic attribution's summaries",
+        "game.json" | "game.md" => {
+            ": the ground truth, Shapley values of groups by rerunning (`attribute --game`)"
+        }
+        "market.json" => ": the market's price statistics",
         "scenario.toml" => ": the scenario as run",
         "manifest.json" => ": counts, timings, versions",
         "report.md" | "report.html" => ": this report",

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use emergent_io::run_dir::{
     self, ATTRIBUTION, ATTRIBUTION_JSON, AttributionFile, DYNAMIC_ATTRIBUTION,
-    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, INDICATORS_CSV, MANIFEST, MARKET_JSON,
-    Manifest, MarketStats, SCENARIO, STUDY_DIR, STUDY_JSON, TICKS,
+    DYNAMIC_ATTRIBUTION_JSON, DynamicAttributionFile, GAME_JSON, GameFile, INDICATORS_CSV,
+    MANIFEST, MARKET_JSON, Manifest, MarketStats, SCENARIO, STUDY_DIR, STUDY_JSON, TICKS,
 };
 use emergent_io::{FirstAndLast, first_and_last_tick};
 use emergent_scenario::Scenario;
@@ -32,6 +32,8 @@ pub struct RunInputs {
     pub study: Option<StudyData>,
     /// `dynamic_attribution.json` and the per-agent φ it compares, when the run has them.
     pub dynamic: Option<DynamicData>,
+    /// `game.json`, the ground truth by rerunning, when `emergent attribute --game` made one.
+    pub game: Option<GameFile>,
     /// Stances at the first and last recorded tick (runs that record a `stance`).
     pub opinions: Option<FirstAndLast>,
     /// Measures of the follow graph at the start and the end (social runs).
@@ -211,6 +213,11 @@ impl RunInputs {
             None
         };
         let dynamic = read_dynamic(dir)?;
+        let game_path = dir.join(GAME_JSON);
+        let game = match game_path.is_file() {
+            true => Some(read_json::<GameFile>(&game_path)?),
+            false => None,
+        };
         let opinions = read_opinions(dir)?;
         let follows = crate::graph::read_follow_measures(dir)?;
         let market_path = dir.join(MARKET_JSON);
@@ -229,6 +236,7 @@ impl RunInputs {
             attribution,
             study,
             dynamic,
+            game,
             opinions,
             market,
             cascades,

@@ -113,6 +113,8 @@ pub enum Selector<'a> {
     Community(u32),
     /// The top agents by a feature at the first tick.
     Top(&'a TopSelector),
+    /// The first k bot accounts (`population.bots`): ids N − bots … N − bots + k − 1.
+    Bots(u32),
 }
 
 /// One `[[interventions]]` entry.
@@ -148,6 +150,9 @@ pub struct InterventionConfig {
     /// Selector: the top agents by a feature.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top: Option<TopSelector>,
+    /// Selector: the first k bot accounts (`population.bots`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bots: Option<u32>,
     /// `inject`: the topic of the items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<u16>,
@@ -238,6 +243,9 @@ impl InterventionConfig {
         if let Some(t) = &self.top {
             out.push(Selector::Top(t));
         }
+        if let Some(k) = self.bots {
+            out.push(Selector::Bots(k));
+        }
         out
     }
 
@@ -253,6 +261,29 @@ impl InterventionConfig {
             ("set", self.set.is_some(), &[Feed]),
             ("accounts", self.accounts.is_some(), &[Follow, Unfollow]),
         ]
+    }
+}
+
+impl Scenario {
+    /// Problems of `population.bots` with the rest of the scenario: bots are accounts of a
+    /// social world named by id.
+    pub(crate) fn bot_problems(&self) -> Vec<Problem> {
+        let mut p = Problems::default();
+        if self.population.bots > 0 {
+            p.check(
+                self.econ.is_none(),
+                &["population", "bots"],
+                "an [econ] scenario has no accounts to post from: it takes no bots".into(),
+            );
+            p.check(
+                self.partition.method != PartitionMethod::Metis,
+                &["population", "bots"],
+                "bots are the last agent ids, which partition.method = \"metis\" renames: use \
+                 the contiguous partition"
+                    .into(),
+            );
+        }
+        p.0
     }
 }
 
@@ -326,8 +357,8 @@ impl Scenario {
                 selectors == 1,
                 &["kind"],
                 format!(
-                    "`{kind}` needs exactly one target selector (ids, range, share, community or \
-                     top), got {selectors}"
+                    "`{kind}` needs exactly one target selector (ids, range, share, community, \
+                     top or bots), got {selectors}"
                 ),
             );
             self.selector_problems(iv, &mut p);
@@ -422,6 +453,19 @@ impl Scenario {
         if let Some(c) = iv.community {
             let communities = self.population.communities.max(1);
             p.count(&["community"], c.into(), 0, communities as u64 - 1);
+        }
+        if let Some(k) = iv.bots {
+            let bots = self.population.bots;
+            match bots {
+                0 => p.check(
+                    false,
+                    &["bots"],
+                    "the scenario has no bot accounts: declare them with `population.bots = n` \
+                     (the last n agents become dormant bot accounts)"
+                        .into(),
+                ),
+                _ => p.count(&["bots"], k.into(), 1, bots as u64),
+            }
         }
         if let Some(top) = &iv.top {
             p.check(

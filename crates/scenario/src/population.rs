@@ -26,6 +26,18 @@ pub struct PopulationConfig {
     /// of theirs. The stochastic counterpart of participation w_i = 0, for leave-one-out
     /// checks of dynamic attribution.
     pub silenced: Vec<u32>,
+    /// How many of the agents are bot accounts: the last `bots` ids (N − bots … N − 1). A bot
+    /// never acts on its own and its stance never moves; it authors items only when an
+    /// intervention makes it (`inject` with the `bots` selector), so the run without that
+    /// intervention — the control — holds the same dormant accounts.
+    pub bots: usize,
+}
+
+impl PopulationConfig {
+    /// The bot accounts' ids, `N − bots .. N` (empty without bots).
+    pub fn bot_ids(&self) -> std::ops::Range<u32> {
+        self.agents.saturating_sub(self.bots) as u32..self.agents as u32
+    }
 }
 
 /// Initial stance distribution.
@@ -91,6 +103,7 @@ impl Default for PopulationConfig {
             activity: ActivityConfig::default(),
             susceptibility: SusceptibilityConfig::default(),
             silenced: Vec::new(),
+            bots: 0,
         }
     }
 }
@@ -135,6 +148,12 @@ impl PopulationConfig {
             p.agents.max(1) as u64,
         );
         out.count(&["population", "topics"], p.topics as u64, 1, 256);
+        out.count(
+            &["population", "bots"],
+            p.bots as u64,
+            0,
+            p.agents.saturating_sub(1) as u64,
+        );
         out.real(&["population", "stance_noise"], p.stance_noise, 0.0, 10.0);
         let a = &p.activity;
         for (k, v) in [("median", a.median), ("min", a.min), ("max", a.max)] {

@@ -150,6 +150,7 @@ impl Scenario {
         out.extend(IndicatorConfig::problems(&self.indicators));
         out.extend(self.attribution.problems());
         out.extend(self.intervention_problems());
+        out.extend(self.bot_problems());
         out
     }
 }

@@ -258,6 +258,8 @@ fn world_of(
         market,
     );
     world.rules = PolicyRules::of(scenario.policy);
+    let bots = scenario.population.bot_ids();
+    world.rules.bots_from = (!bots.is_empty()).then_some(bots.start);
     world
 }
 

@@ -51,6 +51,8 @@ pub struct Plan {
     pub agents: usize,
     /// `population.communities`.
     pub communities: usize,
+    /// The first bot account's id (`population.bots`; `agents` when there are none).
+    pub first_bot: AgentId,
     /// The seed `share` selections draw from: the scenario's, not the noise seed, so every
     /// replicate picks the same agents.
     pub seed: u64,
@@ -115,6 +117,7 @@ impl Plan {
             ticks: cfg.meta.ticks,
             agents: cfg.population.agents,
             communities: cfg.population.communities.max(1),
+            first_bot: cfg.population.bot_ids().start,
             seed: cfg.meta.seed,
         }
     }
@@ -194,6 +197,7 @@ impl Plan {
                 let hi = community_start(c as usize + 1, n, k) as u32;
                 within(lo, hi).collect()
             }
+            Some(Selector::Bots(k)) => within(self.first_bot, self.first_bot + k).collect(),
             Some(Selector::Top(_)) => active
                 .chosen
                 .iter()

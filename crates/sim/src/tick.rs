@@ -262,6 +262,9 @@ impl World {
                         0,
                     ));
                 }
+                if self.rules.is_bot(author as AgentId) {
+                    continue; // nothing moves a bot's stance
+                }
                 let at = author * topics + self.items.topic[i] as usize;
                 let x = self.population.stance[at] + delta;
                 self.population.stance[at] = self.rules.bound(x);

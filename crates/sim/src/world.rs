@@ -31,6 +31,9 @@ pub struct PolicyRules {
     pub stance_bound: Option<f64>,
     /// Every agent decides every tick (the activity draw is left to the policy).
     pub everyone_decides: bool,
+    /// Agents from this id on are bot accounts (`population.bots`): they never decide and
+    /// nothing moves their stance; they post only when an intervention makes them.
+    pub bots_from: Option<AgentId>,
 }
 
 impl Default for PolicyRules {
@@ -38,6 +41,7 @@ impl Default for PolicyRules {
         Self {
             stance_bound: Some(1.0),
             everyone_decides: false,
+            bots_from: None,
         }
     }
 }
@@ -49,9 +53,16 @@ impl PolicyRules {
             PolicyKind::Radicalization => Self {
                 stance_bound: None,
                 everyone_decides: true,
+                bots_from: None,
             },
             _ => Self::default(),
         }
+    }
+
+    /// Whether `agent` is a bot account.
+    #[inline]
+    pub fn is_bot(&self, agent: AgentId) -> bool {
+        self.bots_from.is_some_and(|b| agent >= b)
     }
 
     /// `value` within the stance bound.
@@ -139,6 +150,9 @@ impl World {
 
     /// Active agents among `range`, ascending (a rank's share of [`World::active_agents`]).
     pub fn active_agents_in(&self, range: std::ops::Range<AgentId>) -> Vec<AgentId> {
+        // Bot accounts never decide: they are the last ids, so the range stops before them.
+        let end = self.rules.bots_from.map_or(range.end, |b| range.end.min(b));
+        let range = range.start.min(end)..end;
         if self.rules.everyone_decides {
             return range.collect();
         }

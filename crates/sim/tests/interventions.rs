@@ -10,11 +10,12 @@ use emergent_sim::{Simulation, World};
 /// polarization.toml's world under bounded confidence, `agents` agents, `ticks` ticks, with
 /// `extra` appended to the file.
 fn scenario(agents: usize, ticks: u32, extra: &str) -> Scenario {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scenarios/polarization.toml"
-    );
-    let text = std::fs::read_to_string(path).unwrap() + "\n" + extra;
+    with_bots(agents, ticks, 0, extra)
+}
+
+/// [`scenario`] with the last `bots` agents bot accounts (`population.bots`).
+fn with_bots(agents: usize, ticks: u32, bots: usize, extra: &str) -> Scenario {
+    let text = polarization_text(bots) + "\n" + extra;
     let mut s = Scenario::from_str(&text, "polarization.toml").unwrap();
     let (a, t) = (agents.to_string(), ticks.to_string());
     s.apply_overrides(&[
@@ -28,6 +29,20 @@ fn scenario(agents: usize, ticks: u32, extra: &str) -> Scenario {
     ])
     .unwrap();
     s
+}
+
+/// polarization.toml's text, with `population.bots = bots`.
+fn polarization_text(bots: usize) -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/polarization.toml"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    text.replacen(
+        "[population]\n",
+        &format!("[population]\nbots = {bots}\n"),
+        1,
+    )
 }
 
 fn run(s: &Scenario, ticks: u32) -> Simulation {
@@ -261,4 +276,59 @@ fn a_run_with_interventions_resumes_inside_their_windows_on_any_thread_count() {
     assert!(one == straight, "1 thread differs");
     let plain = run(&scenario(3000, 10, ""), 10).world;
     assert!(plain != straight);
+}
+
+#[test]
+fn bots_stay_dormant_until_an_intervention_makes_them_post() {
+    let (n, bots, ticks) = (2000u32, 100u32, 12u32);
+    let campaign = "[[interventions]]\nkind = \"inject\"\nfrom = 2\nbots = 100\nstance = 1.0\n";
+    let control = run(&with_bots(n as usize, ticks, bots as usize, ""), ticks);
+    let start = Simulation::new(&with_bots(n as usize, ticks, bots as usize, ""), None).unwrap();
+    let treated = run(
+        &with_bots(n as usize, ticks, bots as usize, campaign),
+        ticks,
+    );
+    let stance = |w: &World, a: u32| w.population.stance[a as usize];
+    for a in n - bots..n {
+        // A bot never acts on its own and nothing moves its stance.
+        assert!(authored(&control.world, a, 0..ticks).is_empty(), "bot {a}");
+        assert_eq!(
+            stance(&control.world, a),
+            stance(&start.world, a),
+            "bot {a}"
+        );
+        assert_eq!(
+            stance(&treated.world, a),
+            stance(&start.world, a),
+            "bot {a}"
+        );
+        // The campaign: one post with its stance per tick from tick 2, and nothing else.
+        let posts = authored(&treated.world, a, 0..ticks);
+        assert_eq!(posts.len(), (ticks - 2) as usize, "bot {a}");
+        assert!(posts.iter().all(|&i| treated.world.items.stance[i] == 1.0));
+    }
+    for name in ["likes_given", "replies", "reposts"] {
+        let f = control.world.feature(name).unwrap();
+        assert!(f[(n - bots) as usize..].iter().all(|&x| x == 0.0), "{name}");
+    }
+    // The people moved toward the campaign's stance.
+    let people_mean =
+        |w: &World| (0..n - bots).map(|a| stance(w, a)).sum::<f64>() / (n - bots) as f64;
+    let (c, t) = (people_mean(&control.world), people_mean(&treated.world));
+    assert!(t > c + 1e-3, "treated mean stance {t}, control {c}");
+    // Bots are the selector's only way in.
+    let bad = Scenario::from_str(
+        &(polarization_text(0) + "\n" + campaign),
+        "polarization.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("population.bots = n"), "{bad}");
+    let too_many = Scenario::from_str(
+        &(polarization_text(10) + "\n" + campaign),
+        "polarization.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(too_many.contains("at most 10"), "{too_many}");
 }

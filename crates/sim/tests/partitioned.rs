@@ -325,8 +325,17 @@ accounts = [5, 6]
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../scenarios")
             .join(file);
-        let mut text = std::fs::read_to_string(&path).unwrap();
+        // The last 40 agents are bot accounts, posting from tick 2 (their ids span no rank
+        // boundary but sit on the last rank, beside ordinary agents).
+        let mut text = std::fs::read_to_string(&path).unwrap().replacen(
+            "[population]\n",
+            "[population]\nbots = 40\n",
+            1,
+        );
         text.push_str(list);
+        text.push_str(
+            "\n[[interventions]]\nkind = \"inject\"\nfrom = 2\nbots = 40\nstance = 0.5\n",
+        );
         text.push_str(&format!(
             "\n[[interventions]]\nkind = \"set\"\nfrom = 3\nto = 8\nkey = \"{set}\"\nvalue = 0.5\n"
         ));

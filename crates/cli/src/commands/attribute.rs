@@ -44,6 +44,11 @@ pub struct Args {
     /// coalition; replicate 0 is the run's own), 1–1000.
     #[arg(long, default_value_t = 8, value_name = "R", requires = "game", value_parser = clap::value_parser!(u32).range(1..=1000))]
     replicates: u32,
+    /// With --game: also play the game on the run's expected-value twin (one forward pass
+    /// per coalition and indicator) and show each group's share there: separates what the
+    /// twin gets wrong from what differs between Aumann–Shapley and a group game.
+    #[arg(long, requires = "game")]
+    twin: bool,
     /// Gauss–Legendre nodes in α for --dynamic, 1–64 (default: the scenario's, 8).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=MAX_NODES as i64))]
     nodes: Option<u32>,
@@ -486,6 +491,7 @@ fn game(dir: &std::path::Path, args: &Args) -> Result<()> {
         indicators: args.indicator.clone(),
         permutations: args.permutations.map(|p| p as usize),
         seed: args.seed,
+        twin: args.twin,
     };
     let bar = Bar::new();
     let played = emergent_runner::play_game(dir, &opts, &bar);

@@ -49,6 +49,10 @@ pub struct GroupValue {
     /// The same for the dynamic φ (`dynamic_attribution.parquet`), when the run has one.
     pub dynamic_phi: Option<f64>,
     pub dynamic_share: Option<f64>,
+    /// The group's share in the same game played on the expected-value twin (`--twin`):
+    /// Shapley over the twin's coalition values M(w_S), of M(w_N) − M(w_∅).
+    #[serde(default)]
+    pub twin_share: Option<f64>,
 }
 
 /// The game of one indicator.
@@ -75,6 +79,10 @@ pub struct GameIndicator {
     /// (bit g set = group g speaks); empty for sampled games.
     #[serde(default)]
     pub coalition_values: Vec<f64>,
+    /// `--twin`: the twin's value M(w_S) of every coalition, indexed like
+    /// `coalition_values` (empty without `--twin`).
+    #[serde(default)]
+    pub twin_coalition_values: Vec<f64>,
 }
 
 /// The whole of `game.json`.

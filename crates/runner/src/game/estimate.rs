@@ -69,7 +69,9 @@ pub(crate) fn indicator(
     plan: &Plan,
     v: &dyn Fn(u64, usize) -> f64,
     attributions: &Attributions,
+    twin: Option<&[f64]>,
 ) -> GameIndicator {
+    let twin_shares = twin.map(|t| super::twin::twin_shares(t).0);
     let g = plan.players;
     let all = grand(g);
     let reps = 0..plan.replicates;
@@ -110,6 +112,7 @@ pub(crate) fn indicator(
                 static_share: statics[i].1,
                 dynamic_phi: dynamics[i].0,
                 dynamic_share: dynamics[i].1,
+                twin_share: twin_shares.as_ref().and_then(|s| s[i]),
             }
         })
         .collect();
@@ -131,6 +134,7 @@ pub(crate) fn indicator(
                 .collect(),
             false => Vec::new(),
         },
+        twin_coalition_values: twin.map(<[f64]>::to_vec).unwrap_or_default(),
     }
 }
 

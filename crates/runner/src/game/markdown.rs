@@ -43,7 +43,11 @@ fn coalitions(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
     if i.coalition_values.is_empty() || i.coalition_values.len() > 16 {
         return;
     }
-    out.push_str("| speaking (the others silenced) | v(S), mean |\n|---|---:|\n");
+    let twin = &i.twin_coalition_values;
+    out.push_str(match twin.is_empty() {
+        true => "| speaking (the others silenced) | v(S), mean |\n|---|---:|\n",
+        false => "| speaking (the others silenced) | v(S), mean | twin M(w_S) |\n|---|---:|---:|\n",
+    });
     for (mask, v) in i.coalition_values.iter().enumerate() {
         let names: Vec<&str> = groups
             .iter()
@@ -55,7 +59,10 @@ fn coalitions(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
             true => "nobody".to_string(),
             false => names.join(" + "),
         };
-        let _ = writeln!(out, "| {who} | {v:.6} |");
+        let _ = match twin.get(mask) {
+            Some(t) => writeln!(out, "| {who} | {v:.6} | {t:.6} |"),
+            None => writeln!(out, "| {who} | {v:.6} |"),
+        };
     }
     out.push('\n');
 }
@@ -73,16 +80,20 @@ fn indicator(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
         value(&i.total),
         i.efficiency_gap
     );
+    let twin = !i.twin_coalition_values.is_empty();
     out.push_str(
-        "| group | agents | Shapley φ | 95 % interval | share | 95 % interval | static share | dynamic share |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| group | agents | Shapley φ | 95 % interval | share | 95 % interval | static share | dynamic share |",
     );
+    out.push_str(match twin {
+        true => " twin game share |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        false => "\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    });
     for g in &i.groups {
         let phi_ci = match g.shapley.low.is_finite() {
             true => format!("[{:.3e}, {:.3e}]", g.shapley.low, g.shapley.high),
             false => "–".into(),
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "| {} | {} | {:.4e} | {phi_ci} | {} | {} | {} | {} |",
             g.name,
@@ -93,8 +104,22 @@ fn indicator(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
             beside(g.static_share, &g.share),
             beside(g.dynamic_share, &g.share),
         );
+        let _ = match twin {
+            true => writeln!(out, " {} |", beside(g.twin_share, &g.share)),
+            false => writeln!(out),
+        };
     }
     out.push('\n');
+    if twin {
+        let (_, total) = super::twin::twin_shares(&i.twin_coalition_values);
+        let _ = writeln!(
+            out,
+            "Twin game: M(w_N) = {:.6}, M(w_∅) = {:.6}, total {total:.6} (the runs: {}).\n",
+            i.twin_coalition_values[i.twin_coalition_values.len() - 1],
+            i.twin_coalition_values[0],
+            value(&i.total)
+        );
+    }
     coalitions(out, i, groups);
 }
 

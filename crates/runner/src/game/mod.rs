@@ -13,6 +13,7 @@ mod estimate;
 mod groups;
 mod markdown;
 mod play;
+mod twin;
 
 use std::path::Path;
 use std::time::Instant;
@@ -46,6 +47,9 @@ pub struct GameOptions {
     pub permutations: Option<usize>,
     /// Seed of the permutations.
     pub seed: u64,
+    /// Also play the game on the run's expected-value twin (exact games only): each group's
+    /// share there, beside the ground truth's (see `twin.rs`).
+    pub twin: bool,
 }
 
 /// Play the game of a completed run; writes `game.json` and `game.md` into it.
@@ -97,6 +101,24 @@ pub fn play_game(
         specs: wanted.clone(),
     };
     let plan = Plan::new(groups.len(), opts);
+    if opts.twin && !plan.exact() {
+        return Err(game_err(
+            "--twin plays the twin's game exactly (2^G forward passes): leave out \
+             --permutations"
+                .into(),
+        ));
+    }
+    let twin = match opts.twin {
+        true => Some(twin::twin_values(
+            dir,
+            &scenario,
+            preloaded.as_ref(),
+            &features,
+            &groups,
+            &wanted,
+        )?),
+        false => None,
+    };
     let values = rerun.values(&plan.jobs(), progress)?;
     let attributions = estimate::Attributions::read(dir, &features);
     let run_values = run_dir::read_attribution(dir).ok();
@@ -111,7 +133,8 @@ pub fn play_game(
                     .find(|o| o.name == spec.name)
                     .and_then(|o| o.value)
             });
-            estimate::indicator(spec, run_value, &groups, &plan, &v, &attributions)
+            let twin = twin.as_ref().map(|t| t[k].as_slice());
+            estimate::indicator(spec, run_value, &groups, &plan, &v, &attributions, twin)
         })
         .collect();
     let file = GameFile {

@@ -1,0 +1,83 @@
+//! The same game played on the run's expected-value twin (`--twin`): v_twin(S) = M(w_S), the
+//! twin's indicator at the horizon with participation 1 for the agents of the groups in S (and
+//! of no group) and 0 for the others. One deterministic forward pass per coalition and
+//! indicator, no replicates.
+//!
+//! Why: the dynamic attribution and the ground truth differ for two reasons that this separates.
+//! (1) The twin's corners may miss the simulator's (model error: what the twin leaves out, e.g.
+//! that a silenced followee's feed slot goes to someone else). (2) Even where the corners
+//! agree, Aumann–Shapley integrates the twin's gradient along the diagonal w = α·1, which
+//! equals the Shapley value of the corner game only when M is multilinear in the groups'
+//! participations (Owen 1972: Shapley is the diagonal integral of the game's *multilinear*
+//! extension). The twin's group Shapley values inside the ground truth's intervals with its
+//! agents' Aumann–Shapley sums outside them is (2); both outside is (1).
+
+use emergent_attribution::FeatureTable;
+use emergent_attribution::game::{exact_shapley, grand};
+use emergent_dynamics::{Outcome, model_for};
+use emergent_scenario::Scenario;
+use emergent_sim::network::Network;
+
+use super::Group;
+use crate::error::RunError;
+use crate::indicators::IndicatorSpec;
+
+/// Per indicator: v_twin(mask) for every coalition mask, or the reason there is none.
+pub(crate) fn twin_values(
+    dir: &std::path::Path,
+    scenario: &Scenario,
+    preloaded: Option<&Network>,
+    features: &FeatureTable,
+    groups: &[Group],
+    specs: &[&IndicatorSpec],
+) -> Result<Vec<Vec<f64>>, RunError> {
+    let world = emergent_sim::build_world(scenario, preloaded)?;
+    let model = model_for(scenario, &world).map_err(|e| RunError::Game {
+        dir: dir.to_path_buf(),
+        message: format!("--twin: this run has no expected-value twin ({e})"),
+    })?;
+    let n = model.agents();
+    let all = grand(groups.len());
+    let participation = |mask: u64| {
+        let mut w = vec![1.0; n];
+        for (g, group) in groups.iter().enumerate() {
+            if mask >> g & 1 == 0 {
+                for &m in &group.members {
+                    w[m as usize] = 0.0;
+                }
+            }
+        }
+        w
+    };
+    specs
+        .iter()
+        .map(|spec| {
+            let outcome = Outcome {
+                indicator: &spec.indicator,
+                context: features,
+            };
+            (0..=all)
+                .map(|mask| {
+                    outcome
+                        .value(model.as_ref(), &participation(mask))
+                        .map_err(|e| RunError::Indicator {
+                            file: scenario.file.clone(),
+                            name: spec.name.clone(),
+                            message: format!("--twin: {e}"),
+                        })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Each group's share of v_twin(N) − v_twin(∅) in the twin's game, and that total.
+pub(crate) fn twin_shares(values: &[f64]) -> (Vec<Option<f64>>, f64) {
+    let phi = exact_shapley(values);
+    let total = values[values.len() - 1] - values[0];
+    let shares = phi
+        .iter()
+        .map(|p| (total != 0.0 && total.is_finite()).then(|| p / total))
+        .collect();
+    (shares, total)
+}
