@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::error::TableError;
 
@@ -94,7 +95,7 @@ impl AgentIds {
 pub struct FeatureTable {
     ids: AgentIds,
     names: Vec<String>,
-    columns: Vec<Vec<f64>>,
+    columns: Vec<Column>,
     /// Column name → position, so a lookup costs O(1) however wide the table (an indicator
     /// with thousands of aggregates looks up a column for each).
     index: HashMap<String, usize>,
@@ -112,6 +113,31 @@ impl FeatureTable {
     /// [`new`](Self::new), except that a rank may hold no rows when there are more ranks than
     /// row blocks.
     pub fn shard(ids: AgentIds, columns: Vec<(String, Vec<f64>)>) -> Result<Self, TableError> {
+        let columns = columns
+            .into_iter()
+            .map(|(name, values)| (name, Column::Owned(values)))
+            .collect();
+        Self::checked(ids, columns)
+    }
+
+    /// Like [`new`](Self::new), over columns whose values live in buffers the caller shares
+    /// rather than hands over (an Arrow array from Python): the values are read where they
+    /// lie, never copied, and the buffers are kept alive as long as the table.
+    pub fn from_shared(
+        ids: AgentIds,
+        columns: Vec<(String, SharedColumn)>,
+    ) -> Result<Self, TableError> {
+        if ids.is_empty() {
+            return Err(TableError::Empty);
+        }
+        let columns = columns
+            .into_iter()
+            .map(|(name, values)| (name, Column::Shared(values)))
+            .collect();
+        Self::checked(ids, columns)
+    }
+
+    fn checked(ids: AgentIds, columns: Vec<(String, Column)>) -> Result<Self, TableError> {
         let n = ids.len();
         let mut names: Vec<String> = Vec::with_capacity(columns.len());
         let mut cols = Vec::with_capacity(columns.len());
@@ -120,16 +146,17 @@ impl FeatureTable {
             if index.contains_key(&name) {
                 return Err(TableError::DuplicateColumn(name));
             }
-            if values.len() != n {
+            let slice = values.as_slice();
+            if slice.len() != n {
                 return Err(TableError::Length {
                     column: name,
                     expected: n,
-                    got: values.len(),
+                    got: slice.len(),
                 });
             }
-            if let Some(row) = values.iter().position(|v| !v.is_finite()) {
+            if let Some(row) = slice.iter().position(|v| !v.is_finite()) {
                 return Err(TableError::NonFinite {
-                    value: values[row],
+                    value: slice[row],
                     column: name,
                     row,
                 });
@@ -187,8 +214,66 @@ impl FeatureTable {
             .names
             .iter()
             .zip(&self.columns)
-            .map(|(n, c)| (n.clone(), rows.iter().map(|&r| c[r]).collect()))
+            .map(|(n, c)| {
+                let c = c.as_slice();
+                (n.clone(), rows.iter().map(|&r| c[r]).collect())
+            })
             .collect();
         FeatureTable::new(ids, columns)
+    }
+}
+
+/// Values shared with the table rather than moved into it: any buffer that can show itself as
+/// `[f64]` (an Arrow `ScalarBuffer<f64>` handed over by Python, say).
+pub type SharedColumn = Arc<dyn AsRef<[f64]> + Send + Sync>;
+
+/// One column's values, owned or shared ([`FeatureTable::from_shared`]).
+#[derive(Clone)]
+enum Column {
+    Owned(Vec<f64>),
+    Shared(SharedColumn),
+}
+
+impl Column {
+    fn as_slice(&self) -> &[f64] {
+        match self {
+            Column::Owned(v) => v,
+            Column::Shared(s) => (**s).as_ref(),
+        }
+    }
+}
+
+impl PartialEq for Column {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_column_is_read_in_place_and_equals_the_owned_table() {
+        let values: Arc<Vec<f64>> = Arc::new(vec![1.0, 2.0, 4.0]);
+        let shared: SharedColumn = values.clone();
+        let table =
+            FeatureTable::from_shared(AgentIds::sequential(3), vec![("x".into(), shared)]).unwrap();
+        assert_eq!(table.column("x").unwrap().as_ptr(), values.as_ptr());
+        let owned = FeatureTable::new(
+            AgentIds::sequential(3),
+            vec![("x".into(), vec![1.0, 2.0, 4.0])],
+        )
+        .unwrap();
+        assert_eq!(table, owned);
+        let bad: SharedColumn = Arc::new(vec![1.0, f64::NAN, 0.0]);
+        let err = FeatureTable::from_shared(AgentIds::sequential(3), vec![("y".into(), bad)]);
+        assert!(matches!(err, Err(TableError::NonFinite { row: 1, .. })));
     }
 }

@@ -1,0 +1,66 @@
+"""Type stubs of ``emergent._native``, the Rust extension module (python/src). Use the
+documented functions of ``emergent`` instead; these are their thin native halves."""
+
+from os import PathLike
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+_Path = Union[str, PathLike[str]]
+
+class EmergentError(Exception):
+    """An error of the emergent engine; its text names the file, line and column
+    (scenarios), or the file, row and column (tables), as the command line does."""
+
+class ArrowTable:
+    """One Arrow record batch; read it with ``pyarrow.table(x)`` or ``polars.DataFrame(x)``."""
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def __len__(self) -> int: ...
+
+def attribute(
+    features: Union[object, _Path],
+    indicator: str,
+    baseline: Union[str, _Path, Mapping[str, float], object],
+    method: str,
+    steps: int,
+    tol: Optional[float],
+    permutations: int,
+    seed: int,
+    id_col: Optional[str],
+    tier_by: Optional[str],
+    tiers: Sequence[float],
+    out: Optional[_Path],
+    force: bool,
+) -> Dict[str, Any]: ...
+def run(
+    scenario: Optional[_Path],
+    resume: Optional[_Path],
+    out: Optional[_Path],
+    seed: Optional[int],
+    set: Sequence[str],
+    force: bool,
+    offline: bool,
+    max_calls: Optional[int],
+    max_tokens: Optional[int],
+    allow_prompt_path: Sequence[_Path],
+    progress: Optional[Callable[[str, int, int], None]],
+) -> Dict[str, Any]: ...
+def report(run_dir: _Path) -> Dict[str, Any]: ...
+def attribute_dynamic(
+    run_dir: _Path, indicators: Sequence[str], nodes: Optional[int] = None, tol: Optional[float] = None
+) -> str: ...
+def play_game(
+    run_dir: _Path,
+    groups: str,
+    replicates: int,
+    indicators: Sequence[str],
+    permutations: Optional[int] = None,
+    seed: int = 0,
+    twin: bool = False,
+) -> str: ...
+def import_oasis(db: _Path, out: _Path, force: bool = False) -> str: ...
+def dataset_files(run_dir: _Path, name: str) -> List[Path]: ...
+def read_manifest(run_dir: _Path) -> str: ...
+def read_attribution(run_dir: _Path) -> str: ...
+def read_dynamic_attribution(run_dir: _Path) -> str: ...
+def _column_address(stream: object, name: str) -> Optional[int]: ...
