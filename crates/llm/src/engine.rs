@@ -118,6 +118,14 @@ pub(crate) fn api_key(
     Ok(key)
 }
 
+/// Whether `a` and `b` name one file (a run may name its old cache as `llm.cache`).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 impl Driver {
     /// Build the client, open the cache and start a runtime.
     pub fn new(
@@ -127,14 +135,19 @@ impl Driver {
         run: &LlmRunOptions,
     ) -> Result<Self, LlmError> {
         let pool = crate::endpoints::pool_for(cfg, scenario_file, run)?;
-        let cache = ReplayCache::open(&run.cache_path)?;
-        if let Some(old) = &run.legacy_cache {
+        let cache_path = if run.cache_path.as_os_str().is_empty() {
+            cache::location::resolve(cfg, scenario_file)?
+        } else {
+            run.cache_path.clone()
+        };
+        let cache = ReplayCache::open(&cache_path)?;
+        if let Some(old) = run.legacy_cache.as_ref().filter(|old| !same_file(old, &cache_path)) {
             let added = cache.import(old)?;
             if added > 0 {
                 tracing::info!(
                     "copied {added} answers of {} into the replay cache {}",
                     old.display(),
-                    run.cache_path.display()
+                    cache_path.display()
                 );
             }
         }
@@ -370,11 +383,13 @@ impl Engine {
         let json = req.canonical_json();
         let key = cache::key(&json, agent, tick, self.seed);
         match self.cache.get(&key) {
-            Ok(Some(c)) => {
+            // A recorded failure replays as a failure only offline: online it is asked
+            // again, so one outage does not become every later run's fallback.
+            Ok(Some(c)) if c.text.is_some() || self.run.offline => {
                 Stats::bump(&self.stats.cache_hits);
                 return c.text.ok_or(Fail::Endpoint);
             }
-            Ok(None) => {}
+            Ok(_) => {}
             Err(e) => self.warn_limited("replay cache read", |n| format!("{e}{}", repeat_note(n))),
         }
         Stats::bump(&self.stats.cache_misses);

@@ -57,7 +57,8 @@ pub const CACHE_FILE: &str = "llm-cache.sqlite";
 /// How this invocation may use the endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LlmRunOptions {
-    /// Replay cache (SQLite): [`cache_path`] of the scenario, shared by every run.
+    /// Replay cache (SQLite); empty: [`cache_path`] of the scenario (`llm.cache`, else the
+    /// per-user default), shared by every run.
     pub cache_path: PathBuf,
     /// A run-directory cache of an earlier version to copy into `cache_path` first (only
     /// read).
@@ -107,6 +108,16 @@ pub fn validate(scenario: &Scenario, run: &LlmRunOptions) -> Result<(), LlmError
     for spec in endpoints::specs(&scenario.llm) {
         engine::api_key(&spec, &scenario.file, run)?;
     }
+    // The cache file too: a path naming something else is refused before the run starts.
+    let cache = if run.cache_path.as_os_str().is_empty() {
+        cache_path(scenario)?
+    } else {
+        run.cache_path.clone()
+    };
+    cache::inspect(&cache).map_err(|message| LlmError::Cache {
+        path: cache.clone(),
+        message,
+    })?;
     if scenario.econ.is_some() {
         econ::templates(scenario, run)?;
     } else {

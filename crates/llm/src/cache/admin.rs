@@ -55,7 +55,7 @@ impl CacheStats {
 pub struct PruneFilter {
     /// Only this model's.
     pub model: Option<String>,
-    /// Only those stored before this Unix time.
+    /// Only those stored at or before this Unix time.
     pub before: Option<i64>,
 }
 
@@ -152,7 +152,7 @@ impl ReplayCache {
     /// How many entries `filter` matches; with `apply`, remove them (and compact the file).
     pub fn prune(&self, filter: &PruneFilter, apply: bool) -> Result<u64, LlmError> {
         let conn = self.conn.lock().map_err(|e| self.err(e))?;
-        let cond = "WHERE (?1 IS NULL OR model = ?1) AND (?2 IS NULL OR created < ?2)";
+        let cond = "WHERE (?1 IS NULL OR model = ?1) AND (?2 IS NULL OR created <= ?2)";
         let args = params![filter.model, filter.before];
         let n = if apply {
             conn.execute(&format!("DELETE FROM replies {cond}"), args)

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use emergent_scenario::Scenario;
+use emergent_scenario::{LlmConfig, Scenario};
 
 use crate::error::LlmError;
 
@@ -33,20 +33,25 @@ pub fn default_cache_path() -> Option<PathBuf> {
 /// The cache file of `scenario`: `llm.cache` (relative to the scenario file's folder), else
 /// [`default_cache_path`].
 pub fn cache_path(scenario: &Scenario) -> Result<PathBuf, LlmError> {
-    let named = &scenario.llm.cache;
+    resolve(&scenario.llm, &scenario.file)
+}
+
+/// [`cache_path`] from the `[llm]` section and the scenario file's name.
+pub(crate) fn resolve(llm: &LlmConfig, scenario_file: &str) -> Result<PathBuf, LlmError> {
+    let named = &llm.cache;
     if !named.is_empty() {
         let p = Path::new(named);
         if p.is_absolute() {
             return Ok(p.to_path_buf());
         }
-        let folder = Path::new(&scenario.file)
+        let folder = Path::new(scenario_file)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         return Ok(folder.join(p));
     }
     default_cache_path().ok_or_else(|| LlmError::Config {
-        file: scenario.file.clone(),
+        file: scenario_file.into(),
         key: "cache".into(),
         message: format!(
             "no default replay cache location ({CACHE_ENV}, XDG_CACHE_HOME and HOME are all unset): set llm.cache = \"PATH\""

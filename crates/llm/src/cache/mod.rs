@@ -26,8 +26,9 @@ pub use schema::{Kind, inspect};
 /// How long a write waits for another process holding the cache's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A stored answer. `text = None` records a request that failed after every retry, so a
-/// replay reproduces the fallback instead of calling out.
+/// A stored answer. `text = None` records a request that failed after every retry, so an
+/// `--offline` replay reproduces the fallback; online, such a request is asked again and an
+/// answer replaces the failure.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cached {
     /// Answer text, or `None` for a recorded failure.
@@ -139,9 +140,10 @@ impl ReplayCache {
         .map_err(|e| self.err(e))
     }
 
-    /// Store an answer (or a failure) of `model`; an existing row is kept (first answer
-    /// wins). Returns what the cache holds now: this answer, or the one another run stored
-    /// first, which the caller must use so that every run agrees with the cache.
+    /// Store an answer (or a failure) of `model`; an existing answer is kept (first answer
+    /// wins), a recorded failure gives way to an answer. Returns what the cache holds now:
+    /// this answer, or the one another run stored first, which the caller must use so that
+    /// every run agrees with the cache.
     #[allow(clippy::too_many_arguments)]
     pub fn put(
         &self,
@@ -176,6 +178,21 @@ impl ReplayCache {
             .map_err(|e| self.err(e))?;
         if inserted == 1 {
             return Ok(value.clone());
+        }
+        if value.text.is_some() {
+            // An answer replaces a recorded failure (never another answer).
+            conn.execute(
+                "UPDATE replies SET response = ?2, prompt_tokens = ?3, completion_tokens = ?4,
+                 created = ?5 WHERE key = ?1 AND response IS NULL",
+                params![
+                    key,
+                    value.text,
+                    value.prompt_tokens as i64,
+                    value.completion_tokens as i64,
+                    now_secs()
+                ],
+            )
+            .map_err(|e| self.err(e))?;
         }
         conn.query_row(
             "SELECT response, prompt_tokens, completion_tokens FROM replies WHERE key = ?1",
@@ -285,9 +302,12 @@ mod tests {
         };
         // First answer wins, and the loser is told which answer the cache keeps.
         assert_eq!(c.put(&k, 3, 4, 5, "m", "{\"m\":1}", &second).unwrap(), v);
-        assert_eq!(c.get(&k).unwrap(), Some(v));
+        assert_eq!(c.get(&k).unwrap(), Some(v.clone()));
+        let k2 = key("{\"m\":2}", 3, 4, 5);
+        assert_eq!(c.put(&k2, 3, 4, 5, "m", "{\"m\":2}", &second).unwrap(), second);
+        assert_eq!(c.put(&k2, 3, 4, 5, "m", "{\"m\":2}", &v).unwrap(), v, "an answer replaces a failure");
         drop(c);
         let again = ReplayCache::open(&dir.path().join("c.sqlite")).unwrap();
-        assert_eq!(again.len().unwrap(), 1);
+        assert_eq!(again.len().unwrap(), 2);
     }
 }
