@@ -21,8 +21,15 @@ fn cache_for(args: &[&str]) -> PathBuf {
     let dir = args
         .windows(2)
         .find(|w| w[0] == "--out" || w[0] == "--resume")
-        .map(|w| Path::new(w[1]).parent().unwrap_or(Path::new(".")).to_path_buf())
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("emergent-cli-llm-{}", std::process::id())));
+        .map(|w| {
+            Path::new(w[1])
+                .parent()
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        })
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("emergent-cli-llm-{}", std::process::id()))
+        });
     dir.join("replay.sqlite")
 }
 
@@ -147,7 +154,13 @@ fn econagent_runs_against_the_endpoint_replays_offline_and_never_stores_the_key(
     let cache = tmp.path().join("replay.sqlite");
     assert!(cache.is_file() && !out.join(emergent_llm::CACHE_FILE).exists());
     assert_eq!(m["llm_cache"]["path"], cache.to_str().unwrap());
-    assert_eq!((m["llm_cache"]["hits"].as_u64(), m["llm_cache"]["misses"].as_u64()), (Some(0), Some(50)));
+    assert_eq!(
+        (
+            m["llm_cache"]["hits"].as_u64(),
+            m["llm_cache"]["misses"].as_u64()
+        ),
+        (Some(0), Some(50))
+    );
     let actions = std::fs::read(out.join("actions.parquet")).unwrap();
     let indicators = csv.clone();
 
@@ -156,13 +169,29 @@ fn econagent_runs_against_the_endpoint_replays_offline_and_never_stores_the_key(
     let rerun = econ_args(&server.base_url, out2.to_str().unwrap(), "4");
     let again = ok(&strs(&rerun));
     assert_eq!(server.requests(), 50, "the rerun reached the server");
-    assert_eq!(std::fs::read_to_string(out2.join("indicators.csv")).unwrap(), indicators);
-    assert_eq!(std::fs::read(out2.join("actions.parquet")).unwrap(), actions);
+    assert_eq!(
+        std::fs::read_to_string(out2.join("indicators.csv")).unwrap(),
+        indicators
+    );
+    assert_eq!(
+        std::fs::read(out2.join("actions.parquet")).unwrap(),
+        actions
+    );
     for f in ["features.parquet", "attribution.parquet", "ticks.parquet"] {
-        assert_eq!(std::fs::read(out.join(f)).unwrap(), std::fs::read(out2.join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(out2.join(f)).unwrap(),
+            "{f}"
+        );
     }
     let m2 = manifest(&out2);
-    assert_eq!((m2["llm_cache"]["hits"].as_u64(), m2["llm_cache"]["misses"].as_u64()), (Some(50), Some(0)));
+    assert_eq!(
+        (
+            m2["llm_cache"]["hits"].as_u64(),
+            m2["llm_cache"]["misses"].as_u64()
+        ),
+        (Some(50), Some(0))
+    );
 
     // Replay: same scenario and seed, offline — zero requests, identical outputs.
     let mut replay = args.clone();
@@ -187,16 +216,28 @@ fn econagent_runs_against_the_endpoint_replays_offline_and_never_stores_the_key(
     assert_eq!(st["entries"], 50);
     assert_eq!(st["by_model"]["llama3.1:8b"], 50, "{st}");
     assert_eq!(st["runs"].as_array().unwrap().len(), 3, "{st}");
-    assert!((st["hit_rate"].as_f64().unwrap() - 100.0 / 150.0).abs() < 1e-9, "{st}");
+    assert!(
+        (st["hit_rate"].as_f64().unwrap() - 100.0 / 150.0).abs() < 1e-9,
+        "{st}"
+    );
     let export = tmp.path().join("cache.parquet");
-    ok(&["cache", "export", "--cache", c, "--out", export.to_str().unwrap()]);
+    ok(&[
+        "cache",
+        "export",
+        "--cache",
+        c,
+        "--out",
+        export.to_str().unwrap(),
+    ]);
     assert_eq!(rows(&export), 50);
     for p in [&export, &cache] {
-        assert!(!contains(&std::fs::read(p).unwrap(), KEY), "the API key leaked into {}", p.display());
+        assert!(
+            !contains(&std::fs::read(p).unwrap(), KEY),
+            "the API key leaked into {}",
+            p.display()
+        );
     }
-    for o in [&again] {
-        assert!(!contains(&o.stdout, KEY) && !contains(&o.stderr, KEY));
-    }
+    assert!(!contains(&again.stdout, KEY) && !contains(&again.stderr, KEY));
 
     // The key reached the server, and nothing written or logged contains it.
     assert!(
@@ -628,7 +669,11 @@ fn concurrent_runs_share_one_cache() {
             .spawn()
             .expect("the binary runs")
     };
-    let children = [spawn("a", "11", false), spawn("b", "11", false), spawn("c", "12", false)];
+    let children = [
+        spawn("a", "11", false),
+        spawn("b", "11", false),
+        spawn("c", "12", false),
+    ];
     for c in children {
         let o = c.wait_with_output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -637,9 +682,19 @@ fn concurrent_runs_share_one_cache() {
     assert!((100..=150).contains(&n), "{n} requests for 2 seeds × 50");
     for f in ["indicators.csv", "actions.parquet", "ticks.parquet"] {
         let a = std::fs::read(tmp.path().join("a").join(f)).unwrap();
-        assert_eq!(a, std::fs::read(tmp.path().join("b").join(f)).unwrap(), "{f}");
+        assert_eq!(
+            a,
+            std::fs::read(tmp.path().join("b").join(f)).unwrap(),
+            "{f}"
+        );
     }
-    let st = ok(&["cache", "stats", "--cache", cache.to_str().unwrap(), "--json"]);
+    let st = ok(&[
+        "cache",
+        "stats",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--json",
+    ]);
     let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
     assert_eq!(st["entries"], 100, "{st}");
     for (name, seed, like) in [("a2", "11", "a"), ("c2", "12", "c")] {
@@ -673,7 +728,10 @@ fn a_cache_file_that_is_not_a_cache_is_refused_and_left_alone() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), text);
-    assert_eq!(std::fs::read_to_string(out.join("manifest.json")).unwrap(), "{}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        "{}"
+    );
     for cmd in [
         vec!["cache", "stats"],
         vec!["cache", "prune", "--all", "--yes"],
@@ -685,7 +743,12 @@ fn a_cache_file_that_is_not_a_cache_is_refused_and_left_alone() {
         assert!(String::from_utf8_lossy(&o.stderr).contains("notes.txt"));
     }
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), text);
-    let o = emergent(&["cache", "stats", "--cache", tmp.path().join("none.sqlite").to_str().unwrap()]);
+    let o = emergent(&[
+        "cache",
+        "stats",
+        "--cache",
+        tmp.path().join("none.sqlite").to_str().unwrap(),
+    ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no replay cache here"));
 }
 
@@ -740,22 +803,50 @@ fn resume_replays_an_old_run_directory_cache_and_prune_removes_entries() {
     let fresh = elsewhere.path().join("fresh.sqlite");
     let o = emergent_with_cache(&["run", "--resume", h, "--offline"], &fresh);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(server.requests(), requests, "the resumed run reached the server");
+    assert_eq!(
+        server.requests(),
+        requests,
+        "the resumed run reached the server"
+    );
     assert_eq!(manifest(&halted)["counts"]["months"], 4);
     assert_eq!(
         std::fs::read(halted.join("actions.parquet")).unwrap(),
         std::fs::read(full.join("actions.parquet")).unwrap()
     );
-    assert_eq!(std::fs::read(&old).unwrap(), before, "the old cache was modified");
+    assert_eq!(
+        std::fs::read(&old).unwrap(),
+        before,
+        "the old cache was modified"
+    );
 
     let c = fresh.to_str().unwrap();
     let o = emergent(&["cache", "prune", "--cache", c]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--all"));
     let dry = ok(&["cache", "prune", "--cache", c, "--model", "llama3.1:8b"]);
     assert!(String::from_utf8_lossy(&dry.stdout).contains("would remove 50 entries"));
-    ok(&["cache", "prune", "--cache", c, "--model", "other-model", "--yes"]);
-    let gone = ok(&["cache", "prune", "--cache", c, "--older-than", "0s", "--yes"]);
-    assert!(String::from_utf8_lossy(&gone.stdout).contains("removed 50 entries"), "{}", String::from_utf8_lossy(&gone.stdout));
+    ok(&[
+        "cache",
+        "prune",
+        "--cache",
+        c,
+        "--model",
+        "other-model",
+        "--yes",
+    ]);
+    let gone = ok(&[
+        "cache",
+        "prune",
+        "--cache",
+        c,
+        "--older-than",
+        "0s",
+        "--yes",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&gone.stdout).contains("removed 50 entries"),
+        "{}",
+        String::from_utf8_lossy(&gone.stdout)
+    );
     let st = ok(&["cache", "stats", "--cache", c, "--json"]);
     let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
     assert_eq!(st["entries"], 0);

@@ -50,7 +50,10 @@ pub fn specs(cfg: &LlmConfig) -> Vec<Spec> {
         .iter()
         .map(|e| Spec {
             base_url: e.base_url.clone(),
-            api_key_env: e.api_key_env.clone().unwrap_or_else(|| cfg.api_key_env.clone()),
+            api_key_env: e
+                .api_key_env
+                .clone()
+                .unwrap_or_else(|| cfg.api_key_env.clone()),
             model: e.model.clone().unwrap_or_else(|| cfg.model.clone()),
             max_in_flight: e.max_in_flight.unwrap_or(cfg.max_in_flight),
             weight: e.weight,
@@ -60,7 +63,11 @@ pub fn specs(cfg: &LlmConfig) -> Vec<Spec> {
 
 /// The pool of `[llm]`: a client per endpoint with its own key. Reads the key variables;
 /// touches no network and no file.
-pub fn pool_for(cfg: &LlmConfig, scenario_file: &str, run: &LlmRunOptions) -> Result<Pool, LlmError> {
+pub fn pool_for(
+    cfg: &LlmConfig,
+    scenario_file: &str,
+    run: &LlmRunOptions,
+) -> Result<Pool, LlmError> {
     let timeout = Duration::from_secs_f64(cfg.timeout_secs);
     let mut endpoints = Vec::new();
     for spec in specs(cfg) {
@@ -342,9 +349,18 @@ impl Pool {
         }
         let mut out = Vec::new();
         for (i, e) in self.endpoints.iter().enumerate() {
-            out.push((format!("endpoint{i}_requests"), e.requests.load(Relaxed) as f64));
-            out.push((format!("endpoint{i}_failures"), e.failures.load(Relaxed) as f64));
-            out.push((format!("endpoint{i}_taken_out"), e.taken_out.load(Relaxed) as f64));
+            out.push((
+                format!("endpoint{i}_requests"),
+                e.requests.load(Relaxed) as f64,
+            ));
+            out.push((
+                format!("endpoint{i}_failures"),
+                e.failures.load(Relaxed) as f64,
+            ));
+            out.push((
+                format!("endpoint{i}_taken_out"),
+                e.taken_out.load(Relaxed) as f64,
+            ));
         }
         out
     }
@@ -387,7 +403,10 @@ mod tests {
         let p = pool(&[(8, 1.0), (8, 1.0)]);
         let down = CallError::Connection("refused".into());
         assert!(!p.report(0, &Err(&down)));
-        assert!(p.report(0, &Err(&down)), "out after max_retries + 1 failures");
+        assert!(
+            p.report(0, &Err(&down)),
+            "out after max_retries + 1 failures"
+        );
         assert!(p.is_down(0));
         for _ in 0..5 {
             assert_eq!(p.pick(&[false, false]), Some(1));
@@ -401,7 +420,11 @@ mod tests {
         assert!(!p.report(0, &Ok(())));
         assert!(!p.is_down(0));
         // A 4xx is the request's fault, not the endpoint's.
-        let bad = CallError::Status { status: 400, retry_after: None, body: String::new() };
+        let bad = CallError::Status {
+            status: 400,
+            retry_after: None,
+            body: String::new(),
+        };
         for _ in 0..5 {
             assert!(!p.report(1, &Err(&bad)));
         }

@@ -141,7 +141,11 @@ impl Driver {
             run.cache_path.clone()
         };
         let cache = ReplayCache::open(&cache_path)?;
-        if let Some(old) = run.legacy_cache.as_ref().filter(|old| !same_file(old, &cache_path)) {
+        if let Some(old) = run
+            .legacy_cache
+            .as_ref()
+            .filter(|old| !same_file(old, &cache_path))
+        {
             let added = cache.import(old)?;
             if added > 0 {
                 tracing::info!(
@@ -287,7 +291,10 @@ impl Engine {
             return;
         }
         let model = &self.cfg.model;
-        if let Err(e) = self.cache.record_run(&self.run_id, self.started, model, hits, misses) {
+        if let Err(e) = self
+            .cache
+            .record_run(&self.run_id, self.started, model, hits, misses)
+        {
             self.warn_limited("replay cache write", |n| format!("{e}{}", repeat_note(n)));
         }
     }
@@ -412,7 +419,10 @@ impl Engine {
             Err(_) => return result.map(|r| r.text),
         };
         let seed = self.seed;
-        match self.cache.put(&key, agent, tick, seed, &req.model, &json, &stored) {
+        match self
+            .cache
+            .put(&key, agent, tick, seed, &req.model, &json, &stored)
+        {
             // What the cache keeps: ours, or the answer a concurrent run stored first, so
             // this run is what a replay of the cache reproduces.
             Ok(kept) => kept.text.ok_or(Fail::Endpoint),
@@ -587,7 +597,12 @@ impl Engine {
 
     /// The endpoints' base URLs, for messages.
     fn endpoint_names(&self) -> String {
-        let urls: Vec<&str> = self.pool.endpoints().iter().map(|e| e.base_url.as_str()).collect();
+        let urls: Vec<&str> = self
+            .pool
+            .endpoints()
+            .iter()
+            .map(|e| e.base_url.as_str())
+            .collect();
         urls.join(", ")
     }
 

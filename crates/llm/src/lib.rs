@@ -11,7 +11,7 @@
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let scenario = emergent_scenario::Scenario::from_path("scenarios/social-llm-20.toml".as_ref())?;
-//! let run = emergent_llm::LlmRunOptions::in_dir("runs/social".as_ref());
+//! let run = emergent_llm::LlmRunOptions::default(); // the scenario's replay cache
 //! let mut sim = emergent_sim::Simulation::new(&scenario, None)?;
 //! sim.set_policy(emergent_llm::policy_for(&scenario, &run)?);
 //! # Ok(()) }
@@ -41,7 +41,9 @@ use emergent_scenario::Scenario;
 use emergent_sim::Policy;
 use emergent_sim::econ::{EconPolicy, RuleBaseline};
 
-pub use cache::admin::{CacheStats, Entry as CacheEntry, PruneFilter, RunUse, open_existing as open_cache};
+pub use cache::admin::{
+    CacheStats, Entry as CacheEntry, PruneFilter, RunUse, open_existing as open_cache,
+};
 pub use cache::location::{CACHE_ENV, cache_path, default_cache_path};
 pub use cache::{Cached, ReplayCache, key as cache_key};
 pub use client::{CallError, ChatClient, ChatRequest, Message, Reply, Role};

@@ -27,12 +27,23 @@ fn files_that_are_not_caches_are_refused_and_left_alone() {
     }
     for (file, needle) in [
         (&notes, "not a SQLite database"),
-        (&db, "not an emergent replay cache (application_id 0x0, tables: users)"),
+        (
+            &db,
+            "not an emergent replay cache (application_id 0x0, tables: users)",
+        ),
     ] {
         let before = std::fs::read(file).unwrap();
         let e = ReplayCache::open(file).err().expect("refused").to_string();
-        assert!(e.contains(file.to_str().unwrap()) && e.contains(needle), "{e}");
-        assert_eq!(std::fs::read(file).unwrap(), before, "{} was modified", file.display());
+        assert!(
+            e.contains(file.to_str().unwrap()) && e.contains(needle),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read(file).unwrap(),
+            before,
+            "{} was modified",
+            file.display()
+        );
         assert!(!dir.path().join("other.sqlite-wal").exists());
     }
     let empty = dir.path().join("empty.sqlite");
@@ -68,26 +79,50 @@ fn an_old_run_directory_cache_is_imported_read_only_or_upgraded() {
     let before = std::fs::read(&old).unwrap();
     let shared = ReplayCache::open(&dir.path().join("shared.sqlite")).unwrap();
     shared
-        .put(&cache_key("new", 0, 0, 7), 0, 0, 7, "m", "new", &answer("x"))
+        .put(
+            &cache_key("new", 0, 0, 7),
+            0,
+            0,
+            7,
+            "m",
+            "new",
+            &answer("x"),
+        )
         .unwrap();
     assert_eq!(shared.import(&old).unwrap(), 5);
     assert_eq!(shared.import(&old).unwrap(), 0, "already there");
-    assert_eq!(std::fs::read(&old).unwrap(), before, "the old file was modified");
+    assert_eq!(
+        std::fs::read(&old).unwrap(),
+        before,
+        "the old file was modified"
+    );
     let st = shared.stats().unwrap();
     assert_eq!(st.entries, 6);
     assert_eq!(st.by_model[0], ("old-model".to_string(), 5));
     let req = "{\"model\":\"old-model\",\"i\":3}";
-    assert_eq!(shared.get(&cache_key(req, 3, 0, 7)).unwrap(), Some(Cached {
-        text: Some("yes".into()),
-        prompt_tokens: 1,
-        completion_tokens: 1
-    }));
+    assert_eq!(
+        shared.get(&cache_key(req, 3, 0, 7)).unwrap(),
+        Some(Cached {
+            text: Some("yes".into()),
+            prompt_tokens: 1,
+            completion_tokens: 1
+        })
+    );
     // Named as the cache itself, it is upgraded in place and keeps its answers.
     let upgraded = ReplayCache::open(&old).unwrap();
     assert_eq!(upgraded.len().unwrap(), 5);
-    assert_eq!(upgraded.stats().unwrap().by_model, vec![("old-model".to_string(), 5)]);
+    assert_eq!(
+        upgraded.stats().unwrap().by_model,
+        vec![("old-model".to_string(), 5)]
+    );
     drop(upgraded);
-    assert_eq!(emergent_llm::ReplayCache::open(&old).unwrap().len().unwrap(), 5);
+    assert_eq!(
+        emergent_llm::ReplayCache::open(&old)
+            .unwrap()
+            .len()
+            .unwrap(),
+        5
+    );
 }
 
 #[test]
@@ -95,8 +130,16 @@ fn runs_record_hits_and_misses_and_prune_by_model() {
     let dir = tempfile::tempdir().unwrap();
     let c = ReplayCache::open(&dir.path().join("c.sqlite")).unwrap();
     for (i, m) in ["a", "a", "b"].iter().enumerate() {
-        c.put(&cache_key(m, i as u32, 0, 1), i as u32, 0, 1, m, m, &answer("ok"))
-            .unwrap();
+        c.put(
+            &cache_key(m, i as u32, 0, 1),
+            i as u32,
+            0,
+            1,
+            m,
+            m,
+            &answer("ok"),
+        )
+        .unwrap();
     }
     c.record_run("r1", 10, "a", 0, 3).unwrap();
     c.record_run("r2", 20, "a", 3, 0).unwrap();
@@ -105,7 +148,10 @@ fn runs_record_hits_and_misses_and_prune_by_model() {
     assert_eq!(st.runs.len(), 2);
     assert_eq!(st.runs[0].id, "r2", "newest first");
     assert_eq!(st.hit_rate(), Some(4.0 / 8.0));
-    let only_a = emergent_llm::PruneFilter { model: Some("a".into()), before: None };
+    let only_a = emergent_llm::PruneFilter {
+        model: Some("a".into()),
+        before: None,
+    };
     assert_eq!(c.prune(&only_a, false).unwrap(), 2);
     assert_eq!(c.len().unwrap(), 3, "a dry run removes nothing");
     assert_eq!(c.prune(&only_a, true).unwrap(), 2);

@@ -42,7 +42,11 @@ fn stats(p: &dyn EconPolicy) -> BTreeMap<String, f64> {
 }
 
 fn run(p: &dyn EconPolicy, s: &Scenario, months: u32) -> Vec<Vec<EconDecision>> {
-    let mut e = Economy::new(s.econ.as_ref().unwrap(), s.population.agents, s.scenario.seed);
+    let mut e = Economy::new(
+        s.econ.as_ref().unwrap(),
+        s.population.agents,
+        s.scenario.seed,
+    );
     let mut out = Vec::new();
     for _ in 0..months {
         let d = p.decide_batch(&e, &e.deciders());
@@ -79,7 +83,10 @@ fn one_of_four_endpoints_dying_mid_run_loses_no_decision() {
     assert_eq!(st["fallbacks"], 0.0, "{st:?}");
     assert!(st["endpoint1_taken_out"] >= 1.0, "{st:?}");
     assert!(st["connection_errors"] >= 1.0, "{st:?}");
-    assert!((26..=30).contains(&servers[1].requests()), "killed at its 25th (0-based) request");
+    assert!(
+        (26..=30).contains(&servers[1].requests()),
+        "killed at its 25th (0-based) request"
+    );
     for i in [0, 2, 3] {
         assert!(st[&format!("endpoint{i}_requests")] > 0.0, "{st:?}");
     }
@@ -115,5 +122,8 @@ fn every_endpoint_down_falls_back_without_hanging() {
     run(p.as_ref(), &s, 2);
     let st = stats(p.as_ref());
     assert_eq!(st["fallbacks_endpoint"], 12.0, "{st:?}");
-    assert!(st["endpoint0_taken_out"] >= 1.0 && st["endpoint1_taken_out"] >= 1.0, "{st:?}");
+    assert!(
+        st["endpoint0_taken_out"] >= 1.0 && st["endpoint1_taken_out"] >= 1.0,
+        "{st:?}"
+    );
 }

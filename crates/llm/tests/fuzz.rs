@@ -238,7 +238,8 @@ fn real_cache() -> &'static [u8] {
                 prompt_tokens: 10,
                 completion_tokens: 3,
             };
-            c.put(&cache_key("{}", i, 1, 7), i, 1, 7, "m", "{}", &v).unwrap();
+            c.put(&cache_key("{}", i, 1, 7), i, 1, 7, "m", "{}", &v)
+                .unwrap();
         }
         drop(c); // the last connection checkpoints the WAL into the file
         std::fs::read(&path).unwrap()

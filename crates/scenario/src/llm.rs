@@ -105,7 +105,9 @@ pub fn base_url_problem(url: &str) -> Option<String> {
         return Some(format!("must start with http:// or https://, got {url:?}"));
     };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some(format!("must not contain spaces or control characters, got {url:?}"));
+        return Some(format!(
+            "must not contain spaces or control characters, got {url:?}"
+        ));
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
@@ -321,7 +323,10 @@ impl LlmEndpoint {
             out.push(("api_key_env", "is the NAME of an environment variable (letters, digits and `_`, e.g. OPENAI_API_KEY), not the key".into()));
         }
         if self.model.as_ref().is_some_and(|m| m.trim().is_empty()) {
-            out.push(("model", "must not be empty (leave it out to use llm.model)".into()));
+            out.push((
+                "model",
+                "must not be empty (leave it out to use llm.model)".into(),
+            ));
         }
         if let Some(n) = self.max_in_flight
             && !(1..=4096).contains(&n)

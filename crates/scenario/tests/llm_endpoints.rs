@@ -55,10 +55,16 @@ fn a_bad_endpoint_is_refused_where_it_is() {
         ("\"http://user:pw@gpu-2.lan/v1\"", "user or password"),
     ] {
         let msg = error_of("\"http://gpu-2.lan:8000/v1\"", bad);
-        assert!(msg.starts_with("bad.toml:18:12:") && msg.contains(needle), "{msg}");
+        assert!(
+            msg.starts_with("bad.toml:18:12:") && msg.contains(needle),
+            "{msg}"
+        );
     }
     let msg = error_of("weight = 2.0", "weight = 0.0");
-    assert!(msg.starts_with("bad.toml:21:10:") && msg.contains("(0, 1000]"), "{msg}");
+    assert!(
+        msg.starts_with("bad.toml:21:10:") && msg.contains("(0, 1000]"),
+        "{msg}"
+    );
     let msg = error_of("max_in_flight = 64", "max_in_flight = 0");
     assert!(msg.starts_with("bad.toml:20:17:"), "{msg}");
     let msg = error_of("weight = 2.0", "wieght = 2.0");

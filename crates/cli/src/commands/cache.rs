@@ -109,20 +109,13 @@ fn print_stats(path: &Path, s: &CacheStats, json: bool) {
     }
     println!("cache:    {}", path.display());
     println!("size:     {:.1} MiB", s.bytes as f64 / (1u64 << 20) as f64);
-    println!(
-        "entries:  {} ({} recorded failures)",
-        s.entries, s.failures
-    );
+    println!("entries:  {} ({} recorded failures)", s.entries, s.failures);
     for (model, n) in &s.by_model {
         let name = if model.is_empty() { "(unknown)" } else { model };
         println!("  {name}: {n}");
     }
     match rate {
-        Some(r) => println!(
-            "hit rate: {:.1} % over {} runs",
-            100.0 * r,
-            s.runs.len()
-        ),
+        Some(r) => println!("hit rate: {:.1} % over {} runs", 100.0 * r, s.runs.len()),
         None => println!("hit rate: no run recorded yet"),
     }
     for r in s.runs.iter().take(10) {

@@ -119,7 +119,9 @@ impl ReplayCache {
             )
             .map_err(q)?;
         let by_model = conn
-            .prepare("SELECT model, COUNT(*) AS n FROM replies GROUP BY model ORDER BY n DESC, model")
+            .prepare(
+                "SELECT model, COUNT(*) AS n FROM replies GROUP BY model ORDER BY n DESC, model",
+            )
             .and_then(|mut s| {
                 s.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
                     .collect()

@@ -248,8 +248,11 @@ impl ReplayCache {
             .replace('#', "%23");
         // Read-only: the old file is never written. ATTACH cannot run inside a transaction;
         // the one INSERT … SELECT below is atomic on its own.
-        conn.execute("ATTACH DATABASE ?1 AS legacy", params![format!("file:{uri}?mode=ro")])
-            .map_err(|e| lerr(e.to_string()))?;
+        conn.execute(
+            "ATTACH DATABASE ?1 AS legacy",
+            params![format!("file:{uri}?mode=ro")],
+        )
+        .map_err(|e| lerr(e.to_string()))?;
         let added = conn
             .execute(
                 "INSERT OR IGNORE INTO main.replies
@@ -304,8 +307,15 @@ mod tests {
         assert_eq!(c.put(&k, 3, 4, 5, "m", "{\"m\":1}", &second).unwrap(), v);
         assert_eq!(c.get(&k).unwrap(), Some(v.clone()));
         let k2 = key("{\"m\":2}", 3, 4, 5);
-        assert_eq!(c.put(&k2, 3, 4, 5, "m", "{\"m\":2}", &second).unwrap(), second);
-        assert_eq!(c.put(&k2, 3, 4, 5, "m", "{\"m\":2}", &v).unwrap(), v, "an answer replaces a failure");
+        assert_eq!(
+            c.put(&k2, 3, 4, 5, "m", "{\"m\":2}", &second).unwrap(),
+            second
+        );
+        assert_eq!(
+            c.put(&k2, 3, 4, 5, "m", "{\"m\":2}", &v).unwrap(),
+            v,
+            "an answer replaces a failure"
+        );
         drop(c);
         let again = ReplayCache::open(&dir.path().join("c.sqlite")).unwrap();
         assert_eq!(again.len().unwrap(), 2);

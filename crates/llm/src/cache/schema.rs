@@ -115,7 +115,11 @@ pub fn inspect(path: &Path) -> Result<Kind, String> {
     }
     Err(format!(
         "is a SQLite database but not an emergent replay cache (application_id {app:#x}, tables: {}); give llm.cache or --cache another file",
-        if tables.is_empty() { "none".to_string() } else { tables.join(", ") }
+        if tables.is_empty() {
+            "none".to_string()
+        } else {
+            tables.join(", ")
+        }
     ))
 }
 
