@@ -1,7 +1,12 @@
 //! `emergent run` with LLM agents through the binary, against an OpenAI-compatible server
 //! the test starts on 127.0.0.1: EconAgent end to end, replay with zero requests, offline
 //! misses, budgets with resume, the API key never written anywhere, and every LLM
-//! scenario on surrogates with one switch.
+//! scenario on surrogates with one switch. The replay cache every run shares: a rerun into
+//! a new directory, concurrent runs, files that are not caches, an old run-directory cache,
+//! and `emergent cache stats|prune|export`.
+//!
+//! Every command gets `EMERGENT_CACHE` = `replay.sqlite` next to its run directory (one
+//! cache per test's temporary folder), so no test touches the user's cache.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,10 +16,32 @@ use emergent_llm::testing::MockServer;
 
 const KEY: &str = "sk-cli-test-9d1e77SECRET";
 
+/// The test's cache for `args`: `replay.sqlite` beside the `--out` or `--resume` folder.
+fn cache_for(args: &[&str]) -> PathBuf {
+    let dir = args
+        .windows(2)
+        .find(|w| w[0] == "--out" || w[0] == "--resume")
+        .map(|w| {
+            Path::new(w[1])
+                .parent()
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        })
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("emergent-cli-llm-{}", std::process::id()))
+        });
+    dir.join("replay.sqlite")
+}
+
 fn emergent(args: &[&str]) -> Output {
+    emergent_with_cache(args, &cache_for(args))
+}
+
+fn emergent_with_cache(args: &[&str], cache: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_emergent"))
         .args(args)
         .env("EMERGENT_CLI_TEST_KEY", KEY)
+        .env("EMERGENT_CACHE", cache)
         .env("RUST_LOG", "debug")
         .output()
         .expect("the binary runs")
@@ -120,12 +147,51 @@ fn econagent_runs_against_the_endpoint_replays_offline_and_never_stores_the_key(
         "attribution.json",
         "attribution.parquet",
         "scenario.toml",
-        emergent_llm::CACHE_FILE,
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // The cache lives outside the run directory, and the manifest says which one it was.
+    let cache = tmp.path().join("replay.sqlite");
+    assert!(cache.is_file() && !out.join(emergent_llm::CACHE_FILE).exists());
+    assert_eq!(m["llm_cache"]["path"], cache.to_str().unwrap());
+    assert_eq!(
+        (
+            m["llm_cache"]["hits"].as_u64(),
+            m["llm_cache"]["misses"].as_u64()
+        ),
+        (Some(0), Some(50))
+    );
     let actions = std::fs::read(out.join("actions.parquet")).unwrap();
     let indicators = csv.clone();
+
+    // A rerun into a new directory (online): zero requests, identical outputs.
+    let out2 = tmp.path().join("econ-again");
+    let rerun = econ_args(&server.base_url, out2.to_str().unwrap(), "4");
+    let again = ok(&strs(&rerun));
+    assert_eq!(server.requests(), 50, "the rerun reached the server");
+    assert_eq!(
+        std::fs::read_to_string(out2.join("indicators.csv")).unwrap(),
+        indicators
+    );
+    assert_eq!(
+        std::fs::read(out2.join("actions.parquet")).unwrap(),
+        actions
+    );
+    for f in ["features.parquet", "attribution.parquet", "ticks.parquet"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(out2.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let m2 = manifest(&out2);
+    assert_eq!(
+        (
+            m2["llm_cache"]["hits"].as_u64(),
+            m2["llm_cache"]["misses"].as_u64()
+        ),
+        (Some(50), Some(0))
+    );
 
     // Replay: same scenario and seed, offline — zero requests, identical outputs.
     let mut replay = args.clone();
@@ -142,6 +208,36 @@ fn econagent_runs_against_the_endpoint_replays_offline_and_never_stores_the_key(
         "{}",
         String::from_utf8_lossy(&second.stdout)
     );
+
+    // `emergent cache stats` and `export`: the runs' hit rates, and no key anywhere.
+    let c = cache.to_str().unwrap();
+    let stats = ok(&["cache", "stats", "--cache", c, "--json"]);
+    let st: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(st["entries"], 50);
+    assert_eq!(st["by_model"]["llama3.1:8b"], 50, "{st}");
+    assert_eq!(st["runs"].as_array().unwrap().len(), 3, "{st}");
+    assert!(
+        (st["hit_rate"].as_f64().unwrap() - 100.0 / 150.0).abs() < 1e-9,
+        "{st}"
+    );
+    let export = tmp.path().join("cache.parquet");
+    ok(&[
+        "cache",
+        "export",
+        "--cache",
+        c,
+        "--out",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(rows(&export), 50);
+    for p in [&export, &cache] {
+        assert!(
+            !contains(&std::fs::read(p).unwrap(), KEY),
+            "the API key leaked into {}",
+            p.display()
+        );
+    }
+    assert!(!contains(&again.stdout, KEY) && !contains(&again.stderr, KEY));
 
     // The key reached the server, and nothing written or logged contains it.
     assert!(
@@ -324,6 +420,7 @@ fn emergent_in(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_emergent"))
         .args(args)
         .current_dir(cwd)
+        .env("EMERGENT_CACHE", cache_for(args))
         .env("RUST_LOG", "debug")
         .output()
         .expect("the binary runs")
@@ -496,9 +593,9 @@ fn a_server_answering_50_mb_bodies_makes_a_bounded_stderr() {
 }
 
 /// Interventions change nothing before their tick, so the LLM prompts before it are those of
-/// the run without them and replay from its cache: a run silencing half the agents from tick
-/// 3 fills the cache with which the plain run's ticks 0–2 replay offline, while the plain
-/// run's later ticks (other feeds, other prompts) miss.
+/// the run without them and replay from the shared cache: a run silencing half the agents
+/// from tick 3 fills the cache with which the plain run's ticks 0–2 replay offline, in
+/// another run directory, while the plain run's later ticks (other feeds, other prompts) miss.
 #[test]
 fn prompts_before_an_intervention_replay_from_the_cache_of_the_run_with_it() {
     let server = MockServer::healthy(Duration::ZERO);
@@ -507,10 +604,10 @@ fn prompts_before_an_intervention_replay_from_the_cache_of_the_run_with_it() {
         + "\n[[interventions]]\nkind = \"silence\"\nat = 3\nrange = [0, 10]\n";
     let treated = tmp.path().join("treated.toml");
     std::fs::write(&treated, text).unwrap();
-    let out = tmp.path().join("run");
-    let o = out.to_str().unwrap();
     let url = format!("llm.base_url=\"{}\"", server.base_url);
     let run = |file: &str, ticks: &str, offline: bool| {
+        let out = tmp.path().join(format!("run-{ticks}-{offline}"));
+        let o = out.to_str().unwrap();
         let ticks = format!("scenario.ticks={ticks}");
         let mut args = vec![
             "run", file, "--out", o, "--force", "--set", &url, "--set", &ticks,
@@ -546,4 +643,211 @@ fn prompts_before_an_intervention_replay_from_the_cache_of_the_run_with_it() {
         !after.status.success() && err.contains("cache miss") && err.contains("at tick 3"),
         "the plain run's ticks 3–5 replayed: the silence changed no prompt\n{err}"
     );
+}
+
+/// Three `emergent run` processes at once on one cache file: two with the same seed (they
+/// race on every key; the cache keeps the first answer and both use it), one with another.
+/// All finish, the same-seed pair writes identical outputs, and every run replays offline.
+#[test]
+fn concurrent_runs_share_one_cache() {
+    let server = MockServer::healthy(Duration::from_millis(3));
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("shared.sqlite");
+    let spawn = |name: &str, seed: &str, offline: bool| {
+        let out = tmp.path().join(name);
+        let mut args = econ_args(&server.base_url, out.to_str().unwrap(), "4");
+        args.extend(["--seed".into(), seed.into()]);
+        if offline {
+            args.push("--offline".into());
+        }
+        Command::new(env!("CARGO_BIN_EXE_emergent"))
+            .args(&args)
+            .env("EMERGENT_CLI_TEST_KEY", KEY)
+            .env("EMERGENT_CACHE", &cache)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs")
+    };
+    let children = [
+        spawn("a", "11", false),
+        spawn("b", "11", false),
+        spawn("c", "12", false),
+    ];
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let n = server.requests();
+    assert!((100..=150).contains(&n), "{n} requests for 2 seeds × 50");
+    for f in ["indicators.csv", "actions.parquet", "ticks.parquet"] {
+        let a = std::fs::read(tmp.path().join("a").join(f)).unwrap();
+        assert_eq!(
+            a,
+            std::fs::read(tmp.path().join("b").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let st = ok(&[
+        "cache",
+        "stats",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--json",
+    ]);
+    let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
+    assert_eq!(st["entries"], 100, "{st}");
+    for (name, seed, like) in [("a2", "11", "a"), ("c2", "12", "c")] {
+        let o = spawn(name, seed, true).wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            std::fs::read(tmp.path().join(name).join("actions.parquet")).unwrap(),
+            std::fs::read(tmp.path().join(like).join("actions.parquet")).unwrap()
+        );
+    }
+    assert_eq!(server.requests(), n, "an offline replay reached the server");
+}
+
+/// A cache path naming a file that is not a cache: refused before the run starts, naming
+/// the file, which stays as it was; an earlier run in `--out` is left alone.
+#[test]
+fn a_cache_file_that_is_not_a_cache_is_refused_and_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes.txt");
+    let text = "my notes, not a database\n".repeat(100);
+    std::fs::write(&notes, &text).unwrap();
+    let out = tmp.path().join("earlier");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("manifest.json"), "{}").unwrap();
+    let args = econ_args("http://127.0.0.1:9/v1", out.to_str().unwrap(), "2");
+    let o = emergent_with_cache(&strs(&args), &notes);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(notes.to_str().unwrap()) && err.contains("not a SQLite database"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        "{}"
+    );
+    for cmd in [
+        vec!["cache", "stats"],
+        vec!["cache", "prune", "--all", "--yes"],
+    ] {
+        let mut a = cmd.clone();
+        a.extend(["--cache", notes.to_str().unwrap()]);
+        let o = emergent(&a);
+        assert!(!o.status.success());
+        assert!(String::from_utf8_lossy(&o.stderr).contains("notes.txt"));
+    }
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), text);
+    let o = emergent(&[
+        "cache",
+        "stats",
+        "--cache",
+        tmp.path().join("none.sqlite").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no replay cache here"));
+}
+
+/// A run directory of an earlier version keeps its cache inside (`llm-cache.sqlite`):
+/// `--resume` copies its answers into the shared cache and replays them (offline here, from
+/// an empty shared cache), leaving the old file as it was. Then `cache prune`.
+#[test]
+fn resume_replays_an_old_run_directory_cache_and_prune_removes_entries() {
+    let server = MockServer::healthy(Duration::ZERO);
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let every_month = ["--set", "checkpoint.every=1"].map(String::from);
+    let mut args = econ_args(&server.base_url, full.to_str().unwrap(), "4");
+    args.extend(every_month.clone());
+    ok(&strs(&args));
+    assert_eq!(server.requests(), 50);
+    // The same run elsewhere, stopped by SIGTERM after its first checkpoint.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let halted = elsewhere.path().join("halted");
+    let h = halted.to_str().unwrap();
+    let mut args = econ_args(&server.base_url, h, "4");
+    args.extend(every_month);
+    args.extend(["--throttle-ms", "400"].map(String::from));
+    let child = Command::new(env!("CARGO_BIN_EXE_emergent"))
+        .args(&args)
+        .env("EMERGENT_CLI_TEST_KEY", KEY)
+        .env("EMERGENT_CACHE", elsewhere.path().join("replay.sqlite"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ckpt = halted.join("checkpoint-econ.bin");
+    for _ in 0..600 {
+        if ckpt.is_file() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        ckpt.is_file() && !halted.join("manifest.json").exists(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // The old layout: the whole run's answers in the run directory.
+    let old = halted.join(emergent_llm::CACHE_FILE);
+    std::fs::copy(tmp.path().join("replay.sqlite"), &old).unwrap();
+    let before = std::fs::read(&old).unwrap();
+    let requests = server.requests();
+    let fresh = elsewhere.path().join("fresh.sqlite");
+    let o = emergent_with_cache(&["run", "--resume", h, "--offline"], &fresh);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        server.requests(),
+        requests,
+        "the resumed run reached the server"
+    );
+    assert_eq!(manifest(&halted)["counts"]["months"], 4);
+    assert_eq!(
+        std::fs::read(halted.join("actions.parquet")).unwrap(),
+        std::fs::read(full.join("actions.parquet")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(&old).unwrap(),
+        before,
+        "the old cache was modified"
+    );
+
+    let c = fresh.to_str().unwrap();
+    let o = emergent(&["cache", "prune", "--cache", c]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--all"));
+    let dry = ok(&["cache", "prune", "--cache", c, "--model", "llama3.1:8b"]);
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would remove 50 entries"));
+    ok(&[
+        "cache",
+        "prune",
+        "--cache",
+        c,
+        "--model",
+        "other-model",
+        "--yes",
+    ]);
+    let gone = ok(&[
+        "cache",
+        "prune",
+        "--cache",
+        c,
+        "--older-than",
+        "0s",
+        "--yes",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&gone.stdout).contains("removed 50 entries"),
+        "{}",
+        String::from_utf8_lossy(&gone.stdout)
+    );
+    let st = ok(&["cache", "stats", "--cache", c, "--json"]);
+    let st: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap();
+    assert_eq!(st["entries"], 0);
 }

@@ -39,6 +39,9 @@ enum Command {
     /// Generate synthetic platform data for tests and benchmarks.
     #[command(subcommand)]
     Synth(Synth),
+    /// The LLM replay cache shared by every run: stats, prune, export.
+    #[command(subcommand)]
+    Cache(commands::cache::Command),
 }
 
 #[derive(Subcommand)]
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Import(Import::Bluesky(args)) => commands::bluesky::import(args),
         Command::Import(Import::Oasis(args)) => commands::oasis::import(args),
         Command::Synth(Synth::Bluesky(args)) => commands::bluesky::synth(args),
+        Command::Cache(command) => commands::cache::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

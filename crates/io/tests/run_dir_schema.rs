@@ -47,6 +47,7 @@ fn social() -> Manifest {
         git_commit: None,
         interventions: Vec::new(),
         kind: None,
+        llm_cache: None,
         outputs: vec!["ticks.parquet".into()],
         overrides: vec!["population.agents=10".into()],
         policy: PolicySummary::new("bounded_confidence", vec![("calls".into(), 3.0)]),

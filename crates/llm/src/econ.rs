@@ -324,7 +324,9 @@ impl EconPolicy for LlmEconPolicy {
     }
 
     fn stats(&self) -> Vec<(String, f64)> {
-        self.driver.engine.stats.snapshot()
+        let mut v = self.driver.engine.stats.snapshot();
+        v.extend(self.driver.engine.endpoint_stats());
+        v
     }
 
     fn halt(&self) -> Option<emergent_sim::policy::PolicyHalt> {

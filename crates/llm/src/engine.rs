@@ -14,9 +14,10 @@ use emergent_sim::rng::{AgentRng, mix64};
 use rayon::prelude::*;
 
 use crate::LlmRunOptions;
-use crate::bounded::{LogLimiter, max_answer_bytes, repeat_note};
+use crate::bounded::{LogLimiter, repeat_note};
 use crate::cache::{self, Cached, ReplayCache};
-use crate::client::{CallError, ChatClient, ChatRequest, Message, Role};
+use crate::client::{CallError, ChatRequest, Message, Role};
+use crate::endpoints::Pool;
 use crate::error::LlmError;
 use crate::limiter::Limiter;
 use crate::parse::{Parsed, Schema};
@@ -65,8 +66,11 @@ enum Fail {
 pub struct Engine {
     cfg: LlmConfig,
     seed: u64,
-    client: ChatClient,
+    pool: Pool,
     cache: ReplayCache,
+    /// This run's row in the cache's `runs` table.
+    run_id: String,
+    started: i64,
     limiter: Limiter,
     run: LlmRunOptions,
     /// Counters of every outcome.
@@ -86,29 +90,40 @@ pub struct Driver {
     pub engine: Arc<Engine>,
 }
 
-/// The API key (empty when none is configured), after checking that the endpoint can be
-/// reached by this build. Nothing here touches the network or a file.
+/// The API key of one endpoint (empty when none is configured), after checking that this
+/// build can reach it. Nothing here touches the network or a file.
 pub(crate) fn api_key(
-    cfg: &LlmConfig,
+    spec: &crate::endpoints::Spec,
     scenario_file: &str,
     run: &LlmRunOptions,
 ) -> Result<String, LlmError> {
-    let key = if cfg.api_key_env.is_empty() {
+    let key = if spec.api_key_env.is_empty() {
         String::new()
     } else {
-        std::env::var(&cfg.api_key_env).map_err(|_| LlmError::MissingKey {
+        std::env::var(&spec.api_key_env).map_err(|_| LlmError::MissingKey {
             file: scenario_file.into(),
-            var: cfg.api_key_env.clone(),
+            var: spec.api_key_env.clone(),
         })?
     };
-    if cfg.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
+    if spec.base_url.starts_with("https://") && !cfg!(feature = "tls") && !run.offline {
         return Err(LlmError::Config {
             file: scenario_file.into(),
             key: "base_url".into(),
-            message: "https endpoints need emergent built with `--features tls`".into(),
+            message: format!(
+                "{}: https endpoints need emergent built with `--features tls`",
+                spec.base_url
+            ),
         });
     }
     Ok(key)
+}
+
+/// Whether `a` and `b` name one file (a run may name its old cache as `llm.cache`).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 impl Driver {
@@ -119,16 +134,27 @@ impl Driver {
         seed: u64,
         run: &LlmRunOptions,
     ) -> Result<Self, LlmError> {
-        let key = api_key(cfg, scenario_file, run)?;
-        let timeout = Duration::from_secs_f64(cfg.timeout_secs);
-        let client = ChatClient::new(&cfg.base_url, &key, timeout, cfg.max_in_flight)
-            .map_err(|message| LlmError::Config {
-                file: scenario_file.into(),
-                key: "base_url".into(),
-                message,
-            })?
-            .with_answer_limit(max_answer_bytes(cfg.max_tokens));
-        let cache = ReplayCache::open(&run.cache_path)?;
+        let pool = crate::endpoints::pool_for(cfg, scenario_file, run)?;
+        let cache_path = if run.cache_path.as_os_str().is_empty() {
+            cache::location::resolve(cfg, scenario_file)?
+        } else {
+            run.cache_path.clone()
+        };
+        let cache = ReplayCache::open(&cache_path)?;
+        if let Some(old) = run
+            .legacy_cache
+            .as_ref()
+            .filter(|old| !same_file(old, &cache_path))
+        {
+            let added = cache.import(old)?;
+            if added > 0 {
+                tracing::info!(
+                    "copied {added} answers of {} into the replay cache {}",
+                    old.display(),
+                    cache_path.display()
+                );
+            }
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(run.worker_threads.unwrap_or(2).max(1))
             .thread_name("emergent-llm")
@@ -138,13 +164,21 @@ impl Driver {
         let engine = Engine {
             cfg: cfg.clone(),
             seed,
-            client,
-            cache,
             limiter: Limiter::new(
-                cfg.max_in_flight,
+                pool.capacity(),
                 cfg.requests_per_minute,
                 cfg.tokens_per_minute,
             ),
+            pool,
+            cache,
+            run_id: format!(
+                "{:x}-{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+                std::process::id()
+            ),
+            started: cache::now_secs(),
             run: run.clone(),
             stats: Stats::default(),
             consecutive_failures: AtomicU32::new(0),
@@ -210,6 +244,7 @@ impl Driver {
                 out[i] = Some(o);
             }
         }
+        e.record_use();
         out.into_iter()
             .map(|o| {
                 o.unwrap_or_else(|| {
@@ -225,7 +260,7 @@ impl Driver {
     /// Free-text answers (reflections), `None` where none could be had.
     pub fn texts(&self, jobs: Vec<Job>) -> Vec<Option<String>> {
         let n = jobs.len();
-        self.rt.block_on(async {
+        let texts = self.rt.block_on(async {
             let mut set = tokio::task::JoinSet::new();
             for (i, job) in jobs.into_iter().enumerate() {
                 let e = Arc::clone(&self.engine);
@@ -239,11 +274,36 @@ impl Driver {
                 done[i] = t;
             }
             done
-        })
+        });
+        self.engine.record_use();
+        texts
     }
 }
 
 impl Engine {
+    /// Write this run's hits and misses so far into the cache's `runs` table.
+    fn record_use(&self) {
+        let (hits, misses) = (
+            self.stats.cache_hits.load(Relaxed),
+            self.stats.cache_misses.load(Relaxed),
+        );
+        if hits + misses == 0 {
+            return;
+        }
+        let model = &self.cfg.model;
+        if let Err(e) = self
+            .cache
+            .record_run(&self.run_id, self.started, model, hits, misses)
+        {
+            self.warn_limited("replay cache write", |n| format!("{e}{}", repeat_note(n)));
+        }
+    }
+
+    /// Counters of the endpoints (with more than one).
+    pub fn endpoint_stats(&self) -> Vec<(String, f64)> {
+        self.pool.snapshot()
+    }
+
     /// The request for `job`; structured output only if the endpoint supports it.
     fn request(&self, job: &Job, schema: Option<&Schema>) -> ChatRequest {
         ChatRequest {
@@ -330,13 +390,16 @@ impl Engine {
         let json = req.canonical_json();
         let key = cache::key(&json, agent, tick, self.seed);
         match self.cache.get(&key) {
-            Ok(Some(c)) => {
+            // A recorded failure replays as a failure only offline: online it is asked
+            // again, so one outage does not become every later run's fallback.
+            Ok(Some(c)) if c.text.is_some() || self.run.offline => {
                 Stats::bump(&self.stats.cache_hits);
                 return c.text.ok_or(Fail::Endpoint);
             }
-            Ok(None) => {}
+            Ok(_) => {}
             Err(e) => self.warn_limited("replay cache read", |n| format!("{e}{}", repeat_note(n))),
         }
+        Stats::bump(&self.stats.cache_misses);
         if self.run.offline {
             self.set_halt(LlmError::OfflineMiss { agent, tick }.to_string(), false);
             return Err(Fail::Offline);
@@ -355,10 +418,19 @@ impl Engine {
             },
             Err(_) => return result.map(|r| r.text),
         };
-        if let Err(e) = self.cache.put(&key, agent, tick, self.seed, &json, &stored) {
-            self.warn_limited("replay cache write", |n| format!("{e}{}", repeat_note(n)));
+        let seed = self.seed;
+        match self
+            .cache
+            .put(&key, agent, tick, seed, &req.model, &json, &stored)
+        {
+            // What the cache keeps: ours, or the answer a concurrent run stored first, so
+            // this run is what a replay of the cache reproduces.
+            Ok(kept) => kept.text.ok_or(Fail::Endpoint),
+            Err(e) => {
+                self.warn_limited("replay cache write", |n| format!("{e}{}", repeat_note(n)));
+                result.map(|r| r.text)
+            }
         }
-        result.map(|r| r.text)
     }
 
     /// Count one call if the budgets allow it.
@@ -402,22 +474,37 @@ impl Engine {
             .sum::<u64>()
             + req.max_tokens as u64;
         // In an outage, one probe per request: the run goes on at full speed on fallbacks
-        // and recovers as soon as the endpoint answers again.
+        // and recovers as soon as the endpoint answers again. With several endpoints, each
+        // gets its retries: a request moves on to another one rather than lose its decision.
+        let endpoints = self.pool.len() as u32;
         let attempts = if self.outage.load(Relaxed) {
             1
         } else {
-            self.cfg.max_retries + 1
+            (self.cfg.max_retries + 1).saturating_mul(endpoints)
         };
+        let mut failed_at = vec![false; self.pool.len()];
         let mut last: Option<CallError> = None;
         for attempt in 0..attempts {
-            let result = {
+            let (at, result) = {
                 let _permit = self.limiter.acquire(estimate).await;
+                let slot = self.pool.acquire(&failed_at).await;
                 // Checked and counted under the permit, so concurrent requests cannot all
                 // slip past the last unit of budget.
                 if !self.take_call() {
                     return Err(Fail::Budget);
                 }
-                self.client.complete(req).await
+                let sent = self.pool.request_for(slot.index, req);
+                let result = slot.endpoint().client.complete(&sent).await;
+                if self.pool.report(slot.index, &result.as_ref().map(|_| ())) {
+                    let ep = &slot.endpoint().base_url;
+                    self.warn_limited("endpoint taken out", |n| {
+                        format!(
+                            "the LLM endpoint {ep} is taken out of the rotation after repeated failures; requests go to the others and it is probed again later{}",
+                            repeat_note(n)
+                        )
+                    });
+                }
+                (slot.index, result)
             };
             match result {
                 Ok(reply) => {
@@ -453,7 +540,13 @@ impl Engine {
                     });
                     if retry {
                         Stats::bump(&self.stats.retries);
-                        tokio::time::sleep(self.backoff(&e, attempt, agent, tick)).await;
+                        if e.is_outage() {
+                            failed_at[at] = true;
+                        }
+                        // Another endpoint can take it at once; the same one after a pause.
+                        if !(e.is_outage() && self.pool.has_alternative(&failed_at)) {
+                            tokio::time::sleep(self.backoff(&e, attempt, agent, tick)).await;
+                        }
                     }
                     last = Some(e);
                 }
@@ -489,17 +582,28 @@ impl Engine {
             self.warn_limited("endpoint down", |k| {
                 format!(
                     "the LLM endpoint {} looks down ({n} requests in a row failed; last: {why}){}",
-                    self.cfg.base_url,
+                    self.endpoint_names(),
                     repeat_note(k)
                 )
             });
             if self.cfg.on_outage == OnOutage::Pause {
                 self.set_halt(format!(
                     "the LLM endpoint {} is down ({n} requests in a row failed; last: {why}); llm.on_outage = \"pause\"",
-                    self.cfg.base_url
+                    self.endpoint_names()
                 ), false);
             }
         }
+    }
+
+    /// The endpoints' base URLs, for messages.
+    fn endpoint_names(&self) -> String {
+        let urls: Vec<&str> = self
+            .pool
+            .endpoints()
+            .iter()
+            .map(|e| e.base_url.as_str())
+            .collect();
+        urls.join(", ")
     }
 
     /// A warning for one occurrence of a failure of `kind`, unless that kind was already

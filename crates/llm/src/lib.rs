@@ -11,7 +11,7 @@
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let scenario = emergent_scenario::Scenario::from_path("scenarios/social-llm-20.toml".as_ref())?;
-//! let run = emergent_llm::LlmRunOptions::in_dir("runs/social".as_ref());
+//! let run = emergent_llm::LlmRunOptions::default(); // the scenario's replay cache
 //! let mut sim = emergent_sim::Simulation::new(&scenario, None)?;
 //! sim.set_policy(emergent_llm::policy_for(&scenario, &run)?);
 //! # Ok(()) }
@@ -21,6 +21,7 @@ pub mod bounded;
 mod cache;
 mod client;
 pub mod econ;
+mod endpoints;
 mod engine;
 mod error;
 pub mod groups;
@@ -40,20 +41,30 @@ use emergent_scenario::Scenario;
 use emergent_sim::Policy;
 use emergent_sim::econ::{EconPolicy, RuleBaseline};
 
+pub use cache::admin::{
+    CacheStats, Entry as CacheEntry, PruneFilter, RunUse, open_existing as open_cache,
+};
+pub use cache::location::{CACHE_ENV, cache_path, default_cache_path};
 pub use cache::{Cached, ReplayCache, key as cache_key};
 pub use client::{CallError, ChatClient, ChatRequest, Message, Reply, Role};
 pub use engine::{Fallback, Outcome};
 pub use error::LlmError;
 pub use prompt::Template;
 
-/// File name of the replay cache inside a run directory.
+/// File name of the replay cache inside a run directory, as earlier versions kept it. A run
+/// directory holding one still replays: its answers are copied into the shared cache when
+/// the run is resumed or rerun there ([`LlmRunOptions::legacy_cache`]).
 pub const CACHE_FILE: &str = "llm-cache.sqlite";
 
 /// How this invocation may use the endpoint.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LlmRunOptions {
-    /// Replay cache (SQLite).
+    /// Replay cache (SQLite); empty: [`cache_path`] of the scenario (`llm.cache`, else the
+    /// per-user default), shared by every run.
     pub cache_path: PathBuf,
+    /// A run-directory cache of an earlier version to copy into `cache_path` first (only
+    /// read).
+    pub legacy_cache: Option<PathBuf>,
     /// Never call the endpoint; a cache miss stops the run with a clear message.
     pub offline: bool,
     /// Stop cleanly (checkpointed) once this many HTTP calls were made.
@@ -68,12 +79,18 @@ pub struct LlmRunOptions {
 }
 
 impl LlmRunOptions {
-    /// Defaults with the cache in `dir`.
-    pub fn in_dir(dir: &Path) -> Self {
+    /// Defaults with the cache file `path`.
+    pub fn with_cache(path: &Path) -> Self {
         Self {
-            cache_path: dir.join(CACHE_FILE),
+            cache_path: path.to_path_buf(),
             ..Default::default()
         }
+    }
+
+    /// Defaults with the cache file [`CACHE_FILE`] in `dir` (tests and benches that keep a
+    /// cache per folder).
+    pub fn in_dir(dir: &Path) -> Self {
+        Self::with_cache(&dir.join(CACHE_FILE))
     }
 }
 
@@ -90,7 +107,19 @@ pub fn validate(scenario: &Scenario, run: &LlmRunOptions) -> Result<(), LlmError
     if !uses_llm(scenario) {
         return Ok(());
     }
-    engine::api_key(&scenario.llm, &scenario.file, run)?;
+    for spec in endpoints::specs(&scenario.llm) {
+        engine::api_key(&spec, &scenario.file, run)?;
+    }
+    // The cache file too: a path naming something else is refused before the run starts.
+    let cache = if run.cache_path.as_os_str().is_empty() {
+        cache_path(scenario)?
+    } else {
+        run.cache_path.clone()
+    };
+    cache::inspect(&cache).map_err(|message| LlmError::Cache {
+        path: cache.clone(),
+        message,
+    })?;
     if scenario.econ.is_some() {
         econ::templates(scenario, run)?;
     } else {

@@ -295,7 +295,9 @@ impl Policy for LlmSocialPolicy {
     }
 
     fn stats(&self) -> Vec<(String, f64)> {
-        self.driver.engine.stats.snapshot()
+        let mut v = self.driver.engine.stats.snapshot();
+        v.extend(self.driver.engine.endpoint_stats());
+        v
     }
 
     fn halt(&self) -> Option<emergent_sim::policy::PolicyHalt> {

@@ -14,6 +14,9 @@ pub struct Stats {
     pub calls: AtomicU64,
     /// Requests answered from the replay cache.
     pub cache_hits: AtomicU64,
+    /// Requests the replay cache had no answer for (asked of an endpoint, or an offline
+    /// miss).
+    pub cache_misses: AtomicU64,
     /// Retries after a retryable failure.
     pub retries: AtomicU64,
     /// Requests that timed out.
@@ -76,6 +79,7 @@ impl Stats {
             ("llm_decisions", g(&self.llm_decisions)),
             ("calls", g(&self.calls)),
             ("cache_hits", g(&self.cache_hits)),
+            ("cache_misses", g(&self.cache_misses)),
             ("retries", g(&self.retries)),
             ("timeouts", g(&self.timeouts)),
             ("connection_errors", g(&self.connection_errors)),

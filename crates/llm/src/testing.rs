@@ -1,7 +1,9 @@
 //! A small OpenAI-compatible server for tests and benchmarks (feature `test-server`):
 //! `POST /v1/chat/completions` on 127.0.0.1 at an ephemeral port, answering with a
 //! scripted behaviour per request — fixed latency, error statuses with `Retry-After`,
-//! malformed or fenced JSON, raw (e.g. huge) bodies — and counting what reached it.
+//! malformed or fenced JSON, raw (e.g. huge) bodies — and counting what reached it. A kill
+//! switch ([`MockServer::kill_after`], [`MockServer::kill`]) makes it die as a crashed
+//! server does: requests in flight get their connection dropped, new ones are refused.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -37,6 +39,19 @@ struct Shared {
     requests: AtomicU64,
     largest_request: AtomicU64,
     authorizations: Mutex<Vec<String>>,
+    /// Request number at which the server dies (`u64::MAX`: never).
+    kill_at: AtomicU64,
+    kill: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+impl Shared {
+    fn die(&self) {
+        if let Ok(mut k) = self.kill.lock()
+            && let Some(tx) = k.take()
+        {
+            let _ = tx.send(());
+        }
+    }
 }
 
 /// A running mock endpoint.
@@ -102,6 +117,11 @@ pub fn completion_body(content: &str) -> String {
 
 async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
     let n = s.requests.fetch_add(1, SeqCst);
+    if n >= s.kill_at.load(SeqCst) {
+        s.die();
+        // Never answered: the runtime is dropped under this request.
+        std::future::pending::<()>().await;
+    }
     if let Some(a) = headers.get("authorization").and_then(|v| v.to_str().ok())
         && let Ok(mut v) = s.authorizations.lock()
     {
@@ -169,7 +189,13 @@ impl MockServer {
             requests: AtomicU64::new(0),
             largest_request: AtomicU64::new(0),
             authorizations: Mutex::new(Vec::new()),
+            kill_at: AtomicU64::new(u64::MAX),
+            kill: Mutex::new(None),
         });
+        let (kill_tx, kill_rx) = tokio::sync::oneshot::channel::<()>();
+        if let Ok(mut k) = shared.kill.lock() {
+            *k = Some(kill_tx);
+        }
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<SocketAddr>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let s = Arc::clone(&shared);
@@ -192,14 +218,16 @@ impl MockServer {
                 let app = Router::new()
                     .route("/v1/chat/completions", post(chat))
                     .with_state(s);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await;
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                    let _ = stop_rx.await;
+                });
+                tokio::select! {
+                    _ = serve => {}
+                    _ = kill_rx => {}
+                }
             });
-            // Dropping the runtime here aborts connections still open: a stopped server
-            // refuses and drops, as a crashed endpoint would.
+            // Dropping the runtime here aborts connections still open: a stopped or killed
+            // server refuses and drops, as a crashed endpoint would.
         });
         let addr = addr_rx.recv().expect("the mock server binds 127.0.0.1");
         Self {
@@ -232,6 +260,21 @@ impl MockServer {
             .lock()
             .map(|v| v.clone())
             .unwrap_or_default()
+    }
+
+    /// Die when request number `n` (0-based, counting all so far) arrives: it and every
+    /// request in flight lose their connection, later ones are refused.
+    pub fn kill_after(&self, n: u64) {
+        self.shared.kill_at.store(n, SeqCst);
+        if self.requests() >= n {
+            self.shared.die();
+        }
+    }
+
+    /// Die now (see [`Self::kill_after`]).
+    pub fn kill(&mut self) {
+        self.shared.die();
+        self.stop();
     }
 
     /// Stop serving; the port then refuses connections.

@@ -238,7 +238,8 @@ fn real_cache() -> &'static [u8] {
                 prompt_tokens: 10,
                 completion_tokens: 3,
             };
-            c.put(&cache_key("{}", i, 1, 7), i, 1, 7, "{}", &v).unwrap();
+            c.put(&cache_key("{}", i, 1, 7), i, 1, 7, "m", "{}", &v)
+                .unwrap();
         }
         drop(c); // the last connection checkpoints the WAL into the file
         std::fs::read(&path).unwrap()
@@ -272,6 +273,6 @@ fn exercise(path: &Path) {
         prompt_tokens: 1,
         completion_tokens: 1,
     };
-    let _ = c.put(&cache_key("new", 0, 0, 0), 0, 0, 0, "new", &v);
+    let _ = c.put(&cache_key("new", 0, 0, 0), 0, 0, 0, "m", "new", &v);
     let _ = c.len();
 }

@@ -430,6 +430,7 @@ fn econ_manifest(
         outputs.to_vec(),
     );
     m.kind = Some(RunKind::Econ);
+    m.llm_cache = crate::manifest::llm_cache_use(scenario, &policy.stats());
     m.economy = Some(EconomySummary {
         final_interest_rate: Some(e.interest_rate),
         final_price: h.last().map(|s| s.price),

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use emergent_io::run_dir::{Counts, Manifest, PolicySummary, Timings};
+use emergent_io::run_dir::{Counts, LlmCacheUse, Manifest, PolicySummary, Timings};
+use emergent_scenario::Scenario;
 use emergent_sim::TickReport;
 use emergent_sim::action::ACTION_NAMES;
 use serde::{Deserialize, Serialize};
@@ -69,6 +70,7 @@ pub(crate) fn manifest(
             .map(String::from),
         interventions: Vec::new(),
         kind: None,
+        llm_cache: None,
         outputs,
         overrides: source.overrides.clone(),
         policy,
@@ -88,4 +90,25 @@ pub(crate) fn timings(seconds: f64, agent_steps: f64) -> Timings {
         peak_rss_bytes: peak_rss_bytes(),
         wall_seconds: Some(seconds),
     }
+}
+
+/// `llm_cache` of an LLM run: the cache file the policy used (the scenario's, resolved the
+/// same way in this process) and the policy's `cache_hits` / `cache_misses`.
+pub(crate) fn llm_cache_use(scenario: &Scenario, stats: &[(String, f64)]) -> Option<LlmCacheUse> {
+    if !emergent_llm::uses_llm(scenario) {
+        return None;
+    }
+    let count = |name: &str| {
+        stats
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(0, |(_, v)| *v as u64)
+    };
+    Some(LlmCacheUse {
+        hits: count("cache_hits"),
+        misses: count("cache_misses"),
+        path: emergent_llm::cache_path(scenario)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    })
 }

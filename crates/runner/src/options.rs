@@ -52,14 +52,18 @@ impl RunOptions {
         }
     }
 
-    /// The LLM options of this invocation, with the replay cache in the run directory.
+    /// The LLM options of this invocation for the run directory `dir`. The replay cache is
+    /// the scenario's (`llm.cache` or the per-user default, resolved when the policy is
+    /// built); a cache an earlier version kept in `dir` is copied into it first.
     pub(crate) fn llm(&self, dir: &Path) -> emergent_llm::LlmRunOptions {
+        let legacy = dir.join(emergent_llm::CACHE_FILE);
         emergent_llm::LlmRunOptions {
             offline: self.offline,
             max_calls: self.max_calls,
             max_tokens: self.max_tokens,
             allow_prompt_paths: self.allow_prompt_paths.clone(),
-            ..emergent_llm::LlmRunOptions::in_dir(dir)
+            legacy_cache: legacy.is_file().then_some(legacy),
+            ..Default::default()
         }
     }
 }

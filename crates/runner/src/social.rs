@@ -684,6 +684,7 @@ impl SocialEngine<'_> {
         );
         m.threads = Some(rayon::current_num_threads());
         m.interventions = crate::interventions::records(&self.scenario, &self.sim.world);
+        m.llm_cache = crate::manifest::llm_cache_use(&self.scenario, &policy.stats());
         if let Some((cut_edges, rank_rss)) = partition.split {
             m.distributed = Some(self.cost.summary(&self.part, cut_edges, rank_rss));
         }

@@ -34,7 +34,7 @@ pub use error::ScenarioError;
 pub use feed::{FeedConfig, Ranking};
 pub use indicators::IndicatorConfig;
 pub use interventions::{InterventionConfig, InterventionKind, Selector, TopSelector};
-pub use llm::{LlmConfig, LlmGroup, OnOutage};
+pub use llm::{LlmConfig, LlmEndpoint, LlmGroup, OnOutage};
 pub use location::{KeySeg, Problem, line_col};
 pub use meta::ScenarioMeta;
 pub use network::{GeneratorKind, NetworkConfig, defaults};

@@ -56,6 +56,86 @@ pub struct LlmConfig {
     pub reflect_every: u32,
     /// Agent groups the LLM drives; none = every agent.
     pub groups: Vec<LlmGroup>,
+    /// The replay cache file (SQLite). Empty: the per-user default, `$EMERGENT_CACHE`, else
+    /// `$XDG_CACHE_HOME/emergent/replay.sqlite`, else `~/.cache/emergent/replay.sqlite`
+    /// (emergent-llm resolves it; docs/llm.md). A relative path is relative to the
+    /// scenario file's folder.
+    pub cache: String,
+    /// `[[llm.endpoints]]`: replicas serving the model, requests spread over them. None: the
+    /// one endpoint `base_url` / `api_key_env` / `max_in_flight` above.
+    pub endpoints: Vec<LlmEndpoint>,
+}
+
+/// `[[llm.endpoints]]`: one server of the model. The replay cache key never names the
+/// endpoint, so every endpoint must serve the same weights as `llm.model`; `model` is only
+/// the name this server knows them by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmEndpoint {
+    /// OpenAI-compatible base URL, up to and including `/v1`.
+    pub base_url: String,
+    /// Environment variable of this server's key; absent: `llm.api_key_env`; `""`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// This server's name for `llm.model` (e.g. vLLM's `meta-llama/Llama-3.1-8B-Instruct`
+    /// for Ollama's `llama3.1:8b`); absent: `llm.model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Most requests in flight at this server; absent: `llm.max_in_flight`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<usize>,
+    /// Share of the load: requests go where outstanding / weight is least.
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Most `[[llm.endpoints]]`.
+pub const MAX_LLM_ENDPOINTS: usize = 256;
+
+/// Why `url` is not an `http(s)://host[:port][/path]` base URL, if it is not one.
+pub fn base_url_problem(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    let Some(rest) = rest else {
+        return Some(format!("must start with http:// or https://, got {url:?}"));
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some(format!(
+            "must not contain spaces or control characters, got {url:?}"
+        ));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Some("must not carry a user or password (use api_key_env)".into());
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':')),
+            None => ("", None),
+        },
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+    if !host_ok {
+        return Some(format!("has no valid host name, got {url:?}"));
+    }
+    if let Some(p) = port
+        && !p.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return Some(format!("has an invalid port {p:?} (1–65535), got {url:?}"));
+    }
+    None
 }
 
 /// Empty (no key), or a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`. A key
@@ -122,6 +202,8 @@ impl Default for LlmConfig {
             memory: 5,
             reflect_every: 0,
             groups: Vec::new(),
+            cache: String::new(),
+            endpoints: Vec::new(),
         }
     }
 }
@@ -137,12 +219,11 @@ impl LlmConfig {
     pub fn problems(&self, agents: usize) -> Vec<Problem> {
         let mut out = Problems::default();
         let at = |k| ["llm", k];
+        if self.enabled && self.endpoints.is_empty() {
+            let bad = base_url_problem(&self.base_url);
+            out.check(bad.is_none(), &at("base_url"), bad.unwrap_or_default());
+        }
         if self.enabled {
-            out.check(
-                self.base_url.starts_with("http://") || self.base_url.starts_with("https://"),
-                &at("base_url"),
-                "must start with http:// or https://".into(),
-            );
             out.check(
                 !self.model.trim().is_empty(),
                 &at("model"),
@@ -186,7 +267,31 @@ impl LlmConfig {
             0,
             MAX_LLM_GROUPS as u64,
         );
+        out.check(
+            self.cache.len() <= 4096 && !self.cache.contains('\0'),
+            &at("cache"),
+            "must be a file path of at most 4096 bytes without NUL characters".into(),
+        );
+        out.count(
+            &at("endpoints"),
+            self.endpoints.len() as u64,
+            0,
+            MAX_LLM_ENDPOINTS as u64,
+        );
         let mut found = out.0;
+        for (i, e) in self.endpoints.iter().enumerate() {
+            for (key, message) in e.problems() {
+                found.push((
+                    vec![
+                        KeySeg::Key("llm"),
+                        KeySeg::Key("endpoints"),
+                        KeySeg::Index(i),
+                        KeySeg::Key(key),
+                    ],
+                    message,
+                ));
+            }
+        }
         for (i, g) in self.groups.iter().enumerate() {
             if let Some(message) = g.problem(agents) {
                 let key = if g.range.is_some() { "range" } else { "share" };
@@ -202,6 +307,39 @@ impl LlmConfig {
             }
         }
         found
+    }
+}
+
+impl LlmEndpoint {
+    /// What is wrong with this endpoint, key by key.
+    fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(m) = base_url_problem(&self.base_url) {
+            out.push(("base_url", m));
+        }
+        if let Some(k) = &self.api_key_env
+            && !is_variable_name(k)
+        {
+            out.push(("api_key_env", "is the NAME of an environment variable (letters, digits and `_`, e.g. OPENAI_API_KEY), not the key".into()));
+        }
+        if self.model.as_ref().is_some_and(|m| m.trim().is_empty()) {
+            out.push((
+                "model",
+                "must not be empty (leave it out to use llm.model)".into(),
+            ));
+        }
+        if let Some(n) = self.max_in_flight
+            && !(1..=4096).contains(&n)
+        {
+            out.push(("max_in_flight", format!("must be in [1, 4096], got {n}")));
+        }
+        if !(self.weight > 0.0 && self.weight <= 1000.0) {
+            out.push((
+                "weight",
+                format!("must be a number in (0, 1000], got {}", self.weight),
+            ));
+        }
+        out
     }
 }
 

@@ -1,5 +1,6 @@
 pub mod attribute;
 pub mod bluesky;
+pub mod cache;
 pub mod oasis;
 pub mod report;
 pub mod run;

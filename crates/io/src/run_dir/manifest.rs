@@ -42,6 +42,9 @@ pub struct Manifest {
     /// `"econ"` for an `[econ]` run; absent for a social run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<RunKind>,
+    /// LLM runs: the replay cache this process used, and its hits and misses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_cache: Option<LlmCacheUse>,
     /// The run's output files, relative to the run directory.
     pub outputs: Vec<String>,
     /// The `--set KEY=VALUE` overrides (and `scenario.seed=S` for `--seed`), in order.
@@ -97,6 +100,19 @@ pub struct Counts {
     /// Ticks run (in this and earlier, resumed-from processes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticks: Option<u64>,
+}
+
+/// `llm_cache`: which replay cache file an LLM run used (its path; never a key) and how
+/// often it answered. Counts are this process's (a resumed run: since it resumed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LlmCacheUse {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Requests it had no answer for (sent to an endpoint).
+    pub misses: u64,
+    /// The cache file.
+    pub path: String,
 }
 
 /// `policy`: who decided, and its counters.

@@ -28,8 +28,8 @@ pub use json_file::{
 };
 pub use lock::RunDirLock;
 pub use manifest::{
-    Counts, Distributed, EconomySummary, InterventionRecord, Manifest, PhaseSeconds, PolicySummary,
-    RunKind, Timings,
+    Counts, Distributed, EconomySummary, InterventionRecord, LlmCacheUse, Manifest, PhaseSeconds,
+    PolicySummary, RunKind, Timings,
 };
 pub use market::{CrashEpisode, MarketStats};
 pub use names::*;
