@@ -52,24 +52,22 @@ pub fn experiment_document(e: &ExperimentFile) -> Result<Document, ReportError> 
         text("Scenario "),
         code(&e.scenario_file),
         text(format!(
-            " (seed {}: the same world in every run), {} arms × {} replicates. Replicate r uses \
+            " (seed {}: the same world in every run), {} arms × {} replicates; the control arm is \
+             {}. Replicate r uses \
              the same noise seed in every arm (common random numbers), so a treated arm and the \
              control differ within a replicate only by what the arm's interventions did; the \
              effect is the paired difference treated − control, its interval the 95 % Student t \
              over replicates. Bands are the 95 % t-interval of the mean over replicates.",
             e.seed,
             e.arms.len(),
-            e.replicates
+            e.replicates,
+            e.control,
         )),
     ])];
     let mut arms = Table::new(&["arm", "interventions file", "extra interventions", "runs"]);
     for a in &e.arms {
-        let role = match a.name == e.control {
-            true => format!("{} (control)", a.name),
-            false => a.name.clone(),
-        };
         arms.row_spans(vec![
-            text(role),
+            text(&a.name),
             match &a.file {
                 Some(f) => code(f),
                 None => text("none"),
@@ -129,7 +127,7 @@ fn interval(x: &Estimate) -> String {
 }
 
 fn carried_blocks(blocks: &mut Vec<Block>, e: &ExperimentFile, x: &ArmEffect) {
-    blocks.push(Block::heading(3, format!("Who carried the effect of `{}`", x.arm)));
+    blocks.push(Block::heading(3, format!("Who carried the effect of {}", x.arm)));
     let Some(c) = &x.carried else {
         blocks.push(Block::text(x.error.clone().unwrap_or_default()));
         return;
@@ -152,19 +150,16 @@ fn carried_blocks(blocks: &mut Vec<Block>, e: &ExperimentFile, x: &ArmEffect) {
             head.as_str(),
             "agents",
             "Σφ (mean)",
-            "share of Σφ (mean)",
-            "share 95 % interval",
+            "Σφ 95 % interval",
+            "share of the effect",
         ]);
         for tier in &c.tiers {
             t.row([
                 tier.name.clone(),
                 tier.agents.to_string(),
                 num(Some(tier.phi_sum.mean)),
-                pct(Some(tier.share.mean)),
-                match tier.share.low.is_finite() {
-                    true => format!("[{}, {}]", pct(Some(tier.share.low)), pct(Some(tier.share.high))),
-                    false => UNDEFINED.into(),
-                },
+                interval(&tier.phi_sum),
+                pct(Some(tier.share)),
             ]);
         }
         blocks.push(Block::Table(t));

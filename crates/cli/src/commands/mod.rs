@@ -1,5 +1,6 @@
 pub mod attribute;
 pub mod bluesky;
+pub mod experiment;
 pub mod report;
 pub mod run;
 pub mod study;

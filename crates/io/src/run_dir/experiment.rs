@@ -57,14 +57,18 @@ pub struct ArmValue {
     pub per_replicate: Vec<f64>,
 }
 
-/// One tier of agents (ranked by the control arm's `tier_by` column): their Σφ and its share
-/// of Σφ, per replicate, then the mean and interval over replicates.
+/// One tier of agents (ranked by the control arm's `tier_by` column): their Σφ per
+/// replicate, then its mean and interval over replicates, and the share of the effect it
+/// carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TierEffect {
     pub name: String,
     pub agents: usize,
     pub phi_sum: Estimate,
-    pub share: Estimate,
+    /// Mean Σφ of the tier / the mean effect (a ratio of means: per-replicate shares of an
+    /// effect near 0 are unstable); NaN when the mean effect is 0.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub share: f64,
 }
 
 /// An agent with a large φ (mean over replicates).

@@ -83,7 +83,7 @@ impl Accumulator {
             method: self.method.clone(),
             completeness_gap: self.gap,
             tier_by: (!self.tiers.is_empty()).then(|| TIER_BY.to_string()),
-            tiers: tier_effects(&self.tiers),
+            tiers: tier_effects(&self.tiers, estimate(&self.effects).mean),
             top_agents: top_agents(&phi, ids),
             phi_file: super::phi_file(arm),
         });
@@ -108,20 +108,26 @@ pub(crate) fn estimate(samples: &[f64]) -> Estimate {
     }
 }
 
-/// Each tier's Σφ and share, per replicate, then over replicates.
-fn tier_effects(per_replicate: &[Vec<emergent_attribution::TierShare>]) -> Vec<TierEffect> {
+/// Each tier's Σφ per replicate, then over replicates, and its share of the mean `effect`.
+fn tier_effects(
+    per_replicate: &[Vec<emergent_attribution::TierShare>],
+    effect: f64,
+) -> Vec<TierEffect> {
     let Some(first) = per_replicate.first() else {
         return Vec::new();
     };
     (0..first.len())
         .map(|k| {
             let sums: Vec<f64> = per_replicate.iter().map(|t| t[k].phi_sum).collect();
-            let shares: Vec<f64> = per_replicate.iter().map(|t| t[k].share).collect();
+            let phi_sum = estimate(&sums);
             TierEffect {
                 name: first[k].name.clone(),
                 agents: first[k].to - first[k].from,
-                phi_sum: estimate(&sums),
-                share: estimate(&shares),
+                phi_sum,
+                share: match effect != 0.0 {
+                    true => phi_sum.mean / effect,
+                    false => f64::NAN,
+                },
             }
         })
         .collect()
