@@ -108,10 +108,19 @@ fn arms_are_paired_on_common_noise_and_an_interrupted_experiment_resumes() {
     let mean = m["effect"]["mean"].as_f64().unwrap();
     assert!((tier_sum - mean).abs() <= 1e-9 * mean.abs(), "{tier_sum} vs {mean}");
 
-    // An arm without interventions is the control, exactly, on every indicator.
+    // An arm without interventions is the control, exactly, on every indicator; and before
+    // the silence acts (the state recorded at tick 2 is still untouched) so is `mute`.
     for ind in e["indicators"].as_array().unwrap() {
         for d in effect(ind, "placebo")["per_replicate"].as_array().unwrap() {
             assert_eq!(d.as_f64(), Some(0.0), "{}", ind["name"]);
+        }
+        for diff in ind["differences"].as_array().unwrap() {
+            let ticks = diff["ticks"].as_array().unwrap();
+            for (t, d) in ticks.iter().zip(diff["mean"].as_array().unwrap()) {
+                if diff["arm"] == "placebo" || t.as_u64().unwrap() <= 2 {
+                    assert_eq!(d.as_f64(), Some(0.0), "{} {} at {t}", ind["name"], diff["arm"]);
+                }
+            }
         }
     }
 

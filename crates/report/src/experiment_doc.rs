@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use emergent_io::run_dir::{
-    self, ArmEffect, EXPERIMENT_HTML, EXPERIMENT_JSON, EXPERIMENT_MD, Estimate, ExperimentFile,
+    self, ArmEffect, ArmTrajectory, EXPERIMENT_HTML, EXPERIMENT_JSON, EXPERIMENT_MD, Estimate, ExperimentFile,
     ExperimentIndicator, PLOTS_DIR,
 };
 
@@ -93,7 +93,8 @@ fn indicator_blocks(
 ) -> Result<(), ReportError> {
     blocks.push(Block::heading(2, &ind.name));
     blocks.push(Block::para(vec![code(&ind.expr)]));
-    blocks.push(Block::Figure(trajectory_figure(ind)?));
+    blocks.push(Block::Figure(banded_figure(ind, &ind.trajectories, false)?));
+    blocks.push(Block::Figure(banded_figure(ind, &ind.differences, true)?));
     let mut t = Table::new(&[
         "arm",
         "value at the horizon (mean)",
@@ -172,13 +173,18 @@ fn carried_blocks(blocks: &mut Vec<Block>, e: &ExperimentFile, x: &ArmEffect) {
     blocks.push(Block::Table(top));
 }
 
-/// Every arm's mean trajectory, its band dashed in the same colour.
-fn trajectory_figure(ind: &ExperimentIndicator) -> Result<Figure, ReportError> {
+/// Every arm's mean trajectory (or every treated arm's paired difference with the control),
+/// its band dashed in the same colour.
+fn banded_figure(
+    ind: &ExperimentIndicator,
+    series: &[ArmTrajectory],
+    differences: bool,
+) -> Result<Figure, ReportError> {
     let points = |ticks: &[u32], v: &[f64]| -> Vec<(f64, f64)> {
         ticks.iter().zip(v).map(|(&t, &y)| (t as f64, y)).collect()
     };
     let mut curves = Vec::new();
-    for t in &ind.trajectories {
+    for t in series {
         curves.push(Curve {
             name: t.arm.clone(),
             points: points(&t.ticks, &t.mean),
@@ -192,21 +198,36 @@ fn trajectory_figure(ind: &ExperimentIndicator) -> Result<Figure, ReportError> {
             });
         }
     }
+    let (title, stem, caption) = match differences {
+        false => (
+            ind.name.clone(),
+            "experiment-arms",
+            format!(
+                "{} per arm: mean over replicates (solid) and its 95 % band (dashed)",
+                ind.name
+            ),
+        ),
+        true => (
+            format!("{}: treated − control", ind.name),
+            "experiment-effect",
+            format!(
+                "{}, treated − control of the same replicate: mean (solid) and its 95 % band (dashed)",
+                ind.name
+            ),
+        ),
+    };
     let chart = XyChart {
-        title: ind.name.clone(),
+        title,
         x_label: "tick".into(),
         y_label: ind.name.clone(),
         log_x: false,
         log_y: false,
         curves,
     };
-    let name = format!("experiment-{}", slug(&ind.name));
+    let name = format!("{stem}-{}", slug(&ind.name));
     Ok(Figure {
         png_path: format!("{PLOTS_DIR}/{name}.png"),
-        caption: format!(
-            "{} per arm: mean over replicates (solid) and its 95 % band (dashed)",
-            ind.name
-        ),
+        caption,
         image: render(&name, &chart)?,
     })
 }

@@ -117,6 +117,9 @@ pub struct ExperimentIndicator {
     pub name: String,
     pub expr: String,
     pub trajectories: Vec<ArmTrajectory>,
+    /// Per treated arm, treated − control of the same replicate at every recorded tick: the
+    /// mean and 95 % t-interval over replicates.
+    pub differences: Vec<ArmTrajectory>,
     pub horizon: Vec<ArmValue>,
     /// One per treated arm (every arm but the control).
     pub effects: Vec<ArmEffect>,

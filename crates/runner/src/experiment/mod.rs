@@ -33,7 +33,7 @@ use crate::source::ScenarioSource;
 use arms::Arm;
 use carried::Accumulator;
 use replicate::{Outcome, ensure_run};
-use trajectory::{Recorded, trajectory};
+use trajectory::{Recorded, difference, trajectory};
 
 /// What `emergent experiment` asks for.
 #[derive(Debug, Clone, Default)]
@@ -275,6 +275,12 @@ fn summarise(
                 .iter()
                 .zip(&recorded)
                 .map(|(a, runs)| trajectory(&a.name, &spec.name, runs))
+                .collect(),
+            differences: arms
+                .iter()
+                .zip(&recorded)
+                .skip(1)
+                .map(|(a, runs)| difference(&a.name, &spec.name, runs, &recorded[0]))
                 .collect(),
             horizon: arms
                 .iter()

@@ -64,13 +64,34 @@ impl Recorded {
 /// One arm's trajectory of `name` over its replicates' recordings (every replicate records
 /// the same ticks: same scenario, same `[record]`).
 pub(crate) fn trajectory(arm: &str, name: &str, runs: &[Recorded]) -> ArmTrajectory {
+    banded(arm, runs, &|r, t| at(&runs[r], name, t))
+}
+
+/// A treated arm's paired difference with the control over time: at each tick, treated −
+/// control of the same replicate, then the mean and 95 % t-interval over replicates.
+pub(crate) fn difference(
+    arm: &str,
+    name: &str,
+    treated: &[Recorded],
+    control: &[Recorded],
+) -> ArmTrajectory {
+    banded(arm, treated, &|r, t| at(&treated[r], name, t) - at(&control[r], name, t))
+}
+
+/// Indicator `name` at the `t`-th recorded tick of a run (NaN if missing).
+fn at(run: &Recorded, name: &str, t: usize) -> f64 {
+    run.column(name)
+        .and_then(|c| c.get(t).copied())
+        .unwrap_or(f64::NAN)
+}
+
+/// At each recorded tick of `runs[0]`, `sample(replicate, tick index)` over the replicates
+/// summed up as a mean and its 95 % t-interval.
+fn banded(arm: &str, runs: &[Recorded], sample: &dyn Fn(usize, usize) -> f64) -> ArmTrajectory {
     let ticks = runs.first().map(|r| r.ticks.clone()).unwrap_or_default();
     let (mut mean, mut low, mut high) = (Vec::new(), Vec::new(), Vec::new());
     for t in 0..ticks.len() {
-        let samples: Vec<f64> = runs
-            .iter()
-            .map(|r| r.column(name).and_then(|c| c.get(t).copied()).unwrap_or(f64::NAN))
-            .collect();
+        let samples: Vec<f64> = (0..runs.len()).map(|r| sample(r, t)).collect();
         let i = interval(&samples);
         mean.push(i.mean);
         low.push(i.low);
