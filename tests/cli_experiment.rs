@@ -106,7 +106,10 @@ fn arms_are_paired_on_common_noise_and_an_interrupted_experiment_resumes() {
         .map(|t| t["phi_sum"]["mean"].as_f64().unwrap())
         .sum();
     let mean = m["effect"]["mean"].as_f64().unwrap();
-    assert!((tier_sum - mean).abs() <= 1e-9 * mean.abs(), "{tier_sum} vs {mean}");
+    assert!(
+        (tier_sum - mean).abs() <= 1e-9 * mean.abs(),
+        "{tier_sum} vs {mean}"
+    );
 
     // An arm without interventions is the control, exactly, on every indicator; and before
     // the silence acts (the state recorded at tick 2 is still untouched) so is `mute`.
@@ -118,7 +121,13 @@ fn arms_are_paired_on_common_noise_and_an_interrupted_experiment_resumes() {
             let ticks = diff["ticks"].as_array().unwrap();
             for (t, d) in ticks.iter().zip(diff["mean"].as_array().unwrap()) {
                 if diff["arm"] == "placebo" || t.as_u64().unwrap() <= 2 {
-                    assert_eq!(d.as_f64(), Some(0.0), "{} {} at {t}", ind["name"], diff["arm"]);
+                    assert_eq!(
+                        d.as_f64(),
+                        Some(0.0),
+                        "{} {} at {t}",
+                        ind["name"],
+                        diff["arm"]
+                    );
                 }
             }
         }
@@ -129,7 +138,12 @@ fn arms_are_paired_on_common_noise_and_an_interrupted_experiment_resumes() {
     let plain = tmp.path().join("plain");
     ok(&["run", &scenario, "--out", plain.to_str().unwrap()]);
     let files = ["features.parquet", "ticks.parquet", "indicators.csv"];
-    assert_same_files(&plain, &out.join("arms/control/r0"), &files, "plain vs control r0");
+    assert_same_files(
+        &plain,
+        &out.join("arms/control/r0"),
+        &files,
+        "plain vs control r0",
+    );
     let noise = e["noise_seeds"][1].as_u64().unwrap().to_string();
     ok(&[
         "run",
@@ -140,7 +154,12 @@ fn arms_are_paired_on_common_noise_and_an_interrupted_experiment_resumes() {
         "--set",
         &format!("scenario.noise_seed={noise}"),
     ]);
-    assert_same_files(&plain, &out.join("arms/control/r1"), &files, "plain vs control r1");
+    assert_same_files(
+        &plain,
+        &out.join("arms/control/r1"),
+        &files,
+        "plain vs control r1",
+    );
     assert!(e["noise_seeds"][0].is_null() && e["noise_seeds"][1] != e["noise_seeds"][2]);
 
     // The pages and the φ table.
@@ -159,9 +178,16 @@ fn arms_are_paired_on_common_noise_and_an_interrupted_experiment_resumes() {
     assert_eq!(before, std::fs::read(out.join("experiment.json")).unwrap());
 
     // Another arm file under the same name is another experiment: refused, then --force.
-    std::fs::write(&placebo, "[[interventions]]\nkind = \"silence\"\nat = 5\nids = [1]\n").unwrap();
+    std::fs::write(
+        &placebo,
+        "[[interventions]]\nkind = \"silence\"\nat = 5\nids = [1]\n",
+    )
+    .unwrap();
     let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(err.contains("arms/placebo/r0") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("arms/placebo/r0") && err.contains("--force"),
+        "{err}"
+    );
     let mut forced = args.clone();
     forced.push("--force".into());
     assert!(run(&forced).contains("9 runs made, 0 kept"));
@@ -177,27 +203,56 @@ fn bad_arms_are_refused_with_located_errors_before_anything_is_written() {
     let b = format!("x={}", bad.display());
     let base = ["experiment", &scenario, "--replicates", "2", "--out", o];
 
-    std::fs::write(&bad, "[[interventions]]\nkind = \"silence\"\nwhen = 3\nids = [1]\n").unwrap();
+    std::fs::write(
+        &bad,
+        "[[interventions]]\nkind = \"silence\"\nwhen = 3\nids = [1]\n",
+    )
+    .unwrap();
     let err = fails(&with(&base, &["--arm", &b]));
-    assert!(err.contains("bad.toml:3:1:") && err.contains("when"), "{err}");
+    assert!(
+        err.contains("bad.toml:3:1:") && err.contains("when"),
+        "{err}"
+    );
 
-    std::fs::write(&bad, "[[interventions]]\nkind = \"silence\"\nat = 99\nids = [1]\n").unwrap();
+    std::fs::write(
+        &bad,
+        "[[interventions]]\nkind = \"silence\"\nat = 99\nids = [1]\n",
+    )
+    .unwrap();
     let err = fails(&with(&base, &["--arm", &b]));
     assert!(err.contains("bad.toml:3:6:"), "{err}");
 
     std::fs::write(&bad, "[population]\nagents = 5\n").unwrap();
     let err = fails(&with(&base, &["--arm", &b]));
-    assert!(err.contains("bad.toml:1:") && err.contains("[[interventions]]"), "{err}");
+    assert!(
+        err.contains("bad.toml:1:") && err.contains("[[interventions]]"),
+        "{err}"
+    );
 
     let missing = format!("x={}", tmp.path().join("nope.toml").display());
     let err = fails(&with(&base, &["--arm", &missing]));
-    assert!(err.contains("nope.toml") && err.contains("arm `x`"), "{err}");
+    assert!(
+        err.contains("nope.toml") && err.contains("arm `x`"),
+        "{err}"
+    );
 
     let m = format!("x={}", mute.display());
     let err = fails(&with(&base, &["--arm", &m, "--arm", &m]));
-    assert!(err.contains("--arm x: the arm name is given twice"), "{err}");
+    assert!(
+        err.contains("--arm x: the arm name is given twice"),
+        "{err}"
+    );
 
-    let err = fails(&["experiment", &scenario, "--arm", &m, "--replicates", "1", "--out", o]);
+    let err = fails(&[
+        "experiment",
+        &scenario,
+        "--arm",
+        &m,
+        "--replicates",
+        "1",
+        "--out",
+        o,
+    ]);
     assert!(err.contains("--replicates: 1: give at least 2"), "{err}");
 
     let err = fails(&with(&base, &["--arm", &format!("a/b={}", mute.display())]));

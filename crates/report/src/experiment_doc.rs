@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use emergent_io::run_dir::{
-    self, ArmEffect, ArmTrajectory, EXPERIMENT_HTML, EXPERIMENT_JSON, EXPERIMENT_MD, Estimate, ExperimentFile,
-    ExperimentIndicator, PLOTS_DIR,
+    self, ArmEffect, ArmTrajectory, EXPERIMENT_HTML, EXPERIMENT_JSON, EXPERIMENT_MD, Estimate,
+    ExperimentFile, ExperimentIndicator, PLOTS_DIR,
 };
 
 use crate::doc::{Block, Document, Figure, Table, code, strong, text};
@@ -73,7 +73,10 @@ pub fn experiment_document(e: &ExperimentFile) -> Result<Document, ReportError> 
                 None => text("none"),
             },
             text(a.interventions.to_string()),
-            code(format!("{}/", a.runs.first().map_or("", |r| r.trim_end_matches("/r0")))),
+            code(format!(
+                "{}/",
+                a.runs.first().map_or("", |r| r.trim_end_matches("/r0"))
+            )),
         ]);
     }
     blocks.push(Block::Table(arms));
@@ -128,7 +131,10 @@ fn interval(x: &Estimate) -> String {
 }
 
 fn carried_blocks(blocks: &mut Vec<Block>, e: &ExperimentFile, x: &ArmEffect) {
-    blocks.push(Block::heading(3, format!("Who carried the effect of {}", x.arm)));
+    blocks.push(Block::heading(
+        3,
+        format!("Who carried the effect of {}", x.arm),
+    ));
     let Some(c) = &x.carried else {
         blocks.push(Block::text(x.error.clone().unwrap_or_default()));
         return;

@@ -103,7 +103,8 @@ mod tests {
     use super::*;
     use crate::Scenario;
 
-    const SCENARIO: &str = "[scenario]\nname = \"t\"\nticks = 10\nseed = 1\n\n[population]\nagents = 100\n";
+    const SCENARIO: &str =
+        "[scenario]\nname = \"t\"\nticks = 10\nseed = 1\n\n[population]\nagents = 100\n";
 
     #[test]
     fn an_arm_appends_its_interventions_to_the_scenario() {
@@ -112,14 +113,22 @@ mod tests {
         assert_eq!(a.interventions, 1);
         let s = Scenario::from_str(&a.text, "s.toml").unwrap();
         assert_eq!(s.interventions.len(), 1);
-        assert_eq!(a.text.lines().nth(a.first_arm_line - 1), Some("[[interventions]]"));
+        assert_eq!(
+            a.text.lines().nth(a.first_arm_line - 1),
+            Some("[[interventions]]")
+        );
     }
 
     #[test]
     fn a_syntax_or_key_error_is_located_in_the_arm_file() {
-        let e = compose_arm(SCENARIO, "x", "[[interventions]]\nkind = \"silence\"\nwhen = 3\n", "x.toml")
-            .unwrap_err()
-            .to_string();
+        let e = compose_arm(
+            SCENARIO,
+            "x",
+            "[[interventions]]\nkind = \"silence\"\nwhen = 3\n",
+            "x.toml",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("x.toml:3:1:"), "{e}");
         let e = compose_arm(SCENARIO, "x", "[population]\nagents = 5\n", "x.toml")
             .unwrap_err()

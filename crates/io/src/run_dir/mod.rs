@@ -39,4 +39,6 @@ pub use manifest::{
 pub use market::{CrashEpisode, MarketStats};
 pub use names::*;
 pub use outputs::{
-    is_non_empty, remove_experiment_outputs, is_run_output, remove_output_temporaries, remove_run_outputs};
+    is_non_empty, is_run_output, remove_experiment_outputs, remove_output_temporaries,
+    remove_run_outputs,
+};

@@ -82,10 +82,7 @@ pub fn remove_run_outputs(dir: &Path) -> Result<Vec<String>, IoError> {
 /// [`EXPERIMENT_OUTPUTS`], and their temporary files) and return their names, sorted.
 pub fn remove_experiment_outputs(dir: &Path) -> Result<Vec<String>, IoError> {
     remove_where(dir, |name| {
-        let target = name
-            .strip_prefix('.')
-            .and_then(temp_target)
-            .unwrap_or(name);
+        let target = name.strip_prefix('.').and_then(temp_target).unwrap_or(name);
         EXPERIMENT_OUTPUTS.contains(&target)
     })
 }

@@ -40,7 +40,12 @@ pub(crate) fn value(table: &FeatureTable, spec: &IndicatorSpec) -> f64 {
 
 impl Accumulator {
     /// Add replicate `treated` vs `control` of the same replicate.
-    pub(crate) fn add(&mut self, spec: &IndicatorSpec, treated: &FeatureTable, control: &FeatureTable) {
+    pub(crate) fn add(
+        &mut self,
+        spec: &IndicatorSpec,
+        treated: &FeatureTable,
+        control: &FeatureTable,
+    ) {
         let (t, c) = (value(treated, spec), value(control, spec));
         self.treated.push(t);
         self.effects.push(t - c);

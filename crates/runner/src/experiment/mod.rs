@@ -92,12 +92,19 @@ pub fn run_experiment(
         throttle: None,
         stop: opts.stop.clone(),
     };
-    progress.start((arms.len() * opts.replicates) as u64, "arm × replicate runs");
+    progress.start(
+        (arms.len() * opts.replicates) as u64,
+        "arm × replicate runs",
+    );
     let (mut ran, mut kept) = (0, 0);
     for r in 0..opts.replicates {
         for arm in &arms {
             let source = replicate_source(&base, arm, r, noise[r]);
-            match ensure_run(&dir.join(experiment_run_dir(&arm.name, r)), &source, &control)? {
+            match ensure_run(
+                &dir.join(experiment_run_dir(&arm.name, r)),
+                &source,
+                &control,
+            )? {
                 Outcome::Ran => ran += 1,
                 Outcome::Kept => kept += 1,
             }
@@ -167,10 +174,17 @@ fn check_inputs(opts: &ExperimentOptions, scenario: &Scenario) -> Result<(), Run
         .iter()
         .find(|n| !scenario.indicators.iter().any(|i| &i.name == *n))
     {
-        let names: Vec<&str> = scenario.indicators.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> = scenario
+            .indicators
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
         return refuse(
             &format!("--indicator {bad}"),
-            format!("no such indicator; the scenario declares: {}", names.join(", ")),
+            format!(
+                "no such indicator; the scenario declares: {}",
+                names.join(", ")
+            ),
         );
     }
     Ok(())
@@ -182,10 +196,12 @@ fn default_dir(scenario: &Scenario) -> PathBuf {
         .scenario
         .name
         .chars()
-        .map(|c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-            true => c,
-            false => '_',
-        })
+        .map(
+            |c| match c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                true => c,
+                false => '_',
+            },
+        )
         .collect();
     PathBuf::from("runs").join(format!("{safe}-experiment"))
 }
@@ -211,7 +227,12 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<RunDirLock, RunError> {
 /// The run of arm `arm` in replicate `r`: the arm's text, the experiment's overrides and the
 /// replicate's noise seed (none for the scenario's own noise: then the control's replicate 0
 /// is exactly `emergent run SCENARIO`).
-fn replicate_source(base: &ScenarioSource, arm: &Arm, r: usize, noise: Option<u64>) -> ScenarioSource {
+fn replicate_source(
+    base: &ScenarioSource,
+    arm: &Arm,
+    r: usize,
+    noise: Option<u64>,
+) -> ScenarioSource {
     let mut overrides = base.overrides.clone();
     if r > 0
         && let Some(n) = noise
@@ -241,7 +262,11 @@ fn summarise(
     let wanted = crate::dynamic::wanted(&specs, &opts.indicators, &scenario.file)?;
     let recorded: Vec<Vec<Recorded>> = arms
         .iter()
-        .map(|a| (0..opts.replicates).map(|r| Recorded::read(&run(a, r))).collect())
+        .map(|a| {
+            (0..opts.replicates)
+                .map(|r| Recorded::read(&run(a, r)))
+                .collect()
+        })
         .collect::<Result<_, _>>()?;
     // acc[arm − 1][indicator]: the treated arms' paired effects.
     let mut acc: Vec<Vec<Accumulator>> = (1..arms.len())

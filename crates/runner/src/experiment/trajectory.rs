@@ -75,7 +75,9 @@ pub(crate) fn difference(
     treated: &[Recorded],
     control: &[Recorded],
 ) -> ArmTrajectory {
-    banded(arm, treated, &|r, t| at(&treated[r], name, t) - at(&control[r], name, t))
+    banded(arm, treated, &|r, t| {
+        at(&treated[r], name, t) - at(&control[r], name, t)
+    })
 }
 
 /// Indicator `name` at the `t`-th recorded tick of a run (NaN if missing).
