@@ -237,3 +237,85 @@ fn banded_figure(
         image: render(&name, &chart)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emergent_io::run_dir::{ArmValue, ExperimentArm};
+
+    fn estimate(mean: f64) -> Estimate {
+        Estimate {
+            mean,
+            std_error: 0.1,
+            low: mean - 0.2,
+            high: mean + 0.2,
+        }
+    }
+
+    fn experiment() -> ExperimentFile {
+        let traj = |arm: &str, v: f64| ArmTrajectory {
+            arm: arm.into(),
+            ticks: vec![0, 1, 2],
+            mean: vec![v; 3],
+            low: vec![v - 0.1; 3],
+            high: vec![v + 0.1; 3],
+        };
+        ExperimentFile {
+            scenario_file: "<script>alert(1)</script>.toml".into(),
+            scenario: "s".into(),
+            overrides: Vec::new(),
+            seed: 1,
+            replicates: 2,
+            noise_seeds: vec![None, Some(7)],
+            control: "control".into(),
+            arms: ["control", "ban"]
+                .map(|a| ExperimentArm {
+                    name: a.into(),
+                    file: None,
+                    interventions: 0,
+                    runs: vec![format!("arms/{a}/r0"), format!("arms/{a}/r1")],
+                })
+                .to_vec(),
+            indicators: vec![ExperimentIndicator {
+                name: "polarization".into(),
+                expr: "var(stance)".into(),
+                trajectories: vec![traj("control", 1.0), traj("ban", 0.8)],
+                differences: vec![traj("ban", -0.2)],
+                horizon: vec![
+                    ArmValue {
+                        arm: "control".into(),
+                        value: estimate(1.0),
+                        per_replicate: vec![0.9, 1.1],
+                    },
+                    ArmValue {
+                        arm: "ban".into(),
+                        value: estimate(0.75),
+                        per_replicate: vec![0.7, 0.8],
+                    },
+                ],
+                effects: vec![ArmEffect {
+                    arm: "ban".into(),
+                    effect: estimate(-0.25),
+                    per_replicate: vec![-0.1, -0.3],
+                    carried: None,
+                    error: Some("not attributed: why".into()),
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn the_page_shows_both_figures_escapes_user_strings_and_says_why_nothing_was_attributed() {
+        let doc = experiment_document(&experiment()).unwrap();
+        assert_eq!(doc.figures().count(), 2);
+        let page = html::render(&doc);
+        assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"));
+        let md = markdown::render(&doc);
+        assert!(md.contains("not attributed: why"), "{md}");
+        let ban = md
+            .lines()
+            .find(|l| l.starts_with("| ban | 0.7500"))
+            .unwrap();
+        assert!(ban.contains("-0.2500") && ban.contains("-0.4500"), "{ban}");
+    }
+}

@@ -97,9 +97,9 @@ pub fn run_experiment(
         "arm × replicate runs",
     );
     let (mut ran, mut kept) = (0, 0);
-    for r in 0..opts.replicates {
+    for (r, &seed) in noise.iter().enumerate() {
         for arm in &arms {
-            let source = replicate_source(&base, arm, r, noise[r]);
+            let source = replicate_source(&base, arm, r, seed);
             match ensure_run(
                 &dir.join(experiment_run_dir(&arm.name, r)),
                 &source,
