@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Run a scenario: simulate, record every tick, attribute its indicators at the end.
     Run(commands::run::Args),
+    /// Paired experiments: arms of interventions vs a control, on the same world with common
+    /// random numbers; effects with intervals and the agents that carried them.
+    Experiment(commands::experiment::Args),
     /// Attribute a macro indicator to every agent of a feature table.
     Attribute(commands::attribute::Args),
     /// Full-population attribution vs sampled panels: tiers, scaling-bias verdict, sweeps, plots.
@@ -92,6 +95,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => match commands::run::run(args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
+        Command::Experiment(args) => match commands::experiment::run(args) {
             Ok(code) => return code,
             Err(e) => Err(e),
         },

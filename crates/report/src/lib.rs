@@ -14,6 +14,7 @@ mod cascade_doc;
 pub mod doc;
 mod dynamic_doc;
 mod error;
+mod experiment_doc;
 pub mod fmt;
 mod game_doc;
 pub mod graph;
@@ -31,6 +32,7 @@ mod study_doc;
 mod study_files;
 
 pub use error::ReportError;
+pub use experiment_doc::{ExperimentReportFiles, experiment_document, write_experiment_report};
 pub use plot::Rendered;
 pub use report_files::{ReportFiles, write_report};
 pub use study_files::{PLOT_DIR, study_document, write_study};

@@ -20,6 +20,7 @@ mod dynamic;
 mod econ;
 mod engine;
 mod error;
+mod experiment;
 mod follows;
 mod fs;
 mod game;
@@ -38,6 +39,9 @@ mod source;
 pub use dynamic::{DynamicOptions, attribute_dynamic_run};
 pub use emergent_io::run_dir::{Comparison, DynamicOutcome, IndicatorOutcome, TopAgent};
 pub use error::{HaltCause, RunError};
+pub use experiment::{
+    ArmSpec, CONTROL, ExperimentOptions, ExperimentSummary, phi_file, run_experiment,
+};
 pub use game::{EXACT_GROUPS, GameOptions, GroupSpec, SPEC_FORMS, game_markdown, play_game};
 pub use indicators::{IndicatorSpec, feature_table};
 pub use options::{NoRunProgress, RunOptions, RunProgress, RunSummary, StopFlag};

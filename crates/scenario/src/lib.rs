@@ -11,6 +11,7 @@
 //! # Ok::<(), emergent_scenario::ScenarioError>(())
 //! ```
 
+pub mod arm;
 pub mod econ;
 mod error;
 pub mod feed;
@@ -29,6 +30,7 @@ pub mod population;
 pub mod radicalization;
 mod scenario;
 
+pub use arm::{ArmScenario, compose_arm};
 pub use econ::EconConfig;
 pub use error::ScenarioError;
 pub use feed::{FeedConfig, Ranking};

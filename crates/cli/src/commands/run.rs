@@ -200,7 +200,7 @@ fn halted_exit_code(cause: HaltCause) -> ExitCode {
 
 /// SIGINT and SIGTERM ask the run to stop after the current tick (checkpointed when
 /// checkpoints are on); a second one ends the process at once.
-fn stop_on_signals() -> Result<StopFlag> {
+pub(crate) fn stop_on_signals() -> Result<StopFlag> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let stop: StopFlag = Arc::new(AtomicUsize::new(0));
     let again = Arc::new(AtomicBool::new(false));

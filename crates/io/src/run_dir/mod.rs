@@ -5,6 +5,7 @@
 
 mod attribution;
 mod dynamic;
+mod experiment;
 mod follows;
 mod game;
 mod identity;
@@ -19,6 +20,10 @@ mod tiers;
 
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
+pub use experiment::{
+    ArmEffect, ArmTrajectory, ArmValue, Carried, CarriedAgent, ExperimentArm, ExperimentFile,
+    ExperimentIndicator, TierEffect, experiment_run_dir, experiment_run_done,
+};
 pub use follows::{FollowGraph, read_follows};
 pub use game::{Estimate, GameFile, GameGroup, GameIndicator, GroupValue};
 pub use identity::RunIdentity;
@@ -33,4 +38,7 @@ pub use manifest::{
 };
 pub use market::{CrashEpisode, MarketStats};
 pub use names::*;
-pub use outputs::{is_non_empty, is_run_output, remove_output_temporaries, remove_run_outputs};
+pub use outputs::{
+    is_non_empty, is_run_output, remove_experiment_outputs, remove_output_temporaries,
+    remove_run_outputs,
+};

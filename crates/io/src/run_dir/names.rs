@@ -30,6 +30,23 @@ pub const DYNAMIC_ATTRIBUTION_JSON: &str = "dynamic_attribution.json";
 /// attribute --game RUN_DIR`), and the same as a Markdown table.
 pub const GAME_JSON: &str = "game.json";
 pub const GAME_MD: &str = "game.md";
+/// An experiment directory (`emergent experiment`, `docs/experiments.md`): the summary, as
+/// JSON, Markdown and self-contained HTML (figures in [`PLOTS_DIR`]), the φ tables of the
+/// treated arms (`phi/<arm>.csv`) and the arms' run directories (`arms/<arm>/r<k>/`).
+pub const EXPERIMENT_JSON: &str = "experiment.json";
+pub const EXPERIMENT_MD: &str = "experiment.md";
+pub const EXPERIMENT_HTML: &str = "experiment.html";
+pub const EXPERIMENT_PHI_DIR: &str = "phi";
+pub const EXPERIMENT_ARMS: &str = "arms";
+/// Every entry `emergent experiment --force` removes from an experiment directory.
+pub const EXPERIMENT_OUTPUTS: [&str; 6] = [
+    EXPERIMENT_JSON,
+    EXPERIMENT_MD,
+    EXPERIMENT_HTML,
+    EXPERIMENT_PHI_DIR,
+    EXPERIMENT_ARMS,
+    PLOTS_DIR,
+];
 /// The study of a run (`emergent study RUN_DIR`), under the run directory.
 pub const STUDY_DIR: &str = "study";
 /// The study's numbers, in [`STUDY_DIR`].

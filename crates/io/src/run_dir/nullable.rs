@@ -15,3 +15,9 @@ pub(crate) fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)
         .map(|(n, x)| (n, x.unwrap_or(f64::NAN)))
         .collect())
 }
+
+/// A list of `f64` whose entries may have been written as `null` (NaN).
+pub(crate) fn f64_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    let v = Vec::<Option<f64>>::deserialize(d)?;
+    Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+}

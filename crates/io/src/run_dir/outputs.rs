@@ -78,6 +78,15 @@ pub fn remove_run_outputs(dir: &Path) -> Result<Vec<String>, IoError> {
     remove_where(dir, is_run_output)
 }
 
+/// Remove every output of an earlier experiment from the experiment directory `dir` (see
+/// [`EXPERIMENT_OUTPUTS`], and their temporary files) and return their names, sorted.
+pub fn remove_experiment_outputs(dir: &Path) -> Result<Vec<String>, IoError> {
+    remove_where(dir, |name| {
+        let target = name.strip_prefix('.').and_then(temp_target).unwrap_or(name);
+        EXPERIMENT_OUTPUTS.contains(&target)
+    })
+}
+
 /// Remove the temporary files of outputs (`.checkpoint.bin.XXXX.tmp`) that a process killed
 /// mid-write left in `dir`, and return their names, sorted.
 pub fn remove_output_temporaries(dir: &Path) -> Result<Vec<String>, IoError> {

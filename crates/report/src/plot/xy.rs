@@ -21,6 +21,9 @@ pub enum CurveStyle {
     Points,
     /// A dashed line (a published or analytic reference).
     Dashed,
+    /// A thin dashed line in the colour of the curve before it, without a legend entry: a
+    /// bound of that curve's band (an interval over replicates).
+    Band,
 }
 
 /// One named curve.
@@ -109,11 +112,25 @@ impl Chart for XyChart {
             .y_label_formatter(&|v| label(*v, self.log_y, &ys))
             .label_style((FONT, LABEL_SIZE))
             .draw()?;
-        for (k, (curve, pts)) in self.curves.iter().zip(&curves).enumerate() {
+        // Bands take the colour of the curve they bound, and no colour of their own.
+        let mut k = 0;
+        for (curve, pts) in self.curves.iter().zip(&curves) {
+            if curve.style == CurveStyle::Band {
+                let c = colour(k.max(1) - 1);
+                chart.draw_series(DashedLineSeries::new(
+                    pts.iter().copied(),
+                    4,
+                    4,
+                    c.stroke_width(1),
+                ))?;
+                continue;
+            }
             let c = colour(k);
+            k += 1;
             let name = curve.name.clone();
             match curve.style {
-                CurveStyle::Line => chart
+                // (Band: drawn above.)
+                CurveStyle::Line | CurveStyle::Band => chart
                     .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
                     .label(name)
                     .legend(move |(x, y)| {

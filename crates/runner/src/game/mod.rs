@@ -29,6 +29,7 @@ use crate::source::{ScenarioSource, preload_network};
 
 pub use groups::{Group, GroupSpec, SPEC_FORMS};
 pub use markdown::game_markdown;
+pub(crate) use play::noise_seed;
 
 /// Most groups exact enumeration takes: 2^12 = 4096 coalition runs per replicate.
 pub const EXACT_GROUPS: usize = 12;
