@@ -282,7 +282,16 @@ fn report_on_an_import_summarises_the_capture_and_its_follow_graph() {
     let cap = dir.path().join("cap.jsonl.zst");
     let out = dir.path().join("imported");
     ok(&[
-        "synth", "bluesky", "--users", "300", "--days", "1", "--out", s(&cap), "--seed", "5",
+        "synth",
+        "bluesky",
+        "--users",
+        "300",
+        "--days",
+        "1",
+        "--out",
+        s(&cap),
+        "--seed",
+        "5",
     ]);
     let summary: serde_json::Value = serde_json::from_str(&ok(&[
         "import",
@@ -301,10 +310,19 @@ fn report_on_an_import_summarises_the_capture_and_its_follow_graph() {
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("# Import report: Bluesky capture"), "{md}");
     let (users, edges) = (&summary["users_active"], &summary["follow_edges"]);
-    assert!(md.contains(&format!("{users} agents (rows of features.parquet)")), "{md}");
-    assert!(md.contains(&format!("| `users_active` | {users} |")), "{md}");
     assert!(
-        md.contains(&format!("| `counts.events` | {} |", summary["counts"]["events"])),
+        md.contains(&format!("{users} agents (rows of features.parquet)")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| `users_active` | {users} |")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| `counts.events` | {} |",
+            summary["counts"]["events"]
+        )),
         "{md}"
     );
     // The follow graph's row: agents, edges, components, assortativity by followers.

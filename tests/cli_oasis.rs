@@ -1,6 +1,6 @@
 //! `emergent import oasis` end to end: a database made by OASIS's own schema SQL, imported,
 //! then attributed (final features, and the change since the first timestep through
-//! `ticks.parquet`) and studied with the commands a run directory uses, unchanged.
+//! `ticks.parquet`), studied and reported with the commands a run directory uses.
 
 mod common;
 use common::*;
@@ -58,7 +58,7 @@ fn simulate(db: &Path) -> Platform {
 }
 
 #[test]
-fn import_then_attribute_and_study_unchanged() {
+fn import_then_attribute_study_and_report_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sim.db");
     let p = simulate(&db);
@@ -194,14 +194,26 @@ fn import_then_attribute_and_study_unchanged() {
         "{likes_row} vs {mean_likes}"
     );
     assert!(md.contains("## Features over time"), "{md}");
-    assert!(md.contains("mean at tick 0") && md.contains("mean at tick 3"), "{md}");
-    assert!(md.contains("gini(posts + replies + reposts)"), "the study: {md}");
+    assert!(
+        md.contains("mean at tick 0") && md.contains("mean at tick 3"),
+        "{md}"
+    );
+    assert!(
+        md.contains("gini(posts + replies + reposts)"),
+        "the study: {md}"
+    );
     assert!(md.contains("emergent attribute --features"), "{md}");
     assert!(out.join("plots/ticks.png").is_file() && out.join("plots/ticks.svg").is_file());
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("data:image/png;base64,"), "figures are inline");
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "figures are inline"
+    );
     assert!(!html.contains("src=\"plots/") && !html.contains("src=\"study/"));
-    assert!(!html.contains("http://") && !html.contains("https://"), "no network");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network"
+    );
 
     // A folder that is neither a run nor an import names both files it lacks.
     let empty = dir.path().join("empty");

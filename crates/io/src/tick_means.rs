@@ -34,7 +34,10 @@ pub fn tick_means(dir: &Path, table: &str, columns: &[String]) -> Result<TickMea
         match &kept {
             None => kept = Some(names),
             Some(k) if *k != names => {
-                return Err(IoError::new(f, "lacks a column the first shard of the table has"));
+                return Err(IoError::new(
+                    f,
+                    "lacks a column the first shard of the table has",
+                ));
             }
             Some(_) => {}
         }
@@ -61,8 +64,7 @@ fn add_file(
             .iter()
             .position(|f| f.name() == name && as_f64(f.data_type()).is_some())
     };
-    let tick_at = numeric("tick")
-        .ok_or_else(|| IoError::new(path, "no numeric `tick` column"))?;
+    let tick_at = numeric("tick").ok_or_else(|| IoError::new(path, "no numeric `tick` column"))?;
     let read: Vec<(String, usize)> = columns
         .iter()
         .filter_map(|c| numeric(c).map(|k| (c.clone(), k)))

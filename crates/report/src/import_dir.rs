@@ -67,7 +67,11 @@ impl ImportInputs {
         if !summary.is_object() {
             return Err(ReportError::input(&summary_path, "is not a JSON object"));
         }
-        let source = match (&summary["database"], &summary["clock"], &summary["users_active"]) {
+        let source = match (
+            &summary["database"],
+            &summary["clock"],
+            &summary["users_active"],
+        ) {
             (serde_json::Value::String(_), serde_json::Value::String(_), _) => ImportSource::Oasis,
             (_, _, serde_json::Value::Number(_)) => ImportSource::Bluesky,
             _ => ImportSource::Other,

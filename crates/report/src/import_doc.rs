@@ -276,7 +276,9 @@ fn attribution_how(imp: &ImportInputs) -> Block {
     // Both importers write these engagement counts.
     let example = "gini(likes_received + reposts_received + replies_received)";
     let mut spans = vec![
-        text("An import has no scenario and so no declared indicators: attribute any indicator over its features with "),
+        text(
+            "An import has no scenario and so no declared indicators: attribute any indicator over its features with ",
+        ),
         code(format!(
             "emergent attribute --features {} --indicator \"{example}\" --baseline mean",
             features.display()

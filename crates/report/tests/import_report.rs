@@ -33,8 +33,14 @@ fn fake_import(dir: &std::path::Path) {
         vec![
             ParquetColumn::U32("tick".into(), vec![0, 0, 0, 0, 1, 1, 1, 1]),
             ParquetColumn::I64("agent_id".into(), vec![0, 1, 2, 3, 0, 1, 2, 3]),
-            ParquetColumn::F64("likes_received".into(), vec![0.0; 4].into_iter().chain(likes).collect()),
-            ParquetColumn::F64("followers".into(), followers.iter().chain(&followers).copied().collect()),
+            ParquetColumn::F64(
+                "likes_received".into(),
+                vec![0.0; 4].into_iter().chain(likes).collect(),
+            ),
+            ParquetColumn::F64(
+                "followers".into(),
+                followers.iter().chain(&followers).copied().collect(),
+            ),
         ],
     )
     .unwrap();
@@ -84,10 +90,18 @@ fn an_import_folder_gets_its_summary_features_graph_and_ticks() {
 fn a_folder_that_is_neither_names_both_files() {
     let dir = tempfile::tempdir().unwrap();
     let e = write_report(dir.path()).expect_err("empty").to_string();
-    assert!(e.contains("manifest.json") && e.contains("import.json"), "{e}");
+    assert!(
+        e.contains("manifest.json") && e.contains("import.json"),
+        "{e}"
+    );
     assert!(!dir.path().join("report.md").exists());
     // import.json without its tables names the missing table.
     std::fs::write(dir.path().join("import.json"), "{\"clock\": \"timesteps\"}").unwrap();
-    let e = write_report(dir.path()).expect_err("no features").to_string();
-    assert!(e.contains("features.parquet") && e.contains("not found"), "{e}");
+    let e = write_report(dir.path())
+        .expect_err("no features")
+        .to_string();
+    assert!(
+        e.contains("features.parquet") && e.contains("not found"),
+        "{e}"
+    );
 }
