@@ -275,3 +275,63 @@ fn import_refuses_a_run_directory_its_inputs_folder_and_a_file_of_junk() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn report_on_an_import_summarises_the_capture_and_its_follow_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl.zst");
+    let out = dir.path().join("imported");
+    ok(&[
+        "synth",
+        "bluesky",
+        "--users",
+        "300",
+        "--days",
+        "1",
+        "--out",
+        s(&cap),
+        "--seed",
+        "5",
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&ok(&[
+        "import",
+        "bluesky",
+        s(&cap),
+        "--out",
+        s(&out),
+        "--json",
+    ]))
+    .unwrap();
+    let printed = ok(&["report", s(&out)]);
+    assert!(
+        printed.contains("no study yet: `emergent study --features"),
+        "{printed}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("# Import report: Bluesky capture"), "{md}");
+    let (users, edges) = (&summary["users_active"], &summary["follow_edges"]);
+    assert!(
+        md.contains(&format!("{users} agents (rows of features.parquet)")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| `users_active` | {users} |")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| `counts.events` | {} |",
+            summary["counts"]["events"]
+        )),
+        "{md}"
+    );
+    // The follow graph's row: agents, edges, components, assortativity by followers.
+    assert!(md.contains("assortativity by followers"), "{md}");
+    assert!(md.contains(&format!("| {users} | {edges} |")), "{md}");
+    // No ticks in a capture's import, so no time series; the study is offered as a command.
+    assert!(!md.contains("## Features over time"), "{md}");
+    assert!(md.contains("No study in this folder yet"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Follow graph</h2>"), "{html}");
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}

@@ -1,6 +1,6 @@
 //! `emergent import oasis` end to end: a database made by OASIS's own schema SQL, imported,
 //! then attributed (final features, and the change since the first timestep through
-//! `ticks.parquet`) and studied with the commands a run directory uses, unchanged.
+//! `ticks.parquet`), studied and reported with the commands a run directory uses.
 
 mod common;
 use common::*;
@@ -58,7 +58,7 @@ fn simulate(db: &Path) -> Platform {
 }
 
 #[test]
-fn import_then_attribute_and_study_unchanged() {
+fn import_then_attribute_study_and_report_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sim.db");
     let p = simulate(&db);
@@ -139,8 +139,9 @@ fn import_then_attribute_and_study_unchanged() {
     );
     assert!(phi.is_file());
 
-    // The study of a feature table: its Markdown report and numbers.
-    let study = dir.path().join("study");
+    // The study of a feature table: its Markdown report and numbers. Written into the
+    // import's own folder, where `emergent report` finds it.
+    let study = out.join("study");
     ok(&[
         "study",
         "--features",
@@ -160,9 +161,68 @@ fn import_then_attribute_and_study_unchanged() {
     assert!(md.contains("gini(posts + replies + reposts)"), "{md}");
     assert!(study.join("study.json").is_file());
 
-    // `emergent report` is for run directories; on an import it says what it needs.
-    let err = fails(&["report", s(&out)]);
-    assert!(err.contains("manifest.json"), "{err}");
+    // `emergent report` on the import: the summary, the features, the follow graph, the
+    // features over time, and the study just written.
+    let printed = ok(&["report", s(&out)]);
+    assert!(printed.contains("report.md"), "{printed}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("# Import report: OASIS simulation"), "{md}");
+    assert!(
+        md.contains(&format!("{USERS} agents (rows of features.parquet)")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("| `counts.follow_edges` | {} |", USERS - 1)),
+        "{md}"
+    );
+    assert!(md.contains("| `clock` | timesteps |"), "{md}");
+    // Everyone follows agent 0: one component, USERS − 1 edges.
+    assert!(md.contains("## Follow graph"), "{md}");
+    assert!(
+        md.contains(&format!("| {USERS} | {} | 1 |", USERS - 1)),
+        "{md}"
+    );
+    // likes_received per agent: its mean is the table's, and at tick 0 nobody had a like.
+    let mean_likes = likes / USERS as f64;
+    let likes_row = md
+        .lines()
+        .find(|l| l.starts_with("| `likes_received` |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    let cells: Vec<&str> = likes_row.split('|').map(str::trim).collect();
+    assert!(
+        (cells[2].parse::<f64>().unwrap() - mean_likes).abs() < 1e-3 * mean_likes.max(1.0),
+        "{likes_row} vs {mean_likes}"
+    );
+    assert!(md.contains("## Features over time"), "{md}");
+    assert!(
+        md.contains("mean at tick 0") && md.contains("mean at tick 3"),
+        "{md}"
+    );
+    assert!(
+        md.contains("gini(posts + replies + reposts)"),
+        "the study: {md}"
+    );
+    assert!(md.contains("emergent attribute --features"), "{md}");
+    assert!(out.join("plots/ticks.png").is_file() && out.join("plots/ticks.svg").is_file());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "figures are inline"
+    );
+    assert!(!html.contains("src=\"plots/") && !html.contains("src=\"study/"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network"
+    );
+
+    // A folder that is neither a run nor an import names both files it lacks.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let err = fails(&["report", s(&empty)]);
+    assert!(
+        err.contains("manifest.json") && err.contains("import.json"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod parquet_table;
 pub mod run_dir;
 mod skipped;
 mod tick_column;
+mod tick_means;
 mod tick_table;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ pub use parquet_table::{
 };
 pub use skipped::SkippedColumn;
 pub use tick_column::{FirstAndLast, first_and_last_tick};
+pub use tick_means::{TickMeans, tick_means};
 pub use tick_table::{TickTable, first_tick_dataset, first_tick_features};
 
 use emergent_attribution::{AgentIds, FeatureTable};

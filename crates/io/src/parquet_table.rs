@@ -200,7 +200,7 @@ fn push_ids(
     Ok(())
 }
 
-fn as_f64(t: &DataType) -> Option<()> {
+pub(crate) fn as_f64(t: &DataType) -> Option<()> {
     use DataType::*;
     matches!(
         t,
@@ -220,7 +220,7 @@ fn as_f64(t: &DataType) -> Option<()> {
     .then_some(())
 }
 
-fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
+pub(crate) fn push_f64(col: &ArrayRef, out: &mut Vec<f64>) {
     macro_rules! prim {
         ($t:ty) => {
             out.extend(col.as_primitive::<$t>().values().iter().map(|v| *v as f64))

@@ -5,7 +5,8 @@
 //! - [`write_study`]: an [`emergent_study::Study`] → `study.json`, `study.md`, `plots/`.
 //! - [`write_report`]: a run directory → `report.md`, `report.html`, `plots/`, including
 //!   the study when `RUN_DIR/study/study.json` exists and the static-vs-dynamic comparison
-//!   when `dynamic_attribution.json` does.
+//!   when `dynamic_attribution.json` does; an import directory (`import.json`, from
+//!   `emergent import oasis|bluesky`) → the report its dataset supports.
 //!
 //! Everything is rendered in memory and written atomically afterwards, so bad input
 //! produces an error naming the file and no partial outputs.
@@ -19,6 +20,8 @@ pub mod fmt;
 mod game_doc;
 pub mod graph;
 pub mod html;
+mod import_dir;
+mod import_doc;
 pub mod markdown;
 mod market_doc;
 pub mod opinions;

@@ -186,7 +186,7 @@ impl RunInputs {
             let p = dir.join(name);
             if !p.is_file() {
                 let why = if name == MANIFEST {
-                    "not found: this is not a complete run directory (`emergent run` writes manifest.json last; resume an interrupted run with `emergent run --resume DIR`)"
+                    "not found, nor import.json: this is not a complete run directory (`emergent run` writes manifest.json last; resume an interrupted run with `emergent run --resume DIR`), nor an import (`emergent import oasis|bluesky` writes import.json last)"
                 } else {
                     "not found: the run directory is incomplete"
                 };
