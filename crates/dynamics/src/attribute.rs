@@ -1,11 +1,12 @@
-//! Aumann–Shapley over participation: φ_i = ∫₀¹ ∂M/∂w_i(α·1) dα, by Gauss–Legendre in α and
-//! one adjoint pass per node.
+//! Aumann–Shapley over participation: φ_i = ∫₀¹ ∂M/∂w_i(α·1) dα, by Gauss–Legendre in α
+//! (on adaptive panels when a tolerance is given) and one adjoint pass per node.
 
-use emergent_attribution::{AgentIds, FeatureTable, Indicator, gauss_legendre, gradient};
+use emergent_attribution::{AgentIds, FeatureTable, Indicator, gradient};
 use serde::Serialize;
 
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
+use crate::panels;
 
 /// The outcome M(w): an indicator evaluated on the model's outputs, the other columns it
 /// reads taken from `context` (the run's final features, which participation does not move).
@@ -95,7 +96,14 @@ pub struct DynamicAttribution {
     pub baseline_is_limit: bool,
     pub sum_phi: f64,
     pub completeness_gap: f64,
+    /// Gradient evaluations (quadrature nodes in all panels).
     pub nodes: usize,
+    /// Panels of α the nodes were spread over (1: one rule over [0, 1]).
+    pub panels: usize,
+    /// Whether the gap met the requested tolerance (always true without one).
+    pub target_met: bool,
+    /// The refinement stopped early: halving panels no longer reduced the error.
+    pub stalled: bool,
     /// Seconds of one forward pass, and of the adjoint pass alone (gradient minus forward).
     pub forward_seconds: f64,
     pub backward_seconds: f64,
@@ -105,7 +113,9 @@ pub struct DynamicAttribution {
     pub phi: Vec<f64>,
 }
 
-/// Dynamic attribution with K nodes; with `tol`, K doubles until the gap is at most `tol`.
+/// Dynamic attribution. Without `tol`: one K-node Gauss–Legendre rule over α ∈ [0, 1]. With
+/// `tol`: adaptive panels of K nodes each ([`crate::panels`]) until the completeness gap is at
+/// most `tol` or `max_nodes` gradient evaluations are spent.
 pub fn attribute_dynamic(
     model: &dyn Dynamics,
     outcome: &Outcome,
@@ -129,6 +139,9 @@ pub fn attribute_dynamic(
             sum_phi: 0.0,
             completeness_gap: 0.0,
             nodes: 0,
+            panels: 0,
+            target_met: true,
+            stalled: false,
             forward_seconds,
             backward_seconds: 0.0,
             note: Some(format!(
@@ -140,46 +153,56 @@ pub fn attribute_dynamic(
     }
     let (baseline_value, baseline_is_limit) = baseline(model, outcome)?;
     let delta = value - baseline_value;
+    let scale = delta
+        .abs()
+        .max(1e-12 * (value.abs() + baseline_value.abs()));
     let mut gradient_seconds = f64::INFINITY;
-    let mut k = nodes;
-    loop {
-        let (alphas, weights) = gauss_legendre(k);
-        let mut phi = vec![0.0; n];
-        for (a, wt) in alphas.iter().zip(&weights) {
-            let t = std::time::Instant::now();
-            let (_, g) = outcome.gradient(model, &vec![*a; n])?;
-            gradient_seconds = gradient_seconds.min(t.elapsed().as_secs_f64());
-            for (p, gi) in phi.iter_mut().zip(&g) {
-                *p += wt * gi;
-            }
-        }
-        let sum: f64 = phi.iter().sum();
-        let denom = delta
-            .abs()
-            .max(1e-12 * (value.abs() + baseline_value.abs()));
-        let gap = if denom > 0.0 {
-            (sum - delta).abs() / denom
-        } else {
-            sum.abs()
-        };
-        let done = tol.is_none_or(|t| gap <= t) || k >= max_nodes;
-        if done {
-            return Ok(DynamicAttribution {
-                indicator: outcome.indicator.text().to_string(),
+    let mut gradient = |a: f64| {
+        let t = std::time::Instant::now();
+        let g = outcome.gradient(model, &vec![a; n]).map(|(_, g)| g);
+        gradient_seconds = gradient_seconds.min(t.elapsed().as_secs_f64());
+        g
+    };
+    let q = match tol {
+        None => panels::fixed(n, nodes, &mut gradient)?,
+        Some(tol) => {
+            let ends = panels::Ends {
                 value,
                 baseline_value,
-                baseline_is_limit,
-                sum_phi: sum,
-                completeness_gap: gap,
-                nodes: k,
-                forward_seconds,
-                backward_seconds: (gradient_seconds - forward_seconds).max(0.0),
-                note: None,
-                phi,
-            });
+            };
+            panels::adaptive(
+                n,
+                nodes,
+                tol * scale,
+                max_nodes.max(nodes),
+                ends,
+                &mut gradient,
+                &mut |a| outcome.value(model, &vec![a; n]),
+            )?
         }
-        k = (k * 2).min(max_nodes);
-    }
+    };
+    let sum: f64 = q.phi.iter().sum();
+    let gap = if scale > 0.0 {
+        (sum - delta).abs() / scale
+    } else {
+        sum.abs()
+    };
+    Ok(DynamicAttribution {
+        indicator: outcome.indicator.text().to_string(),
+        value,
+        baseline_value,
+        baseline_is_limit,
+        sum_phi: sum,
+        completeness_gap: gap,
+        nodes: q.evaluations,
+        panels: q.panels,
+        target_met: tol.is_none_or(|t| gap <= t),
+        stalled: q.stalled,
+        forward_seconds,
+        backward_seconds: (gradient_seconds - forward_seconds).max(0.0),
+        note: None,
+        phi: q.phi,
+    })
 }
 
 /// Step of the one-sided limit M(0⁺) = 2·M(ε) − M(2ε) + O(ε²).

@@ -100,6 +100,7 @@ pub fn model_for<'a>(
                 activity: pop.activity.local().to_vec(),
                 p: p.p,
                 post_prob: p.post_prob,
+                onward: CascadeField::onward_shares(&world.network),
                 window: scenario.feed.window,
                 ticks,
             }))

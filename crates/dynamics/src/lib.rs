@@ -19,6 +19,7 @@ mod econ;
 mod error;
 mod from_scenario;
 mod model;
+mod panels;
 mod panic;
 mod radicalization;
 mod smooth;

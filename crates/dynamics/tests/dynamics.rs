@@ -59,6 +59,55 @@ fn context(n: usize) -> FeatureTable {
     .unwrap()
 }
 
+/// `graph` with every follow made mutual.
+fn reciprocal(n: usize, k: usize, seed: u64) -> Network {
+    let g = graph(n, k, seed, None);
+    let mut edges: Vec<(u32, u32)> = (0..n as u32)
+        .flat_map(|u| g.followees(u).iter().flat_map(move |&v| [(u, v), (v, u)]))
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    Network::from_edges(n, edges)
+}
+
+#[test]
+fn onward_shares_leave_out_the_account_a_repost_came_from() {
+    let net = reciprocal(40, 3, 5);
+    for (j, o) in CascadeField::onward_shares(&net).iter().enumerate() {
+        let k = net.followees(j as u32).len() as f64;
+        assert!((o - (1.0 - 1.0 / k)).abs() < 1e-15, "{j}: {o} vs k = {k}");
+    }
+    // No mutual follows (a one-way chain): every follower is new to the item.
+    let chain = Network::from_edges(4, vec![(1, 0), (2, 1), (3, 2)]);
+    assert_eq!(CascadeField::onward_shares(&chain), vec![1.0; 4]);
+}
+
+#[test]
+fn the_non_backtracking_cascade_has_exact_adjoints_and_a_smaller_branching_factor() {
+    let net = reciprocal(30, 3, 4);
+    let model = |onward: Vec<f64>| CascadeField {
+        net: &net,
+        activity: (0..30).map(|i| 0.3 + (i % 7) as f64 / 10.0).collect(),
+        p: 0.3,
+        post_prob: 0.2,
+        onward,
+        window: 2,
+        ticks: 7,
+    };
+    let nb = model(CascadeField::onward_shares(&net));
+    for expr in ["mean(reposts)", "mean(reposts) * mean(reposts_received)"] {
+        check_gradient(&nb, &context(30), expr, 4, 0.1, 1e-9);
+    }
+    // The echo back to the sender no longer counts: fewer reposts than the backtracking model.
+    let total = |m: &CascadeField| {
+        m.forward(&[1.0; 30], &[true, true]).outputs[0]
+            .iter()
+            .sum::<f64>()
+    };
+    let (with, without) = (total(&model(vec![1.0; 30])), total(&nb));
+    assert!(without < 0.97 * with, "{without} vs {with}");
+}
+
 #[test]
 fn adjoint_gradients_equal_finite_differences() {
     let net = graph(30, 4, 1, None);
@@ -76,6 +125,7 @@ fn adjoint_gradients_equal_finite_differences() {
         activity: (0..30).map(|i| 0.3 + (i % 7) as f64 / 10.0).collect(),
         p: 0.35,
         post_prob: 0.2,
+        onward: vec![1.0; 30],
         window: 3,
         ticks: 6,
     };

@@ -23,9 +23,23 @@ use crate::source::{ScenarioSource, preload_network};
 pub struct DynamicOptions {
     /// Indicator names (default: all of the scenario's).
     pub indicators: Vec<String>,
-    /// Gauss–Legendre nodes (default: the scenario's `[attribution] nodes`).
+    /// Gauss–Legendre nodes (default: the scenario's `[attribution] nodes`, per panel). Given
+    /// without `tol`: one fixed K-node rule over [0, 1], no refinement.
     pub nodes: Option<usize>,
+    /// Completeness gap to refine panels to (default: the scenario's `[attribution] tol`).
     pub tol: Option<f64>,
+}
+
+impl DynamicOptions {
+    /// (nodes per panel, tolerance, most gradient evaluations) for `scenario`.
+    fn quadrature(&self, scenario: &Scenario) -> (usize, Option<f64>, usize) {
+        let a = &scenario.attribution;
+        let nodes = self.nodes.unwrap_or(a.nodes);
+        match (self.nodes, self.tol) {
+            (Some(k), None) => (k, None, k),
+            (_, tol) => (nodes, Some(tol.unwrap_or(a.tol)), a.max_nodes.max(nodes)),
+        }
+    }
 }
 
 /// Attribute a completed run's indicators through the dynamics; writes
@@ -99,7 +113,7 @@ pub(crate) fn run(
     let wanted = wanted(&specs, &opts.indicators, &scenario.file)?;
     let static_phi = read_dataset(dir, run_dir::ATTRIBUTION, &IdColumn::Default).ok();
     let order = features.column("followers").map(ranking);
-    let nodes = opts.nodes.unwrap_or(scenario.attribution.nodes);
+    let (nodes, tol, max_nodes) = opts.quadrature(scenario);
     wanted
         .into_iter()
         .map(|spec| {
@@ -109,7 +123,7 @@ pub(crate) fn run(
                 indicator: ind,
                 context: features,
             };
-            let a = attribute_dynamic(model.as_ref(), &outcome, nodes, opts.tol, 1024).map_err(
+            let a = attribute_dynamic(model.as_ref(), &outcome, nodes, tol, max_nodes).map_err(
                 |e| RunError::Indicator {
                     file: scenario.file.clone(),
                     name: spec.name.clone(),
@@ -139,6 +153,10 @@ pub(crate) fn run(
                 sum_phi: a.sum_phi,
                 completeness_gap: a.completeness_gap,
                 nodes: a.nodes,
+                panels: a.panels,
+                tolerance: tol,
+                tolerance_met: a.target_met,
+                stalled: a.stalled,
                 seconds: started.elapsed().as_secs_f64(),
                 backward_over_forward: a.backward_seconds / a.forward_seconds.max(1e-12),
                 note: a.note.clone(),

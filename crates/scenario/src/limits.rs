@@ -43,5 +43,9 @@ pub const MAX_INDICATOR_EXPR: usize = 1000;
 /// attribute --dynamic --nodes`): each node is a forward and a backward pass of the whole run.
 pub const MAX_NODES: usize = 64;
 
+/// Most gradient evaluations of a dynamic attribution's adaptive quadrature, over all its
+/// panels (`[attribution] max_nodes`): 4096 passes of a 10⁴-agent twin are about an hour.
+pub const MAX_TOTAL_NODES: usize = 4096;
+
 /// Most `[[llm.groups]]`.
 pub const MAX_LLM_GROUPS: usize = 1000;

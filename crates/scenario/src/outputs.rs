@@ -1,6 +1,6 @@
 //! What a run writes besides the world: `[record]`, `[checkpoint]`, `[attribution]`.
 
-use crate::limits::{MAX_NODES, MAX_TICKS};
+use crate::limits::{MAX_NODES, MAX_TICKS, MAX_TOTAL_NODES};
 use crate::location::{Problem, Problems};
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +38,13 @@ pub struct CheckpointConfig {
 pub struct AttributionConfig {
     /// Also attribute every indicator through the dynamics (expected-value model + adjoint).
     pub dynamic: bool,
-    /// Gauss–Legendre nodes in α for the dynamic attribution.
+    /// Gauss–Legendre nodes in α for the dynamic attribution, per panel of α.
     pub nodes: usize,
+    /// Completeness gap (relative) the dynamic attribution refines its panels of α to.
+    pub tol: f64,
+    /// Most gradient evaluations (nodes over all panels) the refinement may spend per
+    /// indicator; `max_nodes = nodes` is one fixed rule.
+    pub max_nodes: usize,
 }
 
 impl Default for AttributionConfig {
@@ -47,6 +52,8 @@ impl Default for AttributionConfig {
         AttributionConfig {
             dynamic: false,
             nodes: 8,
+            tol: 1e-6,
+            max_nodes: 512,
         }
     }
 }
@@ -84,6 +91,13 @@ impl AttributionConfig {
             self.nodes as u64,
             1,
             MAX_NODES as u64,
+        );
+        out.real_above(&["attribution", "tol"], self.tol, 0.0, 1.0);
+        out.count(
+            &["attribution", "max_nodes"],
+            self.max_nodes as u64,
+            self.nodes.max(1) as u64,
+            MAX_TOTAL_NODES as u64,
         );
         out.0
     }

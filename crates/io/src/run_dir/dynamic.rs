@@ -25,8 +25,21 @@ pub struct DynamicOutcome {
     pub sum_phi: f64,
     #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
     pub completeness_gap: f64,
-    /// Gauss–Legendre nodes.
+    /// Gauss–Legendre nodes: gradient evaluations over all panels.
     pub nodes: usize,
+    /// Panels of α the nodes were spread over (adaptive quadrature; 1: one rule over [0, 1]).
+    #[serde(default)]
+    pub panels: usize,
+    /// The completeness tolerance asked for (none: a fixed `--nodes K`), and whether the gap
+    /// met it within the budget of gradient evaluations.
+    #[serde(default)]
+    pub tolerance: Option<f64>,
+    #[serde(default = "met")]
+    pub tolerance_met: bool,
+    /// The refinement stopped before the budget: halving panels no longer reduced the gap
+    /// (M(α·1) has steps finer than the panels; docs/dynamic-attribution.md).
+    #[serde(default)]
+    pub stalled: bool,
     /// Wall time of this indicator's attribution.
     #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
     pub seconds: f64,
@@ -42,6 +55,10 @@ pub struct DynamicOutcome {
     /// Dynamic φ of every agent: written to `dynamic_attribution.parquet`, not to the JSON.
     #[serde(skip)]
     pub phi: Vec<f64>,
+}
+
+fn met() -> bool {
+    true
 }
 
 /// Static vs dynamic attribution of the same indicator.
