@@ -2,7 +2,8 @@
 social simulator, from Python. The Rust engine does the work; tables cross as Arrow.
 
 Start with :func:`attribute` (a DataFrame and an indicator expression in, φ per agent out),
-:func:`run` (a scenario file in, a :class:`Run` with lazy tables out) and :func:`open_run`.
+:func:`run` (a scenario file in, a :class:`Run` with lazy tables out), :func:`open_run` and
+:func:`study` (full population vs sampled panels).
 Every function is a command of the ``emergent`` binary with the same names and defaults.
 """
 
@@ -18,11 +19,14 @@ from ._run import (
     resume,
     run,
 )
+from ._study import IndicatorStudy, StudyResult, study
 
 __all__ = [
     "Attribution",
     "EmergentError",
+    "IndicatorStudy",
     "Run",
+    "StudyResult",
     "TierShare",
     "attribute",
     "attribute_dynamic",
@@ -32,4 +36,5 @@ __all__ = [
     "report",
     "resume",
     "run",
+    "study",
 ]

@@ -46,6 +46,21 @@ def run(
     progress: Optional[Callable[[str, int, int], None]],
 ) -> Dict[str, Any]: ...
 def report(run_dir: _Path) -> Dict[str, Any]: ...
+def study(
+    run_dir: Optional[_Path],
+    features: Optional[_Path],
+    indicators: Sequence[str],
+    baselines: Sequence[str],
+    out: Optional[_Path],
+    panel_size: int,
+    seeds: int,
+    tier_by: Optional[str],
+    tiers: Sequence[float],
+    activity_by: str,
+    protocols: Sequence[str],
+    seed: int,
+    sweeps: bool,
+) -> Dict[str, Any]: ...
 def attribute_dynamic(
     run_dir: _Path, indicators: Sequence[str], nodes: Optional[int] = None, tol: Optional[float] = None
 ) -> str: ...

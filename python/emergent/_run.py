@@ -87,6 +87,12 @@ class Run:
 
         return attribute(os.fspath(self.dir), indicator, **kwargs)
 
+    def study(self, **kwargs: Any) -> Any:
+        """:func:`emergent.study` of this run (its scenario's indicators and baselines)."""
+        from ._study import study
+
+        return study(self.dir, **kwargs)
+
     def attribute_dynamic(self, indicators: Sequence[str] = (), **kwargs: Any) -> List[Dict[str, Any]]:
         """:func:`emergent.attribute_dynamic` of this run."""
         return attribute_dynamic(self.dir, indicators, **kwargs)

@@ -2,10 +2,10 @@
 //!
 //! Thin by design: each function calls the library function the command line calls for the
 //! same command (`emergent_attribution::attribute`, `emergent_runner::start`, the
-//! `emergent_io::run_dir` readers, `emergent_report::write_report`) and only converts
-//! arguments and results. Tables cross as Arrow (the C stream interface) without copying
-//! Float64 columns; the GIL is released while the engine works. The Python side
-//! (`python/emergent/`) adds DataFrames, progress bars and documentation.
+//! `emergent_io::run_dir` readers, `emergent_report::write_report`, `emergent_runner::study`)
+//! and only converts arguments and results. Tables cross as Arrow (the C stream interface)
+//! without copying Float64 columns; the GIL is released while the engine works. The Python
+//! side (`python/emergent/`) adds DataFrames, progress bars and documentation.
 
 mod arrow_in;
 mod arrow_out;
@@ -13,6 +13,7 @@ mod attribution;
 mod commands;
 mod errors;
 mod running;
+mod study;
 
 use std::path::PathBuf;
 
@@ -109,6 +110,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(_column_address, m)?)?;
     m.add_function(wrap_pyfunction!(commands::report, m)?)?;
+    m.add_function(wrap_pyfunction!(study::study, m)?)?;
     m.add_function(wrap_pyfunction!(commands::attribute_dynamic, m)?)?;
     m.add_function(wrap_pyfunction!(commands::play_game, m)?)?;
     m.add_function(wrap_pyfunction!(commands::import_oasis, m)?)?;

@@ -35,6 +35,7 @@ mod run_dir;
 mod runner;
 mod social;
 mod source;
+pub mod study;
 
 pub use dynamic::{DynamicOptions, attribute_dynamic_run};
 pub use emergent_io::run_dir::{Comparison, DynamicOutcome, IndicatorOutcome, TopAgent};

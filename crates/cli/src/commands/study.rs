@@ -1,17 +1,17 @@
 //! `emergent study`: full-population attribution vs sampled panels, the scaling-bias
 //! verdict and robustness sweeps, written as tables and plots (see `emergent_report`).
 
+//!
+//! The planning (what to read, every check before any work) is
+//! `emergent_runner::study`, shared with the Python package.
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use emergent_attribution::{Baseline, FeatureTable, Indicator};
-use emergent_io::run_dir::RunDirLock;
-use emergent_io::{IdColumn, read_table_for};
-use emergent_scenario::Scenario;
-use emergent_study::{IndicatorInput, Protocol, Study, StudyConfig};
+use anyhow::{Context, Result};
+use emergent_runner::study::{StudyRequest, StudySource, plan_study};
+use emergent_study::Study;
 
-use crate::commands::attribute::{initial_table, parse_baseline};
 use crate::commands::tiers::TierArgs;
 
 #[derive(clap::Args)]
@@ -70,57 +70,37 @@ pub struct Args {
     no_sweeps: bool,
 }
 
-/// What to study and where to write it.
-struct Plan {
-    features: PathBuf,
-    inputs: Vec<IndicatorInput>,
-    out: PathBuf,
-}
-
 pub fn run(args: Args) -> Result<()> {
     args.tier.check()?;
     let started = Instant::now();
-    let protocols = parse_protocols(&args.protocols)?;
-    // Not while a run (or another command) writes into the run directory.
-    let _lock = match &args.run_dir {
-        Some(dir) if dir.is_dir() => Some(RunDirLock::acquire(dir, "emergent study")?),
-        _ => None,
+    let source = match args.run_dir {
+        Some(dir) => StudySource::RunDir(dir),
+        None => StudySource::Features {
+            file: args.features.context("give a RUN_DIR or --features FILE")?,
+            indicators: args.indicator,
+            baselines: args.baseline,
+        },
     };
-    let (plan, table) = match &args.run_dir {
-        Some(dir) => from_run_dir(dir, args.out.clone())?,
-        None => from_features(&args)?,
-    };
-    check_columns(&table, &plan, &args, &protocols)?;
-    if plan.out.exists() && !plan.out.is_dir() {
-        bail!("--out {}: exists and is not a folder", plan.out.display());
-    }
-    if args.out.is_some() {
-        // An existing study folder is rewritten, but never over what the study reads.
-        let input = args
-            .run_dir
-            .clone()
-            .unwrap_or_else(|| plan.features.clone());
-        emergent_io::check_output_path(&plan.out, &[input], true)?;
-    }
-    let cfg = StudyConfig {
+    let req = StudyRequest {
+        out: args.out,
         panel_size: args.panel_size,
         seeds: args.seeds,
-        tier_by: args.tier.column().to_string(),
-        cuts: args.tier.tiers.clone(),
-        activity_by: args.activity_by.clone(),
-        protocols,
+        tier_by: Some(args.tier.column().to_string()),
+        tiers: args.tier.tiers,
+        activity_by: args.activity_by,
+        protocols: args.protocols,
         seed: args.seed,
         sweeps: !args.no_sweeps,
-        ..StudyConfig::default()
+        ..StudyRequest::new(source)
     };
+    let plan = plan_study(&req)?;
     let progress = |what: &str| eprintln!("[{:>6.1} s] {what}", started.elapsed().as_secs_f64());
     progress(&format!(
         "{} agents from {}",
-        table.len(),
+        plan.table.len(),
         plan.features.display()
     ));
-    let study = emergent_study::study(&table, &plan.inputs, &cfg, &progress)
-        .with_context(|| format!("studying {}", plan.features.display()))?;
+    let study = plan.run(&progress)?;
     progress("writing tables and plots");
     let written = emergent_report::write_study(&plan.out, &study)?;
     print_summary(
@@ -129,193 +109,6 @@ pub fn run(args: Args) -> Result<()> {
         written.len(),
         started.elapsed().as_secs_f64(),
     );
-    Ok(())
-}
-
-fn from_run_dir(dir: &Path, out: Option<PathBuf>) -> Result<(Plan, FeatureTable)> {
-    if !dir.is_dir() {
-        bail!(
-            "{}: not a directory; give a run directory made by `emergent run`, or use --features FILE",
-            dir.display()
-        );
-    }
-    // One file, or a partitioned run's shards (listed in shards.json).
-    let files = emergent_io::dataset_files(dir, "features").with_context(|| {
-        format!(
-            "{} is not a (complete) run directory made by `emergent run`",
-            dir.display()
-        )
-    })?;
-    let features = files[0].clone();
-    let scenario_path = dir.join("scenario.toml");
-    let text = std::fs::read_to_string(&scenario_path)
-        .with_context(|| format!("{}: cannot read", scenario_path.display()))?;
-    let scenario = Scenario::from_str(&text, &scenario_path.display().to_string())?;
-    if scenario.indicators.is_empty() {
-        bail!(
-            "{}: the scenario declares no [[indicators]]; add some, or use --features FILE --indicator EXPR",
-            scenario_path.display()
-        );
-    }
-    // Read once, only when an indicator starts from the run's first recorded tick.
-    let initial = match scenario.indicators.iter().any(|c| c.baseline == "initial") {
-        true => Some(initial_table(Some(dir))?),
-        false => None,
-    };
-    let inputs = scenario
-        .indicators
-        .iter()
-        .map(|c| {
-            let indicator = Indicator::parse(&c.expr)
-                .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
-            let baseline = match (c.baseline.as_str(), &initial) {
-                ("initial", Some(t)) => Ok(Baseline::Table(t.clone())),
-                (other, _) => simple_baseline(other),
-            }
-            .with_context(|| format!("{}: indicator `{}`", scenario_path.display(), c.name))?;
-            Ok(IndicatorInput {
-                name: c.name.clone(),
-                indicator,
-                baseline,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let table = emergent_io::read_dataset(dir, "features", &IdColumn::Default)?;
-    Ok((
-        Plan {
-            features,
-            inputs,
-            out: out.unwrap_or_else(|| dir.join("study")),
-        },
-        table,
-    ))
-}
-
-fn from_features(args: &Args) -> Result<(Plan, FeatureTable)> {
-    let features = args
-        .features
-        .clone()
-        .context("give a RUN_DIR or --features FILE")?;
-    let ids = IdColumn::Default;
-    let baselines: Vec<String> = match args.baseline.len() {
-        0 => vec!["zero".into(); args.indicator.len()],
-        1 => vec![args.baseline[0].clone(); args.indicator.len()],
-        n if n == args.indicator.len() => args.baseline.clone(),
-        n => bail!(
-            "--baseline given {n} times for {} indicators: give one for all, or one per --indicator",
-            args.indicator.len()
-        ),
-    };
-    let mut inputs = Vec::new();
-    for (expr, b) in args.indicator.iter().zip(&baselines) {
-        let indicator = Indicator::parse(expr).with_context(|| format!("--indicator `{expr}`"))?;
-        let baseline = parse_baseline(b, &ids, None)?;
-        inputs.push(IndicatorInput {
-            name: expr.clone(),
-            indicator,
-            baseline,
-        });
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| features.parent().unwrap_or(Path::new(".")).join("study"));
-    let uses: Vec<String> = inputs
-        .iter()
-        .flat_map(|i| i.indicator.columns().iter().cloned())
-        .collect();
-    let table = read_table_for(&features, &ids, &uses)?;
-    Ok((
-        Plan {
-            features,
-            inputs,
-            out,
-        },
-        table,
-    ))
-}
-
-/// The baselines a scenario may name.
-fn simple_baseline(name: &str) -> Result<Baseline> {
-    Ok(match name {
-        "zero" => Baseline::Zero,
-        "mean" => Baseline::Mean,
-        "min" => Baseline::Min,
-        other => bail!("baseline `{other}` is not zero, mean, min or initial"),
-    })
-}
-
-fn parse_protocols(names: &[String]) -> Result<Vec<Protocol>> {
-    let mut out = Vec::new();
-    for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        let p = Protocol::parse(n).with_context(|| {
-            format!(
-                "--protocols: `{n}` is not one of {}",
-                Protocol::ALL
-                    .iter()
-                    .map(|p| p.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-        if !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    if out.is_empty() {
-        bail!("--protocols: give at least one protocol");
-    }
-    Ok(out)
-}
-
-/// Fail before any work when a named column is missing, listing the ones there are.
-fn check_columns(
-    table: &FeatureTable,
-    plan: &Plan,
-    args: &Args,
-    protocols: &[Protocol],
-) -> Result<()> {
-    let available = || table.column_names().join(", ");
-    for input in &plan.inputs {
-        if let Some(bad) = input
-            .indicator
-            .columns()
-            .iter()
-            .find(|c| table.column(c).is_none())
-        {
-            bail!(
-                "{}: indicator `{}` reads column `{bad}`, which the table does not have; columns: {}",
-                plan.features.display(),
-                input.name,
-                available()
-            );
-        }
-    }
-    if table.column(args.tier.column()).is_none() {
-        bail!(
-            "{}: --tier-by column `{}` is missing; columns: {}",
-            plan.features.display(),
-            args.tier.column(),
-            available()
-        );
-    }
-    if protocols.contains(&Protocol::Activity) && table.column(&args.activity_by).is_none() {
-        bail!(
-            "{}: --activity-by column `{}` is missing (the activity protocol needs it); columns: {}",
-            plan.features.display(),
-            args.activity_by,
-            available()
-        );
-    }
-    if args.panel_size > table.len() {
-        bail!(
-            "--panel-size {} is larger than the population of {} ({} agents); use at most {}",
-            args.panel_size,
-            plan.features.display(),
-            table.len(),
-            table.len()
-        );
-    }
     Ok(())
 }
 
