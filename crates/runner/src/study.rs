@@ -268,7 +268,7 @@ fn from_features(
         inputs.push(IndicatorInput {
             name: expr.clone(),
             indicator,
-            baseline: parse_baseline(b, &ids)?,
+            baseline: parse_baseline(b, &ids, None)?,
         });
     }
     let out = file.parent().unwrap_or(Path::new(".")).join("study");
@@ -294,11 +294,16 @@ fn simple_baseline(name: &str) -> Result<Baseline, String> {
     })
 }
 
-/// `--baseline` of a feature file: zero | mean | min | COL=V,… | a baseline table file
-/// (`initial` needs a run directory, so it is refused here with what to do instead).
-fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline, StudyRunError> {
+/// `--baseline TEXT` (the study's and `emergent attribute`'s): zero | mean | min | COL=V,… |
+/// initial | a baseline table file. `run_dir` is the run directory the features come from, if
+/// they do: `initial` needs one, and is refused with what to do instead without it.
+pub fn parse_baseline(
+    text: &str,
+    ids: &IdColumn,
+    run_dir: Option<&Path>,
+) -> Result<Baseline, StudyRunError> {
     Ok(match text {
-        "initial" => Baseline::Table(initial_table(None)?),
+        "initial" => Baseline::Table(initial_table(run_dir)?),
         "zero" => Baseline::Zero,
         "mean" => Baseline::Mean,
         "min" => Baseline::Min,
@@ -335,7 +340,7 @@ fn parse_baseline(text: &str, ids: &IdColumn) -> Result<Baseline, StudyRunError>
 }
 
 /// Every agent's features at the first recorded tick of run directory `run_dir`.
-fn initial_table(run_dir: Option<&Path>) -> Result<FeatureTable, StudyRunError> {
+pub fn initial_table(run_dir: Option<&Path>) -> Result<FeatureTable, StudyRunError> {
     let Some(dir) = run_dir else {
         return invalid(
             "--baseline initial reads every agent's features at the first recorded tick of a \
@@ -491,7 +496,7 @@ mod tests {
         let e = plan_study(&req).err().unwrap().to_string();
         assert!(e.starts_with("--tiers takes increasing fractions"), "{e}");
         assert!(simple_baseline("median").unwrap_err().contains("`median`"));
-        let e = parse_baseline("posts=x", &IdColumn::Default).unwrap_err();
+        let e = parse_baseline("posts=x", &IdColumn::Default, None).unwrap_err();
         assert!(e.to_string().contains("`x` in `posts=x` is not a number"));
     }
 }

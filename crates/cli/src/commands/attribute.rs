@@ -6,11 +6,12 @@ use emergent_attribution::{
     Attribution, Baseline, FeatureTable, Indicator, Method, Options, TierShare,
     attribute_with_progress, tier_shares,
 };
-use emergent_io::{IdColumn, read_table, read_table_for, write_table};
+use emergent_io::{IdColumn, read_table_for, write_table};
 use emergent_scenario::limits::MAX_NODES;
 use serde_json::json;
 
 use crate::commands::tiers::{DEFAULT_TIER_BY, TierArgs};
+use emergent_runner::study::parse_baseline;
 
 /// Most quadrature nodes: `Options::default().max_steps`, the most `--tol` doubles K to. The
 /// rule costs O(K²) to build, so 10^7 nodes ran for tens of minutes.
@@ -287,68 +288,9 @@ fn print_json(
 /// The name a baseline is reported by: `initial` for the first recorded tick (a table).
 pub(crate) fn name_of(text: &str, baseline: &Baseline) -> String {
     match text {
-        INITIAL => INITIAL.to_string(),
+        "initial" => "initial".to_string(),
         _ => baseline.name(),
     }
-}
-
-/// The baseline made of every agent's features at the first recorded tick of a run.
-const INITIAL: &str = "initial";
-
-/// `--baseline TEXT`; `run_dir` is the run directory the features come from, if they do
-/// (`initial` needs one).
-pub(crate) fn parse_baseline(
-    text: &str,
-    ids: &IdColumn,
-    run_dir: Option<&std::path::Path>,
-) -> Result<Baseline> {
-    Ok(match text {
-        INITIAL => Baseline::Table(initial_table(run_dir)?),
-        "zero" => Baseline::Zero,
-        "mean" => Baseline::Mean,
-        "min" => Baseline::Min,
-        t if t.contains('=') => Baseline::Constants(
-            t.split(',')
-                .map(|kv| {
-                    let (k, v) = kv
-                        .split_once('=')
-                        .with_context(|| format!("--baseline: `{kv}` is not COL=VALUE"))?;
-                    let v: f64 = v
-                        .trim()
-                        .parse()
-                        .with_context(|| format!("--baseline: `{v}` in `{kv}` is not a number"))?;
-                    Ok((k.trim().to_string(), v))
-                })
-                .collect::<Result<_>>()?,
-        ),
-        path => {
-            let p = PathBuf::from(path);
-            if !p.exists() {
-                bail!(
-                    "--baseline `{path}`: not zero, mean, min, initial, COL=V,… nor an existing baseline table file"
-                );
-            }
-            Baseline::Table(read_table(&p, ids).context("reading the baseline table")?)
-        }
-    })
-}
-
-/// Every agent's features at the first recorded tick of run directory `run_dir`.
-pub(crate) fn initial_table(run_dir: Option<&std::path::Path>) -> Result<FeatureTable> {
-    let Some(dir) = run_dir else {
-        bail!(
-            "--baseline initial reads every agent's features at the first recorded tick of a \
-             run: give a run directory made by `emergent run` as the features (or its \
-             tick-0 rows as a baseline table FILE)"
-        );
-    };
-    let first = emergent_io::first_tick_dataset(dir, "ticks").with_context(|| {
-        format!(
-            "--baseline initial: reading the first recorded tick of {}",
-            dir.display()
-        )
-    })?;
-    Ok(first.table)
 }
 
 /// Refuse an output we could not, or must not, write before doing the work.
