@@ -27,7 +27,8 @@ pub struct PopulationConfig {
     /// checks of dynamic attribution.
     pub silenced: Vec<u32>,
     /// How many of the agents are bot accounts: the last `bots` ids (N − bots … N − 1). A bot
-    /// never acts on its own and its stance never moves; it authors items only when an
+    /// never acts on its own and nothing moves its stance but a campaign (it takes the stance
+    /// it is made to post); it authors items only when an
     /// intervention makes it (`inject` with the `bots` selector), so the run without that
     /// intervention — the control — holds the same dormant accounts.
     pub bots: usize,

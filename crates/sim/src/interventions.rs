@@ -278,12 +278,23 @@ impl Plan {
             if iv.kind != InterventionKind::Inject || !iv.active_at(t, self.ticks) {
                 continue;
             }
+            let (topic, stance) = (iv.topic.unwrap_or(0), iv.stance.unwrap_or(0.0));
             let post = Action::Post {
-                topic: iv.topic.unwrap_or(0),
-                stance: iv.stance.unwrap_or(0.0) as f32,
+                topic,
+                stance: stance as f32,
+            };
+            // A bot is a mouthpiece: it holds the stance it posts (models whose influence
+            // reads the author's opinion, such as radicalization's, see the campaign's).
+            let voice = Action::SetStance {
+                topic,
+                value: stance,
             };
             for a in self.members(i, &world.interventions, range.clone()) {
-                posts.entry(a).or_default().push(post);
+                let actions = posts.entry(a).or_default();
+                if world.rules.is_bot(a) {
+                    actions.push(voice);
+                }
+                actions.push(post);
             }
         }
         if !posts.is_empty() {

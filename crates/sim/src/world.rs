@@ -31,8 +31,9 @@ pub struct PolicyRules {
     pub stance_bound: Option<f64>,
     /// Every agent decides every tick (the activity draw is left to the policy).
     pub everyone_decides: bool,
-    /// Agents from this id on are bot accounts (`population.bots`): they never decide and
-    /// nothing moves their stance; they post only when an intervention makes them.
+    /// Agents from this id on are bot accounts (`population.bots`): they never decide and no
+    /// influence moves their stance; they post (and take the stance they post) only when an
+    /// intervention makes them.
     pub bots_from: Option<AgentId>,
 }
 
