@@ -25,22 +25,7 @@ pub fn start_on(
     progress: &dyn RunProgress,
     exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
-    let file = opts.scenario.display().to_string();
-    let text = std::fs::read_to_string(&opts.scenario).map_err(|e| {
-        RunError::Io(emergent_io::IoError::new(
-            &opts.scenario,
-            format!("{e} (check the scenario path)"),
-        ))
-    })?;
-    let mut overrides = opts.overrides.clone();
-    if let Some(seed) = opts.seed {
-        overrides.push(format!("scenario.seed={seed}"));
-    }
-    let source = ScenarioSource {
-        text,
-        file,
-        overrides,
-    };
+    let source = ScenarioSource::read(&opts.scenario, &opts.overrides, opts.seed)?;
     let scenario = source.scenario()?;
     let preloaded = preload_network(&scenario)?;
     let dir = opts.out.clone().unwrap_or_else(|| {

@@ -18,6 +18,27 @@ pub(crate) struct ScenarioSource {
 }
 
 impl ScenarioSource {
+    /// The scenario file at `path` as `emergent run` takes it: its `--set` overrides, then
+    /// `--seed` as `scenario.seed` (last, so it wins).
+    pub(crate) fn read(
+        path: &std::path::Path,
+        overrides: &[String],
+        seed: Option<u64>,
+    ) -> Result<Self, RunError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            RunError::Io(IoError::new(path, format!("{e} (check the scenario path)")))
+        })?;
+        let mut overrides = overrides.to_vec();
+        if let Some(seed) = seed {
+            overrides.push(format!("scenario.seed={seed}"));
+        }
+        Ok(Self {
+            text,
+            file: path.display().to_string(),
+            overrides,
+        })
+    }
+
     /// Which run this is: the scenario, the overrides and this build's version. A run
     /// directory records it when the run starts and every checkpoint carries it.
     pub(crate) fn identity(&self) -> RunIdentity {

@@ -21,7 +21,7 @@ use emergent_io::run_dir::{
     self, ArmValue, EXPERIMENT_ARMS, EXPERIMENT_JSON, EXPERIMENT_PHI_DIR, ExperimentArm,
     ExperimentFile, ExperimentIndicator, FEATURES, RunDirLock, experiment_run_dir,
 };
-use emergent_io::{IdColumn, IoError, atomic_write_bytes, read_dataset};
+use emergent_io::{IdColumn, atomic_write_bytes, read_dataset};
 use emergent_scenario::Scenario;
 
 pub use arms::{ArmSpec, CONTROL};
@@ -124,21 +124,7 @@ pub fn run_experiment(
 
 /// The scenario as given, with `--seed` and `--set`, parsed and validated.
 fn base_source(opts: &ExperimentOptions) -> Result<(ScenarioSource, Scenario), RunError> {
-    let text = std::fs::read_to_string(&opts.scenario).map_err(|e| {
-        RunError::Io(IoError::new(
-            &opts.scenario,
-            format!("{e} (check the scenario path)"),
-        ))
-    })?;
-    let mut overrides = opts.overrides.clone();
-    if let Some(seed) = opts.seed {
-        overrides.push(format!("scenario.seed={seed}"));
-    }
-    let base = ScenarioSource {
-        text,
-        file: opts.scenario.display().to_string(),
-        overrides,
-    };
+    let base = ScenarioSource::read(&opts.scenario, &opts.overrides, opts.seed)?;
     let scenario = base.scenario()?;
     Ok((base, scenario))
 }
