@@ -71,7 +71,7 @@ pub(crate) fn indicator(
     attributions: &Attributions,
     twin: Option<&[f64]>,
 ) -> GameIndicator {
-    let twin_shares = twin.map(|t| super::twin::twin_shares(t).0);
+    let twin_shares = twin.map(super::twin::twin_shares);
     let g = plan.players;
     let all = grand(g);
     let reps = 0..plan.replicates;

@@ -111,12 +111,12 @@ fn indicator(out: &mut String, i: &GameIndicator, groups: &[GameGroup]) {
     }
     out.push('\n');
     if twin {
-        let (_, total) = super::twin::twin_shares(&i.twin_coalition_values);
+        let values = &i.twin_coalition_values;
+        let (grand, empty) = (values[values.len() - 1], values[0]);
         let _ = writeln!(
             out,
-            "Twin game: M(w_N) = {:.6}, M(w_∅) = {:.6}, total {total:.6} (the runs: {}).\n",
-            i.twin_coalition_values[i.twin_coalition_values.len() - 1],
-            i.twin_coalition_values[0],
+            "Twin game: M(w_N) = {grand:.6}, M(w_∅) = {empty:.6}, total {:.6} (the runs: {}).\n",
+            grand - empty,
             value(&i.total)
         );
     }

@@ -71,13 +71,11 @@ pub(crate) fn twin_values(
         .collect()
 }
 
-/// Each group's share of v_twin(N) − v_twin(∅) in the twin's game, and that total.
-pub(crate) fn twin_shares(values: &[f64]) -> (Vec<Option<f64>>, f64) {
-    let phi = exact_shapley(values);
+/// Each group's share of v_twin(N) − v_twin(∅) in the twin's game.
+pub(crate) fn twin_shares(values: &[f64]) -> Vec<Option<f64>> {
     let total = values[values.len() - 1] - values[0];
-    let shares = phi
+    exact_shapley(values)
         .iter()
         .map(|p| (total != 0.0 && total.is_finite()).then(|| p / total))
-        .collect();
-    (shares, total)
+        .collect()
 }
