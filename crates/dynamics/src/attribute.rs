@@ -131,25 +131,7 @@ pub fn attribute_dynamic(
     let value = outcome.value(model, &vec![1.0; n])?;
     let forward_seconds = t0.elapsed().as_secs_f64();
     if !outcome.needed(model).contains(&true) {
-        return Ok(DynamicAttribution {
-            indicator: outcome.indicator.text().to_string(),
-            value,
-            baseline_value: value,
-            baseline_is_limit: false,
-            sum_phi: 0.0,
-            completeness_gap: 0.0,
-            nodes: 0,
-            panels: 0,
-            target_met: true,
-            stalled: false,
-            forward_seconds,
-            backward_seconds: 0.0,
-            note: Some(format!(
-                "reads none of the features the expected-value model moves ({}): participation cannot change it",
-                model.outputs().join(", ")
-            )),
-            phi: vec![0.0; n],
-        });
+        return Ok(nothing_to_attribute(model, outcome, value, forward_seconds));
     }
     let (baseline_value, baseline_is_limit) = baseline(model, outcome)?;
     let delta = value - baseline_value;
@@ -203,6 +185,35 @@ pub fn attribute_dynamic(
         note: None,
         phi: q.phi,
     })
+}
+
+/// The attribution of an indicator that reads none of the model's outputs: every φ is 0 and
+/// the note says why.
+pub(crate) fn nothing_to_attribute(
+    model: &dyn Dynamics,
+    outcome: &Outcome,
+    value: f64,
+    forward_seconds: f64,
+) -> DynamicAttribution {
+    DynamicAttribution {
+        indicator: outcome.indicator.text().to_string(),
+        value,
+        baseline_value: value,
+        baseline_is_limit: false,
+        sum_phi: 0.0,
+        completeness_gap: 0.0,
+        nodes: 0,
+        panels: 0,
+        target_met: true,
+        stalled: false,
+        forward_seconds,
+        backward_seconds: 0.0,
+        note: Some(format!(
+            "reads none of the features the expected-value model moves ({}): participation cannot change it",
+            model.outputs().join(", ")
+        )),
+        phi: vec![0.0; model.agents()],
+    }
 }
 
 /// Step of the one-sided limit M(0⁺) = 2·M(ε) − M(2ε) + O(ε²).
