@@ -285,3 +285,117 @@ fn the_twin_plays_the_same_game_and_its_grand_coalition_is_the_dynamic_model() {
         "{md}"
     );
 }
+
+/// The twin's coalition values of each indicator in a `--twin` game's JSON.
+fn twin_values(g: &serde_json::Value) -> Vec<Vec<f64>> {
+    g["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["twin_coalition_values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_grouped_dynamic_attribution_gives_the_twins_game_shapley_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    let s = ok(&[
+        "attribute",
+        "--game",
+        &run,
+        "--groups",
+        "tiers",
+        "--replicates",
+        "1",
+        "--twin",
+        "--json",
+    ]);
+    let game: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let out = ok(&["attribute", "--dynamic", &run, "--groups", "tiers"]);
+    assert!(
+        out.contains("with the coalition structure tiers (12 paths"),
+        "{out}"
+    );
+    let d = json(&std::path::Path::new(&run).join("dynamic_attribution.json"));
+    assert_eq!(d["structure"]["method"], "owen");
+    assert_eq!(d["structure"]["groups_spec"], "tiers");
+    assert_eq!(d["structure"]["paths"], 12);
+    let names: Vec<&str> = d["structure"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["top 1%", "1%–10%", "bottom 90%"]);
+    for (twin, i) in twin_values(&game)
+        .iter()
+        .zip(d["indicators"].as_array().unwrap())
+    {
+        // The corners are the twin's game, and each group's total is its Shapley value.
+        let corners: Vec<f64> = i["corner_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(&corners, twin, "{}", i["name"]);
+        let shapley = emergent_attribution::game::exact_shapley(twin);
+        let delta = twin[7] - twin[0];
+        let gap = i["completeness_gap"].as_f64().unwrap();
+        let groups = i["groups"].as_array().unwrap();
+        for (g, s) in groups.iter().zip(&shapley) {
+            assert_eq!(g["corner_shapley"].as_f64().unwrap(), *s);
+            let phi = g["phi"].as_f64().unwrap();
+            assert!(
+                (phi - s).abs() <= (1e-6 + 4.0 * gap) * delta.abs(),
+                "{}: {} Σφ {phi} vs Shapley {s} (gap {gap})",
+                i["name"],
+                g["name"]
+            );
+        }
+        let sum: f64 = groups.iter().map(|g| g["phi"].as_f64().unwrap()).sum();
+        assert!((sum - i["sum_phi"].as_f64().unwrap()).abs() <= 1e-9 * delta.abs());
+    }
+    // Without --groups, the diagonal again, and no structure in the file.
+    ok(&["attribute", "--dynamic", &run]);
+    let d = json(&std::path::Path::new(&run).join("dynamic_attribution.json"));
+    assert!(d.get("structure").is_none(), "{d}");
+    assert!(d["indicators"][0].get("groups").is_none());
+}
+
+#[test]
+fn bad_dynamic_groups_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path());
+    let e = fails(&[
+        "attribute",
+        "--dynamic",
+        &run,
+        "--groups",
+        "quantiles:stance:13",
+    ]);
+    assert!(e.contains("13 groups") && e.contains("at most 12"), "{e}");
+    let e = fails(&["attribute", "--dynamic", &run, "--groups", "tier"]);
+    assert!(e.contains("--groups `tier`"), "{e}");
+    let e = fails(&[
+        "attribute",
+        "--features",
+        &run,
+        "--indicator",
+        "var(stance)",
+        "--groups",
+        "tiers",
+    ]);
+    assert!(
+        e.contains("--groups needs --game RUN_DIR or --dynamic RUN_DIR"),
+        "{e}"
+    );
+}

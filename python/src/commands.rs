@@ -42,6 +42,7 @@ pub fn attribute_dynamic(
         indicators,
         nodes,
         tol,
+        ..Default::default()
     };
     let outcomes = py
         .detach(|| emergent_runner::attribute_dynamic_run(&run_dir, &opts))

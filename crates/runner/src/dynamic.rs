@@ -14,7 +14,9 @@ use emergent_scenario::Scenario;
 use emergent_sim::network::Network;
 use emergent_study::compare::{spearman, top_k_jaccard};
 
+use crate::dynamic_groups::{self, Grouping};
 use crate::error::RunError;
+use crate::game::GroupSpec;
 use crate::indicators::IndicatorSpec;
 use crate::source::{ScenarioSource, preload_network};
 
@@ -28,6 +30,11 @@ pub struct DynamicOptions {
     pub nodes: Option<usize>,
     /// Completeness gap to refine panels to (default: the scenario's `[attribution] tol`).
     pub tol: Option<f64>,
+    /// A coalition structure (`--groups`, the groups of `--game`): Aumann–Shapley with the
+    /// groups as a priori unions instead of the diagonal path (`dynamic_groups.rs`).
+    pub groups: Option<GroupSpec>,
+    /// The text of the spec, recorded in `dynamic_attribution.json`.
+    pub groups_text: String,
 }
 
 impl DynamicOptions {
@@ -70,18 +77,45 @@ pub fn attribute_dynamic_run(
     let scenario = source.scenario()?;
     let preloaded = preload_network(&scenario)?;
     let features = read_dataset(dir, run_dir::FEATURES, &IdColumn::Default)?;
-    let outcomes = run(dir, &scenario, preloaded.as_ref(), &features, opts)?;
-    write(dir, &outcomes)?;
+    let grouping = match &opts.groups {
+        Some(spec) => Some(Grouping::new(dir, spec, &opts.groups_text, &features)?),
+        None => None,
+    };
+    let outcomes = run_with(
+        dir,
+        &scenario,
+        preloaded.as_ref(),
+        &features,
+        opts,
+        grouping.as_ref(),
+    )?;
+    write_parquet(dir, &outcomes)?;
+    let structure = grouping.as_ref().map(Grouping::structure);
+    run_dir::write_dynamic_attribution_grouped(dir, &outcomes, structure.as_ref())?;
     Ok(outcomes)
 }
 
-/// The same, for a run that is finishing (its scenario and final features at hand).
+/// The same, for a run that is finishing (its scenario and final features at hand): the
+/// diagonal path.
 pub(crate) fn run(
     dir: &Path,
     scenario: &Scenario,
     preloaded: Option<&Network>,
     features: &FeatureTable,
     opts: &DynamicOptions,
+) -> Result<Vec<DynamicOutcome>, RunError> {
+    run_with(dir, scenario, preloaded, features, opts, None)
+}
+
+/// Every wanted indicator attributed along the diagonal, or with the coalition structure
+/// `grouping`.
+fn run_with(
+    dir: &Path,
+    scenario: &Scenario,
+    preloaded: Option<&Network>,
+    features: &FeatureTable,
+    opts: &DynamicOptions,
+    grouping: Option<&Grouping>,
 ) -> Result<Vec<DynamicOutcome>, RunError> {
     let model_err = |e: emergent_dynamics::DynamicsError| RunError::Indicator {
         file: scenario.file.clone(),
@@ -123,13 +157,17 @@ pub(crate) fn run(
                 indicator: ind,
                 context: features,
             };
-            let a = attribute_dynamic(model.as_ref(), &outcome, nodes, tol, max_nodes).map_err(
-                |e| RunError::Indicator {
-                    file: scenario.file.clone(),
-                    name: spec.name.clone(),
-                    message: e.to_string(),
-                },
-            )?;
+            let quadrature = (nodes, tol, max_nodes);
+            let attributed = match grouping {
+                None => attribute_dynamic(model.as_ref(), &outcome, nodes, tol, max_nodes)
+                    .map(|a| (a, Vec::new(), Vec::new())),
+                Some(g) => dynamic_groups::attribute(model.as_ref(), &outcome, g, quadrature),
+            };
+            let (a, groups, corner_values) = attributed.map_err(|e| RunError::Indicator {
+                file: scenario.file.clone(),
+                name: spec.name.clone(),
+                message: e.to_string(),
+            })?;
             let static_col = static_phi
                 .as_ref()
                 .and_then(|t| t.column(&format!("phi_{}", spec.name)));
@@ -166,6 +204,8 @@ pub(crate) fn run(
                     (None, Some(o)) => tier_shares_ordered(&a.phi, o, &[0.01, 0.1]),
                     _ => Vec::new(),
                 },
+                groups,
+                corner_values,
                 phi: a.phi,
             })
         })
@@ -205,6 +245,13 @@ pub(crate) fn wanted<'s>(
 }
 
 pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunError> {
+    write_parquet(dir, outcomes)?;
+    run_dir::write_dynamic_attribution(dir, outcomes)?;
+    Ok(())
+}
+
+/// `dynamic_attribution.parquet`: φ of every agent, one column per indicator.
+fn write_parquet(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunError> {
     let n = outcomes.first().map_or(0, |o| o.phi.len());
     let mut cols = vec![ParquetColumn::I64(
         "agent_id".into(),
@@ -219,6 +266,5 @@ pub(crate) fn write(dir: &Path, outcomes: &[DynamicOutcome]) -> Result<(), RunEr
         &dir.join(run_dir::parquet_name(run_dir::DYNAMIC_ATTRIBUTION)),
         cols,
     )?;
-    run_dir::write_dynamic_attribution(dir, outcomes)?;
     Ok(())
 }

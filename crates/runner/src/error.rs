@@ -82,6 +82,8 @@ pub enum RunError {
     /// `emergent attribute --game` cannot play this game.
     #[error("{}: emergent attribute --game: {message}", dir.display())]
     Game { dir: PathBuf, message: String },
+    #[error("{}: emergent attribute --dynamic --groups: {message}", dir.display())]
+    DynamicGroups { dir: PathBuf, message: String },
     /// `emergent experiment` cannot run as asked.
     #[error("emergent experiment: {what}: {message}")]
     Experiment { what: String, message: String },

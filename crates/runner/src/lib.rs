@@ -17,6 +17,7 @@
 mod cascades;
 mod checkpoint;
 mod dynamic;
+mod dynamic_groups;
 mod econ;
 mod engine;
 mod error;

@@ -38,8 +38,10 @@ pub struct Args {
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["features", "out", "method", "baseline", "dynamic", "nodes", "steps", "tol"])]
     game: Option<PathBuf>,
     /// The players of --game: tiers[:COLUMN[:A,B]] (default tiers:followers:0.01,0.1: top 1 %,
-    /// next 9 %, rest), quantiles:COLUMN:K, communities, labels:COLUMN, table:PATH.
-    #[arg(long, value_name = "SPEC", requires = "game")]
+    /// next 9 %, rest), quantiles:COLUMN:K, communities, labels:COLUMN, table:PATH. With
+    /// --dynamic: the same groups as a coalition structure (exact Shapley between the groups
+    /// over G·2^(G−1) paths of the twin, Aumann–Shapley inside each; at most 12 groups).
+    #[arg(long, value_name = "SPEC")]
     groups: Option<String>,
     /// Replicates of --game (common random numbers: replicate r has the same noise in every
     /// coalition; replicate 0 is the run's own), 1–1000.
@@ -101,6 +103,9 @@ pub struct Args {
 const DEFAULT_PERMUTATIONS: u32 = 1000;
 
 pub fn run(args: Args) -> Result<()> {
+    if args.groups.is_some() && args.dynamic.is_none() && args.game.is_none() {
+        bail!("--groups needs --game RUN_DIR or --dynamic RUN_DIR");
+    }
     if let Some(dir) = &args.dynamic {
         return dynamic(dir, &args);
     }
@@ -371,10 +376,19 @@ fn print_summary(
 
 fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
     let started = Instant::now();
+    let groups = match &args.groups {
+        Some(text) => Some(
+            text.parse::<emergent_runner::GroupSpec>()
+                .map_err(|e| anyhow::anyhow!("--groups {e}"))?,
+        ),
+        None => None,
+    };
     let opts = emergent_runner::DynamicOptions {
         indicators: args.indicator.clone(),
         nodes: args.nodes.map(|k| k as usize),
         tol: args.tol,
+        groups,
+        groups_text: args.groups.clone().unwrap_or_default(),
     };
     let outcomes = emergent_runner::attribute_dynamic_run(dir, &opts)?;
     if args.json {
@@ -428,12 +442,37 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
                 100.0 * t.share
             );
         }
+        print_groups(o, args.groups.as_deref());
     }
     println!(
         "wrote {}/dynamic_attribution.parquet and dynamic_attribution.json",
         dir.display()
     );
     Ok(())
+}
+
+/// The group lines of a dynamic attribution with a coalition structure.
+fn print_groups(o: &emergent_io::run_dir::DynamicOutcome, spec: Option<&str>) {
+    if o.groups.is_empty() {
+        return;
+    }
+    let g = o.groups.len();
+    println!(
+        "  with the coalition structure {} ({} paths of α): group, share, Σφ, twin corner-game Shapley",
+        spec.unwrap_or_default(),
+        g << (g - 1)
+    );
+    for group in &o.groups {
+        println!(
+            "    {:<12} {:>8} {:>14.6e} {:>14.6e}",
+            group.name,
+            group
+                .share
+                .map_or("n/a".into(), |s| format!("{:.2}%", 100.0 * s)),
+            group.phi,
+            group.corner_shapley
+        );
+    }
 }
 
 /// Why the dynamic attribution's gap is above the tolerance it was asked for.

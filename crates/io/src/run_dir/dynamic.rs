@@ -6,6 +6,8 @@
 use emergent_attribution::TierShare;
 use serde::{Deserialize, Serialize};
 
+use crate::run_dir::game::GameGroup;
+
 /// One indicator attributed through the dynamics, and how it compares with the static one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DynamicOutcome {
@@ -52,6 +54,14 @@ pub struct DynamicOutcome {
     pub comparison: Option<Comparison>,
     #[serde(default, deserialize_with = "crate::run_dir::tiers::tier_shares")]
     pub tiers: Vec<TierShare>,
+    /// With a coalition structure (`--groups`): each group's Σφ beside the Shapley value of
+    /// the twin's corner game, which it equals up to the quadrature's gap. Empty without one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<DynamicGroup>,
+    /// With a coalition structure: M(1_S) for every coalition mask S of the groups (bit g set
+    /// = group g participates), 2^G values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corner_values: Vec<f64>,
     /// Dynamic φ of every agent: written to `dynamic_attribution.parquet`, not to the JSON.
     #[serde(skip)]
     pub phi: Vec<f64>,
@@ -75,14 +85,47 @@ pub struct Comparison {
     pub static_tiers: Vec<TierShare>,
 }
 
+/// One group's dynamic attribution under a coalition structure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicGroup {
+    pub name: String,
+    /// Σ φ_i over the group's agents.
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub phi: f64,
+    /// φ / Σφ (null when Σφ is 0).
+    pub share: Option<f64>,
+    /// The exact Shapley value of the twin's corner game v(S) = M(1_S).
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub corner_shapley: f64,
+}
+
+/// How a grouped dynamic attribution was taken (`emergent attribute --dynamic RUN --groups
+/// SPEC`): Aumann–Shapley with a coalition structure (docs/dynamic-attribution.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DynamicStructure {
+    /// `owen`: exact Shapley between the groups (every coalition of the others), Aumann–Shapley
+    /// inside each group (after Owen 1977, values of games with a priori unions).
+    pub method: String,
+    /// The `--groups` spec as given.
+    pub groups_spec: String,
+    pub groups: Vec<GameGroup>,
+    /// Paths of α integrated per indicator: G·2^(G−1).
+    pub paths: usize,
+}
+
 /// The whole of `dynamic_attribution.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DynamicAttributionFile {
     pub indicators: Vec<DynamicOutcome>,
+    /// Set when the attribution had a coalition structure; absent for the diagonal path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure: Option<DynamicStructure>,
 }
 
 /// [`DynamicAttributionFile`] borrowed, for writing.
 #[derive(Serialize)]
 pub(crate) struct DynamicAttributionFileRef<'a> {
     pub indicators: &'a [DynamicOutcome],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structure: Option<&'a DynamicStructure>,
 }

@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use crate::atomic::atomic_write_bytes;
 use crate::error::IoError;
 use crate::run_dir::attribution::{AttributionFile, AttributionFileRef, IndicatorOutcome};
-use crate::run_dir::dynamic::{DynamicAttributionFile, DynamicAttributionFileRef, DynamicOutcome};
+use crate::run_dir::dynamic::{
+    DynamicAttributionFile, DynamicAttributionFileRef, DynamicOutcome, DynamicStructure,
+};
 use crate::run_dir::manifest::Manifest;
 use crate::run_dir::names::{ATTRIBUTION_JSON, DYNAMIC_ATTRIBUTION_JSON, MANIFEST};
 
@@ -66,8 +68,21 @@ pub fn read_dynamic_attribution(dir: &Path) -> Result<DynamicAttributionFile, Io
 }
 
 pub fn write_dynamic_attribution(dir: &Path, indicators: &[DynamicOutcome]) -> Result<(), IoError> {
+    write_dynamic_attribution_grouped(dir, indicators, None)
+}
+
+/// `dir/dynamic_attribution.json` of an attribution with a coalition structure (`None`: the
+/// diagonal path, the same file as [`write_dynamic_attribution`]).
+pub fn write_dynamic_attribution_grouped(
+    dir: &Path,
+    indicators: &[DynamicOutcome],
+    structure: Option<&DynamicStructure>,
+) -> Result<(), IoError> {
     write_json(
         &dir.join(DYNAMIC_ATTRIBUTION_JSON),
-        &DynamicAttributionFileRef { indicators },
+        &DynamicAttributionFileRef {
+            indicators,
+            structure,
+        },
     )
 }

@@ -19,7 +19,9 @@ mod outputs;
 mod tiers;
 
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
-pub use dynamic::{Comparison, DynamicAttributionFile, DynamicOutcome};
+pub use dynamic::{
+    Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
+};
 pub use experiment::{
     ArmEffect, ArmTrajectory, ArmValue, Carried, CarriedAgent, ExperimentArm, ExperimentFile,
     ExperimentIndicator, TierEffect, experiment_run_dir, experiment_run_done,
@@ -29,7 +31,7 @@ pub use game::{Estimate, GameFile, GameGroup, GameIndicator, GroupValue};
 pub use identity::RunIdentity;
 pub use json_file::{
     read_attribution, read_dynamic_attribution, read_json, read_manifest, write_attribution,
-    write_dynamic_attribution, write_json, write_manifest,
+    write_dynamic_attribution, write_dynamic_attribution_grouped, write_json, write_manifest,
 };
 pub use lock::RunDirLock;
 pub use manifest::{
