@@ -352,7 +352,9 @@ fn the_grouped_dynamic_attribution_gives_the_twins_game_shapley_values() {
         let gap = i["completeness_gap"].as_f64().unwrap();
         let groups = i["groups"].as_array().unwrap();
         for (g, s) in groups.iter().zip(&shapley) {
-            assert_eq!(g["corner_shapley"].as_f64().unwrap(), *s);
+            // (The file's numbers are rounded as JSON: equal to ~1e-12.)
+            let corner = g["corner_shapley"].as_f64().unwrap();
+            assert!((corner - s).abs() <= 1e-10 * delta.abs(), "{corner} vs {s}");
             let phi = g["phi"].as_f64().unwrap();
             assert!(
                 (phi - s).abs() <= (1e-6 + 4.0 * gap) * delta.abs(),
