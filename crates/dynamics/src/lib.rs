@@ -17,12 +17,14 @@ mod bounded_confidence;
 mod cascade;
 mod econ;
 mod error;
+mod feed_model;
 mod from_scenario;
 mod model;
 mod panels;
 mod panic;
 mod radicalization;
 mod smooth;
+mod stance_grid;
 mod threshold;
 
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
@@ -31,6 +33,7 @@ pub use bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpo
 pub use cascade::CascadeField;
 pub use econ::EconField;
 pub use error::DynamicsError;
+pub use feed_model::FeedShape;
 pub use from_scenario::{econ_model_for, model_for};
 pub use model::{Dynamics, Trajectory};
 pub use panic::PanicField;
