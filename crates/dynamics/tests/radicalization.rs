@@ -170,5 +170,8 @@ fn a_few_speakers_take_every_contact_and_tiny_participation_stays_finite() {
         let x = model.forward(&vec![a; 200], &[true]).outputs[0].clone();
         assert!(x.iter().all(|v| v.is_finite()), "w = {a}");
     }
-    check_gradient(&model, &context(200), "var(stance)", 7, 0.0, 1e-9);
+    // The adjoint holds down to w → 0 (weights in [0, 0.8), over fewer ticks, where finite
+    // differences are not thrown off by stances crossing the grid's nodes).
+    let short = field(&net, 3, 3.0, 6);
+    check_gradient(&short, &context(200), "var(stance)", 7, 0.0, 1e-9);
 }
