@@ -115,6 +115,7 @@ pub fn model_for<'a>(
         })),
         PolicyKind::Radicalization => {
             let p = &scenario.policy.radicalization;
+            let feed = feed_shape(&scenario.feed);
             Ok(Box::new(RadicalizationField {
                 net: &world.network,
                 x0: (0..pop.len()).map(|a| pop.stance[a * topics]).collect(),
@@ -127,7 +128,12 @@ pub fn model_for<'a>(
                 dt: p.dt,
                 delta: HOMOPHILY_DELTA,
                 ticks,
-                feed: feed_shape(&scenario.feed),
+                feed,
+                participation_exponent: RadicalizationField::exponent_for(
+                    pop.len(),
+                    &feed,
+                    p.contacts as f64,
+                ),
             }))
         }
         #[allow(unreachable_patterns)]

@@ -10,7 +10,8 @@
 //! run), so M(w_S) at a corner is the game's v(S) in expectation (docs/ground-truth.md).
 //!
 //! Expected form, per tick from tick 1 (at tick 0 the window is empty: nobody has posted yet),
-//! c = dt·K, with the expected feed of [`crate::feed_model`] (ρ_ij in network, θ_i per usable
+//! c = dt·K, with p = w^k in place of w (`participation_exponent`: a change of variable that
+//! leaves the corners and the diagonal's Aumann–Shapley values as they are), with the expected feed of [`crate::feed_model`] (ρ_ij in network, θ_i per usable
 //! out-of-network item, μ_i contacts):
 //!
 //! - i's candidate j has weight ρ_ij h_ij (followee) or θ_i w_k g_ik (any speaker k ≠ i not
@@ -58,6 +59,8 @@ pub struct RadicalizationField<'a> {
     pub ticks: u32,
     /// The engine's feed (`[feed]`).
     pub feed: FeedShape,
+    /// k in p_j = w_j^k, the probability that j's items exist (see [`Self::exponent_for`]).
+    pub participation_exponent: f64,
 }
 
 const OUTPUTS: [&str; 1] = ["stance"];
@@ -104,6 +107,27 @@ struct RowBack {
 }
 
 impl RadicalizationField<'_> {
+    /// The exponent k of p = w^k for `agents` agents: the one that puts the feed's filling
+    /// (p·N ≈ 2·n_oon + m items in the window) at α = 1/4 of the diagonal w = α·1, i.e.
+    /// k = log₄(N / (2 n_oon + m)), at least 1.
+    ///
+    /// Why: with the feed normalised over what exists, M(p·1) is nearly flat for p ≫ F/N and
+    /// rises from M(0) within p ≲ F/N (0.4 % of the diagonal at 10⁴ agents), a step no panel
+    /// rule resolves at a sane cost. p = w^k changes neither the corners (0^k = 0, 1^k = 1) nor
+    /// the Aumann–Shapley values along the diagonal (the map is the same for every agent, so
+    /// ∫ ∂M/∂w_j(α·1) dα = ∫ ∂M/∂p_j(p·1) dp): it only spreads the step over α so the
+    /// quadrature sees it.
+    pub fn exponent_for(agents: usize, feed: &FeedShape, contacts: f64) -> f64 {
+        let filled = 2.0 * feed.out_of_network as f64 + contacts;
+        ((agents as f64 / filled.max(1.0)).ln() / 4f64.ln()).max(1.0)
+    }
+
+    /// p = w^k (the probability that each agent's items exist).
+    fn existence(&self, w: &[f64]) -> Vec<f64> {
+        let k = self.participation_exponent;
+        w.iter().map(|v| v.max(0.0).powf(k)).collect()
+    }
+
     /// h(d) and h'(d) for h(d) = (d² + δ²)^(−β/2).
     #[inline]
     fn kernel(&self, d: f64) -> (f64, f64) {
@@ -393,6 +417,7 @@ impl Dynamics for RadicalizationField<'_> {
     }
 
     fn forward(&self, w: &[f64], _needed: &[bool]) -> Trajectory {
+        let w = &self.existence(w);
         let feed = self.feed.feed(self.net, w, self.contacts);
         let mut states = Vec::with_capacity(self.ticks as usize + 1);
         states.push(self.x0.clone());
@@ -418,6 +443,8 @@ impl Dynamics for RadicalizationField<'_> {
         let Some(Some(d_stance)) = d_out.first() else {
             return grad;
         };
+        let w_in = w;
+        let w = &self.existence(w_in);
         let feed = self.feed.feed(self.net, w, self.contacts);
         let mut bar = FeedBar {
             rho: vec![0.0; feed.rho.len()],
@@ -439,6 +466,11 @@ impl Dynamics for RadicalizationField<'_> {
             &bar.mu,
             &mut grad,
         );
+        // dp/dw = k w^(k − 1).
+        let k = self.participation_exponent;
+        for (g, &v) in grad.iter_mut().zip(w_in) {
+            *g *= if v > 0.0 { k * v.powf(k - 1.0) } else { 0.0 };
+        }
         grad
     }
 }

@@ -52,6 +52,7 @@ fn field(net: &Network, seed: u64, beta: f64, ticks: u32) -> RadicalizationField
         delta: DELTA,
         ticks,
         feed: FEED,
+        participation_exponent: 1.0,
     }
 }
 
@@ -78,6 +79,12 @@ fn adjoint_gradients_equal_finite_differences() {
         ] {
             check_gradient(&model, &context(30), expr, 5, 0.1, 1e-9);
         }
+        // With existence p = w^k, k > 1 (what `from_scenario` sets for large populations).
+        let curved = RadicalizationField {
+            participation_exponent: 2.5,
+            ..field(&net, 4, beta, 8)
+        };
+        check_gradient(&curved, &context(30), "var(stance)", 6, 0.1, 1e-9);
     }
 }
 
