@@ -21,7 +21,7 @@
 //! - Z_i = Σ_j ρ_ij h_ij + θ_i V_i, V_i = Σ_{k≠i} (w_k − ρ_ik) g_ik; u_i = c a_i μ_i / Z_i;
 //!   i contacts j an expected u_i/c times its weight (m independent draws: expected counts);
 //! - x_i ← (1 − dt) x_i + u_i [Σ_j ρ_ij h_ij s_j + θ_i Σ_{k≠i} (w_k − ρ_ik) g_ik s_k]
-//!   + r Σ_{l contacts i} e_li s_l, s = tanh(α x): the pull of i's contacts and the
+//!   plus r Σ_{l contacts i} e_li s_l, s = tanh(α x): the pull of i's contacts and the
 //!   reciprocal push of whoever contacted i. A silenced agent still contacts and pushes back
 //!   (the engine refuses only its items), so w enters through the feed alone.
 //!

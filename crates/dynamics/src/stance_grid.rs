@@ -47,7 +47,7 @@ pub(crate) fn locate(x: f64) -> Loc {
     let (u_max, du) = grid_du();
     let t = ((x / SIGMA).asinh() + u_max) / du;
     let (lo, hi) = (1.0, (NODES - 2) as f64);
-    let (t, dtdx) = if !(t > lo) {
+    let (t, dtdx) = if t.is_nan() || t <= lo {
         (lo, 0.0)
     } else if t >= hi {
         (hi, 0.0)
@@ -58,7 +58,11 @@ pub(crate) fn locate(x: f64) -> Loc {
     let z = t - c;
     Loc {
         c: c as u32,
-        l: [0.5 * (0.5 - z).powi(2), 0.75 - z * z, 0.5 * (0.5 + z).powi(2)],
+        l: [
+            0.5 * (0.5 - z).powi(2),
+            0.75 - z * z,
+            0.5 * (0.5 + z).powi(2),
+        ],
         dl: [-(0.5 - z) * dtdx, -2.0 * z * dtdx, (0.5 + z) * dtdx],
     }
 }
@@ -79,9 +83,7 @@ impl Stencil {
         let locs: Vec<Loc> = x.iter().map(|&v| locate(v)).collect();
         let mut touched = vec![false; NODES];
         for l in &locs {
-            for a in l.c as usize - 1..=l.c as usize + 1 {
-                touched[a] = true;
-            }
+            touched[l.c as usize - 1..=l.c as usize + 1].fill(true);
         }
         let mut slot = vec![u32::MAX; NODES];
         let mut xs = Vec::new();
@@ -127,7 +129,13 @@ impl Stencil {
         (0..t)
             .into_par_iter()
             .with_min_len(64)
-            .map(|a| self.k[a * t..(a + 1) * t].iter().zip(d).map(|(k, v)| k * v).sum())
+            .map(|a| {
+                self.k[a * t..(a + 1) * t]
+                    .iter()
+                    .zip(d)
+                    .map(|(k, v)| k * v)
+                    .sum()
+            })
             .collect()
     }
 
@@ -150,17 +158,17 @@ impl Stencil {
         let (ai, bj) = (self.slots(li), self.slots(lj));
         let t = self.t;
         let (mut g, mut gi, mut gj) = (0.0, 0.0, 0.0);
-        for p in 0..3 {
-            // Row of node ai[p] read at x_j, and its derivative in x_j.
+        for ((a, la), dla) in ai.into_iter().zip(li.l).zip(li.dl) {
+            // Row of node a read at x_j, and its derivative in x_j.
             let (mut r, mut dr) = (0.0, 0.0);
-            for q in 0..3 {
-                let k = self.k[ai[p] * t + bj[q]];
-                r += lj.l[q] * k;
-                dr += lj.dl[q] * k;
+            for ((b, lb), dlb) in bj.into_iter().zip(lj.l).zip(lj.dl) {
+                let k = self.k[a * t + b];
+                r += lb * k;
+                dr += dlb * k;
             }
-            g += li.l[p] * r;
-            gi += li.dl[p] * r;
-            gj += li.l[p] * dr;
+            g += la * r;
+            gi += dla * r;
+            gj += la * dr;
         }
         (g, gi, gj)
     }
@@ -169,7 +177,9 @@ impl Stencil {
     /// the adjoint.
     pub(crate) fn sum(&self, m: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let field = self.apply(&self.deposit(m));
-        let out = (0..self.locs.len()).map(|i| self.read(&field, i).0).collect();
+        let out = (0..self.locs.len())
+            .map(|i| self.read(&field, i).0)
+            .collect();
         (out, field)
     }
 
