@@ -10,6 +10,7 @@ use crate::bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, chec
 use crate::cascade::CascadeField;
 use crate::econ::EconField;
 use crate::error::DynamicsError;
+use crate::feed_model::FeedShape;
 use crate::model::Dynamics;
 use crate::panic::PanicField;
 use crate::radicalization::RadicalizationField;
@@ -114,6 +115,7 @@ pub fn model_for<'a>(
         })),
         PolicyKind::Radicalization => {
             let p = &scenario.policy.radicalization;
+            let feed = feed_shape(&scenario.feed);
             Ok(Box::new(RadicalizationField {
                 net: &world.network,
                 x0: (0..pop.len()).map(|a| pop.stance[a * topics]).collect(),
@@ -126,6 +128,12 @@ pub fn model_for<'a>(
                 dt: p.dt,
                 delta: HOMOPHILY_DELTA,
                 ticks,
+                feed,
+                participation_exponent: RadicalizationField::exponent_for(
+                    pop.len(),
+                    &feed,
+                    p.contacts as f64,
+                ),
             }))
         }
         #[allow(unreachable_patterns)]
@@ -133,6 +141,17 @@ pub fn model_for<'a>(
             format!("{other:?}"),
             "its expected-value mode is not written yet".into(),
         )),
+    }
+}
+
+/// The engine's feed in the radicalization twin's terms: n_oon = round(F·share) out-of-network
+/// slots (the engine's rounding, crates/sim `feed.rs`), the rest in network.
+fn feed_shape(f: &emergent_scenario::FeedConfig) -> FeedShape {
+    let out = ((f.size as f64) * f.out_of_network_share).round() as usize;
+    FeedShape {
+        in_network: f.size.saturating_sub(out),
+        out_of_network: out,
+        followee_sample: f.followee_sample,
     }
 }
 
