@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The Python API's overhead at 10^6 agents, per attribution method.
 
-Overhead = the wall time of ``emergent.attribute(table, …)`` less the time the same library
+Overhead = the time of ``emergent.attribute(table, …)`` less the time the same library
 calls take from Rust on the same in-memory table, measured in the same process, alternating
-with the Python calls (``_native._library_seconds``: build the FeatureTable from owned columns
+with the Python calls; as wall time and as the process's CPU time (all threads; what other
+processes on a loaded machine do not inflate) (``_native._library_seconds``: build the FeatureTable from owned columns
 — its checks of finite values and unique ids —, parse the baseline, attribute, tier shares).
 Same process and interleaved, so machine load and the allocator's state cancel out; what is
 left is what the binding adds (taking the table over through the Arrow C stream, the ids,
@@ -81,32 +82,37 @@ def measure(t: pa.Table, expr: str, method: str, permutations: int, repeat: int)
     """Python call and library reference, alternating, `repeat` times each after one warm-up
     of both: medians of the wall times, of the paired differences, and of the parts the
     Python call reports (table built and checked, attribution, tier shares)."""
-    def python_call() -> tuple[float, emergent.Attribution]:
-        started = time.perf_counter()
+    def python_call() -> tuple[float, float, emergent.Attribution]:
+        cpu, started = time.process_time(), time.perf_counter()
         a = emergent.attribute(t, expr, baseline="mean", method=method, permutations=permutations)
-        return time.perf_counter() - started, a
+        return time.perf_counter() - started, time.process_time() - cpu, a
 
-    def library() -> float:
+    def library() -> tuple[float, float]:
         return _native._library_seconds(t.__arrow_c_stream__(), expr, "mean", method, 32,
                                         permutations, 0, 1)[0]
 
     python_call()
     library()
-    walls, libs, parts = [], [], []
+    py, lib, parts = [], [], []
     for _ in range(repeat):
-        wall, a = python_call()
-        parts.append((a.table_seconds, a.seconds, a.tier_seconds))
+        wall, cpu, a = python_call()
+        parts.append((a.table_seconds, a.seconds, a.tier_seconds,
+                      wall - a.table_seconds - a.seconds - a.tier_seconds))
         del a
-        walls.append(wall)
-        libs.append(library())
+        py.append((wall, cpu))
+        lib.append(library())
     med = statistics.median
     return {
-        "wall": med(walls),
-        "library": med(libs),
-        "overhead": med([w - l for w, l in zip(walls, libs)]),
+        "wall": med(w for w, _ in py),
+        "library": med(w for w, _ in lib),
+        "overhead": med(p[0] - l[0] for p, l in zip(py, lib)),
+        "cpu": med(c for _, c in py),
+        "library_cpu": med(c for _, c in lib),
+        "overhead_cpu": med(p[1] - l[1] for p, l in zip(py, lib)),
         "table": med(p[0] for p in parts),
         "attribution": med(p[1] for p in parts),
         "tiers": med(p[2] for p in parts),
+        "glue": med(p[3] for p in parts),
     }
 
 
@@ -115,10 +121,12 @@ def ms(x: float) -> str:
 
 
 def attribute_table(args: argparse.Namespace, tmp: Path) -> None:
-    print("| method | indicator | N | library from Rust (same process) | Python call, wall "
-          "| **overhead** (paired median) | overhead / library | inside the call: table built "
-          "+ checked / attribution / tier shares | CLI compute (`seconds`) |")
-    print("|---|---|---:|---:|---:|---:|---:|---|---:|")
+    print("| method | indicator | N | library from Rust, same process: wall (CPU) "
+          "| Python call: wall (CPU) | **overhead**, paired median: wall (CPU) "
+          "| overhead / library: wall (CPU) | inside the call: table built + checked / "
+          "attribution / tier shares (wall) | **binding's glue**: call wall − those three, "
+          "per call | CLI compute (`seconds`, wall) |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|")
     tables: dict[int, pa.Table] = {}
     for label, expr, method, agents in CASES:
         n = agents or args.agents
@@ -132,9 +140,13 @@ def attribute_table(args: argparse.Namespace, tmp: Path) -> None:
             if not path.exists():
                 pq.write_table(t, path)
             cli = ms(cli_seconds(args.emergent, path, expr, method, args.permutations, args.repeat))
-        print(f"| {label} | `{expr}` | {n:,} | {ms(m['library'])} | {ms(m['wall'])} "
-              f"| **{ms(m['overhead'])}** | {100 * m['overhead'] / m['library']:.1f} % "
-              f"| {ms(m['table'])} / {ms(m['attribution'])} / {ms(m['tiers'])} | {cli} |")
+        print(f"| {label} | `{expr}` | {n:,} | {ms(m['library'])} ({ms(m['library_cpu'])}) "
+              f"| {ms(m['wall'])} ({ms(m['cpu'])}) "
+              f"| **{ms(m['overhead'])}** ({ms(m['overhead_cpu'])}) "
+              f"| {100 * m['overhead'] / m['library']:.1f} % "
+              f"({100 * m['overhead_cpu'] / m['library_cpu']:.1f} %) "
+              f"| {ms(m['table'])} / {ms(m['attribution'])} / {ms(m['tiers'])} "
+              f"| **{ms(m['glue'])}** ({100 * m['glue'] / m['library']:.2f} %) | {cli} |")
 
 
 def run_seconds(binary: str, agents: int, ticks: int, repeat: int, tmp: Path) -> tuple[float, float]:

@@ -23,7 +23,9 @@ const TIER_BY: &str = "followers";
 
 /// Seconds of each of `repeat` runs of the library path above over the table in `features`
 /// (copied once into owned vectors first, outside the timing), with the mean or another
-/// `--baseline` text and the default tiers.
+/// `--baseline` text and the default tiers: `(wall, cpu)` pairs, cpu being the whole
+/// process's CPU time (every thread's, as Python's `time.process_time`), which other
+/// processes on a loaded machine do not inflate as they do the wall time.
 #[pyfunction]
 #[pyo3(signature = (features, indicator, baseline, method, steps, permutations, seed, repeat))]
 #[allow(clippy::too_many_arguments)]
@@ -37,7 +39,7 @@ pub fn _library_seconds(
     permutations: usize,
     seed: u64,
     repeat: usize,
-) -> PyResult<Vec<f64>> {
+) -> PyResult<Vec<(f64, f64)>> {
     let batches = arrow_in::read_stream(features)?;
     let indicator = Indicator::parse(&indicator).map_err(to_py)?;
     let method: Method = method.parse().map_err(EmergentError::new_err)?;
@@ -50,7 +52,7 @@ pub fn _library_seconds(
     };
     let mut uses = indicator.columns().to_vec();
     uses.push(TIER_BY.to_string());
-    py.detach(|| -> PyResult<Vec<f64>> {
+    py.detach(|| -> PyResult<Vec<(f64, f64)>> {
         let (shared, _) = arrow_in::feature_table(&batches, &Ids::Default, &uses)?;
         let AgentIds::Int(ids) = shared.ids() else {
             return Err(EmergentError::new_err("the benchmark takes integer ids"));
@@ -66,6 +68,7 @@ pub fn _library_seconds(
         for _ in 0..repeat {
             let (ids, columns) = (ids.clone(), columns.clone());
             let started = Instant::now();
+            let cpu = process_cpu_seconds();
             let table = FeatureTable::new(AgentIds::Int(ids.into()), columns).map_err(to_py)?;
             let base = emergent_runner::study::parse_baseline(&baseline, &IdColumn::Default, None)
                 .map_err(to_py)?;
@@ -74,9 +77,21 @@ pub fn _library_seconds(
             let tiers = table
                 .column(TIER_BY)
                 .map(|f| tier_shares(&a.phi, f, &[0.01, 0.1]));
-            seconds.push(started.elapsed().as_secs_f64());
+            seconds.push((started.elapsed().as_secs_f64(), process_cpu_seconds() - cpu));
             drop((tiers, a, table));
         }
         Ok(seconds)
     })
+}
+
+/// CPU time of the whole process so far (CLOCK_PROCESS_CPUTIME_ID, what Python's
+/// `time.process_time` reads).
+fn process_cpu_seconds() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
