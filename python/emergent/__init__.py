@@ -3,12 +3,20 @@ social simulator, from Python. The Rust engine does the work; tables cross as Ar
 
 Start with :func:`attribute` (a DataFrame and an indicator expression in, φ per agent out),
 :func:`run` (a scenario file in, a :class:`Run` with lazy tables out), :func:`open_run` and
-:func:`study` (full population vs sampled panels).
+:func:`study` (full population vs sampled panels); then :func:`experiment` (arms of
+interventions vs a control), :func:`attribute_dynamic` and :func:`play_game` (attribution
+through the dynamics, and its ground truth), :func:`validate`, the importers
+(:func:`import_oasis`, :func:`import_bluesky`, :func:`synth_bluesky`) and the LLM replay
+cache (:func:`cache_stats`, :func:`cache_prune`, :func:`cache_export`).
 Every function is a command of the ``emergent`` binary with the same names and defaults.
 """
 
 from ._native import EmergentError
 from ._attribution import Attribution, TierShare, attribute
+from ._bluesky import import_bluesky, synth_bluesky
+from ._cache import CacheExport, CacheStats, cache_export, cache_prune, cache_stats
+from ._experiment import ExperimentResult, experiment
+from ._validate import ValidationResult, validate
 from ._run import (
     Run,
     attribute_dynamic,
@@ -23,13 +31,22 @@ from ._study import IndicatorStudy, StudyResult, study
 
 __all__ = [
     "Attribution",
+    "CacheExport",
+    "CacheStats",
     "EmergentError",
+    "ExperimentResult",
     "IndicatorStudy",
     "Run",
     "StudyResult",
     "TierShare",
+    "ValidationResult",
     "attribute",
     "attribute_dynamic",
+    "cache_export",
+    "cache_prune",
+    "cache_stats",
+    "experiment",
+    "import_bluesky",
     "import_oasis",
     "open_run",
     "play_game",
@@ -37,4 +54,6 @@ __all__ = [
     "resume",
     "run",
     "study",
+    "synth_bluesky",
+    "validate",
 ]

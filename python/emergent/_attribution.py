@@ -45,7 +45,9 @@ class Attribution:
     steps: Optional[int]
     permutations: Optional[int]
     n_agents: int
-    #: The attribution alone (the CLI's ``--json`` ``seconds``), and the tier shares after it.
+    #: Building and checking the table (reading it, from a file), the attribution alone (the
+    #: CLI's ``--json`` ``seconds``), and the tier shares after it.
+    table_seconds: float
     seconds: float
     tier_seconds: float
     tier_by: Optional[str]
@@ -112,7 +114,11 @@ def attribute(
 
     Returns:
         An :class:`Attribution`. Raises :class:`emergent.EmergentError` with the command
-        line's message (the indicator's column, the table's row and column) on bad input.
+        line's message (the indicator's column, the table's row and column, ``--baseline``'s
+        value) on bad input.
+
+    The table is checked (finite values, unique ids) and attributed without the GIL, as the
+    command's own library calls; ids and Float64 columns are read where Arrow keeps them.
     """
     if not 1 <= steps <= 4096:
         raise ValueError(f"steps must be 1–4096; got {steps}")

@@ -3,7 +3,7 @@ documented functions of ``emergent`` instead; these are their thin native halves
 
 from os import PathLike
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 _Path = Union[str, PathLike[str]]
 
@@ -78,4 +78,63 @@ def dataset_files(run_dir: _Path, name: str) -> List[Path]: ...
 def read_manifest(run_dir: _Path) -> str: ...
 def read_attribution(run_dir: _Path) -> str: ...
 def read_dynamic_attribution(run_dir: _Path) -> str: ...
+def experiment(
+    scenario: _Path,
+    arms: Sequence[str],
+    replicates: int,
+    seed: Optional[int],
+    set: Sequence[str],
+    out: Optional[_Path],
+    force: bool,
+    indicators: Sequence[str],
+    progress: Optional[Callable[[str, int, str], None]],
+) -> Dict[str, Any]: ...
+def validate(
+    quick: bool,
+    out: _Path,
+    only: Sequence[str],
+    seed: int,
+    progress: Optional[Callable[[str, int, str], None]],
+) -> Dict[str, Any]: ...
+def cache_stats(cache: Optional[_Path] = None) -> str: ...
+def cache_prune(
+    cache: Optional[_Path] = None,
+    model: Optional[str] = None,
+    older_than: Optional[str] = None,
+    all: bool = False,
+    yes: bool = False,
+) -> Tuple[Path, int]: ...
+def cache_export(out: _Path, cache: Optional[_Path] = None, force: bool = False) -> int: ...
+def import_bluesky(
+    files: Sequence[_Path],
+    out: _Path,
+    force: bool,
+    since: Optional[str],
+    until: Optional[str],
+    topics: Sequence[str],
+    allow_partial: bool,
+    threads: int,
+    progress: Optional[Callable[[str, int, str], None]],
+) -> str: ...
+def synth_bluesky(
+    users: int,
+    days: float,
+    out: _Path,
+    seed: int,
+    rate: float,
+    start: str,
+    level: int,
+    threads: int,
+    progress: Optional[Callable[[str, int, str], None]],
+) -> str: ...
 def _column_address(stream: object, name: str) -> Optional[int]: ...
+def _library_seconds(
+    features: object,
+    indicator: str,
+    baseline: str,
+    method: str,
+    steps: int,
+    permutations: int,
+    seed: int,
+    repeat: int,
+) -> List[Tuple[float, float]]: ...

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from . import _native
 from ._attribution import TierShare
-from ._tables import as_frame
+from ._tables import as_frame, num, rows_to_arrow
 
 PathLike = Union[str, "os.PathLike[str]"]
 PROTOCOLS = ("uniform", "visibility", "stratified", "activity")
@@ -61,29 +60,23 @@ class StudyResult:
         rows: List[Dict[str, Any]] = []
         for ind in self.json["indicators"]:
             full = {"indicator": ind["name"], "protocol": "full"}
-            full.update({f"share_{t['name']}": _num(t["share"]) for t in ind["full"]["tiers"]})
+            full.update({f"share_{t['name']}": num(t["share"]) for t in ind["full"]["tiers"]})
             rows.append(full)
             names = [t["name"] for t in ind["full"]["tiers"]]
             for p in ind["protocols"]:
                 row: Dict[str, Any] = {"indicator": ind["name"], "protocol": p["protocol"]}
                 for name, s in zip(names, p["tier_shares"]):
-                    row[f"share_{name}"] = _num(s["mean"])
+                    row[f"share_{name}"] = num(s["mean"])
                 for key in ("c_star", "residual", "spearman", "top10_jaccard", "tv_distance"):
-                    row[key] = _num(p[key]["mean"])
-                    row[f"{key}_sd"] = _num(p[key]["sd"])
+                    row[key] = num(p[key]["mean"])
+                    row[f"{key}_sd"] = num(p[key]["sd"])
                 rows.append(row)
         return rows
 
     def to_arrow(self) -> Any:
-        """The main table (see :meth:`table`) as a pyarrow Table."""
-        import pyarrow as pa
-
-        rows = self.table()
-        keys: List[str] = []
-        for r in rows:
-            keys.extend(k for k in r if k not in keys)
-        # The full-population rows have no panel statistics: NaN there.
-        return pa.table({k: [r.get(k, math.nan) for r in rows] for k in keys})
+        """The main table (see :meth:`table`) as a pyarrow Table (NaN where the full
+        population has no panel statistics)."""
+        return rows_to_arrow(self.table())
 
     def to_pandas(self) -> Any:
         """The main table (see :meth:`table`) as a pandas DataFrame."""
@@ -92,11 +85,6 @@ class StudyResult:
     def to_polars(self) -> Any:
         """The main table (see :meth:`table`) as a polars DataFrame."""
         return as_frame(self.to_arrow(), "polars")
-
-
-def _num(x: Optional[float]) -> float:
-    """JSON's null (how NaN is written) back to NaN."""
-    return math.nan if x is None else float(x)
 
 
 def _strings(x: Union[str, Sequence[str], None], split: bool = False) -> List[str]:
@@ -193,15 +181,15 @@ def _indicator(i: Dict[str, Any]) -> IndicatorStudy:
         expr=i["expr"],
         baseline=i["baseline"],
         linear=i["linear"],
-        value=_num(full["value"]),
+        value=num(full["value"]),
         tiers=[
-            TierShare(t["name"], t["from"], t["to"], _num(t["phi_sum"]), _num(t["share"]))
+            TierShare(t["name"], t["from"], t["to"], num(t["phi_sum"]), num(t["share"]))
             for t in full["tiers"]
         ],
         panel_tiers={
-            p["protocol"]: [_num(s["mean"]) for s in p["tier_shares"]] for p in i["protocols"]
+            p["protocol"]: [num(s["mean"]) for s in p["tier_shares"]] for p in i["protocols"]
         },
-        c_star={p["protocol"]: _num(p["c_star"]["mean"]) for p in i["protocols"]},
-        spearman={p["protocol"]: _num(p["spearman"]["mean"]) for p in i["protocols"]},
+        c_star={p["protocol"]: num(p["c_star"]["mean"]) for p in i["protocols"]},
+        spearman={p["protocol"]: num(p["spearman"]["mean"]) for p in i["protocols"]},
         verdict=i["verdict"]["text"],
     )

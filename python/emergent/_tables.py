@@ -55,3 +55,24 @@ def as_frame(arrow_obj: Any, frame: str | None) -> Any:
 
         return pl.from_arrow(table)
     raise ValueError(f"frame must be one of {', '.join(FRAMES)}; got {frame!r}")
+
+
+def num(x: Any) -> float:
+    """JSON's null (how the engine writes NaN) back to NaN."""
+    import math
+
+    return math.nan if x is None else float(x)
+
+
+def rows_to_arrow(rows: "list[dict[str, Any]]") -> Any:
+    """Rows of a summary (dicts) as a pyarrow Table: every key any row has, in first-seen
+    order, NaN where a row lacks it (the full population has no panel statistics, an arm
+    whose attribution failed no tier shares)."""
+    import math
+
+    import pyarrow as pa
+
+    keys: "list[str]" = []
+    for r in rows:
+        keys.extend(k for k in r if k not in keys)
+    return pa.table({k: [r.get(k, math.nan) for r in rows] for k in keys})

@@ -2,9 +2,10 @@
 //! `arrow_array_stream`, what `__arrow_c_stream__` returns) → a [`FeatureTable`].
 //!
 //! Float64 columns without nulls in one chunk are shared, not copied: the table reads the
-//! caller's buffer where it lies and keeps it alive. Other numeric columns (integers,
-//! float32, booleans) and tables in several chunks are converted, as they must be to become
-//! one contiguous `[f64]`.
+//! caller's buffer where it lies and keeps it alive; so are Int64 id columns. Other numeric
+//! columns (integers, float32, booleans) and tables in several chunks are converted, as they
+//! must be to become one contiguous `[f64]`. Nothing here checks what the table checks when it
+//! is built (finite values, unique ids): those checks are the library's, done once.
 
 use std::sync::Arc;
 
@@ -14,9 +15,9 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch};
 use arrow_schema::DataType;
-use emergent_attribution::{AgentIds, FeatureTable, SharedColumn};
+use emergent_attribution::{AgentIds, FeatureTable, IntIds, SharedColumn};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyCapsuleMethods};
 
@@ -48,13 +49,13 @@ pub fn read_stream(capsule: &Bound<'_, PyCapsule>) -> PyResult<Vec<RecordBatch>>
 }
 
 /// The feature table made of the columns `uses` (those the indicator and the tiers read) and
-/// the ids of `batches`, with the Arrow id column when there is one (results hand it back
-/// as it came, not copied).
+/// the ids of `batches`, with the ids as an Arrow array (results hand it back as it came, not
+/// copied; row numbers when the table has no id column, shared with the table the same way).
 pub fn feature_table(
     batches: &[RecordBatch],
     ids: &Ids<'_>,
     uses: &[String],
-) -> PyResult<(FeatureTable, Option<ArrayRef>)> {
+) -> PyResult<(FeatureTable, ArrayRef)> {
     let Some(first) = batches.first() else {
         return Err(EmergentError::new_err("the table has no rows"));
     };
@@ -87,14 +88,12 @@ pub fn feature_table(
         };
         columns.push((name.clone(), values(name, &array)?));
     }
-    let n = batches.iter().map(RecordBatch::num_rows).sum();
-    let (agent_ids, id_array) = match id_name {
-        Some(name) => {
-            let array = column(batches, name)?;
-            (agent_ids(name, &array)?, Some(array))
-        }
-        None => (AgentIds::sequential(n), None),
+    let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let id_array: ArrayRef = match id_name {
+        Some(name) => column(batches, name)?,
+        None => Arc::new(Int64Array::from_iter_values(0..n as i64)),
     };
+    let agent_ids = agent_ids(id_name.unwrap_or("row number"), &id_array)?;
     let table = FeatureTable::from_shared(agent_ids, columns).map_err(crate::errors::to_py)?;
     Ok((table, id_array))
 }
@@ -182,7 +181,7 @@ fn widen<T: Copy + Into<f64>>(values: &[T]) -> Vec<f64> {
     values.iter().map(|&v| v.into()).collect()
 }
 
-/// Integer or text ids, as a table file's are read.
+/// Integer or text ids, as a table file's are read; Int64 ids are shared, not copied.
 fn agent_ids(name: &str, array: &ArrayRef) -> PyResult<AgentIds> {
     if array.null_count() > 0 {
         return Err(EmergentError::new_err(format!(
@@ -191,9 +190,9 @@ fn agent_ids(name: &str, array: &ArrayRef) -> PyResult<AgentIds> {
     }
     let text = |v: Vec<String>| Ok(AgentIds::Text(v));
     match array.data_type() {
-        DataType::Int64 => Ok(AgentIds::Int(
-            array.as_primitive::<Int64Type>().values().to_vec(),
-        )),
+        DataType::Int64 => Ok(AgentIds::Int(IntIds::shared(Arc::new(
+            array.as_primitive::<Int64Type>().values().clone(),
+        )))),
         DataType::Int32 => Ok(AgentIds::Int(
             array
                 .as_primitive::<Int32Type>()
@@ -250,8 +249,17 @@ fn agent_ids(name: &str, array: &ArrayRef) -> PyResult<AgentIds> {
     }
 }
 
-/// The address of the values `table` reads for column `name` (tests check that a Float64
-/// column is read where Arrow put it).
+/// The address of the values `table` reads for column `name`, or for its ids when `name` is
+/// the id column (tests check that Float64 columns and Int64 ids are read where Arrow put
+/// them).
 pub fn column_address(table: &FeatureTable, name: &str) -> Option<usize> {
-    table.column(name).map(|c| c.as_ptr() as usize)
+    if let Some(c) = table.column(name) {
+        return Some(c.as_ptr() as usize);
+    }
+    match table.ids() {
+        AgentIds::Int(ids) if name == emergent_io::IdColumn::DEFAULT_NAME => {
+            Some(ids.as_ptr() as usize)
+        }
+        _ => None,
+    }
 }

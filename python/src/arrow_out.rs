@@ -46,7 +46,7 @@ impl ArrowTable {
 /// Agent ids as an Arrow array (a copy: for ids that did not come as Arrow).
 pub fn id_array(ids: &AgentIds) -> ArrayRef {
     match ids {
-        AgentIds::Int(v) => Arc::new(Int64Array::from(v.clone())),
+        AgentIds::Int(v) => Arc::new(Int64Array::from(v.to_vec())),
         AgentIds::Text(v) => Arc::new(StringArray::from(v.clone())),
     }
 }

@@ -2,18 +2,25 @@
 //!
 //! Thin by design: each function calls the library function the command line calls for the
 //! same command (`emergent_attribution::attribute`, `emergent_runner::start`, the
-//! `emergent_io::run_dir` readers, `emergent_report::write_report`, `emergent_runner::study`)
-//! and only converts arguments and results. Tables cross as Arrow (the C stream interface)
+//! `emergent_io::run_dir` readers, `emergent_report::write_report`, `emergent_runner::study`,
+//! `run_experiment`, `emergent_runner::cache`, `emergent_validate`, `emergent_bluesky`) and
+//! only converts arguments and results. Tables cross as Arrow (the C stream interface)
 //! without copying Float64 columns; the GIL is released while the engine works. The Python
 //! side (`python/emergent/`) adds DataFrames, progress bars and documentation.
 
 mod arrow_in;
 mod arrow_out;
 mod attribution;
+mod bench;
+mod bluesky;
+mod cache;
 mod commands;
 mod errors;
+mod experiment;
+mod interrupt;
 mod running;
 mod study;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -118,5 +125,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(commands::read_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(commands::read_attribution, m)?)?;
     m.add_function(wrap_pyfunction!(commands::read_dynamic_attribution, m)?)?;
+    m.add_function(wrap_pyfunction!(experiment::experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(validate::validate, m)?)?;
+    m.add_function(wrap_pyfunction!(cache::cache_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(cache::cache_prune, m)?)?;
+    m.add_function(wrap_pyfunction!(cache::cache_export, m)?)?;
+    m.add_function(wrap_pyfunction!(bluesky::import_bluesky, m)?)?;
+    m.add_function(wrap_pyfunction!(bluesky::synth_bluesky, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_library_seconds, m)?)?;
     Ok(())
 }

@@ -164,3 +164,29 @@ def test_float64_columns_are_read_where_arrow_keeps_them():
     expected = pdf.to_arrow().column("x").chunks[0].buffers()[1].address
     assert emergent._native._column_address(pdf.__arrow_c_stream__(), "x") == expected
     assert not math.isnan(emergent.attribute(pdf, "mean(x)").value)
+
+
+def test_int64_ids_are_read_where_arrow_keeps_them_and_handed_back():
+    ids = np.arange(10, 1010, dtype=np.int64)
+    table = pa.table({"agent_id": ids, "x": np.linspace(1.0, 2.0, 1000)})
+    address = table.column("agent_id").chunks[0].buffers()[1].address
+    assert emergent._native._column_address(table.__arrow_c_stream__(), "agent_id") == address
+    phi = emergent.attribute(table, "var(x)").phi
+    assert phi.column("agent_id").chunks[0].buffers()[1].address == address
+    # Duplicate ids are still refused, by the table's own check.
+    dup = pa.table({"agent_id": np.array([1, 2, 1], dtype=np.int64), "x": [1.0, 2.0, 3.0]})
+    with pytest.raises(emergent.EmergentError, match=r"agent id `1` appears twice \(rows 0 and 2\)"):
+        emergent.attribute(dup, "var(x)")
+
+
+def test_the_binding_adds_the_library_s_own_work_only():
+    """The Rust reference the overhead benchmark subtracts gives the same numbers, and each
+    part of a call is timed."""
+    rng = np.random.default_rng(1)
+    t = pa.table({"posts": rng.random(5000), "followers": rng.random(5000)})
+    a = emergent.attribute(t, "gini(posts)", baseline="mean")
+    assert min(a.table_seconds, a.seconds, a.tier_seconds) >= 0.0 and a.tier_by == "followers"
+    seconds = emergent._native._library_seconds(
+        t.__arrow_c_stream__(), "gini(posts)", "mean", "auto", 32, 1000, 0, 3
+    )
+    assert len(seconds) == 3 and all(wall > 0 and cpu >= 0 for wall, cpu in seconds)

@@ -46,5 +46,5 @@ pub use indicator::Indicator;
 pub use progress::{NoProgress, Progress};
 pub use quadrature::gauss_legendre;
 pub use shard::{SHARD_ALIGN, Shard};
-pub use table::{AgentIds, FeatureTable, SharedColumn};
+pub use table::{AgentIds, FeatureTable, IntIds, SharedColumn, SharedIds};
 pub use tiers::{TierShare, tier_shares, tier_shares_sharded};

@@ -356,7 +356,7 @@ fn refusals_explain_themselves() {
     let e = err("mean(ln(posts - 2))", Baseline::Mean, Method::Auto);
     assert!(matches!(e, AttributionError::NotFinite { .. }), "{e}");
     let other = FeatureTable::new(
-        AgentIds::Int(vec![0, 1, 7]),
+        AgentIds::Int(vec![0, 1, 7].into()),
         vec![
             ("posts".into(), vec![0.0; 3]),
             ("stance".into(), vec![0.0; 3]),

@@ -28,7 +28,7 @@ fn every_reference_case_matches() {
         .map(|v| v.as_i64().unwrap())
         .collect();
     let table = FeatureTable::new(
-        AgentIds::Int(ids),
+        AgentIds::Int(ids.into()),
         ["followers", "posts", "replies"]
             .iter()
             .map(|c| (c.to_string(), floats(&t[*c])))

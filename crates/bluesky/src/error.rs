@@ -34,6 +34,10 @@ pub enum BlueskyError {
     )]
     BadTime { text: String },
 
+    /// The import was asked to stop (Ctrl-C from Python) before the end of its input.
+    #[error("the import stopped before the end of the capture (interrupted); nothing was written")]
+    Stopped,
+
     /// A `--topic` value that is not `NAME=kw1,kw2`.
     #[error("topic `{text}`: {reason}")]
     BadTopic { text: String, reason: String },

@@ -29,6 +29,9 @@ pub struct ImportOptions {
     /// Replace an earlier import in a non-empty output folder ([`import_to_dir`] only). Never
     /// allows writing into a run directory or the folder of an input file.
     pub force: bool,
+    /// Stop reading once this holds a non-zero value (a signal number, as the runner's stop
+    /// flag): the import ends with [`BlueskyError::Stopped`] and writes nothing.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 /// Read the capture files (in the order given, as one stream) and build the tables in memory.
@@ -62,6 +65,7 @@ pub fn import_capture(
         opts.allow_partial,
         &mut agg,
         progress,
+        opts.stop.as_deref(),
     )?;
     refuse_unreadable_files(&out)?;
     Ok(assemble(agg, out, &topics, opts))

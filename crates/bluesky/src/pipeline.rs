@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -65,6 +66,7 @@ pub(crate) fn run(
     allow_partial: bool,
     agg: &mut Aggregate,
     progress: &dyn Progress,
+    stop: Option<&AtomicUsize>,
 ) -> Result<PipelineOutput, BlueskyError> {
     // Open everything first, so a missing file fails before any work.
     let mut sources = Vec::with_capacity(files.len());
@@ -84,7 +86,7 @@ pub(crate) fn run(
     };
 
     std::thread::scope(|s| {
-        let reader = s.spawn(move || read_all(sources, allow_partial, raw_tx, progress));
+        let reader = s.spawn(move || read_all(sources, allow_partial, raw_tx, progress, stop));
         for _ in 0..workers {
             let (rx, tx) = (raw_rx.clone(), parsed_tx.clone());
             s.spawn(move || parse_worker(&rx, &tx, topics));
@@ -103,6 +105,7 @@ fn read_all(
     allow_partial: bool,
     tx: std::sync::mpsc::SyncSender<RawChunk>,
     progress: &dyn Progress,
+    stop: Option<&AtomicUsize>,
 ) -> Result<Vec<FileRead>, BlueskyError> {
     let mut seq = 0u64;
     let mut out = Vec::with_capacity(sources.len());
@@ -118,6 +121,9 @@ fn read_all(
         };
         let mut truncated_at = None;
         loop {
+            if stop.is_some_and(|s| s.load(Ordering::SeqCst) != 0) {
+                return Err(BlueskyError::Stopped);
+            }
             match src.next_chunk(CHUNK_BYTES) {
                 Ok(Some(bytes)) => {
                     if !send(bytes, &src) {

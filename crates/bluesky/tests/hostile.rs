@@ -96,6 +96,26 @@ fn a_blank_file_is_not_refused() {
 }
 
 #[test]
+fn an_import_asked_to_stop_ends_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "cap.jsonl", capture_text().as_bytes());
+    let out = dir.path().join("out");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(2));
+    let opts = ImportOptions {
+        stop: Some(stop.clone()),
+        ..Default::default()
+    };
+    let err = import_to_dir(std::slice::from_ref(&f), &out, &opts, &NoProgress).unwrap_err();
+    assert!(matches!(err, BlueskyError::Stopped), "{err}");
+    assert!(
+        !out.join("features.parquet").exists(),
+        "nothing may be written"
+    );
+    stop.store(0, std::sync::atomic::Ordering::SeqCst);
+    assert!(import_to_dir(std::slice::from_ref(&f), &out, &opts, &NoProgress).is_ok());
+}
+
+#[test]
 fn a_non_empty_output_folder_needs_force_and_then_is_replaced_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "cap.jsonl", capture_text().as_bytes());

@@ -152,7 +152,7 @@ impl Column {
 fn parse_ids(text: Vec<String>) -> AgentIds {
     let ints: Option<Vec<i64>> = text.iter().map(|s| s.parse().ok()).collect();
     match ints {
-        Some(v) => AgentIds::Int(v),
+        Some(v) => AgentIds::Int(v.into()),
         None => AgentIds::Text(text),
     }
 }

@@ -117,7 +117,7 @@ pub fn read_dataset(dir: &Path, name: &str, ids: &IdColumn) -> Result<FeatureTab
         }
     }
     let ids = if text_ids.is_empty() {
-        AgentIds::Int(int_ids)
+        AgentIds::Int(int_ids.into())
     } else {
         AgentIds::Text(text_ids)
     };

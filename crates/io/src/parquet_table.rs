@@ -104,7 +104,7 @@ fn read_rows_unguarded(
     let agent_ids = match id_at {
         None => AgentIds::sequential(rows),
         Some(_) if !text_ids.is_empty() => AgentIds::Text(text_ids),
-        Some(_) => AgentIds::Int(int_ids),
+        Some(_) => AgentIds::Int(int_ids.into()),
     };
     let mut cols = Vec::with_capacity(numeric.len());
     for ((&k, values), gap) in numeric.iter().zip(columns).zip(missing) {
@@ -270,7 +270,7 @@ pub enum ParquetColumn {
 impl ParquetColumn {
     pub fn from_ids(name: &str, ids: &AgentIds) -> Self {
         match ids {
-            AgentIds::Int(v) => ParquetColumn::I64(name.to_string(), v.clone()),
+            AgentIds::Int(v) => ParquetColumn::I64(name.to_string(), v.to_vec()),
             AgentIds::Text(v) => ParquetColumn::Str(name.to_string(), v.clone()),
         }
     }

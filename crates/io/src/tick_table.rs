@@ -96,13 +96,16 @@ fn concatenate(
             columns[k].extend_from_slice(p.table.column(c).unwrap_or_default());
         }
     }
-    let table = FeatureTable::new(AgentIds::Int(ids), names.into_iter().zip(columns).collect())
-        .map_err(|e| {
-            IoError::new(
-                &files[0],
-                format!("{e} (the shards' rows at tick {tick} read as one table)"),
-            )
-        })?;
+    let table = FeatureTable::new(
+        AgentIds::Int(ids.into()),
+        names.into_iter().zip(columns).collect(),
+    )
+    .map_err(|e| {
+        IoError::new(
+            &files[0],
+            format!("{e} (the shards' rows at tick {tick} read as one table)"),
+        )
+    })?;
     Ok(TickTable {
         tick: Some(tick),
         table,
@@ -207,8 +210,8 @@ fn read_first_tick(path: &Path) -> Result<TickTable, IoError> {
         }
     }
     let names = at.features.into_iter().map(|(_, n)| n);
-    let table =
-        FeatureTable::shard(AgentIds::Int(ids), names.zip(columns).collect()).map_err(|e| {
+    let table = FeatureTable::shard(AgentIds::Int(ids.into()), names.zip(columns).collect())
+        .map_err(|e| {
             table_error(path, e, |row| {
                 format!("agent row {} of tick {}", row + 1, first.unwrap_or(0))
             })
@@ -277,7 +280,7 @@ mod tests {
         assert_eq!(got.table.column_names(), ["stance", "posts"]);
         assert_eq!(got.table.column("stance").unwrap(), [0.0, 0.1, 0.2, 0.3]);
         assert_eq!(got.table.column("posts").unwrap(), [0.0; 4]);
-        assert_eq!(got.table.ids(), &AgentIds::Int(vec![0, 1, 2, 3]));
+        assert_eq!(got.table.ids(), &AgentIds::Int(vec![0, 1, 2, 3].into()));
     }
 
     #[test]
@@ -305,7 +308,7 @@ mod tests {
         assert_eq!(empty.table.column_names(), ["stance", "posts"]);
         let got = first_tick_dataset(dir.path(), "ticks").expect("reads");
         assert_eq!(got.tick, Some(2));
-        assert_eq!(got.table.ids(), &AgentIds::Int(vec![0, 1, 2, 3, 4]));
+        assert_eq!(got.table.ids(), &AgentIds::Int(vec![0, 1, 2, 3, 4].into()));
         assert_eq!(
             got.table.column("stance").unwrap(),
             [2.0, 2.1, 2.2, 2.3, 2.4]

@@ -7,7 +7,7 @@ use emergent_report::write_report;
 
 /// Four agents: 0 followed by everyone else, likes all on agent 0 at the end, ticks 0 and 1.
 fn fake_import(dir: &std::path::Path) {
-    let ids = AgentIds::Int(vec![0, 1, 2, 3]);
+    let ids = AgentIds::Int(vec![0, 1, 2, 3].into());
     let likes = [6.0, 0.0, 0.0, 0.0];
     let followers = [3.0, 0.0, 0.0, 0.0];
     write_table(

@@ -14,6 +14,7 @@
 //! an [`engine::Engine`] — and `engine::drive` runs it; `checkpoint`, `recorder`,
 //! `indicators`, `manifest` and `dynamic` are what the engines use.
 
+pub mod cache;
 mod cascades;
 mod checkpoint;
 mod dynamic;

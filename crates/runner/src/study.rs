@@ -362,7 +362,7 @@ pub fn initial_table(run_dir: Option<&Path>) -> Result<FeatureTable, StudyRunErr
 }
 
 /// The command line's `--tiers` check: increasing fractions strictly between 0 and 1.
-fn check_tiers(cuts: &[f64]) -> Result<(), StudyRunError> {
+pub fn check_tiers(cuts: &[f64]) -> Result<(), StudyRunError> {
     if cuts.is_empty()
         || cuts.iter().any(|c| !(*c > 0.0 && *c < 1.0))
         || cuts.windows(2).any(|w| w[0] >= w[1])

@@ -71,6 +71,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
         allow_partial: args.allow_partial,
         threads: args.threads,
         force: args.force,
+        stop: None,
     };
     let bar = Bar::new();
     let started = Instant::now();

@@ -2,7 +2,7 @@
 //! where the tiers are cut. One declaration, so both commands take the same flags with the
 //! same defaults, checks and help.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 /// The column the tiers rank by when `--tier-by` is not given.
 pub const DEFAULT_TIER_BY: &str = "followers";
@@ -26,13 +26,7 @@ pub struct TierArgs {
 impl TierArgs {
     /// Refuse cuts that do not make tiers, before any work.
     pub fn check(&self) -> Result<()> {
-        let cuts = &self.tiers;
-        if cuts.is_empty()
-            || cuts.iter().any(|c| !(*c > 0.0 && *c < 1.0))
-            || cuts.windows(2).any(|w| w[0] >= w[1])
-        {
-            bail!("--tiers takes increasing fractions strictly between 0 and 1, e.g. 0.01,0.1");
-        }
+        emergent_runner::study::check_tiers(&self.tiers)?;
         Ok(())
     }
 
