@@ -63,6 +63,10 @@ pub const SHARD_INDEX: &str = crate::dataset::SHARD_INDEX;
 /// and the model settings), so it is not a result and `--force` keeps it.
 pub const LLM_CACHE: &str = "llm-cache.sqlite";
 
+/// The answers of `emergent interview RUN_DIR` (kept across interviews; see
+/// [`super::InterviewRow`]).
+pub const INTERVIEWS: &str = "interviews.parquet";
+
 /// Parquet tables of a run directory (`<table>.parquet`, or one shard per rank of a
 /// partitioned run, listed in `shards.json`).
 pub const TICKS: &str = "ticks";
