@@ -82,10 +82,15 @@ fn server() -> (MockServer, Arc<Mutex<Vec<String>>>) {
 
 /// Run social-llm-20 for 4 ticks against `url` into `out` with `extra` settings.
 fn run(cache: &Path, url: &str, out: &Path, extra: &[&str]) {
+    run_file(cache, &scenario("social-llm-20.toml"), url, out, extra)
+}
+
+/// The arguments of running `file` for 4 ticks against `url` into `out`, then `extra`.
+fn run_args(file: &str, url: &str, out: &Path, extra: &[&str]) -> Vec<String> {
     let base = format!("llm.base_url=\"{url}\"");
     let mut args = vec![
         "run",
-        &scenario("social-llm-20.toml"),
+        file,
         "--out",
         out.to_str().unwrap(),
         "--force",
@@ -102,6 +107,11 @@ fn run(cache: &Path, url: &str, out: &Path, extra: &[&str]) {
     .map(|s| s.to_string())
     .collect::<Vec<_>>();
     args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn run_file(cache: &Path, file: &str, url: &str, out: &Path, extra: &[&str]) {
+    let args = run_args(file, url, out, extra);
     ok(cache, &args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
@@ -332,4 +342,136 @@ fn bad_interviews_are_refused_with_what_to_do_and_nothing_lost() {
     assert!(e.contains("did not answer after 1 retries"), "{e}");
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), before);
     assert!(!out.join("interviews.parquet").exists());
+}
+
+const SURVEY: &str = "\n[[survey]]\nname = \"stance\"\nquestion = \"On a scale from -1 to 1, how much do you support the ban?\"\nevery = 2\nrange = [-1, 1]\n";
+
+#[test]
+fn a_survey_records_self_reports_that_replay_and_survive_a_resume() {
+    let (server, _) = server();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("replay.sqlite");
+    let file = tmp.path().join("survey.toml");
+    let text = std::fs::read_to_string(scenario("social-llm-20.toml")).unwrap();
+    std::fs::write(&file, format!("{text}{SURVEY}")).unwrap();
+    let f = file.to_str().unwrap();
+    let out = tmp.path().join("run");
+    let six = ["--set", "scenario.ticks=6", "--set", "checkpoint.every=1"];
+    run_file(&cache, f, &server.base_url, &out, &six);
+    let requests = server.requests();
+    // The self-reports sit beside the simulated stance: equal at ticks 0, 2, 4, 6, NaN between.
+    let ticks = out.join("ticks.parquet");
+    let said = rows_of(&ticks, "survey_stance");
+    let stance = rows_of(&ticks, "stance");
+    assert_eq!(said.len(), 7 * 20);
+    for ((a, t, v), (_, _, s)) in said.iter().zip(&stance) {
+        let v = v.unwrap();
+        match t % 2 {
+            0 => assert!(
+                (v - s.unwrap()).abs() <= 0.005,
+                "agent {a} tick {t}: {v} vs {s:?}"
+            ),
+            _ => assert!(v.is_nan(), "agent {a} tick {t}: {v}"),
+        }
+    }
+    // The final features stay finite (the attribution's input has no survey column).
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("attribution.json")).unwrap())
+            .unwrap();
+    assert!(m["indicators"][0]["error"].is_null(), "{m}");
+    // An interview at a survey tick with the survey's question is the survey's prompt:
+    // answered from the replay cache.
+    let q = "On a scale from -1 to 1, how much do you support the ban?";
+    let d = out.to_str().unwrap();
+    ok(
+        &cache,
+        &[
+            "interview",
+            d,
+            "--agents",
+            "0..20",
+            "--question",
+            q,
+            "--tick",
+            "4",
+        ],
+    );
+    assert_eq!(
+        server.requests(),
+        requests,
+        "the interview did not replay the survey"
+    );
+    // A rerun into a new directory replays everything: the same bytes, no request.
+    let again = tmp.path().join("again");
+    run_file(&cache, f, &server.base_url, &again, &six);
+    assert_eq!(server.requests(), requests);
+    assert_eq!(
+        std::fs::read(&ticks).unwrap(),
+        std::fs::read(again.join("ticks.parquet")).unwrap()
+    );
+    // Killed after a checkpoint and resumed: the same bytes again.
+    let killed = tmp.path().join("killed");
+    let mut args = run_args(f, &server.base_url, &killed, &six);
+    args.extend(["--throttle-ms".to_string(), "400".to_string()]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emergent"))
+        .args(&args)
+        .env("EMERGENT_CACHE", &cache)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while !killed.join("checkpoint.bin").exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before a checkpoint"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !killed.join("manifest.json").exists(),
+        "the run finished before the kill"
+    );
+    ok(&cache, &["run", "--resume", killed.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&ticks).unwrap(),
+        std::fs::read(killed.join("ticks.parquet")).unwrap()
+    );
+    assert_eq!(server.requests(), requests);
+}
+
+#[test]
+fn a_bad_survey_or_one_without_llm_agents_is_refused_where_it_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("survey.toml");
+    let text = std::fs::read_to_string(scenario("social-llm-20.toml")).unwrap();
+    std::fs::write(
+        &file,
+        format!("{text}{}", SURVEY.replace("every = 2", "every = 0")),
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let e = fails(&tmp.path().join("c.sqlite"), &args);
+    let line = text.lines().count() + 5;
+    assert!(
+        e.contains(&format!("survey.toml:{line}:9: ")) && e.contains("at least 1"),
+        "{e}"
+    );
+    std::fs::write(&file, format!("{text}{SURVEY}")).unwrap();
+    let e = fails(
+        &tmp.path().join("c.sqlite"),
+        &[&args[..], &["--set", "llm.enabled=false"]].concat(),
+    );
+    assert!(
+        e.contains("this scenario has none ([llm] enabled = false)"),
+        "{e}"
+    );
+    assert!(!out.exists(), "a refused run creates no run directory");
 }

@@ -181,7 +181,8 @@ fn layout(path: &Path, schema: &arrow_schema::Schema) -> Result<Layout, IoError>
     );
     let mut features = Vec::new();
     for (k, f) in schema.fields().iter().enumerate() {
-        if k == tick || k == agent_id {
+        // A survey's answers are self-reports, NaN where not asked: not features.
+        if k == tick || k == agent_id || f.name().starts_with(crate::run_dir::SURVEY_PREFIX) {
             continue;
         }
         if f.data_type() != &DataType::Float64 {

@@ -67,6 +67,10 @@ pub const LLM_CACHE: &str = "llm-cache.sqlite";
 /// [`super::InterviewRow`]).
 pub const INTERVIEWS: &str = "interviews.parquet";
 
+/// The prefix of the columns of `ticks.parquet` that hold a `[[survey]]`'s answers: agents'
+/// self-reports, NaN where not asked, so not features (readers of features skip them).
+pub const SURVEY_PREFIX: &str = "survey_";
+
 /// Parquet tables of a run directory (`<table>.parquet`, or one shard per rank of a
 /// partitioned run, listed in `shards.json`).
 pub const TICKS: &str = "ticks";

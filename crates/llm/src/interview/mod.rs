@@ -8,8 +8,10 @@
 //! it from a run directory, or from the live world during a run.
 
 mod question;
+mod survey;
 
 pub use question::{Reading, ValueKind};
+pub use survey::{Surveyor, respondent};
 
 use std::path::Path;
 
