@@ -309,6 +309,22 @@ fn bad_interviews_are_refused_with_what_to_do_and_nothing_lost() {
         e.contains("tick 9 was not recorded in this run; the recorded ticks are 0, 1, 2, 3, 4"),
         "{e}"
     );
+    let inside = out.join("features.parquet");
+    let e = fails(
+        &cache,
+        &[
+            "interview",
+            d,
+            "--agents",
+            "1",
+            "--question",
+            q,
+            "--out",
+            inside.to_str().unwrap(),
+            "--force",
+        ],
+    );
+    assert!(e.contains("would destroy the input"), "{e}");
     let plain = tmp.path().join("plain");
     run(
         &cache,

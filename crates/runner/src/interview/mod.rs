@@ -129,7 +129,8 @@ pub fn interview_run(dir: &Path, opts: &InterviewOptions) -> Result<InterviewSum
         .unwrap_or_else(|| dir.join(run_dir::INTERVIEWS));
     let default_out = opts.out.is_none();
     if !default_out {
-        check_output_path(&out, &[], opts.force)?;
+        // Never over (or into) the run it reads: its outputs are the interview's input.
+        check_output_path(&out, &[dir.to_path_buf()], opts.force)?;
     }
     let (tick, table) = respondents::features_at(dir, opts.tick)?;
     let interviewer = Interviewer::new(&scenario, &opts.llm)?;
