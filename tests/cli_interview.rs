@@ -458,7 +458,7 @@ fn a_survey_records_self_reports_that_replay_and_survive_a_resume() {
 }
 
 #[test]
-fn a_bad_survey_or_one_without_llm_agents_is_refused_where_it_is_written() {
+fn a_bad_survey_is_refused_where_it_is_written_and_surrogates_leave_its_column_empty() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("survey.toml");
     let text = std::fs::read_to_string(scenario("social-llm-20.toml")).unwrap();
@@ -480,14 +480,13 @@ fn a_bad_survey_or_one_without_llm_agents_is_refused_where_it_is_written() {
         e.contains(&format!("survey.toml:{line}:9: ")) && e.contains("at least 1"),
         "{e}"
     );
-    std::fs::write(&file, format!("{text}{SURVEY}")).unwrap();
-    let e = fails(
-        &tmp.path().join("c.sqlite"),
-        &[&args[..], &["--set", "llm.enabled=false"]].concat(),
-    );
-    assert!(
-        e.contains("this scenario has none ([llm] enabled = false)"),
-        "{e}"
-    );
     assert!(!out.exists(), "a refused run creates no run directory");
+    // On the surrogates (the one switch): nobody is asked, the column is there, all NaN.
+    std::fs::write(&file, format!("{text}{SURVEY}")).unwrap();
+    let c = tmp.path().join("c.sqlite");
+    let on_surrogates = ["--set", "llm.enabled=false", "--set", "scenario.ticks=2"];
+    ok(&c, &[&args[..], &on_surrogates[..]].concat());
+    let said = rows_of(&out.join("ticks.parquet"), "survey_stance");
+    assert_eq!(said.len(), 3 * 20);
+    assert!(said.iter().all(|r| r.2.unwrap().is_nan()));
 }

@@ -117,14 +117,16 @@ impl Scenario {
             ));
             return out;
         }
-        if self.econ.is_some() || !self.llm.enabled {
+        // `--set llm.enabled=false` (the one switch to the surrogates) keeps the survey's
+        // columns, NaN: nobody is asked. A scenario without any [llm] section is a mistake.
+        if self.econ.is_some() || self.llm.is_default() {
             let why = match self.econ.is_some() {
                 true => {
                     "an [econ] scenario takes no [[survey]] (it asks a social world's LLM agents)"
                 }
                 false => {
-                    "a [[survey]] asks the LLM agents, and this scenario has none ([llm] \
-                          enabled = false): remove the [[survey]] entries or enable the LLM"
+                    "a [[survey]] asks the LLM agents, and this scenario has no [llm] \
+                          section: add one (docs/llm.md) or remove the [[survey]] entries"
                 }
             };
             out.push((path(0, "question"), why.into()));
@@ -217,15 +219,14 @@ mod tests {
         let e =
             err("[[survey]]\nname = \"a\"\nquestion = \"q\"\nevery = 1\nrange = [0, 1]\nfoo = 1\n");
         assert!(e.contains("unknown field `foo`"), "{e}");
+        let survey = "[[survey]]\nname = \"a\"\nquestion = \"q\"\nevery = 1\nrange = [0, 1]\n";
+        let none = BASE.split("[llm]").next().unwrap();
+        let e = Scenario::from_str(&format!("{none}{survey}"), "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("has no [llm] section"), "{e}");
+        // The one switch to the surrogates keeps working.
         let off = BASE.replace("enabled = true", "enabled = false");
-        let e = Scenario::from_str(
-            &format!(
-                "{off}[[survey]]\nname = \"a\"\nquestion = \"q\"\nevery = 1\nrange = [0, 1]\n"
-            ),
-            "s.toml",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("this scenario has none"), "{e}");
+        assert!(Scenario::from_str(&format!("{off}{survey}"), "s.toml").is_ok());
     }
 }

@@ -48,12 +48,13 @@ pub fn respondent(world: &World, agent: AgentId) -> Respondent {
 }
 
 impl Surveyor {
-    /// The surveyor of `scenario`'s `[[survey]]` entries; `None` when it has none.
+    /// The surveyor of `scenario`'s `[[survey]]` entries; `None` when it has none, or no LLM
+    /// agents to ask (`--set llm.enabled=false`: its columns are recorded all NaN).
     pub fn for_scenario(
         scenario: &Scenario,
         run: &LlmRunOptions,
     ) -> Result<Option<Self>, LlmError> {
-        if scenario.surveys.is_empty() {
+        if scenario.surveys.is_empty() || !crate::uses_llm(scenario) {
             return Ok(None);
         }
         let mut surveys = Vec::with_capacity(scenario.surveys.len());
