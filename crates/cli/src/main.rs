@@ -45,6 +45,8 @@ enum Command {
     /// The LLM replay cache shared by every run: stats, prune, export.
     #[command(subcommand)]
     Cache(commands::cache::Command),
+    /// Ask a finished run's LLM agents a question as they were at a recorded tick.
+    Interview(commands::interview::Args),
 }
 
 #[derive(Subcommand)]
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Import(Import::Oasis(args)) => commands::oasis::import(args),
         Command::Synth(Synth::Bluesky(args)) => commands::bluesky::synth(args),
         Command::Cache(command) => commands::cache::run(command),
+        Command::Interview(args) => commands::interview::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@
 //! error never leaves a half-written output, nor destroys an earlier one.
 
 mod atomic;
+mod authored;
 mod csv_table;
 mod dataset;
 mod error;
@@ -22,6 +23,7 @@ mod tick_table;
 use std::path::Path;
 
 pub use atomic::{atomic_write, atomic_write_bytes};
+pub use authored::{AuthoredItem, authored_items};
 pub use dataset::{SHARD_INDEX, ShardIndex, dataset_files, read_dataset};
 pub use error::IoError;
 pub use output_guard::check_output_path;
@@ -32,7 +34,9 @@ pub use parquet_table::{
 pub use skipped::SkippedColumn;
 pub use tick_column::{FirstAndLast, first_and_last_tick};
 pub use tick_means::{TickMeans, tick_means};
-pub use tick_table::{TickTable, first_tick_dataset, first_tick_features};
+pub use tick_table::{
+    TickTable, first_tick_dataset, first_tick_features, recorded_ticks, tick_features,
+};
 
 use emergent_attribution::{AgentIds, FeatureTable};
 

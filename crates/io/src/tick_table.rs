@@ -30,7 +30,45 @@ pub struct TickTable {
 /// The features at the first tick recorded in `path`: one `ticks.parquet`, or one rank's
 /// shard of it (which may hold no rows: then an empty table with the file's columns).
 pub fn first_tick_features(path: &Path) -> Result<TickTable, IoError> {
-    parquet_guard::without_panics(path, || read_first_tick(path))
+    parquet_guard::without_panics(path, || read_tick(path, None))
+}
+
+/// The features at recorded tick `tick` of one `ticks.parquet` (an interview's agents as they
+/// were then); `tick` is `None` in the result when the file holds no row at that tick.
+pub fn tick_features(path: &Path, tick: u32) -> Result<TickTable, IoError> {
+    let mut t = parquet_guard::without_panics(path, || read_tick(path, Some(tick)))?;
+    if t.table.is_empty() {
+        t.tick = None;
+    }
+    Ok(t)
+}
+
+/// Every distinct tick recorded in one `ticks.parquet`, ascending.
+pub fn recorded_ticks(path: &Path) -> Result<Vec<u32>, IoError> {
+    parquet_guard::without_panics(path, || {
+        let builder = open_checked(path)?;
+        let Some(at) = builder
+            .schema()
+            .fields()
+            .iter()
+            .position(|f| f.name() == "tick")
+        else {
+            return Err(IoError::new(path, "has no `tick` column"));
+        };
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [at]);
+        let reader = builder
+            .with_projection(mask)
+            .build()
+            .map_err(|e| IoError::new(path, format!("not a readable Parquet file ({e})")))?;
+        let mut ticks = std::collections::BTreeSet::new();
+        for batch in reader {
+            let batch =
+                batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data ({e})")))?;
+            let t = downcast::<UInt32Array>(path, batch.column(0).as_ref(), "tick")?;
+            ticks.extend(t.values().iter().copied());
+        }
+        Ok(ticks.into_iter().collect())
+    })
 }
 
 /// The features at the first recorded tick of table `table` (`ticks`) of run directory `dir`:
@@ -146,7 +184,8 @@ fn layout(path: &Path, schema: &arrow_schema::Schema) -> Result<Layout, IoError>
     );
     let mut features = Vec::new();
     for (k, f) in schema.fields().iter().enumerate() {
-        if k == tick || k == agent_id {
+        // A survey's answers are self-reports, NaN where not asked: not features.
+        if k == tick || k == agent_id || f.name().starts_with(crate::run_dir::SURVEY_PREFIX) {
             continue;
         }
         if f.data_type() != &DataType::Float64 {
@@ -168,10 +207,14 @@ fn layout(path: &Path, schema: &arrow_schema::Schema) -> Result<Layout, IoError>
     })
 }
 
-fn read_first_tick(path: &Path) -> Result<TickTable, IoError> {
+/// The rows at tick `want`, or at the file's first tick when `want` is `None`.
+fn read_tick(path: &Path, want: Option<u32>) -> Result<TickTable, IoError> {
     let builder = open_checked(path)?;
     let at = layout(path, builder.schema())?;
-    let first = tick_range(path, "tick")?.flatten().map(|(lo, _)| lo);
+    let first = match want {
+        Some(t) => Some(t),
+        None => tick_range(path, "tick")?.flatten().map(|(lo, _)| lo),
+    };
     let mut ids: Vec<i64> = Vec::new();
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); at.features.len()];
     if let Some(first) = first {

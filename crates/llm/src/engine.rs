@@ -596,7 +596,7 @@ impl Engine {
     }
 
     /// The endpoints' base URLs, for messages.
-    fn endpoint_names(&self) -> String {
+    pub(crate) fn endpoint_names(&self) -> String {
         let urls: Vec<&str> = self
             .pool
             .endpoints()

@@ -72,7 +72,31 @@ pub enum LlmError {
         /// Tick.
         tick: u32,
     },
+    /// Interview or survey questions that got no answer (the endpoint failed after its
+    /// retries, a budget, an offline miss); the answers that came are in the replay cache.
+    #[error(
+        "{} of {asked} agents got no answer (agents {}): {why}; the answers that came are kept in the replay cache, so asking again sends only the missing questions (check the endpoint, then rerun)",
+        agents.len(),
+        crate::error::list(agents)
+    )]
+    NoAnswer {
+        /// Agents without an answer.
+        agents: Vec<u32>,
+        /// Agents asked.
+        asked: usize,
+        /// Why.
+        why: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start the LLM runtime: {0}")]
     Runtime(String),
+}
+
+/// At most the first ten of `agents`, comma-separated, then how many more.
+pub(crate) fn list(agents: &[u32]) -> String {
+    let mut s: Vec<String> = agents.iter().take(10).map(u32::to_string).collect();
+    if agents.len() > 10 {
+        s.push(format!("and {} more", agents.len() - 10));
+    }
+    s.join(", ")
 }

@@ -25,6 +25,7 @@ mod endpoints;
 mod engine;
 mod error;
 pub mod groups;
+pub mod interview;
 mod limiter;
 pub mod parse;
 pub mod persona;

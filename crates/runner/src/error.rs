@@ -89,4 +89,7 @@ pub enum RunError {
     Experiment { what: String, message: String },
     #[error(transparent)]
     Wire(#[from] emergent_sim::wire::WireError),
+    /// `emergent interview` cannot ask as told: `what` names the argument or file.
+    #[error("emergent interview: {what}: {message}")]
+    Interview { what: String, message: String },
 }

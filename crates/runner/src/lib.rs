@@ -28,6 +28,7 @@ mod fs;
 mod game;
 mod indicators;
 mod interventions;
+mod interview;
 mod manifest;
 pub mod market_stats;
 mod options;
@@ -47,6 +48,7 @@ pub use experiment::{
 };
 pub use game::{EXACT_GROUPS, GameOptions, GroupSpec, SPEC_FORMS, game_markdown, play_game};
 pub use indicators::{IndicatorSpec, feature_table};
+pub use interview::{InterviewOptions, InterviewSummary, Selector, interview_run};
 pub use options::{NoRunProgress, RunOptions, RunProgress, RunSummary, StopFlag};
 pub use runner::{resume, resume_on, resume_with, start, start_on};
 

@@ -49,6 +49,9 @@ pub(crate) struct Recorder {
     closed: Vec<String>,
     /// The digests of `closed[..digests.len()]`, for the checkpoint.
     digests: Vec<PartDigest>,
+    /// Recorded columns that are not features (the surveys' answers, NaN where none), for
+    /// the next [`Recorder::record_state`] only.
+    pub(crate) extra: Vec<(String, Vec<f64>)>,
 }
 
 /// `kind-SSSSS.parquet` (`.csv` for the indicators).
@@ -125,6 +128,7 @@ impl Recorder {
             recorded_ticks: 0,
             closed: parts.iter().map(|p| p.file.clone()).collect(),
             digests: parts,
+            extra: Vec::new(),
         })
     }
 
@@ -149,11 +153,17 @@ impl Recorder {
             ParquetColumn::U32("tick".into(), vec![tick; n]),
             agent_id_column(first, n),
         ];
+        let mut extra = std::mem::take(&mut self.extra);
         for name in &self.feature_names {
-            cols.push(ParquetColumn::F64(
-                name.clone(),
-                table.column(name).map(<[f64]>::to_vec).unwrap_or_default(),
-            ));
+            let values = match table.column(name) {
+                Some(c) => c.to_vec(),
+                None => extra
+                    .iter_mut()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| std::mem::take(v))
+                    .unwrap_or_else(|| vec![f64::NAN; n]),
+            };
+            cols.push(ParquetColumn::F64(name.clone(), values));
         }
         self.ticks.as_mut().expect("opened").write(cols)?;
         self.recorded_ticks += 1;

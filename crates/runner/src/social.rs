@@ -127,7 +127,8 @@ pub(crate) fn start(
     // read from an edge list for it, and only for it.
     let preloaded = preloaded.filter(|_| scenario.attribution.dynamic);
     let cascades = logs_cascades(&scenario).then(CascadeLog::default);
-    let engine = SocialEngine::open(
+    let surveys = emergent_llm::interview::Surveyor::for_scenario(&scenario, llm)?;
+    let mut engine = SocialEngine::open(
         dir,
         (0, Vec::new()),
         source,
@@ -137,6 +138,7 @@ pub(crate) fn start(
         sim,
         exchange,
     )?;
+    engine.surveys = surveys;
     engine.run((RunStats::default(), cascades), control, started, progress)
 }
 
@@ -175,7 +177,8 @@ pub(crate) fn resume(
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
     sim.set_policy(emergent_llm::policy_for(&scenario, llm)?);
-    let engine = SocialEngine::open(
+    let surveys = emergent_llm::interview::Surveyor::for_scenario(&scenario, llm)?;
+    let mut engine = SocialEngine::open(
         dir.to_path_buf(),
         (c.next_segment, loaded.parts),
         source,
@@ -185,6 +188,7 @@ pub(crate) fn resume(
         sim,
         exchange,
     )?;
+    engine.surveys = surveys;
     engine.run((c.stats, c.cascades), control, started, progress)
 }
 
@@ -206,6 +210,8 @@ struct SocialEngine<'x> {
     cost: DistributedCost,
     /// The cascades this process's agents started and spread (cascade policy runs).
     cascades: Option<CascadeLog>,
+    /// The scenario's `[[survey]]` questions (None: it has none).
+    surveys: Option<emergent_llm::interview::Surveyor>,
 }
 
 impl<'x> SocialEngine<'x> {
@@ -222,11 +228,14 @@ impl<'x> SocialEngine<'x> {
         sim: Simulation,
         exchange: &'x dyn Collective,
     ) -> Result<Self, RunError> {
+        // The surveys' self-reports are recorded after the features (ticks.parquet only).
+        let mut recorded = sim.world.feature_names();
+        recorded.extend(scenario.surveys.iter().map(|s| s.column()));
         let recorder = Recorder::open(
             &dir,
             segment,
             parts,
-            sim.world.feature_names(),
+            recorded,
             indicator_columns(&specs, &sim.world),
             rank_of(exchange),
         )?;
@@ -244,6 +253,7 @@ impl<'x> SocialEngine<'x> {
             part,
             cost: DistributedCost::default(),
             cascades: None,
+            surveys: None,
         })
     }
 
@@ -299,6 +309,9 @@ impl<'x> SocialEngine<'x> {
         });
         if let Some(m) = self.sim.world.market.as_ref() {
             values.extend(price_and_return(&m.history));
+        }
+        if let Some(s) = &self.surveys {
+            self.recorder.extra = s.answers_at(&self.sim.world);
         }
         let (tick, first) = (self.sim.world.tick, self.part.owned.start);
         self.recorder.record_state(tick, &table, first, &values)
@@ -361,7 +374,9 @@ impl Engine for SocialEngine<'_> {
     fn halt(&mut self, done: bool, requested: Option<Halt>) -> Option<Halt> {
         let mut halt = match done {
             true => None,
-            false => requested.or_else(|| self.sim.policy.halt().map(Halt::policy)),
+            false => requested
+                .or_else(|| self.sim.policy.halt().map(Halt::policy))
+                .or_else(|| self.surveys.as_ref()?.halt().map(Halt::policy)),
         };
         if self.split() && self.exchange.any(halt.is_some()) && halt.is_none() {
             // The first rank asked decides the tick; the cause is that rank's.

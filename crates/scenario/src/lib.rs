@@ -29,6 +29,7 @@ pub mod policy;
 pub mod population;
 pub mod radicalization;
 mod scenario;
+pub mod survey;
 
 pub use arm::{ArmScenario, compose_arm};
 pub use econ::EconConfig;
@@ -52,3 +53,4 @@ pub use population::{
 };
 pub use radicalization::RadicalizationParams;
 pub use scenario::Scenario;
+pub use survey::SurveyConfig;

@@ -18,6 +18,7 @@ use crate::outputs::{AttributionConfig, CheckpointConfig, RecordConfig};
 use crate::partition::PartitionConfig;
 use crate::policy::PolicyConfig;
 use crate::population::PopulationConfig;
+use crate::survey::SurveyConfig;
 
 /// A complete scenario, defaults filled in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,6 +62,9 @@ pub struct Scenario {
     /// `[[interventions]]`: what changes during the run (empty: nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interventions: Vec<InterventionConfig>,
+    /// `[[survey]]`: questions the LLM agents are asked during the run (empty: none).
+    #[serde(default, rename = "survey", skip_serializing_if = "Vec::is_empty")]
+    pub surveys: Vec<SurveyConfig>,
     /// Name of the file it came from (for messages and relative paths).
     #[serde(skip)]
     pub file: String,
@@ -166,6 +170,7 @@ impl Scenario {
         out.extend(self.attribution.problems());
         out.extend(self.intervention_problems());
         out.extend(self.bot_problems());
+        out.extend(self.survey_problems());
         out
     }
 }

@@ -2,6 +2,7 @@ pub mod attribute;
 pub mod bluesky;
 pub mod cache;
 pub mod experiment;
+pub mod interview;
 pub mod oasis;
 pub mod report;
 pub mod run;

@@ -9,6 +9,7 @@ mod experiment;
 mod follows;
 mod game;
 mod identity;
+mod interviews;
 mod json_file;
 mod lock;
 mod manifest;
@@ -29,6 +30,7 @@ pub use experiment::{
 pub use follows::{FollowGraph, read_follows};
 pub use game::{Estimate, GameFile, GameGroup, GameIndicator, GroupValue};
 pub use identity::RunIdentity;
+pub use interviews::{InterviewRow, merge_interviews, read_interviews, write_interviews};
 pub use json_file::{
     read_attribution, read_dynamic_attribution, read_json, read_manifest, write_attribution,
     write_dynamic_attribution, write_dynamic_attribution_grouped, write_json, write_manifest,

@@ -63,6 +63,14 @@ pub const SHARD_INDEX: &str = crate::dataset::SHARD_INDEX;
 /// and the model settings), so it is not a result and `--force` keeps it.
 pub const LLM_CACHE: &str = "llm-cache.sqlite";
 
+/// The answers of `emergent interview RUN_DIR` (kept across interviews; see
+/// [`super::InterviewRow`]).
+pub const INTERVIEWS: &str = "interviews.parquet";
+
+/// The prefix of the columns of `ticks.parquet` that hold a `[[survey]]`'s answers: agents'
+/// self-reports, NaN where not asked, so not features (readers of features skip them).
+pub const SURVEY_PREFIX: &str = "survey_";
+
 /// Parquet tables of a run directory (`<table>.parquet`, or one shard per rank of a
 /// partitioned run, listed in `shards.json`).
 pub const TICKS: &str = "ticks";

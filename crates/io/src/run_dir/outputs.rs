@@ -16,7 +16,7 @@ pub fn is_run_output(name: &str) -> bool {
     {
         return is_run_output(target) || target == LLM_CACHE;
     }
-    const FILES: [&str; 17] = [
+    const FILES: [&str; 18] = [
         MANIFEST,
         SCENARIO,
         PARTIAL,
@@ -34,6 +34,7 @@ pub fn is_run_output(name: &str) -> bool {
         REPORT_MD,
         REPORT_HTML,
         PLOTS_DIR,
+        INTERVIEWS,
     ];
     FILES.contains(&name) || is_table(name) || is_rank_checkpoint(name)
 }
