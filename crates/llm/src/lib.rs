@@ -25,6 +25,8 @@ mod endpoints;
 mod engine;
 mod error;
 pub mod groups;
+#[cfg(feature = "test-server")]
+pub mod hidden_policy;
 mod limiter;
 pub mod parse;
 pub mod persona;

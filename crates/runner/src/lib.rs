@@ -16,6 +16,8 @@
 
 mod cascades;
 mod checkpoint;
+mod decision_log;
+mod distilled;
 mod dynamic;
 mod econ;
 mod engine;
