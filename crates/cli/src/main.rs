@@ -45,6 +45,9 @@ enum Command {
     /// The LLM replay cache shared by every run: stats, prune, export.
     #[command(subcommand)]
     Cache(commands::cache::Command),
+    /// Fit a surrogate to an LLM run's decisions: policy.json ([policy] kind = "distilled")
+    /// and distill.json (held-out fidelity vs the hand-written surrogate).
+    Distill(commands::distill::Args),
 }
 
 #[derive(Subcommand)]
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
         Command::Import(Import::Oasis(args)) => commands::oasis::import(args),
         Command::Synth(Synth::Bluesky(args)) => commands::bluesky::synth(args),
         Command::Cache(command) => commands::cache::run(command),
+        Command::Distill(args) => commands::distill::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
