@@ -16,9 +16,9 @@ use crate::fidelity::like_ranks;
 
 /// L2 penalty of the logistic fits (on the summed log-loss: negligible against thousands of
 /// decisions, enough to keep a choice that is never or always made finite).
-const ALPHA: f64 = 1.0;
+const ALPHA: f64 = 0.01;
 /// Ridge penalty of the linear fits.
-const RIDGE: f64 = 1.0;
+const RIDGE: f64 = 0.01;
 
 /// Rows of features and their targets.
 struct Design<T> {
@@ -169,4 +169,119 @@ pub fn fit_group(
         reply_stance: linear(reply_stance, name, "reply stance")?,
         repost: logistic(repost, name, "repost")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fidelity::{ChoiceModel, first_success};
+    use crate::models::{DistilledChoices, SurrogateChoices};
+    use emergent_sim::policy::distilled::{DistilledModel, FORMAT, sigmoid};
+    use emergent_sim::policy::{DecisionOutcome, DecisionView, ItemView};
+    use emergent_sim::rng::AgentRng;
+
+    /// Decisions of a known policy: post with σ(−1 + 3·|gap|), like items within 0.3 with
+    /// probability 0.7 (else 0.05), stance += 0.2·gap + N(0, 0.05²), never reply or repost.
+    fn samples(n: usize) -> Vec<Sample> {
+        (0..n)
+            .map(|a| {
+                let mut rng = AgentRng::new(9, a as u64, 0, 1);
+                let x = rng.uniform(-1.0, 1.0);
+                let items: Vec<ItemView> = (0..6)
+                    .map(|k| ItemView {
+                        item: k,
+                        author: 1_000_000 + k,
+                        stance: rng.uniform(-1.0, 1.0),
+                        followed: false,
+                        likes: 0,
+                        shares: 0,
+                        kind: 0,
+                    })
+                    .collect();
+                let view = DecisionView {
+                    stance: x,
+                    susceptibility: 0.5,
+                    items,
+                };
+                let gap = view.features(8)[3];
+                let mut likes = Vec::new();
+                for (k, i) in view.items.iter().enumerate() {
+                    let p = if (i.stance - x).abs() < 0.3 {
+                        0.7
+                    } else {
+                        0.05
+                    };
+                    if likes.len() < 3 && rng.chance(p) {
+                        likes.push(k);
+                    }
+                }
+                let outcome = DecisionOutcome {
+                    stance: x + 0.2 * gap + 0.05 * rng.normal(),
+                    post: rng.chance(sigmoid(-1.0 + 3.0 * gap.abs())).then_some(x),
+                    likes,
+                    reply: None,
+                    repost: None,
+                };
+                Sample {
+                    agent: a as u32,
+                    tick: 0,
+                    group: 0,
+                    view,
+                    outcome,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fits_recover_a_known_policy_and_beat_the_surrogate() {
+        let all = samples(4000);
+        let refs: Vec<&Sample> = all.iter().collect();
+        let g = fit_group("all", 1.0, &refs, 8).unwrap();
+        // post: bias −1, |gap| slope 3 (other features near 0).
+        assert!(
+            (g.post[0] + 1.0).abs() < 0.35 && (g.post[4] - 3.0).abs() < 0.6,
+            "{:?}",
+            g.post
+        );
+        assert!(
+            (g.stance.coef[3] - 0.2).abs() < 0.02 && (g.stance.sd - 0.05).abs() < 0.01,
+            "{:?}",
+            g.stance
+        );
+        // Never replied: a tiny base rate, no slopes.
+        assert!(sigmoid(g.reply[0]) < 0.001 && g.reply[1..].iter().all(|&w| w == 0.0));
+        let model = DistilledModel {
+            format: FORMAT.into(),
+            features_version: FEATURES_VERSION,
+            decision_features: DECISION_FEATURES.iter().map(|s| s.to_string()).collect(),
+            item_features: ITEM_FEATURES.iter().map(|s| s.to_string()).collect(),
+            max_likes: 3,
+            groups: vec![g],
+        };
+        assert!(model.problems().is_empty(), "{:?}", model.problems());
+        let d = DistilledChoices {
+            model: &model,
+            group_of: vec![0],
+            feed_size: 8,
+        };
+        let near = d.p_like(&all[0], 0);
+        assert!(near > 0.0 && near < 1.0);
+        let sur = SurrogateChoices(Default::default());
+        let fd = crate::fidelity::fidelity(&d, &refs);
+        let fs = crate::fidelity::fidelity(&sur, &refs);
+        assert!(
+            fd.log_loss < fs.log_loss,
+            "{} vs {}",
+            fd.log_loss,
+            fs.log_loss
+        );
+        assert!(fd.post.accuracy > 0.6 && fd.stance_rmse < 0.06, "{fd:?}");
+        for s in &refs[..50] {
+            for p in [d.reply(s), sur.reply(s), sur.repost(s)] {
+                assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{p:?}");
+            }
+        }
+        assert_eq!(first_success([0.5, 0.5]), vec![0.5, 0.25, 0.25]);
+    }
 }

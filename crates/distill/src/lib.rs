@@ -39,7 +39,7 @@ pub const MIN_GROUP_DECISIONS: usize = 200;
 pub const MIN_DECISIONS: usize = 50;
 
 /// The estimator, as `distill.json` names it.
-pub const ESTIMATOR: &str = "linfa-logistic 0.8.1 (L2 logistic regression, alpha 1) for the choices; linfa-linear 0.8.1 (least squares, ridge 1) for the stances";
+pub const ESTIMATOR: &str = "linfa-logistic 0.8.1 (L2 logistic regression, alpha 0.01) for the choices; linfa-linear 0.8.1 (least squares, ridge 0.01) for the stances";
 
 /// What `emergent distill` is asked to do.
 #[derive(Clone, Debug)]

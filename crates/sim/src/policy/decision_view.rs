@@ -26,8 +26,10 @@ pub const DECISION_FEATURES: [&str; 8] = [
     "susceptibility",
 ];
 
-/// Names of the per-item features, in [`DecisionView::item_features`] order.
-pub const ITEM_FEATURES: [&str; 9] = [
+/// Names of the per-item features, in [`DecisionView::item_features`] order. Besides the
+/// distance itself, steps `distance ≥ 0.1, 0.2, …, 1.0` let a logistic model follow a
+/// response that changes abruptly with distance ("agree" / "disagree"), wherever it does.
+pub const ITEM_FEATURES: [&str; 19] = [
     "bias",
     "distance",
     "distance_sq",
@@ -37,7 +39,20 @@ pub const ITEM_FEATURES: [&str; 9] = [
     "log_shares",
     "followed",
     "is_post",
+    "distance_ge_0.1",
+    "distance_ge_0.2",
+    "distance_ge_0.3",
+    "distance_ge_0.4",
+    "distance_ge_0.5",
+    "distance_ge_0.6",
+    "distance_ge_0.7",
+    "distance_ge_0.8",
+    "distance_ge_0.9",
+    "distance_ge_1.0",
 ];
+
+/// The distance steps of [`ITEM_FEATURES`].
+const DISTANCE_STEPS: usize = 10;
 
 /// Items within this distance of one's stance count as close (`close_mean_gap`).
 pub const CLOSE_DISTANCE: f64 = 0.4;
@@ -145,17 +160,24 @@ impl DecisionView {
     pub fn item_features(&self, k: usize) -> [f64; ITEM_FEATURES.len()] {
         let i = &self.items[k];
         let gap = i.stance - self.stance;
-        [
+        let d = gap.abs();
+        let mut f = [0.0; ITEM_FEATURES.len()];
+        f[..9].copy_from_slice(&[
             1.0,
-            gap.abs(),
-            gap * gap,
+            d,
+            d * d,
             gap,
             k as f64 / self.items.len().max(1) as f64,
             (1.0 + i.likes as f64).ln(),
             (1.0 + i.shares as f64).ln(),
             f64::from(u8::from(i.followed)),
             f64::from(u8::from(i.kind == 0)),
-        ]
+        ]);
+        for s in 0..DISTANCE_STEPS {
+            // Compared in hundredths so 0.3 − 0.0 counts as reaching the 0.3 step.
+            f[9 + s] = f64::from(u8::from((d * 100.0).round() >= 10.0 * (s + 1) as f64));
+        }
+        f
     }
 }
 

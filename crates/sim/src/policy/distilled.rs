@@ -293,7 +293,7 @@ mod tests {
         m.groups[0].stance.sd = f64::NAN;
         m.format = "x".into();
         let p = m.problems().join("\n");
-        assert!(p.contains("groups[0].like: 8 weights, expected 9"), "{p}");
+        assert!(p.contains("groups[0].like: 18 weights, expected 19"), "{p}");
         assert!(p.contains("groups[0].stance.sd"), "{p}");
         assert!(p.contains("format"), "{p}");
     }
