@@ -198,6 +198,12 @@ fn distillation_recovers_a_hidden_policy_and_runs_it_inside_the_llm_seed_band() 
         policy.to_str().unwrap(),
     ]);
     assert!(printed.contains("distilled"), "{printed}");
+    // EMERGENT_DISTILL_KEEP=DIR keeps the policy and its fidelity (benches/results has them).
+    if let Ok(keep) = std::env::var("EMERGENT_DISTILL_KEEP") {
+        std::fs::copy(&policy, Path::new(&keep).join("distill-policy.json")).unwrap();
+        let fid = tmp.path().join("distill.json");
+        std::fs::copy(fid, Path::new(&keep).join("distill.json")).unwrap();
+    }
     let fitted: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
     for m in ["post", "stance", "post_stance"] {
