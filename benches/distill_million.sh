@@ -22,6 +22,7 @@ if [[ -z "${NO_BUILD:-}" ]]; then
 fi
 bin="${EMERGENT_BIN:-$target/release/emergent}"
 work="${WORK:-$(mktemp -d)}"
+mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
 measure() { # name, then emergent run arguments; prints "seconds peak_kib"
