@@ -25,9 +25,9 @@ mod endpoints;
 mod engine;
 mod error;
 pub mod groups;
-pub mod interview;
 #[cfg(feature = "test-server")]
 pub mod hidden_policy;
+pub mod interview;
 mod limiter;
 pub mod parse;
 pub mod persona;
