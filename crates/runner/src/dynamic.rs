@@ -9,7 +9,7 @@ use emergent_attribution::tiers::{ranking, tier_shares_ordered};
 use emergent_attribution::{FeatureTable, Indicator};
 use emergent_dynamics::{Dynamics, Outcome, attribute_dynamic, econ_model_for, model_for};
 use emergent_io::run_dir::{self, Comparison, DynamicOutcome};
-use emergent_io::{IdColumn, IoError, ParquetColumn, read_dataset, write_parquet_columns};
+use emergent_io::{IdColumn, ParquetColumn, read_dataset, write_parquet_columns};
 use emergent_scenario::Scenario;
 use emergent_sim::network::Network;
 use emergent_study::compare::{spearman, top_k_jaccard};
@@ -58,23 +58,7 @@ pub fn attribute_dynamic_run(
     let manifest = run_dir::read_manifest(dir)?;
     // Not while another command writes into the directory.
     let _lock = run_dir::RunDirLock::acquire(dir, "emergent attribute --dynamic")?;
-    if manifest.scenario.is_empty() {
-        return Err(RunError::Io(IoError::new(
-            &dir.join(run_dir::MANIFEST),
-            "no `scenario` text",
-        )));
-    }
-    let file = if manifest.scenario_file.is_empty() {
-        run_dir::SCENARIO.to_string()
-    } else {
-        manifest.scenario_file
-    };
-    let source = ScenarioSource {
-        text: manifest.scenario,
-        file,
-        overrides: manifest.overrides,
-    };
-    let scenario = source.scenario()?;
+    let scenario = ScenarioSource::of_run(dir, manifest)?.scenario()?;
     let preloaded = preload_network(&scenario)?;
     let features = read_dataset(dir, run_dir::FEATURES, &IdColumn::Default)?;
     let grouping = match &opts.groups {

@@ -18,6 +18,29 @@ pub(crate) struct ScenarioSource {
 }
 
 impl ScenarioSource {
+    /// The scenario a finished run ran, from its manifest in `dir` (its text, file name and
+    /// `--set` overrides); an error naming the manifest if it holds no scenario text.
+    pub(crate) fn of_run(
+        dir: &std::path::Path,
+        manifest: emergent_io::run_dir::Manifest,
+    ) -> Result<Self, RunError> {
+        use emergent_io::run_dir;
+        if manifest.scenario.is_empty() {
+            return Err(RunError::Io(IoError::new(
+                &dir.join(run_dir::MANIFEST),
+                "no `scenario` text",
+            )));
+        }
+        Ok(Self {
+            text: manifest.scenario,
+            file: match manifest.scenario_file.is_empty() {
+                true => run_dir::SCENARIO.to_string(),
+                false => manifest.scenario_file,
+            },
+            overrides: manifest.overrides,
+        })
+    }
+
     /// The scenario file at `path` as `emergent run` takes it: its `--set` overrides, then
     /// `--seed` as `scenario.seed` (last, so it wins).
     pub(crate) fn read(

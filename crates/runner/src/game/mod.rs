@@ -21,7 +21,7 @@ use std::time::Instant;
 use emergent_attribution::Progress;
 use emergent_attribution::game::{MAX_PLAYERS, antithetic_permutations, coalitions_of, grand};
 use emergent_io::run_dir::{self, GameFile, GameGroup};
-use emergent_io::{IdColumn, IoError, atomic_write_bytes, read_dataset};
+use emergent_io::{IdColumn, atomic_write_bytes, read_dataset};
 
 use crate::error::RunError;
 use crate::indicators::IndicatorSpec;
@@ -66,21 +66,7 @@ pub fn play_game(
     };
     let manifest = run_dir::read_manifest(dir)?;
     let _lock = run_dir::RunDirLock::acquire(dir, "emergent attribute --game")?;
-    if manifest.scenario.is_empty() {
-        return Err(RunError::Io(IoError::new(
-            &dir.join(run_dir::MANIFEST),
-            "no `scenario` text",
-        )));
-    }
-    let source = ScenarioSource {
-        text: manifest.scenario,
-        file: match manifest.scenario_file.is_empty() {
-            true => run_dir::SCENARIO.to_string(),
-            false => manifest.scenario_file,
-        },
-        overrides: manifest.overrides,
-    };
-    let scenario = source.scenario()?;
+    let scenario = ScenarioSource::of_run(dir, manifest)?.scenario()?;
     if scenario.econ.is_some() || emergent_llm::uses_llm(&scenario) {
         return Err(game_err(
             "the game reruns the simulator R·2^G times with groups silenced: only social \

@@ -77,17 +77,7 @@ fn run_scenario(dir: &Path, base_url: Option<&str>) -> Result<Scenario, RunError
             ),
         )
     })?;
-    let file = if manifest.scenario_file.is_empty() {
-        run_dir::SCENARIO.to_string()
-    } else {
-        manifest.scenario_file
-    };
-    let source = ScenarioSource {
-        text: manifest.scenario,
-        file,
-        overrides: manifest.overrides,
-    };
-    let mut scenario = source.scenario()?;
+    let mut scenario = ScenarioSource::of_run(dir, manifest)?.scenario()?;
     if let Some(url) = base_url {
         scenario.llm.base_url = url.to_string();
         scenario.llm.endpoints.clear();
