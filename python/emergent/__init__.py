@@ -6,8 +6,9 @@ Start with :func:`attribute` (a DataFrame and an indicator expression in, φ per
 :func:`study` (full population vs sampled panels); then :func:`experiment` (arms of
 interventions vs a control), :func:`attribute_dynamic` and :func:`play_game` (attribution
 through the dynamics, and its ground truth), :func:`validate`, the importers
-(:func:`import_oasis`, :func:`import_bluesky`, :func:`synth_bluesky`) and the LLM replay
-cache (:func:`cache_stats`, :func:`cache_prune`, :func:`cache_export`).
+(:func:`import_oasis`, :func:`import_bluesky`, :func:`synth_bluesky`), the LLM replay
+cache (:func:`cache_stats`, :func:`cache_prune`, :func:`cache_export`) and
+:func:`interview` (ask a run's LLM agents a question as they were at a tick).
 Every function is a command of the ``emergent`` binary with the same names and defaults.
 """
 
@@ -16,6 +17,7 @@ from ._attribution import Attribution, TierShare, attribute
 from ._bluesky import import_bluesky, synth_bluesky
 from ._cache import CacheExport, CacheStats, cache_export, cache_prune, cache_stats
 from ._experiment import ExperimentResult, experiment
+from ._interview import InterviewResult, interview
 from ._validate import ValidationResult, validate
 from ._run import (
     Run,
@@ -36,6 +38,7 @@ __all__ = [
     "EmergentError",
     "ExperimentResult",
     "IndicatorStudy",
+    "InterviewResult",
     "Run",
     "StudyResult",
     "TierShare",
@@ -48,6 +51,7 @@ __all__ = [
     "experiment",
     "import_bluesky",
     "import_oasis",
+    "interview",
     "open_run",
     "play_game",
     "report",
