@@ -95,10 +95,12 @@ fn a_social_run_is_attributed_through_its_dynamics_on_any_thread_count() {
         "--set",
         "scenario.ticks=6",
         "--set",
+        "population.agents=2000",
+        "--set",
         "attribution.dynamic=true",
     ]);
     let parquet = out.join("dynamic_attribution.parquet");
-    assert_eq!(rows(&parquet), 10_000);
+    assert_eq!(rows(&parquet), 2_000);
     let d = json(&out.join("dynamic_attribution.json"));
     let first = &d["indicators"][0];
     assert!(

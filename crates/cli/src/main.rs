@@ -47,6 +47,9 @@ enum Command {
     Cache(commands::cache::Command),
     /// Ask a finished run's LLM agents a question as they were at a recorded tick.
     Interview(commands::interview::Args),
+    /// Fit a surrogate to an LLM run's decisions: policy.json ([policy] kind = "distilled")
+    /// and distill.json (held-out fidelity vs the hand-written surrogate).
+    Distill(commands::distill::Args),
 }
 
 #[derive(Subcommand)]
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
         Command::Synth(Synth::Bluesky(args)) => commands::bluesky::synth(args),
         Command::Cache(command) => commands::cache::run(command),
         Command::Interview(args) => commands::interview::run(args),
+        Command::Distill(args) => commands::distill::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,6 +26,8 @@ mod engine;
 mod error;
 pub mod groups;
 pub mod interview;
+#[cfg(feature = "test-server")]
+pub mod hidden_policy;
 mod limiter;
 pub mod parse;
 pub mod persona;

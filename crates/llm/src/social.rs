@@ -3,13 +3,14 @@
 //! scenario's LLM groups, and any request that falls back, use the surrogate policy.
 //! Memory is the agent's own recent items in the world (checkpointed with it).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use emergent_scenario::LlmConfig;
 use emergent_sim::feed::Feeds;
 use emergent_sim::items::ItemKind;
+use emergent_sim::policy::{DecisionOutcome, DecisionRecord, DecisionView};
 use emergent_sim::rng::AgentRng;
 use emergent_sim::{Action, AgentId, Decision, DecisionContext, ItemId, Policy, World};
 
@@ -89,6 +90,8 @@ pub struct LlmSocialPolicy {
     template: Template,
     schema: Arc<Schema>,
     surrogate: Box<dyn Policy>,
+    /// The decisions of LLM-driven agents since the runner last took them.
+    log: Mutex<Vec<DecisionRecord>>,
 }
 
 fn words(s: f64) -> &'static str {
@@ -138,6 +141,31 @@ impl LlmSocialPolicy {
             template,
             schema: Arc::new(schema(scenario.feed.size)),
             surrogate,
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The record of LLM-driven decision `d` of the agent at `feeds` position `i`.
+    fn record(
+        &self,
+        world: &World,
+        feeds: &Feeds,
+        i: usize,
+        d: &Decision,
+        fell_back: bool,
+    ) -> DecisionRecord {
+        let agent = feeds.agents[i];
+        let view = DecisionView::of(world, agent, feeds.feed(i));
+        let group = crate::groups::group_of(&self.cfg, self.seed, agent)
+            .filter(|&g| g < self.cfg.groups.len())
+            .unwrap_or(0) as u32;
+        DecisionRecord {
+            agent,
+            tick: world.tick,
+            group,
+            fell_back,
+            outcome: DecisionOutcome::of(d, feeds.feed(i), view.stance),
+            view,
         }
     }
 
@@ -285,13 +313,26 @@ impl Policy for LlmSocialPolicy {
             .collect();
         let outcomes = self.driver.decide_all(jobs, &self.schema);
         let mut out = self.surrogate.decide_batch(world, feeds);
+        let mut records = Vec::with_capacity(llm.len());
         for (&i, o) in llm.iter().zip(outcomes) {
             // A fallback keeps the surrogate's decision, from the agent's own keyed stream.
+            let decided = matches!(o, Outcome::Decided(_));
             if let Outcome::Decided(p) = o {
                 out[i] = actions_of(&p, feeds.feed(i));
             }
+            records.push(self.record(world, feeds, i, &out[i], !decided));
+        }
+        if let Ok(mut log) = self.log.lock() {
+            log.extend(records);
         }
         out
+    }
+
+    fn take_decision_log(&self) -> Vec<DecisionRecord> {
+        self.log
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
     }
 
     fn stats(&self) -> Vec<(String, f64)> {

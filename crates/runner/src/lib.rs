@@ -17,6 +17,8 @@
 pub mod cache;
 mod cascades;
 mod checkpoint;
+mod decision_log;
+mod distilled;
 mod dynamic;
 mod dynamic_groups;
 mod econ;

@@ -13,10 +13,13 @@
 use std::path::{Path, PathBuf};
 
 use emergent_attribution::FeatureTable;
-use emergent_io::run_dir::{INDICATORS_CSV, PARTIAL};
+use emergent_io::run_dir::{
+    DECISION_ITEMS, DECISIONS, DecisionItemRows, DecisionRows, INDICATORS_CSV, PARTIAL,
+};
 use emergent_io::{BackgroundParquet, ParquetColumn, atomic_write_bytes, merge_parquet};
 use emergent_sim::action::ACTION_NAMES;
 use emergent_sim::items::NO_ITEM;
+use emergent_sim::policy::DecisionRecord;
 use emergent_sim::{Action, TickReport};
 
 use crate::checkpoint::PartDigest;
@@ -43,6 +46,10 @@ pub(crate) struct Recorder {
     ticks: Option<BackgroundParquet>,
     actions: Option<BackgroundParquet>,
     indicator_rows: String,
+    /// Whether the run logs its LLM decisions (`decisions.parquet`, `decision_items.parquet`).
+    logs_decisions: bool,
+    decisions: Option<BackgroundParquet>,
+    decision_items: Option<BackgroundParquet>,
     pub(crate) recorded_ticks: u32,
     /// The parts of the closed segments, in the order they were closed: the final files are
     /// merged from exactly these (a part that went missing is an error, not fewer rows).
@@ -97,6 +104,10 @@ impl Recorder {
         if globals {
             kinds.push("indicators");
         }
+        // Decision logs are a one-process run's (LLM runs are not partitioned).
+        if rank.is_none() {
+            kinds.extend([DECISIONS, DECISION_ITEMS]);
+        }
         let partial = dir.join(PARTIAL);
         std::fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
         for entry in std::fs::read_dir(&partial).map_err(|e| io(&partial, e))? {
@@ -125,6 +136,9 @@ impl Recorder {
             ticks: None,
             actions: None,
             indicator_rows: String::new(),
+            logs_decisions: false,
+            decisions: None,
+            decision_items: None,
             recorded_ticks: 0,
             closed: parts.iter().map(|p| p.file.clone()).collect(),
             digests: parts,
@@ -227,10 +241,53 @@ impl Recorder {
         Ok(())
     }
 
+    /// Log LLM decisions: `finish` then writes the decision tables, empty if none came.
+    pub(crate) fn log_decisions(mut self, on: bool) -> Self {
+        self.logs_decisions = on;
+        self
+    }
+
+    /// A tick's LLM decisions with their context.
+    pub(crate) fn record_decisions(&mut self, log: &[DecisionRecord]) -> Result<(), RunError> {
+        if log.is_empty() {
+            return Ok(());
+        }
+        for (kind, stream) in [
+            (DECISIONS, &mut self.decisions),
+            (DECISION_ITEMS, &mut self.decision_items),
+        ] {
+            if stream.is_none() {
+                *stream = Some(BackgroundParquet::create(&part(
+                    &self.partial,
+                    kind,
+                    self.segment,
+                ))?);
+            }
+        }
+        let (d, i) = crate::decision_log::rows_of(log);
+        self.decisions
+            .as_mut()
+            .expect("opened")
+            .write(d.into_columns())?;
+        self.decision_items
+            .as_mut()
+            .expect("opened")
+            .write(i.into_columns())?;
+        Ok(())
+    }
+
     /// Close the current segment's parts and start the next one.
     fn close_segment(&mut self) -> Result<(), RunError> {
         let names = self.feature_names.clone();
         let segment = self.segment;
+        if let Some(s) = self.decisions.take() {
+            s.finish(|| DecisionRows::default().into_columns())?;
+            self.closed.push(part_name(DECISIONS, segment));
+        }
+        if let Some(s) = self.decision_items.take() {
+            s.finish(|| DecisionItemRows::default().into_columns())?;
+            self.closed.push(part_name(DECISION_ITEMS, segment));
+        }
         if let Some(s) = self.ticks.take() {
             s.finish(|| Self::empty_ticks(&names))?;
             self.closed.push(part_name(&self.ticks_kind, segment));
@@ -310,6 +367,21 @@ impl Recorder {
                 // One segment (no checkpoint before the end): the part is the file.
                 [only] => std::fs::rename(only, &dest).map_err(|e| io(&dest, e))?,
                 many => merge_parquet(many, &dest)?,
+            }
+        }
+        if self.logs_decisions {
+            let empty: [fn() -> Vec<ParquetColumn>; 2] = [
+                || DecisionRows::default().into_columns(),
+                || DecisionItemRows::default().into_columns(),
+            ];
+            for (kind, empty) in [DECISIONS, DECISION_ITEMS].into_iter().zip(empty) {
+                let ps = parts(kind);
+                let dest = dir.join(format!("{kind}.parquet"));
+                match ps.as_slice() {
+                    [] => emergent_io::write_parquet_columns(&dest, empty())?,
+                    [only] => std::fs::rename(only, &dest).map_err(|e| io(&dest, e))?,
+                    many => merge_parquet(many, &dest)?,
+                }
             }
         }
         if !self.globals {

@@ -119,7 +119,7 @@ pub(crate) fn start(
         0 => Some(crate::run_dir::prepare(&dir, force, &source)?),
         _ => None,
     };
-    sim.set_policy(emergent_llm::policy_for(&scenario, llm)?);
+    sim.set_policy(crate::distilled::policy_for(&scenario, llm)?);
     if exchange.ranks() > 1 {
         barrier(exchange); // the run directory exists before any rank records into it
     }
@@ -176,7 +176,7 @@ pub(crate) fn resume(
     let specs = IndicatorSpec::from_scenario(&scenario, &c.world.feature_names())?;
     tracing::info!(tick = c.world.tick, "resuming from checkpoint");
     let mut sim = Simulation::resume(&scenario, c.world);
-    sim.set_policy(emergent_llm::policy_for(&scenario, llm)?);
+    sim.set_policy(crate::distilled::policy_for(&scenario, llm)?);
     let surveys = emergent_llm::interview::Surveyor::for_scenario(&scenario, llm)?;
     let mut engine = SocialEngine::open(
         dir.to_path_buf(),
@@ -238,7 +238,8 @@ impl<'x> SocialEngine<'x> {
             recorded,
             indicator_columns(&specs, &sim.world),
             rank_of(exchange),
-        )?;
+        )?
+        .log_decisions(logs_decisions(&scenario, exchange));
         let part = Partition::contiguous(sim.world.agents(), exchange.ranks(), exchange.rank());
         Ok(SocialEngine {
             dir,
@@ -352,6 +353,8 @@ impl Engine for SocialEngine<'_> {
             if let Some(log) = self.cascades.as_mut() {
                 log.record(&report, &self.sim.world.items);
             }
+            self.recorder
+                .record_decisions(&self.sim.policy.take_decision_log())?;
             // Surrogate policies never read an item older than the feed window (a
             // partitioned run relies on it too); LLM prompts quote an agent's own older
             // posts, so LLM runs keep every item.
@@ -467,6 +470,12 @@ struct PartitionStats {
     edges: u64,
     /// Partitioned runs: (cut edges, every rank's peak memory).
     split: Option<(u64, Vec<u64>)>,
+}
+
+/// Whether a run of `scenario` logs its LLM agents' decisions (`decisions.parquet`): social
+/// LLM runs, which run in one process.
+fn logs_decisions(scenario: &Scenario, exchange: &dyn Collective) -> bool {
+    emergent_llm::uses_llm(scenario) && scenario.econ.is_none() && exchange.ranks() == 1
 }
 
 /// Whether a run of `scenario` logs its cascades (`cascades.parquet`): cascade-policy runs.

@@ -23,6 +23,10 @@ pub struct PolicyConfig {
     /// `[policy.radicalization]`.
     #[serde(default)]
     pub radicalization: RadicalizationParams,
+    /// `kind = "distilled"`: the `policy.json` that `emergent distill` wrote, relative to the
+    /// scenario file (see `Scenario::distilled_policy_path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// Surrogate policy kinds.
@@ -37,6 +41,8 @@ pub enum PolicyKind {
     Panic,
     /// Radicalization and echo chambers (Baumann et al. 2020): unbounded opinions.
     Radicalization,
+    /// A surrogate fitted to an LLM run's decisions (`emergent distill`), read from `path`.
+    Distilled,
 }
 
 /// Bounded-confidence (Deffuant / Hegselmann–Krause) parameters.
@@ -267,6 +273,7 @@ impl Default for PolicyConfig {
             cascade: CascadeParams::default(),
             panic: PanicParams::default(),
             radicalization: RadicalizationParams::default(),
+            path: None,
         }
     }
 }
@@ -280,7 +287,33 @@ impl PolicyConfig {
         self.cascade.check(&mut out);
         self.panic.check(&mut out);
         self.radicalization.check(&mut out);
+        self.check_path(&mut out);
         out.0
+    }
+
+    /// `path` is given exactly when `kind = "distilled"`, and names a JSON file.
+    fn check_path(&self, out: &mut Problems) {
+        let distilled = self.kind == PolicyKind::Distilled;
+        match self.path.as_deref() {
+            None => out.check(
+                !distilled,
+                &["policy", "kind"],
+                "kind = \"distilled\" needs path = \"policy.json\" (the file `emergent distill` wrote)"
+                    .into(),
+            ),
+            Some(p) => {
+                out.check(
+                    distilled,
+                    &["policy", "path"],
+                    "is read only with kind = \"distilled\"".into(),
+                );
+                out.check(
+                    p.ends_with(".json") && !p.trim().is_empty(),
+                    &["policy", "path"],
+                    format!("{p:?} must name a .json file written by `emergent distill`"),
+                );
+            }
+        }
     }
 }
 

@@ -138,6 +138,16 @@ impl Scenario {
         Some(base.join(p))
     }
 
+    /// The distilled policy's file (`[policy] path`), relative to the scenario file's folder.
+    pub fn distilled_policy_path(&self) -> Option<PathBuf> {
+        let p = Path::new(self.policy.path.as_deref()?);
+        if p.is_absolute() {
+            return Some(p.to_path_buf());
+        }
+        let base = Path::new(&self.file).parent().unwrap_or(Path::new(""));
+        Some(base.join(p))
+    }
+
     /// Line and column (1-based) in the scenario's file of the value at `path`, or of its
     /// nearest ancestor present in the file (1:1 if none, e.g. a scenario made in code).
     pub fn position(&self, path: &[KeySeg]) -> (usize, usize) {

@@ -1,6 +1,7 @@
 pub mod attribute;
 pub mod bluesky;
 pub mod cache;
+pub mod distill;
 pub mod experiment;
 pub mod interview;
 pub mod oasis;

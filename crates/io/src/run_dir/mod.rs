@@ -4,6 +4,7 @@
 //! every file, column and key.
 
 mod attribution;
+mod decisions;
 mod dynamic;
 mod experiment;
 mod follows;
@@ -20,6 +21,9 @@ mod outputs;
 mod tiers;
 
 pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
+pub use decisions::{
+    DECISION_ITEMS, DECISIONS, DecisionItemRows, DecisionRows, ITEM_KINDS, read_decisions,
+};
 pub use dynamic::{
     Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
 };

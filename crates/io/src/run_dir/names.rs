@@ -89,7 +89,7 @@ pub const FOLLOWS_FINAL: &str = "follows-final";
 /// One row per cascade of a cascade-policy run (gathered on rank 0 in a partitioned run).
 pub const CASCADES: &str = "cascades";
 /// Every table above.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 11] = [
     TICKS,
     ACTIONS,
     FEATURES,
@@ -99,6 +99,8 @@ pub const TABLES: [&str; 9] = [
     FOLLOWS,
     FOLLOWS_FINAL,
     CASCADES,
+    super::decisions::DECISIONS,
+    super::decisions::DECISION_ITEMS,
 ];
 
 /// `<table>.parquet`.

@@ -60,6 +60,10 @@ impl Rerun<'_> {
     pub(crate) fn value(&self, mask: u64, replicate: usize) -> Result<Vec<f64>, RunError> {
         let s = self.scenario_for(mask, replicate);
         let mut sim = Simulation::new(&s, self.preloaded)?;
+        if let Some(m) = crate::distilled::load(&s)? {
+            let policy = emergent_sim::policy::Distilled::new(m, s.feed.size);
+            sim.set_policy(Box::new(policy));
+        }
         while !sim.is_done() {
             sim.step();
             // As the run does: surrogates never read an item older than the feed window.

@@ -54,6 +54,12 @@ pub trait Policy: Send + Sync {
         false
     }
 
+    /// The decisions recorded since the last call, with their context (an LLM policy records
+    /// its agents' decisions for `decisions.parquet`; others record none).
+    fn take_decision_log(&self) -> Vec<super::DecisionRecord> {
+        Vec::new()
+    }
+
     /// Decisions of every agent in `feeds.agents`, in that order.
     fn decide_batch(&self, world: &World, feeds: &Feeds) -> Vec<Decision> {
         (0..feeds.len())

@@ -4,12 +4,16 @@
 mod bounded_confidence;
 mod cascade;
 mod context;
+pub mod decision_view;
+pub mod distilled;
 mod panic;
 mod radicalization;
 
 pub use bounded_confidence::BoundedConfidence;
 pub use cascade::{Cascade, ic_transmits, independent_cascade_size};
 pub use context::{DecisionContext, Policy, PolicyHalt};
+pub use decision_view::{DecisionOutcome, DecisionRecord, DecisionView, ItemView};
+pub use distilled::{Distilled, DistilledModel};
 pub use panic::Panic;
 pub use radicalization::{MIN_DISTANCE, Radicalization, homophily_weight};
 
@@ -24,5 +28,7 @@ pub fn from_config(cfg: &PolicyConfig) -> Box<dyn Policy> {
         PolicyKind::Cascade => Box::new(Cascade::new(cfg.cascade.clone())),
         PolicyKind::Panic => Box::new(Panic(cfg.panic.clone())),
         PolicyKind::Radicalization => Box::new(Radicalization(cfg.radicalization.clone())),
+        // The model lives in a file the runner reads (`emergent_runner` hands it over).
+        PolicyKind::Distilled => Box::new(Distilled::unloaded()),
     }
 }

@@ -1,0 +1,291 @@
+//! emergent-distill: `emergent distill RUN_DIR --out policy.json` fits a surrogate to the
+//! decisions the LLM agents of a run made (its decision log, `decisions.parquet` and
+//! `decision_items.parquet`), one set of models per `[[llm.groups]]` group, and reports its
+//! fidelity on held-out agents' decisions next to the scenario's hand-written surrogate.
+//!
+//! The models (`emergent_sim::policy::distilled`) are logistic regressions for each choice
+//! and linear-Gaussian models for the stances, fitted with linfa (`fit.rs`); the engine runs
+//! them as `[policy] kind = "distilled"` without this crate. Social decisions only: an
+//! `[econ]` run's work and consumption are not distilled yet.
+
+mod dataset;
+mod error;
+mod fidelity;
+mod fit;
+mod models;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use emergent_io::run_dir::{self, DECISION_ITEMS, DECISIONS, MANIFEST, SCENARIO, parquet_name};
+use emergent_scenario::{PolicyKind, Scenario};
+use emergent_sim::policy::decision_view::{DECISION_FEATURES, FEATURES_VERSION, ITEM_FEATURES};
+use emergent_sim::policy::distilled::{DistilledModel, FORMAT, GroupModel};
+use serde::{Deserialize, Serialize};
+
+pub use dataset::{Decisions, HELD_OUT_EVERY, Sample, is_held_out};
+pub use error::DistillError;
+pub use fidelity::{CLIP, ChoiceModel, Fidelity, MAX_LIKES, Score, fidelity, first_success};
+pub use fit::fit_group;
+pub use models::{DistilledChoices, SurrogateChoices};
+
+/// The fidelity report's file name, written beside `policy.json`.
+pub const DISTILL_JSON: &str = "distill.json";
+
+/// A group with fewer fitting decisions than this takes the pooled model of every group.
+pub const MIN_GROUP_DECISIONS: usize = 200;
+
+/// Fewest fitting decisions a distillation accepts.
+pub const MIN_DECISIONS: usize = 50;
+
+/// The estimator, as `distill.json` names it.
+pub const ESTIMATOR: &str = "linfa-logistic 0.8.1 (L2 logistic regression, alpha 0.01) for the choices; linfa-linear 0.8.1 (least squares, ridge 0.01) for the stances";
+
+/// What `emergent distill` is asked to do.
+#[derive(Clone, Debug)]
+pub struct DistillOptions {
+    /// The LLM run's directory.
+    pub run_dir: PathBuf,
+    /// Where `policy.json` goes (`distill.json` is written beside it).
+    pub out: PathBuf,
+    /// Overwrite existing outputs.
+    pub force: bool,
+}
+
+/// How one group was fitted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupFit {
+    pub name: String,
+    /// Decisions fitted on.
+    pub decisions: usize,
+    /// Agents whose decisions the log holds.
+    pub agents: usize,
+    pub share: f64,
+    /// Too few decisions for its own models: it has the pooled ones.
+    pub pooled: bool,
+}
+
+/// `distill.json`: where the policy came from and how well it predicts held-out decisions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DistillFile {
+    pub run_dir: String,
+    pub scenario: String,
+    pub seed: u64,
+    pub policy_file: String,
+    /// Decisions the models answered; fallbacks are left out.
+    pub decisions: usize,
+    pub fell_back: usize,
+    pub fitted_on: usize,
+    pub held_out: usize,
+    pub held_out_rule: String,
+    pub groups: Vec<GroupFit>,
+    pub estimator: String,
+    /// The distilled policy on the held-out decisions.
+    pub distilled: Fidelity,
+    /// The scenario's hand-written surrogate on the same decisions (bounded confidence only).
+    pub surrogate: Option<Fidelity>,
+    pub surrogate_policy: String,
+    pub notes: Vec<String>,
+}
+
+/// Where a distilled policy came from (in `policy.json`; the engine does not read it).
+#[derive(Serialize)]
+struct Source<'a> {
+    run_dir: &'a str,
+    scenario: &'a str,
+    seed: u64,
+    decisions: usize,
+}
+
+/// `policy.json`: the model, its provenance and its fit.
+#[derive(Serialize)]
+struct PolicyFile<'a> {
+    #[serde(flatten)]
+    model: &'a DistilledModel,
+    source: Source<'a>,
+    fit: &'a [GroupFit],
+}
+
+/// What a distillation wrote.
+#[derive(Clone, Debug)]
+pub struct DistillSummary {
+    pub policy: PathBuf,
+    pub report: PathBuf,
+    pub file: DistillFile,
+}
+
+/// The run's scenario as it ran (its text in the run directory, with the manifest's
+/// overrides), after checking the directory is a finished run.
+fn run_scenario(dir: &Path) -> Result<(Scenario, run_dir::Manifest), DistillError> {
+    if !dir.is_dir() {
+        return Err(DistillError::NotARun {
+            dir: dir.into(),
+            why:
+                "no such directory (give the output folder of an `emergent run` of an LLM scenario)"
+                    .into(),
+        });
+    }
+    let manifest = run_dir::read_manifest(dir)?;
+    let path = dir.join(SCENARIO);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| emergent_io::IoError::new(&path, format!("cannot read: {e}")))?;
+    // The original file name, so relative paths in it resolve as when it ran.
+    let name = match manifest.scenario_file.is_empty() {
+        true => path.display().to_string(),
+        false => manifest.scenario_file.clone(),
+    };
+    let scenario = Scenario::with_overrides(&text, &name, &manifest.overrides)?;
+    Ok((scenario, manifest))
+}
+
+/// The groups of the log: the scenario's `[[llm.groups]]` names, or one `all`.
+fn group_names(scenario: &Scenario) -> Vec<String> {
+    match scenario.llm.groups.is_empty() {
+        true => vec!["all".into()],
+        false => scenario.llm.groups.iter().map(|g| g.name.clone()).collect(),
+    }
+}
+
+/// The model: one group per log group that has decisions (its own fit, or the pooled one).
+fn fit_model(
+    names: &[String],
+    decisions: &Decisions,
+    fitting: &[&Sample],
+    feed_size: usize,
+) -> Result<(DistilledModel, Vec<GroupFit>, Vec<usize>), DistillError> {
+    let pooled = fit_group("pooled", 1.0, fitting, feed_size)?;
+    let all_agents: BTreeSet<u32> = decisions.samples.iter().map(|s| s.agent).collect();
+    let (mut groups, mut fits, mut group_of) = (Vec::new(), Vec::new(), Vec::new());
+    for (g, name) in names.iter().enumerate() {
+        let agents: BTreeSet<u32> = decisions
+            .samples
+            .iter()
+            .filter(|s| s.group as usize == g)
+            .map(|s| s.agent)
+            .collect();
+        group_of.push(groups.len().saturating_sub(usize::from(agents.is_empty())));
+        if agents.is_empty() {
+            continue;
+        }
+        let mine: Vec<&Sample> = fitting
+            .iter()
+            .copied()
+            .filter(|s| s.group as usize == g)
+            .collect();
+        let share = agents.len() as f64 / all_agents.len() as f64;
+        let own = mine.len() >= MIN_GROUP_DECISIONS;
+        let mut model: GroupModel = match own {
+            true => fit_group(name, share, &mine, feed_size)?,
+            false => pooled.clone(),
+        };
+        model.name = name.clone();
+        model.share = share;
+        fits.push(GroupFit {
+            name: name.clone(),
+            decisions: mine.len(),
+            agents: agents.len(),
+            share,
+            pooled: !own,
+        });
+        groups.push(model);
+    }
+    let model = DistilledModel {
+        format: FORMAT.into(),
+        features_version: FEATURES_VERSION,
+        decision_features: DECISION_FEATURES.iter().map(|s| s.to_string()).collect(),
+        item_features: ITEM_FEATURES.iter().map(|s| s.to_string()).collect(),
+        max_likes: MAX_LIKES,
+        groups,
+    };
+    Ok((model, fits, group_of))
+}
+
+/// Distill the run in `opts.run_dir` into `opts.out` (and `distill.json` beside it). Every
+/// check comes before any file is written; each file is written atomically.
+pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
+    let dir = &opts.run_dir;
+    let (scenario, manifest) = run_scenario(dir)?;
+    if scenario.econ.is_some() {
+        return Err(DistillError::TooFewDecisions {
+            dir: dir.clone(),
+            why: "an [econ] run: work and consumption decisions are not distilled yet (social runs only)".into(),
+        });
+    }
+    let report = opts.out.with_file_name(DISTILL_JSON);
+    let inputs: Vec<PathBuf> = [MANIFEST, SCENARIO]
+        .into_iter()
+        .map(|f| dir.join(f))
+        .chain([DECISIONS, DECISION_ITEMS].map(|t| dir.join(parquet_name(t))))
+        .collect();
+    for out in [&opts.out, &report] {
+        emergent_io::check_output_path(out, &inputs, opts.force)?;
+    }
+    let decisions = Decisions::read(dir)?;
+    let (fitting, held_out) = decisions.split();
+    if fitting.len() < MIN_DECISIONS || held_out.is_empty() {
+        return Err(DistillError::TooFewDecisions {
+            dir: dir.clone(),
+            why: format!(
+                "{} answered LLM decisions ({} fell back): too few to fit ({MIN_DECISIONS} needed besides the held-out agents'); run more agents or ticks",
+                decisions.samples.len(),
+                decisions.fell_back
+            ),
+        });
+    }
+    let feed_size = scenario.feed.size;
+    let names = group_names(&scenario);
+    let (model, fits, group_of) = fit_model(&names, &decisions, &fitting, feed_size)?;
+    let choices = DistilledChoices {
+        model: &model,
+        group_of,
+        feed_size,
+    };
+    let mut notes = Vec::new();
+    let surrogate = match scenario.policy.kind {
+        PolicyKind::BoundedConfidence => Some(fidelity(
+            &SurrogateChoices(scenario.policy.bounded_confidence.clone()),
+            &held_out,
+        )),
+        other => {
+            notes.push(format!("the surrogate's probabilities are written for bounded_confidence only, not {other:?}"));
+            None
+        }
+    };
+    let run_dir = dir.display().to_string();
+    let file = DistillFile {
+        run_dir: run_dir.clone(),
+        scenario: scenario.scenario.name.clone(),
+        seed: manifest.seed.unwrap_or(scenario.scenario.seed),
+        policy_file: opts.out.display().to_string(),
+        decisions: decisions.samples.len(),
+        fell_back: decisions.fell_back,
+        fitted_on: fitting.len(),
+        held_out: held_out.len(),
+        held_out_rule: format!(
+            "the decisions of one agent in {HELD_OUT_EVERY} (by a hash of the agent id)"
+        ),
+        groups: fits.clone(),
+        estimator: ESTIMATOR.into(),
+        distilled: fidelity(&choices, &held_out),
+        surrogate,
+        surrogate_policy: format!("{:?}", scenario.policy.kind),
+        notes,
+    };
+    let policy = PolicyFile {
+        model: &model,
+        source: Source {
+            run_dir: &run_dir,
+            scenario: &scenario.scenario.name,
+            seed: file.seed,
+            decisions: file.decisions,
+        },
+        fit: &fits,
+    };
+    run_dir::write_json(&opts.out, &policy)?;
+    run_dir::write_json(&report, &file)?;
+    Ok(DistillSummary {
+        policy: opts.out.clone(),
+        report,
+        file,
+    })
+}
