@@ -8,7 +8,8 @@ interventions vs a control), :func:`attribute_dynamic` and :func:`play_game` (at
 through the dynamics, and its ground truth), :func:`validate`, the importers
 (:func:`import_oasis`, :func:`import_bluesky`, :func:`synth_bluesky`), the LLM replay
 cache (:func:`cache_stats`, :func:`cache_prune`, :func:`cache_export`) and
-:func:`interview` (ask a run's LLM agents a question as they were at a tick).
+:func:`interview` (ask a run's LLM agents a question as they were at a tick) and
+:func:`distill` (fit a surrogate to a run's LLM decisions).
 Every function is a command of the ``emergent`` binary with the same names and defaults.
 """
 
@@ -16,6 +17,7 @@ from ._native import EmergentError
 from ._attribution import Attribution, TierShare, attribute
 from ._bluesky import import_bluesky, synth_bluesky
 from ._cache import CacheExport, CacheStats, cache_export, cache_prune, cache_stats
+from ._distill import DistillResult, distill
 from ._experiment import ExperimentResult, experiment
 from ._interview import InterviewResult, interview
 from ._validate import ValidationResult, validate
@@ -35,6 +37,7 @@ __all__ = [
     "Attribution",
     "CacheExport",
     "CacheStats",
+    "DistillResult",
     "EmergentError",
     "ExperimentResult",
     "IndicatorStudy",
@@ -48,6 +51,7 @@ __all__ = [
     "cache_export",
     "cache_prune",
     "cache_stats",
+    "distill",
     "experiment",
     "import_bluesky",
     "import_oasis",

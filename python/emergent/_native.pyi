@@ -117,6 +117,7 @@ def interview(
     offline: bool,
     max_calls: Optional[int],
 ) -> Dict[str, Any]: ...
+def distill(run_dir: _Path, out: _Path, force: bool) -> Dict[str, Any]: ...
 def import_bluesky(
     files: Sequence[_Path],
     out: _Path,
