@@ -105,6 +105,19 @@ def cache_prune(
     yes: bool = False,
 ) -> Tuple[Path, int]: ...
 def cache_export(out: _Path, cache: Optional[_Path] = None, force: bool = False) -> int: ...
+def interview(
+    run_dir: _Path,
+    agents: str,
+    question: str,
+    tick: Optional[int],
+    choices: Optional[str],
+    out: Optional[_Path],
+    force: bool,
+    base_url: Optional[str],
+    offline: bool,
+    max_calls: Optional[int],
+) -> Dict[str, Any]: ...
+def distill(run_dir: _Path, out: _Path, force: bool) -> Dict[str, Any]: ...
 def import_bluesky(
     files: Sequence[_Path],
     out: _Path,

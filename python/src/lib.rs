@@ -3,10 +3,11 @@
 //! Thin by design: each function calls the library function the command line calls for the
 //! same command (`emergent_attribution::attribute`, `emergent_runner::start`, the
 //! `emergent_io::run_dir` readers, `emergent_report::write_report`, `emergent_runner::study`,
-//! `run_experiment`, `emergent_runner::cache`, `emergent_validate`, `emergent_bluesky`) and
-//! only converts arguments and results. Tables cross as Arrow (the C stream interface)
-//! without copying Float64 columns; the GIL is released while the engine works. The Python
-//! side (`python/emergent/`) adds DataFrames, progress bars and documentation.
+//! `run_experiment`, `emergent_runner::cache`, `interview_run`, `emergent_distill`,
+//! `emergent_validate`, `emergent_bluesky`) and only converts arguments and results. Tables
+//! cross as Arrow (the C stream interface) without copying Float64 columns; the GIL is
+//! released while the engine works. The Python side (`python/emergent/`) adds DataFrames,
+//! progress bars and documentation.
 
 mod arrow_in;
 mod arrow_out;
@@ -15,9 +16,11 @@ mod bench;
 mod bluesky;
 mod cache;
 mod commands;
+mod distill;
 mod errors;
 mod experiment;
 mod interrupt;
+mod interview;
 mod running;
 mod study;
 mod validate;
@@ -130,6 +133,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cache::cache_stats, m)?)?;
     m.add_function(wrap_pyfunction!(cache::cache_prune, m)?)?;
     m.add_function(wrap_pyfunction!(cache::cache_export, m)?)?;
+    m.add_function(wrap_pyfunction!(interview::interview, m)?)?;
+    m.add_function(wrap_pyfunction!(distill::distill, m)?)?;
     m.add_function(wrap_pyfunction!(bluesky::import_bluesky, m)?)?;
     m.add_function(wrap_pyfunction!(bluesky::synth_bluesky, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_library_seconds, m)?)?;

@@ -33,5 +33,6 @@ def test_the_stubs_name_every_native_function_and_nothing_else():
 def test_the_cli_s_commands_are_all_here():
     for command in ["run", "resume", "experiment", "attribute", "attribute_dynamic", "play_game",
                     "study", "report", "validate", "import_oasis", "import_bluesky",
-                    "synth_bluesky", "cache_stats", "cache_prune", "cache_export"]:
+                    "synth_bluesky", "cache_stats", "cache_prune", "cache_export", "interview",
+                    "distill"]:
         assert callable(getattr(emergent, command)), command

@@ -1,0 +1,36 @@
+"""``emergent.distill``: a policy fitted to an LLM run's decisions (made against the
+OpenAI-compatible server conftest.py starts), its fidelity summary as the command writes it;
+and the command line's error for a run without LLM decisions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import emergent
+
+
+def test_distilling_an_llm_run_writes_the_policy_and_its_fidelity(make_llm_run, tmp_path):
+    llm_run = make_llm_run(16)
+    out = tmp_path / "fit" / "policy.json"
+    out.parent.mkdir()
+    d = emergent.distill(llm_run.dir, out)
+    assert d.policy == out and d.report == out.with_name("distill.json")
+    assert json.loads(d.report.read_text()) == d.json
+    assert json.loads(out.read_text())["format"]
+    assert d.fitted_on >= 50 and d.held_out > 0 and d.fitted_on + d.held_out == d.json["decisions"]
+    df = d.to_pandas()
+    assert df["policy"].tolist() == ["distilled", "surrogate"]
+    assert (df["decisions"] > 0).all() and df["log_loss"].notna().all()
+    assert d.to_polars().height == 2
+    # Distilled again into the same place: refused without force, as the command does.
+    with pytest.raises(emergent.EmergentError, match="policy.json"):
+        emergent.distill(llm_run.dir, out)
+    assert emergent.distill(llm_run.dir, out, force=True).json == d.json
+
+
+def test_a_run_without_llm_decisions_is_the_cli_s_error(small_run, tmp_path):
+    with pytest.raises(emergent.EmergentError, match="no decision log: this run has no LLM-driven agents"):
+        emergent.distill(small_run.dir, tmp_path / "policy.json")
+    assert not (tmp_path / "policy.json").exists() and not (tmp_path / "distill.json").exists()
