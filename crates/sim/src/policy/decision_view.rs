@@ -102,27 +102,34 @@ fn kind_code(k: ItemKind) -> u8 {
 impl DecisionView {
     /// What `agent` sees at the world's tick with `feed`.
     pub fn of(world: &World, agent: AgentId, feed: &[ItemId]) -> Self {
+        let mut v = Self {
+            stance: 0.0,
+            susceptibility: 0.0,
+            items: Vec::with_capacity(feed.len()),
+        };
+        v.refill(world, agent, feed);
+        v
+    }
+
+    /// Make this view what `agent` sees with `feed`, reusing its item buffer: the distilled
+    /// policy keeps one view per thread instead of allocating one per decision.
+    pub fn refill(&mut self, world: &World, agent: AgentId, feed: &[ItemId]) {
         let it = &world.items;
-        let items = feed
-            .iter()
-            .map(|&i| {
-                let iu = i as usize;
-                ItemView {
-                    item: i,
-                    author: it.author[iu],
-                    stance: it.stance[iu] as f64,
-                    followed: world.network.follows(agent, it.author[iu]),
-                    likes: it.likes[iu],
-                    shares: it.shares[iu],
-                    kind: kind_code(it.kind[iu]),
-                }
-            })
-            .collect();
-        Self {
-            stance: world.population.stance(agent, 0),
-            susceptibility: world.population.susceptibility[agent as usize],
-            items,
-        }
+        self.items.clear();
+        self.items.extend(feed.iter().map(|&i| {
+            let iu = i as usize;
+            ItemView {
+                item: i,
+                author: it.author[iu],
+                stance: it.stance[iu] as f64,
+                followed: world.network.follows(agent, it.author[iu]),
+                likes: it.likes[iu],
+                shares: it.shares[iu],
+                kind: kind_code(it.kind[iu]),
+            }
+        }));
+        self.stance = world.population.stance(agent, 0);
+        self.susceptibility = world.population.susceptibility[agent as usize];
     }
 
     /// Mean stance of the items `keep` selects, minus one's own (0 when none).
