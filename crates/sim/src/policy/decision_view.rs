@@ -5,6 +5,8 @@
 //! (`decisions.parquet`), when `emergent distill` fits a policy to them, and when the
 //! distilled policy decides: training and use cannot drift apart.
 
+use std::sync::OnceLock;
+
 use crate::action::{Action, Decision};
 use crate::items::ItemKind;
 use crate::world::World;
@@ -90,6 +92,20 @@ pub struct DecisionView {
     pub items: Vec<ItemView>,
 }
 
+/// Counts below this have `ln(1 + n)` in a table ([`ln_1p_count`]).
+const LN_TABLE: usize = 1024;
+
+/// `ln(1 + n)`: the same value the expression computes, from a table for small counts (most
+/// items' likes and shares), since the distilled policy needs two per feed item per decision.
+fn ln_1p_count(n: u32) -> f64 {
+    static TABLE: OnceLock<[f64; LN_TABLE]> = OnceLock::new();
+    let table = TABLE.get_or_init(|| std::array::from_fn(|n| (1.0 + n as f64).ln()));
+    match table.get(n as usize) {
+        Some(&v) => v,
+        None => (1.0 + n as f64).ln(),
+    }
+}
+
 fn kind_code(k: ItemKind) -> u8 {
     match k {
         ItemKind::Post => 0,
@@ -102,27 +118,34 @@ fn kind_code(k: ItemKind) -> u8 {
 impl DecisionView {
     /// What `agent` sees at the world's tick with `feed`.
     pub fn of(world: &World, agent: AgentId, feed: &[ItemId]) -> Self {
+        let mut v = Self {
+            stance: 0.0,
+            susceptibility: 0.0,
+            items: Vec::with_capacity(feed.len()),
+        };
+        v.refill(world, agent, feed);
+        v
+    }
+
+    /// Make this view what `agent` sees with `feed`, reusing its item buffer: the distilled
+    /// policy keeps one view per thread instead of allocating one per decision.
+    pub fn refill(&mut self, world: &World, agent: AgentId, feed: &[ItemId]) {
         let it = &world.items;
-        let items = feed
-            .iter()
-            .map(|&i| {
-                let iu = i as usize;
-                ItemView {
-                    item: i,
-                    author: it.author[iu],
-                    stance: it.stance[iu] as f64,
-                    followed: world.network.follows(agent, it.author[iu]),
-                    likes: it.likes[iu],
-                    shares: it.shares[iu],
-                    kind: kind_code(it.kind[iu]),
-                }
-            })
-            .collect();
-        Self {
-            stance: world.population.stance(agent, 0),
-            susceptibility: world.population.susceptibility[agent as usize],
-            items,
-        }
+        self.items.clear();
+        self.items.extend(feed.iter().map(|&i| {
+            let iu = i as usize;
+            ItemView {
+                item: i,
+                author: it.author[iu],
+                stance: it.stance[iu] as f64,
+                followed: world.network.follows(agent, it.author[iu]),
+                likes: it.likes[iu],
+                shares: it.shares[iu],
+                kind: kind_code(it.kind[iu]),
+            }
+        }));
+        self.stance = world.population.stance(agent, 0);
+        self.susceptibility = world.population.susceptibility[agent as usize];
     }
 
     /// Mean stance of the items `keep` selects, minus one's own (0 when none).
@@ -168,14 +191,15 @@ impl DecisionView {
             d * d,
             gap,
             k as f64 / self.items.len().max(1) as f64,
-            (1.0 + i.likes as f64).ln(),
-            (1.0 + i.shares as f64).ln(),
+            ln_1p_count(i.likes),
+            ln_1p_count(i.shares),
             f64::from(u8::from(i.followed)),
             f64::from(u8::from(i.kind == 0)),
         ]);
+        // Compared in hundredths so 0.3 − 0.0 counts as reaching the 0.3 step.
+        let hundredths = (d * 100.0).round();
         for s in 0..DISTANCE_STEPS {
-            // Compared in hundredths so 0.3 − 0.0 counts as reaching the 0.3 step.
-            f[9 + s] = f64::from(u8::from((d * 100.0).round() >= 10.0 * (s + 1) as f64));
+            f[9 + s] = f64::from(u8::from(hundredths >= 10.0 * (s + 1) as f64));
         }
         f
     }
@@ -273,6 +297,17 @@ mod tests {
             "{g:?}"
         );
         assert_eq!(v.item_features(0)[7], 1.0);
+    }
+
+    #[test]
+    fn the_log_table_matches_the_expression() {
+        for n in [0, 1, 2, 7, 1023, 1024, 5000, u32::MAX] {
+            assert_eq!(
+                ln_1p_count(n).to_bits(),
+                (1.0 + n as f64).ln().to_bits(),
+                "{n}"
+            );
+        }
     }
 
     #[test]

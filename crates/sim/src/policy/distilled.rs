@@ -7,6 +7,8 @@
 //! The runner reads and checks `policy.json` ([`DistilledModel::problems`]) and hands the
 //! engine the typed model; this module reads no file.
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 
 use super::context::{DecisionContext, Policy};
@@ -202,12 +204,46 @@ impl Policy for Distilled {
 
     /// In the order an LLM answer's actions are applied: stance, post, likes, reply, repost.
     fn decide(&self, ctx: &DecisionContext<'_>, rng: &mut AgentRng) -> Decision {
-        let mut d = Decision::none();
         if self.model.groups.is_empty() {
-            return d;
+            return Decision::none();
         }
+        SCRATCH.with(|s| self.decide_with(ctx, rng, &mut s.borrow_mut()))
+    }
+}
+
+/// One thread's reusable buffers: the view of the decision at hand and its items' feature
+/// rows, each computed once and read by the like, reply and repost models.
+#[derive(Default)]
+struct Scratch {
+    view: Option<DecisionView>,
+    rows: Vec<[f64; ITEM_FEATURES.len()]>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+impl Distilled {
+    /// [`Policy::decide`] with this thread's buffers. The random draws and the arithmetic
+    /// are those of evaluating each model on `DecisionView::item_features` in turn.
+    fn decide_with(
+        &self,
+        ctx: &DecisionContext<'_>,
+        rng: &mut AgentRng,
+        scratch: &mut Scratch,
+    ) -> Decision {
+        let mut d = Decision::none();
         let g = self.model.group_of(ctx.world.seed, ctx.agent);
-        let v = DecisionView::of(ctx.world, ctx.agent, ctx.feed);
+        let Scratch { view, rows } = scratch;
+        let v = match view {
+            Some(v) => {
+                v.refill(ctx.world, ctx.agent, ctx.feed);
+                v
+            }
+            None => view.insert(DecisionView::of(ctx.world, ctx.agent, ctx.feed)),
+        };
+        rows.clear();
+        rows.extend((0..v.items.len()).map(|k| v.item_features(k)));
         let f = v.features(self.feed_size);
         let x = v.stance;
         let draw = |m: &LinearGaussian, rng: &mut AgentRng| {
@@ -220,25 +256,25 @@ impl Policy for Distilled {
             d.push(Action::Post { topic: 0, stance });
         }
         let mut likes = 0;
-        for k in 0..v.items.len() {
+        for (k, row) in rows.iter().enumerate() {
             if likes == self.model.max_likes {
                 break;
             }
-            if rng.chance(sigmoid(dot(&g.like, &v.item_features(k)))) {
+            if rng.chance(sigmoid(dot(&g.like, row))) {
                 d.push(Action::Like {
                     item: v.items[k].item,
                 });
                 likes += 1;
             }
         }
-        if let Some(k) = first_success(&g.reply, &v, rng) {
+        if let Some(k) = first_success(&g.reply, rows, rng) {
             let stance = draw(&g.reply_stance, rng) as f32;
             d.push(Action::Reply {
                 parent: v.items[k].item,
                 stance,
             });
         }
-        if let Some(k) = first_success(&g.repost, &v, rng) {
+        if let Some(k) = first_success(&g.repost, rows, rng) {
             d.push(Action::Repost {
                 parent: v.items[k].item,
             });
@@ -247,9 +283,13 @@ impl Policy for Distilled {
     }
 }
 
-/// The first feed rank whose logistic draw under `w` succeeds.
-fn first_success(w: &[f64], v: &DecisionView, rng: &mut AgentRng) -> Option<usize> {
-    (0..v.items.len()).find(|&k| rng.chance(sigmoid(dot(w, &v.item_features(k)))))
+/// The first feed rank whose logistic draw under `w` on its feature row succeeds.
+fn first_success(
+    w: &[f64],
+    rows: &[[f64; ITEM_FEATURES.len()]],
+    rng: &mut AgentRng,
+) -> Option<usize> {
+    rows.iter().position(|row| rng.chance(sigmoid(dot(w, row))))
 }
 
 #[cfg(test)]
