@@ -12,9 +12,13 @@ use std::path::Path;
 use arrow_array::types::UInt8Type;
 use arrow_array::{Array, DictionaryArray, Float64Array, StringArray, UInt32Array};
 
+use crate::batch_column::typed_column;
 use crate::error::IoError;
 use crate::parquet_guard;
 use crate::parquet_table::open_checked;
+
+/// What the file should be, when a column is missing.
+const MISSING: &str = "is it a run's actions.parquet?";
 
 /// One item an agent made.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,24 +36,6 @@ pub struct AuthoredItem {
 /// Every item made in the run of `actions.parquet` at `path`, in the order they were made.
 pub fn authored_items(path: &Path) -> Result<Vec<AuthoredItem>, IoError> {
     parquet_guard::without_panics(path, || read(path))
-}
-
-fn column<'a, T: Array + 'static>(
-    path: &Path,
-    batch: &'a arrow_array::RecordBatch,
-    name: &str,
-) -> Result<&'a T, IoError> {
-    batch
-        .column_by_name(name)
-        .ok_or_else(|| {
-            IoError::new(
-                path,
-                format!("has no `{name}` column; is it a run's actions.parquet?"),
-            )
-        })?
-        .as_any()
-        .downcast_ref::<T>()
-        .ok_or_else(|| IoError::new(path, format!("column `{name}` has an unexpected type")))
 }
 
 /// The `action` column's names, row by row (dictionary-encoded as written, or plain).
@@ -84,11 +70,11 @@ fn read(path: &Path) -> Result<Vec<AuthoredItem>, IoError> {
     let mut stance_of: HashMap<u32, Option<f64>> = HashMap::new();
     for batch in reader {
         let batch = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data ({e})")))?;
-        let tick = column::<UInt32Array>(path, &batch, "tick")?;
-        let agent = column::<UInt32Array>(path, &batch, "agent")?;
-        let item = column::<UInt32Array>(path, &batch, "item")?;
-        let target = column::<UInt32Array>(path, &batch, "target")?;
-        let value = column::<Float64Array>(path, &batch, "value")?;
+        let tick = typed_column::<UInt32Array>(path, &batch, "tick", MISSING)?;
+        let agent = typed_column::<UInt32Array>(path, &batch, "agent", MISSING)?;
+        let item = typed_column::<UInt32Array>(path, &batch, "item", MISSING)?;
+        let target = typed_column::<UInt32Array>(path, &batch, "target", MISSING)?;
+        let value = typed_column::<Float64Array>(path, &batch, "value", MISSING)?;
         let action = action_names(path, &batch)?;
         for (r, name) in action.iter().enumerate() {
             if item.is_null(r) {

@@ -7,6 +7,7 @@
 
 mod atomic;
 mod authored;
+mod batch_column;
 mod csv_table;
 mod dataset;
 mod error;

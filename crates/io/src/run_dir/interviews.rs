@@ -7,9 +7,13 @@ use std::path::Path;
 
 use arrow_array::{Array, Float64Array, Int64Array, StringArray, UInt32Array};
 
+use crate::batch_column::typed_column;
 use crate::error::IoError;
 use crate::parquet_table::open_checked;
 use crate::{ParquetColumn, atomic_write_bytes, parquet_guard, write_parquet_columns};
+
+/// What the file should be, when a column is missing.
+const MISSING: &str = "it is not an interviews table";
 
 /// One answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,24 +33,6 @@ pub struct InterviewRow {
     pub choice: String,
 }
 
-fn column<'a, T: Array + 'static>(
-    path: &Path,
-    batch: &'a arrow_array::RecordBatch,
-    name: &str,
-) -> Result<&'a T, IoError> {
-    batch
-        .column_by_name(name)
-        .ok_or_else(|| {
-            IoError::new(
-                path,
-                format!("has no `{name}` column; it is not an interviews table"),
-            )
-        })?
-        .as_any()
-        .downcast_ref::<T>()
-        .ok_or_else(|| IoError::new(path, format!("column `{name}` has an unexpected type")))
-}
-
 /// The rows of an interviews table written by [`write_interviews`] (Parquet).
 pub fn read_interviews(path: &Path) -> Result<Vec<InterviewRow>, IoError> {
     parquet_guard::without_panics(path, || {
@@ -56,12 +42,12 @@ pub fn read_interviews(path: &Path) -> Result<Vec<InterviewRow>, IoError> {
         let mut out = Vec::new();
         for batch in reader {
             let b = batch.map_err(|e| IoError::new(path, format!("corrupt Parquet data ({e})")))?;
-            let agent = column::<Int64Array>(path, &b, "agent_id")?;
-            let tick = column::<UInt32Array>(path, &b, "tick")?;
-            let question = column::<StringArray>(path, &b, "question")?;
-            let answer = column::<StringArray>(path, &b, "answer")?;
-            let value = column::<Float64Array>(path, &b, "value")?;
-            let choice = column::<StringArray>(path, &b, "choice")?;
+            let agent = typed_column::<Int64Array>(path, &b, "agent_id", MISSING)?;
+            let tick = typed_column::<UInt32Array>(path, &b, "tick", MISSING)?;
+            let question = typed_column::<StringArray>(path, &b, "question", MISSING)?;
+            let answer = typed_column::<StringArray>(path, &b, "answer", MISSING)?;
+            let value = typed_column::<Float64Array>(path, &b, "value", MISSING)?;
+            let choice = typed_column::<StringArray>(path, &b, "choice", MISSING)?;
             for r in 0..b.num_rows() {
                 out.push(InterviewRow {
                     agent_id: agent.value(r),
