@@ -17,6 +17,15 @@ pub struct Args {
     /// Overwrite an existing policy.json / distill.json.
     #[arg(long)]
     force: bool,
+    /// Macro check: run the distilled policy on the LLM run's scenario at the same N with K
+    /// seeds (the LLM runs' seeds first) and compare the indicators at the last recorded tick
+    /// with the LLM run(s); written to distill.json as `macro_check`.
+    #[arg(long, value_name = "K")]
+    check_seeds: Option<usize>,
+    /// More finished LLM runs of the same scenario (other seeds) for the macro check: the
+    /// distilled mean is then tested against the LLM runs' own seed band.
+    #[arg(long, value_name = "RUN_DIR", num_args = 1.., requires = "check_seeds")]
+    llm_runs: Vec<PathBuf>,
 }
 
 fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
@@ -33,8 +42,20 @@ fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    // Checked before anything is fitted or written.
+    if let Some(k) = args.check_seeds
+        && !(1..=super::distill_check::MAX_CHECK_SEEDS).contains(&k)
+    {
+        anyhow::bail!(
+            "--check-seeds {k}: give 1 to {} seeds",
+            super::distill_check::MAX_CHECK_SEEDS
+        );
+    }
+    for d in &args.llm_runs {
+        emergent_io::run_dir::read_manifest(d).map_err(|e| anyhow::anyhow!("--llm-runs: {e}"))?;
+    }
     let opts = emergent_distill::DistillOptions {
-        run_dir: args.run_dir,
+        run_dir: args.run_dir.clone(),
         out: args.out,
         force: args.force,
     };
@@ -47,6 +68,30 @@ pub fn run(args: Args) -> Result<()> {
     println!("{}", line("distilled", &f.distilled));
     if let Some(sur) = &f.surrogate {
         println!("{}", line("surrogate", sur));
+    }
+    if let Some(k) = args.check_seeds {
+        let check = super::distill_check::run_check(
+            &args.run_dir,
+            &args.llm_runs,
+            &s.policy,
+            &s.report,
+            k,
+        )?;
+        println!(
+            "macro check at N = {}, distilled seeds {:?} vs LLM seeds {:?} ({})",
+            check.agents, check.seeds, check.llm_seeds, check.band
+        );
+        for m in &check.indicators {
+            let inside = match m.inside {
+                Some(true) => "inside",
+                Some(false) => "OUTSIDE",
+                None => "undefined",
+            };
+            println!(
+                "  {:<16} LLM {:?}  distilled mean {:?} sd {:?}  band [{:?}, {:?}]  {inside}",
+                m.name, m.llm_mean, m.distilled_mean, m.distilled_sd, m.low, m.high
+            );
+        }
     }
     println!("policy:   {}", s.policy.display());
     println!("fidelity: {}", s.report.display());
