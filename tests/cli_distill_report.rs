@@ -167,6 +167,37 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
             .collect();
         assert_eq!(ind["low"].as_f64().unwrap(), l[0].min(l[1]));
     }
+    // The check's runs are `emergent run` of the scenario with the distilled policy: the
+    // same values as running it by hand.
+    let same = write(
+        &t.join("same.toml"),
+        &scenario("by hand", 150, 10, None, Some("policy.json")),
+    );
+    let by_hand = t.join("by-hand");
+    ok(&[
+        "run",
+        &same,
+        "--out",
+        by_hand.to_str().unwrap(),
+        "--seed",
+        "2",
+    ]);
+    let csv = read(&by_hand.join("indicators.csv"));
+    let last: Vec<f64> = csv
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .skip(1)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    for (k, ind) in indicators.iter().enumerate() {
+        assert_eq!(
+            ind["distilled"][1].as_f64(),
+            Some(last[k]),
+            "{ind} vs {csv}"
+        );
+    }
     let leftovers: Vec<_> = std::fs::read_dir(t)
         .unwrap()
         .filter_map(Result::ok)

@@ -28,6 +28,11 @@ pub struct Args {
     llm_runs: Vec<PathBuf>,
 }
 
+/// A value of the macro check, or "—" when undefined.
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
+}
+
 fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
     format!(
         "{name:<10} log-loss {:.3}/decision, accuracy {:.3} (post {:.3}, like {:.3}, reply {:.3}, repost {:.3}), stance RMSE {:.4}",
@@ -88,8 +93,13 @@ pub fn run(args: Args) -> Result<()> {
                 None => "undefined",
             };
             println!(
-                "  {:<16} LLM {:?}  distilled mean {:?} sd {:?}  band [{:?}, {:?}]  {inside}",
-                m.name, m.llm_mean, m.distilled_mean, m.distilled_sd, m.low, m.high
+                "  {:<16} LLM mean {}  distilled mean {} ± {}  band [{}, {}]  {inside}",
+                m.name,
+                opt(m.llm_mean),
+                opt(m.distilled_mean),
+                opt(m.distilled_sd),
+                opt(m.low),
+                opt(m.high)
             );
         }
     }

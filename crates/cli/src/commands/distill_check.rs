@@ -15,11 +15,14 @@ use emergent_io::run_dir::{self, INDICATORS_CSV, Manifest, SCENARIO};
 /// Most seeds a check runs.
 pub const MAX_CHECK_SEEDS: usize = 100;
 
+/// A run's indicators at its last recorded tick: (name, value; None where undefined).
+type Last = Vec<(String, Option<f64>)>;
+
 /// An LLM run compared against: its directory, manifest and last recorded indicators.
 struct LlmRun {
     dir: PathBuf,
     manifest: Manifest,
-    last: Vec<(String, Option<f64>)>,
+    last: Last,
 }
 
 impl LlmRun {
@@ -40,13 +43,13 @@ impl LlmRun {
 
 /// The indicators at the last recorded tick of the run in `dir` (`indicators.csv`'s last
 /// row; an empty cell is undefined).
-fn last_indicators(dir: &Path) -> Result<Vec<(String, Option<f64>)>> {
+fn last_indicators(dir: &Path) -> Result<Last> {
     let path = dir.join(INDICATORS_CSV);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let Some(last) = lines.filter(|l| !l.trim().is_empty()).last() else {
+    let Some(last) = lines.rfind(|l| !l.trim().is_empty()) else {
         bail!("{}: no recorded tick", path.display());
     };
     let cells: Vec<&str> = last.split(',').collect();
@@ -152,12 +155,7 @@ pub fn run_check(
 
 /// The distilled policy on the LLM run's scenario with each seed; the last recorded
 /// indicators of each run.
-fn run_seeds(
-    llm: &LlmRun,
-    policy: &Path,
-    scratch: &Path,
-    seeds: &[u64],
-) -> Result<Vec<Vec<(String, Option<f64>)>>> {
+fn run_seeds(llm: &LlmRun, policy: &Path, scratch: &Path, seeds: &[u64]) -> Result<Vec<Last>> {
     let scenario = scenario_file(&llm.dir, &llm.manifest);
     let path = policy
         .display()
