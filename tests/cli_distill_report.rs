@@ -125,21 +125,40 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let server = MockServer::start(HiddenPolicy::default().script(), Default::default());
-    let (llm1, llm2) = (t.join("llm-1"), t.join("llm-2"));
-    llm_run(t, &server.base_url, 150, 1, &llm1);
-    llm_run(t, &server.base_url, 150, 2, &llm2);
+    // EMERGENT_DISTILL_CHECK_N=1000 measures the check of docs/distill.md (5 LLM runs, 5
+    // seeds; printed with --nocapture); by default a small one.
+    let measured: Option<usize> = std::env::var("EMERGENT_DISTILL_CHECK_N")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let (n, llm_seeds, k) = match measured {
+        Some(n) => (n, 5u64, 5usize),
+        None => (150, 2, 3),
+    };
+    let llm_dirs: Vec<_> = (1..=llm_seeds)
+        .map(|s| t.join(format!("llm-{s}")))
+        .collect();
+    for (s, dir) in (1..=llm_seeds).zip(&llm_dirs) {
+        llm_run(t, &server.base_url, n, s, dir);
+    }
+    let llm1 = llm_dirs[0].clone();
     let policy = t.join("policy.json");
-    let printed = ok(&[
+    let k_text = k.to_string();
+    let mut args = vec![
         "distill",
         llm1.to_str().unwrap(),
         "--out",
         policy.to_str().unwrap(),
         "--check-seeds",
-        "3",
+        &k_text,
         "--llm-runs",
-        llm2.to_str().unwrap(),
-    ]);
-    assert!(printed.contains("macro check at N = 150"), "{printed}");
+    ];
+    args.extend(llm_dirs[1..].iter().map(|d| d.to_str().unwrap()));
+    let printed = ok(&args);
+    eprintln!("{printed}");
+    assert!(
+        printed.contains(&format!("macro check at N = {n}")),
+        "{printed}"
+    );
     let distill = json(&t.join("distill.json"));
     let sha = distill["policy_sha256"].as_str().unwrap().to_string();
     assert_eq!(sha.len(), 64, "{sha}");
@@ -149,14 +168,20 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
         "{fitted_at}"
     );
     let check = &distill["macro_check"];
-    assert_eq!(check["seeds"], serde_json::json!([1, 2, 3]));
-    assert_eq!(check["llm_seeds"], serde_json::json!([1, 2]));
+    let seeds: Vec<u64> = (1..=k as u64).collect();
+    assert_eq!(check["seeds"], serde_json::json!(seeds));
+    let llm_seed_list: Vec<u64> = (1..=llm_seeds).collect();
+    assert_eq!(check["llm_seeds"], serde_json::json!(llm_seed_list));
     let indicators = check["indicators"].as_array().unwrap();
     assert_eq!(indicators.len(), 2);
     for ind in indicators {
-        assert_eq!(ind["llm"].as_array().unwrap().len(), 2, "{ind}");
+        assert_eq!(
+            ind["llm"].as_array().unwrap().len(),
+            llm_seeds as usize,
+            "{ind}"
+        );
         let d = ind["distilled"].as_array().unwrap();
-        assert!(d.len() == 3 && d.iter().all(|v| v.is_f64()), "{ind}");
+        assert!(d.len() == k && d.iter().all(|v| v.is_f64()), "{ind}");
         assert!(ind["inside"].is_boolean(), "{ind}");
         // Several LLM runs: their band is [min, max] of their values.
         let l: Vec<f64> = ind["llm"]
@@ -165,13 +190,20 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
             .iter()
             .map(|v| v.as_f64().unwrap())
             .collect();
-        assert_eq!(ind["low"].as_f64().unwrap(), l[0].min(l[1]));
+        assert_eq!(
+            ind["low"].as_f64().unwrap(),
+            l.iter().copied().fold(f64::MAX, f64::min)
+        );
+        assert_eq!(
+            ind["high"].as_f64().unwrap(),
+            l.iter().copied().fold(f64::MIN, f64::max)
+        );
     }
     // The check's runs are `emergent run` of the scenario with the distilled policy: the
     // same values as running it by hand.
     let same = write(
         &t.join("same.toml"),
-        &scenario("by hand", 150, 10, None, Some("policy.json")),
+        &scenario("by hand", n, 10, None, Some("policy.json")),
     );
     let by_hand = t.join("by-hand");
     ok(&[
@@ -295,6 +327,17 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
         "0",
     ]);
     assert!(e.contains("--check-seeds 0"), "{e}");
+    let e = fails(&[
+        "distill",
+        llm1.to_str().unwrap(),
+        "--out",
+        t.join("p2.json").to_str().unwrap(),
+        "--check-seeds",
+        "2",
+        "--llm-runs",
+        llm1.to_str().unwrap(),
+    ]);
+    assert!(e.contains("seed 1 again"), "{e}");
     assert!(!t.join("p2.json").exists());
 }
 

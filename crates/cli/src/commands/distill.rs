@@ -47,18 +47,16 @@ fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    // Checked before anything is fitted or written.
-    if let Some(k) = args.check_seeds
-        && !(1..=super::distill_check::MAX_CHECK_SEEDS).contains(&k)
-    {
-        anyhow::bail!(
-            "--check-seeds {k}: give 1 to {} seeds",
-            super::distill_check::MAX_CHECK_SEEDS
-        );
-    }
-    for d in &args.llm_runs {
-        emergent_io::run_dir::read_manifest(d).map_err(|e| anyhow::anyhow!("--llm-runs: {e}"))?;
-    }
+    // Checked before anything is fitted or written (a missing run directory is distill's
+    // to report).
+    let plan = match args.check_seeds {
+        Some(k) if args.run_dir.is_dir() => Some(super::distill_check::plan_check(
+            &args.run_dir,
+            &args.llm_runs,
+            k,
+        )?),
+        _ => None,
+    };
     let opts = emergent_distill::DistillOptions {
         run_dir: args.run_dir.clone(),
         out: args.out,
@@ -74,14 +72,8 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(sur) = &f.surrogate {
         println!("{}", line("surrogate", sur));
     }
-    if let Some(k) = args.check_seeds {
-        let check = super::distill_check::run_check(
-            &args.run_dir,
-            &args.llm_runs,
-            &s.policy,
-            &s.report,
-            k,
-        )?;
+    if let Some(plan) = plan {
+        let check = super::distill_check::run_check(plan, &s.policy, &s.report)?;
         println!(
             "macro check at N = {}, distilled seeds {:?} vs LLM seeds {:?} ({})",
             check.agents, check.seeds, check.llm_seeds, check.band

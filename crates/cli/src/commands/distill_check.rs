@@ -94,14 +94,15 @@ fn check_seeds(llm: &[LlmRun], k: usize) -> Vec<u64> {
     seeds
 }
 
-/// Run the check and add it to `report` (the `distill.json` just written).
-pub fn run_check(
-    run_dir: &Path,
-    more: &[PathBuf],
-    policy: &Path,
-    report: &Path,
-    k: usize,
-) -> Result<MacroCheck> {
+/// The runs a check compares, read and checked before anything is fitted or written.
+pub struct CheckPlan {
+    llm: Vec<LlmRun>,
+    seeds: Vec<u64>,
+}
+
+/// Read the LLM run in `run_dir` and the further ones `more` (the same scenario text and
+/// N, each a different seed) and choose `k` seeds; every problem is refused here.
+pub fn plan_check(run_dir: &Path, more: &[PathBuf], k: usize) -> Result<CheckPlan> {
     if !(1..=MAX_CHECK_SEEDS).contains(&k) {
         bail!("--check-seeds {k}: give 1 to {MAX_CHECK_SEEDS} seeds");
     }
@@ -117,9 +118,24 @@ pub fn run_check(
                 run_dir.display()
             );
         }
+        if let Some(same) = llm.iter().find(|o| o.seed() == r.seed()) {
+            bail!(
+                "--llm-runs {}: seed {} again (as {}): the LLM runs compared must differ in seed",
+                d.display(),
+                r.seed(),
+                same.dir.display()
+            );
+        }
         llm.push(r);
     }
     let seeds = check_seeds(&llm, k);
+    Ok(CheckPlan { llm, seeds })
+}
+
+/// Run the check of `plan` with the policy just written and add it to `report` (the
+/// `distill.json` written with it).
+pub fn run_check(plan: CheckPlan, policy: &Path, report: &Path) -> Result<MacroCheck> {
+    let CheckPlan { llm, seeds } = plan;
     let policy = std::path::absolute(policy)?;
     let scratch = policy.with_file_name(format!(".distill-check-{}", std::process::id()));
     let result = run_seeds(&llm[0], &policy, &scratch, &seeds);
