@@ -6,6 +6,7 @@
 mod attribution;
 mod decisions;
 mod dynamic;
+mod econ_decisions;
 mod experiment;
 mod follows;
 mod game;
@@ -27,6 +28,7 @@ pub use decisions::{
 pub use dynamic::{
     Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
 };
+pub use econ_decisions::{ECON_DECISIONS, EconDecisionRows, read_econ_decisions};
 pub use experiment::{
     ArmEffect, ArmTrajectory, ArmValue, Carried, CarriedAgent, ExperimentArm, ExperimentFile,
     ExperimentIndicator, TierEffect, experiment_run_dir, experiment_run_done,
