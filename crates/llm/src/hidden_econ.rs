@@ -82,9 +82,11 @@ pub fn parse(text: &str) -> Option<EconShown> {
     let expected_income = number_after(text, "your expected income is $")?;
     let savings = number_after(text, "Your savings are $")?;
     let unemployment = number_after(text, "Last month unemployment was ")? / 100.0;
-    let price_change = if let Some(p) = number_after(text, "which has increased by ") {
+    // The price's trend, not the wage's (which comes first and reads alike).
+    let price = &text[text.find("The price of essential goods is")?..];
+    let price_change = if let Some(p) = number_after(price, "which has increased by ") {
         p / 100.0
-    } else if let Some(p) = number_after(text, "which has decreased by ") {
+    } else if let Some(p) = number_after(price, "which has decreased by ") {
         -p / 100.0
     } else {
         0.0

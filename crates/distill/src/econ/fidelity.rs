@@ -133,7 +133,7 @@ mod tests {
     fn uniform_cells_spread_the_mass_over_the_grid() {
         let p = uniform_cells(0.88, 1.0);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert!((p[50] - 0.01 / 0.12).abs() < 1e-12 && (p[45] - 0.01 / 0.12).abs() < 1e-12);
+        assert!((p[50] - 0.01 / 0.12).abs() < 1e-12 && (p[44] - 0.01 / 0.12).abs() < 1e-12);
         assert!((p[46] - 0.02 / 0.12).abs() < 1e-12 && p[43] == 0.0);
         assert_eq!(uniform_cells(-0.3, -0.1)[0], 1.0);
         assert_eq!(uniform_cells(0.5, 0.5)[25], 1.0);
