@@ -26,6 +26,7 @@ pub use decisions::{
 };
 pub use dynamic::{
     Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
+    PathAnchoring,
 };
 pub use experiment::{
     ArmEffect, ArmTrajectory, ArmValue, Carried, CarriedAgent, ExperimentArm, ExperimentFile,
