@@ -64,6 +64,22 @@ fn main() {
             .map(|x| (&x.name, x.members.len()))
             .collect::<Vec<_>>()
     );
+    if std::env::var("ATTR").is_ok() {
+        let t = std::time::Instant::now();
+        let a =
+            emergent_dynamics::attribute_dynamic(model.as_ref(), &out, 8, Some(1e-6), 512).unwrap();
+        println!(
+            "diagonal default: sum {} delta {} gap {:e} nodes {} panels {} stalled {} {:.1} s",
+            a.sum_phi,
+            a.value - a.baseline_value,
+            a.completeness_gap,
+            a.nodes,
+            a.panels,
+            a.stalled,
+            t.elapsed().as_secs_f64()
+        );
+        return;
+    }
     println!("alpha\tM\tdM_adjoint\tdM_fd\tfd_h");
     for a in alphas {
         let (m, grad) = out.gradient(model.as_ref(), &at(a)).unwrap();
