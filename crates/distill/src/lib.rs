@@ -14,6 +14,7 @@ pub mod econ;
 mod error;
 mod fidelity;
 mod fit;
+mod macro_check;
 mod models;
 
 use std::collections::BTreeSet;
@@ -29,6 +30,9 @@ pub use dataset::{Decisions, HELD_OUT_EVERY, Sample, is_held_out};
 pub use error::DistillError;
 pub use fidelity::{CLIP, ChoiceModel, Fidelity, MAX_LIKES, Score, fidelity, first_success};
 pub use fit::fit_group;
+pub use macro_check::{
+    MacroCheck, MacroIndicator, add_macro_check, band_rule, file_sha256, utc_now,
+};
 pub use models::{DistilledChoices, SurrogateChoices};
 
 /// The fidelity report's file name, written beside `policy.json`.
@@ -88,6 +92,18 @@ pub struct DistillFile {
     pub surrogate: Option<Fidelity>,
     pub surrogate_policy: String,
     pub notes: Vec<String>,
+    /// SHA-256 (hex) of the `policy.json` written with this report: a run of that file
+    /// copies this report into its run directory (`distilled_fidelity.json`), a run of
+    /// another file does not.
+    #[serde(default)]
+    pub policy_sha256: String,
+    /// When the policy was fitted (UTC, RFC 3339, seconds).
+    #[serde(default)]
+    pub fitted_at: String,
+    /// The distilled policy's macro indicators against the LLM runs' at the same N
+    /// (`emergent distill --check-seeds K`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macro_check: Option<MacroCheck>,
 }
 
 /// Where a distilled policy came from (in `policy.json`; the engine does not read it).
@@ -254,7 +270,7 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         }
     };
     let run_dir = dir.display().to_string();
-    let file = DistillFile {
+    let mut file = DistillFile {
         run_dir: run_dir.clone(),
         scenario: scenario.scenario.name.clone(),
         seed: manifest.seed.unwrap_or(scenario.scenario.seed),
@@ -272,6 +288,9 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         surrogate,
         surrogate_policy: format!("{:?}", scenario.policy.kind),
         notes,
+        policy_sha256: String::new(),
+        fitted_at: String::new(),
+        macro_check: None,
     };
     let policy = PolicyFile {
         model: &model,
@@ -284,6 +303,8 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         fit: &fits,
     };
     run_dir::write_json(&opts.out, &policy)?;
+    file.policy_sha256 = file_sha256(&opts.out)?;
+    file.fitted_at = utc_now();
     run_dir::write_json(&report, &file)?;
     Ok(DistillSummary {
         policy: opts.out.clone(),

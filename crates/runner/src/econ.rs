@@ -90,6 +90,8 @@ pub(crate) fn start(
     // The indicators are checked before the run directory is prepared; the policy after it
     // (an LLM policy opens its replay cache in the directory).
     let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
+    let mut source = source;
+    source.bind_policy(&scenario)?;
     let _lock = crate::run_dir::prepare(&dir, force, &source)?;
     let (engine, settings) = open(dir, source, (scenario, specs), state, control, &llm)?;
     drive(engine, &settings, started, progress)
@@ -242,13 +244,16 @@ impl Engine for EconEngine {
             crate::dynamic::write(&self.dir, &dynamic)?;
         }
         let seconds = started.elapsed().as_secs_f64();
-        let m = econ_manifest(
+        let mut m = econ_manifest(
             &self.source,
             &self.scenario,
             e,
             self.policy.as_ref(),
             seconds,
         );
+        m.distilled_policy = crate::distilled_record::manifest_record(&self.dir, &self.source);
+        m.outputs
+            .extend(crate::distilled_record::outputs(&self.dir));
         remove_if_exists(&self.dir.join(ECON_CHECKPOINT))?;
         remove_if_exists(&self.dir.join(PARTIAL))?;
         run_dir::write_manifest(&self.dir, &m)?;

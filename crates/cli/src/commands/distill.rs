@@ -18,6 +18,20 @@ pub struct Args {
     /// Overwrite an existing policy.json / distill.json.
     #[arg(long)]
     force: bool,
+    /// Macro check: run the distilled policy on the LLM run's scenario at the same N with K
+    /// seeds (the LLM runs' seeds first) and compare the indicators at the last recorded tick
+    /// with the LLM run(s); written to distill.json as `macro_check`.
+    #[arg(long, value_name = "K")]
+    check_seeds: Option<usize>,
+    /// More finished LLM runs of the same scenario (other seeds) for the macro check: the
+    /// distilled mean is then tested against the LLM runs' own seed band.
+    #[arg(long, value_name = "RUN_DIR", num_args = 1.., requires = "check_seeds")]
+    llm_runs: Vec<PathBuf>,
+}
+
+/// A value of the macro check, or "—" when undefined.
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
 }
 
 fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
@@ -41,8 +55,18 @@ fn econ_line(name: &str, f: &emergent_distill::econ::EconFidelity) -> String {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    // Checked before anything is fitted or written (a missing run directory is distill's
+    // to report).
+    let plan = match args.check_seeds {
+        Some(k) if args.run_dir.is_dir() => Some(super::distill_check::plan_check(
+            &args.run_dir,
+            &args.llm_runs,
+            k,
+        )?),
+        _ => None,
+    };
     let opts = emergent_distill::DistillOptions {
-        run_dir: args.run_dir,
+        run_dir: args.run_dir.clone(),
         out: args.out,
         force: args.force,
     };
@@ -67,6 +91,29 @@ pub fn run(args: Args) -> Result<()> {
             );
             println!("{}", econ_line("distilled", &f.distilled));
             println!("{}", econ_line("surrogate", &f.surrogate));
+        }
+    }
+    if let Some(plan) = plan {
+        let check = super::distill_check::run_check(plan, done.policy(), done.report())?;
+        println!(
+            "macro check at N = {}, distilled seeds {:?} vs LLM seeds {:?} ({})",
+            check.agents, check.seeds, check.llm_seeds, check.band
+        );
+        for m in &check.indicators {
+            let inside = match m.inside {
+                Some(true) => "inside",
+                Some(false) => "OUTSIDE",
+                None => "undefined",
+            };
+            println!(
+                "  {:<16} LLM mean {}  distilled mean {} ± {}  band [{}, {}]  {inside}",
+                m.name,
+                opt(m.llm_mean),
+                opt(m.distilled_mean),
+                opt(m.distilled_sd),
+                opt(m.low),
+                opt(m.high)
+            );
         }
     }
     println!("policy:   {}", done.policy().display());

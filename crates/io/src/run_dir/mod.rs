@@ -5,6 +5,7 @@
 
 mod attribution;
 mod decisions;
+mod distilled;
 mod dynamic;
 mod econ_decisions;
 mod experiment;
@@ -25,6 +26,7 @@ pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use decisions::{
     DECISION_ITEMS, DECISIONS, DecisionItemRows, DecisionRows, ITEM_KINDS, read_decisions,
 };
+pub use distilled::{DISTILLED_FIDELITY, DISTILLED_POLICY, DistilledPolicyUse, DistilledSource};
 pub use dynamic::{
     Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
 };
