@@ -327,6 +327,16 @@ fn distilled_econ_runs_are_the_same_bytes_on_one_and_two_threads() {
         serde_json::from_str(&std::fs::read_to_string(outs[0].join("manifest.json")).unwrap())
             .unwrap();
     assert_eq!(m["policy"]["name"], "econ_distilled");
+    // The run keeps the policy and its fidelity report, and the report shows them.
+    assert_eq!(m["distilled_policy"]["fidelity"], "distilled_fidelity.json");
+    let kept: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(outs[0].join("distilled_fidelity.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(kept["kind"], "econ");
+    ok(&["report", outs[0].to_str().unwrap()]);
+    let report = std::fs::read_to_string(outs[0].join("report.md")).unwrap();
+    assert!(report.contains("consumption"), "{report}");
     assert!(
         !outs[0].join("econ_decisions.parquet").exists(),
         "no LLM: no log"
