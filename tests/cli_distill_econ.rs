@@ -503,6 +503,28 @@ fn each_llm_group_of_households_gets_its_own_model() {
         / decisions.samples.len() as f64;
     eprintln!("frugal − spenders latent consumption: {gap:.4} (hidden −1)");
     assert!((gap + 1.0).abs() < 0.2, "{gap}");
+    // The macro check of a fresh distillation works on an economy too.
+    let printed = ok(&[
+        "distill",
+        llm.to_str().unwrap(),
+        "--out",
+        policy.to_str().unwrap(),
+        "--force",
+        "--check-seeds",
+        "2",
+    ]);
+    assert!(printed.contains("macro check"), "{printed}");
+    let checked: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("distill.json")).unwrap())
+            .unwrap();
+    assert_eq!(checked["kind"], "econ");
+    assert!(
+        checked["macro_check"]["indicators"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
+        "{}",
+        checked["macro_check"]
+    );
     // The distilled run draws households into both groups.
     let d = write(
         &tmp.path().join("d.toml"),
