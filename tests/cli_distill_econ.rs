@@ -21,7 +21,8 @@ use emergent_distill::econ::{
 };
 use emergent_llm::hidden_econ::{EconShown, HiddenEconPolicy};
 use emergent_llm::testing::MockServer;
-use emergent_sim::econ::distilled::grid_probabilities;
+use emergent_sim::econ::distilled::{EconDistilledModel, grid_probabilities};
+use emergent_sim::policy::distilled::dot;
 
 /// The manifest's economy summary keys the seed-band check compares.
 const MACRO: [&str; 4] = [
@@ -105,6 +106,7 @@ struct Hidden(HiddenEconPolicy);
 
 fn shown(s: &EconSample) -> EconShown {
     EconShown {
+        frugal: false,
         expected_income: s.view.expected_income,
         savings: s.view.savings,
         unemployment: s.view.unemployment,
@@ -325,6 +327,16 @@ fn distilled_econ_runs_are_the_same_bytes_on_one_and_two_threads() {
         serde_json::from_str(&std::fs::read_to_string(outs[0].join("manifest.json")).unwrap())
             .unwrap();
     assert_eq!(m["policy"]["name"], "econ_distilled");
+    // The run keeps the policy and its fidelity report, and the report shows them.
+    assert_eq!(m["distilled_policy"]["fidelity"], "distilled_fidelity.json");
+    let kept: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(outs[0].join("distilled_fidelity.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(kept["kind"], "econ");
+    ok(&["report", outs[0].to_str().unwrap()]);
+    let report = std::fs::read_to_string(outs[0].join("report.md")).unwrap();
+    assert!(report.contains("consumption"), "{report}");
     assert!(
         !outs[0].join("econ_decisions.parquet").exists(),
         "no LLM: no log"
@@ -439,4 +451,86 @@ fn bad_econ_distillation_input_is_refused_with_a_clear_message() {
     .unwrap();
     let e = fails(&["run", &d, "--out", &p("d"), "--force"]);
     assert!(e.contains("d.toml:") && e.contains("features:"), "{e}");
+}
+
+#[test]
+fn each_llm_group_of_households_gets_its_own_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("replay.sqlite");
+    let server = MockServer::start(HiddenEconPolicy::default().script(), Default::default());
+    let groups = format!(
+        "\n[[llm.groups]]\nname = \"frugal\"\nrange = [0, 40]\npersona = \"{}\"\n\n[[llm.groups]]\nname = \"spenders\"\nrange = [40, 80]\npersona = \"You enjoy spending.\"\n",
+        emergent_llm::hidden_econ::FRUGAL
+    );
+    let text = scenario(80, 12, 2, Some(&server.base_url), None) + &groups;
+    let s = write(&tmp.path().join("g.toml"), &text);
+    let llm = tmp.path().join("llm");
+    run(&s, &llm, &cache);
+    let policy = tmp.path().join("policy.json");
+    ok(&[
+        "distill",
+        llm.to_str().unwrap(),
+        "--out",
+        policy.to_str().unwrap(),
+    ]);
+    let model: EconDistilledModel =
+        serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    let names: Vec<&str> = model.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["frugal", "spenders"]);
+    assert!(model.groups.iter().all(|g| (g.share - 0.5).abs() < 1e-12));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("distill.json")).unwrap())
+            .unwrap();
+    assert!(
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["pooled"] == false),
+        "{}",
+        report["groups"]
+    );
+    // On the same contexts, the frugal households' latent consumption is 1 lower (hidden: −1).
+    let decisions = EconDecisions::read(&llm).unwrap();
+    let gap: f64 = decisions
+        .samples
+        .iter()
+        .map(|s| {
+            let f = s.view.features();
+            dot(&model.groups[0].consumption.coef, &f) - dot(&model.groups[1].consumption.coef, &f)
+        })
+        .sum::<f64>()
+        / decisions.samples.len() as f64;
+    eprintln!("frugal − spenders latent consumption: {gap:.4} (hidden −1)");
+    assert!((gap + 1.0).abs() < 0.2, "{gap}");
+    // The macro check of a fresh distillation works on an economy too.
+    let printed = ok(&[
+        "distill",
+        llm.to_str().unwrap(),
+        "--out",
+        policy.to_str().unwrap(),
+        "--force",
+        "--check-seeds",
+        "2",
+    ]);
+    assert!(printed.contains("macro check"), "{printed}");
+    let checked: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("distill.json")).unwrap())
+            .unwrap();
+    assert_eq!(checked["kind"], "econ");
+    assert!(
+        checked["macro_check"]["indicators"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
+        "{}",
+        checked["macro_check"]
+    );
+    // The distilled run draws households into both groups.
+    let d = write(
+        &tmp.path().join("d.toml"),
+        &scenario(400, 6, 2, None, Some("policy.json")),
+    );
+    let out = tmp.path().join("d");
+    run(&d, &out, &cache);
+    assert_eq!(rows(&out.join("actions.parquet")), 400 * 6);
 }

@@ -41,11 +41,20 @@ class DistillResult:
     def fidelity(self) -> List[Dict[str, Any]]:
         """One row per policy (``distilled``, and ``surrogate`` when the scenario's is bounded
         confidence), as the command prints them: held-out decisions, log-loss per decision,
-        accuracy overall and per choice (post, like, reply, repost), stance RMSE."""
+        accuracy overall and per choice (post, like, reply, repost), stance RMSE. For an
+        ``[econ]`` run (``json["kind"] == "econ"``; the surrogate is the rule baseline): log-loss
+        per decision, and per propensity (work, consumption) log-loss and RMSE."""
         rows = []
         for name in ("distilled", "surrogate"):
             f = self.json.get(name)
             if f is None:
+                continue
+            if self.json.get("kind") == "econ":
+                row = {"policy": name, "decisions": f["decisions"], "log_loss": f["log_loss"]}
+                for choice in ("work", "consumption"):
+                    row[f"{choice}_log_loss"] = f[choice]["log_loss"]
+                    row[f"{choice}_rmse"] = f[choice]["rmse"]
+                rows.append(row)
                 continue
             row: Dict[str, Any] = {"policy": name, "decisions": f["decisions"],
                                    "log_loss": f["log_loss"], "accuracy": f["accuracy"]}

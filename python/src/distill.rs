@@ -1,9 +1,9 @@
 //! `emergent distill RUN_DIR --out policy.json`: a surrogate fitted to an LLM run's logged
-//! decisions (`emergent_distill::distill`, as the command line calls it).
+//! decisions, social or `[econ]` (`emergent_distill::distill_run`, as the command line calls it).
 
 use std::path::PathBuf;
 
-use emergent_distill::{DistillOptions, distill as distill_run};
+use emergent_distill::{DistillOptions, distill_run};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -26,8 +26,8 @@ pub fn distill<'py>(
     };
     let summary = py.detach(|| distill_run(&opts)).map_err(to_py)?;
     let dict = PyDict::new(py);
-    dict.set_item("policy", &summary.policy)?;
-    dict.set_item("report", &summary.report)?;
-    dict.set_item("json", serde_json::to_string(&summary.file).map_err(to_py)?)?;
+    dict.set_item("policy", summary.policy())?;
+    dict.set_item("report", summary.report())?;
+    dict.set_item("json", summary.report_json().map_err(to_py)?)?;
     Ok(dict)
 }

@@ -336,6 +336,14 @@ impl Distillation {
             Self::Econ(s) => &s.report,
         }
     }
+
+    /// `distill.json`'s content as JSON text.
+    pub fn report_json(&self) -> Result<String, serde_json::Error> {
+        match self {
+            Self::Social(s) => serde_json::to_string(&s.file),
+            Self::Econ(s) => serde_json::to_string(&s.file),
+        }
+    }
 }
 
 /// Distill the run in `opts.run_dir`, social or `[econ]`: the social decision log's choices

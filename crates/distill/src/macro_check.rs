@@ -107,6 +107,13 @@ pub fn band_rule(llm_runs: usize) -> String {
 
 /// Add `check` to the `distill.json` at `path` (rewritten atomically).
 pub fn add_macro_check(path: &Path, check: MacroCheck) -> Result<(), DistillError> {
+    let kind: serde_json::Value = run_dir::read_json(path)?;
+    if kind.get("kind").and_then(|k| k.as_str()) == Some("econ") {
+        let mut file: crate::econ::EconDistillFile = run_dir::read_json(path)?;
+        file.macro_check = Some(check);
+        run_dir::write_json(path, &file)?;
+        return Ok(());
+    }
     let mut file: DistillFile = run_dir::read_json(path)?;
     file.macro_check = Some(check);
     run_dir::write_json(path, &file)?;

@@ -10,7 +10,7 @@
 //! - work = snap(σ(`work_bias` + `work_buffer`·ln(1 + b) + `work_unemployment`·u +
 //!   `work_habit`·w + `work_sd`·N(0, 1)));
 //! - consumption = snap(σ(`cons_bias` + `cons_buffer`·ln(1 + b) + `cons_price`·π +
-//!   `cons_sd`·N(0, 1))),
+//!   `cons_frugal`·[the persona says "You are frugal."] + `cons_sd`·N(0, 1))),
 //!
 //! snapped to the 0.02 grid: a latent Gaussian on the logit scale, the family `emergent
 //! distill` fits. Its own probability of each grid value is
@@ -28,6 +28,8 @@ use crate::testing::{Reply, Script, last_user};
 /// What an econ prompt showed, as the hidden policy reads it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EconShown {
+    /// The persona says [`FRUGAL`].
+    pub frugal: bool,
     pub expected_income: f64,
     pub savings: f64,
     /// Last month's unemployment, a fraction.
@@ -49,7 +51,12 @@ pub struct HiddenEconPolicy {
     pub cons_buffer: f64,
     pub cons_price: f64,
     pub cons_sd: f64,
+    /// Added to the consumption's latent logit of households whose persona says [`FRUGAL`].
+    pub cons_frugal: f64,
 }
+
+/// The persona sentence the hidden policy reacts to (a `[[llm.groups]]` persona).
+pub const FRUGAL: &str = "You are frugal.";
 
 impl Default for HiddenEconPolicy {
     fn default() -> Self {
@@ -63,6 +70,7 @@ impl Default for HiddenEconPolicy {
             cons_buffer: -0.3,
             cons_price: -8.0,
             cons_sd: 0.3,
+            cons_frugal: -1.0,
         }
     }
 }
@@ -92,6 +100,7 @@ pub fn parse(text: &str) -> Option<EconShown> {
         0.0
     };
     Some(EconShown {
+        frugal: text.contains(FRUGAL),
         expected_income,
         savings,
         unemployment,
@@ -118,7 +127,8 @@ impl HiddenEconPolicy {
     pub fn consumption_latent(&self, s: &EconShown) -> (f64, f64) {
         let mean = self.cons_bias
             + self.cons_buffer * Self::log_buffer(s)
-            + self.cons_price * s.price_change;
+            + self.cons_price * s.price_change
+            + if s.frugal { self.cons_frugal } else { 0.0 };
         (mean, self.cons_sd)
     }
 
@@ -158,6 +168,7 @@ mod tests {
         assert_eq!(
             s,
             EconShown {
+                frugal: false,
                 expected_income: 3360.0,
                 savings: 6720.0,
                 unemployment: 0.125,

@@ -1,8 +1,8 @@
 //! Runs an `[econ]` scenario (EconAgent-style macroeconomy) end to end, writing the same
 //! run directory as a social run: `ticks.parquet` (one row per agent per month),
 //! `actions.parquet` (every monthly decision), `indicators.csv` (the macro indicators and
-//! the scenario's `[[indicators]]` each month), `features.parquet`, `attribution.*` and
-//! `manifest.json` last.
+//! the scenario's `[[indicators]]` each month), `features.parquet`, `attribution.*`, with LLM
+//! households `econ_decisions.parquet` (their decision log), and `manifest.json` last.
 //!
 //! An economy is small (EconAgent: 10–100 agents), so the recorded rows travel inside the
 //! checkpoint instead of in segments: a resumed run continues them and writes the same

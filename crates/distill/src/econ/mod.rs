@@ -60,6 +60,16 @@ pub struct EconDistillFile {
     /// EconAgent's rule baseline on the same decisions.
     pub surrogate: EconFidelity,
     pub surrogate_policy: String,
+    /// SHA-256 (hex) of the `policy.json` written with this report (as in the social
+    /// report: a run of that file keeps a copy of this report).
+    #[serde(default)]
+    pub policy_sha256: String,
+    /// When the policy was fitted (UTC, RFC 3339, seconds).
+    #[serde(default)]
+    pub fitted_at: String,
+    /// The macro check of `emergent distill --check-seeds K`; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macro_check: Option<crate::MacroCheck>,
 }
 
 /// What an econ distillation wrote.
@@ -176,7 +186,7 @@ pub(crate) fn distill_econ(
         group_of,
     };
     let run_dir = dir.display().to_string();
-    let file = EconDistillFile {
+    let mut file = EconDistillFile {
         kind: "econ".into(),
         run_dir: run_dir.clone(),
         scenario: scenario.scenario.name.clone(),
@@ -194,6 +204,9 @@ pub(crate) fn distill_econ(
         distilled: econ_fidelity(&choices, &held_out),
         surrogate: econ_fidelity(&RuleChoices, &held_out),
         surrogate_policy: "econ_rule".into(),
+        policy_sha256: String::new(),
+        fitted_at: String::new(),
+        macro_check: None,
     };
     let policy = PolicyFile {
         model: &model,
@@ -206,6 +219,8 @@ pub(crate) fn distill_econ(
         fit: &fits,
     };
     run_dir::write_json(&opts.out, &policy)?;
+    file.policy_sha256 = crate::file_sha256(&opts.out)?;
+    file.fitted_at = crate::utc_now();
     run_dir::write_json(&report, &file)?;
     Ok(EconDistillSummary {
         policy: opts.out.clone(),
