@@ -23,6 +23,8 @@ mod from_scenario;
 mod model;
 mod panels;
 mod panic;
+mod panic_feed;
+mod panic_window;
 mod radicalization;
 mod smooth;
 mod stance_grid;

@@ -1,42 +1,59 @@
-//! Expected-value herding market: holdings, trading probabilities and the price, smooth.
+//! Expected-value herding market: holdings, trading probabilities, feeds and the price, smooth.
 //!
-//! Stochastic rule (crates/sim, `policy/panic.rs`): an active agent's herding cluster buys
-//! with probability a (`cluster_trade`) and sells with probability a, each member trading A
-//! units (`cluster_amount`); otherwise (probability 1 − 2a) the agent sells a fraction f of its
-//! holdings with probability q = base + s·(herding·(share of sellers it sees) + fear·(recent
-//! price drop)), else buys B units with probability u = b + s·buy_herding·(share of buyers it
-//! sees). The price moves by exp(λ·net flow / N + κ·ln(F/P)) (κ: the market maker).
-//! Expected form, per tick: agent j's trades act on its followers with weight w_j:
-//! seen_i = Σ_{j ∈ followees(i)} w_j σ_j / |followees(i)| with σ_j = α_j (a + (1 − 2a) q_j)
-//! the chance j sold last tick, and likewise for buyers with β_j = α_j (a + (1 − 2a)(1 − q_j)
-//! u_j); the drop is a softplus of (P(t−L) − P(t))/P(t−L); q and u are smoothly clamped to
-//! [0, 1] (u is b itself when buy_herding = 0); holdings and the price follow the expected
-//! flows: sell_i = α_i (aA + (1 − 2a) q_i f h_i), buy_i = α_i (aA + (1 − 2a)(1 − q_i) u_i B).
-//! Cash limits and the once-per-holding sale are left out, and so is the correlation inside
-//! a cluster: in expectation a cluster's buys and sells cancel, so clusters add volume (to
-//! `sold`) and feed signals, not drift. w scales only what goes through feeds, not cluster
-//! co-trading (which the engine does not route through items). The volatility feedback on
-//! cluster trading (`cluster_feedback`, `feedback_panic`) is left out too: it responds to the
-//! realized volatility of the price, which an expected path does not have (its moves are the
-//! mean flow's, orders of magnitude smaller); the model keeps a at its base value.
+//! Stochastic rule (crates/sim, `policy/panic.rs`): an active agent's herding cluster sells
+//! with probability c_s or buys with c_b (a = `cluster_trade` each), each member trading A
+//! units (`cluster_amount`); otherwise the agent sells a fraction f of its holdings with
+//! probability q = base + s·(herding·(share of sellers' items in its feed) + fear·(recent
+//! price drop)), else buys B units with probability u = b + s·buy_herding·(share of buyers'
+//! items), else posts. Sellers post a bearish item, buyers a bullish one when buyers herd.
+//! The price moves by exp(λ·net flow / N + κ·ln(F/P)) (κ: the market maker).
+//!
+//! Expected form, per tick: every agent's expected sale, purchase and item
+//! (`panic_window.rs`); the expected feed of every reader over the feed window, in network and
+//! out of network, normalised over the items that exist (`panic_feed.rs`), whose seller and
+//! buyer shares set q and u; the drop is a softplus of (P(t−L) − P(t))/P(t−L); q and u are
+//! smoothly clamped to [0, 1]; holdings and the price follow the expected flows:
+//! sell_i = α_i (c_s A + r q_i f h_i), buy_i = α_i (c_b A + r (1 − q_i) u_i B), r = 1 − c_s − c_b.
+//!
+//! Participation: w_j is the probability that j's items exist, through p_j = w_j^k
+//! ([`PanicField::exponent_for`]); w = 1_S is the game's coalition S exactly (silenced
+//! agents still trade). Cash limits and the once-per-holding sale are left out, and so is
+//! the correlation inside a cluster beyond its mean: in expectation a cluster's buys and sells
+//! cancel, so clusters add volume (to `sold`) and feed signals, not drift. The volatility
+//! feedback on cluster trading (`cluster_feedback`, `feedback_panic`) is left out: it
+//! responds to the realized volatility of the price, which an expected path does not have;
+//! c_s = c_b = a.
 //!
 //! Outputs: `sold` (expected units sold so far) and `holdings`.
 
 use emergent_scenario::PanicParams;
 use emergent_sim::network::Network;
-use rayon::prelude::*;
 
 use crate::model::{Dynamics, Trajectory};
+use crate::panic_feed::{Authors, FeedShares};
+use crate::panic_window::{
+    ClusterOdds, Rule, TickActs, WindowCounts, window_counts, window_counts_adjoint,
+};
 use crate::smooth::sigmoid;
 
 pub struct PanicField<'a> {
     pub net: &'a Network,
     pub activity: Vec<f64>,
     pub susceptibility: Vec<f64>,
-    /// The policy's own parameters (`[policy.panic]`); `cash` and `post_prob` are not
-    /// modelled (see the module doc).
+    /// The policy's own parameters (`[policy.panic]`); `cash` is not modelled (see the
+    /// module doc).
     pub params: PanicParams,
     pub ticks: u32,
+    /// Ticks of items a feed shows and of trades that make an author a recent seller
+    /// (`[feed] window`).
+    pub window: u32,
+    /// Out-of-network items per feed, round(`[feed] size` × `out_of_network_share`).
+    pub out_of_network: f64,
+    /// Whether the engine forms herding clusters (`cluster_trade` or `cluster_feedback` > 0:
+    /// the market then has cluster labels and `cluster_side` can trade).
+    pub clusters: bool,
+    /// k of p_j = w_j^k ([`PanicField::exponent_for`]).
+    pub participation_exponent: f64,
 }
 
 const OUTPUTS: [&str; 2] = ["sold", "holdings"];
@@ -58,95 +75,135 @@ fn clamp01(z: f64) -> (f64, f64) {
 
 /// Per-tick quantities `backward` recomputes from the stored state.
 struct Tick {
+    feed: FeedShares,
+    counts: Vec<WindowCounts>,
     q: Vec<f64>,
     dq: Vec<f64>,
-    /// Buy probability when trading alone, and its derivative in its argument.
     u: Vec<f64>,
     du: Vec<f64>,
     drop_ratio: f64,
 }
 
-/// States kept per tick: holdings, σ (sold chance) and β (bought chance) entering the tick.
+/// States kept per tick: holdings entering the tick, q and u of the tick.
 const PER_TICK: usize = 3;
 
 impl PanicField<'_> {
+    /// k of p_j = w_j^k: log₄(N / (2 n_oon)), at least 1 (1 without out-of-network items).
+    /// Normalised over the items that exist, the feeds fill as soon as the window holds a
+    /// few items (p ≈ n_oon / N), so M(α·1) would be flat but for a step within α ≲ 10⁻³;
+    /// the same map for every agent leaves the corners w ∈ {0, 1}^N and every agent's
+    /// Aumann–Shapley value unchanged and moves that step to α ≈ ¼, where the quadrature's
+    /// panels see it (as the radicalization twin does, `radicalization.rs`).
+    pub fn exponent_for(agents: usize, out_of_network: f64) -> f64 {
+        if out_of_network < 1.0 {
+            return 1.0;
+        }
+        (agents as f64 / (2.0 * out_of_network)).log(4.0).max(1.0)
+    }
+
     fn lagged(&self, t: usize) -> usize {
         t.saturating_sub(self.params.lookback as usize)
-    }
-
-    /// Σ_{j ∈ followees(i)} w_j x_j / |followees(i)| for every i.
-    fn seen(&self, w: &[f64], x: &[f64]) -> Vec<f64> {
-        (0..self.activity.len())
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|i| {
-                let f = self.net.followees(i as u32);
-                if f.is_empty() {
-                    0.0
-                } else {
-                    f.iter()
-                        .map(|&j| w[j as usize] * x[j as usize])
-                        .sum::<f64>()
-                        / f.len() as f64
-                }
-            })
-            .collect()
-    }
-
-    /// The adjoint of [`Self::seen`]: given seen_bar, (x_bar, w_bar contribution).
-    fn seen_adjoint(&self, w: &[f64], x: &[f64], seen_bar: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        (0..self.activity.len())
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|j| {
-                let (mut xb, mut wb) = (0.0, 0.0);
-                for &i in self.net.followers(j as u32) {
-                    let i = i as usize;
-                    let d = self.net.followees(i as u32).len() as f64;
-                    xb += seen_bar[i] * w[j] / d;
-                    wb += seen_bar[i] * x[j] / d;
-                }
-                (xb, wb)
-            })
-            .unzip()
     }
 
     fn buy_herding(&self) -> bool {
         self.params.buy_herding > 0.0
     }
 
-    fn tick(
-        &self,
-        w: &[f64],
-        sigma_prev: &[f64],
-        beta_prev: &[f64],
-        prices: &[f64],
-        t: usize,
-    ) -> Tick {
+    fn rule(&self) -> Rule {
+        Rule {
+            post_prob: self.params.post_prob,
+            buyers_post: self.buy_herding(),
+        }
+    }
+
+    /// The cluster trade probabilities of tick t.
+    fn odds(&self, _t: usize) -> ClusterOdds {
+        let a = if self.clusters {
+            self.params.cluster_trade.min(0.5)
+        } else {
+            0.0
+        };
+        ClusterOdds { sell: a, buy: a }
+    }
+
+    /// p_j = w_j^k and dp_j/dw_j.
+    fn participation(&self, w: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let k = self.participation_exponent;
+        w.iter()
+            .map(|&x| {
+                let x = x.max(0.0);
+                if k == 1.0 {
+                    (x, 1.0)
+                } else if x == 0.0 {
+                    (0.0, 0.0)
+                } else {
+                    (x.powf(k), k * x.powf(k - 1.0))
+                }
+            })
+            .unzip()
+    }
+
+    /// The ticks of tick t's feed window: t − window .. t.
+    fn window_ticks(&self, t: usize) -> std::ops::Range<usize> {
+        t.saturating_sub(self.window as usize)..t
+    }
+
+    /// Agent i's expected acts in tick τ, from the stored q and u.
+    fn acts(&self, states: &[Vec<f64>], tau: usize, i: usize) -> TickActs {
+        let s = PER_TICK * tau;
+        self.rule().acts(
+            self.activity[i],
+            states[s + 1][i],
+            states[s + 2][i],
+            self.odds(tau),
+        )
+    }
+
+    fn tick(&self, p: &[f64], states: &[Vec<f64>], prices: &[f64], t: usize) -> Tick {
         let n = self.activity.len();
-        let p = &self.params;
+        let pr = &self.params;
+        let ticks = self.window_ticks(t);
+        let counts: Vec<WindowCounts> = (0..n)
+            .map(|i| {
+                let acts: Vec<TickActs> = ticks.clone().map(|tau| self.acts(states, tau, i)).collect();
+                window_counts(&acts)
+            })
+            .collect();
+        let columns = |f: fn(&WindowCounts) -> f64| counts.iter().map(f).collect::<Vec<f64>>();
+        let (items, sellers, buyers) = (
+            columns(|c| c.items),
+            columns(|c| c.sellers),
+            columns(|c| c.buyers),
+        );
+        let authors = Authors {
+            items: &items,
+            sellers: &sellers,
+            buyers: &buyers,
+        };
+        let feed = FeedShares::new(self.net, p, &authors, self.out_of_network, self.buy_herding());
         let (p_now, p_then) = (prices[t], prices[self.lagged(t)]);
         let drop_ratio = (p_then - p_now) / p_then;
         let drop = softplus(drop_ratio);
-        let seen = self.seen(w, sigma_prev);
         let (q, dq): (Vec<f64>, Vec<f64>) = (0..n)
             .map(|i| {
                 clamp01(
-                    p.base_sell + self.susceptibility[i] * (p.herding * seen[i] + p.fear * drop),
+                    pr.base_sell
+                        + self.susceptibility[i] * (pr.herding * feed.seller_share(i) + pr.fear * drop),
                 )
             })
             .unzip();
         let (u, du): (Vec<f64>, Vec<f64>) = if self.buy_herding() {
-            let seen_buyers = self.seen(w, beta_prev);
             (0..n)
                 .map(|i| {
-                    clamp01(p.buy_prob + self.susceptibility[i] * p.buy_herding * seen_buyers[i])
+                    clamp01(pr.buy_prob + self.susceptibility[i] * pr.buy_herding * feed.buyer_share(i))
                 })
                 .unzip()
         } else {
-            (vec![p.buy_prob; n], vec![0.0; n])
+            (vec![pr.buy_prob; n], vec![0.0; n])
         };
         Tick {
+            feed,
+            counts,
             q,
             dq,
             u,
@@ -168,6 +225,17 @@ impl PanicField<'_> {
     fn fundamental(&self) -> f64 {
         self.params.fundamental.unwrap_or(self.params.initial_price)
     }
+
+    /// Agent i's expected sale and purchase in units at tick t.
+    fn trades(&self, i: usize, h: f64, q: f64, u: f64, c: ClusterOdds) -> (f64, f64) {
+        let p = &self.params;
+        let act = self.activity[i];
+        let r = 1.0 - c.sell - c.buy;
+        (
+            act * (c.sell * p.cluster_amount + r * q * p.sell_fraction * h),
+            act * (c.buy * p.cluster_amount + r * (1.0 - q) * u * p.buy_amount),
+        )
+    }
 }
 
 impl Dynamics for PanicField<'_> {
@@ -182,38 +250,28 @@ impl Dynamics for PanicField<'_> {
     fn forward(&self, w: &[f64], _needed: &[bool]) -> Trajectory {
         let n = self.agents();
         let nf = n as f64;
-        let p = &self.params;
-        let (a, amount, alone) = (
-            p.cluster_trade,
-            p.cluster_amount,
-            1.0 - 2.0 * p.cluster_trade,
-        );
-        let mut h = vec![p.holdings; n];
-        let mut sigma = vec![0.0; n];
-        let mut beta = vec![0.0; n];
+        let pr = &self.params;
+        let (p, _) = self.participation(w);
+        let mut h = vec![pr.holdings; n];
         let mut sold = vec![0.0; n];
-        let mut prices = vec![p.initial_price];
-        // states[3t] = holdings at t, states[3t + 1] = σ and states[3t + 2] = β entering
+        let mut prices = vec![pr.initial_price];
+        // states[3t] = holdings entering tick t, states[3t + 1] = q and states[3t + 2] = u of
         // tick t; the last entry is the price path.
         let mut states = Vec::with_capacity(PER_TICK * self.ticks as usize + 1);
         for t in 0..self.ticks as usize {
             states.push(h.clone());
-            states.push(sigma.clone());
-            states.push(beta.clone());
-            let k = self.tick(w, &sigma, &beta, &prices, t);
+            let k = self.tick(&p, &states, &prices, t);
+            let c = self.odds(t);
             let mut flow = 0.0;
             for i in 0..n {
-                let act = self.activity[i];
-                let (q, u) = (k.q[i], k.u[i]);
-                let sell = act * (a * amount + alone * q * p.sell_fraction * h[i]);
-                let buy = act * (a * amount + alone * (1.0 - q) * u * p.buy_amount);
+                let (sell, buy) = self.trades(i, h[i], k.q[i], k.u[i], c);
                 sold[i] += sell;
                 h[i] += buy - sell;
                 flow += buy - sell;
-                sigma[i] = act * (a + alone * q);
-                beta[i] = act * (a + alone * (1.0 - q) * u);
             }
-            let price = prices[t] * (p.impact * flow / nf + self.maker_move(prices[t])).exp();
+            states.push(k.q);
+            states.push(k.u);
+            let price = prices[t] * (pr.impact * flow / nf + self.maker_move(prices[t])).exp();
             prices.push(price);
         }
         states.push(prices);
@@ -226,78 +284,124 @@ impl Dynamics for PanicField<'_> {
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
         let nf = n as f64;
-        let p = &self.params;
-        let (alone, f) = (1.0 - 2.0 * p.cluster_trade, p.sell_fraction);
+        let pr = &self.params;
+        let (p, dp) = self.participation(w);
+        let rule = self.rule();
         let zero = vec![0.0; n];
         let out = |k: usize| d_out.get(k).and_then(|o| o.as_ref()).unwrap_or(&zero);
         let sold_hat = out(0);
-        let prices = fwd.states.last().expect("price path");
+        let states = &fwd.states;
+        let prices = states.last().expect("price path");
         let mut h_bar = out(1).clone();
-        let mut sigma_bar = vec![0.0; n];
-        let mut beta_bar = vec![0.0; n];
         let mut p_bar = vec![0.0; prices.len()];
-        let mut w_bar = vec![0.0; n];
+        let mut part_bar = vec![0.0; n];
+        // q̄ and ū of earlier ticks, from the windows of later ticks that read them.
+        let mut pending: std::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>)> =
+            Default::default();
+        let kappa = pr.reversion.max(0.0);
         for t in (0..self.ticks as usize).rev() {
             let s = PER_TICK * t;
-            let (h, sigma_prev, beta_prev) =
-                (&fwd.states[s], &fwd.states[s + 1], &fwd.states[s + 2]);
-            let k = self.tick(w, sigma_prev, beta_prev, prices, t);
+            let (h, q, u) = (&states[s], &states[s + 1], &states[s + 2]);
+            let k = self.tick(&p, states, prices, t);
+            let c = self.odds(t);
+            let r = 1.0 - c.sell - c.buy;
+            let (mut q_bar, mut u_bar) = pending.remove(&t).unwrap_or_else(|| (zero.clone(), zero.clone()));
             // P(t+1) = P(t)^{1−κ} F^κ exp(λ·flow/N).
             let growth = prices[t + 1] / prices[t];
-            let flow_bar = p_bar[t + 1] * prices[t + 1] * p.impact / nf;
-            let kappa = if p.reversion > 0.0 { p.reversion } else { 0.0 };
+            let flow_bar = p_bar[t + 1] * prices[t + 1] * pr.impact / nf;
             p_bar[t] += p_bar[t + 1] * growth * (1.0 - kappa);
-            let mut z_bar = vec![0.0; n];
-            let mut y_bar = vec![0.0; n];
-            let mut next_h_bar = vec![0.0; n];
+            let mut seller_bar = vec![0.0; n];
+            let mut buyer_bar = vec![0.0; n];
+            let mut drop_bar = 0.0;
             for i in 0..n {
                 let act = self.activity[i];
-                let (q, u) = (k.q[i], k.u[i]);
                 // h' = h + buy − sell; flow += buy − sell; sold += sell.
                 let buy_bar = h_bar[i] + flow_bar;
                 let sell_bar = sold_hat[i] - h_bar[i] - flow_bar;
-                let q_bar = act
-                    * alone
-                    * (sell_bar * f * h[i] - buy_bar * u * p.buy_amount + sigma_bar[i]
-                        - beta_bar[i] * u);
-                let u_bar = act * alone * (1.0 - q) * (buy_bar * p.buy_amount + beta_bar[i]);
-                next_h_bar[i] = h_bar[i] + sell_bar * act * alone * q * f;
-                z_bar[i] = q_bar * k.dq[i];
-                y_bar[i] = u_bar * k.du[i];
+                q_bar[i] += act
+                    * r
+                    * (sell_bar * pr.sell_fraction * h[i] - buy_bar * u[i] * pr.buy_amount);
+                u_bar[i] += act * r * (1.0 - q[i]) * buy_bar * pr.buy_amount;
+                h_bar[i] += sell_bar * act * r * q[i] * pr.sell_fraction;
+                let z_bar = q_bar[i] * k.dq[i];
+                let y_bar = u_bar[i] * k.du[i];
+                // z = base + s (herding·share + fear·drop); y = b + s·buy_herding·share.
+                seller_bar[i] = z_bar * self.susceptibility[i] * pr.herding;
+                buyer_bar[i] = y_bar * self.susceptibility[i] * pr.buy_herding;
+                drop_bar += z_bar * self.susceptibility[i] * pr.fear;
             }
-            // z = base + s (herding·seen + fear·drop).
-            let drop_bar: f64 = (0..n)
-                .map(|i| z_bar[i] * self.susceptibility[i] * p.fear)
-                .sum();
             let r_bar = drop_bar * sigmoid(BETA * k.drop_ratio);
             let lag = self.lagged(t);
             if lag != t {
                 p_bar[t] += r_bar * (-1.0 / prices[lag]);
                 p_bar[lag] += r_bar * prices[t] / (prices[lag] * prices[lag]);
             }
-            let seen_bar: Vec<f64> = (0..n)
-                .map(|i| z_bar[i] * self.susceptibility[i] * p.herding)
-                .collect();
-            let (sig_part, w_part) = self.seen_adjoint(w, sigma_prev, &seen_bar);
-            for (a, b) in w_bar.iter_mut().zip(&w_part) {
-                *a += b;
-            }
-            beta_bar = if self.buy_herding() {
-                // y = b + s·buy_herding·seen_buyers.
-                let seen_bar: Vec<f64> = (0..n)
-                    .map(|i| y_bar[i] * self.susceptibility[i] * p.buy_herding)
-                    .collect();
-                let (beta_part, w_part) = self.seen_adjoint(w, beta_prev, &seen_bar);
-                for (a, b) in w_bar.iter_mut().zip(&w_part) {
-                    *a += b;
-                }
-                beta_part
-            } else {
-                vec![0.0; n]
-            };
-            h_bar = next_h_bar;
-            sigma_bar = sig_part;
+            self.window_adjoint(&k, &p, states, t, &seller_bar, &buyer_bar, &rule, &mut pending, &mut part_bar);
         }
-        w_bar
+        part_bar.iter().zip(&dp).map(|(b, d)| b * d).collect()
+    }
+}
+
+impl PanicField<'_> {
+    /// Back through tick t's feeds and window counts: ∂M/∂p into `part_bar`, and the q̄, ū
+    /// of the window's ticks into `pending`.
+    #[allow(clippy::too_many_arguments)]
+    fn window_adjoint(
+        &self,
+        k: &Tick,
+        p: &[f64],
+        states: &[Vec<f64>],
+        t: usize,
+        seller_bar: &[f64],
+        buyer_bar: &[f64],
+        rule: &Rule,
+        pending: &mut std::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>)>,
+        part_bar: &mut [f64],
+    ) {
+        let n = self.agents();
+        let columns = |f: fn(&WindowCounts) -> f64| k.counts.iter().map(f).collect::<Vec<f64>>();
+        let (items, sellers, buyers) = (
+            columns(|c| c.items),
+            columns(|c| c.sellers),
+            columns(|c| c.buyers),
+        );
+        let authors = Authors {
+            items: &items,
+            sellers: &sellers,
+            buyers: &buyers,
+        };
+        let bar = k
+            .feed
+            .adjoint(self.net, p, &authors, self.out_of_network, seller_bar, buyer_bar);
+        for (a, b) in part_bar.iter_mut().zip(&bar.p) {
+            *a += b;
+        }
+        let ticks: Vec<usize> = self.window_ticks(t).collect();
+        for &tau in &ticks {
+            pending
+                .entry(tau)
+                .or_insert_with(|| (vec![0.0; n], vec![0.0; n]));
+        }
+        for i in 0..n {
+            let acts: Vec<TickActs> = ticks.iter().map(|&tau| self.acts(states, tau, i)).collect();
+            let counts_bar = WindowCounts {
+                items: bar.items[i],
+                sellers: bar.sellers[i],
+                buyers: bar.buyers[i],
+            };
+            for (&tau, acts_bar) in ticks.iter().zip(window_counts_adjoint(&acts, counts_bar)) {
+                let s = PER_TICK * tau;
+                let (q_bar, u_bar, _, _) = rule.acts_adjoint(
+                    self.activity[i],
+                    states[s + 1][i],
+                    states[s + 2][i],
+                    self.odds(tau),
+                    acts_bar,
+                );
+                let entry = pending.get_mut(&tau).expect("inserted above");
+                entry.0[i] += q_bar;
+                entry.1[i] += u_bar;
+            }
+        }
     }
 }

@@ -156,6 +156,10 @@ fn adjoint_gradients_equal_finite_differences() {
             ..PanicParams::default()
         },
         ticks: 8,
+        window: 2,
+        out_of_network: 2.0,
+        clusters: true,
+        participation_exponent: 1.0,
     };
     for expr in [
         "mean(sold)",
@@ -207,6 +211,10 @@ fn market_efficiency_at_the_tolerance() {
             ..PanicParams::default()
         },
         ticks: 10,
+        window: 2,
+        out_of_network: 2.0,
+        clusters: true,
+        participation_exponent: 2.5,
     };
     let ctx = context(60);
     for expr in ["mean(sold)", "var(holdings)"] {
