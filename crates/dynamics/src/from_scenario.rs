@@ -117,7 +117,11 @@ pub fn model_for<'a>(
                 ticks,
                 window: scenario.feed.window,
                 out_of_network,
-                clusters: world.market.as_ref().is_some_and(|m| !m.cluster.is_empty()),
+                clusters: world
+                    .market
+                    .as_ref()
+                    .map(|m| m.cluster.clone())
+                    .unwrap_or_default(),
                 participation_exponent: PanicField::exponent_for(pop.len(), out_of_network),
             }))
         }

@@ -24,6 +24,7 @@ mod model;
 mod panels;
 mod panic;
 mod panic_feed;
+mod panic_volatility;
 mod panic_window;
 mod radicalization;
 mod smooth;

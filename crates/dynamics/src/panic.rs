@@ -31,6 +31,7 @@ use emergent_sim::network::Network;
 
 use crate::model::{Dynamics, Trajectory};
 use crate::panic_feed::{Authors, FeedShares};
+use crate::panic_volatility::{ClusterSizes, Memory, TickMoves, Volatility};
 use crate::panic_window::{
     ClusterOdds, Rule, TickActs, WindowCounts, window_counts, window_counts_adjoint,
 };
@@ -49,9 +50,9 @@ pub struct PanicField<'a> {
     pub window: u32,
     /// Out-of-network items per feed, round(`[feed] size` × `out_of_network_share`).
     pub out_of_network: f64,
-    /// Whether the engine forms herding clusters (`cluster_trade` or `cluster_feedback` > 0:
-    /// the market then has cluster labels and `cluster_side` can trade).
-    pub clusters: bool,
+    /// Every agent's herding cluster (`Market::cluster`: any label per cluster), empty when
+    /// the engine forms none (`cluster_trade` and `cluster_feedback` both 0).
+    pub clusters: Vec<u32>,
     /// k of p_j = w_j^k ([`PanicField::exponent_for`]).
     pub participation_exponent: f64,
 }
@@ -116,14 +117,44 @@ impl PanicField<'_> {
         }
     }
 
-    /// The cluster trade probabilities of tick t.
-    fn odds(&self, _t: usize) -> ClusterOdds {
-        let a = if self.clusters {
-            self.params.cluster_trade.min(0.5)
-        } else {
-            0.0
-        };
-        ClusterOdds { sell: a, buy: a }
+    /// The expected-volatility model, when clusters respond to volatility.
+    fn volatility(&self) -> Option<Volatility> {
+        let p = &self.params;
+        (p.cluster_feedback > 0.0 && !self.clusters.is_empty()).then(|| Volatility {
+            impact_per_unit: p.impact / self.agents().max(1) as f64,
+            amount: p.cluster_amount,
+            reversion: p.reversion.max(0.0),
+            sizes: ClusterSizes::new(&self.clusters, &self.activity),
+        })
+    }
+
+    /// The cluster trade probabilities at volatility v, min(½, a + b·v) to sell and
+    /// min(½, a + (1 − π)·b·v) to buy (smoothly), and their derivatives in v.
+    fn odds_at(&self, v: f64) -> (ClusterOdds, ClusterOdds) {
+        let p = &self.params;
+        if self.clusters.is_empty() {
+            return Default::default();
+        }
+        let half_min = |x: f64| (x - softplus(x - 0.5), 1.0 - sigmoid(BETA * (x - 0.5)));
+        let (b_sell, b_buy) = (
+            p.cluster_feedback,
+            (1.0 - p.feedback_panic) * p.cluster_feedback,
+        );
+        let (sell, d_sell) = half_min(p.cluster_trade + b_sell * v);
+        let (buy, d_buy) = half_min(p.cluster_trade + b_buy * v);
+        (
+            ClusterOdds { sell, buy },
+            ClusterOdds {
+                sell: d_sell * b_sell,
+                buy: d_buy * b_buy,
+            },
+        )
+    }
+
+    /// The ticks whose |return| make up tick t's volatility: the last `lookback` (fewer at
+    /// the start).
+    fn volatility_ticks(&self, t: usize) -> std::ops::Range<usize> {
+        t.saturating_sub(self.params.lookback.max(1) as usize)..t
     }
 
     /// p_j = w_j^k and dp_j/dw_j.
@@ -149,23 +180,33 @@ impl PanicField<'_> {
     }
 
     /// Agent i's expected acts in tick τ, from the stored q and u.
-    fn acts(&self, states: &[Vec<f64>], tau: usize, i: usize) -> TickActs {
+    fn acts(&self, states: &[Vec<f64>], odds: &[ClusterOdds], tau: usize, i: usize) -> TickActs {
         let s = PER_TICK * tau;
         self.rule().acts(
             self.activity[i],
             states[s + 1][i],
             states[s + 2][i],
-            self.odds(tau),
+            odds[tau],
         )
     }
 
-    fn tick(&self, p: &[f64], states: &[Vec<f64>], prices: &[f64], t: usize) -> Tick {
+    fn tick(
+        &self,
+        p: &[f64],
+        states: &[Vec<f64>],
+        odds: &[ClusterOdds],
+        prices: &[f64],
+        t: usize,
+    ) -> Tick {
         let n = self.activity.len();
         let pr = &self.params;
         let ticks = self.window_ticks(t);
         let counts: Vec<WindowCounts> = (0..n)
             .map(|i| {
-                let acts: Vec<TickActs> = ticks.clone().map(|tau| self.acts(states, tau, i)).collect();
+                let acts: Vec<TickActs> = ticks
+                    .clone()
+                    .map(|tau| self.acts(states, odds, tau, i))
+                    .collect();
                 window_counts(&acts)
             })
             .collect();
@@ -180,7 +221,13 @@ impl PanicField<'_> {
             sellers: &sellers,
             buyers: &buyers,
         };
-        let feed = FeedShares::new(self.net, p, &authors, self.out_of_network, self.buy_herding());
+        let feed = FeedShares::new(
+            self.net,
+            p,
+            &authors,
+            self.out_of_network,
+            self.buy_herding(),
+        );
         let (p_now, p_then) = (prices[t], prices[self.lagged(t)]);
         let drop_ratio = (p_then - p_now) / p_then;
         let drop = softplus(drop_ratio);
@@ -188,14 +235,17 @@ impl PanicField<'_> {
             .map(|i| {
                 clamp01(
                     pr.base_sell
-                        + self.susceptibility[i] * (pr.herding * feed.seller_share(i) + pr.fear * drop),
+                        + self.susceptibility[i]
+                            * (pr.herding * feed.seller_share(i) + pr.fear * drop),
                 )
             })
             .unzip();
         let (u, du): (Vec<f64>, Vec<f64>) = if self.buy_herding() {
             (0..n)
                 .map(|i| {
-                    clamp01(pr.buy_prob + self.susceptibility[i] * pr.buy_herding * feed.buyer_share(i))
+                    clamp01(
+                        pr.buy_prob + self.susceptibility[i] * pr.buy_herding * feed.buyer_share(i),
+                    )
                 })
                 .unzip()
         } else {
@@ -238,6 +288,22 @@ impl PanicField<'_> {
     }
 }
 
+impl PanicField<'_> {
+    /// Σ_i α_i r (q_i (f h_i)² + (1 − q_i) u_i B²): the variance of the individual trades.
+    fn trade_variance(&self, h: &[f64], q: &[f64], u: &[f64], c: ClusterOdds) -> f64 {
+        let p = &self.params;
+        let r = 1.0 - c.sell - c.buy;
+        (0..self.agents())
+            .map(|i| {
+                let sell = p.sell_fraction * h[i];
+                self.activity[i]
+                    * r
+                    * (q[i] * sell * sell + (1.0 - q[i]) * u[i] * p.buy_amount * p.buy_amount)
+            })
+            .sum()
+    }
+}
+
 impl Dynamics for PanicField<'_> {
     fn agents(&self) -> usize {
         self.activity.len()
@@ -252,16 +318,30 @@ impl Dynamics for PanicField<'_> {
         let nf = n as f64;
         let pr = &self.params;
         let (p, _) = self.participation(w);
+        let vol = self.volatility();
         let mut h = vec![pr.holdings; n];
         let mut sold = vec![0.0; n];
         let mut prices = vec![pr.initial_price];
+        let mut odds = Vec::with_capacity(self.ticks as usize);
+        // Per tick: the volatility v_t it sees and the maker's memory entering it.
+        let mut market = Vec::with_capacity(MARKET_PER_TICK * self.ticks as usize);
+        let mut abs_returns: Vec<f64> = Vec::with_capacity(self.ticks as usize);
+        let mut memory = Memory::default();
         // states[3t] = holdings entering tick t, states[3t + 1] = q and states[3t + 2] = u of
-        // tick t; the last entry is the price path.
-        let mut states = Vec::with_capacity(PER_TICK * self.ticks as usize + 1);
+        // tick t; then the price path and the market scalars.
+        let mut states = Vec::with_capacity(PER_TICK * self.ticks as usize + 2);
         for t in 0..self.ticks as usize {
+            let seen = self.volatility_ticks(t);
+            let v = if seen.is_empty() || vol.is_none() {
+                0.0
+            } else {
+                abs_returns[seen.clone()].iter().sum::<f64>() / seen.len() as f64
+            };
+            let c = self.odds_at(v).0;
+            odds.push(c);
             states.push(h.clone());
-            let k = self.tick(&p, &states, &prices, t);
-            let c = self.odds(t);
+            let k = self.tick(&p, &states, &odds, &prices, t);
+            let moves = vol.as_ref().map(|_| self.trade_variance(&h, &k.q, &k.u, c));
             let mut flow = 0.0;
             for i in 0..n {
                 let (sell, buy) = self.trades(i, h[i], k.q[i], k.u[i], c);
@@ -273,8 +353,19 @@ impl Dynamics for PanicField<'_> {
             states.push(k.u);
             let price = prices[t] * (pr.impact * flow / nf + self.maker_move(prices[t])).exp();
             prices.push(price);
+            market.extend([v, memory.noise, memory.jumps]);
+            if let (Some(vol), Some(trade_variance)) = (&vol, moves) {
+                let moves = TickMoves {
+                    mean_return: (prices[t + 1] / prices[t]).ln(),
+                    trade_variance,
+                };
+                let (abs_return, next) = vol.step(c, moves, memory);
+                abs_returns.push(abs_return);
+                memory = next;
+            }
         }
         states.push(prices);
+        states.push(market);
         Trajectory {
             outputs: vec![sold, h],
             states,
@@ -286,26 +377,51 @@ impl Dynamics for PanicField<'_> {
         let nf = n as f64;
         let pr = &self.params;
         let (p, dp) = self.participation(w);
-        let rule = self.rule();
+        let vol = self.volatility();
         let zero = vec![0.0; n];
         let out = |k: usize| d_out.get(k).and_then(|o| o.as_ref()).unwrap_or(&zero);
         let sold_hat = out(0);
-        let states = &fwd.states;
-        let prices = states.last().expect("price path");
+        let ticks = self.ticks as usize;
+        let states = &fwd.states[..PER_TICK * ticks];
+        let prices = &fwd.states[PER_TICK * ticks];
+        let market = &fwd.states[PER_TICK * ticks + 1];
+        let volatility_seen = |t: usize| market[MARKET_PER_TICK * t];
+        let memory_at = |t: usize| Memory {
+            noise: market[MARKET_PER_TICK * t + 1],
+            jumps: market[MARKET_PER_TICK * t + 2],
+        };
+        let odds: Vec<ClusterOdds> = (0..ticks)
+            .map(|t| self.odds_at(volatility_seen(t)).0)
+            .collect();
         let mut h_bar = out(1).clone();
         let mut p_bar = vec![0.0; prices.len()];
         let mut part_bar = vec![0.0; n];
-        // q̄ and ū of earlier ticks, from the windows of later ticks that read them.
-        let mut pending: std::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>)> =
-            Default::default();
+        let mut abs_bar = vec![0.0; ticks];
+        let mut memory_bar = Memory::default();
+        let mut pending: Pending = Default::default();
         let kappa = pr.reversion.max(0.0);
-        for t in (0..self.ticks as usize).rev() {
+        for t in (0..ticks).rev() {
             let s = PER_TICK * t;
             let (h, q, u) = (&states[s], &states[s + 1], &states[s + 2]);
-            let k = self.tick(&p, states, prices, t);
-            let c = self.odds(t);
+            let k = self.tick(&p, states, &odds, prices, t);
+            let c = odds[t];
             let r = 1.0 - c.sell - c.buy;
-            let (mut q_bar, mut u_bar) = pending.remove(&t).unwrap_or_else(|| (zero.clone(), zero.clone()));
+            let mut bars = pending.remove(&t).unwrap_or_else(|| TickBars::zero(n));
+            // Back through E|r_t|: the twin's own return and the trades' variance.
+            let mut variance_bar = 0.0;
+            if let Some(vol) = &vol {
+                let moves = TickMoves {
+                    mean_return: (prices[t + 1] / prices[t]).ln(),
+                    trade_variance: self.trade_variance(h, q, u, c),
+                };
+                let (mb, before) = vol.step_adjoint(c, moves, memory_at(t), abs_bar[t], memory_bar);
+                memory_bar = before;
+                p_bar[t + 1] += mb.mean_return / prices[t + 1];
+                p_bar[t] -= mb.mean_return / prices[t];
+                bars.sell += mb.sell;
+                bars.buy += mb.buy;
+                variance_bar = mb.trade_variance;
+            }
             // P(t+1) = P(t)^{1−κ} F^κ exp(λ·flow/N).
             let growth = prices[t + 1] / prices[t];
             let flow_bar = p_bar[t + 1] * prices[t + 1] * pr.impact / nf;
@@ -313,18 +429,28 @@ impl Dynamics for PanicField<'_> {
             let mut seller_bar = vec![0.0; n];
             let mut buyer_bar = vec![0.0; n];
             let mut drop_bar = 0.0;
+            let (f, a, b) = (pr.sell_fraction, pr.cluster_amount, pr.buy_amount);
             for i in 0..n {
                 let act = self.activity[i];
                 // h' = h + buy − sell; flow += buy − sell; sold += sell.
                 let buy_bar = h_bar[i] + flow_bar;
                 let sell_bar = sold_hat[i] - h_bar[i] - flow_bar;
-                q_bar[i] += act
-                    * r
-                    * (sell_bar * pr.sell_fraction * h[i] - buy_bar * u[i] * pr.buy_amount);
-                u_bar[i] += act * r * (1.0 - q[i]) * buy_bar * pr.buy_amount;
-                h_bar[i] += sell_bar * act * r * q[i] * pr.sell_fraction;
-                let z_bar = q_bar[i] * k.dq[i];
-                let y_bar = u_bar[i] * k.du[i];
+                let (sell_h, buy_u) = (f * h[i], u[i] * b);
+                // The trade variance α r (q (f h)² + (1 − q) u B²).
+                let var_i = q[i] * sell_h * sell_h + (1.0 - q[i]) * buy_u * b;
+                let vb = variance_bar * act;
+                bars.q[i] += act * r * (sell_bar * sell_h - buy_bar * buy_u)
+                    + vb * r * (sell_h * sell_h - buy_u * b);
+                bars.u[i] += act * r * (1.0 - q[i]) * buy_bar * b + vb * r * (1.0 - q[i]) * b * b;
+                bars.sell += act
+                    * (sell_bar * (a - q[i] * sell_h) - buy_bar * (1.0 - q[i]) * buy_u)
+                    - vb * var_i;
+                bars.buy += act
+                    * (-sell_bar * q[i] * sell_h + buy_bar * (a - (1.0 - q[i]) * buy_u))
+                    - vb * var_i;
+                h_bar[i] += sell_bar * act * r * q[i] * f + vb * r * q[i] * 2.0 * f * sell_h;
+                let z_bar = bars.q[i] * k.dq[i];
+                let y_bar = bars.u[i] * k.du[i];
                 // z = base + s (herding·share + fear·drop); y = b + s·buy_herding·share.
                 seller_bar[i] = z_bar * self.susceptibility[i] * pr.herding;
                 buyer_bar[i] = y_bar * self.susceptibility[i] * pr.buy_herding;
@@ -336,29 +462,83 @@ impl Dynamics for PanicField<'_> {
                 p_bar[t] += r_bar * (-1.0 / prices[lag]);
                 p_bar[lag] += r_bar * prices[t] / (prices[lag] * prices[lag]);
             }
-            self.window_adjoint(&k, &p, states, t, &seller_bar, &buyer_bar, &rule, &mut pending, &mut part_bar);
+            let readers = Readers {
+                seller_bar: &seller_bar,
+                buyer_bar: &buyer_bar,
+            };
+            self.window_adjoint(
+                &k,
+                &p,
+                states,
+                &odds,
+                t,
+                readers,
+                &mut pending,
+                &mut part_bar,
+            );
+            // The odds of tick t came from the volatility it saw.
+            if vol.is_some() {
+                let dv = self.odds_at(volatility_seen(t)).1;
+                let v_bar = bars.sell * dv.sell + bars.buy * dv.buy;
+                let seen = self.volatility_ticks(t);
+                let share = v_bar / seen.len().max(1) as f64;
+                for tau in seen {
+                    abs_bar[tau] += share;
+                }
+            }
         }
         part_bar.iter().zip(&dp).map(|(b, d)| b * d).collect()
     }
 }
 
+/// Scalars stored per tick besides the agents' states: v_t and the maker's memory.
+const MARKET_PER_TICK: usize = 3;
+
+/// Adjoints of one tick's q, u and cluster odds, gathered from the later ticks that read them.
+struct TickBars {
+    q: Vec<f64>,
+    u: Vec<f64>,
+    sell: f64,
+    buy: f64,
+}
+
+impl TickBars {
+    fn zero(n: usize) -> Self {
+        Self {
+            q: vec![0.0; n],
+            u: vec![0.0; n],
+            sell: 0.0,
+            buy: 0.0,
+        }
+    }
+}
+
+type Pending = std::collections::BTreeMap<usize, TickBars>;
+
+/// ∂M/∂(seller share) and ∂M/∂(buyer share) of every reader at one tick.
+#[derive(Clone, Copy)]
+struct Readers<'a> {
+    seller_bar: &'a [f64],
+    buyer_bar: &'a [f64],
+}
+
 impl PanicField<'_> {
-    /// Back through tick t's feeds and window counts: ∂M/∂p into `part_bar`, and the q̄, ū
-    /// of the window's ticks into `pending`.
+    /// Back through tick t's feeds and window counts: ∂M/∂p into `part_bar`, and the
+    /// adjoints of the window's ticks' q, u and odds into `pending`.
     #[allow(clippy::too_many_arguments)]
     fn window_adjoint(
         &self,
         k: &Tick,
         p: &[f64],
         states: &[Vec<f64>],
+        odds: &[ClusterOdds],
         t: usize,
-        seller_bar: &[f64],
-        buyer_bar: &[f64],
-        rule: &Rule,
-        pending: &mut std::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>)>,
+        readers: Readers<'_>,
+        pending: &mut Pending,
         part_bar: &mut [f64],
     ) {
         let n = self.agents();
+        let rule = self.rule();
         let columns = |f: fn(&WindowCounts) -> f64| k.counts.iter().map(f).collect::<Vec<f64>>();
         let (items, sellers, buyers) = (
             columns(|c| c.items),
@@ -370,20 +550,26 @@ impl PanicField<'_> {
             sellers: &sellers,
             buyers: &buyers,
         };
-        let bar = k
-            .feed
-            .adjoint(self.net, p, &authors, self.out_of_network, seller_bar, buyer_bar);
+        let bar = k.feed.adjoint(
+            self.net,
+            p,
+            &authors,
+            self.out_of_network,
+            readers.seller_bar,
+            readers.buyer_bar,
+        );
         for (a, b) in part_bar.iter_mut().zip(&bar.p) {
             *a += b;
         }
         let ticks: Vec<usize> = self.window_ticks(t).collect();
         for &tau in &ticks {
-            pending
-                .entry(tau)
-                .or_insert_with(|| (vec![0.0; n], vec![0.0; n]));
+            pending.entry(tau).or_insert_with(|| TickBars::zero(n));
         }
         for i in 0..n {
-            let acts: Vec<TickActs> = ticks.iter().map(|&tau| self.acts(states, tau, i)).collect();
+            let acts: Vec<TickActs> = ticks
+                .iter()
+                .map(|&tau| self.acts(states, odds, tau, i))
+                .collect();
             let counts_bar = WindowCounts {
                 items: bar.items[i],
                 sellers: bar.sellers[i],
@@ -391,16 +577,18 @@ impl PanicField<'_> {
             };
             for (&tau, acts_bar) in ticks.iter().zip(window_counts_adjoint(&acts, counts_bar)) {
                 let s = PER_TICK * tau;
-                let (q_bar, u_bar, _, _) = rule.acts_adjoint(
+                let (q_bar, u_bar, sell_bar, buy_bar) = rule.acts_adjoint(
                     self.activity[i],
                     states[s + 1][i],
                     states[s + 2][i],
-                    self.odds(tau),
+                    odds[tau],
                     acts_bar,
                 );
                 let entry = pending.get_mut(&tau).expect("inserted above");
-                entry.0[i] += q_bar;
-                entry.1[i] += u_bar;
+                entry.q[i] += q_bar;
+                entry.u[i] += u_bar;
+                entry.sell += sell_bar;
+                entry.buy += buy_bar;
             }
         }
     }

@@ -76,8 +76,8 @@ impl Rule {
         let u_bar = act * r * (bar.bought * (1.0 - q) + bar.item * dk_du);
         let sell_bar =
             act * (bar.sold * (1.0 - q) - bar.bought * (1.0 - q) * u + bar.item * (1.0 - k));
-        let buy_bar = act
-            * (-bar.sold * q + bar.bought * (1.0 - (1.0 - q) * u) + bar.item * (kap - k));
+        let buy_bar =
+            act * (-bar.sold * q + bar.bought * (1.0 - (1.0 - q) * u) + bar.item * (kap - k));
         (q_bar, u_bar, sell_bar, buy_bar)
     }
 }
@@ -121,8 +121,7 @@ pub fn window_counts_adjoint(acts: &[TickActs], bar: WindowCounts) -> Vec<TickAc
             TickActs {
                 item: bar.items + bar.sellers * others_sold + bar.buyers * others_bought,
                 sold: bar.sellers * (1.0 - others_sold + spare_sold - (x.item - x.sold)),
-                bought: bar.buyers
-                    * (1.0 - others_bought + spare_bought - (x.item - x.bought)),
+                bought: bar.buyers * (1.0 - others_bought + spare_bought - (x.item - x.bought)),
             }
         })
         .collect()
@@ -158,7 +157,15 @@ mod tests {
                 item: 2.1,
             };
             let f = |x: &[f64]| {
-                let a = rule.acts(0.4, x[0], x[1], ClusterOdds { sell: x[2], buy: x[3] });
+                let a = rule.acts(
+                    0.4,
+                    x[0],
+                    x[1],
+                    ClusterOdds {
+                        sell: x[2],
+                        buy: x[3],
+                    },
+                );
                 bar.sold * a.sold + bar.bought * a.bought + bar.item * a.item
             };
             let x = [0.2, 0.3, 0.05, 0.04];

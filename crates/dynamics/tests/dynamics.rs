@@ -158,7 +158,7 @@ fn adjoint_gradients_equal_finite_differences() {
         ticks: 8,
         window: 2,
         out_of_network: 2.0,
-        clusters: true,
+        clusters: (0..30).collect(),
         participation_exponent: 1.0,
     };
     for expr in [
@@ -213,8 +213,8 @@ fn market_efficiency_at_the_tolerance() {
         ticks: 10,
         window: 2,
         out_of_network: 2.0,
-        clusters: true,
-        participation_exponent: 2.5,
+        clusters: (0..60).map(|i| if i < 12 { 0 } else { i }).collect(),
+        participation_exponent: PanicField::exponent_for(60, 2.0),
     };
     let ctx = context(60);
     for expr in ["mean(sold)", "var(holdings)"] {
@@ -223,7 +223,7 @@ fn market_efficiency_at_the_tolerance() {
             indicator: &ind,
             context: &ctx,
         };
-        let a = attribute_dynamic(&model, &out, 2, Some(1e-6), 256).unwrap();
+        let a = attribute_dynamic(&model, &out, 2, Some(1e-6), 1024).unwrap();
         assert!(
             a.completeness_gap <= 1e-6,
             "{expr}: gap {} at K = {}",

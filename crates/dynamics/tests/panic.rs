@@ -43,6 +43,8 @@ fn market(net: &Network, ticks: u32) -> PanicField<'_> {
             buy_herding: 1.2,
             cluster_trade: 0.05,
             cluster_amount: 0.2,
+            cluster_feedback: 0.6,
+            feedback_panic: 0.5,
             reversion: 0.2,
             fundamental: Some(110.0),
             impact: 2.0,
@@ -52,7 +54,10 @@ fn market(net: &Network, ticks: u32) -> PanicField<'_> {
         ticks,
         window: 2,
         out_of_network: 2.0,
-        clusters: true,
+        // One cluster of a quarter of the agents (a jump), singletons (noise).
+        clusters: (0..n as u32)
+            .map(|i| if 4 * i < n as u32 { 0 } else { i })
+            .collect(),
         participation_exponent: 1.0,
     }
 }
@@ -60,7 +65,10 @@ fn market(net: &Network, ticks: u32) -> PanicField<'_> {
 fn context(n: usize) -> FeatureTable {
     FeatureTable::new(
         AgentIds::sequential(n),
-        vec![("posts".into(), (0..n).map(|i| 1.0 + (i % 5) as f64).collect())],
+        vec![(
+            "posts".into(),
+            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
+        )],
     )
     .unwrap()
 }
@@ -71,7 +79,8 @@ fn the_expected_feed_has_exact_adjoints() {
     let base = market(&net, 9);
     let ctx = context(30);
     // Buyers post (buy_herding > 0) and do not; a longer window; p = w^k with k > 1; a small
-    // pool (weights from 0.01), where the out-of-network count is below its quota.
+    // pool (weights from 0.01), where the out-of-network count is below its quota; clusters
+    // that respond to the expected volatility, that do not, and none.
     let variants = [
         market(&net, 9),
         PanicField {
@@ -88,7 +97,15 @@ fn the_expected_feed_has_exact_adjoints() {
             ..market(&net, 9)
         },
         PanicField {
-            clusters: false,
+            params: PanicParams {
+                cluster_feedback: 0.0,
+                lookback: 1,
+                ..base.params.clone()
+            },
+            ..market(&net, 9)
+        },
+        PanicField {
+            clusters: Vec::new(),
             participation_exponent: 4.0,
             ..market(&net, 9)
         },
@@ -132,7 +149,10 @@ fn a_few_speakers_fill_every_feed() {
     let few = value(&tenth);
     assert!(all > none, "herding adds sales: {all} vs {none}");
     let kept = (few - none) / (all - none);
-    assert!(kept > 0.8 && kept < 1.2, "a tenth speaking keeps {kept} of the herding");
+    assert!(
+        kept > 0.8 && kept < 1.2,
+        "a tenth speaking keeps {kept} of the herding"
+    );
     // With nobody's items in any window every feed is empty and nobody herds: the silent
     // world is the world without herding.
     let deaf = PanicField {
