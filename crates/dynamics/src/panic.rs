@@ -17,12 +17,13 @@
 //!
 //! Participation: w_j is the probability that j's items exist, through p_j = w_j^k
 //! ([`PanicField::exponent_for`]); w = 1_S is the game's coalition S exactly (silenced
-//! agents still trade). Cash limits and the once-per-holding sale are left out, and so is
-//! the correlation inside a cluster beyond its mean: in expectation a cluster's buys and sells
-//! cancel, so clusters add volume (to `sold`) and feed signals, not drift. The volatility
-//! feedback on cluster trading (`cluster_feedback`, `feedback_panic`) is left out: it
-//! responds to the realized volatility of the price, which an expected path does not have;
-//! c_s = c_b = a.
+//! agents still trade). The clusters trade with probabilities min(½, a + b·v_t) and
+//! min(½, a + (1 − π)·b·v_t) as in the engine, v_t the twin's *expected* volatility
+//! (`panic_volatility.rs`: the giant cluster's jumps, the noise of the small trades, the
+//! maker's pull back). Cash limits and the clipping of sales to holdings are left out, and so
+//! is the correlation inside a cluster beyond its jumps' size: in expectation a cluster's buys
+//! and sells cancel up to c_s − c_b, so clusters add volume (to `sold`), volatility and feed
+//! signals, little drift.
 //!
 //! Outputs: `sold` (expected units sold so far) and `holdings`.
 
