@@ -23,6 +23,7 @@ mod from_scenario;
 mod model;
 mod panels;
 mod panic;
+mod panic_echo;
 mod panic_feed;
 mod panic_volatility;
 mod panic_window;

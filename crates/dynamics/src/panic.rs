@@ -31,7 +31,8 @@ use emergent_scenario::PanicParams;
 use emergent_sim::network::Network;
 
 use crate::model::{Dynamics, Trajectory};
-use crate::panic_feed::{Authors, FeedShares};
+use crate::panic_echo::Echo;
+use crate::panic_feed::{Authors, Direct, FeedShares, NoiseBar, Response};
 use crate::panic_volatility::{ClusterSizes, Memory, TickMoves, Volatility};
 use crate::panic_window::{
     ClusterOdds, Rule, TickActs, WindowCounts, window_counts, window_counts_adjoint,
@@ -78,12 +79,25 @@ fn clamp01(z: f64) -> (f64, f64) {
 /// Per-tick quantities `backward` recomputes from the stored state.
 struct Tick {
     feed: FeedShares,
-    counts: Vec<WindowCounts>,
+    /// Every author's window counts: items, seller items, buyer items.
+    items: Vec<f64>,
+    sellers: Vec<f64>,
+    buyers: Vec<f64>,
     q: Vec<f64>,
     dq: Vec<f64>,
     u: Vec<f64>,
     du: Vec<f64>,
     drop_ratio: f64,
+}
+
+impl Tick {
+    fn authors(&self) -> Authors<'_> {
+        Authors {
+            items: &self.items,
+            sellers: &self.sellers,
+            buyers: &self.buyers,
+        }
+    }
 }
 
 /// States kept per tick: holdings entering the tick, q and u of the tick.
@@ -118,14 +132,20 @@ impl PanicField<'_> {
         }
     }
 
-    /// The expected-volatility model, when clusters respond to volatility.
-    fn volatility(&self) -> Option<Volatility> {
+    /// The expected-volatility model, when clusters respond to volatility, and which agents
+    /// are members of its large clusters.
+    fn volatility(&self) -> Option<(Volatility, Vec<bool>)> {
         let p = &self.params;
-        (p.cluster_feedback > 0.0 && !self.clusters.is_empty()).then(|| Volatility {
-            impact_per_unit: p.impact / self.agents().max(1) as f64,
-            amount: p.cluster_amount,
-            reversion: p.reversion.max(0.0),
-            sizes: ClusterSizes::new(&self.clusters, &self.activity),
+        (p.cluster_feedback > 0.0 && !self.clusters.is_empty()).then(|| {
+            let (sizes, large) = ClusterSizes::new(&self.clusters, &self.activity);
+            let vol = Volatility {
+                impact_per_unit: p.impact / self.agents().max(1) as f64,
+                amount: p.cluster_amount,
+                reversion: p.reversion.max(0.0),
+                sizes,
+                echo_ticks: f64::from(self.window),
+            };
+            (vol, large)
         })
     }
 
@@ -254,7 +274,9 @@ impl PanicField<'_> {
         };
         Tick {
             feed,
-            counts,
+            items,
+            sellers,
+            buyers,
             q,
             dq,
             u,
@@ -305,6 +327,67 @@ impl PanicField<'_> {
     }
 }
 
+impl PanicField<'_> {
+    /// Per reader, the flow per unit of seller share and of buyer share in its feed (the
+    /// clamps' slopes taken as 1: they are smoothings of clamps the shipped market never
+    /// reaches): herding·α s r (f h + u B) (a sale also forgoes a purchase) and
+    /// buy_herding·α s r (1 − q) B.
+    fn responses(&self, h: &[f64], q: &[f64], u: &[f64], c: ClusterOdds) -> (Vec<f64>, Vec<f64>) {
+        let p = &self.params;
+        let r = 1.0 - c.sell - c.buy;
+        (0..self.agents())
+            .map(|i| {
+                let base = self.activity[i] * self.susceptibility[i] * r;
+                (
+                    p.herding * base * (p.sell_fraction * h[i] + u[i] * p.buy_amount),
+                    p.buy_herding * base * (1.0 - q[i]) * p.buy_amount,
+                )
+            })
+            .unzip()
+    }
+
+    /// Tick t's inputs to the expected |return|: the twin's own return, the variance of the
+    /// trades (the individual ones and the out-of-network pool's chance,
+    /// [`FeedShares::pool_noise`]), and the large clusters' echo (`panic_echo.rs`).
+    #[allow(clippy::too_many_arguments)]
+    fn moves(
+        &self,
+        k: &Tick,
+        p: &[f64],
+        h: &[f64],
+        c: ClusterOdds,
+        large: &[bool],
+        prices: &[f64],
+        t: usize,
+    ) -> TickMoves {
+        let (sell, buy) = self.responses(h, &k.q, &k.u, c);
+        let response = Response {
+            sell: &sell,
+            buy: &buy,
+        };
+        let noise = k
+            .feed
+            .pool_noise(p, &k.authors(), self.out_of_network, &response);
+        let (echo_sell, echo_buy) =
+            self.echo(large)
+                .echo(&k.feed, p, self.out_of_network, &response);
+        TickMoves {
+            mean_return: (prices[t + 1] / prices[t]).ln(),
+            trade_variance: self.trade_variance(h, &k.q, &k.u, c) + noise,
+            echo_sell,
+            echo_buy,
+        }
+    }
+
+    fn echo<'b>(&'b self, large: &'b [bool]) -> Echo<'b> {
+        Echo {
+            net: self.net,
+            large,
+            activity: &self.activity,
+        }
+    }
+}
+
 impl Dynamics for PanicField<'_> {
     fn agents(&self) -> usize {
         self.activity.len()
@@ -342,7 +425,6 @@ impl Dynamics for PanicField<'_> {
             odds.push(c);
             states.push(h.clone());
             let k = self.tick(&p, &states, &odds, &prices, t);
-            let moves = vol.as_ref().map(|_| self.trade_variance(&h, &k.q, &k.u, c));
             let mut flow = 0.0;
             for i in 0..n {
                 let (sell, buy) = self.trades(i, h[i], k.q[i], k.u[i], c);
@@ -350,20 +432,17 @@ impl Dynamics for PanicField<'_> {
                 h[i] += buy - sell;
                 flow += buy - sell;
             }
-            states.push(k.q);
-            states.push(k.u);
             let price = prices[t] * (pr.impact * flow / nf + self.maker_move(prices[t])).exp();
             prices.push(price);
             market.extend([v, memory.noise, memory.jumps]);
-            if let (Some(vol), Some(trade_variance)) = (&vol, moves) {
-                let moves = TickMoves {
-                    mean_return: (prices[t + 1] / prices[t]).ln(),
-                    trade_variance,
-                };
+            if let Some((vol, large)) = &vol {
+                let moves = self.moves(&k, &p, &states[PER_TICK * t], c, large, &prices, t);
                 let (abs_return, next) = vol.step(c, moves, memory);
                 abs_returns.push(abs_return);
                 memory = next;
             }
+            states.push(k.q);
+            states.push(k.u);
         }
         states.push(prices);
         states.push(market);
@@ -410,11 +489,9 @@ impl Dynamics for PanicField<'_> {
             let mut bars = pending.remove(&t).unwrap_or_else(|| TickBars::zero(n));
             // Back through E|r_t|: the twin's own return and the trades' variance.
             let mut variance_bar = 0.0;
-            if let Some(vol) = &vol {
-                let moves = TickMoves {
-                    mean_return: (prices[t + 1] / prices[t]).ln(),
-                    trade_variance: self.trade_variance(h, q, u, c),
-                };
+            let mut echo_bar = (0.0, 0.0);
+            if let Some((vol, large)) = &vol {
+                let moves = self.moves(&k, &p, h, c, large, prices, t);
                 let (mb, before) = vol.step_adjoint(c, moves, memory_at(t), abs_bar[t], memory_bar);
                 memory_bar = before;
                 p_bar[t + 1] += mb.mean_return / prices[t + 1];
@@ -422,7 +499,50 @@ impl Dynamics for PanicField<'_> {
                 bars.sell += mb.sell;
                 bars.buy += mb.buy;
                 variance_bar = mb.trade_variance;
+                echo_bar = (mb.echo_sell, mb.echo_buy);
             }
+            // ∂M/∂h_t through the pool's noise and the echo, added once h̄_{t+1} has been
+            // read below.
+            let mut noise_h_bar = vec![0.0; if vol.is_some() { n } else { 0 }];
+            let noise = vol.as_ref().map(|(_, large)| {
+                let (sell, buy) = self.responses(h, q, u, c);
+                let response = Response {
+                    sell: &sell,
+                    buy: &buy,
+                };
+                let mut nb = k.feed.pool_noise_adjoint(
+                    &p,
+                    &k.authors(),
+                    self.out_of_network,
+                    &response,
+                    variance_bar,
+                );
+                let eb = self.echo(large).adjoint(
+                    &k.feed,
+                    &p,
+                    self.out_of_network,
+                    &response,
+                    echo_bar.0,
+                    echo_bar.1,
+                );
+                nb.phi += eb.phi;
+                let (f, b) = (pr.sell_fraction, pr.buy_amount);
+                let mut r_bar = 0.0;
+                for i in 0..n {
+                    nb.items[i] += eb.items[i];
+                    nb.p[i] += eb.p[i];
+                    let base = self.activity[i] * self.susceptibility[i];
+                    let sb = (nb.sell[i] + eb.sell[i]) * pr.herding * base;
+                    let bb = (nb.buy[i] + eb.buy[i]) * pr.buy_herding * base;
+                    noise_h_bar[i] = sb * r * f;
+                    bars.u[i] += sb * r * b;
+                    bars.q[i] -= bb * r * b;
+                    r_bar += sb * (f * h[i] + u[i] * b) + bb * (1.0 - q[i]) * b;
+                }
+                bars.sell -= r_bar;
+                bars.buy -= r_bar;
+                nb
+            });
             // P(t+1) = P(t)^{1−κ} F^κ exp(λ·flow/N).
             let growth = prices[t + 1] / prices[t];
             let flow_bar = p_bar[t + 1] * prices[t + 1] * pr.impact / nf;
@@ -457,6 +577,9 @@ impl Dynamics for PanicField<'_> {
                 buyer_bar[i] = y_bar * self.susceptibility[i] * pr.buy_herding;
                 drop_bar += z_bar * self.susceptibility[i] * pr.fear;
             }
+            for (a, b) in h_bar.iter_mut().zip(&noise_h_bar) {
+                *a += b;
+            }
             let r_bar = drop_bar * sigmoid(BETA * k.drop_ratio);
             let lag = self.lagged(t);
             if lag != t {
@@ -474,6 +597,7 @@ impl Dynamics for PanicField<'_> {
                 &odds,
                 t,
                 readers,
+                noise.as_ref(),
                 &mut pending,
                 &mut part_bar,
             );
@@ -535,22 +659,13 @@ impl PanicField<'_> {
         odds: &[ClusterOdds],
         t: usize,
         readers: Readers<'_>,
+        noise: Option<&NoiseBar>,
         pending: &mut Pending,
         part_bar: &mut [f64],
     ) {
         let n = self.agents();
         let rule = self.rule();
-        let columns = |f: fn(&WindowCounts) -> f64| k.counts.iter().map(f).collect::<Vec<f64>>();
-        let (items, sellers, buyers) = (
-            columns(|c| c.items),
-            columns(|c| c.sellers),
-            columns(|c| c.buyers),
-        );
-        let authors = Authors {
-            items: &items,
-            sellers: &sellers,
-            buyers: &buyers,
-        };
+        let authors = k.authors();
         let bar = k.feed.adjoint(
             self.net,
             p,
@@ -558,9 +673,21 @@ impl PanicField<'_> {
             self.out_of_network,
             readers.seller_bar,
             readers.buyer_bar,
+            Direct {
+                items: noise.map(|nb| nb.items.as_slice()),
+                phi: noise.map_or(0.0, |nb| nb.phi),
+            },
         );
         for (a, b) in part_bar.iter_mut().zip(&bar.p) {
             *a += b;
+        }
+        let mut bar = bar;
+        if let Some(nb) = noise {
+            let add =
+                |to: &mut [f64], from: &[f64]| to.iter_mut().zip(from).for_each(|(a, b)| *a += b);
+            add(part_bar, &nb.p);
+            add(&mut bar.sellers, &nb.sellers);
+            add(&mut bar.buyers, &nb.buyers);
         }
         let ticks: Vec<usize> = self.window_ticks(t).collect();
         for &tau in &ticks {

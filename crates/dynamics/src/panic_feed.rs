@@ -58,6 +58,33 @@ pub struct AuthorsBar {
     pub p: Vec<f64>,
 }
 
+/// Adjoints of every reader's expected feed size D_i and of φ from outside the shares (the
+/// pool's noise, [`FeedShares::pool_noise`]).
+#[derive(Clone, Copy, Default)]
+pub struct Direct<'a> {
+    pub items: Option<&'a [f64]>,
+    pub phi: f64,
+}
+
+/// How strongly the readers' flow answers the out-of-network pool: per reader, the flow per
+/// unit of seller share (`sell`) and of buyer share (`buy`).
+pub struct Response<'a> {
+    pub sell: &'a [f64],
+    pub buy: &'a [f64],
+}
+
+/// Adjoints of [`FeedShares::pool_noise`]'s inputs.
+pub struct NoiseBar {
+    pub sell: Vec<f64>,
+    pub buy: Vec<f64>,
+    pub items: Vec<f64>,
+    pub phi: f64,
+    /// Per author: ∂/∂p, ∂/∂(seller items), ∂/∂(buyer items).
+    pub p: Vec<f64>,
+    pub sellers: Vec<f64>,
+    pub buyers: Vec<f64>,
+}
+
 /// (1 − e^{−D})/D and its derivative; 1 and −½ at D = 0.
 pub fn nonempty_ratio(d: f64) -> (f64, f64) {
     if d < 1e-3 {
@@ -72,7 +99,7 @@ pub fn nonempty_ratio(d: f64) -> (f64, f64) {
 }
 
 /// φ(P) = (1 + (P/n)^8)^(−1/8), so that φP = smin(n, P); and dφ/dP. 0 when n = 0.
-fn out_of_network_factor(pool: f64, n_oon: f64) -> (f64, f64) {
+pub(crate) fn out_of_network_factor(pool: f64, n_oon: f64) -> (f64, f64) {
     if n_oon <= 0.0 {
         return (0.0, 0.0);
     }
@@ -142,6 +169,7 @@ impl FeedShares {
 
     /// The adjoint: given ∂M/∂(seller share) and ∂M/∂(buyer share) of every reader, ∂M/∂ of
     /// every author's window counts and of p.
+    #[allow(clippy::too_many_arguments)]
     pub fn adjoint(
         &self,
         net: &Network,
@@ -150,6 +178,7 @@ impl FeedShares {
         n_oon: f64,
         seller_bar: &[f64],
         buyer_bar: &[f64],
+        direct: Direct<'_>,
     ) -> AuthorsBar {
         let n = p.len();
         // Per reader: adjoints of D_i, of Y_i + φS and of Y'_i + φS'.
@@ -160,7 +189,8 @@ impl FeedShares {
             let (g, dg) = nonempty_ratio(self.items[i]);
             y_bar[i] = seller_bar[i] * g;
             z_bar[i] = buyer_bar[i] * g;
-            d_bar[i] = (seller_bar[i] * self.sellers[i] + buyer_bar[i] * self.buyers[i]) * dg;
+            d_bar[i] = (seller_bar[i] * self.sellers[i] + buyer_bar[i] * self.buyers[i]) * dg
+                + direct.items.map_or(0.0, |d| d[i]);
         }
         let (sum_d, sum_y, sum_z) = (
             d_bar.iter().sum::<f64>(),
@@ -168,7 +198,8 @@ impl FeedShares {
             z_bar.iter().sum::<f64>(),
         );
         let (phi, dphi) = out_of_network_factor(self.pool, n_oon);
-        let phi_bar = sum_d * self.pool + sum_y * self.pool_sellers + sum_z * self.pool_buyers;
+        let phi_bar =
+            sum_d * self.pool + sum_y * self.pool_sellers + sum_z * self.pool_buyers + direct.phi;
         let pool_bar = sum_d * phi + phi_bar * dphi;
         let (sellers_total_bar, buyers_total_bar) = (sum_y * phi, sum_z * phi);
         let cols: Vec<(f64, f64, f64)> = (0..n)
@@ -199,5 +230,79 @@ impl FeedShares {
                 .push(x * a.items[j] + y * a.sellers[j] + z * a.buyers[j]);
         }
         bar
+    }
+}
+
+impl FeedShares {
+    /// The variance of the flow that the out-of-network pool's chance makes common to every
+    /// reader: every feed samples the same window, so when a few authors speak, a few more
+    /// or fewer sellers among them move every reader's share together. With the seller items
+    /// of author k a Poisson count of mean p_k s_k, Var S = Σ p_k² s_k; reader i's share moves
+    /// by φ g(D_i) per item, so the flow by ρ = φ Σ_i response_i g(D_i) per item:
+    /// ρ_s² Var S + ρ_b² Var S'. Negligible when many speak (φ ∝ 1/P), a few % of the
+    /// flow's variance when 1 % do.
+    pub fn pool_noise(&self, p: &[f64], a: &Authors<'_>, n_oon: f64, r: &Response<'_>) -> f64 {
+        let (phi, _) = out_of_network_factor(self.pool, n_oon);
+        let (mut rho_s, mut rho_b) = (0.0, 0.0);
+        for (i, &d) in self.items.iter().enumerate() {
+            let g = nonempty_ratio(d).0;
+            rho_s += r.sell[i] * g;
+            rho_b += r.buy[i] * g;
+        }
+        let (rho_s, rho_b) = (phi * rho_s, phi * rho_b);
+        let (mut var_s, mut var_b) = (0.0, 0.0);
+        for (k, &pk) in p.iter().enumerate() {
+            var_s += pk * pk * a.sellers[k];
+            var_b += pk * pk * a.buyers[k];
+        }
+        rho_s * rho_s * var_s + rho_b * rho_b * var_b
+    }
+
+    /// The adjoint of [`FeedShares::pool_noise`] for its adjoint `bar`.
+    pub fn pool_noise_adjoint(
+        &self,
+        p: &[f64],
+        a: &Authors<'_>,
+        n_oon: f64,
+        r: &Response<'_>,
+        bar: f64,
+    ) -> NoiseBar {
+        let n = p.len();
+        let (phi, _) = out_of_network_factor(self.pool, n_oon);
+        let (mut sum_s, mut sum_b) = (0.0, 0.0);
+        for (i, &d) in self.items.iter().enumerate() {
+            let g = nonempty_ratio(d).0;
+            sum_s += r.sell[i] * g;
+            sum_b += r.buy[i] * g;
+        }
+        let (rho_s, rho_b) = (phi * sum_s, phi * sum_b);
+        let (mut var_s, mut var_b) = (0.0, 0.0);
+        for (k, &pk) in p.iter().enumerate() {
+            var_s += pk * pk * a.sellers[k];
+            var_b += pk * pk * a.buyers[k];
+        }
+        let (rho_s_bar, rho_b_bar) = (bar * 2.0 * rho_s * var_s, bar * 2.0 * rho_b * var_b);
+        let (var_s_bar, var_b_bar) = (bar * rho_s * rho_s, bar * rho_b * rho_b);
+        let mut out = NoiseBar {
+            sell: Vec::with_capacity(n),
+            buy: Vec::with_capacity(n),
+            items: Vec::with_capacity(n),
+            phi: rho_s_bar * sum_s + rho_b_bar * sum_b,
+            p: Vec::with_capacity(n),
+            sellers: Vec::with_capacity(n),
+            buyers: Vec::with_capacity(n),
+        };
+        for (i, &pk) in p.iter().enumerate() {
+            let (g, dg) = nonempty_ratio(self.items[i]);
+            out.sell.push(rho_s_bar * phi * g);
+            out.buy.push(rho_b_bar * phi * g);
+            out.items
+                .push((rho_s_bar * r.sell[i] + rho_b_bar * r.buy[i]) * phi * dg);
+            out.p
+                .push(2.0 * pk * (var_s_bar * a.sellers[i] + var_b_bar * a.buyers[i]));
+            out.sellers.push(var_s_bar * pk * pk);
+            out.buyers.push(var_b_bar * pk * pk);
+        }
+        out
     }
 }

@@ -6,7 +6,7 @@
 //! than a run's, so it cannot read v off its path; it carries the expected |return| instead:
 //!
 //! > E|r_t| ≈ √(μ_t² + (κY_t)² + (2/π)(V_t + κ² X_t)) + J_t,
-//! > X_{t+1} = (1 − κ)² X_t + V_t,   Y_{t+1} = (1 − κ) Y_t + J_t,
+//! > X_{t+1} = (1 − κ)² X_t + V_t,   Y_{t+1} = (1 − κ) Y_t + J_t + E_t,
 //!
 //! where μ_t is the twin's own (mean) return; V_t the variance of the many small independent
 //! trades, (λ/N)² [(c_s + c_b) A² Σ_{small c} E m_c² + Σ_i α_i r (q_i (f h_i)² + (1 − q_i) u_i B²)]
@@ -15,7 +15,8 @@
 //! component above the percolation threshold), which are jumps, not noise: their expected
 //! |return| is their probability times their size, where a Gaussian of the same variance would
 //! give √(2p/π) times it (several times more for p of a few %). X and Y are the market maker's
-//! memory: a move of the log price away from F comes back at rate κ, a pull of κ·(deviation)
+//! memory (E_t: the herding that follows a jump through the feeds, `panic_echo.rs`, which
+//! extends the jump's deviation): a move of the log price away from F comes back at rate κ, a pull of κ·(deviation)
 //! on later returns, the spread of the noise's (κ²X) and the size of the jumps' (κY). The pull
 //! after a jump is small per tick (κJ, 0.04 in the shipped market) and lands on the noise of
 //! the ticks after, so it enters like a mean inside the root (E|m + σZ| ≈ √(m² + (2/π)σ²)),
@@ -24,7 +25,7 @@
 //! about 0.04 in the runs, inferred from their return sd 0.091 and excess kurtosis 15).
 //! A cluster is large when (E m_c)² exceeds the E m² of all the small clusters together: its
 //! one move outweighs their noise. Left out: the drift μ inside the jumps, the overlap of jumps
-//! and recoveries, and the herding that follows a cluster's bearish (bullish) posts.
+//! and recoveries.
 
 use crate::panic_window::ClusterOdds;
 
@@ -38,31 +39,35 @@ pub struct ClusterSizes {
 }
 
 impl ClusterSizes {
-    /// From every agent's cluster label (any ids) and activity.
-    pub fn new(labels: &[u32], activity: &[f64]) -> Self {
+    /// From every agent's cluster label (any ids) and activity: the sizes, and whether each
+    /// agent is a member of a large cluster.
+    pub fn new(labels: &[u32], activity: &[f64]) -> (Self, Vec<bool>) {
         let mut by_label: std::collections::BTreeMap<u32, (f64, f64)> = Default::default();
         for (&l, &a) in labels.iter().zip(activity) {
             let e = by_label.entry(l).or_default();
             e.0 += a;
             e.1 += a * (1.0 - a);
         }
-        // (E m, E m²) per cluster, largest E m first (ties by the second moment).
-        let mut sizes: Vec<(f64, f64)> = by_label
-            .values()
-            .map(|&(m, var)| (m, m * m + var))
+        // (E m, E m², label) per cluster, largest E m first (ties by the second moment).
+        let mut sizes: Vec<(f64, f64, u32)> = by_label
+            .iter()
+            .map(|(&l, &(m, var))| (m, m * m + var, l))
             .collect();
         sizes.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
         let mut rest: f64 = sizes.iter().map(|s| s.1).sum();
         let mut out = Self::default();
-        for (m, m2) in sizes {
+        let mut large = std::collections::BTreeSet::new();
+        for (m, m2, label) in sizes {
             rest -= m2;
             if m * m > rest.max(0.0) + out.spread {
                 out.jump += m;
+                large.insert(label);
             } else {
                 out.spread += m2;
             }
         }
-        out
+        let members = labels.iter().map(|l| large.contains(l)).collect();
+        (out, members)
     }
 }
 
@@ -72,6 +77,10 @@ impl ClusterSizes {
 pub struct TickMoves {
     pub mean_return: f64,
     pub trade_variance: f64,
+    /// The flow per tick that a large cluster's sale (purchase) sets off through the feeds
+    /// (`panic_echo.rs`), in units.
+    pub echo_sell: f64,
+    pub echo_buy: f64,
 }
 
 /// Adjoints of [`TickMoves`] and of the odds.
@@ -79,6 +88,8 @@ pub struct TickMoves {
 pub struct TickMovesBar {
     pub mean_return: f64,
     pub trade_variance: f64,
+    pub echo_sell: f64,
+    pub echo_buy: f64,
     pub sell: f64,
     pub buy: f64,
 }
@@ -90,6 +101,8 @@ pub struct Volatility {
     pub amount: f64,
     pub reversion: f64,
     pub sizes: ClusterSizes,
+    /// Ticks a cluster's posts stay in the feeds (`[feed] window`): how long its echo lasts.
+    pub echo_ticks: f64,
 }
 
 /// The maker's memories X (of the noise) and Y (of the jumps) entering a tick.
@@ -114,6 +127,13 @@ impl Volatility {
         (c.sell + c.buy) * self.impact_per_unit * self.amount * self.sizes.jump
     }
 
+    /// The expected |move| the feeds add after the large clusters' jumps: it lands in the
+    /// ticks after a jump, against the maker's pull back, so it adds to the deviation the
+    /// maker pulls back (Y), not to |r| in its own ticks.
+    fn echo(&self, c: ClusterOdds, m: TickMoves) -> f64 {
+        self.impact_per_unit * self.echo_ticks * (c.sell * m.echo_sell + c.buy * m.echo_buy)
+    }
+
     /// The argument of the root: μ² + (κY)² + (2/π)(V + κ²X).
     fn spread(&self, m: TickMoves, v: f64, mem: Memory) -> f64 {
         let k = self.reversion;
@@ -128,7 +148,7 @@ impl Volatility {
         let j = self.jump(c);
         let next = Memory {
             noise: (1.0 - k) * (1.0 - k) * mem.noise + v,
-            jumps: (1.0 - k) * mem.jumps + j,
+            jumps: (1.0 - k) * mem.jumps + j + self.echo(c, m),
         };
         (self.spread(m, v, mem).sqrt() + j, next)
     }
@@ -151,12 +171,15 @@ impl Volatility {
         let j_bar = abs_bar + next_bar.jumps;
         let odds_bar = v_bar * l * l * self.amount * self.amount * self.sizes.spread
             + j_bar * l * self.amount * self.sizes.jump;
+        let echo = next_bar.jumps * l * self.echo_ticks;
         (
             TickMovesBar {
                 mean_return: z_bar * 2.0 * m.mean_return,
                 trade_variance: v_bar * l * l,
-                sell: odds_bar,
-                buy: odds_bar,
+                echo_sell: echo * c.sell,
+                echo_buy: echo * c.buy,
+                sell: odds_bar + echo * m.echo_sell,
+                buy: odds_bar + echo * m.echo_buy,
             },
             Memory {
                 noise: z_bar * TWO_OVER_PI * k * k + (1.0 - k) * (1.0 - k) * next_bar.noise,
@@ -175,7 +198,8 @@ mod tests {
         // A cluster of 100 agents at activity 0.5 and 50 singletons.
         let mut labels = vec![0u32; 100];
         labels.extend(100..150);
-        let sizes = ClusterSizes::new(&labels, &[0.5; 150]);
+        let (sizes, large) = ClusterSizes::new(&labels, &[0.5; 150]);
+        assert!(large[..100].iter().all(|&x| x) && !large[100..].iter().any(|&x| x));
         assert!((sizes.jump - 50.0).abs() < 1e-12, "{sizes:?}");
         // Each singleton: E m² = 0.25 + 0.25.
         assert!((sizes.spread - 25.0).abs() < 1e-12, "{sizes:?}");
@@ -191,6 +215,7 @@ mod tests {
                 jump: 600.0,
                 spread: 4000.0,
             },
+            echo_ticks: 2.0,
         };
         let (abs_bar, next_bar) = (
             1.3,
@@ -208,6 +233,8 @@ mod tests {
                 TickMoves {
                     mean_return: x[2],
                     trade_variance: x[3],
+                    echo_sell: x[6],
+                    echo_buy: x[7],
                 },
                 Memory {
                     noise: x[4],
@@ -216,7 +243,7 @@ mod tests {
             );
             abs_bar * e + next_bar.noise * next.noise + next_bar.jumps * next.jumps
         };
-        let x = [0.02, 0.015, -0.003, 20.0, 1e-3, 0.01];
+        let x = [0.02, 0.015, -0.003, 20.0, 1e-3, 0.01, 30.0, 12.0];
         let (mb, memb) = vol.step_adjoint(
             ClusterOdds {
                 sell: x[0],
@@ -225,6 +252,8 @@ mod tests {
             TickMoves {
                 mean_return: x[2],
                 trade_variance: x[3],
+                echo_sell: x[6],
+                echo_buy: x[7],
             },
             Memory {
                 noise: x[4],
@@ -240,6 +269,8 @@ mod tests {
             mb.trade_variance,
             memb.noise,
             memb.jumps,
+            mb.echo_sell,
+            mb.echo_buy,
         ];
         for (k, g) in got.iter().enumerate() {
             let h = 1e-7 * x[k].abs().max(1e-3);
