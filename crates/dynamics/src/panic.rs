@@ -505,43 +505,22 @@ impl Dynamics for PanicField<'_> {
             // read below.
             let mut noise_h_bar = vec![0.0; if vol.is_some() { n } else { 0 }];
             let noise = vol.as_ref().map(|(_, large)| {
-                let (sell, buy) = self.responses(h, q, u, c);
-                let response = Response {
-                    sell: &sell,
-                    buy: &buy,
+                let at = TickAt {
+                    k: &k,
+                    p: &p,
+                    h,
+                    q,
+                    u,
+                    c,
                 };
-                let mut nb = k.feed.pool_noise_adjoint(
-                    &p,
-                    &k.authors(),
-                    self.out_of_network,
-                    &response,
+                self.spread_adjoint(
+                    &at,
+                    large,
                     variance_bar,
-                );
-                let eb = self.echo(large).adjoint(
-                    &k.feed,
-                    &p,
-                    self.out_of_network,
-                    &response,
-                    echo_bar.0,
-                    echo_bar.1,
-                );
-                nb.phi += eb.phi;
-                let (f, b) = (pr.sell_fraction, pr.buy_amount);
-                let mut r_bar = 0.0;
-                for i in 0..n {
-                    nb.items[i] += eb.items[i];
-                    nb.p[i] += eb.p[i];
-                    let base = self.activity[i] * self.susceptibility[i];
-                    let sb = (nb.sell[i] + eb.sell[i]) * pr.herding * base;
-                    let bb = (nb.buy[i] + eb.buy[i]) * pr.buy_herding * base;
-                    noise_h_bar[i] = sb * r * f;
-                    bars.u[i] += sb * r * b;
-                    bars.q[i] -= bb * r * b;
-                    r_bar += sb * (f * h[i] + u[i] * b) + bb * (1.0 - q[i]) * b;
-                }
-                bars.sell -= r_bar;
-                bars.buy -= r_bar;
-                nb
+                    echo_bar,
+                    &mut bars,
+                    &mut noise_h_bar,
+                )
             });
             // P(t+1) = P(t)^{1−κ} F^κ exp(λ·flow/N).
             let growth = prices[t + 1] / prices[t];
@@ -613,6 +592,64 @@ impl Dynamics for PanicField<'_> {
             }
         }
         part_bar.iter().zip(&dp).map(|(b, d)| b * d).collect()
+    }
+}
+
+/// One tick's state as `backward` sees it.
+struct TickAt<'a> {
+    k: &'a Tick,
+    p: &'a [f64],
+    h: &'a [f64],
+    q: &'a [f64],
+    u: &'a [f64],
+    c: ClusterOdds,
+}
+
+impl PanicField<'_> {
+    /// Back through the pool's noise and the large clusters' echo of tick t, given the
+    /// adjoints of the trade variance and of the echoes: into the tick's q̄, ū and odds
+    /// (`bars`) and h̄_t (`h_bar`); the feed's and the authors' parts are returned for
+    /// [`PanicField::window_adjoint`].
+    fn spread_adjoint(
+        &self,
+        at: &TickAt<'_>,
+        large: &[bool],
+        variance_bar: f64,
+        echo_bar: (f64, f64),
+        bars: &mut TickBars,
+        h_bar: &mut [f64],
+    ) -> NoiseBar {
+        let pr = &self.params;
+        let (h, q, u, c) = (at.h, at.q, at.u, at.c);
+        let r = 1.0 - c.sell - c.buy;
+        let (sell, buy) = self.responses(h, q, u, c);
+        let response = Response {
+            sell: &sell,
+            buy: &buy,
+        };
+        let n_oon = self.out_of_network;
+        let feed = &at.k.feed;
+        let mut nb = feed.pool_noise_adjoint(at.p, &at.k.authors(), n_oon, &response, variance_bar);
+        let eb = self
+            .echo(large)
+            .adjoint(feed, at.p, n_oon, &response, echo_bar.0, echo_bar.1);
+        nb.phi += eb.phi;
+        let (f, b) = (pr.sell_fraction, pr.buy_amount);
+        let mut r_bar = 0.0;
+        for i in 0..self.agents() {
+            nb.items[i] += eb.items[i];
+            nb.p[i] += eb.p[i];
+            let base = self.activity[i] * self.susceptibility[i];
+            let sb = (nb.sell[i] + eb.sell[i]) * pr.herding * base;
+            let bb = (nb.buy[i] + eb.buy[i]) * pr.buy_herding * base;
+            h_bar[i] = sb * r * f;
+            bars.u[i] += sb * r * b;
+            bars.q[i] -= bb * r * b;
+            r_bar += sb * (f * h[i] + u[i] * b) + bb * (1.0 - q[i]) * b;
+        }
+        bars.sell -= r_bar;
+        bars.buy -= r_bar;
+        nb
     }
 }
 
