@@ -106,13 +106,25 @@ pub fn model_for<'a>(
                 ticks,
             }))
         }
-        PolicyKind::Panic => Ok(Box::new(PanicField {
-            net: &world.network,
-            activity: pop.activity.local().to_vec(),
-            susceptibility: pop.susceptibility.local().to_vec(),
-            params: scenario.policy.panic.clone(),
-            ticks,
-        })),
+        PolicyKind::Panic => {
+            let out_of_network =
+                (scenario.feed.size as f64 * scenario.feed.out_of_network_share).round();
+            Ok(Box::new(PanicField {
+                net: &world.network,
+                activity: pop.activity.local().to_vec(),
+                susceptibility: pop.susceptibility.local().to_vec(),
+                params: scenario.policy.panic.clone(),
+                ticks,
+                window: scenario.feed.window,
+                out_of_network,
+                clusters: world
+                    .market
+                    .as_ref()
+                    .map(|m| m.cluster.clone())
+                    .unwrap_or_default(),
+                participation_exponent: PanicField::exponent_for(pop.len(), out_of_network),
+            }))
+        }
         PolicyKind::Radicalization => {
             let p = &scenario.policy.radicalization;
             let feed = feed_shape(&scenario.feed);

@@ -156,6 +156,10 @@ fn adjoint_gradients_equal_finite_differences() {
             ..PanicParams::default()
         },
         ticks: 8,
+        window: 2,
+        out_of_network: 2.0,
+        clusters: (0..30).collect(),
+        participation_exponent: 1.0,
     };
     for expr in [
         "mean(sold)",
@@ -207,6 +211,10 @@ fn market_efficiency_at_the_tolerance() {
             ..PanicParams::default()
         },
         ticks: 10,
+        window: 2,
+        out_of_network: 2.0,
+        clusters: (0..60).map(|i| if i < 12 { 0 } else { i }).collect(),
+        participation_exponent: PanicField::exponent_for(60, 2.0),
     };
     let ctx = context(60);
     for expr in ["mean(sold)", "var(holdings)"] {
@@ -215,7 +223,7 @@ fn market_efficiency_at_the_tolerance() {
             indicator: &ind,
             context: &ctx,
         };
-        let a = attribute_dynamic(&model, &out, 2, Some(1e-6), 256).unwrap();
+        let a = attribute_dynamic(&model, &out, 2, Some(1e-6), 1024).unwrap();
         assert!(
             a.completeness_gap <= 1e-6,
             "{expr}: gap {} at K = {}",
