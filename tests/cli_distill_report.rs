@@ -278,7 +278,7 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
         "Policy: distilled from an LLM run",
         fitted_at.as_str(),
         "Held-out fidelity",
-        "hand-written surrogate (BoundedConfidence)",
+        "hand-written surrogate (bounded",
         "stance RMSE",
         "post: log-loss",
         "Macro check",
@@ -288,7 +288,11 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
         assert!(md.contains(needle), "report.md lacks `{needle}`:\n{md}");
     }
     let html = read(&run.join("report.html"));
-    assert!(html.contains("Held-out fidelity") && html.contains("Macro check"));
+    assert!(
+        html.contains("Held-out fidelity")
+            && html.contains("Macro check")
+            && html.contains("hand-written surrogate (bounded_confidence)")
+    );
     assert!(
         html.contains("cars &lt;&amp;&gt; &quot;bikes&quot;")
             || html.contains("cars &lt;&amp;&gt; &#34;bikes&#34;"),
