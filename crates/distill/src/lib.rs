@@ -5,10 +5,12 @@
 //!
 //! The models (`emergent_sim::policy::distilled`) are logistic regressions for each choice
 //! and linear-Gaussian models for the stances, fitted with linfa (`fit.rs`); the engine runs
-//! them as `[policy] kind = "distilled"` without this crate. Social decisions only: an
-//! `[econ]` run's work and consumption are not distilled yet.
+//! them as `[policy] kind = "distilled"` without this crate. An `[econ]` run's work and
+//! consumption are distilled by `econ/` (latent-Gaussian models on the logit scale);
+//! [`distill_run`] picks the kind of the run.
 
 mod dataset;
+pub mod econ;
 mod error;
 mod fidelity;
 mod fit;
@@ -155,7 +157,7 @@ fn run_scenario(dir: &Path) -> Result<(Scenario, run_dir::Manifest), DistillErro
 }
 
 /// The groups of the log: the scenario's `[[llm.groups]]` names, or one `all`.
-fn group_names(scenario: &Scenario) -> Vec<String> {
+pub(crate) fn group_names(scenario: &Scenario) -> Vec<String> {
     match scenario.llm.groups.is_empty() {
         true => vec!["all".into()],
         false => scenario.llm.groups.iter().map(|g| g.name.clone()).collect(),
@@ -222,9 +224,9 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
     let dir = &opts.run_dir;
     let (scenario, manifest) = run_scenario(dir)?;
     if scenario.econ.is_some() {
-        return Err(DistillError::TooFewDecisions {
+        return Err(DistillError::NotARun {
             dir: dir.clone(),
-            why: "an [econ] run: work and consumption decisions are not distilled yet (social runs only)".into(),
+            why: "an [econ] run: distill it with `emergent distill` (emergent_distill::distill_run), which fits work and consumption".into(),
         });
     }
     let report = opts.out.with_file_name(DISTILL_JSON);
@@ -309,4 +311,39 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         report,
         file,
     })
+}
+
+/// What `emergent distill` wrote, by the kind of run it distilled.
+#[derive(Clone, Debug)]
+pub enum Distillation {
+    Social(DistillSummary),
+    Econ(econ::EconDistillSummary),
+}
+
+impl Distillation {
+    /// The policy file written.
+    pub fn policy(&self) -> &Path {
+        match self {
+            Self::Social(s) => &s.policy,
+            Self::Econ(s) => &s.policy,
+        }
+    }
+
+    /// The fidelity report written (`distill.json`).
+    pub fn report(&self) -> &Path {
+        match self {
+            Self::Social(s) => &s.report,
+            Self::Econ(s) => &s.report,
+        }
+    }
+}
+
+/// Distill the run in `opts.run_dir`, social or `[econ]`: the social decision log's choices
+/// and stance ([`distill`]) or the households' work and consumption ([`econ`]).
+pub fn distill_run(opts: &DistillOptions) -> Result<Distillation, DistillError> {
+    let (scenario, manifest) = run_scenario(&opts.run_dir)?;
+    match scenario.econ.is_some() {
+        true => econ::distill_econ(opts, &scenario, &manifest).map(Distillation::Econ),
+        false => distill(opts).map(Distillation::Social),
+    }
 }

@@ -1,6 +1,7 @@
 //! `emergent distill`: an LLM run's decision log → `policy.json` (a surrogate fitted to the
 //! LLM agents' decisions, run with `[policy] kind = "distilled"`) and `distill.json` (its
-//! fidelity on held-out decisions next to the hand-written surrogate's).
+//! fidelity on held-out decisions next to the hand-written surrogate's). Social runs and
+//! `[econ]` runs (work and consumption) alike.
 
 use std::path::PathBuf;
 
@@ -46,6 +47,13 @@ fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
     )
 }
 
+fn econ_line(name: &str, f: &emergent_distill::econ::EconFidelity) -> String {
+    format!(
+        "{name:<10} log-loss {:.3}/decision (work {:.3}, consumption {:.3}), RMSE work {:.4}, consumption {:.4}",
+        f.log_loss, f.work.log_loss, f.consumption.log_loss, f.work.rmse, f.consumption.rmse
+    )
+}
+
 pub fn run(args: Args) -> Result<()> {
     // Checked before anything is fitted or written (a missing run directory is distill's
     // to report).
@@ -62,18 +70,31 @@ pub fn run(args: Args) -> Result<()> {
         out: args.out,
         force: args.force,
     };
-    let s = emergent_distill::distill(&opts)?;
-    let f = &s.file;
-    println!(
-        "fitted on {} decisions, held out {} ({} fell back, left out)",
-        f.fitted_on, f.held_out, f.fell_back
-    );
-    println!("{}", line("distilled", &f.distilled));
-    if let Some(sur) = &f.surrogate {
-        println!("{}", line("surrogate", sur));
+    let done = emergent_distill::distill_run(&opts)?;
+    match &done {
+        emergent_distill::Distillation::Social(s) => {
+            let f = &s.file;
+            println!(
+                "fitted on {} decisions, held out {} ({} fell back, left out)",
+                f.fitted_on, f.held_out, f.fell_back
+            );
+            println!("{}", line("distilled", &f.distilled));
+            if let Some(sur) = &f.surrogate {
+                println!("{}", line("surrogate", sur));
+            }
+        }
+        emergent_distill::Distillation::Econ(s) => {
+            let f = &s.file;
+            println!(
+                "fitted work and consumption on {} household decisions, held out {} ({} fell back, left out)",
+                f.fitted_on, f.held_out, f.fell_back
+            );
+            println!("{}", econ_line("distilled", &f.distilled));
+            println!("{}", econ_line("surrogate", &f.surrogate));
+        }
     }
     if let Some(plan) = plan {
-        let check = super::distill_check::run_check(plan, &s.policy, &s.report)?;
+        let check = super::distill_check::run_check(plan, done.policy(), done.report())?;
         println!(
             "macro check at N = {}, distilled seeds {:?} vs LLM seeds {:?} ({})",
             check.agents, check.seeds, check.llm_seeds, check.band
@@ -95,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
     }
-    println!("policy:   {}", s.policy.display());
-    println!("fidelity: {}", s.report.display());
+    println!("policy:   {}", done.policy().display());
+    println!("fidelity: {}", done.report().display());
     Ok(())
 }

@@ -7,6 +7,7 @@ mod attribution;
 mod decisions;
 mod distilled;
 mod dynamic;
+mod econ_decisions;
 mod experiment;
 mod follows;
 mod game;
@@ -29,6 +30,7 @@ pub use distilled::{DISTILLED_FIDELITY, DISTILLED_POLICY, DistilledPolicyUse, Di
 pub use dynamic::{
     Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
 };
+pub use econ_decisions::{ECON_DECISIONS, EconDecisionRows, read_econ_decisions};
 pub use experiment::{
     ArmEffect, ArmTrajectory, ArmValue, Carried, CarriedAgent, ExperimentArm, ExperimentFile,
     ExperimentIndicator, TierEffect, experiment_run_dir, experiment_run_done,
