@@ -9,7 +9,7 @@ use emergent_io::run_dir;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{DistillError, DistillFile};
+use crate::DistillError;
 
 /// `macro_check` in `distill.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,10 +105,16 @@ pub fn band_rule(llm_runs: usize) -> String {
     }
 }
 
-/// Add `check` to the `distill.json` at `path` (rewritten atomically).
+/// Add `check` to the `distill.json` at `path` (rewritten atomically), a social or an econ
+/// one: its other keys are kept as they are.
 pub fn add_macro_check(path: &Path, check: MacroCheck) -> Result<(), DistillError> {
-    let mut file: DistillFile = run_dir::read_json(path)?;
-    file.macro_check = Some(check);
+    let mut file: serde_json::Value = run_dir::read_json(path)?;
+    let Some(obj) = file.as_object_mut() else {
+        return Err(emergent_io::IoError::new(path, "not a distill.json (not an object)").into());
+    };
+    let check =
+        serde_json::to_value(&check).map_err(|e| emergent_io::IoError::new(path, e.to_string()))?;
+    obj.insert("macro_check".into(), check);
     run_dir::write_json(path, &file)?;
     Ok(())
 }

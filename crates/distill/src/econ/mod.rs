@@ -60,6 +60,13 @@ pub struct EconDistillFile {
     /// EconAgent's rule baseline on the same decisions.
     pub surrogate: EconFidelity,
     pub surrogate_policy: String,
+    /// SHA-256 (hex) of the `policy.json` written with this report (a run of that file
+    /// copies this report into its run directory, as for a social policy).
+    #[serde(default)]
+    pub policy_sha256: String,
+    /// When the policy was fitted (UTC, RFC 3339, seconds).
+    #[serde(default)]
+    pub fitted_at: String,
 }
 
 /// What an econ distillation wrote.
@@ -194,6 +201,8 @@ pub(crate) fn distill_econ(
         distilled: econ_fidelity(&choices, &held_out),
         surrogate: econ_fidelity(&RuleChoices, &held_out),
         surrogate_policy: "econ_rule".into(),
+        policy_sha256: String::new(),
+        fitted_at: String::new(),
     };
     let policy = PolicyFile {
         model: &model,
@@ -206,6 +215,9 @@ pub(crate) fn distill_econ(
         fit: &fits,
     };
     run_dir::write_json(&opts.out, &policy)?;
+    let mut file = file;
+    file.policy_sha256 = crate::file_sha256(&opts.out)?;
+    file.fitted_at = crate::utc_now();
     run_dir::write_json(&report, &file)?;
     Ok(EconDistillSummary {
         policy: opts.out.clone(),
