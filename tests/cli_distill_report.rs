@@ -278,7 +278,7 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
         "Policy: distilled from an LLM run",
         fitted_at.as_str(),
         "Held-out fidelity",
-        "hand-written surrogate (BoundedConfidence)",
+        "hand-written surrogate (bounded",
         "stance RMSE",
         "post: log-loss",
         "Macro check",
@@ -288,7 +288,11 @@ fn a_distilled_run_reports_its_policy_source_fidelity_and_macro_check() {
         assert!(md.contains(needle), "report.md lacks `{needle}`:\n{md}");
     }
     let html = read(&run.join("report.html"));
-    assert!(html.contains("Held-out fidelity") && html.contains("Macro check"));
+    assert!(
+        html.contains("Held-out fidelity")
+            && html.contains("Macro check")
+            && html.contains("hand-written surrogate (bounded_confidence)")
+    );
     assert!(
         html.contains("cars &lt;&amp;&gt; &quot;bikes&quot;")
             || html.contains("cars &lt;&amp;&gt; &#34;bikes&#34;"),
@@ -427,4 +431,106 @@ fn a_resume_after_the_policy_file_changed_is_refused_and_the_same_file_resumes_e
         json(&stopped.join("manifest.json")),
     );
     assert_eq!(a["distilled_policy"], b["distilled_policy"]);
+}
+
+/// An `[econ]` scenario of `agents` households over 12 months: LLM households against `llm`,
+/// or the distilled policy at `distilled`.
+fn econ_scenario(agents: usize, llm: Option<&str>, distilled: Option<&str>) -> String {
+    let policy = match distilled {
+        Some(path) => format!("[policy]\nkind = \"distilled\"\npath = \"{path}\"\n"),
+        None => String::new(),
+    };
+    let llm = match llm {
+        Some(url) => format!(
+            "[llm]\nenabled = true\nbase_url = \"{url}\"\nmodel = \"hidden\"\nmax_in_flight = 64\nmemory = 1\nreflect_every = 0\n"
+        ),
+        None => String::new(),
+    };
+    format!(
+        "[scenario]\nname = \"econ <households>\"\nticks = 12\nseed = 7\n\n[population]\nagents = {agents}\n\n[econ]\nmemory = 1\n\n{policy}\n{llm}\n[[indicators]]\nname = \"output\"\nexpr = \"sum(hours_worked)\"\nbaseline = \"zero\"\n"
+    )
+}
+
+#[test]
+fn an_econ_distillation_is_checked_kept_and_reported_like_a_social_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let server = MockServer::start(
+        emergent_llm::hidden_econ::HiddenEconPolicy::default().script(),
+        Default::default(),
+    );
+    let s = write(
+        &t.join("llm.toml"),
+        &econ_scenario(60, Some(&server.base_url), None),
+    );
+    let cache = t.join("replay.sqlite");
+    for seed in ["7", "8"] {
+        let out = t.join(format!("llm-{seed}"));
+        ok_env(
+            &["run", &s, "--out", out.to_str().unwrap(), "--seed", seed],
+            &[("EMERGENT_CACHE", cache.to_str().unwrap())],
+        );
+    }
+    let policy = t.join("policy.json");
+    ok(&[
+        "distill",
+        t.join("llm-7").to_str().unwrap(),
+        "--out",
+        policy.to_str().unwrap(),
+        "--check-seeds",
+        "2",
+        "--llm-runs",
+        t.join("llm-8").to_str().unwrap(),
+    ]);
+    let distill = json(&t.join("distill.json"));
+    assert_eq!(
+        distill["kind"].as_str(),
+        Some("econ"),
+        "the econ report's own keys stay"
+    );
+    assert!(distill["distilled"].is_object() && distill["surrogate"].is_object());
+    let sha = distill["policy_sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha.len(), 64);
+    assert!(distill["fitted_at"].as_str().unwrap().ends_with('Z'));
+    let check = &distill["macro_check"];
+    assert_eq!(check["seeds"], serde_json::json!([7, 8]));
+    let names: Vec<&str> = check["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"unemployment") && names.contains(&"output"),
+        "{names:?}"
+    );
+    for ind in check["indicators"].as_array().unwrap() {
+        assert_eq!(ind["distilled"].as_array().unwrap().len(), 2, "{ind}");
+    }
+
+    let d = write(
+        &t.join("d.toml"),
+        &econ_scenario(200, None, Some("policy.json")),
+    );
+    let run = t.join("d");
+    ok(&["run", &d, "--out", run.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(run.join("distilled_fidelity.json")).unwrap(),
+        std::fs::read(t.join("distill.json")).unwrap()
+    );
+    let m = json(&run.join("manifest.json"));
+    assert_eq!(m["distilled_policy"]["sha256"].as_str(), Some(sha.as_str()));
+    ok(&["report", run.to_str().unwrap()]);
+    let md = read(&run.join("report.md"));
+    for needle in [
+        "Policy: distilled from an LLM run",
+        "Held-out fidelity",
+        "work: ",
+        "Macro check",
+    ] {
+        assert!(md.contains(needle), "report.md lacks `{needle}`:\n{md}");
+    }
+    let html = read(&run.join("report.html"));
+    assert!(html.contains("hand-written surrogate (econ_rule)"));
+    assert!(html.contains("econ &lt;households&gt;") && !html.contains("econ <households>"));
 }

@@ -150,10 +150,12 @@ fn fidelity_blocks(f: &Value) -> Vec<Block> {
         )),
     ])];
     let surrogate = f.get("surrogate").filter(|v| v.is_object());
-    let surrogate_name = f
-        .get("surrogate_policy")
-        .and_then(Value::as_str)
-        .unwrap_or("surrogate");
+    // `BoundedConfidence` (as distill.json writes the kind) as the scenario spells it.
+    let surrogate_name = snake_case(
+        f.get("surrogate_policy")
+            .and_then(Value::as_str)
+            .unwrap_or("surrogate"),
+    );
     let header = format!("hand-written surrogate ({surrogate_name})");
     let mut t = match surrogate {
         Some(_) => Table::new(&["measure", "distilled", &header]),
@@ -238,6 +240,18 @@ fn measures(d: &Value) -> Vec<(String, Vec<String>)> {
         }
     }
     rows
+}
+
+/// `BoundedConfidence` → `bounded_confidence`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// A readable name of a fidelity key.
