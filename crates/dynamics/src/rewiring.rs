@@ -22,8 +22,11 @@
 //! ȳ_i = Σ_{k≠i} w_k g_ik x_k / Σ_{k≠i} w_k g_ik — a quasi-static reading: whoever i followed
 //! for being close and has drifted away since is unfollowed, as in the engine. Per tick:
 //!
-//! - far_ij = σ((|x_i − x_j|_δ − D)/ε) with |d|_δ = √(d² + δ²) (a smooth step: the runs'
-//!   stances are spread around the twin's means), and π_i = far(x_i − ȳ_i) for the acquired;
+//! - far_ij = P(|x_i − x_j + ξ| > D) = 1 − σ((D − Δ)/s_i) + σ((−D − Δ)/s_i), Δ = x_i − x_j:
+//!   the runs' stances are spread around the twin's means, by s_i = 0.1 + 0.03·|x_i|_δ
+//!   (|x|_δ = √(x² + δ²); contacts and pushes come in whole counts, so the spread grows with
+//!   the pull that holds x_i out: without it a camp of speakers, which the mean field puts at
+//!   one stance, would never unfollow each other), and π_i = far(x_i − ȳ_i) for the acquired;
 //! - F_i = Σ_j e_ij ρ_ij far_ij + A_i π_i, the expected far followees in i's feed (ρ_ij the
 //!   in-network inclusion of [`crate::feed_model`]); each is the one unfollowed with
 //!   probability κ_i = `unfollow_prob` / smax(1, F_i) (one pick among about F_i);
@@ -57,6 +60,8 @@ pub struct Rewiring {
 /// Width ε of the smoothed unfollow step σ((|Δx| − D)/ε), in stance units: the twin's stances
 /// are means of stochastic ones spread by a few tenths.
 const FAR_WIDTH: f64 = 0.1;
+/// The spread's share of |x| (see [`spread`]).
+const SPREAD_SHARE: f64 = 0.03;
 /// Sharpness of smax(1, F).
 const SMAX_P: f64 = 8.0;
 /// Keeps ȳ finite when nobody else speaks (ȳ → x_i).
@@ -94,12 +99,24 @@ fn sigmoid(z: f64) -> (f64, f64) {
     (s, s * (1.0 - s))
 }
 
-/// The smooth far indicator of a stance difference d, and its derivative in d.
+/// P(|d + ξ| > D) for a stance difference d whose stochastic counterpart is spread by ξ of
+/// scale s (logistic in place of the normal): 1 − σ((D − d)/s) + σ((−D − d)/s); with its
+/// derivatives in d and in s.
 #[inline]
-fn far(d: f64, delta: f64, dist: f64) -> (f64, f64) {
-    let a = (d * d + delta * delta).sqrt();
-    let (s, ds) = sigmoid((a - dist) / FAR_WIDTH);
-    (s, ds / FAR_WIDTH * d / a)
+fn far(d: f64, s: f64, dist: f64) -> (f64, f64, f64) {
+    let (a, b) = ((dist - d) / s, (-dist - d) / s);
+    let ((sa, da), (sb, db)) = (sigmoid(a), sigmoid(b));
+    (1.0 - sa + sb, (da - db) / s, (da * a - db * b) / s)
+}
+
+/// The spread s_i of agent i's stochastic stance around the twin's x_i, and ds/dx_i:
+/// `FAR_WIDTH` + `SPREAD_SHARE`·|x_i|_δ. Its contacts and pushes arrive in whole counts (about
+/// Poisson), so the runs' spread grows with the pull that holds x_i out (≈ √(dt/2λ) of it for λ
+/// pushes a tick: 2–3 % for a speaker that 180 listeners push).
+#[inline]
+fn spread(x: f64, delta: f64) -> (f64, f64) {
+    let a = (x * x + delta * delta).sqrt();
+    (FAR_WIDTH + SPREAD_SHARE * a, SPREAD_SHARE * x / a)
 }
 
 /// smax(1, F) = (1 + F^p)^(1/p) and its derivative.
@@ -206,15 +223,16 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
 
     /// Far indicators of i's edges and of its acquired followees at stances `x`, F_i and κ_i.
     fn unfollow_terms(&self, x: &[f64], nb: &Nearby, e: &[f64], a: &[f64], i: usize) -> Unfollow {
-        let (d, delta) = (self.rule.unfollow_distance, self.delta);
+        let d = self.rule.unfollow_distance;
         let range = self.feed.offsets[i]..self.feed.offsets[i + 1];
-        let far_e: Vec<(f64, f64)> = self
+        let (s, ds) = spread(x[i], self.delta);
+        let far_e: Vec<(f64, f64, f64)> = self
             .net
             .followees(i as u32)
             .iter()
-            .map(|&j| far(x[i] - x[j as usize], delta, d))
+            .map(|&j| far(x[i] - x[j as usize], s, d))
             .collect();
-        let pi = far(x[i] - nb.rows[i][0], delta, d);
+        let pi = far(x[i] - nb.rows[i][0], s, d);
         let mut f = a[i] * pi.0;
         for ((fe, &rho), &ee) in far_e
             .iter()
@@ -227,6 +245,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         Unfollow {
             far_e,
             pi,
+            ds,
             kappa: self.rule.unfollow_prob / sm,
             dkappa: -self.rule.unfollow_prob * dsm / (sm * sm),
         }
@@ -444,13 +463,15 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             }
             a_bar[i] += f_bar * u.pi.0;
             pi_bar += f_bar * a[i];
-            // far_ij = far(x_i − x_j); π_i = far(x_i − ȳ_i).
+            // far_ij = far(x_i − x_j, s_i); π_i = far(x_i − ȳ_i, s_i); s_i = spread(x_i).
+            let mut s_bar = pi_bar * u.pi.2;
             for (k, &j) in row.iter().enumerate() {
                 let g = far_bar[k] * u.far_e[k].1;
                 x_bar[i] += g;
                 x_bar[j as usize] -= g;
+                s_bar += far_bar[k] * u.far_e[k].2;
             }
-            x_bar[i] += pi_bar * u.pi.1;
+            x_bar[i] += pi_bar * u.pi.1 + s_bar * u.ds;
             y_bar[i] = -pi_bar * u.pi.1;
         }
         self.nearby_back(x, &nb, &y_bar, x_bar, &mut bar.p);
@@ -484,8 +505,10 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
 
 /// One row's unfollow terms at one tick.
 struct Unfollow {
-    far_e: Vec<(f64, f64)>,
-    pi: (f64, f64),
+    far_e: Vec<(f64, f64, f64)>,
+    pi: (f64, f64, f64),
+    /// ds_i/dx_i of the spread.
+    ds: f64,
     kappa: f64,
     dkappa: f64,
 }
