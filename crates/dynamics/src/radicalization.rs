@@ -31,7 +31,11 @@
 //! w = α·1 nearly constant for α ≫ m/N: attention is a fixed budget, see
 //! docs/dynamic-attribution.md).
 //!
-//! What it leaves out: rewiring (the graph is the one the run started from); the draw of m
+//! Outputs: `stance`, and `followee_stance` over the expected follow graph of
+//! [`crate::rewiring`] (the engine's follows and unfollows in expectation).
+//!
+//! What it leaves out: rewiring's effect on the feed (the feed reads the graph the run started
+//! from; the rewired graph gives `followee_stance` only); the draw of m
 //! distinct authors becomes m independent draws (a dominant candidate is over-weighted); the
 //! candidates' stances are read at x(t), not at the item's (an O(dt) lag); δ smooths the
 //! engine's floor of 10⁻⁶ on |Δx|; rankings other than chronological and windows longer than
