@@ -57,8 +57,8 @@ pub struct Rewiring {
     pub unfollow_distance: f64,
 }
 
-/// Width ε of the smoothed unfollow step σ((|Δx| − D)/ε), in stance units: the twin's stances
-/// are means of stochastic ones spread by a few tenths.
+/// The spread's floor, in stance units (see [`spread`]): near 0 the runs' stances still differ
+/// from the twin's means by a few tenths.
 const FAR_WIDTH: f64 = 0.1;
 /// The spread's share of |x| (see [`spread`]).
 const SPREAD_SHARE: f64 = 0.03;
@@ -271,6 +271,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         (e_next, a_next)
     }
 
+    /// The follow rate φ_i of every agent (the same every tick from tick 1).
     fn rates(&self) -> Vec<f64> {
         let s: f64 = self.p.iter().sum();
         (0..self.p.len())
@@ -298,10 +299,17 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
 
     /// followee_stance at the horizon of the stance trajectory `states` (x(0), …, x(T)).
     pub(crate) fn forward(&self, states: &[Vec<f64>]) -> Vec<f64> {
-        let graphs = self.graphs(states);
-        let (Some(x), Some((e, a))) = (states.last(), graphs.last()) else {
+        let Some(x) = states.last() else {
             return Vec::new();
         };
+        // Only the last graph is needed: roll it forward (the adjoint keeps them all).
+        let rates = self.rates();
+        let mut e = vec![1.0; self.feed.rho.len()];
+        let mut a = vec![0.0; self.p.len()];
+        for xt in states.iter().take(states.len() - 1).skip(1) {
+            (e, a) = self.update(xt, &e, &a, &rates);
+        }
+        let (e, a) = (&e, &a);
         let nb = self.nearby(x);
         (0..x.len())
             .map(|i| self.followee_mean(x, &nb, e, a, i).value)
