@@ -21,14 +21,14 @@ const ALPHA: f64 = 0.01;
 const RIDGE: f64 = 0.01;
 
 /// Rows of features and their targets.
-struct Design<T> {
+pub(crate) struct Design<T> {
     x: Vec<f64>,
     y: Vec<T>,
     width: usize,
 }
 
 impl<T> Design<T> {
-    fn new(width: usize) -> Self {
+    pub(crate) fn new(width: usize) -> Self {
         Self {
             x: Vec::new(),
             y: Vec::new(),
@@ -36,7 +36,7 @@ impl<T> Design<T> {
         }
     }
 
-    fn push(&mut self, f: &[f64], y: T) {
+    pub(crate) fn push(&mut self, f: &[f64], y: T) {
         self.x.extend_from_slice(f);
         self.y.push(y);
     }
@@ -78,7 +78,11 @@ fn logistic(d: Design<bool>, group: &str, what: &'static str) -> Result<Vec<f64>
 
 /// Least squares with a ridge penalty; `sd` the residuals' root mean square. Fewer rows
 /// than features: the mean as the bias.
-fn linear(d: Design<f64>, group: &str, what: &'static str) -> Result<LinearGaussian, DistillError> {
+pub(crate) fn linear(
+    d: Design<f64>,
+    group: &str,
+    what: &'static str,
+) -> Result<LinearGaussian, DistillError> {
     let n = d.y.len();
     if n < 2 * d.width {
         let mean = d.y.iter().sum::<f64>() / n.max(1) as f64;

@@ -5,13 +5,16 @@
 //!
 //! The models (`emergent_sim::policy::distilled`) are logistic regressions for each choice
 //! and linear-Gaussian models for the stances, fitted with linfa (`fit.rs`); the engine runs
-//! them as `[policy] kind = "distilled"` without this crate. Social decisions only: an
-//! `[econ]` run's work and consumption are not distilled yet.
+//! them as `[policy] kind = "distilled"` without this crate. An `[econ]` run's work and
+//! consumption are distilled by `econ/` (latent-Gaussian models on the logit scale);
+//! [`distill_run`] picks the kind of the run.
 
 mod dataset;
+pub mod econ;
 mod error;
 mod fidelity;
 mod fit;
+mod macro_check;
 mod models;
 
 use std::collections::BTreeSet;
@@ -27,6 +30,9 @@ pub use dataset::{Decisions, HELD_OUT_EVERY, Sample, is_held_out};
 pub use error::DistillError;
 pub use fidelity::{CLIP, ChoiceModel, Fidelity, MAX_LIKES, Score, fidelity, first_success};
 pub use fit::fit_group;
+pub use macro_check::{
+    MacroCheck, MacroIndicator, add_macro_check, band_rule, file_sha256, utc_now,
+};
 pub use models::{DistilledChoices, SurrogateChoices};
 
 /// The fidelity report's file name, written beside `policy.json`.
@@ -86,6 +92,18 @@ pub struct DistillFile {
     pub surrogate: Option<Fidelity>,
     pub surrogate_policy: String,
     pub notes: Vec<String>,
+    /// SHA-256 (hex) of the `policy.json` written with this report: a run of that file
+    /// copies this report into its run directory (`distilled_fidelity.json`), a run of
+    /// another file does not.
+    #[serde(default)]
+    pub policy_sha256: String,
+    /// When the policy was fitted (UTC, RFC 3339, seconds).
+    #[serde(default)]
+    pub fitted_at: String,
+    /// The distilled policy's macro indicators against the LLM runs' at the same N
+    /// (`emergent distill --check-seeds K`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macro_check: Option<MacroCheck>,
 }
 
 /// Where a distilled policy came from (in `policy.json`; the engine does not read it).
@@ -139,7 +157,7 @@ fn run_scenario(dir: &Path) -> Result<(Scenario, run_dir::Manifest), DistillErro
 }
 
 /// The groups of the log: the scenario's `[[llm.groups]]` names, or one `all`.
-fn group_names(scenario: &Scenario) -> Vec<String> {
+pub(crate) fn group_names(scenario: &Scenario) -> Vec<String> {
     match scenario.llm.groups.is_empty() {
         true => vec!["all".into()],
         false => scenario.llm.groups.iter().map(|g| g.name.clone()).collect(),
@@ -206,9 +224,9 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
     let dir = &opts.run_dir;
     let (scenario, manifest) = run_scenario(dir)?;
     if scenario.econ.is_some() {
-        return Err(DistillError::TooFewDecisions {
+        return Err(DistillError::NotARun {
             dir: dir.clone(),
-            why: "an [econ] run: work and consumption decisions are not distilled yet (social runs only)".into(),
+            why: "an [econ] run: distill it with `emergent distill` (emergent_distill::distill_run), which fits work and consumption".into(),
         });
     }
     let report = opts.out.with_file_name(DISTILL_JSON);
@@ -252,7 +270,7 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         }
     };
     let run_dir = dir.display().to_string();
-    let file = DistillFile {
+    let mut file = DistillFile {
         run_dir: run_dir.clone(),
         scenario: scenario.scenario.name.clone(),
         seed: manifest.seed.unwrap_or(scenario.scenario.seed),
@@ -270,6 +288,9 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         surrogate,
         surrogate_policy: format!("{:?}", scenario.policy.kind),
         notes,
+        policy_sha256: String::new(),
+        fitted_at: String::new(),
+        macro_check: None,
     };
     let policy = PolicyFile {
         model: &model,
@@ -282,10 +303,47 @@ pub fn distill(opts: &DistillOptions) -> Result<DistillSummary, DistillError> {
         fit: &fits,
     };
     run_dir::write_json(&opts.out, &policy)?;
+    file.policy_sha256 = file_sha256(&opts.out)?;
+    file.fitted_at = utc_now();
     run_dir::write_json(&report, &file)?;
     Ok(DistillSummary {
         policy: opts.out.clone(),
         report,
         file,
     })
+}
+
+/// What `emergent distill` wrote, by the kind of run it distilled.
+#[derive(Clone, Debug)]
+pub enum Distillation {
+    Social(DistillSummary),
+    Econ(econ::EconDistillSummary),
+}
+
+impl Distillation {
+    /// The policy file written.
+    pub fn policy(&self) -> &Path {
+        match self {
+            Self::Social(s) => &s.policy,
+            Self::Econ(s) => &s.policy,
+        }
+    }
+
+    /// The fidelity report written (`distill.json`).
+    pub fn report(&self) -> &Path {
+        match self {
+            Self::Social(s) => &s.report,
+            Self::Econ(s) => &s.report,
+        }
+    }
+}
+
+/// Distill the run in `opts.run_dir`, social or `[econ]`: the social decision log's choices
+/// and stance ([`distill`]) or the households' work and consumption ([`econ`]).
+pub fn distill_run(opts: &DistillOptions) -> Result<Distillation, DistillError> {
+    let (scenario, manifest) = run_scenario(&opts.run_dir)?;
+    match scenario.econ.is_some() {
+        true => econ::distill_econ(opts, &scenario, &manifest).map(Distillation::Econ),
+        false => distill(opts).map(Distillation::Social),
+    }
 }

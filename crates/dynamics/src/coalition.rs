@@ -29,6 +29,7 @@ use crate::attribute::{DynamicAttribution, Outcome, nothing_to_attribute};
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panels::{self, Ends, Quadrature};
+use crate::path_anchor::{Anchoring, anchor};
 
 /// Most groups: 12 groups are 12·2^11 = 24,576 paths.
 pub const MAX_GROUPS: usize = 12;
@@ -48,6 +49,14 @@ pub struct GroupedAttribution {
     pub corner_shapley: Vec<f64>,
     /// Paths integrated: G·2^(G−1).
     pub paths: usize,
+    /// |Σφ − (M(1) − M(0))|/|M(1) − M(0)| of the quadratures before any path was anchored to
+    /// its corners (`attribution.completeness_gap` is after).
+    pub quadrature_gap: f64,
+    /// Paths whose φ were anchored to their corners ([`crate::path_anchor`]): the residual
+    /// spread over the group in proportion to |φ|, or (`replaced_paths`) the change shared
+    /// equally because the quadrature was off by more than the change itself.
+    pub anchored_paths: usize,
+    pub replaced_paths: usize,
 }
 
 /// One path: group `group` goes from 0 to 1 with the groups of `others` at 1.
@@ -86,6 +95,9 @@ pub fn attribute_grouped(
             corner_values: vec![full; 1 << g],
             corner_shapley: vec![0.0; g],
             paths: 0,
+            quadrature_gap: 0.0,
+            anchored_paths: 0,
+            replaced_paths: 0,
         });
     }
     let corner_values = (0..=full_mask(g))
@@ -124,21 +136,40 @@ pub fn attribute_grouped(
         .collect::<Result<Vec<(Quadrature, f64)>, _>>()?;
     let mut phi = vec![0.0; n];
     let (mut evaluations, mut panels, mut stalled) = (0, 0, false);
-    for (p, (q, seconds)) in paths.iter().zip(&quadratures) {
-        for (&m, v) in groups[p.group].iter().zip(&q.phi) {
+    let (mut unanchored, mut anchored_paths, mut replaced_paths) = (0.0, 0, 0);
+    for (p, (q, seconds)) in paths.iter().zip(quadratures) {
+        let mut path_phi = q.phi;
+        unanchored += p.weight * path_phi.iter().sum::<f64>();
+        // One group is the diagonal path, left as integrated.
+        if g > 1 {
+            let change = corner_values[(p.others | 1 << p.group) as usize]
+                - corner_values[p.others as usize];
+            match anchor(&mut path_phi, change, path_tol) {
+                Anchoring::Kept => {}
+                Anchoring::Corrected => anchored_paths += 1,
+                Anchoring::Replaced => {
+                    anchored_paths += 1;
+                    replaced_paths += 1;
+                }
+            }
+        }
+        for (&m, v) in groups[p.group].iter().zip(&path_phi) {
             phi[m as usize] += p.weight * v;
         }
         evaluations += q.evaluations;
         panels += q.panels;
         stalled |= q.stalled;
-        gradient_seconds = gradient_seconds.min(*seconds);
+        gradient_seconds = gradient_seconds.min(seconds);
     }
     let sum: f64 = phi.iter().sum();
-    let gap = if scale > 0.0 {
-        (sum - delta).abs() / scale
-    } else {
-        sum.abs()
+    let relative = |s: f64| {
+        if scale > 0.0 {
+            (s - delta).abs() / scale
+        } else {
+            s.abs()
+        }
     };
+    let gap = relative(sum);
     let group_phi = groups
         .iter()
         .map(|m| m.iter().map(|&i| phi[i as usize]).sum())
@@ -164,6 +195,9 @@ pub fn attribute_grouped(
         corner_shapley: exact_shapley(&corner_values),
         corner_values,
         paths: paths.len(),
+        quadrature_gap: relative(unanchored),
+        anchored_paths,
+        replaced_paths,
     })
 }
 

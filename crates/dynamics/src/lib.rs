@@ -23,6 +23,7 @@ mod from_scenario;
 mod model;
 mod panels;
 mod panic;
+mod path_anchor;
 mod radicalization;
 mod rewiring;
 mod smooth;

@@ -26,6 +26,7 @@ fn social() -> Manifest {
             rejected_actions: Some(1),
             ticks: Some(2),
         },
+        distilled_policy: None,
         distributed: Some(Distributed {
             cut_edges: 4,
             peak_rss_bytes_per_rank: vec![10, 20],

@@ -3,13 +3,15 @@
 //! request that falls back. Memory is the economy's own per-agent history (checkpointed
 //! with it), so a resumed run sends the very same prompts.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use emergent_scenario::LlmConfig;
 use emergent_sim::AgentId;
-use emergent_sim::econ::{EconDecision, EconPolicy, Economy, RuleBaseline, profile};
+use emergent_sim::econ::{
+    EconDecision, EconDecisionRecord, EconPolicy, EconView, Economy, RuleBaseline, profile, snap,
+};
 
 use crate::engine::{Driver, Job, Outcome};
 use crate::parse::{Field, FieldKind, Schema};
@@ -88,6 +90,8 @@ pub struct LlmEconPolicy {
     decide: Template,
     reflect: Template,
     schema: Arc<Schema>,
+    /// The decisions of LLM-driven households since the runner last took them.
+    log: Mutex<Vec<EconDecisionRecord>>,
 }
 
 /// The templates of an economy's LLM households: the scenario's own decision template (or
@@ -126,6 +130,31 @@ impl LlmEconPolicy {
             decide,
             reflect,
             schema: Arc::new(schema()),
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The log record of `agent`'s decision `d` this month.
+    fn record(
+        &self,
+        e: &Economy,
+        agent: AgentId,
+        d: EconDecision,
+        fell_back: bool,
+    ) -> EconDecisionRecord {
+        let group = crate::groups::group_of(&self.cfg, self.seed, agent)
+            .filter(|&g| g < self.cfg.groups.len())
+            .unwrap_or(0) as u32;
+        EconDecisionRecord {
+            agent,
+            month: e.month,
+            group,
+            fell_back,
+            view: EconView::of(e, agent),
+            decision: EconDecision {
+                work: snap(d.work),
+                consumption: snap(d.consumption),
+            },
         }
     }
 
@@ -286,14 +315,21 @@ impl EconPolicy for LlmEconPolicy {
             .map(|&i| self.decision_prompt(economy, agents[i]))
             .collect();
         let outcomes = self.driver.decide_all(jobs, &self.schema);
+        let mut log = Vec::with_capacity(llm.len());
         for (&i, o) in llm.iter().zip(outcomes) {
+            let decided = matches!(o, Outcome::Decided(_));
             if let Outcome::Decided(p) = o {
                 out[i] = EconDecision {
                     work: p.num("work"),
                     consumption: p.num("consumption"),
                 };
             }
+            log.push(self.record(economy, agents[i], out[i], !decided));
         }
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(log);
         out
     }
 
@@ -331,5 +367,9 @@ impl EconPolicy for LlmEconPolicy {
 
     fn halt(&self) -> Option<emergent_sim::policy::PolicyHalt> {
         self.driver.engine.halt()
+    }
+
+    fn take_decision_log(&self) -> Vec<EconDecisionRecord> {
+        std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

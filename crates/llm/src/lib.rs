@@ -26,6 +26,8 @@ mod engine;
 mod error;
 pub mod groups;
 #[cfg(feature = "test-server")]
+pub mod hidden_econ;
+#[cfg(feature = "test-server")]
 pub mod hidden_policy;
 pub mod interview;
 mod limiter;

@@ -12,6 +12,7 @@
 //! produces an error naming the file and no partial outputs.
 
 mod cascade_doc;
+mod distilled_doc;
 pub mod doc;
 mod dynamic_doc;
 mod error;

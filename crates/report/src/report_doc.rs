@@ -33,6 +33,9 @@ pub fn run_report(run: &RunInputs) -> Result<RunReport, ReportError> {
     }
     blocks.push(Block::heading(2, "Scenario"));
     blocks.push(Block::Table(scenario_table(run)));
+    if let Some(p) = &run.provenance {
+        blocks.extend(crate::distilled_doc::provenance_blocks(p, &run.dir));
+    }
     let mut own_figures = 0;
     if !run.series.is_empty() {
         blocks.push(Block::heading(2, "Indicators over time"));
@@ -371,6 +374,10 @@ fn describe(name: &str) -> &'static str {
             ": the ground truth, Shapley values of groups by rerunning (`attribute --game`)"
         }
         "market.json" => ": the market's price statistics",
+        "distilled_policy.json" => ": the distilled policy this run ran, byte for byte",
+        "distilled_fidelity.json" => ": the distilled policy's fidelity report (its distill.json)",
+        "decisions.parquet" => ": the LLM agents' decisions (what each prompt showed, what it did)",
+        "decision_items.parquet" => ": the feed items each LLM decision's prompt showed",
         "scenario.toml" => ": the scenario as run",
         "manifest.json" => ": counts, timings, versions",
         "report.md" | "report.html" => ": this report",

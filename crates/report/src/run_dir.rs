@@ -42,6 +42,9 @@ pub struct RunInputs {
     pub market: Option<MarketStats>,
     /// `cascades.parquet`, when the run has it (cascade-policy runs).
     pub cascades: Option<CascadeData>,
+    /// Where a distilled policy came from and how faithful it is, or an LLM run's decision
+    /// log (None for a hand-written policy).
+    pub provenance: Option<crate::distilled_doc::PolicyProvenance>,
 }
 
 /// The cascades of a run: every final size, and the largest cascade.
@@ -227,7 +230,9 @@ impl RunInputs {
             None
         };
         let cascades = read_cascades(dir, manifest.counts.ticks, scenario.feed.window)?;
+        let provenance = crate::distilled_doc::read_provenance(dir, &manifest)?;
         Ok(RunInputs {
+            provenance,
             follows,
             dir: dir.to_path_buf(),
             scenario,

@@ -172,11 +172,20 @@ pub(crate) fn load<S: DeserializeOwned>(
             c.format
         )));
     }
-    let source = ScenarioSource {
+    let mut source = ScenarioSource {
         text: c.scenario_text,
         file: c.scenario_file,
         overrides: c.overrides,
+        policy: None,
     };
+    // The distilled policy file as it is now: the run key says whether it is the one the
+    // run started with.
+    let scenario = source.scenario()?;
+    source.bind_policy(&scenario).map_err(|e| {
+        refuse(format!(
+            "{e}; the run started with that file: restore it, or start the run again with --force"
+        ))
+    })?;
     check_identity(dir, path, &c.emergent_version, &c.run_key, &source).map_err(refuse)?;
     check_parts(dir, &c.parts).map_err(refuse)?;
     Ok(Loaded {
@@ -240,6 +249,9 @@ fn check_identity(
         format!("{e}; without it the checkpoint cannot be matched to this directory's run")
     })?;
     let mine = source.identity();
+    if run.policy_sha256 != mine.policy_sha256 {
+        return Err(policy_changed(&run, source));
+    }
     if run_key != mine.run_key {
         return Err(format!(
             "{} does not hold the run key it was written with; it is damaged",
@@ -259,6 +271,29 @@ fn check_identity(
         ));
     }
     Ok(())
+}
+
+/// Why a run cannot continue with the distilled policy file as it is now.
+fn policy_changed(run: &RunIdentity, source: &ScenarioSource) -> String {
+    let now = source.policy.as_ref();
+    match (&run.policy_sha256, now) {
+        (Some(then), Some(now)) => format!(
+            "the distilled policy file {} has changed since the run started (SHA-256 {}… then, \
+             {}… now): the rest of the run would follow another policy than its recorded ticks. \
+             Restore the file the run started with, or start the run again with --force",
+            now.path.display(),
+            short(then),
+            short(&now.sha256)
+        ),
+        (Some(then), None) => format!(
+            "the run started with a distilled policy file (SHA-256 {}…) and its scenario now \
+             names none; start the run again with --force",
+            short(then)
+        ),
+        (None, _) => "the run started without a distilled policy file and its scenario now \
+                      names one; start the run again with --force"
+            .into(),
+    }
 }
 
 fn short(hex: &str) -> &str {
@@ -399,6 +434,7 @@ mod tests {
             text,
             file: "quickstart.toml".into(),
             overrides: vec!["population.agents=60".into(), "scenario.ticks=5".into()],
+            policy: None,
         };
         let mut sim = Simulation::new(&source.scenario().unwrap(), None).unwrap();
         for _ in 0..3 {

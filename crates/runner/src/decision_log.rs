@@ -1,7 +1,8 @@
 //! The LLM decisions of a tick as rows of `decisions.parquet` and `decision_items.parquet`
 //! (schema: `emergent_io::run_dir::DecisionRows`, `docs/run-directory.md`).
 
-use emergent_io::run_dir::{DecisionItemRows, DecisionRows};
+use emergent_io::run_dir::{DecisionItemRows, DecisionRows, EconDecisionRows};
+use emergent_sim::econ::EconDecisionRecord;
 use emergent_sim::policy::DecisionRecord;
 
 /// The rows of `log`, in its order (each decision's items follow in feed order).
@@ -38,4 +39,33 @@ pub(crate) fn rows_of(log: &[DecisionRecord]) -> (DecisionRows, DecisionItemRows
         }
     }
     (d, it)
+}
+
+/// The rows of `econ_decisions.parquet` for `log`, in its order.
+pub(crate) fn econ_rows_of(log: &[EconDecisionRecord]) -> EconDecisionRows {
+    let mut d = EconDecisionRows::default();
+    for r in log {
+        let v = &r.view;
+        d.tick.push(r.month);
+        d.agent.push(r.agent);
+        d.group.push(r.group);
+        d.fell_back.push(u32::from(r.fell_back));
+        d.wage.push(v.wage);
+        d.expected_income.push(v.expected_income);
+        d.savings.push(v.savings);
+        d.price.push(v.price);
+        d.price_change.push(v.price_change);
+        d.wage_change.push(v.wage_change);
+        d.interest_rate.push(v.interest_rate);
+        d.unemployment.push(v.unemployment);
+        d.transfer.push(v.transfer);
+        d.tax_rate.push(v.tax_rate);
+        d.last_worked.push(u32::from(v.last_worked));
+        d.last_work.push(v.last_work);
+        d.last_consumption.push(v.last_consumption);
+        d.first_month.push(u32::from(v.first_month));
+        d.work.push(r.decision.work);
+        d.consumption.push(r.decision.consumption);
+    }
+    d
 }

@@ -6,6 +6,8 @@ use emergent_llm::LlmRunOptions;
 use emergent_scenario::location::KeySeg;
 use emergent_scenario::{PolicyKind, Scenario, ScenarioError};
 use emergent_sim::Policy;
+use emergent_sim::econ::{ECON_FORMAT, EconDistilled, EconDistilledModel, EconPolicy};
+use emergent_sim::policy::distilled::FORMAT as SOCIAL_FORMAT;
 use emergent_sim::policy::{Distilled, DistilledModel};
 
 use crate::error::RunError;
@@ -55,10 +57,103 @@ pub(crate) fn load(scenario: &Scenario) -> Result<Option<DistilledModel>, RunErr
     if text.len() > 64 << 20 {
         return Err(fail(format!("{}: larger than 64 MiB", path.display())));
     }
+    if format_of(&text).as_deref() == Some(ECON_FORMAT) {
+        return Err(fail(wrong_kind(&path, "an [econ] run's", "a social")));
+    }
     let model: DistilledModel = serde_json::from_str(&text)
         .map_err(|e| fail(format!("{}: not a distilled policy ({e})", path.display())))?;
     let problems = model.problems();
     if let Some(first) = problems.first() {
+        return Err(fail(format!("{}: {first}", path.display())));
+    }
+    Ok(Some(model))
+}
+
+/// Read and check the distilled policy of `scenario` (social or `[econ]`), if it has one:
+/// before a run writes anything.
+pub(crate) fn check(scenario: &Scenario) -> Result<(), RunError> {
+    match scenario.econ.is_some() {
+        true => load_econ(scenario).map(|_| ()),
+        false => load(scenario).map(|_| ()),
+    }
+}
+
+/// The `format` key of a policy file's JSON object, if it has one.
+fn format_of(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Format {
+        format: Option<String>,
+    }
+    serde_json::from_str::<Format>(text).ok()?.format
+}
+
+/// Why a policy distilled from one kind of run cannot drive another kind of scenario.
+fn wrong_kind(path: &std::path::Path, made_from: &str, scenario: &str) -> String {
+    format!(
+        "{}: this policy was distilled from {made_from} decisions and cannot drive {scenario} scenario; distill a run of the same kind (`emergent distill RUN_DIR --out {}`)",
+        path.display(),
+        path.display()
+    )
+}
+
+/// The economic policy of an `[econ]` scenario: the distilled households it names, or the
+/// LLM's / the rule baseline's (`emergent_llm::econ_policy_for`).
+pub(crate) fn econ_policy_for(
+    scenario: &Scenario,
+    llm: &LlmRunOptions,
+) -> Result<Box<dyn EconPolicy>, RunError> {
+    match load_econ(scenario)? {
+        Some(model) => Ok(Box::new(EconDistilled::new(model))),
+        None => Ok(emergent_llm::econ_policy_for(scenario, llm)?),
+    }
+}
+
+/// `message`, located at `[policy] path` in the scenario file.
+fn at_policy_path(scenario: &Scenario, message: String) -> RunError {
+    let (line, column) = scenario.position(&[KeySeg::Key("policy"), KeySeg::Key("path")]);
+    RunError::Scenario(ScenarioError::At {
+        file: scenario.file.clone(),
+        line,
+        column,
+        message,
+    })
+}
+
+/// The distilled econ model of a `kind = "distilled"` `[econ]` scenario, checked; None for
+/// other kinds. Every problem is located at `[policy] path` in the scenario file.
+pub(crate) fn load_econ(scenario: &Scenario) -> Result<Option<EconDistilledModel>, RunError> {
+    if scenario.policy.kind != PolicyKind::Distilled {
+        return Ok(None);
+    }
+    let fail = |message: String| at_policy_path(scenario, message);
+    if emergent_llm::uses_llm(scenario) {
+        return Err(fail(
+            "a distilled policy replaces the LLM households: set [llm] enabled = false".into(),
+        ));
+    }
+    let Some(path) = scenario.distilled_policy_path() else {
+        return Err(fail("kind = \"distilled\" needs path".into()));
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        fail(format!(
+            "{}: {e} (write it with `emergent distill RUN_DIR --out {}` on an [econ] LLM run)",
+            path.display(),
+            path.display()
+        ))
+    })?;
+    if text.len() > 64 << 20 {
+        return Err(fail(format!("{}: larger than 64 MiB", path.display())));
+    }
+    if format_of(&text).as_deref() == Some(SOCIAL_FORMAT) {
+        return Err(fail(wrong_kind(&path, "a social run's", "an [econ]")));
+    }
+    let model: EconDistilledModel = serde_json::from_str(&text).map_err(|e| {
+        fail(format!(
+            "{}: not a distilled econ policy ({e})",
+            path.display()
+        ))
+    })?;
+    if let Some(first) = model.problems().first() {
         return Err(fail(format!("{}: {first}", path.display())));
     }
     Ok(Some(model))

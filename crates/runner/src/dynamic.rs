@@ -142,12 +142,24 @@ fn run_with(
                 context: features,
             };
             let quadrature = (nodes, tol, max_nodes);
-            let attributed = match grouping {
-                None => attribute_dynamic(model.as_ref(), &outcome, nodes, tol, max_nodes)
-                    .map(|a| (a, Vec::new(), Vec::new())),
-                Some(g) => dynamic_groups::attribute(model.as_ref(), &outcome, g, quadrature),
-            };
-            let (a, groups, corner_values) = attributed.map_err(|e| RunError::Indicator {
+            let attributed =
+                match grouping {
+                    None => attribute_dynamic(model.as_ref(), &outcome, nodes, tol, max_nodes).map(
+                        |a| dynamic_groups::Grouped {
+                            attribution: a,
+                            groups: Vec::new(),
+                            corner_values: Vec::new(),
+                            anchoring: None,
+                        },
+                    ),
+                    Some(g) => dynamic_groups::attribute(model.as_ref(), &outcome, g, quadrature),
+                };
+            let dynamic_groups::Grouped {
+                attribution: a,
+                groups,
+                corner_values,
+                anchoring,
+            } = attributed.map_err(|e| RunError::Indicator {
                 file: scenario.file.clone(),
                 name: spec.name.clone(),
                 message: e.to_string(),
@@ -190,6 +202,7 @@ fn run_with(
                 },
                 groups,
                 corner_values,
+                anchoring,
                 phi: a.phi,
             })
         })

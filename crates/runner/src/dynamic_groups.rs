@@ -9,7 +9,7 @@ use emergent_attribution::FeatureTable;
 use emergent_dynamics::{
     DynamicAttribution, Dynamics, DynamicsError, MAX_GROUPS, Outcome, attribute_grouped,
 };
-use emergent_io::run_dir::{DynamicGroup, DynamicStructure, GameGroup};
+use emergent_io::run_dir::{DynamicGroup, DynamicStructure, GameGroup, PathAnchoring};
 
 use crate::error::RunError;
 use crate::game::{Group, GroupSpec};
@@ -71,6 +71,17 @@ impl Grouping {
     }
 }
 
+/// One indicator with the coalition structure.
+pub(crate) struct Grouped {
+    pub(crate) attribution: DynamicAttribution,
+    /// Each group's sum beside the twin's corner-game Shapley value.
+    pub(crate) groups: Vec<DynamicGroup>,
+    /// M(1_S) for every coalition S.
+    pub(crate) corner_values: Vec<f64>,
+    /// Set when some path was anchored to its corners.
+    pub(crate) anchoring: Option<PathAnchoring>,
+}
+
 /// One indicator attributed with the coalition structure: per agent φ, each group's sum beside
 /// the twin's corner-game Shapley value, and the corner values M(1_S).
 pub(crate) fn attribute(
@@ -78,11 +89,21 @@ pub(crate) fn attribute(
     outcome: &Outcome,
     grouping: &Grouping,
     (nodes, tol, max_nodes): (usize, Option<f64>, usize),
-) -> Result<(DynamicAttribution, Vec<DynamicGroup>, Vec<f64>), DynamicsError> {
+) -> Result<Grouped, DynamicsError> {
     let a = attribute_grouped(model, outcome, &grouping.members, nodes, tol, max_nodes)?;
     if a.attribution.note.is_some() {
-        return Ok((a.attribution, Vec::new(), Vec::new()));
+        return Ok(Grouped {
+            attribution: a.attribution,
+            groups: Vec::new(),
+            corner_values: Vec::new(),
+            anchoring: None,
+        });
     }
+    let anchoring = (a.anchored_paths > 0).then_some(PathAnchoring {
+        anchored_paths: a.anchored_paths,
+        replaced_paths: a.replaced_paths,
+        quadrature_gap: a.quadrature_gap,
+    });
     let total = a.attribution.sum_phi;
     let groups = grouping
         .groups
@@ -95,5 +116,10 @@ pub(crate) fn attribute(
             corner_shapley,
         })
         .collect();
-    Ok((a.attribution, groups, a.corner_values))
+    Ok(Grouped {
+        attribution: a.attribution,
+        groups,
+        corner_values: a.corner_values,
+        anchoring,
+    })
 }

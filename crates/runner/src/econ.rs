@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use emergent_attribution::{AgentIds, FeatureTable, evaluate};
 use emergent_io::run_dir::{
-    self, Counts, ECON_CHECKPOINT, EconomySummary, IndicatorOutcome, PARTIAL, PolicySummary,
-    RunKind, parquet_name,
+    self, Counts, ECON_CHECKPOINT, ECON_DECISIONS, EconDecisionRows, EconomySummary,
+    IndicatorOutcome, PARTIAL, PolicySummary, RunKind, parquet_name,
 };
 use emergent_io::{ParquetColumn, atomic_write_bytes, write_parquet_columns};
 use emergent_llm::LlmRunOptions;
@@ -30,8 +30,8 @@ use crate::manifest::{manifest, timings};
 use crate::options::{LoopControl, RunProgress, RunSummary};
 use crate::source::ScenarioSource;
 
-/// Bumped whenever the checkpoint's layout changes.
-const FORMAT: u32 = 1;
+/// Bumped whenever the checkpoint's layout changes (2: the econ decision log).
+const FORMAT: u32 = 2;
 
 /// Macro indicator columns of `indicators.csv`, before the scenario's own.
 const MACRO: [&str; 8] = [
@@ -57,6 +57,9 @@ struct Rows {
     act_consumption: Vec<f64>,
     act_worked: Vec<u32>,
     indicators_csv: String,
+    /// The LLM households' decisions (`econ_decisions.parquet`), kept in the checkpoint
+    /// like every other recorded row, so a resumed run writes the same bytes.
+    decisions: EconDecisionRows,
 }
 
 /// The economy's part of its checkpoint.
@@ -87,6 +90,8 @@ pub(crate) fn start(
     // The indicators are checked before the run directory is prepared; the policy after it
     // (an LLM policy opens its replay cache in the directory).
     let specs = IndicatorSpec::from_scenario(&scenario, &state.economy.feature_names())?;
+    let mut source = source;
+    source.bind_policy(&scenario)?;
     let _lock = crate::run_dir::prepare(&dir, force, &source)?;
     let (engine, settings) = open(dir, source, (scenario, specs), state, control, &llm)?;
     drive(engine, &settings, started, progress)
@@ -129,7 +134,7 @@ fn open(
     control: LoopControl,
     llm: &LlmRunOptions,
 ) -> Result<(EconEngine, LoopSettings), RunError> {
-    let policy: Box<dyn EconPolicy> = emergent_llm::econ_policy_for(&scenario, llm)?;
+    let policy: Box<dyn EconPolicy> = crate::distilled::econ_policy_for(&scenario, llm)?;
     let settings = LoopSettings {
         dir: dir.clone(),
         checkpoint_every: scenario.checkpoint.every,
@@ -195,6 +200,8 @@ impl Engine for EconEngine {
         }
         let agents = economy.deciders();
         let decisions: Vec<EconDecision> = self.policy.decide_batch(economy, &agents);
+        let log = crate::decision_log::econ_rows_of(&self.policy.take_decision_log());
+        self.state.rows.decisions.extend(log);
         let stats = economy.step(&decisions);
         record(
             &self.state.economy,
@@ -222,7 +229,8 @@ impl Engine for EconEngine {
         progress.attributing();
         let e = &self.state.economy;
         let names = e.feature_names();
-        write_recorded(&self.dir, &names, &self.specs, self.state.rows)?;
+        let logged = emergent_llm::uses_llm(&self.scenario);
+        write_recorded(&self.dir, &names, &self.specs, self.state.rows, logged)?;
         let t = table(e, &self.scenario.file)?;
         let outcomes = write_attribution(&self.dir, e, &names, &t, &self.specs)?;
         if self.scenario.attribution.dynamic {
@@ -236,13 +244,16 @@ impl Engine for EconEngine {
             crate::dynamic::write(&self.dir, &dynamic)?;
         }
         let seconds = started.elapsed().as_secs_f64();
-        let m = econ_manifest(
+        let mut m = econ_manifest(
             &self.source,
             &self.scenario,
             e,
             self.policy.as_ref(),
             seconds,
         );
+        m.distilled_policy = crate::distilled_record::manifest_record(&self.dir, &self.source);
+        m.outputs
+            .extend(crate::distilled_record::outputs(&self.dir));
         remove_if_exists(&self.dir.join(ECON_CHECKPOINT))?;
         remove_if_exists(&self.dir.join(PARTIAL))?;
         run_dir::write_manifest(&self.dir, &m)?;
@@ -318,7 +329,14 @@ fn write_recorded(
     names: &[String],
     specs: &[IndicatorSpec],
     rows: Rows,
+    logged: bool,
 ) -> Result<(), RunError> {
+    if logged {
+        write_parquet_columns(
+            &dir.join(parquet_name(ECON_DECISIONS)),
+            rows.decisions.into_columns(),
+        )?;
+    }
     let mut cols = vec![
         ParquetColumn::U32("tick".into(), rows.tick_month),
         ParquetColumn::I64("agent_id".into(), rows.tick_agent),
@@ -412,7 +430,7 @@ fn econ_manifest(
         recorded_ticks: Some(h.len() as u64),
         ..Counts::default()
     };
-    let outputs = [
+    let mut outputs = vec![
         parquet_name(run_dir::TICKS),
         parquet_name(run_dir::FEATURES),
         parquet_name(run_dir::ACTIONS),
@@ -421,13 +439,16 @@ fn econ_manifest(
         run_dir::ATTRIBUTION_JSON.into(),
         run_dir::SCENARIO.into(),
     ];
+    if emergent_llm::uses_llm(scenario) {
+        outputs.push(parquet_name(ECON_DECISIONS));
+    }
     let mut m = manifest(
         source,
         scenario.scenario.seed,
         counts,
         PolicySummary::new(policy.name(), policy.stats()),
         timings(seconds, n as f64 * e.month as f64),
-        outputs.to_vec(),
+        outputs,
     );
     m.kind = Some(RunKind::Econ);
     m.llm_cache = crate::manifest::llm_cache_use(scenario, &policy.stats());

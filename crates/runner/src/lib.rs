@@ -19,6 +19,7 @@ mod cascades;
 mod checkpoint;
 mod decision_log;
 mod distilled;
+mod distilled_record;
 mod dynamic;
 mod dynamic_groups;
 mod econ;

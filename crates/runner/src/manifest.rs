@@ -62,6 +62,7 @@ pub(crate) fn manifest(
 ) -> Manifest {
     Manifest {
         counts,
+        distilled_policy: None,
         distributed: None,
         economy: None,
         emergent_version: Some(env!("CARGO_PKG_VERSION").to_string()),

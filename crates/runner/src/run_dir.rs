@@ -15,7 +15,8 @@ use crate::source::ScenarioSource;
 /// Make `dir` ready for a new run and lock it for the run's duration (see [`RunDirLock`]).
 /// A directory holding anything needs `force`; every output of an earlier run is then
 /// removed (a stale file beside the new run's would be presented as its own), while files
-/// that are not emergent's outputs stay. Records the scenario and the run's identity.
+/// that are not emergent's outputs stay. Records the scenario, the run's identity and a
+/// distilled policy's copies.
 pub(crate) fn prepare(
     dir: &Path,
     force: bool,
@@ -33,6 +34,7 @@ pub(crate) fn prepare(
     std::fs::create_dir_all(dir.join(PARTIAL)).map_err(|e| io(dir, e))?;
     atomic_write_bytes(&dir.join(SCENARIO), source.text.as_bytes())?;
     crate::checkpoint::write_identity(dir, source)?;
+    crate::distilled_record::keep_copies(dir, source)?;
     Ok(lock)
 }
 

@@ -37,7 +37,7 @@ pub fn start_on(
     // The LLM part's checks (prompt path, key variable) before the run directory is touched.
     emergent_llm::validate(&scenario, &llm)?;
     // A distilled policy's file is read and checked before anything is written, too.
-    crate::distilled::load(&scenario)?;
+    crate::distilled::check(&scenario)?;
     if scenario.econ.is_some() {
         return crate::econ::start(
             dir,

@@ -104,6 +104,8 @@ pub(crate) fn start(
     exchange: &dyn Collective,
 ) -> Result<RunSummary, RunError> {
     let (control, llm) = settings;
+    let mut source = source;
+    source.bind_policy(&scenario)?;
     let mut sim = if exchange.ranks() > 1 {
         // This rank builds and holds only its own agents' state.
         let agents = scenario.population.agents;
@@ -709,6 +711,9 @@ impl SocialEngine<'_> {
         m.threads = Some(rayon::current_num_threads());
         m.interventions = crate::interventions::records(&self.scenario, &self.sim.world);
         m.llm_cache = crate::manifest::llm_cache_use(&self.scenario, &policy.stats());
+        m.distilled_policy = crate::distilled_record::manifest_record(&self.dir, &self.source);
+        m.outputs
+            .extend(crate::distilled_record::outputs(&self.dir));
         if let Some((cut_edges, rank_rss)) = partition.split {
             m.distributed = Some(self.cost.summary(&self.part, cut_edges, rank_rss));
         }

@@ -15,6 +15,18 @@ pub(crate) struct ScenarioSource {
     pub text: String,
     pub file: String,
     pub overrides: Vec<String>,
+    /// The distilled policy file the run runs, bound when the run starts or resumes
+    /// ([`ScenarioSource::bind_policy`]); None for other policies.
+    pub policy: Option<PolicyDigest>,
+}
+
+/// A distilled policy file (`[policy] kind = "distilled"`) and the SHA-256 of its bytes:
+/// part of the run key, so a checkpoint of one policy is never continued with another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PolicyDigest {
+    pub path: std::path::PathBuf,
+    /// Lower-case hex.
+    pub sha256: String,
 }
 
 impl ScenarioSource {
@@ -38,6 +50,7 @@ impl ScenarioSource {
                 false => manifest.scenario_file,
             },
             overrides: manifest.overrides,
+            policy: None,
         })
     }
 
@@ -59,11 +72,21 @@ impl ScenarioSource {
             text,
             file: path.display().to_string(),
             overrides,
+            policy: None,
         })
     }
 
-    /// Which run this is: the scenario, the overrides and this build's version. A run
-    /// directory records it when the run starts and every checkpoint carries it.
+    /// Bind the run to `scenario`'s distilled policy file as its bytes are now (nothing for
+    /// other policies): called when a run starts and when it resumes, before its identity is
+    /// recorded or compared.
+    pub(crate) fn bind_policy(&mut self, scenario: &Scenario) -> Result<(), RunError> {
+        self.policy = crate::distilled_record::digest(scenario)?;
+        Ok(())
+    }
+
+    /// Which run this is: the scenario, the overrides, the distilled policy's bytes (when it
+    /// runs one) and this build's version. A run directory records it when the run starts
+    /// and every checkpoint carries it.
     pub(crate) fn identity(&self) -> RunIdentity {
         let version = env!("CARGO_PKG_VERSION");
         let mut key = Sha256::new();
@@ -75,9 +98,15 @@ impl ScenarioSource {
             key.update((o.len() as u64).to_le_bytes());
             key.update(o.as_bytes());
         }
+        // Absent for other policies, so their run keys are what they always were.
+        if let Some(p) = &self.policy {
+            key.update(b"distilled policy sha256");
+            key.update(p.sha256.as_bytes());
+        }
         RunIdentity {
             emergent_version: version.to_string(),
             overrides: self.overrides.clone(),
+            policy_sha256: self.policy.as_ref().map(|p| p.sha256.clone()),
             run_key: hex(&key.finalize()),
             scenario_sha256: crate::manifest::sha256_hex(&self.text),
         }

@@ -473,6 +473,15 @@ fn print_groups(o: &emergent_io::run_dir::DynamicOutcome, spec: Option<&str>) {
             group.corner_shapley
         );
     }
+    if let Some(a) = &o.anchoring {
+        println!(
+            "  {} of {} paths anchored to their corners (the quadrature missed their change; gap before anchoring {:.1e}), {} of them off by more than the change, which is then shared equally in the group (docs/dynamic-attribution.md, \"Paths the quadrature cannot integrate\")",
+            a.anchored_paths,
+            g << (g - 1),
+            a.quadrature_gap,
+            a.replaced_paths
+        );
+    }
 }
 
 /// Why the dynamic attribution's gap is above the tolerance it was asked for.

@@ -1,6 +1,7 @@
 //! `emergent distill`: an LLM run's decision log → `policy.json` (a surrogate fitted to the
 //! LLM agents' decisions, run with `[policy] kind = "distilled"`) and `distill.json` (its
-//! fidelity on held-out decisions next to the hand-written surrogate's).
+//! fidelity on held-out decisions next to the hand-written surrogate's). Social runs and
+//! `[econ]` runs (work and consumption) alike.
 
 use std::path::PathBuf;
 
@@ -17,6 +18,20 @@ pub struct Args {
     /// Overwrite an existing policy.json / distill.json.
     #[arg(long)]
     force: bool,
+    /// Macro check: run the distilled policy on the LLM run's scenario at the same N with K
+    /// seeds (the LLM runs' seeds first) and compare the indicators at the last recorded tick
+    /// with the LLM run(s); written to distill.json as `macro_check`.
+    #[arg(long, value_name = "K")]
+    check_seeds: Option<usize>,
+    /// More finished LLM runs of the same scenario (other seeds) for the macro check: the
+    /// distilled mean is then tested against the LLM runs' own seed band.
+    #[arg(long, value_name = "RUN_DIR", num_args = 1.., requires = "check_seeds")]
+    llm_runs: Vec<PathBuf>,
+}
+
+/// A value of the macro check, or "—" when undefined.
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".into(), |v| format!("{v:.4}"))
 }
 
 fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
@@ -32,23 +47,76 @@ fn line(name: &str, f: &emergent_distill::Fidelity) -> String {
     )
 }
 
+fn econ_line(name: &str, f: &emergent_distill::econ::EconFidelity) -> String {
+    format!(
+        "{name:<10} log-loss {:.3}/decision (work {:.3}, consumption {:.3}), RMSE work {:.4}, consumption {:.4}",
+        f.log_loss, f.work.log_loss, f.consumption.log_loss, f.work.rmse, f.consumption.rmse
+    )
+}
+
 pub fn run(args: Args) -> Result<()> {
+    // Checked before anything is fitted or written (a missing run directory is distill's
+    // to report).
+    let plan = match args.check_seeds {
+        Some(k) if args.run_dir.is_dir() => Some(super::distill_check::plan_check(
+            &args.run_dir,
+            &args.llm_runs,
+            k,
+        )?),
+        _ => None,
+    };
     let opts = emergent_distill::DistillOptions {
-        run_dir: args.run_dir,
+        run_dir: args.run_dir.clone(),
         out: args.out,
         force: args.force,
     };
-    let s = emergent_distill::distill(&opts)?;
-    let f = &s.file;
-    println!(
-        "fitted on {} decisions, held out {} ({} fell back, left out)",
-        f.fitted_on, f.held_out, f.fell_back
-    );
-    println!("{}", line("distilled", &f.distilled));
-    if let Some(sur) = &f.surrogate {
-        println!("{}", line("surrogate", sur));
+    let done = emergent_distill::distill_run(&opts)?;
+    match &done {
+        emergent_distill::Distillation::Social(s) => {
+            let f = &s.file;
+            println!(
+                "fitted on {} decisions, held out {} ({} fell back, left out)",
+                f.fitted_on, f.held_out, f.fell_back
+            );
+            println!("{}", line("distilled", &f.distilled));
+            if let Some(sur) = &f.surrogate {
+                println!("{}", line("surrogate", sur));
+            }
+        }
+        emergent_distill::Distillation::Econ(s) => {
+            let f = &s.file;
+            println!(
+                "fitted work and consumption on {} household decisions, held out {} ({} fell back, left out)",
+                f.fitted_on, f.held_out, f.fell_back
+            );
+            println!("{}", econ_line("distilled", &f.distilled));
+            println!("{}", econ_line("surrogate", &f.surrogate));
+        }
     }
-    println!("policy:   {}", s.policy.display());
-    println!("fidelity: {}", s.report.display());
+    if let Some(plan) = plan {
+        let check = super::distill_check::run_check(plan, done.policy(), done.report())?;
+        println!(
+            "macro check at N = {}, distilled seeds {:?} vs LLM seeds {:?} ({})",
+            check.agents, check.seeds, check.llm_seeds, check.band
+        );
+        for m in &check.indicators {
+            let inside = match m.inside {
+                Some(true) => "inside",
+                Some(false) => "OUTSIDE",
+                None => "undefined",
+            };
+            println!(
+                "  {:<16} LLM mean {}  distilled mean {} ± {}  band [{}, {}]  {inside}",
+                m.name,
+                opt(m.llm_mean),
+                opt(m.distilled_mean),
+                opt(m.distilled_sd),
+                opt(m.low),
+                opt(m.high)
+            );
+        }
+    }
+    println!("policy:   {}", done.policy().display());
+    println!("fidelity: {}", done.report().display());
     Ok(())
 }

@@ -127,7 +127,7 @@ impl DecisionItemRows {
 
 /// The named columns of a Parquet file as f64 (null: NaN); dictionary columns of
 /// [`ITEM_KINDS`] as their codes.
-fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, IoError> {
+pub(super) fn read_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>, IoError> {
     let builder = open_checked(path)?;
     let schema = builder.schema().clone();
     let mut at = Vec::with_capacity(names.len());

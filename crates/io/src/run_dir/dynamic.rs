@@ -62,9 +62,24 @@ pub struct DynamicOutcome {
     /// = group g participates), 2^G values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corner_values: Vec<f64>,
+    /// With a coalition structure: paths whose φ were anchored to their corners because the
+    /// quadrature missed the path's change (docs/dynamic-attribution.md), of which
+    /// `replaced_paths` were off by more than the change itself (the change then shared
+    /// equally in the group), and the completeness gap of the quadratures before anchoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchoring: Option<PathAnchoring>,
     /// Dynamic φ of every agent: written to `dynamic_attribution.parquet`, not to the JSON.
     #[serde(skip)]
     pub phi: Vec<f64>,
+}
+
+/// What anchoring paths to their corners did (`DynamicOutcome::anchoring`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathAnchoring {
+    pub anchored_paths: usize,
+    pub replaced_paths: usize,
+    #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
+    pub quadrature_gap: f64,
 }
 
 fn met() -> bool {

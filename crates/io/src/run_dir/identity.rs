@@ -12,8 +12,13 @@ pub struct RunIdentity {
     pub emergent_version: String,
     /// The `--set KEY=VALUE` overrides in order.
     pub overrides: Vec<String>,
-    /// SHA-256 (hex) over the version, the scenario text and the overrides: equal keys mean
-    /// the same scenario, seed and code, so the same states tick by tick.
+    /// SHA-256 (hex) of the distilled policy file's bytes (`[policy] kind = "distilled"`;
+    /// absent for other policies): the policy is part of what the run is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_sha256: Option<String>,
+    /// SHA-256 (hex) over the version, the scenario text, the overrides and the distilled
+    /// policy's bytes: equal keys mean the same scenario, seed, policy and code, so the same
+    /// states tick by tick.
     pub run_key: String,
     /// SHA-256 (hex) of the scenario text (as `scenario.toml`).
     pub scenario_sha256: String,

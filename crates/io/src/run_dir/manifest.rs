@@ -27,6 +27,9 @@ pub enum RunKind {
 #[serde(default)]
 pub struct Manifest {
     pub counts: Counts,
+    /// Runs of a distilled policy: its file, hash, provenance and fidelity report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distilled_policy: Option<super::DistilledPolicyUse>,
     /// Partitioned runs only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distributed: Option<Distributed>,

@@ -5,7 +5,9 @@
 
 mod attribution;
 mod decisions;
+mod distilled;
 mod dynamic;
+mod econ_decisions;
 mod experiment;
 mod follows;
 mod game;
@@ -24,9 +26,12 @@ pub use attribution::{AttributionFile, IndicatorOutcome, TopAgent};
 pub use decisions::{
     DECISION_ITEMS, DECISIONS, DecisionItemRows, DecisionRows, ITEM_KINDS, read_decisions,
 };
+pub use distilled::{DISTILLED_FIDELITY, DISTILLED_POLICY, DistilledPolicyUse, DistilledSource};
 pub use dynamic::{
     Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
+    PathAnchoring,
 };
+pub use econ_decisions::{ECON_DECISIONS, EconDecisionRows, read_econ_decisions};
 pub use experiment::{
     ArmEffect, ArmTrajectory, ArmValue, Carried, CarriedAgent, ExperimentArm, ExperimentFile,
     ExperimentIndicator, TierEffect, experiment_run_dir, experiment_run_done,

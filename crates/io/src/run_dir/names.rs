@@ -89,7 +89,7 @@ pub const FOLLOWS_FINAL: &str = "follows-final";
 /// One row per cascade of a cascade-policy run (gathered on rank 0 in a partitioned run).
 pub const CASCADES: &str = "cascades";
 /// Every table above.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     TICKS,
     ACTIONS,
     FEATURES,
@@ -101,6 +101,7 @@ pub const TABLES: [&str; 11] = [
     CASCADES,
     super::decisions::DECISIONS,
     super::decisions::DECISION_ITEMS,
+    super::econ_decisions::ECON_DECISIONS,
 ];
 
 /// `<table>.parquet`.

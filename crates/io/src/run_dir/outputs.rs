@@ -16,7 +16,7 @@ pub fn is_run_output(name: &str) -> bool {
     {
         return is_run_output(target) || target == LLM_CACHE;
     }
-    const FILES: [&str; 18] = [
+    const FILES: [&str; 20] = [
         MANIFEST,
         SCENARIO,
         PARTIAL,
@@ -35,6 +35,8 @@ pub fn is_run_output(name: &str) -> bool {
         REPORT_HTML,
         PLOTS_DIR,
         INTERVIEWS,
+        super::distilled::DISTILLED_POLICY,
+        super::distilled::DISTILLED_FIDELITY,
     ];
     FILES.contains(&name) || is_table(name) || is_rank_checkpoint(name)
 }

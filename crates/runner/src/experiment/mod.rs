@@ -229,6 +229,7 @@ fn replicate_source(
         text: arm.text.clone(),
         file: base.file.clone(),
         overrides,
+        policy: None,
     }
 }
 

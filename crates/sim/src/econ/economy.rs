@@ -108,6 +108,11 @@ pub trait EconPolicy: Send + Sync {
     fn halt(&self) -> Option<crate::policy::PolicyHalt> {
         None
     }
+    /// The decisions of LLM-driven households since the last call, in month and agent
+    /// order (`econ_decisions.parquet`); empty for policies without a model behind them.
+    fn take_decision_log(&self) -> Vec<super::view::EconDecisionRecord> {
+        Vec::new()
+    }
 }
 
 /// An agent's month, kept for memory (prompts) and the rule baseline.

@@ -16,14 +16,18 @@
 //! checkpoint). Indicators: unemployment, price and wage inflation (year on year), nominal
 //! and real GDP (production at the current and at the initial price).
 
+pub mod distilled;
 mod economy;
 mod profile;
 mod rule;
 pub mod tax;
+pub mod view;
 
+pub use distilled::{ECON_FORMAT, EconDistilled, EconDistilledModel, EconGroupModel};
 pub use economy::{
     AgentMonth, EconDecision, EconPolicy, Economy, FEATURES, MonthStats, STEP, annual_inflation,
     purpose, relative_excess, snap, taylor_rate,
 };
 pub use profile::{Profile, profile};
-pub use rule::RuleBaseline;
+pub use rule::{RuleBaseline, rule_propensities};
+pub use view::{ECON_FEATURES, ECON_FEATURES_VERSION, EconDecisionRecord, EconView};

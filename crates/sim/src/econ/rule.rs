@@ -19,26 +19,47 @@ impl RuleBaseline {
     /// The rule's decision for one agent.
     pub fn decide_one(&self, e: &Economy, agent: AgentId) -> EconDecision {
         let a = agent as usize;
-        let income = e.expected_income(agent).max(1e-9);
-        let money = e.money[a].max(0.0);
-        let buffer = money / income;
         let mut rng = AgentRng::new(e.seed, a as u64, e.month as u64, purpose::RULE);
-        let work = (1.0 - 0.05 * (buffer - 6.0).max(0.0)).clamp(0.3, 1.0) - 0.12 * rng.next_f64();
-        // `c` applies to money after this month's pay, so plan on that.
-        let gross = e.expected_income(agent) * work;
-        let disposable = gross - super::tax::monthly_tax(gross)
-            + e.history.last().map_or(0.0, |s| s.redistribution);
-        let after_pay = money + disposable;
-        let consumption = if after_pay > 0.0 {
-            (0.9 * disposable + 0.1 * money) / after_pay
-        } else {
-            0.0
-        };
+        let u_work = rng.next_f64();
+        let u_noise = rng.next_f64();
+        let (work, consumption) = rule_propensities(
+            e.expected_income(agent),
+            e.money[a],
+            e.history.last().map_or(0.0, |s| s.redistribution),
+            u_work,
+            u_noise,
+        );
         EconDecision {
             work: snap(work),
-            consumption: snap(consumption + 0.02 * (rng.next_f64() - 0.5)),
+            consumption: snap(consumption),
         }
     }
+}
+
+/// The rule's work and consumption before they are snapped to the grid, from what the
+/// household sees (expected income, money on hand, last month's transfer) and its two
+/// uniform draws in [0, 1): `emergent distill` derives the rule's probabilities from it.
+pub fn rule_propensities(
+    expected_income: f64,
+    money: f64,
+    transfer: f64,
+    u_work: f64,
+    u_noise: f64,
+) -> (f64, f64) {
+    let income = expected_income.max(1e-9);
+    let money = money.max(0.0);
+    let buffer = money / income;
+    let work = (1.0 - 0.05 * (buffer - 6.0).max(0.0)).clamp(0.3, 1.0) - 0.12 * u_work;
+    // `c` applies to money after this month's pay, so plan on that.
+    let gross = expected_income * work;
+    let disposable = gross - super::tax::monthly_tax(gross) + transfer;
+    let after_pay = money + disposable;
+    let consumption = if after_pay > 0.0 {
+        (0.9 * disposable + 0.1 * money) / after_pay
+    } else {
+        0.0
+    };
+    (work, consumption + 0.02 * (u_noise - 0.5))
 }
 
 impl EconPolicy for RuleBaseline {
