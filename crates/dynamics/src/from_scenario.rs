@@ -14,6 +14,7 @@ use crate::feed_model::FeedShape;
 use crate::model::Dynamics;
 use crate::panic::PanicField;
 use crate::radicalization::RadicalizationField;
+use crate::rewiring::Rewiring;
 use crate::threshold::ThresholdField;
 
 /// Smoothing of |Δx| in the radicalization twin's homophily kernel ((Δx² + δ²)^(−β/2)).
@@ -146,6 +147,11 @@ pub fn model_for<'a>(
                     &feed,
                     p.contacts as f64,
                 ),
+                rewiring: Rewiring {
+                    follow_prob: p.follow_prob,
+                    unfollow_prob: p.unfollow_prob,
+                    unfollow_distance: p.unfollow_distance,
+                },
             }))
         }
         #[allow(unreachable_patterns)]

@@ -31,7 +31,11 @@
 //! w = α·1 nearly constant for α ≫ m/N: attention is a fixed budget, see
 //! docs/dynamic-attribution.md).
 //!
-//! What it leaves out: rewiring (the graph is the one the run started from); the draw of m
+//! Outputs: `stance`, and `followee_stance` over the expected follow graph of
+//! [`crate::rewiring`] (the engine's follows and unfollows in expectation).
+//!
+//! What it leaves out: rewiring's effect on the feed (the feed reads the graph the run started
+//! from; the rewired graph gives `followee_stance` only); the draw of m
 //! distinct authors becomes m independent draws (a dominant candidate is over-weighted); the
 //! candidates' stances are read at x(t), not at the item's (an O(dt) lag); δ smooths the
 //! engine's floor of 10⁻⁶ on |Δx|; rankings other than chronological and windows longer than
@@ -42,6 +46,7 @@ use rayon::prelude::*;
 
 use crate::feed_model::{Feed, FeedShape};
 use crate::model::{Dynamics, Trajectory};
+use crate::rewiring::{FollowGraph, Rewiring};
 use crate::stance_grid::Stencil;
 
 pub struct RadicalizationField<'a> {
@@ -61,9 +66,12 @@ pub struct RadicalizationField<'a> {
     pub feed: FeedShape,
     /// k in p_j = w_j^k, the probability that j's items exist (see [`Self::exponent_for`]).
     pub participation_exponent: f64,
+    /// The engine's rewiring: the follow graph `followee_stance` is read over
+    /// ([`crate::rewiring`]).
+    pub rewiring: Rewiring,
 }
 
-const OUTPUTS: [&str; 1] = ["stance"];
+const OUTPUTS: [&str; 2] = ["stance", "followee_stance"];
 
 /// Everything one tick computes from x(t), kept for its adjoint.
 struct Tick {
@@ -407,6 +415,39 @@ struct FeedBar {
     mu: Vec<f64>,
 }
 
+impl FeedBar {
+    fn add(&mut self, rho: &[f64], theta: &[f64], mu: &[f64]) {
+        add_to(&mut self.rho, rho);
+        add_to(&mut self.theta, theta);
+        add_to(&mut self.mu, mu);
+    }
+}
+
+fn add_to(a: &mut [f64], b: &[f64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+impl RadicalizationField<'_> {
+    /// The expected follow graph at existence `p` ([`crate::rewiring`]).
+    fn follow_graph<'b>(
+        &'b self,
+        p: &'b [f64],
+        feed: &'b Feed,
+    ) -> FollowGraph<'b, impl Fn(f64) -> f64 + Sync + 'b> {
+        FollowGraph {
+            rule: self.rewiring,
+            net: self.net,
+            activity: &self.activity,
+            feed,
+            p,
+            kernel: move |d| self.kernel(d).0,
+            delta: self.delta,
+        }
+    }
+}
+
 impl Dynamics for RadicalizationField<'_> {
     fn agents(&self) -> usize {
         self.x0.len()
@@ -416,7 +457,7 @@ impl Dynamics for RadicalizationField<'_> {
         &OUTPUTS
     }
 
-    fn forward(&self, w: &[f64], _needed: &[bool]) -> Trajectory {
+    fn forward(&self, w: &[f64], needed: &[bool]) -> Trajectory {
         let w = &self.existence(w);
         let feed = self.feed.feed(self.net, w, self.contacts);
         let mut states = Vec::with_capacity(self.ticks as usize + 1);
@@ -431,8 +472,13 @@ impl Dynamics for RadicalizationField<'_> {
             states.push(next);
         }
         let last = states.last().cloned().unwrap_or_default();
+        let followee_stance = if needed.get(1).copied().unwrap_or(false) {
+            self.follow_graph(w, &feed).forward(&states)
+        } else {
+            Vec::new()
+        };
         Trajectory {
-            outputs: vec![last],
+            outputs: vec![last, followee_stance],
             states,
         }
     }
@@ -440,9 +486,11 @@ impl Dynamics for RadicalizationField<'_> {
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
         let mut grad = vec![0.0; n];
-        let Some(Some(d_stance)) = d_out.first() else {
+        let d_stance = d_out.first().cloned().flatten();
+        let d_followee = d_out.get(1).and_then(Option::as_ref);
+        if d_stance.is_none() && d_followee.is_none() {
             return grad;
-        };
+        }
         let w_in = w;
         let w = &self.existence(w_in);
         let feed = self.feed.feed(self.net, w, self.contacts);
@@ -451,10 +499,32 @@ impl Dynamics for RadicalizationField<'_> {
             theta: vec![0.0; n],
             mu: vec![0.0; n],
         };
-        let mut lam = d_stance.clone();
+        // ∂M/∂x(t) through the follow graph, per tick (`followee_stance` reads the stances).
+        let graph_x = d_followee.map(|fs_bar| {
+            let g = self.follow_graph(w, &feed).backward(&fwd.states, fs_bar);
+            bar.add(&g.rho, &g.theta, &g.mu);
+            for (a, b) in grad.iter_mut().zip(&g.p) {
+                *a += b;
+            }
+            g.x
+        });
+        let direct = |t: usize| {
+            graph_x
+                .as_ref()
+                .and_then(|x| x.get(t))
+                .filter(|v| !v.is_empty())
+        };
+        let mut lam = d_stance.unwrap_or_else(|| vec![0.0; n]);
+        let ticks = self.ticks as usize;
+        if let Some(d) = direct(ticks) {
+            add_to(&mut lam, d);
+        }
         // Tick 0 only decays (nothing depends on w there).
-        for t in (1..self.ticks as usize).rev() {
+        for t in (1..ticks).rev() {
             lam = self.step_back(&fwd.states[t], w, &feed, &lam, &mut grad, &mut bar);
+            if let Some(d) = direct(t) {
+                add_to(&mut lam, d);
+            }
         }
         self.feed.feed_back(
             self.net,

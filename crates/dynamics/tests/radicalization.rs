@@ -2,7 +2,7 @@
 //! mean-field form.
 
 use emergent_attribution::{AgentIds, FeatureTable};
-use emergent_dynamics::{Dynamics, FeedShape, RadicalizationField};
+use emergent_dynamics::{Dynamics, FeedShape, RadicalizationField, Rewiring};
 use emergent_sim::network::Network;
 
 /// The shipped smoothing (`from_scenario`): with a sharper kernel the outcome has sharp (if
@@ -53,6 +53,7 @@ fn field(net: &Network, seed: u64, beta: f64, ticks: u32) -> RadicalizationField
         ticks,
         feed: FEED,
         participation_exponent: 1.0,
+        rewiring: Rewiring::default(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use emergent_attribution::game::exact_shapley;
 use emergent_attribution::{AgentIds, FeatureTable, Indicator};
-use emergent_dynamics::{FeedShape, Outcome, RadicalizationField, attribute_grouped};
+use emergent_dynamics::{FeedShape, Outcome, RadicalizationField, Rewiring, attribute_grouped};
 use emergent_sim::network::Network;
 
 mod common;
@@ -48,6 +48,7 @@ fn field(net: &Network, seed: u64, ticks: u32) -> RadicalizationField<'_> {
         ticks,
         feed: FEED,
         participation_exponent: RadicalizationField::exponent_for(n, &FEED, 3.0),
+        rewiring: Rewiring::default(),
     }
 }
 
