@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import _native
 from ._run import PathLike
@@ -78,7 +78,14 @@ class DistillResult:
         return as_frame(self.to_arrow(), "polars")
 
 
-def distill(run_dir: PathLike, out: PathLike = "policy.json", *, force: bool = False) -> DistillResult:
+def distill(
+    run_dir: PathLike,
+    out: PathLike = "policy.json",
+    *,
+    force: bool = False,
+    check_seeds: Optional[int] = None,
+    llm_runs: Sequence[PathLike] = (),
+) -> DistillResult:
     """Fit a surrogate to the decisions a run's LLM agents made (``emergent distill``; same
     names and defaults): logistic models of each choice and linear models of the stances,
     one set per ``[[llm.groups]]`` group, fitted on most agents' decisions and scored on the
@@ -90,8 +97,17 @@ def distill(run_dir: PathLike, out: PathLike = "policy.json", *, force: bool = F
             raises :class:`EmergentError` ("no decision log …"), as the command does.
         out: where ``policy.json`` goes; ``distill.json`` is written beside it.
         force: overwrite an existing ``policy.json`` / ``distill.json``.
+        check_seeds: the macro check (``--check-seeds K``): run the distilled policy on the
+            LLM run's scenario at the same N with K seeds (the LLM runs' seeds first) and add
+            ``macro_check`` to ``distill.json`` (each indicator at the last recorded tick, the
+            means, the band, ``inside``). 1–100.
+        llm_runs: more finished LLM runs of the same scenario and N, other seeds
+            (``--llm-runs``): the distilled mean is then tested against their seed band.
+            Needs ``check_seeds``. Every problem is refused before anything is fitted.
 
     Runs without the GIL. Errors raise :class:`EmergentError` with the command line's text.
     """
-    d = _native.distill(os.fspath(run_dir), os.fspath(out), force)
+    d = _native.distill(
+        os.fspath(run_dir), os.fspath(out), force, check_seeds, [os.fspath(r) for r in llm_runs]
+    )
     return DistillResult(policy=Path(d["policy"]), report=Path(d["report"]), json=json.loads(d["json"]))

@@ -117,7 +117,13 @@ def interview(
     offline: bool,
     max_calls: Optional[int],
 ) -> Dict[str, Any]: ...
-def distill(run_dir: _Path, out: _Path, force: bool) -> Dict[str, Any]: ...
+def distill(
+    run_dir: _Path,
+    out: _Path,
+    force: bool,
+    check_seeds: Optional[int] = None,
+    llm_runs: Sequence[_Path] = ...,
+) -> Dict[str, Any]: ...
 def import_bluesky(
     files: Sequence[_Path],
     out: _Path,

@@ -27,7 +27,32 @@ def test_distilling_an_llm_run_writes_the_policy_and_its_fidelity(make_llm_run, 
     # Distilled again into the same place: refused without force, as the command does.
     with pytest.raises(emergent.EmergentError, match="policy.json"):
         emergent.distill(llm_run.dir, out)
-    assert emergent.distill(llm_run.dir, out, force=True).json == d.json
+    again = emergent.distill(llm_run.dir, out, force=True).json
+    # The same fit and policy; only the time of fitting may differ.
+    assert {k: v for k, v in again.items() if k != "fitted_at"} == {
+        k: v for k, v in d.json.items() if k != "fitted_at"
+    }
+
+
+def test_the_macro_check_runs_the_distilled_policy_on_the_llm_run_s_scenario(make_llm_run, tmp_path):
+    llm_run = make_llm_run(16)
+    out = tmp_path / "fit" / "policy.json"
+    out.parent.mkdir()
+    # Refused before anything is fitted, with the command line's words.
+    with pytest.raises(emergent.EmergentError, match="--check-seeds 0: give 1 to 100 seeds"):
+        emergent.distill(llm_run.dir, out, check_seeds=0)
+    with pytest.raises(emergent.EmergentError, match="llm_runs needs check_seeds"):
+        emergent.distill(llm_run.dir, out, llm_runs=[llm_run.dir])
+    assert not out.exists()
+    d = emergent.distill(llm_run.dir, out, check_seeds=2)
+    check = d.json["macro_check"]
+    assert check["seeds"][0] == check["llm_seeds"][0] and len(check["seeds"]) == 2
+    assert check["indicators"], "every indicator of the scenario is compared"
+    for m in check["indicators"]:
+        assert len(m["distilled"]) == 2 and len(m["llm"]) == 1
+    assert json.loads(d.report.read_text())["macro_check"] == check
+    # The scratch runs are gone.
+    assert sorted(p.name for p in out.parent.iterdir()) == ["distill.json", "policy.json"]
 
 
 def test_a_run_without_llm_decisions_is_the_cli_s_error(small_run, tmp_path):

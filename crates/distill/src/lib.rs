@@ -9,6 +9,7 @@
 //! consumption are distilled by `econ/` (latent-Gaussian models on the logit scale);
 //! [`distill_run`] picks the kind of the run.
 
+mod by_group;
 mod dataset;
 pub mod econ;
 mod error;
@@ -17,7 +18,6 @@ mod fit;
 mod macro_check;
 mod models;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use emergent_io::run_dir::{self, DECISION_ITEMS, DECISIONS, MANIFEST, SCENARIO, parquet_name};
@@ -171,42 +171,17 @@ fn fit_model(
     fitting: &[&Sample],
     feed_size: usize,
 ) -> Result<(DistilledModel, Vec<GroupFit>, Vec<usize>), DistillError> {
-    let pooled = fit_group("pooled", 1.0, fitting, feed_size)?;
-    let all_agents: BTreeSet<u32> = decisions.samples.iter().map(|s| s.agent).collect();
-    let (mut groups, mut fits, mut group_of) = (Vec::new(), Vec::new(), Vec::new());
-    for (g, name) in names.iter().enumerate() {
-        let agents: BTreeSet<u32> = decisions
-            .samples
-            .iter()
-            .filter(|s| s.group as usize == g)
-            .map(|s| s.agent)
-            .collect();
-        group_of.push(groups.len().saturating_sub(usize::from(agents.is_empty())));
-        if agents.is_empty() {
-            continue;
-        }
-        let mine: Vec<&Sample> = fitting
-            .iter()
-            .copied()
-            .filter(|s| s.group as usize == g)
-            .collect();
-        let share = agents.len() as f64 / all_agents.len() as f64;
-        let own = mine.len() >= MIN_GROUP_DECISIONS;
-        let mut model: GroupModel = match own {
-            true => fit_group(name, share, &mine, feed_size)?,
-            false => pooled.clone(),
-        };
-        model.name = name.clone();
-        model.share = share;
-        fits.push(GroupFit {
-            name: name.clone(),
-            decisions: mine.len(),
-            agents: agents.len(),
-            share,
-            pooled: !own,
-        });
-        groups.push(model);
-    }
+    let by = by_group::fit_by_group(
+        names,
+        &decisions.samples,
+        fitting,
+        |name, share, mine| fit_group(name, share, mine, feed_size),
+        |m: &mut GroupModel, name, share| {
+            m.name = name.to_string();
+            m.share = share;
+        },
+    )?;
+    let (groups, fits, group_of) = (by.models, by.fits, by.group_of);
     let model = DistilledModel {
         format: FORMAT.into(),
         features_version: FEATURES_VERSION,

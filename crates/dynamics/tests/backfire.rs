@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use emergent_attribution::{AgentIds, FeatureTable, Indicator};
+use emergent_attribution::Indicator;
 use emergent_dynamics::{
     BackfireField, BoundedConfidenceField, Dynamics, Outcome, attribute_dynamic, model_for,
 };
@@ -11,23 +11,7 @@ use emergent_scenario::Scenario;
 use emergent_sim::network::Network;
 
 mod common;
-use common::{Lcg, check_gradient};
-
-fn graph(n: usize, k: usize, seed: u64) -> Network {
-    let mut r = Lcg(seed);
-    let mut edges = Vec::new();
-    for u in 0..n {
-        for _ in 0..k {
-            let v = (r.unit() * n as f64) as usize % n;
-            if v != u {
-                edges.push((u as u32, v as u32));
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    Network::from_edges(n, edges)
-}
+use common::{Lcg, check_gradient, posts_context as context, random_follows as graph};
 
 /// Stances crowding both bounds (a few exactly at ±1) with some in between, so items are
 /// close, in between and rejected, and the backfire pushes stances against the clamp.
@@ -65,17 +49,6 @@ fn field(net: &Network, seed: u64, ticks: u32, repulsion: f64) -> BackfireField<
         rejection_delta: 0.08,
         clamp_width: 0.02,
     }
-}
-
-fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(
-        AgentIds::sequential(n),
-        vec![(
-            "posts".into(),
-            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
-        )],
-    )
-    .unwrap()
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The dynamic attribution with a coalition structure: efficiency, group totals equal to the
 //! Shapley value of the twin's corner game, one group = the diagonal, additivity, determinism.
 
+use emergent_attribution::Indicator;
 use emergent_attribution::game::exact_shapley;
-use emergent_attribution::{AgentIds, FeatureTable, Indicator};
 use emergent_dynamics::{
     BoundedConfidenceField, CascadeField, Dynamics, GroupedAttribution, Outcome, attribute_dynamic,
     attribute_grouped,
@@ -10,23 +10,7 @@ use emergent_dynamics::{
 use emergent_sim::network::Network;
 
 mod common;
-use common::Lcg;
-
-fn graph(n: usize, k: usize, seed: u64) -> Network {
-    let mut r = Lcg(seed);
-    let mut edges = Vec::new();
-    for u in 0..n {
-        for _ in 0..k {
-            let v = (r.unit() * n as f64) as usize % n;
-            if v != u {
-                edges.push((u as u32, v as u32));
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    Network::from_edges(n, edges)
-}
+use common::{Lcg, posts_context as context, random_follows as graph};
 
 fn bc(net: &Network, seed: u64) -> BoundedConfidenceField<'_> {
     let n = net.len();
@@ -71,17 +55,6 @@ fn reciprocal(n: usize, k: usize, seed: u64) -> Network {
     edges.sort_unstable();
     edges.dedup();
     Network::from_edges(n, edges)
-}
-
-fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(
-        AgentIds::sequential(n),
-        vec![(
-            "posts".into(),
-            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
-        )],
-    )
-    .unwrap()
 }
 
 /// Agents split into `g` groups of consecutive ids.

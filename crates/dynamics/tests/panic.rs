@@ -1,30 +1,13 @@
 //! The herding market twin: exact adjoints of the expected feed, and feeds normalised over the
 //! items that exist (a few speakers fill every feed, as in the engine).
 
-use emergent_attribution::{AgentIds, FeatureTable, Indicator};
+use emergent_attribution::Indicator;
 use emergent_dynamics::{Outcome, PanicField};
 use emergent_scenario::PanicParams;
 use emergent_sim::network::Network;
 
 mod common;
-use common::{Lcg, check_gradient};
-
-/// Each agent follows ~k random others.
-fn graph(n: usize, k: usize, seed: u64) -> Network {
-    let mut r = Lcg(seed);
-    let mut edges = Vec::new();
-    for u in 0..n {
-        for _ in 0..k {
-            let v = (r.unit() * n as f64) as usize % n;
-            if v != u {
-                edges.push((u as u32, v as u32));
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    Network::from_edges(n, edges)
-}
+use common::{check_gradient, posts_context as context, random_follows as graph};
 
 fn market(net: &Network, ticks: u32) -> PanicField<'_> {
     let n = net.len();
@@ -60,17 +43,6 @@ fn market(net: &Network, ticks: u32) -> PanicField<'_> {
             .collect(),
         participation_exponent: 1.0,
     }
-}
-
-fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(
-        AgentIds::sequential(n),
-        vec![(
-            "posts".into(),
-            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
-        )],
-    )
-    .unwrap()
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! The radicalization twin: exact adjoint, completeness, and the published regimes in its
 //! mean-field form.
 
-use emergent_attribution::{AgentIds, FeatureTable};
 use emergent_dynamics::{Dynamics, FeedShape, RadicalizationField, Rewiring};
 use emergent_sim::network::Network;
 
@@ -18,23 +17,9 @@ const FEED: FeedShape = FeedShape {
 };
 
 mod common;
-use common::{Lcg, attribute_at_k8, check_gradient};
-
-fn graph(n: usize, k: usize, seed: u64) -> Network {
-    let mut r = Lcg(seed);
-    let mut edges = Vec::new();
-    for u in 0..n {
-        for _ in 0..k {
-            let v = (r.unit() * n as f64) as usize % n;
-            if v != u {
-                edges.push((u as u32, v as u32));
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    Network::from_edges(n, edges)
-}
+use common::{
+    Lcg, attribute_at_k8, check_gradient, posts_context as context, random_follows as graph,
+};
 
 fn field(net: &Network, seed: u64, beta: f64, ticks: u32) -> RadicalizationField<'_> {
     let n = net.len();
@@ -55,17 +40,6 @@ fn field(net: &Network, seed: u64, beta: f64, ticks: u32) -> RadicalizationField
         participation_exponent: 1.0,
         rewiring: Rewiring::default(),
     }
-}
-
-fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(
-        AgentIds::sequential(n),
-        vec![(
-            "posts".into(),
-            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
-        )],
-    )
-    .unwrap()
 }
 
 #[test]

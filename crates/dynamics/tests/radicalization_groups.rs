@@ -1,35 +1,19 @@
 //! The grouped dynamic attribution (`--groups`) on the radicalization twin: the paths on which
 //! a small group joins a world where only a few accounts speak.
 
+use emergent_attribution::Indicator;
 use emergent_attribution::game::exact_shapley;
-use emergent_attribution::{AgentIds, FeatureTable, Indicator};
 use emergent_dynamics::{FeedShape, Outcome, RadicalizationField, Rewiring, attribute_grouped};
 use emergent_sim::network::Network;
 
 mod common;
-use common::Lcg;
+use common::{Lcg, flat_posts_context as context, random_follows as graph};
 
 const FEED: FeedShape = FeedShape {
     in_network: 4,
     out_of_network: 4,
     followee_sample: 64,
 };
-
-fn graph(n: usize, k: usize, seed: u64) -> Network {
-    let mut r = Lcg(seed);
-    let mut edges = Vec::new();
-    for u in 0..n {
-        for _ in 0..k {
-            let v = (r.unit() * n as f64) as usize % n;
-            if v != u {
-                edges.push((u as u32, v as u32));
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    Network::from_edges(n, edges)
-}
 
 fn field(net: &Network, seed: u64, ticks: u32) -> RadicalizationField<'_> {
     let n = net.len();
@@ -50,14 +34,6 @@ fn field(net: &Network, seed: u64, ticks: u32) -> RadicalizationField<'_> {
         participation_exponent: RadicalizationField::exponent_for(n, &FEED, 3.0),
         rewiring: Rewiring::default(),
     }
-}
-
-fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(
-        AgentIds::sequential(n),
-        vec![("posts".into(), vec![1.0; n])],
-    )
-    .unwrap()
 }
 
 fn tiers(n: usize, a: usize, b: usize) -> Vec<Vec<u32>> {

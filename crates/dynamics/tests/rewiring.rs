@@ -1,12 +1,11 @@
 //! The radicalization twin's follow graph (`followee_stance`): exact adjoint, the engine's
 //! definition without rewiring, and rewiring that sorts the graph by opinion.
 
-use emergent_attribution::{AgentIds, FeatureTable};
 use emergent_dynamics::{Dynamics, FeedShape, RadicalizationField, Rewiring};
 use emergent_sim::network::Network;
 
 mod common;
-use common::{Lcg, check_gradient};
+use common::{Lcg, check_gradient, flat_posts_context as context, random_follows as graph};
 
 const FEED: FeedShape = FeedShape {
     in_network: 4,
@@ -21,22 +20,6 @@ const SHIPPED: Rewiring = Rewiring {
     unfollow_prob: 0.5,
     unfollow_distance: 1.0,
 };
-
-fn graph(n: usize, k: usize, seed: u64) -> Network {
-    let mut r = Lcg(seed);
-    let mut edges = Vec::new();
-    for u in 0..n {
-        for _ in 0..k {
-            let v = (r.unit() * n as f64) as usize % n;
-            if v != u {
-                edges.push((u as u32, v as u32));
-            }
-        }
-    }
-    edges.sort_unstable();
-    edges.dedup();
-    Network::from_edges(n, edges)
-}
 
 fn field(net: &Network, seed: u64, ticks: u32, rewiring: Rewiring) -> RadicalizationField<'_> {
     let n = net.len();
@@ -57,14 +40,6 @@ fn field(net: &Network, seed: u64, ticks: u32, rewiring: Rewiring) -> Radicaliza
         participation_exponent: 1.0,
         rewiring,
     }
-}
-
-fn context(n: usize) -> FeatureTable {
-    FeatureTable::new(
-        AgentIds::sequential(n),
-        vec![("posts".into(), vec![1.0; n])],
-    )
-    .unwrap()
 }
 
 #[test]

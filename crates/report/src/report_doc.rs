@@ -187,6 +187,13 @@ fn headline(ind: &IndicatorOutcome) -> Vec<Block> {
         sci(ind.completeness_gap)
     )));
     out.push(Block::para(intro));
+    let shares = shares_defined(ind);
+    if !shares {
+        out.push(Block::para(vec![text(
+            "Σφ is zero up to rounding (the indicator equals its baseline value), so shares of it are undefined (–); the φ themselves still rank the agents.",
+        )]));
+    }
+    let share = |x: f64| pct(Some(x).filter(|_| shares));
     if !ind.tiers.is_empty() {
         let by = ind.tier_by.clone().unwrap_or_else(|| "?".into());
         out.push(Block::para(vec![
@@ -199,7 +206,7 @@ fn headline(ind: &IndicatorOutcome) -> Vec<Block> {
                 tier.name.clone(),
                 (tier.to - tier.from).to_string(),
                 num(Some(tier.phi_sum)),
-                pct(Some(tier.share)),
+                share(tier.share),
             ]);
         }
         out.push(Block::Table(t));
@@ -221,13 +228,27 @@ fn headline(ind: &IndicatorOutcome) -> Vec<Block> {
                 text((k + 1).to_string()),
                 code(&a.agent_id),
                 text(num(Some(a.phi))),
-                text(pct(Some(a.share))),
+                text(share(a.share)),
                 text(features),
             ]);
         }
         out.push(Block::Table(t));
     }
     out
+}
+
+/// Whether shares of Σφ mean anything: not when Σφ is zero up to rounding against the
+/// indicator's own size (e.g. `mean(posts)` at the `mean` baseline: f(x) = f(x′), and
+/// φ_i / Σφ would print as 10¹⁶ %).
+fn shares_defined(ind: &IndicatorOutcome) -> bool {
+    let scale = [ind.value, ind.baseline_value]
+        .iter()
+        .flatten()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    match ind.sum_phi {
+        Some(total) if total.is_finite() => total.abs() > 1e-10 * scale.max(f64::MIN_POSITIVE),
+        _ => false,
+    }
 }
 
 fn counts(m: &Manifest) -> Vec<Block> {
@@ -443,4 +464,54 @@ fn intervention_markers(m: &emergent_io::run_dir::Manifest) -> Vec<(f64, String)
         .into_iter()
         .map(|(t, labels)| (t as f64, labels.join(", ")))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(value: f64, baseline: f64, sum_phi: f64) -> IndicatorOutcome {
+        IndicatorOutcome {
+            name: "posts".into(),
+            expr: "mean(posts)".into(),
+            baseline: "mean".into(),
+            value: Some(value),
+            baseline_value: Some(baseline),
+            sum_phi: Some(sum_phi),
+            completeness_gap: Some(0.0),
+            method: Some("closed form".into()),
+            steps: None,
+            tier_by: None,
+            tiers: Vec::new(),
+            top_agents: vec![emergent_io::run_dir::TopAgent {
+                agent_id: "7".into(),
+                phi: 0.25,
+                share: 0.25 / sum_phi,
+                features: Vec::new(),
+            }],
+            error: None,
+            phi: None,
+        }
+    }
+
+    fn top_share_cell(ind: &IndicatorOutcome) -> String {
+        let blocks = headline(ind);
+        let Some(Block::Table(t)) = blocks.iter().rev().find(|b| matches!(b, Block::Table(_)))
+        else {
+            panic!("no top-agents table");
+        };
+        match &t.rows[0][3] {
+            Span::Text(s) | Span::Code(s) | Span::Strong(s) => s.clone(),
+        }
+    }
+
+    #[test]
+    fn shares_of_a_sum_that_is_rounding_noise_are_undefined() {
+        // mean(posts) at the mean baseline: f(x) = f(x′), Σφ is cancellation noise.
+        let noise = outcome(1.8, 1.8, 3.0e-17);
+        assert_eq!(top_share_cell(&noise), crate::fmt::UNDEFINED);
+        // A real change keeps its shares.
+        let real = outcome(2.8, 1.8, 1.0);
+        assert_eq!(top_share_cell(&real), "25.0%");
+    }
 }

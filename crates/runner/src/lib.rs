@@ -18,6 +18,7 @@ pub mod cache;
 mod cascades;
 mod checkpoint;
 mod decision_log;
+pub mod distill_check;
 mod distilled;
 mod distilled_record;
 mod dynamic;

@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<()> {
     // Checked before anything is fitted or written (a missing run directory is distill's
     // to report).
     let plan = match args.check_seeds {
-        Some(k) if args.run_dir.is_dir() => Some(super::distill_check::plan_check(
+        Some(k) if args.run_dir.is_dir() => Some(emergent_runner::distill_check::plan_check(
             &args.run_dir,
             &args.llm_runs,
             k,
@@ -94,7 +94,15 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     if let Some(plan) = plan {
-        let check = super::distill_check::run_check(plan, done.policy(), done.report())?;
+        let progress = |seed: u64, i: usize, n: usize| {
+            eprintln!("macro check: the distilled policy with seed {seed} ({i}/{n})");
+        };
+        let check = emergent_runner::distill_check::run_check(
+            plan,
+            done.policy(),
+            done.report(),
+            &progress,
+        )?;
         println!(
             "macro check at N = {}, distilled seeds {:?} vs LLM seeds {:?} ({})",
             check.agents, check.seeds, check.llm_seeds, check.band

@@ -2,7 +2,6 @@ pub mod attribute;
 pub mod bluesky;
 pub mod cache;
 pub mod distill;
-mod distill_check;
 pub mod experiment;
 pub mod interview;
 pub mod oasis;

@@ -8,12 +8,11 @@
 //! every grid value (so held-out log-loss is defined, for it and for the rule), and the
 //! engine draws it with one normal per choice (`emergent_sim::econ::distilled`).
 
-mod dataset;
+pub(crate) mod dataset;
 mod fidelity;
 mod fit;
 mod models;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use emergent_io::run_dir::{self, ECON_DECISIONS, MANIFEST, SCENARIO, parquet_name};
@@ -30,9 +29,7 @@ pub use fit::fit_econ_group;
 pub use models::{EconDistilledChoices, RuleChoices};
 
 use crate::dataset::HELD_OUT_EVERY;
-use crate::{
-    DISTILL_JSON, DistillError, DistillOptions, GroupFit, MIN_DECISIONS, MIN_GROUP_DECISIONS,
-};
+use crate::{DISTILL_JSON, DistillError, DistillOptions, GroupFit, MIN_DECISIONS};
 
 /// The estimator, as an econ `distill.json` names it.
 pub const ECON_ESTIMATOR: &str = "linfa-linear 0.8.1 (least squares, ridge 0.01) of logit(propensity clipped to [0.01, 0.99]); residual sd as the latent noise; values snapped to the 0.02 grid";
@@ -104,42 +101,17 @@ fn fit_model(
     decisions: &EconDecisions,
     fitting: &[&EconSample],
 ) -> Result<(EconDistilledModel, Vec<GroupFit>, Vec<usize>), DistillError> {
-    let pooled = fit_econ_group("pooled", 1.0, fitting)?;
-    let all: BTreeSet<u32> = decisions.samples.iter().map(|s| s.agent).collect();
-    let (mut groups, mut fits, mut group_of) = (Vec::new(), Vec::new(), Vec::new());
-    for (g, name) in names.iter().enumerate() {
-        let agents: BTreeSet<u32> = decisions
-            .samples
-            .iter()
-            .filter(|s| s.group as usize == g)
-            .map(|s| s.agent)
-            .collect();
-        group_of.push(groups.len().saturating_sub(usize::from(agents.is_empty())));
-        if agents.is_empty() {
-            continue;
-        }
-        let mine: Vec<&EconSample> = fitting
-            .iter()
-            .copied()
-            .filter(|s| s.group as usize == g)
-            .collect();
-        let share = agents.len() as f64 / all.len() as f64;
-        let own = mine.len() >= MIN_GROUP_DECISIONS;
-        let mut model: EconGroupModel = match own {
-            true => fit_econ_group(name, share, &mine)?,
-            false => pooled.clone(),
-        };
-        model.name = name.clone();
-        model.share = share;
-        fits.push(GroupFit {
-            name: name.clone(),
-            decisions: mine.len(),
-            agents: agents.len(),
-            share,
-            pooled: !own,
-        });
-        groups.push(model);
-    }
+    let by = crate::by_group::fit_by_group(
+        names,
+        &decisions.samples,
+        fitting,
+        fit_econ_group,
+        |m: &mut EconGroupModel, name, share| {
+            m.name = name.to_string();
+            m.share = share;
+        },
+    )?;
+    let (groups, fits, group_of) = (by.models, by.fits, by.group_of);
     let model = EconDistilledModel {
         format: ECON_FORMAT.into(),
         features_version: ECON_FEATURES_VERSION,

@@ -1,5 +1,5 @@
-//! What both dynamics test files need: a small deterministic generator and the adjoint-vs-
-//! finite-differences check.
+//! What the dynamics test files share: a small deterministic generator, small random worlds,
+//! feature contexts, and the adjoint-vs-finite-differences check.
 #![allow(dead_code)]
 
 use emergent_attribution::{FeatureTable, Indicator};
@@ -63,4 +63,44 @@ pub fn attribute_at_k8(model: &dyn Dynamics, ctx: &FeatureTable, expr: &str) -> 
         context: ctx,
     };
     attribute_dynamic(model, &out, 8, None, 8).unwrap()
+}
+
+/// A small random follow graph: each agent follows ~k others drawn by `Lcg(seed)` (no self
+/// follows, no duplicates).
+pub fn random_follows(n: usize, k: usize, seed: u64) -> emergent_sim::network::Network {
+    let mut r = Lcg(seed);
+    let mut edges = Vec::new();
+    for u in 0..n {
+        for _ in 0..k {
+            let v = (r.unit() * n as f64) as usize % n;
+            if v != u {
+                edges.push((u as u32, v as u32));
+            }
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    emergent_sim::network::Network::from_edges(n, edges)
+}
+
+/// A feature table of `n` agents with `posts` = 1 + (i mod 5): a context for indicators
+/// that read a run's feature besides the twin's outputs.
+pub fn posts_context(n: usize) -> FeatureTable {
+    FeatureTable::new(
+        emergent_attribution::AgentIds::sequential(n),
+        vec![(
+            "posts".into(),
+            (0..n).map(|i| 1.0 + (i % 5) as f64).collect(),
+        )],
+    )
+    .unwrap()
+}
+
+/// The same with `posts` = 1 for everyone.
+pub fn flat_posts_context(n: usize) -> FeatureTable {
+    FeatureTable::new(
+        emergent_attribution::AgentIds::sequential(n),
+        vec![("posts".into(), vec![1.0; n])],
+    )
+    .unwrap()
 }

@@ -1,4 +1,4 @@
-//! `emergent distill --check-seeds K`: the macro check of a fresh distillation. The LLM run's
+//! `emergent distill --check-seeds K` (and Python's `distill(check_seeds=K)`): the macro check of a fresh distillation. The LLM run's
 //! scenario is run K times with the distilled policy in place of the LLM agents (same N,
 //! same overrides; the seeds of the LLM runs compared against, then the next ones), and the
 //! indicators at the last recorded tick are compared with the LLM run's — or, given more
@@ -8,9 +8,40 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use emergent_distill::{MacroCheck, MacroIndicator, band_rule};
+use emergent_distill::{DistillError, MacroCheck, MacroIndicator, band_rule};
+use emergent_io::IoError;
 use emergent_io::run_dir::{self, INDICATORS_CSV, Manifest, SCENARIO};
+use thiserror::Error;
+
+use crate::error::RunError;
+
+/// Why a macro check could not be planned or made.
+#[derive(Debug, Error)]
+pub enum DistillCheckError {
+    /// A bad `--check-seeds` or `--llm-runs` (the message says which and what to do).
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Io(#[from] IoError),
+    #[error(transparent)]
+    Distill(#[from] DistillError),
+    /// A run directory compared against cannot be read.
+    #[error("{what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: Box<DistillCheckError>,
+    },
+    /// One of the check's runs failed.
+    #[error("the macro check's run with seed {seed}: {source}")]
+    Run {
+        seed: u64,
+        #[source]
+        source: RunError,
+    },
+}
+
+type Result<T> = std::result::Result<T, DistillCheckError>;
 
 /// Most seeds a check runs.
 pub const MAX_CHECK_SEEDS: usize = 100;
@@ -46,11 +77,11 @@ impl LlmRun {
 fn last_indicators(dir: &Path) -> Result<Last> {
     let path = dir.join(INDICATORS_CSV);
     let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+        .map_err(|e| IoError::new(&path, format!("cannot read ({e})")))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     let Some(last) = lines.rfind(|l| !l.trim().is_empty()) else {
-        bail!("{}: no recorded tick", path.display());
+        return Err(IoError::new(&path, "no recorded tick").into());
     };
     let cells: Vec<&str> = last.split(',').collect();
     Ok(header
@@ -104,27 +135,32 @@ pub struct CheckPlan {
 /// N, each a different seed) and choose `k` seeds; every problem is refused here.
 pub fn plan_check(run_dir: &Path, more: &[PathBuf], k: usize) -> Result<CheckPlan> {
     if !(1..=MAX_CHECK_SEEDS).contains(&k) {
-        bail!("--check-seeds {k}: give 1 to {MAX_CHECK_SEEDS} seeds");
+        return Err(DistillCheckError::Refused(format!(
+            "--check-seeds {k}: give 1 to {MAX_CHECK_SEEDS} seeds"
+        )));
     }
     let mut llm = vec![LlmRun::read(run_dir)?];
     for d in more {
-        let r = LlmRun::read(d).with_context(|| format!("--llm-runs {}", d.display()))?;
+        let r = LlmRun::read(d).map_err(|e| DistillCheckError::Read {
+            what: format!("--llm-runs {}", d.display()),
+            source: Box::new(e),
+        })?;
         if r.manifest.scenario_sha256 != llm[0].manifest.scenario_sha256
             || r.manifest.counts.agents != llm[0].manifest.counts.agents
         {
-            bail!(
+            return Err(DistillCheckError::Refused(format!(
                 "--llm-runs {}: not a run of the same scenario at the same N as {} (its scenario text or agent count differs)",
                 d.display(),
                 run_dir.display()
-            );
+            )));
         }
         if let Some(same) = llm.iter().find(|o| o.seed() == r.seed()) {
-            bail!(
+            return Err(DistillCheckError::Refused(format!(
                 "--llm-runs {}: seed {} again (as {}): the LLM runs compared must differ in seed",
                 d.display(),
                 r.seed(),
                 same.dir.display()
-            );
+            )));
         }
         llm.push(r);
     }
@@ -134,11 +170,17 @@ pub fn plan_check(run_dir: &Path, more: &[PathBuf], k: usize) -> Result<CheckPla
 
 /// Run the check of `plan` with the policy just written and add it to `report` (the
 /// `distill.json` written with it).
-pub fn run_check(plan: CheckPlan, policy: &Path, report: &Path) -> Result<MacroCheck> {
+/// `progress` hears each run's start (seed, its number, how many).
+pub fn run_check(
+    plan: CheckPlan,
+    policy: &Path,
+    report: &Path,
+    progress: &dyn Fn(u64, usize, usize),
+) -> Result<MacroCheck> {
     let CheckPlan { llm, seeds } = plan;
-    let policy = std::path::absolute(policy)?;
+    let policy = std::path::absolute(policy).map_err(|e| IoError::new(policy, e.to_string()))?;
     let scratch = policy.with_file_name(format!(".distill-check-{}", std::process::id()));
-    let result = run_seeds(&llm[0], &policy, &scratch, &seeds);
+    let result = run_seeds(&llm[0], &policy, &scratch, &seeds, progress);
     let _ = std::fs::remove_dir_all(&scratch);
     let distilled = result?;
     let indicators = llm[0]
@@ -171,7 +213,13 @@ pub fn run_check(plan: CheckPlan, policy: &Path, report: &Path) -> Result<MacroC
 
 /// The distilled policy on the LLM run's scenario with each seed; the last recorded
 /// indicators of each run.
-fn run_seeds(llm: &LlmRun, policy: &Path, scratch: &Path, seeds: &[u64]) -> Result<Vec<Last>> {
+fn run_seeds(
+    llm: &LlmRun,
+    policy: &Path,
+    scratch: &Path,
+    seeds: &[u64],
+    progress: &dyn Fn(u64, usize, usize),
+) -> Result<Vec<Last>> {
     let scenario = scenario_file(&llm.dir, &llm.manifest);
     let path = policy
         .display()
@@ -186,13 +234,9 @@ fn run_seeds(llm: &LlmRun, policy: &Path, scratch: &Path, seeds: &[u64]) -> Resu
     ]);
     let mut out = Vec::new();
     for (i, &seed) in seeds.iter().enumerate() {
-        eprintln!(
-            "macro check: the distilled policy with seed {seed} ({}/{})",
-            i + 1,
-            seeds.len()
-        );
+        progress(seed, i + 1, seeds.len());
         let dir = scratch.join(format!("seed-{seed}"));
-        let opts = emergent_runner::RunOptions {
+        let opts = crate::RunOptions {
             scenario: scenario.clone(),
             out: Some(dir.clone()),
             seed: Some(seed),
@@ -200,8 +244,8 @@ fn run_seeds(llm: &LlmRun, policy: &Path, scratch: &Path, seeds: &[u64]) -> Resu
             force: true,
             ..Default::default()
         };
-        emergent_runner::start(&opts, &emergent_runner::NoRunProgress)
-            .with_context(|| format!("the macro check's run with seed {seed}"))?;
+        crate::start(&opts, &crate::NoRunProgress)
+            .map_err(|source| DistillCheckError::Run { seed, source })?;
         out.push(last_indicators(&dir)?);
     }
     Ok(out)
