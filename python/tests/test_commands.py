@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -69,8 +70,11 @@ def test_ctrl_c_stops_an_experiment_and_calling_again_finishes_it(root, tmp_path
 
     def progress(event, n, what):
         seen.append(event)
-        if event == "advance":  # one run done: Ctrl-C, as a notebook's Interrupt sends it
+        # The first run done: one Ctrl-C, as a notebook's Interrupt sends it. Only one: runs
+        # still in flight report too, and a second SIGINT would land anywhere in the test.
+        if event == "advance" and seen.count("advance") == 1:
             os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.3)  # until the caller's 50 ms look at the signals has seen it
 
     with pytest.raises(KeyboardInterrupt, match="rerun the same call"):
         emergent._native.experiment(str(scenario), [f"mute={mute}"], 5, None, [], str(out),
@@ -152,9 +156,16 @@ def test_ctrl_c_stops_a_bluesky_import_and_nothing_is_written(tmp_path):
     emergent.synth_bluesky(20_000, 2.0, cap, seed=3, progress=False)
     out = tmp_path / "imported"
 
+    sent = []
+
     def progress(event, n, what):
-        if event == "advance":
+        if event == "advance" and not sent:  # one Ctrl-C, not one per chunk
+            sent.append(True)
             os.kill(os.getpid(), signal.SIGINT)
+            # The caller looks at Python's signals every 50 ms; the whole import may take
+            # less. Wait here (without the GIL) until it has seen this one, as a person's
+            # Ctrl-C comes long before the end.
+            time.sleep(0.3)
 
     with pytest.raises(KeyboardInterrupt):
         emergent._native.import_bluesky([str(cap)], str(out), False, None, None, [], False, 1, progress)

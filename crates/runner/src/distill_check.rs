@@ -1,5 +1,5 @@
-//! `emergent distill --check-seeds K` (and Python's `distill(check_seeds=K)`): the macro check of a fresh distillation. The LLM run's
-//! scenario is run K times with the distilled policy in place of the LLM agents (same N,
+//! `emergent distill --check-seeds K` (and Python's `distill(check_seeds=K)`): the macro
+//! check of a fresh distillation. The LLM run's scenario is run K times with the distilled policy in place of the LLM agents (same N,
 //! same overrides; the seeds of the LLM runs compared against, then the next ones), and the
 //! indicators at the last recorded tick are compared with the LLM run's — or, given more
 //! LLM runs of the same scenario (`--llm-runs`), with their seed band. The comparison is
@@ -25,20 +25,16 @@ pub enum DistillCheckError {
     Io(#[from] IoError),
     #[error(transparent)]
     Distill(#[from] DistillError),
-    /// A run directory compared against cannot be read.
-    #[error("{what}: {source}")]
+    /// A run directory compared against cannot be read. (The inner error is in the message,
+    /// not a `source`: printed once, as the command line prints every error's chain.)
+    #[error("{what}: {error}")]
     Read {
         what: String,
-        #[source]
-        source: Box<DistillCheckError>,
+        error: Box<DistillCheckError>,
     },
     /// One of the check's runs failed.
-    #[error("the macro check's run with seed {seed}: {source}")]
-    Run {
-        seed: u64,
-        #[source]
-        source: RunError,
-    },
+    #[error("the macro check's run with seed {seed}: {error}")]
+    Run { seed: u64, error: RunError },
 }
 
 type Result<T> = std::result::Result<T, DistillCheckError>;
@@ -143,7 +139,7 @@ pub fn plan_check(run_dir: &Path, more: &[PathBuf], k: usize) -> Result<CheckPla
     for d in more {
         let r = LlmRun::read(d).map_err(|e| DistillCheckError::Read {
             what: format!("--llm-runs {}", d.display()),
-            source: Box::new(e),
+            error: Box::new(e),
         })?;
         if r.manifest.scenario_sha256 != llm[0].manifest.scenario_sha256
             || r.manifest.counts.agents != llm[0].manifest.counts.agents
@@ -245,7 +241,7 @@ fn run_seeds(
             ..Default::default()
         };
         crate::start(&opts, &crate::NoRunProgress)
-            .map_err(|source| DistillCheckError::Run { seed, source })?;
+            .map_err(|error| DistillCheckError::Run { seed, error })?;
         out.push(last_indicators(&dir)?);
     }
     Ok(out)
