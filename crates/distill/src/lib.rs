@@ -108,20 +108,20 @@ pub struct DistillFile {
 
 /// Where a distilled policy came from (in `policy.json`; the engine does not read it).
 #[derive(Serialize)]
-struct Source<'a> {
-    run_dir: &'a str,
-    scenario: &'a str,
-    seed: u64,
-    decisions: usize,
+pub(crate) struct Source<'a> {
+    pub run_dir: &'a str,
+    pub scenario: &'a str,
+    pub seed: u64,
+    pub decisions: usize,
 }
 
-/// `policy.json`: the model, its provenance and its fit.
+/// `policy.json`, social or econ: the model, its provenance and its fit.
 #[derive(Serialize)]
-struct PolicyFile<'a> {
+pub(crate) struct PolicyFile<'a, M: Serialize> {
     #[serde(flatten)]
-    model: &'a DistilledModel,
-    source: Source<'a>,
-    fit: &'a [GroupFit],
+    pub model: &'a M,
+    pub source: Source<'a>,
+    pub fit: &'a [GroupFit],
 }
 
 /// What a distillation wrote.

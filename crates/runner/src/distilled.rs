@@ -24,42 +24,72 @@ pub(crate) fn policy_for(
     }
 }
 
-/// The distilled model of a `kind = "distilled"` scenario, checked; None for other kinds.
-/// Every problem is located at `[policy] path` in the scenario file.
-pub(crate) fn load(scenario: &Scenario) -> Result<Option<DistilledModel>, RunError> {
+/// What one kind of distilled policy needs in its messages: what it replaces (`agents`), how
+/// to make one (`made_from`, after the distill command), and the other kind's `format` and
+/// words, which it refuses.
+struct Wanted<'a> {
+    agents: &'a str,
+    made_from: &'a str,
+    other_format: &'a str,
+    other_made_from: &'a str,
+    scenario_kind: &'a str,
+}
+
+/// The path and text of the policy file a `kind = "distilled"` scenario names, checked as far
+/// as both kinds agree (no LLM agents beside it, a `path`, readable, at most 64 MiB, not a
+/// policy of the other kind); None for other kinds. Problems are located at `[policy] path`.
+fn policy_text(
+    scenario: &Scenario,
+    want: &Wanted<'_>,
+) -> Result<Option<(std::path::PathBuf, String)>, RunError> {
     if scenario.policy.kind != PolicyKind::Distilled {
         return Ok(None);
     }
-    let fail = |message: String| -> RunError {
-        let (line, column) = scenario.position(&[KeySeg::Key("policy"), KeySeg::Key("path")]);
-        RunError::Scenario(ScenarioError::At {
-            file: scenario.file.clone(),
-            line,
-            column,
-            message,
-        })
-    };
+    let fail = |message: String| at_policy_path(scenario, message);
     if emergent_llm::uses_llm(scenario) {
-        return Err(fail(
-            "a distilled policy replaces the LLM agents: set [llm] enabled = false".into(),
-        ));
+        return Err(fail(format!(
+            "a distilled policy replaces the LLM {}: set [llm] enabled = false",
+            want.agents
+        )));
     }
     let Some(path) = scenario.distilled_policy_path() else {
         return Err(fail("kind = \"distilled\" needs path".into()));
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
         fail(format!(
-            "{}: {e} (write it with `emergent distill RUN_DIR --out {}`)",
+            "{}: {e} (write it with `emergent distill RUN_DIR --out {}`{})",
             path.display(),
-            path.display()
+            path.display(),
+            want.made_from
         ))
     })?;
     if text.len() > 64 << 20 {
         return Err(fail(format!("{}: larger than 64 MiB", path.display())));
     }
-    if format_of(&text).as_deref() == Some(ECON_FORMAT) {
-        return Err(fail(wrong_kind(&path, "an [econ] run's", "a social")));
+    if format_of(&text).as_deref() == Some(want.other_format) {
+        return Err(fail(wrong_kind(
+            &path,
+            want.other_made_from,
+            want.scenario_kind,
+        )));
     }
+    Ok(Some((path, text)))
+}
+
+/// The distilled model of a `kind = "distilled"` scenario, checked; None for other kinds.
+/// Every problem is located at `[policy] path` in the scenario file.
+pub(crate) fn load(scenario: &Scenario) -> Result<Option<DistilledModel>, RunError> {
+    let want = Wanted {
+        agents: "agents",
+        made_from: "",
+        other_format: ECON_FORMAT,
+        other_made_from: "an [econ] run's",
+        scenario_kind: "a social",
+    };
+    let Some((path, text)) = policy_text(scenario, &want)? else {
+        return Ok(None);
+    };
+    let fail = |message: String| at_policy_path(scenario, message);
     let model: DistilledModel = serde_json::from_str(&text)
         .map_err(|e| fail(format!("{}: not a distilled policy ({e})", path.display())))?;
     let problems = model.problems();
@@ -122,31 +152,17 @@ fn at_policy_path(scenario: &Scenario, message: String) -> RunError {
 /// The distilled econ model of a `kind = "distilled"` `[econ]` scenario, checked; None for
 /// other kinds. Every problem is located at `[policy] path` in the scenario file.
 pub(crate) fn load_econ(scenario: &Scenario) -> Result<Option<EconDistilledModel>, RunError> {
-    if scenario.policy.kind != PolicyKind::Distilled {
-        return Ok(None);
-    }
-    let fail = |message: String| at_policy_path(scenario, message);
-    if emergent_llm::uses_llm(scenario) {
-        return Err(fail(
-            "a distilled policy replaces the LLM households: set [llm] enabled = false".into(),
-        ));
-    }
-    let Some(path) = scenario.distilled_policy_path() else {
-        return Err(fail("kind = \"distilled\" needs path".into()));
+    let want = Wanted {
+        agents: "households",
+        made_from: " on an [econ] LLM run",
+        other_format: SOCIAL_FORMAT,
+        other_made_from: "a social run's",
+        scenario_kind: "an [econ]",
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        fail(format!(
-            "{}: {e} (write it with `emergent distill RUN_DIR --out {}` on an [econ] LLM run)",
-            path.display(),
-            path.display()
-        ))
-    })?;
-    if text.len() > 64 << 20 {
-        return Err(fail(format!("{}: larger than 64 MiB", path.display())));
-    }
-    if format_of(&text).as_deref() == Some(SOCIAL_FORMAT) {
-        return Err(fail(wrong_kind(&path, "a social run's", "an [econ]")));
-    }
+    let Some((path, text)) = policy_text(scenario, &want)? else {
+        return Ok(None);
+    };
+    let fail = |message: String| at_policy_path(scenario, message);
     let model: EconDistilledModel = serde_json::from_str(&text).map_err(|e| {
         fail(format!(
             "{}: not a distilled econ policy ({e})",

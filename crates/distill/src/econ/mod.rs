@@ -29,7 +29,9 @@ pub use fit::fit_econ_group;
 pub use models::{EconDistilledChoices, RuleChoices};
 
 use crate::dataset::HELD_OUT_EVERY;
-use crate::{DISTILL_JSON, DistillError, DistillOptions, GroupFit, MIN_DECISIONS};
+use crate::{
+    DISTILL_JSON, DistillError, DistillOptions, GroupFit, MIN_DECISIONS, PolicyFile, Source,
+};
 
 /// The estimator, as an econ `distill.json` names it.
 pub const ECON_ESTIMATOR: &str = "linfa-linear 0.8.1 (least squares, ridge 0.01) of logit(propensity clipped to [0.01, 0.99]); residual sd as the latent noise; values snapped to the 0.02 grid";
@@ -75,23 +77,6 @@ pub struct EconDistillSummary {
     pub policy: PathBuf,
     pub report: PathBuf,
     pub file: EconDistillFile,
-}
-
-#[derive(Serialize)]
-struct Source<'a> {
-    run_dir: &'a str,
-    scenario: &'a str,
-    seed: u64,
-    decisions: usize,
-}
-
-/// An econ `policy.json`: the model, its provenance and its fit.
-#[derive(Serialize)]
-struct PolicyFile<'a> {
-    #[serde(flatten)]
-    model: &'a EconDistilledModel,
-    source: Source<'a>,
-    fit: &'a [GroupFit],
 }
 
 /// The model: one group per log group with decisions (its own fit, or the pooled one), the
