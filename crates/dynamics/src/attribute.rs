@@ -4,6 +4,7 @@
 use emergent_attribution::{AgentIds, FeatureTable, Indicator, gradient};
 use serde::Serialize;
 
+use crate::anchor::Anchoring;
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panels;
@@ -109,6 +110,9 @@ pub struct DynamicAttribution {
     pub backward_seconds: f64,
     /// Set when the indicator reads nothing the model moves: every φ is then 0.
     pub note: Option<String>,
+    /// Set when the quadrature missed its tolerance and panels (or, with `--groups`, paths)
+    /// were anchored to the change between their ends ([`crate::anchor`]).
+    pub anchoring: Option<Anchoring>,
     #[serde(skip)]
     pub phi: Vec<f64>,
 }
@@ -164,11 +168,20 @@ pub fn attribute_dynamic(
         }
     };
     let sum: f64 = q.phi.iter().sum();
-    let gap = if scale > 0.0 {
-        (sum - delta).abs() / scale
-    } else {
-        sum.abs()
+    let relative = |s: f64| {
+        if scale > 0.0 {
+            (s - delta).abs() / scale
+        } else {
+            s.abs()
+        }
     };
+    let gap = relative(sum);
+    let anchoring = (q.anchored > 0).then(|| Anchoring {
+        anchored_panels: q.anchored,
+        replaced_panels: q.replaced,
+        quadrature_gap: relative(q.unanchored_sum),
+        ..Anchoring::default()
+    });
     Ok(DynamicAttribution {
         indicator: outcome.indicator.text().to_string(),
         value,
@@ -183,6 +196,7 @@ pub fn attribute_dynamic(
         forward_seconds,
         backward_seconds: (gradient_seconds - forward_seconds).max(0.0),
         note: None,
+        anchoring,
         phi: q.phi,
     })
 }
@@ -212,6 +226,7 @@ pub(crate) fn nothing_to_attribute(
             "reads none of the features the expected-value model moves ({}): participation cannot change it",
             model.outputs().join(", ")
         )),
+        anchoring: None,
         phi: vec![0.0; model.agents()],
     }
 }

@@ -25,11 +25,11 @@
 use emergent_attribution::game::exact_shapley;
 use rayon::prelude::*;
 
+use crate::anchor::{Anchoring, anchor};
 use crate::attribute::{DynamicAttribution, Outcome, nothing_to_attribute};
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panels::{self, Ends, Quadrature};
-use crate::path_anchor::{Anchoring, anchor};
 
 /// Most groups: 12 groups are 12·2^11 = 24,576 paths.
 pub const MAX_GROUPS: usize = 12;
@@ -47,16 +47,9 @@ pub struct GroupedAttribution {
     /// The exact Shapley values of the corner game: what `group_phi` equals up to the
     /// quadrature's gap.
     pub corner_shapley: Vec<f64>,
-    /// Paths integrated: G·2^(G−1).
+    /// Paths integrated: G·2^(G−1). What was anchored to the change between its ends (panels
+    /// of a path, or whole paths) is in `attribution.anchoring`.
     pub paths: usize,
-    /// |Σφ − (M(1) − M(0))|/|M(1) − M(0)| of the quadratures before any path was anchored to
-    /// its corners (`attribution.completeness_gap` is after).
-    pub quadrature_gap: f64,
-    /// Paths whose φ were anchored to their corners ([`crate::path_anchor`]): the residual
-    /// spread over the group in proportion to |φ|, or (`replaced_paths`) the change shared
-    /// equally because the quadrature was off by more than the change itself.
-    pub anchored_paths: usize,
-    pub replaced_paths: usize,
 }
 
 /// One path: group `group` goes from 0 to 1 with the groups of `others` at 1.
@@ -95,9 +88,6 @@ pub fn attribute_grouped(
             corner_values: vec![full; 1 << g],
             corner_shapley: vec![0.0; g],
             paths: 0,
-            quadrature_gap: 0.0,
-            anchored_paths: 0,
-            replaced_paths: 0,
         });
     }
     let corner_values = (0..=full_mask(g))
@@ -136,22 +126,21 @@ pub fn attribute_grouped(
         .collect::<Result<Vec<(Quadrature, f64)>, _>>()?;
     let mut phi = vec![0.0; n];
     let (mut evaluations, mut panels, mut stalled) = (0, 0, false);
-    let (mut unanchored, mut anchored_paths, mut replaced_paths) = (0.0, 0, 0);
+    let mut unanchored = 0.0;
+    let mut anchoring = Anchoring::default();
     for (p, (q, seconds)) in paths.iter().zip(quadratures) {
         let mut path_phi = q.phi;
-        unanchored += p.weight * path_phi.iter().sum::<f64>();
-        // One group is the diagonal path, left as integrated.
+        unanchored += p.weight * q.unanchored_sum;
+        anchoring.anchored_panels += q.anchored;
+        anchoring.replaced_panels += q.replaced;
+        // A path whose panels were anchored already sums to its corners; a fixed rule's path
+        // is anchored whole (one group is the diagonal path, left as integrated).
         if g > 1 {
             let change = corner_values[(p.others | 1 << p.group) as usize]
                 - corner_values[p.others as usize];
-            match anchor(&mut path_phi, change, path_tol) {
-                Anchoring::Kept => {}
-                Anchoring::Corrected => anchored_paths += 1,
-                Anchoring::Replaced => {
-                    anchored_paths += 1;
-                    replaced_paths += 1;
-                }
-            }
+            let (a, r) = anchor(&mut path_phi, change, path_tol).counts();
+            anchoring.anchored_paths += a;
+            anchoring.replaced_paths += r;
         }
         for (&m, v) in groups[p.group].iter().zip(&path_phi) {
             phi[m as usize] += p.weight * v;
@@ -189,15 +178,16 @@ pub fn attribute_grouped(
             forward_seconds,
             backward_seconds: (gradient_seconds - forward_seconds).max(0.0),
             note: None,
+            anchoring: anchoring.any().then_some(Anchoring {
+                quadrature_gap: relative(unanchored),
+                ..anchoring
+            }),
             phi,
         },
         group_phi,
         corner_shapley: exact_shapley(&corner_values),
         corner_values,
         paths: paths.len(),
-        quadrature_gap: relative(unanchored),
-        anchored_paths,
-        replaced_paths,
     })
 }
 

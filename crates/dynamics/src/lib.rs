@@ -11,6 +11,7 @@
 //!
 //! Pure: no I/O. The runner and the command line build models from a run directory.
 
+mod anchor;
 mod attribute;
 mod backfire;
 mod bounded_confidence;
@@ -27,13 +28,13 @@ mod panic_echo;
 mod panic_feed;
 mod panic_volatility;
 mod panic_window;
-mod path_anchor;
 mod radicalization;
 mod rewiring;
 mod smooth;
 mod stance_grid;
 mod threshold;
 
+pub use anchor::Anchoring;
 pub use attribute::{DynamicAttribution, Outcome, attribute_dynamic};
 pub use backfire::BackfireField;
 pub use bounded_confidence::{BoundedConfidenceField, STATE_BUDGET_BYTES, checkpoint_interval};

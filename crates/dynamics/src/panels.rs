@@ -5,15 +5,23 @@
 //! on one side or the other of an unstable point give narrow spikes. One Gauss–Legendre rule
 //! over [0, 1] converges slowly or not at all there (quickstart: gap 10⁻¹ at K = 64). Each
 //! panel [a, b] carries its own check, the panel's completeness: Σ_i φ_i over the panel must
-//! equal M(b) − M(a), which costs one forward pass at the new end point. A panel whose
-//! check fails by more than its share of the tolerance, tol·(b − a), is halved; panels are
-//! refined level by level, the worst first, until every panel passes, the budget of
-//! gradient evaluations is spent, or three levels of halving did not halve the summed panel
-//! error (the integrand has steps narrower than any panel the budget affords: refining
-//! further spends passes without closing the gap). When every panel passes, the whole gap is at most tol.
+//! equal M(b) − M(a), which costs one forward pass at the new end point. The panel with the
+//! largest error is halved first (a global adaptive rule, as QUADPACK's QAG), so the budget
+//! goes to the steep stretch wherever it is (halving every failing panel level by level spent
+//! it on the flat stretches' small errors: quickstart at 2,000 agents, gap 0.21 at 120 passes,
+//! against 5.7·10⁻⁵ at 504 now). Refinement stops when Σ|panel error| ≤ tol, the budget of
+//! gradient evaluations is spent, or the error stopped falling (it did not halve from 2^(k−2)
+//! to 2^k halvings: steps narrower than any panel the budget affords, or chaos).
+//!
+//! A quadrature that stops short of its tolerance is anchored panel by panel
+//! ([`crate::anchor`]): every panel still off by more than its share of the tolerance gets the
+//! change between its ends, M(b) − M(a), the residual spread over its φ in proportion to
+//! |φ_i|. The panels' changes telescope to M(1) − M(0), so Σφ is exact; what the anchoring
+//! moves (the gap before it) is reported.
 
 use emergent_attribution::gauss_legendre;
 
+use crate::anchor::anchor;
 use crate::error::DynamicsError;
 
 /// What a quadrature produced.
@@ -22,8 +30,14 @@ pub(crate) struct Quadrature {
     /// Gradient evaluations.
     pub evaluations: usize,
     pub panels: usize,
-    /// Refinement stopped because three halvings did not halve the error.
+    /// Refinement stopped because the error stopped falling.
     pub stalled: bool,
+    /// Σφ before any panel was anchored.
+    pub unanchored_sum: f64,
+    /// Panels anchored to the change between their ends, and of those the ones whose change
+    /// was shared equally (the quadrature off by more than the change itself).
+    pub anchored: usize,
+    pub replaced: usize,
 }
 
 /// M at the ends of the path (M(0) may be the limit from inside it).
@@ -74,17 +88,23 @@ pub(crate) fn fixed(
     nodes: usize,
     gradient: &mut dyn FnMut(f64) -> Result<Vec<f64>, DynamicsError>,
 ) -> Result<Quadrature, DynamicsError> {
+    let phi = rule_on(n, 0.0, 1.0, nodes, gradient)?;
     Ok(Quadrature {
-        phi: rule_on(n, 0.0, 1.0, nodes, gradient)?,
+        unanchored_sum: phi.iter().sum(),
+        phi,
         evaluations: nodes,
         panels: 1,
         stalled: false,
+        anchored: 0,
+        replaced: 0,
     })
 }
 
-/// Adaptive panels of K nodes each until Σ over panels of |panel error| ≤ `abs_tol` (every
-/// panel within abs_tol·(b − a)) or `max_evaluations` gradient evaluations are spent.
-/// Deterministic: the order of refinement and of summation depends on the values only.
+/// Adaptive panels of K nodes each, the worst panel halved first, until Σ over panels of
+/// |panel error| ≤ `abs_tol`, `max_evaluations` gradient evaluations are spent, or refinement
+/// stalls; then, if the tolerance was missed, every panel off by more than abs_tol·(b − a) is
+/// anchored to M(b) − M(a). Deterministic: the order of refinement and of summation depends on
+/// the values only.
 pub(crate) fn adaptive(
     n: usize,
     nodes: usize,
@@ -107,60 +127,76 @@ pub(crate) fn adaptive(
             error,
         })
     };
-    let mut level = vec![panel(0.0, 1.0, ends.baseline_value, ends.value, 0)?];
+    let mut live = vec![panel(0.0, 1.0, ends.baseline_value, ends.value, 0)?];
     let mut evaluations = nodes;
-    let mut phi = vec![0.0; n];
-    let mut panels = 0;
-    // Σ|panel error| of the accepted panels, and of the whole estimate after each level.
-    let mut accepted_error = 0.0;
-    let mut history: Vec<f64> = Vec::new();
+    let mut halvings = 0usize;
+    // Σ|panel error| after 0, 1, 2, 4, 8, … halvings.
+    let mut checkpoints: Vec<f64> = Vec::new();
     let mut stalled = false;
-    while !level.is_empty() {
-        let total = accepted_error + level.iter().map(|p| p.error.abs()).sum::<f64>();
-        history.push(total);
-        // Three halvings that did not halve the error: the integrand has features finer than
-        // the panels (steps where single agents change sides) and more levels only spend.
-        // (Two were too few: a kink is only bracketed after a level or two.)
-        if let [.., before, _, _, now] = history[..]
-            && now > 0.5 * before
-        {
-            stalled = true;
+    loop {
+        let total: f64 = live.iter().map(|p| p.error.abs()).sum();
+        if total <= abs_tol || evaluations + 2 * nodes > max_evaluations {
+            break;
         }
-        // The worst panels first, so that a short budget goes where the error is.
-        level.sort_by(|p, q| {
-            q.error
-                .abs()
-                .total_cmp(&p.error.abs())
-                .then(p.a.total_cmp(&q.a))
-        });
-        let mut next = Vec::new();
-        for p in level {
-            let passes = p.error.abs() <= abs_tol * (p.b - p.a);
-            if passes
-                || stalled
-                || p.depth >= MAX_DEPTH
-                || evaluations + 2 * nodes > max_evaluations
+        if halvings == 0 || halvings.is_power_of_two() {
+            checkpoints.push(total);
+            // From 16 halvings on (a narrow feature is only bracketed after a few): the
+            // error did not halve while the halvings quadrupled.
+            if halvings >= 16
+                && let [.., before, _, now] = checkpoints[..]
+                && (now > 0.5 * before || now.is_nan())
             {
-                for (t, v) in phi.iter_mut().zip(&p.phi) {
-                    *t += v;
-                }
-                accepted_error += p.error.abs();
-                panels += 1;
-                continue;
+                stalled = true;
+                break;
             }
-            let mid = 0.5 * (p.a + p.b);
-            let m_mid = value(mid)?;
-            next.push(panel(p.a, mid, p.m_a, m_mid, p.depth + 1)?);
-            next.push(panel(mid, p.b, m_mid, p.m_b, p.depth + 1)?);
-            evaluations += 2 * nodes;
         }
-        level = next;
+        // The worst panel that may still be halved (ties: the leftmost).
+        let Some(worst) = live
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.depth < MAX_DEPTH)
+            .max_by(|(_, p), (_, q)| {
+                p.error
+                    .abs()
+                    .total_cmp(&q.error.abs())
+                    .then(q.a.total_cmp(&p.a))
+            })
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        let p = live.swap_remove(worst);
+        let mid = 0.5 * (p.a + p.b);
+        let m_mid = value(mid)?;
+        live.push(panel(p.a, mid, p.m_a, m_mid, p.depth + 1)?);
+        live.push(panel(mid, p.b, m_mid, p.m_b, p.depth + 1)?);
+        evaluations += 2 * nodes;
+        halvings += 1;
+    }
+    // Sum in the order of α, whatever the order of refinement.
+    live.sort_by(|p, q| p.a.total_cmp(&q.a));
+    let unanchored_sum = live.iter().flat_map(|p| &p.phi).sum();
+    let met = live.iter().map(|p| p.error.abs()).sum::<f64>() <= abs_tol;
+    let (mut anchored, mut replaced) = (0, 0);
+    let mut phi = vec![0.0; n];
+    for p in &mut live {
+        if !met {
+            let (a, r) = anchor(&mut p.phi, p.m_b - p.m_a, Some(abs_tol * (p.b - p.a))).counts();
+            anchored += a;
+            replaced += r;
+        }
+        for (t, v) in phi.iter_mut().zip(&p.phi) {
+            *t += v;
+        }
     }
     Ok(Quadrature {
         phi,
         evaluations,
-        panels,
+        panels: live.len(),
         stalled,
+        unanchored_sum,
+        anchored,
+        replaced,
     })
 }
 
@@ -193,9 +229,67 @@ mod tests {
             "{}",
             q.evaluations
         );
-        // A budget of one rule is one rule.
+        assert_eq!((q.anchored, q.unanchored_sum), (0, q.phi[0]));
+        // A budget of one rule is one rule, anchored to the change between its ends.
         let q = adaptive(1, 8, 1e-9 * exact, 8, ends, &mut dm, &mut |a| Ok(m(a))).unwrap();
-        assert_eq!((q.evaluations, q.panels, q.phi[0]), (8, 1, one.phi[0]));
+        assert_eq!(
+            (q.evaluations, q.panels, q.unanchored_sum),
+            (8, 1, one.phi[0])
+        );
+        assert_eq!((q.anchored, q.replaced), (1, 0));
+        assert!((q.phi[0] - exact).abs() <= 1e-15, "{}", q.phi[0]);
+    }
+
+    /// Two agents; M rises by 1 in a logistic step of width 10⁻³ at α = 0.7, carried 3:1.
+    #[test]
+    fn the_worst_panel_first_finds_a_narrow_step() {
+        let step = |a: f64| 1.0 / (1.0 + (-(a - 0.7) / 1e-3).exp());
+        let mut g = |a: f64| {
+            let s = step(a);
+            let d = s * (1.0 - s) / 1e-3;
+            Ok(vec![0.75 * d, 0.25 * d])
+        };
+        let ends = Ends {
+            value: step(1.0),
+            baseline_value: step(0.0),
+        };
+        let change = ends.value - ends.baseline_value;
+        let q = adaptive(2, 8, 1e-9, 512, ends, &mut g, &mut |a| Ok(step(a))).unwrap();
+        assert!(
+            !q.stalled && q.anchored == 0,
+            "{} {}",
+            q.stalled,
+            q.anchored
+        );
+        assert!((q.phi[0] + q.phi[1] - change).abs() <= 1e-9);
+        assert!((q.phi[0] - 0.75 * change).abs() <= 1e-9, "{:?}", q.phi);
+        // The budget went to the step: a few panels far from it, many narrow ones on it.
+        assert!(
+            q.evaluations <= 512 && q.panels < 40,
+            "{} {}",
+            q.evaluations,
+            q.panels
+        );
+    }
+
+    /// An integrand that is noise (a chaotic path): refinement stalls well before the budget,
+    /// and the panels are anchored, the noisiest ones replaced by an equal share.
+    #[test]
+    fn noise_stalls_and_is_anchored_to_the_ends() {
+        let m = |a: f64| a;
+        let mut g = |a: f64| {
+            let noise = (a * 1e9).sin() * 1e6;
+            Ok(vec![noise, 1.0])
+        };
+        let ends = Ends {
+            value: 1.0,
+            baseline_value: 0.0,
+        };
+        let q = adaptive(2, 8, 1e-9, 100_000, ends, &mut g, &mut |a| Ok(m(a))).unwrap();
+        assert!(q.stalled && q.evaluations < 1000, "{}", q.evaluations);
+        assert!(q.replaced >= 1 && q.anchored >= q.replaced);
+        assert!((q.phi[0] + q.phi[1] - 1.0).abs() <= 1e-12, "{:?}", q.phi);
+        assert!((q.unanchored_sum - 1.0).abs() > 1.0);
     }
 
     #[test]

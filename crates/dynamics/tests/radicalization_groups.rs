@@ -127,10 +127,17 @@ fn grouped_attribution_with_few_speakers_is_efficient_and_its_group_totals_are_t
     let delta = a.attribution.value - a.attribution.baseline_value;
     assert!(delta > 1.0, "Δ = {delta}");
     // The quadratures alone miss the change (by 7× here; by 10⁸ on the quickstart at 2,000
-    // agents): some paths are anchored to their corners, and the rough one replaced.
-    assert!(a.quadrature_gap > 0.1, "{}", a.quadrature_gap);
-    assert!(a.replaced_paths >= 1 && a.anchored_paths >= a.replaced_paths);
-    assert!(a.anchored_paths < a.paths, "every path anchored: {a:?}");
+    // agents): some panels are anchored to the change between their ends, and the rough ones
+    // replaced; the panels already sum to their paths' corners, so no whole path is.
+    let anchoring = a.attribution.anchoring.expect("anchored");
+    assert!(anchoring.quadrature_gap > 0.1, "{anchoring:?}");
+    assert!(anchoring.replaced_panels >= 1, "{anchoring:?}");
+    assert!(anchoring.anchored_panels >= anchoring.replaced_panels);
+    assert!(
+        anchoring.anchored_panels < a.attribution.panels,
+        "every panel anchored: {anchoring:?}"
+    );
+    assert_eq!(anchoring.anchored_paths, 0, "{anchoring:?}");
     assert!(a.attribution.completeness_gap <= 1e-6, "{a:?}");
     assert!(
         a.attribution

@@ -66,8 +66,20 @@ fn main() {
     );
     if std::env::var("ATTR").is_ok() {
         let t = std::time::Instant::now();
-        let a =
-            emergent_dynamics::attribute_dynamic(model.as_ref(), &out, 8, Some(1e-6), 512).unwrap();
+        let env = |k: &str, d: usize| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(d)
+        };
+        let a = emergent_dynamics::attribute_dynamic(
+            model.as_ref(),
+            &out,
+            env("NODES", 8),
+            Some(1e-6),
+            env("MAX", 512),
+        )
+        .unwrap();
         println!(
             "diagonal default: sum {} delta {} gap {:e} nodes {} panels {} stalled {} {:.1} s",
             a.sum_phi,

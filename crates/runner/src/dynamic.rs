@@ -8,7 +8,7 @@ use std::time::Instant;
 use emergent_attribution::tiers::{ranking, tier_shares_ordered};
 use emergent_attribution::{FeatureTable, Indicator};
 use emergent_dynamics::{Dynamics, Outcome, attribute_dynamic, econ_model_for, model_for};
-use emergent_io::run_dir::{self, Comparison, DynamicOutcome};
+use emergent_io::run_dir::{self, Anchoring, Comparison, DynamicOutcome};
 use emergent_io::{IdColumn, ParquetColumn, read_dataset, write_parquet_columns};
 use emergent_scenario::Scenario;
 use emergent_sim::network::Network;
@@ -149,7 +149,6 @@ fn run_with(
                             attribution: a,
                             groups: Vec::new(),
                             corner_values: Vec::new(),
-                            anchoring: None,
                         },
                     ),
                     Some(g) => dynamic_groups::attribute(model.as_ref(), &outcome, g, quadrature),
@@ -158,7 +157,6 @@ fn run_with(
                 attribution: a,
                 groups,
                 corner_values,
-                anchoring,
             } = attributed.map_err(|e| RunError::Indicator {
                 file: scenario.file.clone(),
                 name: spec.name.clone(),
@@ -202,7 +200,13 @@ fn run_with(
                 },
                 groups,
                 corner_values,
-                anchoring,
+                anchoring: a.anchoring.map(|x| Anchoring {
+                    anchored_panels: x.anchored_panels,
+                    replaced_panels: x.replaced_panels,
+                    anchored_paths: x.anchored_paths,
+                    replaced_paths: x.replaced_paths,
+                    quadrature_gap: x.quadrature_gap,
+                }),
                 phi: a.phi,
             })
         })

@@ -9,7 +9,7 @@ use emergent_attribution::FeatureTable;
 use emergent_dynamics::{
     DynamicAttribution, Dynamics, DynamicsError, MAX_GROUPS, Outcome, attribute_grouped,
 };
-use emergent_io::run_dir::{DynamicGroup, DynamicStructure, GameGroup, PathAnchoring};
+use emergent_io::run_dir::{DynamicGroup, DynamicStructure, GameGroup};
 
 use crate::error::RunError;
 use crate::game::{Group, GroupSpec};
@@ -78,8 +78,6 @@ pub(crate) struct Grouped {
     pub(crate) groups: Vec<DynamicGroup>,
     /// M(1_S) for every coalition S.
     pub(crate) corner_values: Vec<f64>,
-    /// Set when some path was anchored to its corners.
-    pub(crate) anchoring: Option<PathAnchoring>,
 }
 
 /// One indicator attributed with the coalition structure: per agent φ, each group's sum beside
@@ -96,14 +94,8 @@ pub(crate) fn attribute(
             attribution: a.attribution,
             groups: Vec::new(),
             corner_values: Vec::new(),
-            anchoring: None,
         });
     }
-    let anchoring = (a.anchored_paths > 0).then_some(PathAnchoring {
-        anchored_paths: a.anchored_paths,
-        replaced_paths: a.replaced_paths,
-        quadrature_gap: a.quadrature_gap,
-    });
     let total = a.attribution.sum_phi;
     let groups = grouping
         .groups
@@ -120,6 +112,5 @@ pub(crate) fn attribute(
         attribution: a.attribution,
         groups,
         corner_values: a.corner_values,
-        anchoring,
     })
 }

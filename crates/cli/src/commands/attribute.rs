@@ -429,6 +429,9 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
         {
             println!("  {}", tolerance_missed(o, tol));
         }
+        if let Some(a) = &o.anchoring {
+            println!("{}", anchoring_line(a, o.stalled));
+        }
         if let Some(c) = &o.comparison {
             println!(
                 "  vs static attribution: Spearman {:.3}, top-100 overlap (Jaccard) {:.3}",
@@ -473,15 +476,39 @@ fn print_groups(o: &emergent_io::run_dir::DynamicOutcome, spec: Option<&str>) {
             group.corner_shapley
         );
     }
-    if let Some(a) = &o.anchoring {
-        println!(
-            "  {} of {} paths anchored to their corners (the quadrature missed their change; gap before anchoring {:.1e}), {} of them off by more than the change, which is then shared equally in the group (docs/dynamic-attribution.md, \"Paths the quadrature cannot integrate\")",
-            a.anchored_paths,
-            g << (g - 1),
-            a.quadrature_gap,
-            a.replaced_paths
-        );
+}
+
+/// What anchoring did, when the quadrature alone missed its tolerance.
+fn anchoring_line(a: &emergent_io::run_dir::Anchoring, stalled: bool) -> String {
+    let mut parts = Vec::new();
+    if a.anchored_panels > 0 {
+        parts.push(format!(
+            "{} panel{} of α anchored to the change between {} ends ({} of them off by more than that change, which is then shared equally among the agents moving there)",
+            a.anchored_panels,
+            if a.anchored_panels == 1 { "" } else { "s" },
+            if a.anchored_panels == 1 { "its" } else { "their" },
+            a.replaced_panels
+        ));
     }
+    if a.anchored_paths > 0 {
+        parts.push(format!(
+            "{} path{} anchored to {} corners ({} of them shared equally in the group)",
+            a.anchored_paths,
+            if a.anchored_paths == 1 { "" } else { "s" },
+            if a.anchored_paths == 1 {
+                "its"
+            } else {
+                "their"
+            },
+            a.replaced_paths
+        ));
+    }
+    format!(
+        "  the quadrature alone missed its tolerance (gap before anchoring {:.1e}{}): {} (docs/dynamic-attribution.md, \"Paths the quadrature cannot integrate\")",
+        a.quadrature_gap,
+        if stalled { ", refinement stalled" } else { "" },
+        parts.join("; ")
+    )
 }
 
 /// Why the dynamic attribution's gap is above the tolerance it was asked for.

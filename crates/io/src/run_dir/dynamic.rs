@@ -62,21 +62,29 @@ pub struct DynamicOutcome {
     /// = group g participates), 2^G values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub corner_values: Vec<f64>,
-    /// With a coalition structure: paths whose φ were anchored to their corners because the
-    /// quadrature missed the path's change (docs/dynamic-attribution.md), of which
-    /// `replaced_paths` were off by more than the change itself (the change then shared
-    /// equally in the group), and the completeness gap of the quadratures before anchoring.
+    /// Set when the quadrature missed its tolerance and stretches of the paths were anchored
+    /// to the change between their ends (docs/dynamic-attribution.md, "Paths the quadrature
+    /// cannot integrate").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anchoring: Option<PathAnchoring>,
+    pub anchoring: Option<Anchoring>,
     /// Dynamic φ of every agent: written to `dynamic_attribution.parquet`, not to the JSON.
     #[serde(skip)]
     pub phi: Vec<f64>,
 }
 
-/// What anchoring paths to their corners did (`DynamicOutcome::anchoring`).
+/// What anchoring did (`DynamicOutcome::anchoring`): panels of α anchored to M(b) − M(a)
+/// (`replaced_panels`: of those, the ones off by more than their change, whose change is shared
+/// equally), whole paths of the grouped attribution anchored to their corners (a fixed rule),
+/// and the completeness gap of the quadratures before anchoring.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PathAnchoring {
+pub struct Anchoring {
+    #[serde(default)]
+    pub anchored_panels: usize,
+    #[serde(default)]
+    pub replaced_panels: usize,
+    #[serde(default)]
     pub anchored_paths: usize,
+    #[serde(default)]
     pub replaced_paths: usize,
     #[serde(deserialize_with = "crate::run_dir::nullable::f64")]
     pub quadrature_gap: f64,

@@ -28,8 +28,7 @@ pub use decisions::{
 };
 pub use distilled::{DISTILLED_FIDELITY, DISTILLED_POLICY, DistilledPolicyUse, DistilledSource};
 pub use dynamic::{
-    Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
-    PathAnchoring,
+    Anchoring, Comparison, DynamicAttributionFile, DynamicGroup, DynamicOutcome, DynamicStructure,
 };
 pub use econ_decisions::{ECON_DECISIONS, EconDecisionRows, read_econ_decisions};
 pub use experiment::{
