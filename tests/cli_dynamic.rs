@@ -116,6 +116,63 @@ fn a_social_run_is_attributed_through_its_dynamics_on_any_thread_count() {
     assert_eq!(std::fs::read(&parquet).unwrap(), before);
 }
 
+/// A budget too small for the tolerance: the panels are anchored to the change between their
+/// ends, so Σφ = M(1) − M(0), and the output keeps what the quadrature alone missed.
+#[test]
+fn a_short_budget_is_anchored_and_reports_the_gap_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("qs");
+    let o = out.to_str().unwrap();
+    ok(&[
+        "run",
+        &quickstart(),
+        "--out",
+        o,
+        "--set",
+        "scenario.ticks=12",
+        "--set",
+        "population.agents=2000",
+    ]);
+    let file = out.join("dynamic_attribution.json");
+    ok(&["attribute", "--dynamic", o, "--nodes", "8"]);
+    let fixed = json(&file);
+    let s = ok(&["attribute", "--dynamic", o, "--max-nodes", "8"]);
+    assert!(
+        s.contains("the quadrature alone missed its tolerance"),
+        "{s}"
+    );
+    let anchored = json(&file);
+    for (f, a) in fixed["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(anchored["indicators"].as_array().unwrap())
+    {
+        // One 8-node rule misses by more than a tenth on this twin (the onset of
+        // radicalization); the same rule, anchored, is exact and says how far off it was.
+        let before = f["completeness_gap"].as_f64().unwrap();
+        assert!(before > 1e-2, "{f}");
+        assert!(
+            f["anchoring"].is_null(),
+            "a fixed rule on the diagonal is left as is: {f}"
+        );
+        assert_eq!(
+            (a["nodes"].as_u64(), a["panels"].as_u64()),
+            (Some(8), Some(1))
+        );
+        assert!(a["completeness_gap"].as_f64().unwrap() <= 1e-12, "{a}");
+        assert_eq!(a["tolerance_met"], true);
+        let x = &a["anchoring"];
+        assert_eq!(x["anchored_panels"], 1, "{a}");
+        let q = x["quadrature_gap"].as_f64().unwrap();
+        assert!((q - before).abs() <= 1e-9 * before, "{q} vs {before}");
+        assert_eq!(a["value"], f["value"]);
+    }
+    // The flag belongs to --dynamic.
+    let e = fails(&["attribute", "--max-nodes", "8", "--features", o]);
+    assert!(e.contains("--dynamic"), "{e}");
+}
+
 #[test]
 fn the_report_compares_static_and_dynamic_attribution() {
     let dir = tempfile::tempdir().unwrap();

@@ -62,7 +62,12 @@ def study(
     sweeps: bool,
 ) -> Dict[str, Any]: ...
 def attribute_dynamic(
-    run_dir: _Path, indicators: Sequence[str], nodes: Optional[int] = None, tol: Optional[float] = None
+    run_dir: _Path,
+    indicators: Sequence[str],
+    nodes: Optional[int] = None,
+    tol: Optional[float] = None,
+    max_nodes: Optional[int] = None,
+    groups: Optional[str] = None,
 ) -> str: ...
 def play_game(
     run_dir: _Path,

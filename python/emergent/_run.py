@@ -221,20 +221,33 @@ def attribute_dynamic(
     *,
     nodes: Optional[int] = None,
     tol: Optional[float] = None,
+    max_nodes: Optional[int] = None,
+    groups: Optional[str] = None,
 ) -> List[Dict[str, Any]]:
     """``emergent attribute --dynamic RUN_DIR``: attribute a finished run's indicators
     through its dynamics (the expected-value twin, adjoint gradients). Writes
     ``dynamic_attribution.parquet``/``.json`` into the run directory and returns one dict per
-    indicator (value, baseline_value, completeness_gap, tiers, comparison…).
+    indicator (value, baseline_value, completeness_gap, tiers, comparison, and ``anchoring``
+    when the quadrature alone missed its tolerance…).
 
     Args:
         indicators: indicator *names* of the run's scenario (default: all).
-        nodes: Gauss–Legendre nodes in α, 1–64 (default: the scenario's).
-        tol: double the nodes until the completeness gap is at most this.
+        nodes: Gauss–Legendre nodes in α, 1–64: alone, one fixed rule; with ``tol``, the nodes
+            per panel (default: the scenario's, adaptive panels).
+        tol: refine the panels of α until the completeness gap is at most this.
+        max_nodes: most gradient evaluations of the adaptive panels per indicator (per path
+            with ``groups``), 1–4096 (default: the scenario's ``[attribution] max_nodes``);
+            panels still off the tolerance then are anchored to the change between their ends.
+        groups: a coalition structure (``"tiers"``, ``"communities"``… as for
+            :func:`play_game`): exact Shapley between the groups, Aumann–Shapley inside each.
     """
     if nodes is not None and not 1 <= nodes <= 64:
         raise ValueError(f"nodes must be 1–64; got {nodes}")
-    return json.loads(_native.attribute_dynamic(os.fspath(run_dir), list(indicators), nodes, tol))
+    if max_nodes is not None and not 1 <= max_nodes <= 4096:
+        raise ValueError(f"max_nodes must be 1–4096; got {max_nodes}")
+    return json.loads(
+        _native.attribute_dynamic(os.fspath(run_dir), list(indicators), nodes, tol, max_nodes, groups)
+    )
 
 
 def play_game(

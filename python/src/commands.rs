@@ -30,19 +30,28 @@ pub fn report<'py>(py: Python<'py>, run_dir: PathBuf) -> PyResult<Bound<'py, PyD
 
 /// `emergent attribute --dynamic RUN_DIR`: the outcomes as JSON text.
 #[pyfunction]
-#[pyo3(signature = (run_dir, indicators, nodes=None, tol=None))]
+#[pyo3(signature = (run_dir, indicators, nodes=None, tol=None, max_nodes=None, groups=None))]
 pub fn attribute_dynamic(
     py: Python<'_>,
     run_dir: PathBuf,
     indicators: Vec<String>,
     nodes: Option<usize>,
     tol: Option<f64>,
+    max_nodes: Option<usize>,
+    groups: Option<String>,
 ) -> PyResult<String> {
+    let spec = groups
+        .as_deref()
+        .map(str::parse::<emergent_runner::GroupSpec>)
+        .transpose()
+        .map_err(|e| EmergentError::new_err(format!("groups {e}")))?;
     let opts = emergent_runner::DynamicOptions {
         indicators,
         nodes,
         tol,
-        ..Default::default()
+        max_nodes,
+        groups: spec,
+        groups_text: groups.unwrap_or_default(),
     };
     let outcomes = py
         .detach(|| emergent_runner::attribute_dynamic_run(&run_dir, &opts))

@@ -48,9 +48,24 @@ def test_attribute_over_a_run_directory_with_the_initial_baseline(small_run):
 def test_report_and_dynamic_attribution(small_run):
     files = emergent.report(small_run.dir)
     assert os.path.isfile(files["markdown"]) and os.path.isfile(files["html"])
-    outcomes = emergent.attribute_dynamic(small_run.dir)
+    # A short budget: what the panels cannot resolve is anchored to the change between their
+    # ends, so every indicator is efficient and says how far off the quadrature alone was.
+    outcomes = emergent.attribute_dynamic(small_run.dir, max_nodes=16)
     assert outcomes and all("name" in o for o in outcomes)
     assert (small_run.dir / "dynamic_attribution.json").is_file()
+    for o in outcomes:
+        assert o["completeness_gap"] <= 1e-6 and o["nodes"] <= 16
+        assert o["anchoring"]["quadrature_gap"] > o["completeness_gap"]
+    [grouped] = emergent.attribute_dynamic(small_run.dir, ["polarization"], max_nodes=8, groups="tiers")
+    assert [g["name"] for g in grouped["groups"]] == ["top 1%", "1%–10%", "bottom 90%"]
+    total = sum(g["phi"] for g in grouped["groups"])
+    assert total == pytest.approx(grouped["value"] - grouped["baseline_value"], rel=1e-6)
+    for g in grouped["groups"]:  # each group's total is the twin game's Shapley value
+        assert g["phi"] == pytest.approx(g["corner_shapley"], rel=1e-6, abs=1e-9)
+    with pytest.raises(emergent.EmergentError, match="groups"):
+        emergent.attribute_dynamic(small_run.dir, groups="tiers:nowhere")
+    with pytest.raises(ValueError, match="max_nodes"):
+        emergent.attribute_dynamic(small_run.dir, max_nodes=0)
 
 
 def test_scenario_errors_name_the_file_line_and_column(tmp_path, root):

@@ -30,6 +30,9 @@ pub struct DynamicOptions {
     pub nodes: Option<usize>,
     /// Completeness gap to refine panels to (default: the scenario's `[attribution] tol`).
     pub tol: Option<f64>,
+    /// Most gradient evaluations of the adaptive panels, per indicator (per path with
+    /// groups) (default: the scenario's `[attribution] max_nodes`).
+    pub max_nodes: Option<usize>,
     /// A coalition structure (`--groups`, the groups of `--game`): Aumann–Shapley with the
     /// groups as a priori unions instead of the diagonal path (`dynamic_groups.rs`).
     pub groups: Option<GroupSpec>,
@@ -44,7 +47,11 @@ impl DynamicOptions {
         let nodes = self.nodes.unwrap_or(a.nodes);
         match (self.nodes, self.tol) {
             (Some(k), None) => (k, None, k),
-            (_, tol) => (nodes, Some(tol.unwrap_or(a.tol)), a.max_nodes.max(nodes)),
+            (_, tol) => (
+                nodes,
+                Some(tol.unwrap_or(a.tol)),
+                self.max_nodes.unwrap_or(a.max_nodes).max(nodes),
+            ),
         }
     }
 }

@@ -7,7 +7,7 @@ use emergent_attribution::{
     attribute_with_progress, tier_shares,
 };
 use emergent_io::{IdColumn, read_table_for, write_table};
-use emergent_scenario::limits::MAX_NODES;
+use emergent_scenario::limits::{MAX_NODES, MAX_TOTAL_NODES};
 use serde_json::json;
 
 use crate::commands::tiers::{DEFAULT_TIER_BY, TierArgs};
@@ -57,6 +57,12 @@ pub struct Args {
     /// completeness gap is at most its `tol`, 1e-6; with --tol: K nodes per panel).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=MAX_NODES as i64))]
     nodes: Option<u32>,
+    /// Most gradient evaluations per indicator (per path with --groups) of --dynamic's
+    /// adaptive panels, 1–4096 (default: the scenario's `[attribution] max_nodes`, 512). Panels
+    /// still off the tolerance when they are spent are anchored to the change between their
+    /// ends, and the output reports the gap before that.
+    #[arg(long, value_name = "N", requires = "dynamic", value_parser = clap::value_parser!(u32).range(1..=MAX_TOTAL_NODES as i64))]
+    max_nodes: Option<u32>,
     /// zero | mean (equal shares) | min | COL=V,COL=V | a baseline table FILE with the same ids
     /// | initial (with a run directory: every agent's features at its first recorded tick).
     #[arg(long, default_value = "zero")]
@@ -105,6 +111,14 @@ const DEFAULT_PERMUTATIONS: u32 = 1000;
 pub fn run(args: Args) -> Result<()> {
     if args.groups.is_some() && args.dynamic.is_none() && args.game.is_none() {
         bail!("--groups needs --game RUN_DIR or --dynamic RUN_DIR");
+    }
+    // clap's `requires` is not checked when the required argument conflicts with one that is
+    // present (clap-rs/clap#4520), so these are checked here.
+    if args.max_nodes.is_some() && args.dynamic.is_none() {
+        bail!("--max-nodes needs --dynamic RUN_DIR (it budgets the dynamic attribution's panels)");
+    }
+    if args.twin && args.game.is_none() {
+        bail!("--twin needs --game RUN_DIR (it plays the game on the run's twin too)");
     }
     if let Some(dir) = &args.dynamic {
         return dynamic(dir, &args);
@@ -387,6 +401,7 @@ fn dynamic(dir: &std::path::Path, args: &Args) -> Result<()> {
         indicators: args.indicator.clone(),
         nodes: args.nodes.map(|k| k as usize),
         tol: args.tol,
+        max_nodes: args.max_nodes.map(|k| k as usize),
         groups,
         groups_text: args.groups.clone().unwrap_or_default(),
     };
@@ -480,27 +495,32 @@ fn print_groups(o: &emergent_io::run_dir::DynamicOutcome, spec: Option<&str>) {
 
 /// What anchoring did, when the quadrature alone missed its tolerance.
 fn anchoring_line(a: &emergent_io::run_dir::Anchoring, stalled: bool) -> String {
+    let part = |count: usize, replaced: usize, what: &str, shared: &str| {
+        let s = if count == 1 { "" } else { "s" };
+        let ends = if count == 1 { "its" } else { "their" };
+        let replaced = match replaced {
+            0 => String::new(),
+            r => format!(
+                " ({r} of them off by more than that change, which is then shared equally {shared})"
+            ),
+        };
+        format!("{count} {what}{s} anchored to the change between {ends} ends{replaced}")
+    };
     let mut parts = Vec::new();
     if a.anchored_panels > 0 {
-        parts.push(format!(
-            "{} panel{} of α anchored to the change between {} ends ({} of them off by more than that change, which is then shared equally among the agents moving there)",
+        parts.push(part(
             a.anchored_panels,
-            if a.anchored_panels == 1 { "" } else { "s" },
-            if a.anchored_panels == 1 { "its" } else { "their" },
-            a.replaced_panels
+            a.replaced_panels,
+            "panel",
+            "among the agents moving there",
         ));
     }
     if a.anchored_paths > 0 {
-        parts.push(format!(
-            "{} path{} anchored to {} corners ({} of them shared equally in the group)",
+        parts.push(part(
             a.anchored_paths,
-            if a.anchored_paths == 1 { "" } else { "s" },
-            if a.anchored_paths == 1 {
-                "its"
-            } else {
-                "their"
-            },
-            a.replaced_paths
+            a.replaced_paths,
+            "path",
+            "in the group",
         ));
     }
     format!(
