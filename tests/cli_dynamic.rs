@@ -8,6 +8,23 @@ fn json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The quickstart at 2,000 agents for `ticks` ticks into `out`.
+fn small_quickstart(out: &str, ticks: u32, extra: &[&str]) {
+    let (scenario, ticks) = (quickstart(), format!("scenario.ticks={ticks}"));
+    let mut args = vec![
+        "run",
+        &scenario,
+        "--out",
+        out,
+        "--set",
+        &ticks,
+        "--set",
+        "population.agents=2000",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args);
+}
+
 #[test]
 fn an_economy_is_attributed_through_its_dynamics() {
     let dir = tempfile::tempdir().unwrap();
@@ -87,18 +104,7 @@ fn a_social_run_is_attributed_through_its_dynamics_on_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("qs");
     let o = out.to_str().unwrap();
-    ok(&[
-        "run",
-        &quickstart(),
-        "--out",
-        o,
-        "--set",
-        "scenario.ticks=6",
-        "--set",
-        "population.agents=2000",
-        "--set",
-        "attribution.dynamic=true",
-    ]);
+    small_quickstart(o, 6, &["--set", "attribution.dynamic=true"]);
     let parquet = out.join("dynamic_attribution.parquet");
     assert_eq!(rows(&parquet), 2_000);
     let d = json(&out.join("dynamic_attribution.json"));
@@ -123,16 +129,7 @@ fn a_short_budget_is_anchored_and_reports_the_gap_before() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("qs");
     let o = out.to_str().unwrap();
-    ok(&[
-        "run",
-        &quickstart(),
-        "--out",
-        o,
-        "--set",
-        "scenario.ticks=12",
-        "--set",
-        "population.agents=2000",
-    ]);
+    small_quickstart(o, 12, &[]);
     let file = out.join("dynamic_attribution.json");
     ok(&["attribute", "--dynamic", o, "--nodes", "8"]);
     let fixed = json(&file);

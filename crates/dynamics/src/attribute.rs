@@ -168,13 +168,7 @@ pub fn attribute_dynamic(
         }
     };
     let sum: f64 = q.phi.iter().sum();
-    let relative = |s: f64| {
-        if scale > 0.0 {
-            (s - delta).abs() / scale
-        } else {
-            s.abs()
-        }
-    };
+    let relative = |s: f64| relative_gap(s, delta, scale);
     let gap = relative(sum);
     let anchoring = (q.anchored > 0).then(|| Anchoring {
         anchored_panels: q.anchored,
@@ -199,6 +193,15 @@ pub fn attribute_dynamic(
         anchoring,
         phi: q.phi,
     })
+}
+
+/// |Σφ − Δ| relative to `scale` (|Δ|, floored), or |Σφ| when there is no change to compare with.
+pub(crate) fn relative_gap(sum: f64, delta: f64, scale: f64) -> f64 {
+    if scale > 0.0 {
+        (sum - delta).abs() / scale
+    } else {
+        sum.abs()
+    }
 }
 
 /// The attribution of an indicator that reads none of the model's outputs: every φ is 0 and

@@ -26,7 +26,7 @@ use emergent_attribution::game::exact_shapley;
 use rayon::prelude::*;
 
 use crate::anchor::{Anchoring, anchor};
-use crate::attribute::{DynamicAttribution, Outcome, nothing_to_attribute};
+use crate::attribute::{DynamicAttribution, Outcome, nothing_to_attribute, relative_gap};
 use crate::error::DynamicsError;
 use crate::model::Dynamics;
 use crate::panels::{self, Ends, Quadrature};
@@ -151,13 +151,7 @@ pub fn attribute_grouped(
         gradient_seconds = gradient_seconds.min(seconds);
     }
     let sum: f64 = phi.iter().sum();
-    let relative = |s: f64| {
-        if scale > 0.0 {
-            (s - delta).abs() / scale
-        } else {
-            s.abs()
-        }
-    };
+    let relative = |s: f64| relative_gap(s, delta, scale);
     let gap = relative(sum);
     let group_phi = groups
         .iter()
