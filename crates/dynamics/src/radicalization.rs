@@ -44,9 +44,10 @@
 use emergent_sim::network::Network;
 use rayon::prelude::*;
 
+use crate::feed_graph::{Coupled, couple, couple_back};
 use crate::feed_model::{Feed, FeedShape};
 use crate::model::{Dynamics, Trajectory};
-use crate::rewiring::{FollowGraph, Rewiring};
+use crate::rewiring::{FollowGraph, GraphBar, Rewiring};
 use crate::stance_grid::Stencil;
 
 pub struct RadicalizationField<'a> {
@@ -73,6 +74,9 @@ pub struct RadicalizationField<'a> {
 
 const OUTPUTS: [&str; 2] = ["stance", "followee_stance"];
 
+/// Keeps ȳ finite when nobody else speaks (ȳ → x_i), as in [`crate::rewiring`].
+const EMPTY: f64 = 1e-12;
+
 /// Everything one tick computes from x(t), kept for its adjoint.
 struct Tick {
     s: Vec<f64>,
@@ -80,8 +84,10 @@ struct Tick {
     field_h: Vec<f64>,
     field_g: Vec<f64>,
     field_r: Vec<f64>,
+    field_y: Vec<f64>,
     m_g: Vec<f64>,
     m_r: Vec<f64>,
+    m_y: Vec<f64>,
     r_sum: Vec<f64>,
     /// g(x_i, x_i) and its derivative in x_i.
     self_g: Vec<(f64, f64)>,
@@ -98,6 +104,22 @@ struct Row {
     u: f64,
     p: f64,
     o: f64,
+    acq: Acquired,
+}
+
+/// Row i's acquired followees, taken to sit at ȳ_i = Y_i / G_i, the mean stance of i's
+/// out-of-network contacts (G_i = Σ_{k≠i} w_k g_ik, Y_i = Σ_{k≠i} w_k g_ik x_k).
+#[derive(Clone, Copy, Default)]
+struct Acquired {
+    y: f64,
+    g: f64,
+    /// h(x_i − ȳ_i) and its derivative in x_i − ȳ_i; tanh(α ȳ_i).
+    h: f64,
+    dh: f64,
+    s: f64,
+    /// Ã_i h / G_i: i's expected contacts of its acquired per unit u_i, spread over the
+    /// speakers k as w_k g_ik (the reciprocal push's weight, beside θ_i).
+    share: f64,
 }
 
 /// Per-row adjoint outputs of one tick.
@@ -110,7 +132,10 @@ struct RowBack {
     x: f64,
     g: f64,
     h: f64,
-    /// Per edge: ∂M/∂ρ_e, and what goes to the followee's s̄ and x̄.
+    /// ∂M/∂Y_i (the field of w·x) and ∂M/∂Ã_i.
+    y: f64,
+    acq: f64,
+    /// Per edge: ∂M/∂ρ̃_e, and what goes to the followee's s̄ and x̄.
     edges: Vec<[f64; 3]>,
 }
 
@@ -151,7 +176,7 @@ impl RadicalizationField<'_> {
         (h, -self.beta * d * h / q)
     }
 
-    fn tick(&self, x: &[f64], w: &[f64], feed: &Feed) -> Tick {
+    fn tick(&self, x: &[f64], w: &[f64], feed: &Feed, graph: &Coupled) -> Tick {
         let n = x.len();
         let c = self.dt * self.k;
         let s: Vec<f64> = x.iter().map(|v| (self.alpha * v).tanh()).collect();
@@ -159,6 +184,8 @@ impl RadicalizationField<'_> {
         let (h_sum, field_h) = grid.sum(w);
         let m_g: Vec<f64> = w.iter().zip(&s).map(|(a, b)| a * b).collect();
         let (g_sum, field_g) = grid.sum(&m_g);
+        let m_y: Vec<f64> = w.iter().zip(x).map(|(a, b)| a * b).collect();
+        let (y_sum, field_y) = grid.sum(&m_y);
         let self_g: Vec<(f64, f64)> = (0..n)
             .map(|i| {
                 let (g, gi, gj) = grid.kernel(i, i);
@@ -173,7 +200,7 @@ impl RadicalizationField<'_> {
                 let row = self.net.followees(i as u32);
                 let (mut a, mut cg, mut inn, mut og) = (0.0, 0.0, 0.0, 0.0);
                 let mut edges = Vec::with_capacity(row.len());
-                for (&j, &rho) in row.iter().zip(&feed.rho[range]) {
+                for (&j, &rho) in row.iter().zip(&graph.rho[range]) {
                     let j = j as usize;
                     let (h, dh) = self.kernel(x[i] - x[j]);
                     let (g, gi, gj) = grid.kernel(i, j);
@@ -184,6 +211,9 @@ impl RadicalizationField<'_> {
                     edges.push([h, dh, g, gi, gj]);
                 }
                 let gii = self_g[i].0;
+                let acq = self.acquired(i, x, w, gii, h_sum[i], y_sum[i], graph.acq[i]);
+                a += graph.acq[i] * acq.h;
+                inn += graph.acq[i] * acq.h * acq.s;
                 let theta = feed.theta[i];
                 let v = h_sum[i] - cg - w[i] * gii;
                 let z = a + theta * v;
@@ -194,7 +224,7 @@ impl RadicalizationField<'_> {
                 };
                 let o = g_sum[i] - og - w[i] * gii * s[i];
                 let p = inn + theta * o;
-                (Row { v, z, u, p, o }, edges)
+                (Row { v, z, u, p, o, acq }, edges)
             })
             .collect();
         let mut rows = Vec::with_capacity(n);
@@ -203,7 +233,9 @@ impl RadicalizationField<'_> {
             rows.push(r);
             edges.extend(e);
         }
-        let m_r: Vec<f64> = (0..n).map(|i| rows[i].u * feed.theta[i] * s[i]).collect();
+        let m_r: Vec<f64> = (0..n)
+            .map(|i| rows[i].u * (feed.theta[i] + rows[i].acq.share) * s[i])
+            .collect();
         let (r_sum, field_r) = grid.sum(&m_r);
         Tick {
             s,
@@ -211,8 +243,10 @@ impl RadicalizationField<'_> {
             field_h,
             field_g,
             field_r,
+            field_y,
             m_g,
             m_r,
+            m_y,
             r_sum,
             self_g,
             rows,
@@ -220,10 +254,37 @@ impl RadicalizationField<'_> {
         }
     }
 
-    fn step(&self, x: &[f64], w: &[f64], feed: &Feed) -> Vec<f64> {
-        let t = self.tick(x, w, feed);
+    /// Row i's acquired followees at the tick's stances (`h_sum` = Σ_k w_k g_ik, `y_sum` =
+    /// Σ_k w_k g_ik x_k, both with k = i; `count` = Ã_i).
+    #[allow(clippy::too_many_arguments)]
+    fn acquired(
+        &self,
+        i: usize,
+        x: &[f64],
+        w: &[f64],
+        gii: f64,
+        h_sum: f64,
+        y_sum: f64,
+        count: f64,
+    ) -> Acquired {
+        let g = (h_sum - w[i] * gii).max(0.0) + EMPTY;
+        let y = (y_sum - w[i] * gii * x[i] + EMPTY * x[i]) / g;
+        let (h, dh) = self.kernel(x[i] - y);
+        Acquired {
+            y,
+            g,
+            h,
+            dh,
+            s: (self.alpha * y).tanh(),
+            share: count * h / g,
+        }
+    }
+
+    fn step(&self, x: &[f64], w: &[f64], feed: &Feed, graph: &Coupled) -> Vec<f64> {
+        let t = self.tick(x, w, feed, graph);
         let n = x.len();
-        // Pushes along the in-network edges (i contacted followee k), then the rest.
+        // Pushes along the in-network edges (i contacted followee k), then the rest: the
+        // out-of-network contacts and the acquired followees, both spread as w_k g_ik.
         let mut push = vec![0.0; n];
         for i in 0..n {
             let (u, th, si) = (t.rows[i].u, feed.theta[i], t.s[i]);
@@ -232,7 +293,7 @@ impl RadicalizationField<'_> {
                 .net
                 .followees(i as u32)
                 .iter()
-                .zip(&feed.rho[range.clone()])
+                .zip(&graph.rho[range.clone()])
                 .zip(&t.edges[range])
             {
                 push[k as usize] += u * rho * (e[0] - th * e[2]) * si;
@@ -241,59 +302,72 @@ impl RadicalizationField<'_> {
         (0..n)
             .map(|k| {
                 let r = &t.rows[k];
-                let own = r.u * feed.theta[k] * t.self_g[k].0 * t.s[k];
+                let own = t.m_r[k] * t.self_g[k].0;
                 let push_k = self.reciprocity * (push[k] + w[k] * (t.r_sum[k] - own));
                 (1.0 - self.dt) * x[k] + r.u * r.p + push_k
             })
             .collect()
     }
 
-    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t); adds ∂M/∂w (direct), ∂M/∂ρ,
-    /// ∂M/∂θ, ∂M/∂μ of this tick.
+    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t) and the graph `graph` = (e(t), A(t));
+    /// adds ∂M/∂w (direct), ∂M/∂ρ, ∂M/∂θ, ∂M/∂μ of this tick, and ∂M/∂e(t), ∂M/∂A(t) to
+    /// `graph_bar`.
     #[allow(clippy::too_many_arguments)]
     fn step_back(
         &self,
         x: &[f64],
         w: &[f64],
         feed: &Feed,
+        graph: GraphAt<'_>,
         lam: &[f64],
         grad: &mut [f64],
         feed_bar: &mut FeedBar,
+        graph_bar: (&mut [f64], &mut [f64]),
     ) -> Vec<f64> {
         let n = x.len();
         let (c, r) = (self.dt * self.k, self.reciprocity);
-        let t = self.tick(x, w, feed);
+        let coupled = couple(feed, self.feed.in_network, graph.0, graph.1);
+        let t = self.tick(x, w, feed, &coupled);
         let mut x_bar: Vec<f64> = lam.iter().map(|l| (1.0 - self.dt) * l).collect();
-        // The push's own part, w_k (R_k − u_k θ_k g_kk s_k).
+        // The push's own part, w_k (R_k − m_k g_kk), m_k = u_k (θ_k + share_k) s_k.
         let mut u_bar = vec![0.0; n];
         let mut theta_bar = vec![0.0; n];
         let mut s_bar = vec![0.0; n];
         let mut gkk_bar = vec![0.0; n];
         let mut r_bar = vec![0.0; n];
+        let mut m_direct = vec![0.0; n];
         for k in 0..n {
             let pb = r * lam[k];
-            let (u, th, gkk, sk) = (t.rows[k].u, feed.theta[k], t.self_g[k].0, t.s[k]);
-            grad[k] += pb * (t.r_sum[k] - u * th * gkk * sk);
+            let gkk = t.self_g[k].0;
+            grad[k] += pb * (t.r_sum[k] - t.m_r[k] * gkk);
             r_bar[k] = pb * w[k];
-            let own = -pb * w[k];
-            u_bar[k] += own * th * gkk * sk;
-            theta_bar[k] += own * u * gkk * sk;
-            gkk_bar[k] += own * u * th * sk;
-            s_bar[k] += own * u * th * gkk;
+            m_direct[k] = -pb * w[k] * gkk;
+            gkk_bar[k] -= pb * w[k] * t.m_r[k];
         }
         let m_r_bar = t.grid.sum_back(&t.m_r, &t.field_r, &r_bar, &mut x_bar);
+        let mut share_bar = vec![0.0; n];
         for i in 0..n {
-            u_bar[i] += m_r_bar[i] * feed.theta[i] * t.s[i];
-            theta_bar[i] += m_r_bar[i] * t.rows[i].u * t.s[i];
-            s_bar[i] += m_r_bar[i] * t.rows[i].u * feed.theta[i];
+            let mb = m_r_bar[i] + m_direct[i];
+            let th = feed.theta[i] + t.rows[i].acq.share;
+            u_bar[i] += mb * th * t.s[i];
+            s_bar[i] += mb * t.rows[i].u * th;
+            let th_bar = mb * t.rows[i].u * t.s[i];
+            theta_bar[i] += th_bar;
+            share_bar[i] = th_bar;
         }
         let back: Vec<RowBack> = (0..n)
             .into_par_iter()
             .with_min_len(512)
-            .map(|i| self.row_back(i, x, w, feed, &t, lam, u_bar[i], c))
+            .map(|i| {
+                let bars = (u_bar[i], share_bar[i]);
+                self.row_back(i, x, w, feed, &coupled, &t, lam, bars, c)
+            })
             .collect();
         let mut h_bar = vec![0.0; n];
         let mut g_bar = vec![0.0; n];
+        let mut y_bar = vec![0.0; n];
+        let mut rho_t_bar = vec![0.0; coupled.rho.len()];
+        let mut acq_bar = vec![0.0; n];
         for (i, b) in back.iter().enumerate() {
             theta_bar[i] += b.theta;
             feed_bar.mu[i] += b.mu;
@@ -302,33 +376,50 @@ impl RadicalizationField<'_> {
             x_bar[i] += b.x;
             g_bar[i] = b.g;
             h_bar[i] = b.h;
+            y_bar[i] = b.y;
+            acq_bar[i] = b.acq;
             let range = feed.offsets[i]..feed.offsets[i + 1];
             for ((&j, e), rb) in self
                 .net
                 .followees(i as u32)
                 .iter()
                 .zip(&b.edges)
-                .zip(&mut feed_bar.rho[range])
+                .zip(&mut rho_t_bar[range])
             {
                 *rb += e[0];
                 s_bar[j as usize] += e[1];
                 x_bar[j as usize] += e[2];
             }
         }
+        let m_y_bar = t.grid.sum_back(&t.m_y, &t.field_y, &y_bar, &mut x_bar);
         let m_g_bar = t.grid.sum_back(&t.m_g, &t.field_g, &g_bar, &mut x_bar);
         let m_h_bar = t.grid.sum_back(w, &t.field_h, &h_bar, &mut x_bar);
         for k in 0..n {
-            grad[k] += m_g_bar[k] * t.s[k] + m_h_bar[k];
+            grad[k] += m_g_bar[k] * t.s[k] + m_h_bar[k] + m_y_bar[k] * x[k];
+            x_bar[k] += m_y_bar[k] * w[k];
             s_bar[k] += m_g_bar[k] * w[k];
             x_bar[k] += gkk_bar[k] * t.self_g[k].1;
             x_bar[k] += s_bar[k] * self.alpha * (1.0 - t.s[k] * t.s[k]);
             feed_bar.theta[k] += theta_bar[k];
         }
+        let (e_bar, a_bar) = graph_bar;
+        couple_back(
+            feed,
+            graph.0,
+            graph.1,
+            &coupled,
+            &rho_t_bar,
+            &acq_bar,
+            &mut feed_bar.rho,
+            e_bar,
+            a_bar,
+        );
         x_bar
     }
 
-    /// Row i's adjoint: its pushes along its edges, its pull, u_i = c a_i μ_i / Z_i and Z_i.
-    /// `u_bar` holds ∂M/∂u_i from the grid and own-push terms.
+    /// Row i's adjoint: its pushes along its edges, its pull, u_i = c a_i μ_i / Z_i, Z_i and
+    /// its acquired followees. `bars` holds ∂M/∂u_i and ∂M/∂share_i from the grid and
+    /// own-push terms.
     #[allow(clippy::too_many_arguments)]
     fn row_back(
         &self,
@@ -336,18 +427,19 @@ impl RadicalizationField<'_> {
         x: &[f64],
         w: &[f64],
         feed: &Feed,
+        graph: &Coupled,
         t: &Tick,
         lam: &[f64],
-        mut u_bar: f64,
+        (mut u_bar, share_bar): (f64, f64),
         c: f64,
     ) -> RowBack {
-        let _ = x;
         let r = self.reciprocity;
         let range = feed.offsets[i]..feed.offsets[i + 1];
         let row = self.net.followees(i as u32);
-        let rho = &feed.rho[range.clone()];
+        let rho = &graph.rho[range.clone()];
         let edges = &t.edges[range];
-        let Row { v, z, u, p, o } = t.rows[i];
+        let Row { v, z, u, p, o, acq } = t.rows[i];
+        let count = graph.acq[i];
         let (th, si, gii) = (feed.theta[i], t.s[i], t.self_g[i].0);
         let mut b = RowBack::default();
         // Per edge: ρ̄, h̄, ḡ, and the followee's s̄ (x̄ from h and g is added below).
@@ -363,9 +455,17 @@ impl RadicalizationField<'_> {
             b.theta -= pb * u * rh * ed[2] * si;
             b.s += pb * u * rh * net;
         }
-        // Pull u_i P_i, P_i = Σ ρ h s_j + θ O_i, O_i = G_i − Σ ρ g s_j − w_i g_ii s_i.
+        // share = Ã h_y / G.
+        b.acq += share_bar * acq.h / acq.g;
+        let mut hy_bar = share_bar * count / acq.g;
+        let mut gy_bar = -share_bar * acq.share / acq.g;
+        // Pull u_i P_i, P_i = Σ ρ h s_j + Ã h_y s_y + θ O_i,
+        // O_i = G_i − Σ ρ g s_j − w_i g_ii s_i.
         u_bar += lam[i] * p;
         let p_bar = lam[i] * u;
+        b.acq += p_bar * acq.h * acq.s;
+        hy_bar += p_bar * count * acq.s;
+        let sy_bar = p_bar * count * acq.h;
         b.theta += p_bar * o;
         let o_bar = p_bar * th;
         b.g = o_bar;
@@ -379,10 +479,12 @@ impl RadicalizationField<'_> {
             eb[e][2] -= o_bar * rh * sj;
             eb[e][3] += p_bar * rh * ed[0] - o_bar * rh * ed[2];
         }
-        // u_i = c a_i μ_i / Z_i; Z_i = A_i + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
+        // u_i = c a_i μ_i / Z_i; Z_i = A_i + Ã h_y + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
         if u != 0.0 {
             b.mu = u_bar * c * self.activity[i] / z;
             let z_bar = -u_bar * u / z;
+            b.acq += z_bar * acq.h;
+            hy_bar += z_bar * count;
             b.theta += z_bar * v;
             let v_bar = z_bar * th;
             b.h = v_bar;
@@ -394,6 +496,17 @@ impl RadicalizationField<'_> {
                 eb[e][2] -= v_bar * rh;
             }
         }
+        // h_y = h(x_i − ȳ), s_y = tanh(α ȳ), ȳ = Y / G;
+        // G = H_i − w_i g_ii + ε, Y = Y-field_i − w_i g_ii x_i + ε x_i.
+        b.x += hy_bar * acq.dh;
+        let y_bar = -hy_bar * acq.dh + sy_bar * self.alpha * (1.0 - acq.s * acq.s);
+        let big_y_bar = y_bar / acq.g;
+        gy_bar -= y_bar * acq.y / acq.g;
+        b.h += gy_bar;
+        b.w -= gy_bar * gii + big_y_bar * gii * x[i];
+        gii_bar -= gy_bar * w[i] + big_y_bar * w[i] * x[i];
+        b.x += big_y_bar * (EMPTY - w[i] * gii);
+        b.y = big_y_bar;
         b.x += gii_bar * t.self_g[i].1;
         b.edges = eb
             .iter()
@@ -407,6 +520,9 @@ impl RadicalizationField<'_> {
         b
     }
 }
+
+/// The follow graph (e(t), A(t)) of one tick.
+type GraphAt<'a> = (&'a [f64], &'a [f64]);
 
 /// ∂M/∂(expected feed), summed over ticks.
 struct FeedBar {
@@ -460,6 +576,9 @@ impl Dynamics for RadicalizationField<'_> {
     fn forward(&self, w: &[f64], needed: &[bool]) -> Trajectory {
         let w = &self.existence(w);
         let feed = self.feed.feed(self.net, w, self.contacts);
+        let graph = self.follow_graph(w, &feed);
+        let rates = graph.rates();
+        let (mut e, mut a) = graph.start();
         let mut states = Vec::with_capacity(self.ticks as usize + 1);
         states.push(self.x0.clone());
         for t in 0..self.ticks as usize {
@@ -467,13 +586,16 @@ impl Dynamics for RadicalizationField<'_> {
             let next = if t == 0 {
                 x.iter().map(|v| (1.0 - self.dt) * v).collect()
             } else {
-                self.step(x, w, &feed)
+                let coupled = couple(&feed, self.feed.in_network, &e, &a);
+                let next = self.step(x, w, &feed, &coupled);
+                (e, a) = graph.update(x, &e, &a, &rates);
+                next
             };
             states.push(next);
         }
         let last = states.last().cloned().unwrap_or_default();
         let followee_stance = if needed.get(1).copied().unwrap_or(false) {
-            self.follow_graph(w, &feed).forward(&states)
+            graph.output(&last, &e, &a)
         } else {
             Vec::new()
         };
@@ -483,6 +605,9 @@ impl Dynamics for RadicalizationField<'_> {
         }
     }
 
+    /// The adjoint of the joint recursion x(t + 1) = step(x(t), e(t), A(t)),
+    /// (e, A)(t + 1) = update(x(t), e(t), A(t)): λ over the stances and (ē, Ā) over the graph
+    /// go back together, tick by tick.
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
         let mut grad = vec![0.0; n];
@@ -494,38 +619,52 @@ impl Dynamics for RadicalizationField<'_> {
         let w_in = w;
         let w = &self.existence(w_in);
         let feed = self.feed.feed(self.net, w, self.contacts);
+        let graph = self.follow_graph(w, &feed);
+        let graphs = graph.graphs(&fwd.states);
         let mut bar = FeedBar {
             rho: vec![0.0; feed.rho.len()],
             theta: vec![0.0; n],
             mu: vec![0.0; n],
         };
-        // ∂M/∂x(t) through the follow graph, per tick (`followee_stance` reads the stances).
-        let graph_x = d_followee.map(|fs_bar| {
-            let g = self.follow_graph(w, &feed).backward(&fwd.states, fs_bar);
-            bar.add(&g.rho, &g.theta, &g.mu);
-            for (a, b) in grad.iter_mut().zip(&g.p) {
-                *a += b;
-            }
-            g.x
-        });
-        let direct = |t: usize| {
-            graph_x
-                .as_ref()
-                .and_then(|x| x.get(t))
-                .filter(|v| !v.is_empty())
+        let mut gbar = GraphBar {
+            p: vec![0.0; n],
+            rho: vec![0.0; feed.rho.len()],
+            theta: vec![0.0; n],
+            mu: vec![0.0; n],
         };
-        let mut lam = d_stance.unwrap_or_else(|| vec![0.0; n]);
         let ticks = self.ticks as usize;
-        if let Some(d) = direct(ticks) {
-            add_to(&mut lam, d);
+        let mut lam = d_stance.unwrap_or_else(|| vec![0.0; n]);
+        let (mut e_bar, mut a_bar) = (vec![0.0; feed.rho.len()], vec![0.0; n]);
+        if let (Some(fs_bar), Some(x)) = (d_followee, fwd.states.get(ticks)) {
+            let (e, a) = &graphs[ticks];
+            let [x_bar, eb, ab] = graph.output_back(x, (e, a), fs_bar, &mut gbar);
+            add_to(&mut lam, &x_bar);
+            (e_bar, a_bar) = (eb, ab);
         }
-        // Tick 0 only decays (nothing depends on w there).
+        let mut rate_bar = vec![0.0; n];
+        // Tick 0 only decays, and the graph stays the initial one (nothing depends on w there).
         for t in (1..ticks).rev() {
-            lam = self.step_back(&fwd.states[t], w, &feed, &lam, &mut grad, &mut bar);
-            if let Some(d) = direct(t) {
-                add_to(&mut lam, d);
-            }
+            let x = &fwd.states[t];
+            let (e, a) = &graphs[t];
+            // φ entered A(t + 1) additively.
+            add_to(&mut rate_bar, &a_bar);
+            let mut x_graph = vec![0.0; n];
+            graph.update_back(x, e, a, &mut e_bar, &mut a_bar, &mut x_graph, &mut gbar);
+            lam = self.step_back(
+                x,
+                w,
+                &feed,
+                (e, a),
+                &lam,
+                &mut grad,
+                &mut bar,
+                (&mut e_bar, &mut a_bar),
+            );
+            add_to(&mut lam, &x_graph);
         }
+        graph.rates_back(&rate_bar, &mut gbar);
+        bar.add(&gbar.rho, &gbar.theta, &gbar.mu);
+        add_to(&mut grad, &gbar.p);
         self.feed.feed_back(
             self.net,
             w,

@@ -120,7 +120,12 @@ fn rewiring_sorts_the_graph_by_opinion_and_needs_speakers() {
     let all = vec![1.0; 200];
     let a = fixed.forward(&all, &[true, true]).outputs;
     let b = rewired.forward(&all, &[true, true]).outputs;
-    assert_eq!(a[0], b[0], "the graph does not act back on the stances");
+    // The graph acts back on the stances: the in-network slots fill with like-minded accounts.
+    let moved = a[0]
+        .iter()
+        .zip(&b[0])
+        .fold(0.0f64, |m, (u, v)| m.max((u - v).abs()));
+    eprintln!("largest stance change from rewiring: {moved}");
     let (c_fixed, c_rewired) = (corr(&a[0], &a[1]), corr(&b[0], &b[1]));
     assert!(
         c_rewired > c_fixed + 0.3 && c_rewired > 0.8,
