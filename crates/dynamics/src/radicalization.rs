@@ -84,13 +84,13 @@ struct Tick {
     field_h: Vec<f64>,
     field_g: Vec<f64>,
     field_r: Vec<f64>,
-    field_y: Vec<f64>,
     m_g: Vec<f64>,
     m_r: Vec<f64>,
-    m_y: Vec<f64>,
     r_sum: Vec<f64>,
     /// g(x_i, x_i) and its derivative in x_i.
     self_g: Vec<(f64, f64)>,
+    /// The acquired followees' sums, over the squared kernel.
+    acq: AcquiredSums,
     /// Per agent: V_i, Z_i, u_i, P_i (pull bracket), O_i (out-of-network pull bracket).
     rows: Vec<Row>,
     /// Per edge: h, ∂h/∂x_i, g, ∂g/∂x_i, ∂g/∂x_j.
@@ -107,19 +107,29 @@ struct Row {
     acq: Acquired,
 }
 
-/// Row i's acquired followees, taken to sit at ȳ_i = Y_i / G_i, the mean stance of i's
-/// out-of-network contacts (G_i = Σ_{k≠i} w_k g_ik, Y_i = Σ_{k≠i} w_k g_ik x_k).
+/// Row i's acquired followees, distributed like its out-of-network contacts: k with
+/// probability w_k g_ik / G_i, G_i = Σ_{k≠i} w_k g_ik. Each is a candidate of weight g_ik, so
+/// together they weigh Ã_i F_i / G_i and pull with Ã_i F^s_i / G_i, where F_i = Σ_{k≠i} w_k g²_ik
+/// and F^s_i = Σ_{k≠i} w_k g²_ik s_k (g² the grid form of h², [`AcquiredSums`]). The ones i
+/// contacts are pushed back as its out-of-network contacts are, spread as w_k g_ik: an extra
+/// share Ã_i F_i / G_i² beside θ_i (spreading them as w_k g²_ik would be exact, but the mass of
+/// an agent with nobody near, ∝ 1/F_i, then cancels against its own term in the grid sum far
+/// below round-off).
 #[derive(Clone, Copy, Default)]
 struct Acquired {
-    y: f64,
     g: f64,
-    /// h(x_i − ȳ_i) and its derivative in x_i − ȳ_i; tanh(α ȳ_i).
-    h: f64,
-    dh: f64,
-    s: f64,
-    /// Ã_i h / G_i: i's expected contacts of its acquired per unit u_i, spread over the
-    /// speakers k as w_k g_ik (the reciprocal push's weight, beside θ_i).
+    f: f64,
+    fs: f64,
     share: f64,
+}
+
+/// The grid of the squared kernel and its sums: F (mass w) and F^s (mass w s).
+struct AcquiredSums {
+    grid: Stencil,
+    field_f: Vec<f64>,
+    field_fs: Vec<f64>,
+    /// g²(x_i, x_i) and its derivative in x_i.
+    self_g: Vec<(f64, f64)>,
 }
 
 /// Per-row adjoint outputs of one tick.
@@ -132,9 +142,11 @@ struct RowBack {
     x: f64,
     g: f64,
     h: f64,
-    /// ∂M/∂Y_i (the field of w·x) and ∂M/∂Ã_i.
-    y: f64,
+    /// ∂M/∂F_i, ∂M/∂F^s_i, ∂M/∂Ã_i and ∂M/∂g²_ii.
+    f: f64,
+    fs: f64,
     acq: f64,
+    g2: f64,
     /// Per edge: ∂M/∂ρ̃_e, and what goes to the followee's s̄ and x̄.
     edges: Vec<[f64; 3]>,
 }
@@ -184,8 +196,15 @@ impl RadicalizationField<'_> {
         let (h_sum, field_h) = grid.sum(w);
         let m_g: Vec<f64> = w.iter().zip(&s).map(|(a, b)| a * b).collect();
         let (g_sum, field_g) = grid.sum(&m_g);
-        let m_y: Vec<f64> = w.iter().zip(x).map(|(a, b)| a * b).collect();
-        let (y_sum, field_y) = grid.sum(&m_y);
+        let grid2 = Stencil::new(x, |d| self.kernel(d).0.powi(2));
+        let (f_sum, field_f) = grid2.sum(w);
+        let (fs_sum, field_fs) = grid2.sum(&m_g);
+        let self_g2: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let (g, gi, gj) = grid2.kernel(i, i);
+                (g, gi + gj)
+            })
+            .collect();
         let self_g: Vec<(f64, f64)> = (0..n)
             .map(|i| {
                 let (g, gi, gj) = grid.kernel(i, i);
@@ -211,9 +230,17 @@ impl RadicalizationField<'_> {
                     edges.push([h, dh, g, gi, gj]);
                 }
                 let gii = self_g[i].0;
-                let acq = self.acquired(i, x, w, gii, h_sum[i], y_sum[i], graph.acq[i]);
-                a += graph.acq[i] * acq.h;
-                inn += graph.acq[i] * acq.h * acq.s;
+                let g2ii = self_g2[i].0;
+                let g = (h_sum[i] - w[i] * gii).max(0.0) + EMPTY;
+                let f = f_sum[i] - w[i] * g2ii;
+                let acq = Acquired {
+                    g,
+                    f,
+                    fs: fs_sum[i] - w[i] * g2ii * s[i],
+                    share: graph.acq[i] * f / (g * g),
+                };
+                a += graph.acq[i] * acq.f / acq.g;
+                inn += graph.acq[i] * acq.fs / acq.g;
                 let theta = feed.theta[i];
                 let v = h_sum[i] - cg - w[i] * gii;
                 let z = a + theta * v;
@@ -243,40 +270,18 @@ impl RadicalizationField<'_> {
             field_h,
             field_g,
             field_r,
-            field_y,
             m_g,
             m_r,
-            m_y,
             r_sum,
             self_g,
+            acq: AcquiredSums {
+                grid: grid2,
+                field_f,
+                field_fs,
+                self_g: self_g2,
+            },
             rows,
             edges,
-        }
-    }
-
-    /// Row i's acquired followees at the tick's stances (`h_sum` = Σ_k w_k g_ik, `y_sum` =
-    /// Σ_k w_k g_ik x_k, both with k = i; `count` = Ã_i).
-    #[allow(clippy::too_many_arguments)]
-    fn acquired(
-        &self,
-        i: usize,
-        x: &[f64],
-        w: &[f64],
-        gii: f64,
-        h_sum: f64,
-        y_sum: f64,
-        count: f64,
-    ) -> Acquired {
-        let g = (h_sum - w[i] * gii).max(0.0) + EMPTY;
-        let y = (y_sum - w[i] * gii * x[i] + EMPTY * x[i]) / g;
-        let (h, dh) = self.kernel(x[i] - y);
-        Acquired {
-            y,
-            g,
-            h,
-            dh,
-            s: (self.alpha * y).tanh(),
-            share: count * h / g,
         }
     }
 
@@ -334,8 +339,10 @@ impl RadicalizationField<'_> {
         let mut theta_bar = vec![0.0; n];
         let mut s_bar = vec![0.0; n];
         let mut gkk_bar = vec![0.0; n];
+        let mut g2kk_bar = vec![0.0; n];
         let mut r_bar = vec![0.0; n];
         let mut m_direct = vec![0.0; n];
+        let ac = &t.acq;
         for k in 0..n {
             let pb = r * lam[k];
             let gkk = t.self_g[k].0;
@@ -365,7 +372,8 @@ impl RadicalizationField<'_> {
             .collect();
         let mut h_bar = vec![0.0; n];
         let mut g_bar = vec![0.0; n];
-        let mut y_bar = vec![0.0; n];
+        let mut f_bar = vec![0.0; n];
+        let mut fs_bar = vec![0.0; n];
         let mut rho_t_bar = vec![0.0; coupled.rho.len()];
         let mut acq_bar = vec![0.0; n];
         for (i, b) in back.iter().enumerate() {
@@ -376,8 +384,10 @@ impl RadicalizationField<'_> {
             x_bar[i] += b.x;
             g_bar[i] = b.g;
             h_bar[i] = b.h;
-            y_bar[i] = b.y;
+            f_bar[i] = b.f;
+            fs_bar[i] = b.fs;
             acq_bar[i] = b.acq;
+            g2kk_bar[i] += b.g2;
             let range = feed.offsets[i]..feed.offsets[i + 1];
             for ((&j, e), rb) in self
                 .net
@@ -391,14 +401,14 @@ impl RadicalizationField<'_> {
                 x_bar[j as usize] += e[2];
             }
         }
-        let m_y_bar = t.grid.sum_back(&t.m_y, &t.field_y, &y_bar, &mut x_bar);
+        let m_f_bar = ac.grid.sum_back(w, &ac.field_f, &f_bar, &mut x_bar);
+        let m_fs_bar = ac.grid.sum_back(&t.m_g, &ac.field_fs, &fs_bar, &mut x_bar);
         let m_g_bar = t.grid.sum_back(&t.m_g, &t.field_g, &g_bar, &mut x_bar);
         let m_h_bar = t.grid.sum_back(w, &t.field_h, &h_bar, &mut x_bar);
         for k in 0..n {
-            grad[k] += m_g_bar[k] * t.s[k] + m_h_bar[k] + m_y_bar[k] * x[k];
-            x_bar[k] += m_y_bar[k] * w[k];
-            s_bar[k] += m_g_bar[k] * w[k];
-            x_bar[k] += gkk_bar[k] * t.self_g[k].1;
+            grad[k] += (m_g_bar[k] + m_fs_bar[k]) * t.s[k] + m_h_bar[k] + m_f_bar[k];
+            s_bar[k] += (m_g_bar[k] + m_fs_bar[k]) * w[k];
+            x_bar[k] += gkk_bar[k] * t.self_g[k].1 + g2kk_bar[k] * ac.self_g[k].1;
             x_bar[k] += s_bar[k] * self.alpha * (1.0 - t.s[k] * t.s[k]);
             feed_bar.theta[k] += theta_bar[k];
         }
@@ -433,6 +443,7 @@ impl RadicalizationField<'_> {
         (mut u_bar, share_bar): (f64, f64),
         c: f64,
     ) -> RowBack {
+        let _ = x;
         let r = self.reciprocity;
         let range = feed.offsets[i]..feed.offsets[i + 1];
         let row = self.net.followees(i as u32);
@@ -455,17 +466,17 @@ impl RadicalizationField<'_> {
             b.theta -= pb * u * rh * ed[2] * si;
             b.s += pb * u * rh * net;
         }
-        // share = Ã h_y / G.
-        b.acq += share_bar * acq.h / acq.g;
-        let mut hy_bar = share_bar * count / acq.g;
-        let mut gy_bar = -share_bar * acq.share / acq.g;
-        // Pull u_i P_i, P_i = Σ ρ h s_j + Ã h_y s_y + θ O_i,
+        // share = Ã F / G².
+        b.acq += share_bar * acq.f / (acq.g * acq.g);
+        b.f = share_bar * count / (acq.g * acq.g);
+        let mut g_bar = -2.0 * share_bar * acq.share / acq.g;
+        // Pull u_i P_i, P_i = Σ ρ h s_j + Ã F^s / G + θ O_i,
         // O_i = G_i − Σ ρ g s_j − w_i g_ii s_i.
         u_bar += lam[i] * p;
         let p_bar = lam[i] * u;
-        b.acq += p_bar * acq.h * acq.s;
-        hy_bar += p_bar * count * acq.s;
-        let sy_bar = p_bar * count * acq.h;
+        b.acq += p_bar * acq.fs / acq.g;
+        b.fs = p_bar * count / acq.g;
+        g_bar -= p_bar * count * acq.fs / (acq.g * acq.g);
         b.theta += p_bar * o;
         let o_bar = p_bar * th;
         b.g = o_bar;
@@ -479,12 +490,13 @@ impl RadicalizationField<'_> {
             eb[e][2] -= o_bar * rh * sj;
             eb[e][3] += p_bar * rh * ed[0] - o_bar * rh * ed[2];
         }
-        // u_i = c a_i μ_i / Z_i; Z_i = A_i + Ã h_y + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
+        // u_i = c a_i μ_i / Z_i; Z_i = A_i + Ã F / G + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
         if u != 0.0 {
             b.mu = u_bar * c * self.activity[i] / z;
             let z_bar = -u_bar * u / z;
-            b.acq += z_bar * acq.h;
-            hy_bar += z_bar * count;
+            b.acq += z_bar * acq.f / acq.g;
+            b.f += z_bar * count / acq.g;
+            g_bar -= z_bar * count * acq.f / (acq.g * acq.g);
             b.theta += z_bar * v;
             let v_bar = z_bar * th;
             b.h = v_bar;
@@ -496,17 +508,14 @@ impl RadicalizationField<'_> {
                 eb[e][2] -= v_bar * rh;
             }
         }
-        // h_y = h(x_i − ȳ), s_y = tanh(α ȳ), ȳ = Y / G;
-        // G = H_i − w_i g_ii + ε, Y = Y-field_i − w_i g_ii x_i + ε x_i.
-        b.x += hy_bar * acq.dh;
-        let y_bar = -hy_bar * acq.dh + sy_bar * self.alpha * (1.0 - acq.s * acq.s);
-        let big_y_bar = y_bar / acq.g;
-        gy_bar -= y_bar * acq.y / acq.g;
-        b.h += gy_bar;
-        b.w -= gy_bar * gii + big_y_bar * gii * x[i];
-        gii_bar -= gy_bar * w[i] + big_y_bar * w[i] * x[i];
-        b.x += big_y_bar * (EMPTY - w[i] * gii);
-        b.y = big_y_bar;
+        // G = H_i − w_i g_ii + ε; F = F-field_i − w_i g²_ii; F^s = F^s-field_i − w_i g²_ii s_i.
+        b.h += g_bar;
+        b.w -= g_bar * gii;
+        gii_bar -= g_bar * w[i];
+        let g2ii = t.acq.self_g[i].0;
+        b.w -= b.f * g2ii + b.fs * g2ii * si;
+        b.g2 = -b.f * w[i] - b.fs * w[i] * si;
+        b.s -= b.fs * w[i] * g2ii;
         b.x += gii_bar * t.self_g[i].1;
         b.edges = eb
             .iter()
