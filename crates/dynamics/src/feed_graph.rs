@@ -55,25 +55,24 @@ fn share(q: f64, t: f64) -> (f64, f64) {
 /// The in-network weights at the graph (e, A), for `slots` = Q in-network slots.
 pub(crate) fn couple(feed: &Feed, slots: usize, e: &[f64], a: &[f64]) -> Coupled {
     let q = slots as f64;
-    let n = a.len();
     let mut rho = Vec::with_capacity(feed.rho.len());
-    let mut acq = Vec::with_capacity(n);
-    let mut sigma = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut acq = Vec::with_capacity(a.len());
+    let mut sigma = Vec::with_capacity(a.len());
+    for (i, &ai) in a.iter().enumerate() {
         let range = feed.offsets[i]..feed.offsets[i + 1];
         let kept: f64 = feed.rho[range.clone()]
             .iter()
             .zip(&e[range.clone()])
             .map(|(r, ee)| r * ee)
             .sum();
-        let (s, ds) = share(q, kept + a[i]);
+        let (s, ds) = share(q, kept + ai);
         rho.extend(
             feed.rho[range.clone()]
                 .iter()
                 .zip(&e[range])
                 .map(|(r, ee)| s * r * ee),
         );
-        acq.push(s * a[i]);
+        acq.push(s * ai);
         sigma.push((s, ds));
     }
     Coupled { rho, acq, sigma }

@@ -1,5 +1,6 @@
 //! Expected-value radicalization (Baumann, Lorenz-Spreen, Sokolov & Starnini, PRL 124,
-//! 048301, 2020) on the run's initial follow graph, with the engine's feed.
+//! 048301, 2020) with the engine's feed over an expected follow graph that the engine's
+//! rewiring moves.
 //!
 //! Stochastic rule (crates/sim `Radicalization`): each tick every agent takes an Euler step
 //! of dx_i/dt = −x_i + K Σ_j A_ij tanh(α x_j); with probability a_i it contacts up to m
@@ -14,16 +15,28 @@
 //! leaves the corners and the diagonal's Aumann–Shapley values as they are), with the expected feed of [`crate::feed_model`] (ρ_ij in network, θ_i per usable
 //! out-of-network item, μ_i contacts):
 //!
-//! - i's candidate j has weight ρ_ij h_ij (followee) or θ_i w_k g_ik (any speaker k ≠ i not
-//!   in i's in-network part: θ_i (w_k − ρ_ik) g_ik), with h_ij = ((x_i − x_j)² + δ²)^(−β/2)
-//!   and g its grid form ([`crate::stance_grid`], so the sum over all N speakers is a mean
-//!   field over stance bins, O(N) a tick);
-//! - Z_i = Σ_j ρ_ij h_ij + θ_i V_i, V_i = Σ_{k≠i} (w_k − ρ_ik) g_ik; u_i = c a_i μ_i / Z_i;
-//!   i contacts j an expected u_i/c times its weight (m independent draws: expected counts);
-//! - x_i ← (1 − dt) x_i + u_i [Σ_j ρ_ij h_ij s_j + θ_i Σ_{k≠i} (w_k − ρ_ik) g_ik s_k]
-//!   plus r Σ_{l contacts i} e_li s_l, s = tanh(α x): the pull of i's contacts and the
-//!   reciprocal push of whoever contacted i. A silenced agent still contacts and pushes back
-//!   (the engine refuses only its items), so w enters through the feed alone.
+//! - the follow graph at tick t ([`crate::rewiring`]): initial edges alive with e_ij(t), A_i(t)
+//!   acquired followees; the feed's in-network weights ρ̃_ij = σ_i e_ij ρ_ij and Ã_i = σ_i A_i
+//!   ([`crate::feed_graph`]: σ_i shares the Q slots once the followees' items overflow them);
+//! - i's candidate j has weight ρ̃_ij h_ij (initial followee) or θ_i w_k g_ik (any speaker
+//!   k ≠ i not in i's in-network part: θ_i (w_k − ρ̃_ik) g_ik), with h_ij = ((x_i − x_j)² +
+//!   δ²)^(−β/2) and g its grid form ([`crate::stance_grid`], so the sum over all N speakers is
+//!   a mean field over stance bins, O(N) a tick); the acquired are distributed like i's
+//!   out-of-network contacts, k with probability w_k g_ik / G_i (G_i = Σ_{k≠i} w_k g_ik), so
+//!   they weigh Ã_i F_i / G_i and pull with Ã_i F^s_i / G_i (F_i = Σ_{k≠i} w_k g²_ik,
+//!   F^s_i = Σ_{k≠i} w_k g²_ik s_k: two sums over a second grid, of the kernel squared);
+//! - Z_i = Σ_j ρ̃_ij h_ij + Ã_i F_i / G_i + θ_i V_i, V_i = Σ_{k≠i} (w_k − ρ̃_ik) g_ik;
+//!   u_i = c a_i μ_i / Z_i; i contacts j an expected u_i/c times its weight (m independent
+//!   draws: expected counts);
+//! - x_i ← (1 − dt) x_i + u_i [Σ_j ρ̃_ij h_ij s_j + Ã_i F^s_i / G_i + θ_i Σ_{k≠i} (w_k − ρ̃_ik)
+//!   g_ik s_k] plus r Σ_{l contacts i} e_li s_l, s = tanh(α x): the pull of i's contacts and
+//!   the reciprocal push of whoever contacted i (the acquired i contacts are pushed spread as
+//!   w_k g_ik, like its out-of-network contacts: weight u_i (θ_i + Ã_i F_i / G_i²)). A silenced
+//!   agent still contacts and pushes back (the engine refuses only its items), so w enters
+//!   through the feed alone;
+//! - then the graph steps from x(t) ([`crate::rewiring`]): the stances and the graph run
+//!   together, and `backward` takes λ over the stances and (ē, Ā) over the graph back
+//!   together.
 //!
 //! Because the feed is normalised over what exists, silencing a group hands its slots and its
 //! contacts to the speakers, as in the engine; because μ_i = smin(m, candidates), a feed with
@@ -34,8 +47,10 @@
 //! Outputs: `stance`, and `followee_stance` over the expected follow graph of
 //! [`crate::rewiring`] (the engine's follows and unfollows in expectation).
 //!
-//! What it leaves out: rewiring's effect on the feed (the feed reads the graph the run started
-//! from; the rewired graph gives `followee_stance` only); the draw of m
+//! What it leaves out: which accounts i acquired (a dense N × N state): they are read as
+//! distributed like its contacts now, so a listener does not keep contacting the same speaker
+//! as the engine's do; the out-of-network share θ_i and the contacts μ_i stay the initial
+//! graph's (the acquired are not taken out of the out-of-network pool); the draw of m
 //! distinct authors becomes m independent draws (a dominant candidate is over-weighted); the
 //! candidates' stances are read at x(t), not at the item's (an O(dt) lag); δ smooths the
 //! engine's floor of 10⁻⁶ on |Δx|; rankings other than chronological and windows longer than

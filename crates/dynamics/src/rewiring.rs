@@ -39,10 +39,14 @@
 //! At the horizon, with P0_i = e^{−A_i} Π_j (1 − e_ij) the chance that i follows nobody,
 //! followee_stance_i = P0_i x_i + (1 − P0_i) (Σ_j e_ij x_j + A_i ȳ_i)/(Σ_j e_ij + A_i).
 //!
-//! What it leaves out: the graph does not act back on the feed (the in-network part stays the
-//! initial graph's; rewiring's effect on the stances is not modelled); acquired followees
-//! compete for no in-network slot; re-following an unfollowed initial followee counts as an
-//! acquisition. `backward` is the exact adjoint of `forward`.
+//! The graph acts back on the stances: the twin's feed reads it ([`crate::feed_graph`]: the
+//! in-network weights of tick t are σ_i e_ij ρ_ij and σ_i A_i), so `forward` and `backward` of
+//! [`crate::radicalization`] run the stances and the graph together, tick by tick; this module
+//! gives the graph's step ([`FollowGraph::update`]), its output and their adjoints.
+//!
+//! What it leaves out: the unfollow pick and the follow rate read the initial graph's feed
+//! (ρ_ij, q_i), not the shares σ_i of the rewired one; acquired followees are not tracked agent
+//! by agent; re-following an unfollowed initial followee counts as an acquisition.
 
 use emergent_sim::network::Network;
 
