@@ -19,6 +19,7 @@ mod cascade;
 mod coalition;
 mod econ;
 mod error;
+mod feed_graph;
 mod feed_model;
 mod from_scenario;
 mod model;

@@ -1,5 +1,6 @@
 //! Expected-value radicalization (Baumann, Lorenz-Spreen, Sokolov & Starnini, PRL 124,
-//! 048301, 2020) on the run's initial follow graph, with the engine's feed.
+//! 048301, 2020) with the engine's feed over an expected follow graph that the engine's
+//! rewiring moves.
 //!
 //! Stochastic rule (crates/sim `Radicalization`): each tick every agent takes an Euler step
 //! of dx_i/dt = −x_i + K Σ_j A_ij tanh(α x_j); with probability a_i it contacts up to m
@@ -14,16 +15,28 @@
 //! leaves the corners and the diagonal's Aumann–Shapley values as they are), with the expected feed of [`crate::feed_model`] (ρ_ij in network, θ_i per usable
 //! out-of-network item, μ_i contacts):
 //!
-//! - i's candidate j has weight ρ_ij h_ij (followee) or θ_i w_k g_ik (any speaker k ≠ i not
-//!   in i's in-network part: θ_i (w_k − ρ_ik) g_ik), with h_ij = ((x_i − x_j)² + δ²)^(−β/2)
-//!   and g its grid form ([`crate::stance_grid`], so the sum over all N speakers is a mean
-//!   field over stance bins, O(N) a tick);
-//! - Z_i = Σ_j ρ_ij h_ij + θ_i V_i, V_i = Σ_{k≠i} (w_k − ρ_ik) g_ik; u_i = c a_i μ_i / Z_i;
-//!   i contacts j an expected u_i/c times its weight (m independent draws: expected counts);
-//! - x_i ← (1 − dt) x_i + u_i [Σ_j ρ_ij h_ij s_j + θ_i Σ_{k≠i} (w_k − ρ_ik) g_ik s_k]
-//!   plus r Σ_{l contacts i} e_li s_l, s = tanh(α x): the pull of i's contacts and the
-//!   reciprocal push of whoever contacted i. A silenced agent still contacts and pushes back
-//!   (the engine refuses only its items), so w enters through the feed alone.
+//! - the follow graph at tick t ([`crate::rewiring`]): initial edges alive with e_ij(t), A_i(t)
+//!   acquired followees; the feed's in-network weights ρ̃_ij = σ_i e_ij ρ_ij and Ã_i = σ_i A_i
+//!   ([`crate::feed_graph`]: σ_i shares the Q slots once the followees' items overflow them);
+//! - i's candidate j has weight ρ̃_ij h_ij (initial followee) or θ_i w_k g_ik (any speaker
+//!   k ≠ i not in i's in-network part: θ_i (w_k − ρ̃_ik) g_ik), with h_ij = ((x_i − x_j)² +
+//!   δ²)^(−β/2) and g its grid form ([`crate::stance_grid`], so the sum over all N speakers is
+//!   a mean field over stance bins, O(N) a tick); the acquired are distributed like i's
+//!   out-of-network contacts, k with probability w_k g_ik / G_i (G_i = Σ_{k≠i} w_k g_ik), so
+//!   they weigh Ã_i F_i / G_i and pull with Ã_i F^s_i / G_i (F_i = Σ_{k≠i} w_k g²_ik,
+//!   F^s_i = Σ_{k≠i} w_k g²_ik s_k: two sums over a second grid, of the kernel squared);
+//! - Z_i = Σ_j ρ̃_ij h_ij + Ã_i F_i / G_i + θ_i V_i, V_i = Σ_{k≠i} (w_k − ρ̃_ik) g_ik;
+//!   u_i = c a_i μ_i / Z_i; i contacts j an expected u_i/c times its weight (m independent
+//!   draws: expected counts);
+//! - x_i ← (1 − dt) x_i + u_i [Σ_j ρ̃_ij h_ij s_j + Ã_i F^s_i / G_i + θ_i Σ_{k≠i} (w_k − ρ̃_ik)
+//!   g_ik s_k] plus r Σ_{l contacts i} e_li s_l, s = tanh(α x): the pull of i's contacts and
+//!   the reciprocal push of whoever contacted i (the acquired i contacts are pushed spread as
+//!   w_k g_ik, like its out-of-network contacts: weight u_i (θ_i + Ã_i F_i / G_i²)). A silenced
+//!   agent still contacts and pushes back (the engine refuses only its items), so w enters
+//!   through the feed alone;
+//! - then the graph steps from x(t) ([`crate::rewiring`]): the stances and the graph run
+//!   together, and `backward` takes λ over the stances and (ē, Ā) over the graph back
+//!   together.
 //!
 //! Because the feed is normalised over what exists, silencing a group hands its slots and its
 //! contacts to the speakers, as in the engine; because μ_i = smin(m, candidates), a feed with
@@ -34,8 +47,10 @@
 //! Outputs: `stance`, and `followee_stance` over the expected follow graph of
 //! [`crate::rewiring`] (the engine's follows and unfollows in expectation).
 //!
-//! What it leaves out: rewiring's effect on the feed (the feed reads the graph the run started
-//! from; the rewired graph gives `followee_stance` only); the draw of m
+//! What it leaves out: which accounts i acquired (a dense N × N state): they are read as
+//! distributed like its contacts now, so a listener does not keep contacting the same speaker
+//! as the engine's do; the out-of-network share θ_i and the contacts μ_i stay the initial
+//! graph's (the acquired are not taken out of the out-of-network pool); the draw of m
 //! distinct authors becomes m independent draws (a dominant candidate is over-weighted); the
 //! candidates' stances are read at x(t), not at the item's (an O(dt) lag); δ smooths the
 //! engine's floor of 10⁻⁶ on |Δx|; rankings other than chronological and windows longer than
@@ -44,9 +59,10 @@
 use emergent_sim::network::Network;
 use rayon::prelude::*;
 
+use crate::feed_graph::{Coupled, couple, couple_back};
 use crate::feed_model::{Feed, FeedShape};
 use crate::model::{Dynamics, Trajectory};
-use crate::rewiring::{FollowGraph, Rewiring};
+use crate::rewiring::{FollowGraph, GraphBar, Rewiring};
 use crate::stance_grid::Stencil;
 
 pub struct RadicalizationField<'a> {
@@ -73,6 +89,9 @@ pub struct RadicalizationField<'a> {
 
 const OUTPUTS: [&str; 2] = ["stance", "followee_stance"];
 
+/// Keeps ȳ finite when nobody else speaks (ȳ → x_i), as in [`crate::rewiring`].
+const EMPTY: f64 = 1e-12;
+
 /// Everything one tick computes from x(t), kept for its adjoint.
 struct Tick {
     s: Vec<f64>,
@@ -85,6 +104,8 @@ struct Tick {
     r_sum: Vec<f64>,
     /// g(x_i, x_i) and its derivative in x_i.
     self_g: Vec<(f64, f64)>,
+    /// The acquired followees' sums, over the squared kernel.
+    acq: AcquiredSums,
     /// Per agent: V_i, Z_i, u_i, P_i (pull bracket), O_i (out-of-network pull bracket).
     rows: Vec<Row>,
     /// Per edge: h, ∂h/∂x_i, g, ∂g/∂x_i, ∂g/∂x_j.
@@ -98,6 +119,32 @@ struct Row {
     u: f64,
     p: f64,
     o: f64,
+    acq: Acquired,
+}
+
+/// Row i's acquired followees, distributed like its out-of-network contacts: k with
+/// probability w_k g_ik / G_i, G_i = Σ_{k≠i} w_k g_ik. Each is a candidate of weight g_ik, so
+/// together they weigh Ã_i F_i / G_i and pull with Ã_i F^s_i / G_i, where F_i = Σ_{k≠i} w_k g²_ik
+/// and F^s_i = Σ_{k≠i} w_k g²_ik s_k (g² the grid form of h², [`AcquiredSums`]). The ones i
+/// contacts are pushed back as its out-of-network contacts are, spread as w_k g_ik: an extra
+/// share Ã_i F_i / G_i² beside θ_i (spreading them as w_k g²_ik would be exact, but the mass of
+/// an agent with nobody near, ∝ 1/F_i, then cancels against its own term in the grid sum far
+/// below round-off).
+#[derive(Clone, Copy, Default)]
+struct Acquired {
+    g: f64,
+    f: f64,
+    fs: f64,
+    share: f64,
+}
+
+/// The grid of the squared kernel and its sums: F (mass w) and F^s (mass w s).
+struct AcquiredSums {
+    grid: Stencil,
+    field_f: Vec<f64>,
+    field_fs: Vec<f64>,
+    /// g²(x_i, x_i) and its derivative in x_i.
+    self_g: Vec<(f64, f64)>,
 }
 
 /// Per-row adjoint outputs of one tick.
@@ -110,7 +157,12 @@ struct RowBack {
     x: f64,
     g: f64,
     h: f64,
-    /// Per edge: ∂M/∂ρ_e, and what goes to the followee's s̄ and x̄.
+    /// ∂M/∂F_i, ∂M/∂F^s_i, ∂M/∂Ã_i and ∂M/∂g²_ii.
+    f: f64,
+    fs: f64,
+    acq: f64,
+    g2: f64,
+    /// Per edge: ∂M/∂ρ̃_e, and what goes to the followee's s̄ and x̄.
     edges: Vec<[f64; 3]>,
 }
 
@@ -151,7 +203,7 @@ impl RadicalizationField<'_> {
         (h, -self.beta * d * h / q)
     }
 
-    fn tick(&self, x: &[f64], w: &[f64], feed: &Feed) -> Tick {
+    fn tick(&self, x: &[f64], w: &[f64], feed: &Feed, graph: &Coupled) -> Tick {
         let n = x.len();
         let c = self.dt * self.k;
         let s: Vec<f64> = x.iter().map(|v| (self.alpha * v).tanh()).collect();
@@ -159,6 +211,15 @@ impl RadicalizationField<'_> {
         let (h_sum, field_h) = grid.sum(w);
         let m_g: Vec<f64> = w.iter().zip(&s).map(|(a, b)| a * b).collect();
         let (g_sum, field_g) = grid.sum(&m_g);
+        let grid2 = Stencil::new(x, |d| self.kernel(d).0.powi(2));
+        let (f_sum, field_f) = grid2.sum(w);
+        let (fs_sum, field_fs) = grid2.sum(&m_g);
+        let self_g2: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let (g, gi, gj) = grid2.kernel(i, i);
+                (g, gi + gj)
+            })
+            .collect();
         let self_g: Vec<(f64, f64)> = (0..n)
             .map(|i| {
                 let (g, gi, gj) = grid.kernel(i, i);
@@ -173,7 +234,7 @@ impl RadicalizationField<'_> {
                 let row = self.net.followees(i as u32);
                 let (mut a, mut cg, mut inn, mut og) = (0.0, 0.0, 0.0, 0.0);
                 let mut edges = Vec::with_capacity(row.len());
-                for (&j, &rho) in row.iter().zip(&feed.rho[range]) {
+                for (&j, &rho) in row.iter().zip(&graph.rho[range]) {
                     let j = j as usize;
                     let (h, dh) = self.kernel(x[i] - x[j]);
                     let (g, gi, gj) = grid.kernel(i, j);
@@ -184,6 +245,17 @@ impl RadicalizationField<'_> {
                     edges.push([h, dh, g, gi, gj]);
                 }
                 let gii = self_g[i].0;
+                let g2ii = self_g2[i].0;
+                let g = (h_sum[i] - w[i] * gii).max(0.0) + EMPTY;
+                let f = f_sum[i] - w[i] * g2ii;
+                let acq = Acquired {
+                    g,
+                    f,
+                    fs: fs_sum[i] - w[i] * g2ii * s[i],
+                    share: graph.acq[i] * f / (g * g),
+                };
+                a += graph.acq[i] * acq.f / acq.g;
+                inn += graph.acq[i] * acq.fs / acq.g;
                 let theta = feed.theta[i];
                 let v = h_sum[i] - cg - w[i] * gii;
                 let z = a + theta * v;
@@ -194,7 +266,7 @@ impl RadicalizationField<'_> {
                 };
                 let o = g_sum[i] - og - w[i] * gii * s[i];
                 let p = inn + theta * o;
-                (Row { v, z, u, p, o }, edges)
+                (Row { v, z, u, p, o, acq }, edges)
             })
             .collect();
         let mut rows = Vec::with_capacity(n);
@@ -203,7 +275,9 @@ impl RadicalizationField<'_> {
             rows.push(r);
             edges.extend(e);
         }
-        let m_r: Vec<f64> = (0..n).map(|i| rows[i].u * feed.theta[i] * s[i]).collect();
+        let m_r: Vec<f64> = (0..n)
+            .map(|i| rows[i].u * (feed.theta[i] + rows[i].acq.share) * s[i])
+            .collect();
         let (r_sum, field_r) = grid.sum(&m_r);
         Tick {
             s,
@@ -215,15 +289,22 @@ impl RadicalizationField<'_> {
             m_r,
             r_sum,
             self_g,
+            acq: AcquiredSums {
+                grid: grid2,
+                field_f,
+                field_fs,
+                self_g: self_g2,
+            },
             rows,
             edges,
         }
     }
 
-    fn step(&self, x: &[f64], w: &[f64], feed: &Feed) -> Vec<f64> {
-        let t = self.tick(x, w, feed);
+    fn step(&self, x: &[f64], w: &[f64], feed: &Feed, graph: &Coupled) -> Vec<f64> {
+        let t = self.tick(x, w, feed, graph);
         let n = x.len();
-        // Pushes along the in-network edges (i contacted followee k), then the rest.
+        // Pushes along the in-network edges (i contacted followee k), then the rest: the
+        // out-of-network contacts and the acquired followees, both spread as w_k g_ik.
         let mut push = vec![0.0; n];
         for i in 0..n {
             let (u, th, si) = (t.rows[i].u, feed.theta[i], t.s[i]);
@@ -232,7 +313,7 @@ impl RadicalizationField<'_> {
                 .net
                 .followees(i as u32)
                 .iter()
-                .zip(&feed.rho[range.clone()])
+                .zip(&graph.rho[range.clone()])
                 .zip(&t.edges[range])
             {
                 push[k as usize] += u * rho * (e[0] - th * e[2]) * si;
@@ -241,59 +322,75 @@ impl RadicalizationField<'_> {
         (0..n)
             .map(|k| {
                 let r = &t.rows[k];
-                let own = r.u * feed.theta[k] * t.self_g[k].0 * t.s[k];
+                let own = t.m_r[k] * t.self_g[k].0;
                 let push_k = self.reciprocity * (push[k] + w[k] * (t.r_sum[k] - own));
                 (1.0 - self.dt) * x[k] + r.u * r.p + push_k
             })
             .collect()
     }
 
-    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t); adds ∂M/∂w (direct), ∂M/∂ρ,
-    /// ∂M/∂θ, ∂M/∂μ of this tick.
+    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t) and the graph `graph` = (e(t), A(t));
+    /// adds ∂M/∂w (direct), ∂M/∂ρ, ∂M/∂θ, ∂M/∂μ of this tick, and ∂M/∂e(t), ∂M/∂A(t) to
+    /// `graph_bar`.
     #[allow(clippy::too_many_arguments)]
     fn step_back(
         &self,
         x: &[f64],
         w: &[f64],
         feed: &Feed,
+        graph: GraphAt<'_>,
         lam: &[f64],
         grad: &mut [f64],
         feed_bar: &mut FeedBar,
+        graph_bar: (&mut [f64], &mut [f64]),
     ) -> Vec<f64> {
         let n = x.len();
         let (c, r) = (self.dt * self.k, self.reciprocity);
-        let t = self.tick(x, w, feed);
+        let coupled = couple(feed, self.feed.in_network, graph.0, graph.1);
+        let t = self.tick(x, w, feed, &coupled);
         let mut x_bar: Vec<f64> = lam.iter().map(|l| (1.0 - self.dt) * l).collect();
-        // The push's own part, w_k (R_k − u_k θ_k g_kk s_k).
+        // The push's own part, w_k (R_k − m_k g_kk), m_k = u_k (θ_k + share_k) s_k.
         let mut u_bar = vec![0.0; n];
         let mut theta_bar = vec![0.0; n];
         let mut s_bar = vec![0.0; n];
         let mut gkk_bar = vec![0.0; n];
+        let mut g2kk_bar = vec![0.0; n];
         let mut r_bar = vec![0.0; n];
+        let mut m_direct = vec![0.0; n];
+        let ac = &t.acq;
         for k in 0..n {
             let pb = r * lam[k];
-            let (u, th, gkk, sk) = (t.rows[k].u, feed.theta[k], t.self_g[k].0, t.s[k]);
-            grad[k] += pb * (t.r_sum[k] - u * th * gkk * sk);
+            let gkk = t.self_g[k].0;
+            grad[k] += pb * (t.r_sum[k] - t.m_r[k] * gkk);
             r_bar[k] = pb * w[k];
-            let own = -pb * w[k];
-            u_bar[k] += own * th * gkk * sk;
-            theta_bar[k] += own * u * gkk * sk;
-            gkk_bar[k] += own * u * th * sk;
-            s_bar[k] += own * u * th * gkk;
+            m_direct[k] = -pb * w[k] * gkk;
+            gkk_bar[k] -= pb * w[k] * t.m_r[k];
         }
         let m_r_bar = t.grid.sum_back(&t.m_r, &t.field_r, &r_bar, &mut x_bar);
+        let mut share_bar = vec![0.0; n];
         for i in 0..n {
-            u_bar[i] += m_r_bar[i] * feed.theta[i] * t.s[i];
-            theta_bar[i] += m_r_bar[i] * t.rows[i].u * t.s[i];
-            s_bar[i] += m_r_bar[i] * t.rows[i].u * feed.theta[i];
+            let mb = m_r_bar[i] + m_direct[i];
+            let th = feed.theta[i] + t.rows[i].acq.share;
+            u_bar[i] += mb * th * t.s[i];
+            s_bar[i] += mb * t.rows[i].u * th;
+            let th_bar = mb * t.rows[i].u * t.s[i];
+            theta_bar[i] += th_bar;
+            share_bar[i] = th_bar;
         }
         let back: Vec<RowBack> = (0..n)
             .into_par_iter()
             .with_min_len(512)
-            .map(|i| self.row_back(i, x, w, feed, &t, lam, u_bar[i], c))
+            .map(|i| {
+                let bars = (u_bar[i], share_bar[i]);
+                self.row_back(i, x, w, feed, &coupled, &t, lam, bars, c)
+            })
             .collect();
         let mut h_bar = vec![0.0; n];
         let mut g_bar = vec![0.0; n];
+        let mut f_bar = vec![0.0; n];
+        let mut fs_bar = vec![0.0; n];
+        let mut rho_t_bar = vec![0.0; coupled.rho.len()];
+        let mut acq_bar = vec![0.0; n];
         for (i, b) in back.iter().enumerate() {
             theta_bar[i] += b.theta;
             feed_bar.mu[i] += b.mu;
@@ -302,33 +399,52 @@ impl RadicalizationField<'_> {
             x_bar[i] += b.x;
             g_bar[i] = b.g;
             h_bar[i] = b.h;
+            f_bar[i] = b.f;
+            fs_bar[i] = b.fs;
+            acq_bar[i] = b.acq;
+            g2kk_bar[i] += b.g2;
             let range = feed.offsets[i]..feed.offsets[i + 1];
             for ((&j, e), rb) in self
                 .net
                 .followees(i as u32)
                 .iter()
                 .zip(&b.edges)
-                .zip(&mut feed_bar.rho[range])
+                .zip(&mut rho_t_bar[range])
             {
                 *rb += e[0];
                 s_bar[j as usize] += e[1];
                 x_bar[j as usize] += e[2];
             }
         }
+        let m_f_bar = ac.grid.sum_back(w, &ac.field_f, &f_bar, &mut x_bar);
+        let m_fs_bar = ac.grid.sum_back(&t.m_g, &ac.field_fs, &fs_bar, &mut x_bar);
         let m_g_bar = t.grid.sum_back(&t.m_g, &t.field_g, &g_bar, &mut x_bar);
         let m_h_bar = t.grid.sum_back(w, &t.field_h, &h_bar, &mut x_bar);
         for k in 0..n {
-            grad[k] += m_g_bar[k] * t.s[k] + m_h_bar[k];
-            s_bar[k] += m_g_bar[k] * w[k];
-            x_bar[k] += gkk_bar[k] * t.self_g[k].1;
+            grad[k] += (m_g_bar[k] + m_fs_bar[k]) * t.s[k] + m_h_bar[k] + m_f_bar[k];
+            s_bar[k] += (m_g_bar[k] + m_fs_bar[k]) * w[k];
+            x_bar[k] += gkk_bar[k] * t.self_g[k].1 + g2kk_bar[k] * ac.self_g[k].1;
             x_bar[k] += s_bar[k] * self.alpha * (1.0 - t.s[k] * t.s[k]);
             feed_bar.theta[k] += theta_bar[k];
         }
+        let (e_bar, a_bar) = graph_bar;
+        couple_back(
+            feed,
+            graph.0,
+            graph.1,
+            &coupled,
+            &rho_t_bar,
+            &acq_bar,
+            &mut feed_bar.rho,
+            e_bar,
+            a_bar,
+        );
         x_bar
     }
 
-    /// Row i's adjoint: its pushes along its edges, its pull, u_i = c a_i μ_i / Z_i and Z_i.
-    /// `u_bar` holds ∂M/∂u_i from the grid and own-push terms.
+    /// Row i's adjoint: its pushes along its edges, its pull, u_i = c a_i μ_i / Z_i, Z_i and
+    /// its acquired followees. `bars` holds ∂M/∂u_i and ∂M/∂share_i from the grid and
+    /// own-push terms.
     #[allow(clippy::too_many_arguments)]
     fn row_back(
         &self,
@@ -336,18 +452,20 @@ impl RadicalizationField<'_> {
         x: &[f64],
         w: &[f64],
         feed: &Feed,
+        graph: &Coupled,
         t: &Tick,
         lam: &[f64],
-        mut u_bar: f64,
+        (mut u_bar, share_bar): (f64, f64),
         c: f64,
     ) -> RowBack {
         let _ = x;
         let r = self.reciprocity;
         let range = feed.offsets[i]..feed.offsets[i + 1];
         let row = self.net.followees(i as u32);
-        let rho = &feed.rho[range.clone()];
+        let rho = &graph.rho[range.clone()];
         let edges = &t.edges[range];
-        let Row { v, z, u, p, o } = t.rows[i];
+        let Row { v, z, u, p, o, acq } = t.rows[i];
+        let count = graph.acq[i];
         let (th, si, gii) = (feed.theta[i], t.s[i], t.self_g[i].0);
         let mut b = RowBack::default();
         // Per edge: ρ̄, h̄, ḡ, and the followee's s̄ (x̄ from h and g is added below).
@@ -363,9 +481,17 @@ impl RadicalizationField<'_> {
             b.theta -= pb * u * rh * ed[2] * si;
             b.s += pb * u * rh * net;
         }
-        // Pull u_i P_i, P_i = Σ ρ h s_j + θ O_i, O_i = G_i − Σ ρ g s_j − w_i g_ii s_i.
+        // share = Ã F / G².
+        b.acq += share_bar * acq.f / (acq.g * acq.g);
+        b.f = share_bar * count / (acq.g * acq.g);
+        let mut g_bar = -2.0 * share_bar * acq.share / acq.g;
+        // Pull u_i P_i, P_i = Σ ρ h s_j + Ã F^s / G + θ O_i,
+        // O_i = G_i − Σ ρ g s_j − w_i g_ii s_i.
         u_bar += lam[i] * p;
         let p_bar = lam[i] * u;
+        b.acq += p_bar * acq.fs / acq.g;
+        b.fs = p_bar * count / acq.g;
+        g_bar -= p_bar * count * acq.fs / (acq.g * acq.g);
         b.theta += p_bar * o;
         let o_bar = p_bar * th;
         b.g = o_bar;
@@ -379,10 +505,13 @@ impl RadicalizationField<'_> {
             eb[e][2] -= o_bar * rh * sj;
             eb[e][3] += p_bar * rh * ed[0] - o_bar * rh * ed[2];
         }
-        // u_i = c a_i μ_i / Z_i; Z_i = A_i + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
+        // u_i = c a_i μ_i / Z_i; Z_i = A_i + Ã F / G + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
         if u != 0.0 {
             b.mu = u_bar * c * self.activity[i] / z;
             let z_bar = -u_bar * u / z;
+            b.acq += z_bar * acq.f / acq.g;
+            b.f += z_bar * count / acq.g;
+            g_bar -= z_bar * count * acq.f / (acq.g * acq.g);
             b.theta += z_bar * v;
             let v_bar = z_bar * th;
             b.h = v_bar;
@@ -394,6 +523,14 @@ impl RadicalizationField<'_> {
                 eb[e][2] -= v_bar * rh;
             }
         }
+        // G = H_i − w_i g_ii + ε; F = F-field_i − w_i g²_ii; F^s = F^s-field_i − w_i g²_ii s_i.
+        b.h += g_bar;
+        b.w -= g_bar * gii;
+        gii_bar -= g_bar * w[i];
+        let g2ii = t.acq.self_g[i].0;
+        b.w -= b.f * g2ii + b.fs * g2ii * si;
+        b.g2 = -b.f * w[i] - b.fs * w[i] * si;
+        b.s -= b.fs * w[i] * g2ii;
         b.x += gii_bar * t.self_g[i].1;
         b.edges = eb
             .iter()
@@ -407,6 +544,9 @@ impl RadicalizationField<'_> {
         b
     }
 }
+
+/// The follow graph (e(t), A(t)) of one tick.
+type GraphAt<'a> = (&'a [f64], &'a [f64]);
 
 /// ∂M/∂(expected feed), summed over ticks.
 struct FeedBar {
@@ -460,6 +600,9 @@ impl Dynamics for RadicalizationField<'_> {
     fn forward(&self, w: &[f64], needed: &[bool]) -> Trajectory {
         let w = &self.existence(w);
         let feed = self.feed.feed(self.net, w, self.contacts);
+        let graph = self.follow_graph(w, &feed);
+        let rates = graph.rates();
+        let (mut e, mut a) = graph.start();
         let mut states = Vec::with_capacity(self.ticks as usize + 1);
         states.push(self.x0.clone());
         for t in 0..self.ticks as usize {
@@ -467,13 +610,16 @@ impl Dynamics for RadicalizationField<'_> {
             let next = if t == 0 {
                 x.iter().map(|v| (1.0 - self.dt) * v).collect()
             } else {
-                self.step(x, w, &feed)
+                let coupled = couple(&feed, self.feed.in_network, &e, &a);
+                let next = self.step(x, w, &feed, &coupled);
+                (e, a) = graph.update(x, &e, &a, &rates);
+                next
             };
             states.push(next);
         }
         let last = states.last().cloned().unwrap_or_default();
         let followee_stance = if needed.get(1).copied().unwrap_or(false) {
-            self.follow_graph(w, &feed).forward(&states)
+            graph.output(&last, &e, &a)
         } else {
             Vec::new()
         };
@@ -483,6 +629,9 @@ impl Dynamics for RadicalizationField<'_> {
         }
     }
 
+    /// The adjoint of the joint recursion x(t + 1) = step(x(t), e(t), A(t)),
+    /// (e, A)(t + 1) = update(x(t), e(t), A(t)): λ over the stances and (ē, Ā) over the graph
+    /// go back together, tick by tick.
     fn backward(&self, w: &[f64], fwd: &Trajectory, d_out: &[Option<Vec<f64>>]) -> Vec<f64> {
         let n = self.agents();
         let mut grad = vec![0.0; n];
@@ -494,38 +643,52 @@ impl Dynamics for RadicalizationField<'_> {
         let w_in = w;
         let w = &self.existence(w_in);
         let feed = self.feed.feed(self.net, w, self.contacts);
+        let graph = self.follow_graph(w, &feed);
+        let graphs = graph.graphs(&fwd.states);
         let mut bar = FeedBar {
             rho: vec![0.0; feed.rho.len()],
             theta: vec![0.0; n],
             mu: vec![0.0; n],
         };
-        // ∂M/∂x(t) through the follow graph, per tick (`followee_stance` reads the stances).
-        let graph_x = d_followee.map(|fs_bar| {
-            let g = self.follow_graph(w, &feed).backward(&fwd.states, fs_bar);
-            bar.add(&g.rho, &g.theta, &g.mu);
-            for (a, b) in grad.iter_mut().zip(&g.p) {
-                *a += b;
-            }
-            g.x
-        });
-        let direct = |t: usize| {
-            graph_x
-                .as_ref()
-                .and_then(|x| x.get(t))
-                .filter(|v| !v.is_empty())
+        let mut gbar = GraphBar {
+            p: vec![0.0; n],
+            rho: vec![0.0; feed.rho.len()],
+            theta: vec![0.0; n],
+            mu: vec![0.0; n],
         };
-        let mut lam = d_stance.unwrap_or_else(|| vec![0.0; n]);
         let ticks = self.ticks as usize;
-        if let Some(d) = direct(ticks) {
-            add_to(&mut lam, d);
+        let mut lam = d_stance.unwrap_or_else(|| vec![0.0; n]);
+        let (mut e_bar, mut a_bar) = (vec![0.0; feed.rho.len()], vec![0.0; n]);
+        if let (Some(fs_bar), Some(x)) = (d_followee, fwd.states.get(ticks)) {
+            let (e, a) = &graphs[ticks];
+            let [x_bar, eb, ab] = graph.output_back(x, (e, a), fs_bar, &mut gbar);
+            add_to(&mut lam, &x_bar);
+            (e_bar, a_bar) = (eb, ab);
         }
-        // Tick 0 only decays (nothing depends on w there).
+        let mut rate_bar = vec![0.0; n];
+        // Tick 0 only decays, and the graph stays the initial one (nothing depends on w there).
         for t in (1..ticks).rev() {
-            lam = self.step_back(&fwd.states[t], w, &feed, &lam, &mut grad, &mut bar);
-            if let Some(d) = direct(t) {
-                add_to(&mut lam, d);
-            }
+            let x = &fwd.states[t];
+            let (e, a) = &graphs[t];
+            // φ entered A(t + 1) additively.
+            add_to(&mut rate_bar, &a_bar);
+            let mut x_graph = vec![0.0; n];
+            graph.update_back(x, e, a, &mut e_bar, &mut a_bar, &mut x_graph, &mut gbar);
+            lam = self.step_back(
+                x,
+                w,
+                &feed,
+                (e, a),
+                &lam,
+                &mut grad,
+                &mut bar,
+                (&mut e_bar, &mut a_bar),
+            );
+            add_to(&mut lam, &x_graph);
         }
+        graph.rates_back(&rate_bar, &mut gbar);
+        bar.add(&gbar.rho, &gbar.theta, &gbar.mu);
+        add_to(&mut grad, &gbar.p);
         self.feed.feed_back(
             self.net,
             w,

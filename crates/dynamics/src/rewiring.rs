@@ -39,10 +39,14 @@
 //! At the horizon, with P0_i = e^{−A_i} Π_j (1 − e_ij) the chance that i follows nobody,
 //! followee_stance_i = P0_i x_i + (1 − P0_i) (Σ_j e_ij x_j + A_i ȳ_i)/(Σ_j e_ij + A_i).
 //!
-//! What it leaves out: the graph does not act back on the feed (the in-network part stays the
-//! initial graph's; rewiring's effect on the stances is not modelled); acquired followees
-//! compete for no in-network slot; re-following an unfollowed initial followee counts as an
-//! acquisition. `backward` is the exact adjoint of `forward`.
+//! The graph acts back on the stances: the twin's feed reads it ([`crate::feed_graph`]: the
+//! in-network weights of tick t are σ_i e_ij ρ_ij and σ_i A_i), so `forward` and `backward` of
+//! [`crate::radicalization`] run the stances and the graph together, tick by tick; this module
+//! gives the graph's step ([`FollowGraph::update`]), its output and their adjoints.
+//!
+//! What it leaves out: the unfollow pick and the follow rate read the initial graph's feed
+//! (ρ_ij, q_i), not the shares σ_i of the rewired one; acquired followees are not tracked agent
+//! by agent; re-following an unfollowed initial followee counts as an acquisition.
 
 use emergent_sim::network::Network;
 
@@ -82,10 +86,9 @@ pub(crate) struct FollowGraph<'a, H> {
     pub(crate) delta: f64,
 }
 
-/// ∂M/∂(inputs) of the follow graph: per tick the stances' (index t = tick, 0 unused), the
-/// existence p, and the expected feed.
+/// ∂M/∂(inputs) of the follow graph other than the stances: the existence p and the expected
+/// feed, summed over ticks.
 pub(crate) struct GraphBar {
-    pub(crate) x: Vec<Vec<f64>>,
     pub(crate) p: Vec<f64>,
     pub(crate) rho: Vec<f64>,
     pub(crate) theta: Vec<f64>,
@@ -252,7 +255,13 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
     }
 
     /// e(t + 1), A(t + 1) from e(t), A(t) at the stances x(t).
-    fn update(&self, x: &[f64], e: &[f64], a: &[f64], rates: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    pub(crate) fn update(
+        &self,
+        x: &[f64],
+        e: &[f64],
+        a: &[f64],
+        rates: &[f64],
+    ) -> (Vec<f64>, Vec<f64>) {
         let nb = self.nearby(x);
         let mut e_next = e.to_vec();
         let mut a_next = a.to_vec();
@@ -272,7 +281,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
     }
 
     /// The follow rate φ_i of every agent (the same every tick from tick 1).
-    fn rates(&self) -> Vec<f64> {
+    pub(crate) fn rates(&self) -> Vec<f64> {
         let s: f64 = self.p.iter().sum();
         (0..self.p.len())
             .map(|i| self.follow_rate(i, s)[0])
@@ -280,11 +289,10 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
     }
 
     /// The graph at every tick: (e(t), A(t)) for t = 0..=T, from the stances x(t).
-    fn graphs(&self, states: &[Vec<f64>]) -> Vec<(Vec<f64>, Vec<f64>)> {
-        let n = self.p.len();
+    pub(crate) fn graphs(&self, states: &[Vec<f64>]) -> Vec<(Vec<f64>, Vec<f64>)> {
         let rates = self.rates();
         let mut out = Vec::with_capacity(states.len());
-        out.push((vec![1.0; self.feed.rho.len()], vec![0.0; n]));
+        out.push(self.start());
         for t in 0..states.len().saturating_sub(1) {
             let (e, a) = &out[t];
             let next = if t == 0 {
@@ -297,19 +305,13 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         out
     }
 
-    /// followee_stance at the horizon of the stance trajectory `states` (x(0), …, x(T)).
-    pub(crate) fn forward(&self, states: &[Vec<f64>]) -> Vec<f64> {
-        let Some(x) = states.last() else {
-            return Vec::new();
-        };
-        // Only the last graph is needed: roll it forward (the adjoint keeps them all).
-        let rates = self.rates();
-        let mut e = vec![1.0; self.feed.rho.len()];
-        let mut a = vec![0.0; self.p.len()];
-        for xt in states.iter().take(states.len() - 1).skip(1) {
-            (e, a) = self.update(xt, &e, &a, &rates);
-        }
-        let (e, a) = (&e, &a);
+    /// The run's initial graph: every edge alive, nothing acquired.
+    pub(crate) fn start(&self) -> (Vec<f64>, Vec<f64>) {
+        (vec![1.0; self.feed.rho.len()], vec![0.0; self.p.len()])
+    }
+
+    /// followee_stance at the horizon, from the stances x(T) and the graph (e(T), A(T)).
+    pub(crate) fn output(&self, x: &[f64], e: &[f64], a: &[f64]) -> Vec<f64> {
         let nb = self.nearby(x);
         (0..x.len())
             .map(|i| self.followee_mean(x, &nb, e, a, i).value)
@@ -336,50 +338,14 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         }
     }
 
-    /// The adjoint of [`Self::forward`] given ∂M/∂followee_stance.
-    pub(crate) fn backward(&self, states: &[Vec<f64>], fs_bar: &[f64]) -> GraphBar {
-        let n = self.p.len();
-        let ticks = states.len().saturating_sub(1);
-        let mut bar = GraphBar {
-            x: vec![Vec::new(); states.len()],
-            p: vec![0.0; n],
-            rho: vec![0.0; self.feed.rho.len()],
-            theta: vec![0.0; n],
-            mu: vec![0.0; n],
-        };
-        if ticks == 0 {
-            return bar;
-        }
-        let graphs = self.graphs(states);
-        let (mut e_bar, mut a_bar) =
-            self.output_back(&states[ticks], &graphs[ticks], fs_bar, &mut bar);
-        let mut rate_bar = vec![0.0; n];
-        for t in (1..ticks).rev() {
-            // a_bar holds Ā(t + 1); φ entered A(t + 1) additively.
-            for (r, ab) in rate_bar.iter_mut().zip(&a_bar) {
-                *r += ab;
-            }
-            let (e, a) = &graphs[t];
-            let mut x_bar = vec![0.0; n];
-            self.update_back(
-                &states[t], e, a, &mut e_bar, &mut a_bar, &mut x_bar, &mut bar,
-            );
-            bar.x[t] = x_bar;
-        }
-        self.rates_back(&rate_bar, &mut bar);
-        bar
-    }
-
-    /// Adjoint of the followee mean at the horizon: x̄(T) into `bar.x[T]`, p̄ into `bar.p`;
-    /// returns (ē(T), Ā(T)).
-    fn output_back(
+    /// Adjoint of [`Self::output`]: p̄ into `bar.p`; returns (x̄(T), ē(T), Ā(T)).
+    pub(crate) fn output_back(
         &self,
         x: &[f64],
-        graph: &(Vec<f64>, Vec<f64>),
+        (e, a): (&[f64], &[f64]),
         fs_bar: &[f64],
         bar: &mut GraphBar,
-    ) -> (Vec<f64>, Vec<f64>) {
-        let (e, a) = graph;
+    ) -> [Vec<f64>; 3] {
         let n = x.len();
         let nb = self.nearby(x);
         let mut x_bar = vec![0.0; n];
@@ -418,16 +384,13 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             y_bar[i] = num_bar * a[i];
         }
         self.nearby_back(x, &nb, &y_bar, &mut x_bar, &mut bar.p);
-        if let Some(last) = bar.x.last_mut() {
-            *last = x_bar;
-        }
-        (e_bar, a_bar)
+        [x_bar, e_bar, a_bar]
     }
 
     /// Adjoint of one tick's [`Self::update`]: (ē, Ā) of t + 1 become those of t; x̄(t) into
     /// `x_bar`, p̄ and ρ̄ into `bar` (the rate's bar is gathered by the caller).
     #[allow(clippy::too_many_arguments)]
-    fn update_back(
+    pub(crate) fn update_back(
         &self,
         x: &[f64],
         e: &[f64],
@@ -486,7 +449,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
     }
 
     /// Adjoint of the follow rates: ∂M/∂φ into ρ̄, θ̄, μ̄ and p̄ (through S and U).
-    fn rates_back(&self, rate_bar: &[f64], bar: &mut GraphBar) {
+    pub(crate) fn rates_back(&self, rate_bar: &[f64], bar: &mut GraphBar) {
         let s: f64 = self.p.iter().sum();
         let mut s_bar = 0.0;
         for (i, &rb) in rate_bar.iter().enumerate() {

@@ -16,9 +16,18 @@ const FEED: FeedShape = FeedShape {
     followee_sample: 64,
 };
 
+/// The shipped scenarios' rewiring: follow a contacted stranger, unfollow a far followee (each
+/// with probability 1/2 a tick), "far" beyond 1.
+const SHIPPED: Rewiring = Rewiring {
+    follow_prob: 0.5,
+    unfollow_prob: 0.5,
+    unfollow_distance: 1.0,
+};
+
 mod common;
 use common::{
-    Lcg, attribute_at_k8, check_gradient, posts_context as context, random_follows as graph,
+    Lcg, attribute_at_k8, check_gradient, check_gradient_step, posts_context as context,
+    random_follows as graph,
 };
 
 fn field(net: &Network, seed: u64, beta: f64, ticks: u32) -> RadicalizationField<'_> {
@@ -60,6 +69,16 @@ fn adjoint_gradients_equal_finite_differences() {
             ..field(&net, 4, beta, 8)
         };
         check_gradient(&curved, &context(30), "var(stance)", 6, 0.1, 1e-9);
+        // With the shipped rewiring the feed reads the expected follow graph: surviving
+        // initial edges and acquired followees, capped at the 4 in-network slots (rows of ~5
+        // fill them), so the coupling of the stances to the graph is covered too.
+        let rewired = RadicalizationField {
+            rewiring: SHIPPED,
+            ..field(&net, 4, beta, 8)
+        };
+        for expr in ["var(stance)", "mean(abs(stance)) * mean(posts)"] {
+            check_gradient_step(&rewired, &context(30), expr, 8, 0.1, 1e-9, 1e-6);
+        }
     }
 }
 

@@ -30,6 +30,21 @@ pub fn check_gradient(
     w_lo: f64,
     abs_floor: f64,
 ) {
+    check_gradient_step(model, ctx, expr, seed, w_lo, abs_floor, 1e-5);
+}
+
+/// [`check_gradient`] with central differences of step `h`: a model whose outcome has a large
+/// curvature (the radicalization twin's squared kernel, whose second derivative jumps where a
+/// stance crosses a grid node) needs h = 1e-6 for the differences to reach 1e-6.
+pub fn check_gradient_step(
+    model: &dyn Dynamics,
+    ctx: &FeatureTable,
+    expr: &str,
+    seed: u64,
+    w_lo: f64,
+    abs_floor: f64,
+    h: f64,
+) {
     let n = model.agents();
     let ind = Indicator::parse(expr).unwrap();
     let out = Outcome {
@@ -42,7 +57,6 @@ pub fn check_gradient(
     let scale = g.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     assert!(scale > 0.0, "{expr}: zero gradient");
     for j in 0..n {
-        let h = 1e-5;
         let (mut p, mut m) = (w.clone(), w.clone());
         p[j] += h;
         m[j] -= h;
