@@ -18,8 +18,9 @@
 //!   graph's feed exactly.
 //!
 //! So the in-network weights of tick t are ρ̃_ij = σ_i e_ij ρ_ij per initial edge and Ã_i = σ_i A_i
-//! acquired items; the radicalization twin places the acquired at the mean stance of i's
-//! out-of-network contacts, as the rewiring does.
+//! acquired items; the radicalization twin spreads the acquired over the speakers like i's
+//! out-of-network contacts (∝ w_k g_ik), as the rewiring does (at their mean stance they sat in
+//! the empty middle between two camps).
 
 use crate::feed_model::Feed;
 
