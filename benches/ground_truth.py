@@ -112,7 +112,9 @@ def run_case(name, spec, work):
     args = [e, "run", scenario, "--out", run, "--force"]
     if spec["agents"]:
         args += ["--set", f"population.agents={spec['agents']}"]
-    case = {"scenario": spec["scenario"] + ".toml", "agents": spec["agents"], "steps": {}}
+    case = {"scenario": spec["scenario"] + ".toml", "agents": spec["agents"], "steps": {},
+            "git": git_rev(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="minutes")}
     case["steps"]["run"] = timed(args, log)
     manifest = read_json(os.path.join(run, "manifest.json"))
     case["agents"] = case["agents"] or manifest["counts"]["agents"]
@@ -161,8 +163,8 @@ def fmt_s(s):
 
 def tables(data):
     lines = [
-        f"Generated {data['generated']} by `benches/ground_truth.sh` (git {data.get('git')}); "
-        "seconds are wall time on the shared 2-core machine, with the 1-minute load average at "
+        f"Generated {data['generated']} by `benches/ground_truth.sh` (each case names its "
+        "commit and date); seconds are wall time on the shared 2-core machine, with the 1-minute load average at "
         "the end of each command. Shares: ground truth φ_g / (v(N) − v(∅)), mean over "
         "replicates and 95 % t-interval; the attributions' group sums as shares of their own "
         "Σφ; *twin game*: the same game on the expected-value twin (what the grouped "
@@ -170,7 +172,8 @@ def tables(data):
         "",
     ]
     for name, c in data["cases"].items():
-        lines.append(f"**{name}**: `{c['scenario']}`, {c['agents']:,} agents.")
+        lines.append(f"**{name}**: `{c['scenario']}`, {c['agents']:,} agents (git "
+                     f"{c.get('git', data.get('git'))}, {c.get('date', data['generated'])[:16]}).")
         lines.append("")
         diag = {d["name"]: d for d in c["diagonal"]}
         grouped = {}
