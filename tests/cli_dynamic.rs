@@ -212,6 +212,15 @@ fn the_report_compares_static_and_dynamic_attribution() {
         section.contains("**polarization: tier shares**") && section.contains("| top 1% | 30 |"),
         "{section}"
     );
+    // The radicalization twin's flips are not resolved within the default budget: the panels
+    // are anchored, and the report shows the quadrature's own gap beside the exact one.
+    let before = pol["anchoring"]["quadrature_gap"]
+        .as_f64()
+        .expect("anchored");
+    assert!(
+        section.contains(&format!("(before anchoring {before:.2e})")),
+        "{before}: {section}"
+    );
     // The indicator the model cannot move is explained, not plotted.
     assert!(
         section.contains("participation cannot change it"),

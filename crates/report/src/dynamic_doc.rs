@@ -59,7 +59,7 @@ fn summary_table(d: &DynamicData) -> Block {
             num(i.run_value),
             m0,
             num(Some(i.sum_phi)),
-            sci(Some(i.completeness_gap)),
+            gap_cell(i),
             i.nodes.to_string(),
             num(Some(i.seconds)),
             num(Some(i.backward_over_forward)),
@@ -68,6 +68,20 @@ fn summary_table(d: &DynamicData) -> Block {
         ]);
     }
     Block::Table(t)
+}
+
+/// The completeness gap, with the quadrature's own gap when panels (or paths) were anchored to
+/// the change between their ends: the anchored gap is exact by construction, the one before
+/// says how much of the split inside the panels is the anchoring's.
+fn gap_cell(i: &emergent_io::run_dir::DynamicOutcome) -> String {
+    match &i.anchoring {
+        Some(a) => format!(
+            "{} (before anchoring {})",
+            sci(Some(i.completeness_gap)),
+            sci(Some(a.quadrature_gap))
+        ),
+        None => sci(Some(i.completeness_gap)),
+    }
 }
 
 /// Per indicator: its note, if any, then its static-vs-dynamic tier shares when both exist.
