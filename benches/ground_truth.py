@@ -35,8 +35,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benches", "results", "ground_truth.json")
 README = os.path.join(ROOT, "benches", "README.md")
 
-# name: scenario file, population override (None: as shipped), games [(spec, R)], grouped
-# attributions [(spec, extra flags)], extra flags of the diagonal attribution.
+# name: scenario file, population override (None: as shipped), other overrides (`sets`),
+# games [(spec, R)], grouped attributions [(spec, extra flags)], extra flags of the diagonal
+# attribution (`diagonal=None`: not run).
 CASES = {
     "cascade-1e4": dict(scenario="cascade", agents=10_000, games=[("tiers", 8)],
                         grouped=[("tiers", [])]),
@@ -47,6 +48,15 @@ CASES = {
     "quickstart-1e4": dict(scenario="quickstart", agents=None,
                            games=[("tiers", 8), ("communities", 8)],
                            grouped=[], diagonal=["--max-nodes", "128"]),
+    # The quickstart with a quarter of its sampling noise per unit of time and the same
+    # expected dynamics (dt 0.2 -> 0.05 over 4x the ticks, rewiring per tick / 4): is what the
+    # twin misses at dt = 0.2 the engine's noise? (docs/ground-truth.md, "Noise".)
+    "quickstart-1e4-dt0.05": dict(scenario="quickstart", agents=None,
+                                  sets=["policy.radicalization.dt=0.05", "scenario.ticks=200",
+                                        "policy.radicalization.follow_prob=0.125",
+                                        "policy.radicalization.unfollow_prob=0.125"],
+                                  games=[("tiers", 8), ("communities", 8)],
+                                  grouped=[], diagonal=None),
     "polarization-1e4": dict(scenario="polarization", agents=10_000, games=[("tiers", 8)],
                              grouped=[], diagonal=["--max-nodes", "32"]),
     # 5,000 ticks: a gradient pass costs about a minute at 10^4 agents.
@@ -112,15 +122,20 @@ def run_case(name, spec, work):
     args = [e, "run", scenario, "--out", run, "--force"]
     if spec["agents"]:
         args += ["--set", f"population.agents={spec['agents']}"]
-    case = {"scenario": spec["scenario"] + ".toml", "agents": spec["agents"], "steps": {},
+    for s in spec.get("sets", []):
+        args += ["--set", s]
+    case = {"scenario": spec["scenario"] + ".toml", "agents": spec["agents"],
+            "sets": spec.get("sets", []), "steps": {},
             "git": git_rev(), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                 timespec="minutes")}
     case["steps"]["run"] = timed(args, log)
     manifest = read_json(os.path.join(run, "manifest.json"))
     case["agents"] = case["agents"] or manifest["counts"]["agents"]
-    diag = list(spec.get("diagonal", []))
-    case["steps"]["diagonal"] = timed([e, "attribute", "--dynamic", run] + diag, log)
-    case["diagonal"] = dynamic_summary(os.path.join(run, "dynamic_attribution.json"))
+    diag = spec.get("diagonal", [])
+    case["diagonal"] = []
+    if diag is not None:
+        case["steps"]["diagonal"] = timed([e, "attribute", "--dynamic", run] + diag, log)
+        case["diagonal"] = dynamic_summary(os.path.join(run, "dynamic_attribution.json"))
     case["games"] = []
     for groups, r in spec["games"]:
         step = timed([e, "attribute", "--game", run, "--groups", groups, "--replicates",
@@ -172,7 +187,8 @@ def tables(data):
         "",
     ]
     for name, c in data["cases"].items():
-        lines.append(f"**{name}**: `{c['scenario']}`, {c['agents']:,} agents (git "
+        sets = "".join(f" `--set {x}`" for x in c.get("sets", []))
+        lines.append(f"**{name}**: `{c['scenario']}`{sets}, {c['agents']:,} agents (git "
                      f"{c.get('git', data.get('git'))}, {c.get('date', data['generated'])[:16]}).")
         lines.append("")
         diag = {d["name"]: d for d in c["diagonal"]}
@@ -223,13 +239,16 @@ def tables(data):
             f"{g['groups']}: {g['runs']} runs (R = {g['replicates']}), "
             f"{fmt_s(g['step']['seconds'])} (load {g['step']['load']:.0f})" for g in c["games"])
         d = c["diagonal"]
-        diag = (f"{len(d)} indicator{'s' if len(d) != 1 else ''}, "
-                f"{sum(x['passes'] for x in d)} passes, {fmt_s(st['diagonal']['seconds'])} "
-                f"(load {st['diagonal']['load']:.0f}); gap ≤ {max(x['gap'] for x in d):.1e} / "
-                f"{max(x['quadrature_gap'] for x in d):.1e}")
-        flags = st["diagonal"]["command"].split(" --dynamic ", 1)[-1].split(" ", 1)[1:]
-        if flags:
-            diag += f" (`{flags[0]}`)"
+        if d:
+            diag = (f"{len(d)} indicator{'s' if len(d) != 1 else ''}, "
+                    f"{sum(x['passes'] for x in d)} passes, {fmt_s(st['diagonal']['seconds'])} "
+                    f"(load {st['diagonal']['load']:.0f}); gap ≤ {max(x['gap'] for x in d):.1e}"
+                    f" / {max(x['quadrature_gap'] for x in d):.1e}")
+            flags = st["diagonal"]["command"].split(" --dynamic ", 1)[-1].split(" ", 1)[1:]
+            if flags:
+                diag += f" (`{flags[0]}`)"
+        else:
+            diag = "not run"
         grp = "; ".join(
             f"{g['groups']}{' ' + g['flags'] if g['flags'] else ''}: "
             f"{sum(x['passes'] for x in g['indicators'])} passes, "
