@@ -59,6 +59,12 @@ CASES = {
                                   grouped=[], diagonal=None),
     "polarization-1e4": dict(scenario="polarization", agents=10_000, games=[("tiers", 8)],
                              grouped=[], diagonal=["--max-nodes", "32"]),
+    # The same with a quarter of the noise (dt 0.1 -> 0.025 over 800 ticks).
+    "polarization-1e4-dt0.025": dict(scenario="polarization", agents=10_000,
+                                     sets=["policy.radicalization.dt=0.025", "scenario.ticks=800",
+                                           "policy.radicalization.follow_prob=0.125",
+                                           "policy.radicalization.unfollow_prob=0.125"],
+                                     games=[("tiers", 8)], grouped=[], diagonal=None),
     # 5,000 ticks: a gradient pass costs about a minute at 10^4 agents.
     "market-panic-1e4": dict(scenario="market-panic", agents=10_000, games=[("tiers", 4)],
                              grouped=[], diagonal=["--max-nodes", "16"]),
