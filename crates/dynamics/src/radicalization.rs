@@ -38,6 +38,14 @@
 //!   together, and `backward` takes λ over the stances and (ē, Ā) over the graph back
 //!   together.
 //!
+//! The engine's sampling noise ([`crate::stance_noise`]): x_i above is the mean of a Gaussian
+//! N(x_i, v_i). As a listener (its candidates' kernel, its contacts u, its pull and its
+//! reciprocal pushes) agent i is read at the sigma points x_i ± σ_i, each with half of its
+//! contacts; as a speaker (its items) at x_i. v_i steps by the slope of i's pull between its
+//! sigma points and the sampling variance of one tick's contacts, and the `stance` output is
+//! the draw x_i + z_i σ_i with fixed normal scores z_i. With v = 0 it is the expected-value
+//! twin exactly.
+//!
 //! Because the feed is normalised over what exists, silencing a group hands its slots and its
 //! contacts to the speakers, as in the engine; because μ_i = smin(m, candidates), a feed with
 //! few items gives few contacts, so M is finite and differentiable down to w → 0 (and along
@@ -47,7 +55,10 @@
 //! Outputs: `stance`, and `followee_stance` over the expected follow graph of
 //! [`crate::rewiring`] (the engine's follows and unfollows in expectation).
 //!
-//! What it leaves out: which accounts i acquired (a dense N × N state): they are read as
+//! What it leaves out: the noise of the reciprocal pushes an agent receives and of its items'
+//! stances (only its own contacts' sampling noise is modelled, with E[tanh²] = 1); the noise in
+//! the rewiring (the follow graph moves with the means x, so the engine's sorting on the
+//! realised stances, which the echo-chamber indicators read, is underestimated); which accounts i acquired (a dense N × N state): they are read as
 //! distributed like its contacts now, so a listener does not keep contacting the same speaker
 //! as the engine's do; the out-of-network share θ_i and the contacts μ_i stay the initial
 //! graph's (the acquired are not taken out of the out-of-network pool); the draw of m
