@@ -33,7 +33,6 @@ mod radicalization;
 mod rewiring;
 mod smooth;
 mod stance_grid;
-mod stance_noise;
 mod threshold;
 
 pub use anchor::Anchoring;

@@ -68,9 +68,7 @@ fn adjoint_gradients_equal_finite_differences() {
             participation_exponent: 2.5,
             ..field(&net, 4, beta, 8)
         };
-        // Steps of 10⁻⁶: the sigma points put more stances on the grid, whose second
-        // derivative jumps at its nodes (10⁻⁵ is off by 7·10⁻⁶ there; 10⁻⁶ and 10⁻⁷ agree).
-        check_gradient_step(&curved, &context(30), "var(stance)", 6, 0.1, 1e-9, 1e-6);
+        check_gradient(&curved, &context(30), "var(stance)", 6, 0.1, 1e-9);
         // With the shipped rewiring the feed reads the expected follow graph: surviving
         // initial edges and acquired followees, capped at the 4 in-network slots (rows of ~5
         // fill them), so the coupling of the stances to the graph is covered too.

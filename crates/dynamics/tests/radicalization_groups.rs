@@ -47,8 +47,7 @@ fn tiers(n: usize, a: usize, b: usize) -> Vec<Vec<u32>> {
 /// A world of 200 agents in which two speakers (the "top 1 %") and 18 (the "1–10 %") are the
 /// small groups. With only the first speaking, every listener's contacts and reciprocal pushes
 /// go to two accounts; as the second group joins (w = 1_S + α·1_g), the twin's competition among
-/// a few speakers makes M(α) steep and rough (dM/dα up to ~50 where M moves by 0.3 overall;
-/// 10³–10⁵ before the twin read each agent's sampling noise, whose spread smooths the contest).
+/// a few speakers makes M(α) steep and rough (dM/dα ~ 10³–10⁵ where M stays in [0.7, 2.4]).
 fn few_speakers_world(net: &Network) -> (RadicalizationField<'_>, Vec<Vec<u32>>) {
     (field(net, 3, 30), tiers(200, 2, 20))
 }
@@ -107,10 +106,9 @@ fn the_adjoint_is_exact_along_the_path_where_a_small_group_joins_a_few_speakers(
     }
     let change = out.value(&model, &on_path(&groups, g, mask, 1.0)).unwrap()
         - out.value(&model, &on_path(&groups, g, mask, 0.0)).unwrap();
-    // Why a quadrature rule integrates this path slowly: slopes two orders of magnitude
-    // beyond its whole change.
+    // Why no quadrature rule integrates this path: slopes 10⁴ times its whole change.
     assert!(
-        steepest > 50.0 * change.abs(),
+        steepest > 1e4 * change.abs(),
         "steepest {steepest} vs change {change}"
     );
 }
@@ -128,16 +126,16 @@ fn grouped_attribution_with_few_speakers_is_efficient_and_its_group_totals_are_t
     let a = attribute_grouped(&model, &out, &groups, 8, Some(1e-6), 64).unwrap();
     let delta = a.attribution.value - a.attribution.baseline_value;
     assert!(delta > 1.0, "Δ = {delta}");
-    // The quadratures alone miss the change (by 3.7× here at 64 passes a path): the panels are
-    // anchored to the change between their ends, and only the rough ones (off by more than
-    // their own change) replaced by an equal share; the panels already sum to their paths'
-    // corners, so no whole path is.
+    // The quadratures alone miss the change (by 7× here; by 10⁸ on the quickstart at 2,000
+    // agents): some panels are anchored to the change between their ends, and the rough ones
+    // replaced; the panels already sum to their paths' corners, so no whole path is.
     let anchoring = a.attribution.anchoring.expect("anchored");
     assert!(anchoring.quadrature_gap > 0.1, "{anchoring:?}");
     assert!(anchoring.replaced_panels >= 1, "{anchoring:?}");
+    assert!(anchoring.anchored_panels >= anchoring.replaced_panels);
     assert!(
-        anchoring.replaced_panels < anchoring.anchored_panels,
-        "every anchored panel replaced: {anchoring:?}"
+        anchoring.anchored_panels < a.attribution.panels,
+        "every panel anchored: {anchoring:?}"
     );
     assert_eq!(anchoring.anchored_paths, 0, "{anchoring:?}");
     assert!(a.attribution.completeness_gap <= 1e-6, "{a:?}");
