@@ -6,9 +6,10 @@
 //! *now*: as listeners follow close speakers and unfollow far ones, their slots fill with
 //! like-minded accounts. In the twin:
 //!
-//! - a surviving initial edge is in the feed with ρ_ij e_ij (ρ the inclusion of the initial
-//!   graph's feed, [`crate::feed_model`]: the edge's existence and its rank among i's initial
-//!   followees);
+//! - a surviving initial edge is in the feed with ρ_ij e_ij, ρ_ij its inclusion given that i
+//!   still follows j ([`crate::feed_model`], `in_network_over`: j's existence, and the chance
+//!   that fewer than Q of i's followees with a higher id are still followed and speak — an
+//!   unfollow ahead of j frees a slot for it);
 //! - the acquired followees bring A_i expected items (they were contacted, so they speak);
 //! - together they are T_i = Σ_j e_ij ρ_ij + A_i expected items for Q slots: when T_i > Q every
 //!   one is kept with the same share σ_i = Q / smax(Q, T_i) (acquired ids are spread among the
@@ -53,22 +54,23 @@ fn share(q: f64, t: f64) -> (f64, f64) {
     (q / m, -q * dm / (m * m))
 }
 
-/// The in-network weights at the graph (e, A), for `slots` = Q in-network slots.
-pub(crate) fn couple(feed: &Feed, slots: usize, e: &[f64], a: &[f64]) -> Coupled {
+/// The in-network weights at the graph (e, A), for `slots` = Q in-network slots; `rho` is
+/// the inclusion of each initial edge given that it survives, at this graph.
+pub(crate) fn couple(feed: &Feed, rho_in: &[f64], slots: usize, e: &[f64], a: &[f64]) -> Coupled {
     let q = slots as f64;
     let mut rho = Vec::with_capacity(feed.rho.len());
     let mut acq = Vec::with_capacity(a.len());
     let mut sigma = Vec::with_capacity(a.len());
     for (i, &ai) in a.iter().enumerate() {
         let range = feed.offsets[i]..feed.offsets[i + 1];
-        let kept: f64 = feed.rho[range.clone()]
+        let kept: f64 = rho_in[range.clone()]
             .iter()
             .zip(&e[range.clone()])
             .map(|(r, ee)| r * ee)
             .sum();
         let (s, ds) = share(q, kept + ai);
         rho.extend(
-            feed.rho[range.clone()]
+            rho_in[range.clone()]
                 .iter()
                 .zip(&e[range])
                 .map(|(r, ee)| s * r * ee),
@@ -79,10 +81,11 @@ pub(crate) fn couple(feed: &Feed, slots: usize, e: &[f64], a: &[f64]) -> Coupled
     Coupled { rho, acq, sigma }
 }
 
-/// Adjoint of [`couple`]: from ∂M/∂ρ̃ and ∂M/∂Ã, add ∂M/∂ρ (the feed's), ∂M/∂e and ∂M/∂A.
+/// Adjoint of [`couple`]: from ∂M/∂ρ̃ and ∂M/∂Ã, add ∂M/∂ρ (`rho_in`'s), ∂M/∂e and ∂M/∂A.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn couple_back(
     feed: &Feed,
+    rho_in: &[f64],
     e: &[f64],
     a: &[f64],
     c: &Coupled,
@@ -99,16 +102,16 @@ pub(crate) fn couple_back(
         let mut s_bar = acq_bar[i] * a[i];
         a_bar[i] += acq_bar[i] * s;
         for k in range.clone() {
-            s_bar += rho_t_bar[k] * e[k] * feed.rho[k];
+            s_bar += rho_t_bar[k] * e[k] * rho_in[k];
             rho_bar[k] += rho_t_bar[k] * s * e[k];
-            e_bar[k] += rho_t_bar[k] * s * feed.rho[k];
+            e_bar[k] += rho_t_bar[k] * s * rho_in[k];
         }
         let t_bar = s_bar * ds;
         if t_bar != 0.0 {
             a_bar[i] += t_bar;
             for k in range {
                 rho_bar[k] += t_bar * e[k];
-                e_bar[k] += t_bar * feed.rho[k];
+                e_bar[k] += t_bar * rho_in[k];
             }
         }
     }

@@ -87,8 +87,17 @@ fn read_share(d: usize, k: usize) -> f64 {
 
 impl FeedShape {
     /// The in-network DP for one row: ρ per edge (row order), and the prefix distributions
-    /// (P(c speaking before the t-th in order), c < Q) for the adjoint.
-    fn in_network_row(&self, net: &Network, w: &[f64], i: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
+    /// (P(c present before the t-th in order), c < Q) for the adjoint. `alive` is the chance
+    /// that each edge is still followed (`None`: every edge, the initial graph): followee k is
+    /// present with probability e_k·w̃_k, and its inclusion *given that i follows it* is
+    /// ρ_k = w̃_k·P(fewer than Q present ahead of k).
+    fn in_network_row(
+        &self,
+        net: &Network,
+        w: &[f64],
+        i: usize,
+        alive: Option<&[f64]>,
+    ) -> (Vec<f64>, Vec<Vec<f64>>) {
         let row = net.followees(i as u32);
         let share = read_share(row.len(), self.followee_sample);
         let q = self.in_network;
@@ -100,14 +109,66 @@ impl FeedShape {
         }
         for e in order(net, i) {
             let wt = w[row[e] as usize] * share;
+            let present = wt * alive.map_or(1.0, |a| a[e]);
             rho[e] = wt * p.iter().sum::<f64>();
             let mut next = vec![0.0; q];
             for c in 0..q {
-                next[c] = (1.0 - wt) * p[c] + if c > 0 { wt * p[c - 1] } else { 0.0 };
+                next[c] = (1.0 - present) * p[c] + if c > 0 { present * p[c - 1] } else { 0.0 };
             }
             prefix.push(std::mem::replace(&mut p, next));
         }
         (rho, prefix)
+    }
+
+    /// The in-network inclusion ρ_ij(e) of every edge over a rewired graph whose initial
+    /// edges survive with probabilities `e` (CSR order): followees unfollowed ahead of j free
+    /// their slots, so j's items, crowded out of the initial feed (ρ_ij = 0 when Q followees
+    /// of higher id speak), come in. At e = 1 it is [`Feed::rho`] exactly.
+    pub(crate) fn in_network_over(
+        &self,
+        net: &Network,
+        w: &[f64],
+        offsets: &[usize],
+        e: &[f64],
+    ) -> Vec<f64> {
+        let rows: Vec<Vec<f64>> = (0..w.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| {
+                let alive = &e[offsets[i]..offsets[i + 1]];
+                self.in_network_row(net, w, i, Some(alive)).0
+            })
+            .collect();
+        rows.concat()
+    }
+
+    /// Adjoint of [`Self::in_network_over`]: from ∂M/∂ρ, adds ∂M/∂e to `e_bar` and ∂M/∂w to
+    /// `w_bar`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn in_network_over_back(
+        &self,
+        net: &Network,
+        w: &[f64],
+        offsets: &[usize],
+        e: &[f64],
+        rho_bar: &[f64],
+        e_bar: &mut [f64],
+        w_bar: &mut [f64],
+    ) {
+        let rows: Vec<Vec<(u32, f64, f64)>> = (0..w.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|i| {
+                let range = offsets[i]..offsets[i + 1];
+                self.in_network_row_back(net, w, i, Some(&e[range.clone()]), &rho_bar[range])
+            })
+            .collect();
+        for (i, row) in rows.into_iter().enumerate() {
+            for ((j, wb, eb), ebar) in row.into_iter().zip(&mut e_bar[offsets[i]..offsets[i + 1]]) {
+                w_bar[j as usize] += wb;
+                *ebar += eb;
+            }
+        }
     }
 
     /// The expected feed of every agent at `w`, with `m` contacts per active agent.
@@ -121,7 +182,7 @@ impl FeedShape {
         let rows: Vec<Vec<f64>> = (0..n)
             .into_par_iter()
             .with_min_len(256)
-            .map(|i| self.in_network_row(net, w, i).0)
+            .map(|i| self.in_network_row(net, w, i, None).0)
             .collect();
         let rho: Vec<f64> = rows.concat();
         let s: f64 = w.iter().sum();
@@ -207,51 +268,94 @@ impl FeedShape {
             *g += s_bar;
         }
         // Through the DP, row by row; each row adds to the w of its followees.
-        let rows: Vec<Vec<(u32, f64)>> = (0..n)
+        let rows: Vec<Vec<(u32, f64, f64)>> = (0..n)
             .into_par_iter()
             .with_min_len(256)
-            .map(|i| self.in_network_row_back(net, w, i, &rho_bar[f.offsets[i]..f.offsets[i + 1]]))
+            .map(|i| {
+                let range = f.offsets[i]..f.offsets[i + 1];
+                self.in_network_row_back(net, w, i, None, &rho_bar[range])
+            })
             .collect();
         for row in rows {
-            for (j, g) in row {
+            for (j, g, _) in row {
                 grad[j as usize] += g;
             }
         }
     }
 
-    /// Adjoint of one row's DP: (followee, ∂M/∂w_j) per edge.
+    /// Adjoint of one row's DP: per edge in row order, (followee, ∂M/∂w_j, ∂M/∂e_ij).
     fn in_network_row_back(
         &self,
         net: &Network,
         w: &[f64],
         i: usize,
+        alive: Option<&[f64]>,
         rho_bar: &[f64],
-    ) -> Vec<(u32, f64)> {
+    ) -> Vec<(u32, f64, f64)> {
         let row = net.followees(i as u32);
         let share = read_share(row.len(), self.followee_sample);
-        let (_, prefix) = self.in_network_row(net, w, i);
+        let (_, prefix) = self.in_network_row(net, w, i, alive);
         let q = self.in_network;
         let ord = order(net, i);
-        let mut out = Vec::with_capacity(row.len());
+        let mut out = vec![(0, 0.0, 0.0); row.len()];
         // P̄ of the distribution after the t-th step.
         let mut p_bar = vec![0.0; q];
         for (t, &e) in ord.iter().enumerate().rev() {
             let p = &prefix[t];
             let wt = w[row[e] as usize] * share;
+            let alive_e = alive.map_or(1.0, |a| a[e]);
+            let present = wt * alive_e;
+            // ρ_e = wt·Σp; next[c] = (1 − present) p[c] + present p[c − 1].
             let mut wt_bar = rho_bar[e] * p.iter().sum::<f64>();
+            let mut present_bar = 0.0;
             let mut prev = vec![rho_bar[e] * wt; q];
             for c in 0..q {
-                // next[c] = (1 − wt) p[c] + wt p[c − 1].
-                prev[c] += (1.0 - wt) * p_bar[c];
+                prev[c] += (1.0 - present) * p_bar[c];
                 if c + 1 < q {
-                    prev[c] += wt * p_bar[c + 1];
+                    prev[c] += present * p_bar[c + 1];
                 }
                 let below = if c > 0 { p[c - 1] } else { 0.0 };
-                wt_bar += p_bar[c] * (below - p[c]);
+                present_bar += p_bar[c] * (below - p[c]);
             }
+            wt_bar += present_bar * alive_e;
             p_bar = prev;
-            out.push((row[e], wt_bar * share));
+            out[e] = (row[e], wt_bar * share, present_bar * wt);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FeedShape;
+    use emergent_sim::network::Network;
+
+    /// Agent 0 follows 1..=4 with Q = 2 slots: the two highest ids (4, 3) take them, 1 and 2
+    /// are crowded out. Unfollowing 4 hands its slot to 2, the next in line.
+    #[test]
+    fn an_unfollow_ahead_frees_a_slot_and_the_initial_graph_is_the_feed() {
+        let net = Network::from_edges(5, vec![(0, 1), (0, 2), (0, 3), (0, 4)]);
+        let shape = FeedShape {
+            in_network: 2,
+            out_of_network: 0,
+            followee_sample: 100,
+        };
+        let w = [1.0, 1.0, 0.7, 1.0, 1.0];
+        let feed = shape.feed(&net, &w, 3.0);
+        let offsets = feed.offsets.clone();
+        let all = vec![1.0; feed.rho.len()];
+        // At e = 1 the inclusion is the initial feed's, bit for bit.
+        assert_eq!(shape.in_network_over(&net, &w, &offsets, &all), feed.rho);
+        let row = net.followees(0);
+        let at = |id: u32| row.iter().position(|&j| j == id).unwrap();
+        assert_eq!(feed.rho[at(1)], 0.0);
+        assert_eq!(feed.rho[at(2)], 0.0);
+        let mut e = all.clone();
+        e[at(4)] = 0.0;
+        let rho = shape.in_network_over(&net, &w, &offsets, &e);
+        assert_eq!(rho[at(3)], 1.0);
+        assert!((rho[at(2)] - 0.7).abs() < 1e-15, "{rho:?}");
+        // 1 comes in when 2 stays silent: 0.3 of the time.
+        assert!((rho[at(1)] - 0.3).abs() < 1e-15, "{rho:?}");
     }
 }

@@ -332,9 +332,9 @@ impl RadicalizationField<'_> {
             .collect()
     }
 
-    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t) and the graph `graph` = (e(t), A(t));
-    /// adds ∂M/∂w (direct), ∂M/∂ρ, ∂M/∂θ, ∂M/∂μ of this tick, and ∂M/∂e(t), ∂M/∂A(t) to
-    /// `graph_bar`.
+    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t) and the graph `graph` = (e(t), A(t),
+    /// ρ(e(t))); adds ∂M/∂w (direct), ∂M/∂θ, ∂M/∂μ of this tick, and ∂M/∂e(t), ∂M/∂A(t),
+    /// ∂M/∂ρ(e(t)) to `graph_bar`.
     #[allow(clippy::too_many_arguments)]
     fn step_back(
         &self,
@@ -345,11 +345,11 @@ impl RadicalizationField<'_> {
         lam: &[f64],
         grad: &mut [f64],
         feed_bar: &mut FeedBar,
-        graph_bar: (&mut [f64], &mut [f64]),
+        graph_bar: (&mut [f64], &mut [f64], &mut [f64]),
     ) -> Vec<f64> {
         let n = x.len();
         let (c, r) = (self.dt * self.k, self.reciprocity);
-        let coupled = couple(feed, self.feed.in_network, graph.0, graph.1);
+        let coupled = couple(feed, graph.2, self.feed.in_network, graph.0, graph.1);
         let t = self.tick(x, w, feed, &coupled);
         let mut x_bar: Vec<f64> = lam.iter().map(|l| (1.0 - self.dt) * l).collect();
         // The push's own part, w_k (R_k − m_k g_kk), m_k = u_k (θ_k + share_k) s_k.
@@ -430,17 +430,9 @@ impl RadicalizationField<'_> {
             x_bar[k] += s_bar[k] * self.alpha * (1.0 - t.s[k] * t.s[k]);
             feed_bar.theta[k] += theta_bar[k];
         }
-        let (e_bar, a_bar) = graph_bar;
+        let (e_bar, a_bar, rho_bar) = graph_bar;
         couple_back(
-            feed,
-            graph.0,
-            graph.1,
-            &coupled,
-            &rho_t_bar,
-            &acq_bar,
-            &mut feed_bar.rho,
-            e_bar,
-            a_bar,
+            feed, graph.2, graph.0, graph.1, &coupled, &rho_t_bar, &acq_bar, rho_bar, e_bar, a_bar,
         );
         x_bar
     }
@@ -549,7 +541,7 @@ impl RadicalizationField<'_> {
 }
 
 /// The follow graph (e(t), A(t)) of one tick.
-type GraphAt<'a> = (&'a [f64], &'a [f64]);
+type GraphAt<'a> = (&'a [f64], &'a [f64], &'a [f64]);
 
 /// ∂M/∂(expected feed), summed over ticks.
 struct FeedBar {
@@ -584,6 +576,7 @@ impl RadicalizationField<'_> {
             net: self.net,
             activity: &self.activity,
             feed,
+            shape: &self.feed,
             p,
             kernel: move |d| self.kernel(d).0,
             delta: self.delta,
@@ -613,9 +606,10 @@ impl Dynamics for RadicalizationField<'_> {
             let next = if t == 0 {
                 x.iter().map(|v| (1.0 - self.dt) * v).collect()
             } else {
-                let coupled = couple(&feed, self.feed.in_network, &e, &a);
+                let rho = graph.inclusion(&e);
+                let coupled = couple(&feed, &rho, self.feed.in_network, &e, &a);
                 let next = self.step(x, w, &feed, &coupled);
-                (e, a) = graph.update(x, &e, &a, &rates);
+                (e, a) = graph.update(x, (&e, &a, &rho), &rates);
                 next
             };
             states.push(next);
@@ -676,17 +670,29 @@ impl Dynamics for RadicalizationField<'_> {
             // φ entered A(t + 1) additively.
             add_to(&mut rate_bar, &a_bar);
             let mut x_graph = vec![0.0; n];
-            graph.update_back(x, e, a, &mut e_bar, &mut a_bar, &mut x_graph, &mut gbar);
+            let rho = graph.inclusion(e);
+            let mut rho_bar = vec![0.0; rho.len()];
+            graph.update_back(
+                x,
+                (e, a, &rho),
+                &mut rho_bar,
+                &mut e_bar,
+                &mut a_bar,
+                &mut x_graph,
+                &mut gbar,
+            );
             lam = self.step_back(
                 x,
                 w,
                 &feed,
-                (e, a),
+                (e, a, &rho),
                 &lam,
                 &mut grad,
                 &mut bar,
-                (&mut e_bar, &mut a_bar),
+                (&mut e_bar, &mut a_bar, &mut rho_bar),
             );
+            // ρ(t) read e(t): its bar joins ∂M/∂e(t) before the sweep moves to t − 1.
+            graph.inclusion_back(e, &rho_bar, &mut e_bar, &mut gbar);
             add_to(&mut lam, &x_graph);
         }
         graph.rates_back(&rate_bar, &mut gbar);

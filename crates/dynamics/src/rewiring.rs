@@ -28,7 +28,9 @@
 //!   the pull that holds x_i out: without it a camp of speakers, which the mean field puts at
 //!   one stance, would never unfollow each other), and π_i = far(x_i − ȳ_i) for the acquired;
 //! - F_i = Σ_j e_ij ρ_ij far_ij + A_i π_i, the expected far followees in i's feed (ρ_ij the
-//!   in-network inclusion of [`crate::feed_model`]); each is the one unfollowed with
+//!   in-network inclusion over the graph of this tick, [`crate::feed_model`]'s
+//!   `in_network_over`: a followee ranked out of the initial feed comes in once followees ahead
+//!   of it are unfollowed, and can then be unfollowed in turn); each is the one unfollowed with
 //!   probability κ_i = `unfollow_prob` / smax(1, F_i) (one pick among about F_i);
 //! - e_ij ← e_ij (1 − κ_i ρ_ij far_ij); A_i ← A_i (1 − κ_i π_i) + φ_i, with the follow rate
 //!   φ_i = `follow_prob` · a_i · (1 − c_i^{μ_i}): the chance that not all of i's μ_i contacts
@@ -44,13 +46,14 @@
 //! [`crate::radicalization`] run the stances and the graph together, tick by tick; this module
 //! gives the graph's step ([`FollowGraph::update`]), its output and their adjoints.
 //!
-//! What it leaves out: the unfollow pick and the follow rate read the initial graph's feed
-//! (ρ_ij, q_i), not the shares σ_i of the rewired one; acquired followees are not tracked agent
-//! by agent; re-following an unfollowed initial followee counts as an acquisition.
+//! What it leaves out: the unfollow pick reads the rewired graph's inclusion ρ_ij(e) but not
+//! the acquired followees' share σ_i of the slots; the follow rate reads the initial graph's
+//! feed (q_i); acquired followees are not tracked agent by agent; re-following an unfollowed
+//! initial followee counts as an acquisition.
 
 use emergent_sim::network::Network;
 
-use crate::feed_model::Feed;
+use crate::feed_model::{Feed, FeedShape};
 use crate::stance_grid::Stencil;
 
 /// The engine's rewiring parameters (`[policy.radicalization]`).
@@ -78,6 +81,8 @@ pub(crate) struct FollowGraph<'a, H> {
     pub(crate) net: &'a Network,
     pub(crate) activity: &'a [f64],
     pub(crate) feed: &'a Feed,
+    /// The feed's shape, for the inclusion over the rewired graph.
+    pub(crate) shape: &'a FeedShape,
     /// p: the probability that each agent's items exist.
     pub(crate) p: &'a [f64],
     /// The homophily kernel h(Δx) of the stance grid.
@@ -224,8 +229,41 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         [rate, dc * dc_dq + dn, dn * u, dn * th, dmu, u]
     }
 
-    /// Far indicators of i's edges and of its acquired followees at stances `x`, F_i and κ_i.
-    fn unfollow_terms(&self, x: &[f64], nb: &Nearby, e: &[f64], a: &[f64], i: usize) -> Unfollow {
+    /// The in-network inclusion ρ_ij(e) of every initial edge given that it survives, over
+    /// the graph whose initial edges survive with `e`.
+    pub(crate) fn inclusion(&self, e: &[f64]) -> Vec<f64> {
+        self.shape
+            .in_network_over(self.net, self.p, &self.feed.offsets, e)
+    }
+
+    /// Adjoint of [`Self::inclusion`]: ∂M/∂ρ(e) into `e_bar` and `bar.p`.
+    pub(crate) fn inclusion_back(
+        &self,
+        e: &[f64],
+        rho_bar: &[f64],
+        e_bar: &mut [f64],
+        bar: &mut GraphBar,
+    ) {
+        self.shape.in_network_over_back(
+            self.net,
+            self.p,
+            &self.feed.offsets,
+            e,
+            rho_bar,
+            e_bar,
+            &mut bar.p,
+        );
+    }
+
+    /// Far indicators of i's edges and of its acquired followees at stances `x`, F_i and κ_i,
+    /// with the inclusion `rho` of this tick.
+    fn unfollow_terms(
+        &self,
+        x: &[f64],
+        nb: &Nearby,
+        (e, a, rho): (&[f64], &[f64], &[f64]),
+        i: usize,
+    ) -> Unfollow {
         let d = self.rule.unfollow_distance;
         let range = self.feed.offsets[i]..self.feed.offsets[i + 1];
         let (s, ds) = spread(x[i], self.delta);
@@ -237,11 +275,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             .collect();
         let pi = far(x[i] - nb.rows[i][0], s, d);
         let mut f = a[i] * pi.0;
-        for ((fe, &rho), &ee) in far_e
-            .iter()
-            .zip(&self.feed.rho[range.clone()])
-            .zip(&e[range])
-        {
+        for ((fe, &rho), &ee) in far_e.iter().zip(&rho[range.clone()]).zip(&e[range]) {
             f += ee * rho * fe.0;
         }
         let (sm, dsm) = smax1(f);
@@ -254,23 +288,23 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         }
     }
 
-    /// e(t + 1), A(t + 1) from e(t), A(t) at the stances x(t).
+    /// e(t + 1), A(t + 1) from e(t), A(t) at the stances x(t), with the inclusion
+    /// `rho` = ρ(e(t)) ([`Self::inclusion`]).
     pub(crate) fn update(
         &self,
         x: &[f64],
-        e: &[f64],
-        a: &[f64],
+        (e, a, rho): (&[f64], &[f64], &[f64]),
         rates: &[f64],
     ) -> (Vec<f64>, Vec<f64>) {
         let nb = self.nearby(x);
         let mut e_next = e.to_vec();
         let mut a_next = a.to_vec();
         for i in 0..x.len() {
-            let u = self.unfollow_terms(x, &nb, e, a, i);
+            let u = self.unfollow_terms(x, &nb, (e, a, rho), i);
             let range = self.feed.offsets[i]..self.feed.offsets[i + 1];
             for ((en, &rho), fe) in e_next[range.clone()]
                 .iter_mut()
-                .zip(&self.feed.rho[range])
+                .zip(&rho[range])
                 .zip(&u.far_e)
             {
                 *en *= 1.0 - u.kappa * rho * fe.0;
@@ -298,7 +332,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             let next = if t == 0 {
                 (e.clone(), a.clone())
             } else {
-                self.update(&states[t], e, a, &rates)
+                self.update(&states[t], (e, a, &self.inclusion(e)), &rates)
             };
             out.push(next);
         }
@@ -388,13 +422,14 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
     }
 
     /// Adjoint of one tick's [`Self::update`]: (ē, Ā) of t + 1 become those of t; x̄(t) into
-    /// `x_bar`, p̄ and ρ̄ into `bar` (the rate's bar is gathered by the caller).
+    /// `x_bar`, ∂M/∂ρ of this tick's inclusion into `rho_bar`, p̄ into `bar` (the rate's bar
+    /// is gathered by the caller).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn update_back(
         &self,
         x: &[f64],
-        e: &[f64],
-        a: &[f64],
+        (e, a, rho_t): (&[f64], &[f64], &[f64]),
+        rho_bar: &mut [f64],
         e_bar: &mut [f64],
         a_bar: &mut [f64],
         x_bar: &mut [f64],
@@ -404,10 +439,10 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         let nb = self.nearby(x);
         let mut y_bar = vec![0.0; n];
         for i in 0..n {
-            let u = self.unfollow_terms(x, &nb, e, a, i);
+            let u = self.unfollow_terms(x, &nb, (e, a, rho_t), i);
             let range = self.feed.offsets[i]..self.feed.offsets[i + 1];
             let row = self.net.followees(i as u32);
-            let rho = &self.feed.rho[range.clone()];
+            let rho = &rho_t[range.clone()];
             let ee = &e[range.clone()];
             // e' = e (1 − κ ρ far); A' = A (1 − κ π) + φ.
             let mut kappa_bar = 0.0;
@@ -418,7 +453,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
                 let c_bar = -eb[k] * ee[k];
                 eb[k] *= 1.0 - c;
                 kappa_bar += c_bar * rho[k] * u.far_e[k].0;
-                bar.rho[range.start + k] += c_bar * u.kappa * u.far_e[k].0;
+                rho_bar[range.start + k] += c_bar * u.kappa * u.far_e[k].0;
                 far_bar[k] += c_bar * u.kappa * rho[k];
             }
             let kp_bar = -a_bar[i] * a[i];
@@ -429,7 +464,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             let f_bar = kappa_bar * u.dkappa;
             for k in 0..row.len() {
                 eb[k] += f_bar * rho[k] * u.far_e[k].0;
-                bar.rho[range.start + k] += f_bar * ee[k] * u.far_e[k].0;
+                rho_bar[range.start + k] += f_bar * ee[k] * u.far_e[k].0;
                 far_bar[k] += f_bar * ee[k] * rho[k];
             }
             a_bar[i] += f_bar * u.pi.0;

@@ -54,10 +54,7 @@ fn main() {
             s.population.silenced = silenced.clone();
             s.scenario.noise_seed = Some(1000 + r as u64);
             let mut sim = Simulation::new(&s, None).unwrap();
-            while !sim.is_done() {
-                sim.step();
-                sim.world.forget_unseen_items();
-            }
+            sim.run_to_horizon();
             (0..n as u32)
                 .map(|i| sim.world.population.stance(i, 0))
                 .collect()

@@ -124,4 +124,14 @@ impl Simulation {
     pub fn is_done(&self) -> bool {
         self.world.tick >= self.ticks
     }
+
+    /// Run every remaining tick, forgetting after each the items no feed can show again (as a
+    /// run does between ticks: [`World::forget_unseen_items`]). For callers that want the
+    /// horizon only: the group game's reruns, validation, diagnostics.
+    pub fn run_to_horizon(&mut self) {
+        while !self.is_done() {
+            self.step();
+            self.world.forget_unseen_items();
+        }
+    }
 }

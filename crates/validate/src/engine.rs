@@ -20,8 +20,6 @@ pub(crate) fn scenario(text: &str, name: &str) -> Scenario {
 pub(crate) fn run(scenario: &Scenario) -> World {
     let mut sim = Simulation::new(scenario, None)
         .unwrap_or_else(|e| panic!("validation scenario {}: {e}", scenario.file));
-    while !sim.is_done() {
-        sim.step();
-    }
+    sim.run_to_horizon();
     sim.world
 }

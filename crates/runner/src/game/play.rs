@@ -64,11 +64,7 @@ impl Rerun<'_> {
             let policy = emergent_sim::policy::Distilled::new(m, s.feed.size);
             sim.set_policy(Box::new(policy));
         }
-        while !sim.is_done() {
-            sim.step();
-            // As the run does: surrogates never read an item older than the feed window.
-            sim.world.forget_unseen_items();
-        }
+        sim.run_to_horizon();
         let table = feature_table(&sim.world, &s.file)?;
         self.specs
             .iter()
