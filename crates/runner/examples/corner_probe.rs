@@ -6,10 +6,7 @@
 //! cargo run --release -p emergent-runner --example corner_probe -- RUN_DIR SPEC MASK [R]
 
 use emergent_dynamics::model_for;
-use emergent_io::IdColumn;
-use emergent_io::run_dir;
-use emergent_runner::GroupSpec;
-use emergent_scenario::Scenario;
+use emergent_runner::{Coalitions, GroupSpec};
 use emergent_sim::Simulation;
 
 fn main() {
@@ -18,42 +15,26 @@ fn main() {
     let spec: GroupSpec = args[2].parse().unwrap();
     let mask: u64 = args[3].parse().unwrap();
     let reps: usize = args.get(4).map_or(8, |r| r.parse().unwrap());
-    let manifest = run_dir::read_manifest(dir).unwrap();
-    let scenario =
-        Scenario::with_overrides(&manifest.scenario, "scenario.toml", &manifest.overrides).unwrap();
-    let features = emergent_io::read_dataset(dir, run_dir::FEATURES, &IdColumn::Default).unwrap();
-    let groups = spec.groups(&features).unwrap();
-    let n = features.len();
-    let mut speaks = vec![false; n];
-    let mut silenced = Vec::new();
-    for (g, grp) in groups.iter().enumerate() {
-        for &m in &grp.members {
-            if mask >> g & 1 == 1 {
-                speaks[m as usize] = true;
-            } else {
-                silenced.push(m);
-            }
-        }
-    }
-    silenced.sort_unstable();
+    let game = Coalitions::read(dir, &spec).unwrap();
+    let n = game.features.len();
 
     // The twin at the corner.
-    let world = emergent_sim::build_world(&scenario, None).unwrap();
-    let model = model_for(&scenario, &world).unwrap();
-    let w: Vec<f64> = speaks.iter().map(|&s| f64::from(u8::from(s))).collect();
+    let world = emergent_sim::build_world(&game.scenario, game.preloaded()).unwrap();
+    let model = model_for(&game.scenario, &world).unwrap();
+    let w = game.participation(mask, model.agents());
+    let speaks: Vec<bool> = w.iter().map(|&v| v > 0.0).collect();
     let outs = model.outputs();
     let needed: Vec<bool> = outs.iter().map(|&o| o == "stance").collect();
     let traj = model.forward(&w, &needed);
     let k = outs.iter().position(|&o| o == "stance").unwrap();
     let twin = &traj.outputs[k];
 
-    // The simulator at the corner, R replicates.
+    // The simulator at the corner: the game's own reruns, replicates 0..R (0 = the run's
+    // noise).
     let runs: Vec<Vec<f64>> = (0..reps)
         .map(|r| {
-            let mut s = scenario.clone();
-            s.population.silenced = silenced.clone();
-            s.scenario.noise_seed = Some(1000 + r as u64);
-            let mut sim = Simulation::new(&s, None).unwrap();
+            let s = game.scenario_for(mask, r);
+            let mut sim = Simulation::new(&s, game.preloaded()).unwrap();
             sim.run_to_horizon();
             (0..n as u32)
                 .map(|i| sim.world.population.stance(i, 0))

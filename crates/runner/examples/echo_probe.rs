@@ -9,10 +9,7 @@
 //! cargo run --release -p emergent-runner --example echo_probe -- RUN_DIR SPEC MASK [R]
 
 use emergent_dynamics::model_for;
-use emergent_io::IdColumn;
-use emergent_io::run_dir;
-use emergent_runner::GroupSpec;
-use emergent_scenario::Scenario;
+use emergent_runner::{Coalitions, GroupSpec};
 use emergent_sim::Simulation;
 
 fn main() {
@@ -21,42 +18,25 @@ fn main() {
     let spec: GroupSpec = args[2].parse().unwrap();
     let mask: u64 = args[3].parse().unwrap();
     let reps: usize = args.get(4).map_or(4, |r| r.parse().unwrap());
-    let manifest = run_dir::read_manifest(dir).unwrap();
-    let scenario =
-        Scenario::with_overrides(&manifest.scenario, "scenario.toml", &manifest.overrides).unwrap();
-    let features = emergent_io::read_dataset(dir, run_dir::FEATURES, &IdColumn::Default).unwrap();
-    let groups = spec.groups(&features).unwrap();
-    let n = features.len();
-    let mut speaks = vec![0.0; n];
-    let mut silenced = Vec::new();
-    for (g, grp) in groups.iter().enumerate() {
-        for &m in &grp.members {
-            if mask >> g & 1 == 1 {
-                speaks[m as usize] = 1.0;
-            } else {
-                silenced.push(m);
-            }
-        }
-    }
-    silenced.sort_unstable();
+    let game = Coalitions::read(dir, &spec).unwrap();
+    let n = game.features.len();
 
-    let world = emergent_sim::build_world(&scenario, None).unwrap();
-    let model = model_for(&scenario, &world).unwrap();
+    let world = emergent_sim::build_world(&game.scenario, game.preloaded()).unwrap();
+    let model = model_for(&game.scenario, &world).unwrap();
     let needed = vec![true; model.outputs().len()];
-    let traj = model.forward(&speaks, &needed);
+    let traj = model.forward(&game.participation(mask, model.agents()), &needed);
     println!(
         "twin at the horizon: cov(x, followee_stance) {:.4}, var(x) {:.4}",
         cov(&traj.outputs[0], &traj.outputs[1]),
         cov(&traj.outputs[0], &traj.outputs[0])
     );
 
-    let ticks = scenario.scenario.ticks as usize;
+    let ticks = game.scenario.scenario.ticks as usize;
     let every = (ticks / 10).max(1);
     for r in 0..reps {
-        let mut s = scenario.clone();
-        s.population.silenced = silenced.clone();
-        s.scenario.noise_seed = Some(1000 + r as u64);
-        let mut sim = Simulation::new(&s, None).unwrap();
+        // The game's own rerun of this coalition (replicate 0: the run's noise).
+        let s = game.scenario_for(mask, r);
+        let mut sim = Simulation::new(&s, game.preloaded()).unwrap();
         let initial: Vec<Vec<u32>> = (0..n as u32)
             .map(|i| sim.world.network.followees(i).to_vec())
             .collect();

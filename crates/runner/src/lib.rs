@@ -50,7 +50,9 @@ pub use error::{HaltCause, RunError};
 pub use experiment::{
     ArmSpec, CONTROL, ExperimentOptions, ExperimentSummary, phi_file, run_experiment,
 };
-pub use game::{EXACT_GROUPS, GameOptions, GroupSpec, SPEC_FORMS, game_markdown, play_game};
+pub use game::{
+    Coalitions, EXACT_GROUPS, GameOptions, GroupSpec, SPEC_FORMS, game_markdown, play_game,
+};
 pub use indicators::{IndicatorSpec, feature_table};
 pub use interview::{InterviewOptions, InterviewSummary, Selector, interview_run};
 pub use options::{NoRunProgress, RunOptions, RunProgress, RunSummary, StopFlag};

@@ -9,6 +9,7 @@
 //! permutations; per replicate φ, then the mean and a 95 % interval over replicates. Beside
 //! them: the group sums of the run's static and dynamic φ.
 
+mod coalitions;
 mod estimate;
 mod groups;
 mod markdown;
@@ -20,13 +21,13 @@ use std::time::Instant;
 
 use emergent_attribution::Progress;
 use emergent_attribution::game::{MAX_PLAYERS, antithetic_permutations, coalitions_of, grand};
+use emergent_io::atomic_write_bytes;
 use emergent_io::run_dir::{self, GameFile, GameGroup};
-use emergent_io::{IdColumn, atomic_write_bytes, read_dataset};
 
 use crate::error::RunError;
 use crate::indicators::IndicatorSpec;
-use crate::source::{ScenarioSource, preload_network};
 
+pub use coalitions::Coalitions;
 pub use groups::{Group, GroupSpec, SPEC_FORMS};
 pub use markdown::game_markdown;
 pub(crate) use play::noise_seed;
@@ -64,27 +65,17 @@ pub fn play_game(
         dir: dir.to_path_buf(),
         message,
     };
-    let manifest = run_dir::read_manifest(dir)?;
+    // A run directory first (its manifest), then its lock, then the game.
+    run_dir::read_manifest(dir)?;
     let _lock = run_dir::RunDirLock::acquire(dir, "emergent attribute --game")?;
-    let scenario = ScenarioSource::of_run(dir, manifest)?.scenario()?;
-    if scenario.econ.is_some() || emergent_llm::uses_llm(&scenario) {
-        return Err(game_err(
-            "the game reruns the simulator R·2^G times with groups silenced: only social \
-             worlds of surrogate policies can (not [econ] runs, not LLM agents)"
-                .into(),
-        ));
-    }
-    let features = read_dataset(dir, run_dir::FEATURES, &IdColumn::Default)?;
-    let groups = opts.groups.groups(&features).map_err(&game_err)?;
+    let game = Coalitions::read(dir, &opts.groups)?;
+    let scenario = &game.scenario;
+    let (features, groups) = (&game.features, &game.groups);
     check_size(groups.len(), opts).map_err(&game_err)?;
-    let specs = IndicatorSpec::from_scenario(&scenario, features.column_names())?;
+    let specs = IndicatorSpec::from_scenario(scenario, features.column_names())?;
     let wanted = crate::dynamic::wanted(&specs, &opts.indicators, &scenario.file)?;
-    let preloaded = preload_network(&scenario)?;
-    let members = scenario_ids(&scenario, preloaded.as_ref(), &groups)?;
     let rerun = play::Rerun {
-        scenario: &scenario,
-        preloaded: preloaded.as_ref(),
-        members,
+        game: &game,
         specs: wanted.clone(),
     };
     let plan = Plan::new(groups.len(), opts);
@@ -96,18 +87,11 @@ pub fn play_game(
         ));
     }
     let twin = match opts.twin {
-        true => Some(twin::twin_values(
-            dir,
-            &scenario,
-            preloaded.as_ref(),
-            &features,
-            &groups,
-            &wanted,
-        )?),
+        true => Some(twin::twin_values(dir, &game, &wanted)?),
         false => None,
     };
     let values = rerun.values(&plan.jobs(), progress)?;
-    let attributions = estimate::Attributions::read(dir, &features);
+    let attributions = estimate::Attributions::read(dir, features);
     let run_values = run_dir::read_attribution(dir).ok();
     let indicators = wanted
         .iter()
@@ -121,7 +105,7 @@ pub fn play_game(
                     .and_then(|o| o.value)
             });
             let twin = twin.as_ref().map(|t| t[k].as_slice());
-            estimate::indicator(spec, run_value, &groups, &plan, &v, &attributions, twin)
+            estimate::indicator(spec, run_value, groups, &plan, &v, &attributions, twin)
         })
         .collect();
     let file = GameFile {
@@ -165,23 +149,6 @@ fn check_size(g: usize, opts: &GameOptions) -> Result<(), String> {
         _ if opts.replicates == 0 => Err("--replicates must be at least 1".into()),
         _ => Ok(()),
     }
-}
-
-/// The groups' members as the scenario numbers agents: the run's features use the ids after a
-/// METIS renaming (`[partition] method = "metis"`), `population.silenced` the scenario's.
-fn scenario_ids(
-    scenario: &emergent_scenario::Scenario,
-    preloaded: Option<&emergent_sim::network::Network>,
-    groups: &[Group],
-) -> Result<Vec<Vec<u32>>, RunError> {
-    let world = emergent_sim::build_world(scenario, preloaded)?;
-    Ok(groups
-        .iter()
-        .map(|g| match &world.population.original_id {
-            None => g.members.clone(),
-            Some(old) => g.members.iter().map(|&m| old[m as usize]).collect(),
-        })
-        .collect())
 }
 
 /// Which coalitions each replicate measures.

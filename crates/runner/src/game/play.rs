@@ -9,19 +9,15 @@ use emergent_attribution::{Progress, evaluate};
 use emergent_scenario::Scenario;
 use emergent_scenario::limits::MAX_SEED;
 use emergent_sim::Simulation;
-use emergent_sim::network::Network;
 use rayon::prelude::*;
 
+use super::Coalitions;
 use crate::error::RunError;
 use crate::indicators::{IndicatorSpec, feature_table};
 
-/// What a coalition's rerun needs: the run's scenario, the groups' members as the scenario
-/// numbers agents, and the indicators to evaluate.
+/// What a coalition's rerun needs: the run's game and the indicators to evaluate.
 pub(crate) struct Rerun<'a> {
-    pub scenario: &'a Scenario,
-    pub preloaded: Option<&'a Network>,
-    /// Each group's agents, in the scenario's ids (before any METIS renaming).
-    pub members: Vec<Vec<u32>>,
+    pub game: &'a Coalitions,
     pub specs: Vec<&'a IndicatorSpec>,
 }
 
@@ -40,26 +36,10 @@ pub(crate) fn noise_seed(scenario: &Scenario, replicate: usize) -> Option<u64> {
 }
 
 impl Rerun<'_> {
-    /// The scenario of coalition `mask` (bit g set = group g speaks) in replicate `r`.
-    pub(crate) fn scenario_for(&self, mask: u64, replicate: usize) -> Scenario {
-        let mut s = self.scenario.clone();
-        let mut silenced = std::mem::take(&mut s.population.silenced);
-        for (g, m) in self.members.iter().enumerate() {
-            if mask >> g & 1 == 0 {
-                silenced.extend_from_slice(m);
-            }
-        }
-        silenced.sort_unstable();
-        silenced.dedup();
-        s.population.silenced = silenced;
-        s.scenario.noise_seed = noise_seed(self.scenario, replicate);
-        s
-    }
-
     /// Every wanted indicator at the horizon of coalition `mask` in replicate `r`.
     pub(crate) fn value(&self, mask: u64, replicate: usize) -> Result<Vec<f64>, RunError> {
-        let s = self.scenario_for(mask, replicate);
-        let mut sim = Simulation::new(&s, self.preloaded)?;
+        let s = self.game.scenario_for(mask, replicate);
+        let mut sim = Simulation::new(&s, self.game.preloaded())?;
         if let Some(m) = crate::distilled::load(&s)? {
             let policy = emergent_sim::policy::Distilled::new(m, s.feed.size);
             sim.set_policy(Box::new(policy));

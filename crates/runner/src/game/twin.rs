@@ -12,54 +12,38 @@
 //! extension). The twin's group Shapley values inside the ground truth's intervals with its
 //! agents' Aumann–Shapley sums outside them is (2); both outside is (1).
 
-use emergent_attribution::FeatureTable;
 use emergent_attribution::game::{exact_shapley, grand};
 use emergent_dynamics::{Outcome, model_for};
-use emergent_scenario::Scenario;
-use emergent_sim::network::Network;
 
-use super::Group;
+use super::Coalitions;
 use crate::error::RunError;
 use crate::indicators::IndicatorSpec;
 
 /// Per indicator: v_twin(mask) for every coalition mask, or the reason there is none.
 pub(crate) fn twin_values(
     dir: &std::path::Path,
-    scenario: &Scenario,
-    preloaded: Option<&Network>,
-    features: &FeatureTable,
-    groups: &[Group],
+    game: &Coalitions,
     specs: &[&IndicatorSpec],
 ) -> Result<Vec<Vec<f64>>, RunError> {
-    let world = emergent_sim::build_world(scenario, preloaded)?;
+    let scenario = &game.scenario;
+    let world = emergent_sim::build_world(scenario, game.preloaded())?;
     let model = model_for(scenario, &world).map_err(|e| RunError::Game {
         dir: dir.to_path_buf(),
         message: format!("--twin: this run has no expected-value twin ({e})"),
     })?;
     let n = model.agents();
-    let all = grand(groups.len());
-    let participation = |mask: u64| {
-        let mut w = vec![1.0; n];
-        for (g, group) in groups.iter().enumerate() {
-            if mask >> g & 1 == 0 {
-                for &m in &group.members {
-                    w[m as usize] = 0.0;
-                }
-            }
-        }
-        w
-    };
+    let all = grand(game.groups.len());
     specs
         .iter()
         .map(|spec| {
             let outcome = Outcome {
                 indicator: &spec.indicator,
-                context: features,
+                context: &game.features,
             };
             (0..=all)
                 .map(|mask| {
                     outcome
-                        .value(model.as_ref(), &participation(mask))
+                        .value(model.as_ref(), &game.participation(mask, n))
                         .map_err(|e| RunError::Indicator {
                             file: scenario.file.clone(),
                             name: spec.name.clone(),
