@@ -97,12 +97,18 @@ impl FeedShape {
         w: &[f64],
         i: usize,
         alive: Option<&[f64]>,
+        keep_prefix: bool,
     ) -> (Vec<f64>, Vec<Vec<f64>>) {
         let row = net.followees(i as u32);
         let share = read_share(row.len(), self.followee_sample);
         let q = self.in_network;
+        if row.len() <= q {
+            // Every followee fits: fewer than Q are ever ahead of any of them.
+            let rho = row.iter().map(|&j| w[j as usize] * share).collect();
+            return (rho, Vec::new());
+        }
         let mut rho = vec![0.0; row.len()];
-        let mut prefix = Vec::with_capacity(row.len());
+        let mut prefix = Vec::with_capacity(if keep_prefix { row.len() } else { 0 });
         let mut p = vec![0.0; q];
         if q > 0 {
             p[0] = 1.0;
@@ -111,11 +117,14 @@ impl FeedShape {
             let wt = w[row[e] as usize] * share;
             let present = wt * alive.map_or(1.0, |a| a[e]);
             rho[e] = wt * p.iter().sum::<f64>();
-            let mut next = vec![0.0; q];
-            for c in 0..q {
-                next[c] = (1.0 - present) * p[c] + if c > 0 { present * p[c - 1] } else { 0.0 };
+            if keep_prefix {
+                prefix.push(p.clone());
             }
-            prefix.push(std::mem::replace(&mut p, next));
+            // next[c] = (1 − present) p[c] + present p[c − 1], in place from the top.
+            for c in (1..q).rev() {
+                p[c] = (1.0 - present) * p[c] + present * p[c - 1];
+            }
+            p[0] *= 1.0 - present;
         }
         (rho, prefix)
     }
@@ -136,7 +145,7 @@ impl FeedShape {
             .with_min_len(256)
             .map(|i| {
                 let alive = &e[offsets[i]..offsets[i + 1]];
-                self.in_network_row(net, w, i, Some(alive)).0
+                self.in_network_row(net, w, i, Some(alive), false).0
             })
             .collect();
         rows.concat()
@@ -182,7 +191,7 @@ impl FeedShape {
         let rows: Vec<Vec<f64>> = (0..n)
             .into_par_iter()
             .with_min_len(256)
-            .map(|i| self.in_network_row(net, w, i, None).0)
+            .map(|i| self.in_network_row(net, w, i, None, false).0)
             .collect();
         let rho: Vec<f64> = rows.concat();
         let s: f64 = w.iter().sum();
@@ -294,8 +303,16 @@ impl FeedShape {
     ) -> Vec<(u32, f64, f64)> {
         let row = net.followees(i as u32);
         let share = read_share(row.len(), self.followee_sample);
-        let (_, prefix) = self.in_network_row(net, w, i, alive);
         let q = self.in_network;
+        if row.len() <= q {
+            // ρ = w̃: nothing flows to e.
+            return row
+                .iter()
+                .zip(rho_bar)
+                .map(|(&j, &rb)| (j, rb * share, 0.0))
+                .collect();
+        }
+        let (_, prefix) = self.in_network_row(net, w, i, alive, true);
         let ord = order(net, i);
         let mut out = vec![(0, 0.0, 0.0); row.len()];
         // P̄ of the distribution after the t-th step.
