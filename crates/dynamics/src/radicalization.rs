@@ -16,8 +16,10 @@
 //! out-of-network item, μ_i contacts):
 //!
 //! - the follow graph at tick t ([`crate::rewiring`]): initial edges alive with e_ij(t), A_i(t)
-//!   acquired followees; the feed's in-network weights ρ̃_ij = σ_i e_ij ρ_ij and Ã_i = σ_i A_i
-//!   ([`crate::feed_graph`]: σ_i shares the Q slots once the followees' items overflow them);
+//!   acquired followees; the feed's in-network weights ρ̃_ij = σ_i e_ij ρ_ij(e(t)) and
+//!   Ã_i = σ_i A_i ([`crate::feed_graph`]: σ_i shares the Q slots once the followees' items
+//!   overflow them; ρ_ij(e) is j's inclusion by id among the followees i still has,
+//!   `FeedShape::in_network_over`, so an unfollow ahead of j lets it in);
 //! - i's candidate j has weight ρ̃_ij h_ij (initial followee) or θ_i w_k g_ik (any speaker
 //!   k ≠ i not in i's in-network part: θ_i (w_k − ρ̃_ik) g_ik), with h_ij = ((x_i − x_j)² +
 //!   δ²)^(−β/2) and g its grid form ([`crate::stance_grid`], so the sum over all N speakers is
@@ -540,7 +542,8 @@ impl RadicalizationField<'_> {
     }
 }
 
-/// The follow graph (e(t), A(t)) of one tick.
+/// The follow graph of one tick: (e(t), A(t), ρ(e(t))), the surviving initial edges, the
+/// acquired followees and the in-network inclusion over them.
 type GraphAt<'a> = (&'a [f64], &'a [f64], &'a [f64]);
 
 /// ∂M/∂(expected feed), summed over ticks.
