@@ -72,7 +72,8 @@ CASES = {
                         grouped=[("tiers", [])]),
     # The quickstart's SBM at 10^5 gives ~150 followees an agent for 20 in-network slots, so
     # the twin's in-network DP over the rewired graph runs on every row: one indicator's
-    # diagonal at 8 nodes had not finished after 17 minutes (load 5, 2026-12-07). The game only.
+    # diagonal at 8 nodes had not finished after 17 minutes (load 5, 2026-12-07). The game only
+    # (16 runs over 1.5e7 follow edges, 8 twin corners): not finished in 40 minutes either.
     "quickstart-1e5": dict(scenario="quickstart", agents=100_000, games=[("tiers", 2)],
                            grouped=[], diagonal=None),
 }
