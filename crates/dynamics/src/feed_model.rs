@@ -129,39 +129,40 @@ impl FeedShape {
         (rho, prefix)
     }
 
-    /// The in-network inclusion ρ_ij(e) of every edge over a rewired graph whose initial
-    /// edges survive with probabilities `e` (CSR order): followees unfollowed ahead of j free
-    /// their slots, so j's items, crowded out of the initial feed (ρ_ij = 0 when Q followees
-    /// of higher id speak), come in. At e = 1 it is [`Feed::rho`] exactly.
+    /// The in-network inclusion ρ_ij(e) of every edge (CSR order, rows at `offsets`) over a
+    /// rewired graph whose initial edges survive with probabilities `e` (`None`: all of them,
+    /// the initial feed): followees unfollowed ahead of j free their slots, so j's items,
+    /// crowded out of the initial feed (ρ_ij = 0 when Q followees of higher id speak), come
+    /// in. At e = 1 it is the initial feed's [`Feed::rho`] exactly.
     pub(crate) fn in_network_over(
         &self,
         net: &Network,
         w: &[f64],
         offsets: &[usize],
-        e: &[f64],
+        e: Option<&[f64]>,
     ) -> Vec<f64> {
         let rows: Vec<Vec<f64>> = (0..w.len())
             .into_par_iter()
             .with_min_len(256)
             .map(|i| {
-                let alive = &e[offsets[i]..offsets[i + 1]];
-                self.in_network_row(net, w, i, Some(alive), false).0
+                let alive = e.map(|e| &e[offsets[i]..offsets[i + 1]]);
+                self.in_network_row(net, w, i, alive, false).0
             })
             .collect();
         rows.concat()
     }
 
-    /// Adjoint of [`Self::in_network_over`]: from ∂M/∂ρ, adds ∂M/∂e to `e_bar` and ∂M/∂w to
-    /// `w_bar`.
+    /// Adjoint of [`Self::in_network_over`]: from ∂M/∂ρ, adds ∂M/∂w to `w_bar` and, over a
+    /// rewired graph (`e` and `e_bar` given), ∂M/∂e to `e_bar`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn in_network_over_back(
         &self,
         net: &Network,
         w: &[f64],
         offsets: &[usize],
-        e: &[f64],
+        e: Option<&[f64]>,
         rho_bar: &[f64],
-        e_bar: &mut [f64],
+        mut e_bar: Option<&mut [f64]>,
         w_bar: &mut [f64],
     ) {
         let rows: Vec<Vec<(u32, f64, f64)>> = (0..w.len())
@@ -169,13 +170,16 @@ impl FeedShape {
             .with_min_len(256)
             .map(|i| {
                 let range = offsets[i]..offsets[i + 1];
-                self.in_network_row_back(net, w, i, Some(&e[range.clone()]), &rho_bar[range])
+                let alive = e.map(|e| &e[range.clone()]);
+                self.in_network_row_back(net, w, i, alive, &rho_bar[range])
             })
             .collect();
         for (i, row) in rows.into_iter().enumerate() {
-            for ((j, wb, eb), ebar) in row.into_iter().zip(&mut e_bar[offsets[i]..offsets[i + 1]]) {
+            for (k, (j, wb, eb)) in row.into_iter().enumerate() {
                 w_bar[j as usize] += wb;
-                *ebar += eb;
+                if let Some(e_bar) = e_bar.as_deref_mut() {
+                    e_bar[offsets[i] + k] += eb;
+                }
             }
         }
     }
@@ -188,12 +192,7 @@ impl FeedShape {
         for i in 0..n {
             offsets.push(offsets[i] + net.followees(i as u32).len());
         }
-        let rows: Vec<Vec<f64>> = (0..n)
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|i| self.in_network_row(net, w, i, None, false).0)
-            .collect();
-        let rho: Vec<f64> = rows.concat();
+        let rho = self.in_network_over(net, w, &offsets, None);
         let s: f64 = w.iter().sum();
         let (theta, mu) = (0..n)
             .map(|i| {
@@ -277,19 +276,7 @@ impl FeedShape {
             *g += s_bar;
         }
         // Through the DP, row by row; each row adds to the w of its followees.
-        let rows: Vec<Vec<(u32, f64, f64)>> = (0..n)
-            .into_par_iter()
-            .with_min_len(256)
-            .map(|i| {
-                let range = f.offsets[i]..f.offsets[i + 1];
-                self.in_network_row_back(net, w, i, None, &rho_bar[range])
-            })
-            .collect();
-        for row in rows {
-            for (j, g, _) in row {
-                grad[j as usize] += g;
-            }
-        }
+        self.in_network_over_back(net, w, &f.offsets, None, &rho_bar, None, grad);
     }
 
     /// Adjoint of one row's DP: per edge in row order, (followee, ∂M/∂w_j, ∂M/∂e_ij).
@@ -362,14 +349,17 @@ mod tests {
         let offsets = feed.offsets.clone();
         let all = vec![1.0; feed.rho.len()];
         // At e = 1 the inclusion is the initial feed's, bit for bit.
-        assert_eq!(shape.in_network_over(&net, &w, &offsets, &all), feed.rho);
+        assert_eq!(
+            shape.in_network_over(&net, &w, &offsets, Some(&all)),
+            feed.rho
+        );
         let row = net.followees(0);
         let at = |id: u32| row.iter().position(|&j| j == id).unwrap();
         assert_eq!(feed.rho[at(1)], 0.0);
         assert_eq!(feed.rho[at(2)], 0.0);
         let mut e = all.clone();
         e[at(4)] = 0.0;
-        let rho = shape.in_network_over(&net, &w, &offsets, &e);
+        let rho = shape.in_network_over(&net, &w, &offsets, Some(&e));
         assert_eq!(rho[at(3)], 1.0);
         assert!((rho[at(2)] - 0.7).abs() < 1e-15, "{rho:?}");
         // 1 comes in when 2 stays silent: 0.3 of the time.

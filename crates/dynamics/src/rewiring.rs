@@ -233,7 +233,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
     /// the graph whose initial edges survive with `e`.
     pub(crate) fn inclusion(&self, e: &[f64]) -> Vec<f64> {
         self.shape
-            .in_network_over(self.net, self.p, &self.feed.offsets, e)
+            .in_network_over(self.net, self.p, &self.feed.offsets, Some(e))
     }
 
     /// Adjoint of [`Self::inclusion`]: ∂M/∂ρ(e) into `e_bar` and `bar.p`.
@@ -248,9 +248,9 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             self.net,
             self.p,
             &self.feed.offsets,
-            e,
+            Some(e),
             rho_bar,
-            e_bar,
+            Some(e_bar),
             &mut bar.p,
         );
     }
