@@ -70,12 +70,16 @@ CASES = {
                              grouped=[], diagonal=["--max-nodes", "16"]),
     "cascade-1e5": dict(scenario="cascade", agents=None, games=[("tiers", 4)],
                         grouped=[("tiers", [])]),
-    # The quickstart's SBM at 10^5 gives ~150 followees an agent for 20 in-network slots, so
-    # the twin's in-network DP over the rewired graph runs on every row: one indicator's
-    # diagonal at 8 nodes had not finished after 17 minutes (load 5, 2026-12-07). The game only
-    # (16 runs over 1.5e7 follow edges, 8 twin corners): not finished in 40 minutes either.
-    "quickstart-1e5": dict(scenario="quickstart", agents=100_000, games=[("tiers", 2)],
-                           grouped=[], diagonal=None),
+    # The quickstart at 10^5 with its mean degree kept (p_in, p_out / 10: ~15 followees inside
+    # the community and ~5 outside, as at 10^4). Scaling n at fixed p_in instead gives ~200
+    # followees an agent for 20 in-network slots, a different feed (every row crowded), and
+    # the game alone had not finished in 40 minutes (2026-12-07). The diagonal's passes cost
+    # ~36 s each here, so it gets 32 and one indicator (what the panels cannot resolve is
+    # anchored; at 8 fixed nodes the path's transition is missed: Σφ ≈ 0 against 8.4).
+    "quickstart-1e5": dict(scenario="quickstart", agents=100_000,
+                           sets=["network.p_in=0.0006", "network.p_out=0.00007"],
+                           games=[("tiers", 4)], grouped=[],
+                           diagonal=["--max-nodes", "32", "--indicator", "polarization"]),
 }
 
 

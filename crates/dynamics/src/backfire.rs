@@ -301,6 +301,7 @@ impl Dynamics for BackfireField<'_> {
         Trajectory {
             outputs: vec![stance, given, received],
             states,
+            aux: Vec::new(),
         }
     }
 

@@ -232,6 +232,7 @@ impl Dynamics for BoundedConfidenceField<'_> {
         Trajectory {
             outputs: vec![stance, given, received],
             states,
+            aux: Vec::new(),
         }
     }
 

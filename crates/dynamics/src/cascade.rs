@@ -194,6 +194,7 @@ impl Dynamics for CascadeField<'_> {
         Trajectory {
             outputs: vec![reposts, received],
             states,
+            aux: Vec::new(),
         }
     }
 

@@ -405,6 +405,7 @@ impl Dynamics for EconField {
         Trajectory {
             outputs: outs,
             states,
+            aux: Vec::new(),
         }
     }
 

@@ -449,6 +449,7 @@ impl Dynamics for PanicField<'_> {
         Trajectory {
             outputs: vec![sold, h],
             states,
+            aux: Vec::new(),
         }
     }
 

@@ -31,12 +31,15 @@
 //!   in-network inclusion over the graph of this tick, [`crate::feed_model`]'s
 //!   `in_network_over`: a followee ranked out of the initial feed comes in once followees ahead
 //!   of it are unfollowed, and can then be unfollowed in turn); each is the one unfollowed with
-//!   probability κ_i = `unfollow_prob` / smax(1, F_i) (one pick among about F_i);
+//!   probability κ_i = `unfollow_prob` · (1 − e^{−F_i})/F_i (one pick, uniform among the far
+//!   items present: E[1/(1 + K)] for the K others, K ~ Poisson(F_i));
 //! - e_ij ← e_ij (1 − κ_i ρ_ij far_ij); A_i ← A_i (1 − κ_i π_i) + φ_i, with the follow rate
-//!   φ_i = `follow_prob` · a_i · (1 − c_i^{μ_i}): the chance that not all of i's μ_i contacts
-//!   are in network, c_i = (q_i + 1)/(n_i + 1) the in-network share of i's n_i candidates
-//!   (q_i of them in network; the pseudo-count 1 keeps the power's derivative bounded when a
-//!   feed is nearly empty).
+//!   φ_i = `follow_prob` · a_i · (1 − ĉ_i^{μ_i}) ([`follow_rate`]): the chance that not all of
+//!   i's μ_i contacts are authors it follows, each contact a homophily draw from this tick's
+//!   feed, in network with probability c_i = (Σ_j ρ̃_ij h_ij + Ã_i F_i/G_i)/Z_i (the stance
+//!   step's row, [`crate::radicalization`]: as i's followees sort toward its own stance, its
+//!   contacts come more and more from them and it follows less); ĉ = (c + ε)/(1 + ε), ε = 0.01,
+//!   keeps the power's derivative bounded when a feed holds nothing in network.
 //!
 //! At the horizon, with P0_i = e^{−A_i} Π_j (1 − e_ij) the chance that i follows nobody,
 //! followee_stance_i = P0_i x_i + (1 − P0_i) (Σ_j e_ij x_j + A_i ȳ_i)/(Σ_j e_ij + A_i).
@@ -47,9 +50,10 @@
 //! gives the graph's step ([`FollowGraph::update`]), its output and their adjoints.
 //!
 //! What it leaves out: the unfollow pick reads the rewired graph's inclusion ρ_ij(e) but not
-//! the acquired followees' share σ_i of the slots; the follow rate reads the initial graph's
-//! feed (q_i); acquired followees are not tracked agent by agent; re-following an unfollowed
-//! initial followee counts as an acquisition.
+//! the acquired followees' share σ_i of the slots; the follow rate counts every out-of-network
+//! contact as new (one by a followee crowded out of the in-network slots is not); acquired
+//! followees are not tracked agent by agent; re-following an unfollowed initial followee counts
+//! as an acquisition.
 
 use emergent_sim::network::Network;
 
@@ -69,8 +73,6 @@ pub struct Rewiring {
 const FAR_WIDTH: f64 = 0.1;
 /// The spread's share of |x| (see [`spread`]).
 const SPREAD_SHARE: f64 = 0.03;
-/// Sharpness of smax(1, F).
-const SMAX_P: f64 = 8.0;
 /// Keeps ȳ finite when nobody else speaks (ȳ → x_i).
 const EMPTY: f64 = 1e-12;
 
@@ -79,7 +81,6 @@ const EMPTY: f64 = 1e-12;
 pub(crate) struct FollowGraph<'a, H> {
     pub(crate) rule: Rewiring,
     pub(crate) net: &'a Network,
-    pub(crate) activity: &'a [f64],
     pub(crate) feed: &'a Feed,
     /// The feed's shape, for the inclusion over the rewired graph.
     pub(crate) shape: &'a FeedShape,
@@ -91,13 +92,42 @@ pub(crate) struct FollowGraph<'a, H> {
     pub(crate) delta: f64,
 }
 
-/// ∂M/∂(inputs) of the follow graph other than the stances: the existence p and the expected
-/// feed, summed over ticks.
+/// ∂M/∂(inputs) of the follow graph other than the stances and the tick's feed: the existence
+/// p, summed over ticks.
 pub(crate) struct GraphBar {
     pub(crate) p: Vec<f64>,
-    pub(crate) rho: Vec<f64>,
-    pub(crate) theta: Vec<f64>,
-    pub(crate) mu: Vec<f64>,
+}
+
+/// The pseudo-share ε of [`follow_rate`]: keeps the power's derivative bounded when a feed
+/// holds (nearly) nothing in network, as the engine's uniform pick among few candidates does.
+const FOLLOW_FLOOR: f64 = 0.01;
+
+/// The follow rate φ_i of one tick from the tick's feed (crates/dynamics `radicalization`'s
+/// row: the kernel-weighted in-network part `a_in` of the candidates' total weight `z`, and the
+/// μ_i contacts): `follow_prob` · a_i · (1 − ĉ^μ), ĉ = (a_in/z + ε)/(1 + ε), the chance that
+/// not all of i's contacts (homophily draws, each in network with probability a_in/z) are
+/// authors i follows. Returns (φ, ∂φ/∂a_in, ∂φ/∂z, ∂φ/∂μ); all 0 when i has no candidates.
+pub(crate) fn follow_rate(rule: &Rewiring, activity: f64, a_in: f64, z: f64, mu: f64) -> [f64; 4] {
+    if z <= 0.0 || mu <= 0.0 {
+        return [0.0; 4];
+    }
+    let share = a_in / z;
+    // Grid and exact kernels can put a_in a hair above z; the share is then 1, flat.
+    let (share, live) = if share < 1.0 {
+        (share, 1.0)
+    } else {
+        (1.0, 0.0)
+    };
+    let c = (share + FOLLOW_FLOOR) / (1.0 + FOLLOW_FLOOR);
+    let pc = c.powf(mu);
+    let scale = rule.follow_prob * activity;
+    let dc = -scale * mu * c.powf(mu - 1.0) / (1.0 + FOLLOW_FLOOR) * live;
+    [
+        scale * (1.0 - pc),
+        dc / z,
+        -dc * share / z,
+        -scale * pc * c.ln(),
+    ]
 }
 
 /// σ(z) and σ'(z).
@@ -127,19 +157,20 @@ fn spread(x: f64, delta: f64) -> (f64, f64) {
     (FAR_WIDTH + SPREAD_SHARE * a, SPREAD_SHARE * x / a)
 }
 
-/// smax(1, F) = (1 + F^p)^(1/p) and its derivative.
+/// The chance that one given far followee in i's feed is the one picked, per unit of
+/// `unfollow_prob`, when F far followees are expected there: E[1/(1 + K)] for the others K ~
+/// Poisson(F), q(F) = (1 − e^{−F})/F (→ 1 as F → 0, ≈ 1/F for large F), and q′(F). The
+/// engine picks one uniformly among the far items actually present, so few expected far
+/// followees are often none: 1/max(1, F) would unfollow up to 1/(1 − e^{−1}) ≈ 1.6 times too
+/// fast around F ≈ 1.
 #[inline]
-fn smax1(f: f64) -> (f64, f64) {
-    let fp = f.max(0.0).powf(SMAX_P);
-    let v = (1.0 + fp).powf(1.0 / SMAX_P);
-    (
-        v,
-        if f > 0.0 {
-            (f / v).powf(SMAX_P - 1.0)
-        } else {
-            0.0
-        },
-    )
+fn pick_share(f: f64) -> (f64, f64) {
+    let f = f.max(0.0);
+    if f < 1e-4 {
+        return (1.0 - f / 2.0 + f * f / 6.0, -0.5 + f / 3.0);
+    }
+    let e = (-f).exp();
+    ((1.0 - e) / f, (e * (1.0 + f) - 1.0) / (f * f))
 }
 
 /// The mean stance ȳ of the speakers near each agent, with what its adjoint needs.
@@ -209,26 +240,6 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         }
     }
 
-    /// The follow rate φ_i (per tick from tick 1), and the partials for its adjoint:
-    /// (φ, ∂φ/∂q, ∂φ/∂θ, ∂φ/∂U, ∂φ/∂μ, U).
-    fn follow_rate(&self, i: usize, s: f64) -> [f64; 6] {
-        let f = self.feed;
-        let q: f64 = f.rho[f.offsets[i]..f.offsets[i + 1]].iter().sum();
-        let (th, mu) = (f.theta[i], f.mu[i]);
-        let u = (s - q - self.p[i]).max(0.0);
-        let n = q + th * u;
-        let c = (q + 1.0) / (n + 1.0);
-        let pc = c.powf(mu);
-        let scale = self.rule.follow_prob * self.activity[i];
-        let rate = scale * (1.0 - pc);
-        // ∂φ/∂c and ∂φ/∂μ; c = (q + 1)/(n + 1), n = q + θU.
-        let dc = -scale * mu * c.powf(mu - 1.0);
-        let dmu = -scale * pc * c.ln();
-        let (dc_dq, dc_dn) = (1.0 / (n + 1.0), -c / (n + 1.0));
-        let dn = dc * dc_dn;
-        [rate, dc * dc_dq + dn, dn * u, dn * th, dmu, u]
-    }
-
     /// The in-network inclusion ρ_ij(e) of every initial edge given that it survives, over
     /// the graph whose initial edges survive with `e`.
     pub(crate) fn inclusion(&self, e: &[f64]) -> Vec<f64> {
@@ -278,13 +289,13 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         for ((fe, &rho), &ee) in far_e.iter().zip(&rho[range.clone()]).zip(&e[range]) {
             f += ee * rho * fe.0;
         }
-        let (sm, dsm) = smax1(f);
+        let (q, dq) = pick_share(f);
         Unfollow {
             far_e,
             pi,
             ds,
-            kappa: self.rule.unfollow_prob / sm,
-            dkappa: -self.rule.unfollow_prob * dsm / (sm * sm),
+            kappa: self.rule.unfollow_prob * q,
+            dkappa: self.rule.unfollow_prob * dq,
         }
     }
 
@@ -314,17 +325,13 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         (e_next, a_next)
     }
 
-    /// The follow rate φ_i of every agent (the same every tick from tick 1).
-    pub(crate) fn rates(&self) -> Vec<f64> {
-        let s: f64 = self.p.iter().sum();
-        (0..self.p.len())
-            .map(|i| self.follow_rate(i, s)[0])
-            .collect()
-    }
-
-    /// The graph at every tick: (e(t), A(t)) for t = 0..=T, from the stances x(t).
-    pub(crate) fn graphs(&self, states: &[Vec<f64>]) -> Vec<(Vec<f64>, Vec<f64>)> {
-        let rates = self.rates();
+    /// The graph at every tick: (e(t), A(t)) for t = 0..=T, from the stances x(t) and the
+    /// follow rates φ(t) of each tick (`rates[t]`, read from t = 1; [`follow_rate`]).
+    pub(crate) fn graphs(
+        &self,
+        states: &[Vec<f64>],
+        rates: &[Vec<f64>],
+    ) -> Vec<(Vec<f64>, Vec<f64>)> {
         let mut out = Vec::with_capacity(states.len());
         out.push(self.start());
         for t in 0..states.len().saturating_sub(1) {
@@ -332,7 +339,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             let next = if t == 0 {
                 (e.clone(), a.clone())
             } else {
-                self.update(&states[t], (e, a, &self.inclusion(e)), &rates)
+                self.update(&states[t], (e, a, &self.inclusion(e)), &rates[t])
             };
             out.push(next);
         }
@@ -460,7 +467,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             a_bar[i] *= 1.0 - u.kappa * u.pi.0;
             kappa_bar += kp_bar * u.pi.0;
             let mut pi_bar = kp_bar * u.kappa;
-            // κ = u_p / smax(1, F); F = Σ e ρ far + A π.
+            // κ = u_p q(F); F = Σ e ρ far + A π.
             let f_bar = kappa_bar * u.dkappa;
             for k in 0..row.len() {
                 eb[k] += f_bar * rho[k] * u.far_e[k].0;
@@ -481,31 +488,6 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             y_bar[i] = -pi_bar * u.pi.1;
         }
         self.nearby_back(x, &nb, &y_bar, x_bar, &mut bar.p);
-    }
-
-    /// Adjoint of the follow rates: ∂M/∂φ into ρ̄, θ̄, μ̄ and p̄ (through S and U).
-    pub(crate) fn rates_back(&self, rate_bar: &[f64], bar: &mut GraphBar) {
-        let s: f64 = self.p.iter().sum();
-        let mut s_bar = 0.0;
-        for (i, &rb) in rate_bar.iter().enumerate() {
-            let [_, dq, dth, du, dmu, u] = self.follow_rate(i, s);
-            let mut q_bar = rb * dq;
-            bar.theta[i] += rb * dth;
-            bar.mu[i] += rb * dmu;
-            // U = max(S − q − p_i, 0).
-            if u > 0.0 {
-                let u_bar = rb * du;
-                s_bar += u_bar;
-                q_bar -= u_bar;
-                bar.p[i] -= u_bar;
-            }
-            for r in &mut bar.rho[self.feed.offsets[i]..self.feed.offsets[i + 1]] {
-                *r += q_bar;
-            }
-        }
-        for pb in &mut bar.p {
-            *pb += s_bar;
-        }
     }
 }
 

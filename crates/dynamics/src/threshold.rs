@@ -111,6 +111,7 @@ impl Dynamics for ThresholdField<'_> {
         Trajectory {
             outputs: vec![posts, reposts],
             states,
+            aux: Vec::new(),
         }
     }
 
