@@ -301,7 +301,6 @@ impl Dynamics for BackfireField<'_> {
         Trajectory {
             outputs: vec![stance, given, received],
             states,
-            aux: Vec::new(),
         }
     }
 

@@ -232,7 +232,6 @@ impl Dynamics for BoundedConfidenceField<'_> {
         Trajectory {
             outputs: vec![stance, given, received],
             states,
-            aux: Vec::new(),
         }
     }
 

@@ -194,7 +194,6 @@ impl Dynamics for CascadeField<'_> {
         Trajectory {
             outputs: vec![reposts, received],
             states,
-            aux: Vec::new(),
         }
     }
 

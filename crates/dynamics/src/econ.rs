@@ -405,7 +405,6 @@ impl Dynamics for EconField {
         Trajectory {
             outputs: outs,
             states,
-            aux: Vec::new(),
         }
     }
 

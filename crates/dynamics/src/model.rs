@@ -26,7 +26,4 @@ pub trait Dynamics: Sync {
 pub struct Trajectory {
     pub outputs: Vec<Vec<f64>>,
     pub(crate) states: Vec<Vec<f64>>,
-    /// Per tick, what else the model's `backward` needs from its forward pass (empty for most
-    /// models; the radicalization twin keeps its follow rates, which read each tick's feed).
-    pub(crate) aux: Vec<Vec<f64>>,
 }

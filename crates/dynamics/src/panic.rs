@@ -449,7 +449,6 @@ impl Dynamics for PanicField<'_> {
         Trajectory {
             outputs: vec![sold, h],
             states,
-            aux: Vec::new(),
         }
     }
 

@@ -67,7 +67,7 @@ use rayon::prelude::*;
 use crate::feed_graph::{Coupled, couple, couple_back};
 use crate::feed_model::{Feed, FeedShape};
 use crate::model::{Dynamics, Trajectory};
-use crate::rewiring::{FollowGraph, GraphBar, Rewiring, follow_rate};
+use crate::rewiring::{FollowGraph, GraphBar, Rewiring};
 use crate::stance_grid::Stencil;
 
 pub struct RadicalizationField<'a> {
@@ -120,9 +120,6 @@ struct Tick {
 #[derive(Clone, Copy, Default)]
 struct Row {
     v: f64,
-    /// The weight of the candidates i follows: Σ_j ρ̃_ij h_ij + Ã_i F_i / G_i (what the follow
-    /// rate reads; Z_i counts the acquired at (1 − θ_i) Ã_i beside θ_i V_i).
-    a_in: f64,
     z: f64,
     u: f64,
     p: f64,
@@ -278,16 +275,7 @@ impl RadicalizationField<'_> {
                 };
                 let o = g_sum[i] - og - w[i] * gii * s[i];
                 let p = inn + theta * o;
-                let row = Row {
-                    v,
-                    a_in: a + theta * graph.acq[i] * acq.f / acq.g,
-                    z,
-                    u,
-                    p,
-                    o,
-                    acq,
-                };
-                (row, edges)
+                (Row { v, z, u, p, o, acq }, edges)
             })
             .collect();
         let mut rows = Vec::with_capacity(n);
@@ -321,17 +309,9 @@ impl RadicalizationField<'_> {
         }
     }
 
-    /// x(t + 1) from x(t), and the follow rates φ(t) the tick's feed gives
-    /// ([`follow_rate`]).
-    fn step(&self, x: &[f64], w: &[f64], feed: &Feed, graph: &Coupled) -> (Vec<f64>, Vec<f64>) {
+    fn step(&self, x: &[f64], w: &[f64], feed: &Feed, graph: &Coupled) -> Vec<f64> {
         let t = self.tick(x, w, feed, graph);
         let n = x.len();
-        let rates = (0..n)
-            .map(|i| {
-                let r = &t.rows[i];
-                follow_rate(&self.rewiring, self.activity[i], r.a_in, r.z, feed.mu[i])[0]
-            })
-            .collect();
         // Pushes along the in-network edges (i contacted followee k), then the rest: the
         // out-of-network contacts and the acquired followees, both spread as w_k g_ik.
         let mut push = vec![0.0; n];
@@ -348,21 +328,19 @@ impl RadicalizationField<'_> {
                 push[k as usize] += u * rho * (e[0] - th * e[2]) * si;
             }
         }
-        let next = (0..n)
+        (0..n)
             .map(|k| {
                 let r = &t.rows[k];
                 let own = t.m_r[k] * t.self_g[k].0;
                 let push_k = self.reciprocity * (push[k] + w[k] * (t.r_sum[k] - own));
                 (1.0 - self.dt) * x[k] + r.u * r.p + push_k
             })
-            .collect();
-        (next, rates)
+            .collect()
     }
 
-    /// λ(t) from λ(t + 1) (`lam`) and ∂M/∂φ(t) (`rate_bar`: the follow rates enter A(t + 1))
-    /// at the state `x` = x(t) and the graph `graph` = (e(t), A(t), ρ(e(t))); adds ∂M/∂w
-    /// (direct), ∂M/∂θ, ∂M/∂μ of this tick, and ∂M/∂e(t), ∂M/∂A(t), ∂M/∂ρ(e(t)) to
-    /// `graph_bar`.
+    /// λ(t) from λ(t + 1) (`lam`) at the state `x` = x(t) and the graph `graph` = (e(t), A(t),
+    /// ρ(e(t))); adds ∂M/∂w (direct), ∂M/∂θ, ∂M/∂μ of this tick, and ∂M/∂e(t), ∂M/∂A(t),
+    /// ∂M/∂ρ(e(t)) to `graph_bar`.
     #[allow(clippy::too_many_arguments)]
     fn step_back(
         &self,
@@ -370,7 +348,7 @@ impl RadicalizationField<'_> {
         w: &[f64],
         feed: &Feed,
         graph: GraphAt<'_>,
-        (lam, rate_bar): (&[f64], &[f64]),
+        lam: &[f64],
         grad: &mut [f64],
         feed_bar: &mut FeedBar,
         graph_bar: (&mut [f64], &mut [f64], &mut [f64]),
@@ -412,7 +390,7 @@ impl RadicalizationField<'_> {
             .into_par_iter()
             .with_min_len(512)
             .map(|i| {
-                let bars = [u_bar[i], share_bar[i], rate_bar[i]];
+                let bars = (u_bar[i], share_bar[i]);
                 self.row_back(i, x, w, feed, &coupled, &t, lam, bars, c)
             })
             .collect();
@@ -465,9 +443,9 @@ impl RadicalizationField<'_> {
         x_bar
     }
 
-    /// Row i's adjoint: its pushes along its edges, its pull, u_i = c a_i μ_i / Z_i, its follow
-    /// rate, Z_i and its acquired followees. `bars` holds ∂M/∂u_i and ∂M/∂share_i from the grid
-    /// and own-push terms, and ∂M/∂φ_i.
+    /// Row i's adjoint: its pushes along its edges, its pull, u_i = c a_i μ_i / Z_i, Z_i and
+    /// its acquired followees. `bars` holds ∂M/∂u_i and ∂M/∂share_i from the grid and
+    /// own-push terms.
     #[allow(clippy::too_many_arguments)]
     fn row_back(
         &self,
@@ -478,7 +456,7 @@ impl RadicalizationField<'_> {
         graph: &Coupled,
         t: &Tick,
         lam: &[f64],
-        [mut u_bar, share_bar, rate_bar]: [f64; 3],
+        (mut u_bar, share_bar): (f64, f64),
         c: f64,
     ) -> RowBack {
         let _ = x;
@@ -487,15 +465,7 @@ impl RadicalizationField<'_> {
         let row = self.net.followees(i as u32);
         let rho = &graph.rho[range.clone()];
         let edges = &t.edges[range];
-        let Row {
-            v,
-            a_in,
-            z,
-            u,
-            p,
-            o,
-            acq,
-        } = t.rows[i];
+        let Row { v, z, u, p, o, acq } = t.rows[i];
         // The acquired count (1 − θ) Ã in Z, the pull and the pushes (see `tick`); b.acq is
         // ∂M/∂(that count) until it is taken back to Ã and θ below.
         let raw = graph.acq[i];
@@ -539,40 +509,27 @@ impl RadicalizationField<'_> {
             eb[e][2] -= o_bar * rh * sj;
             eb[e][3] += p_bar * rh * ed[0] - o_bar * rh * ed[2];
         }
-        // φ_i = follow_rate(a_in_i, Z_i, μ_i); u_i = c a_i μ_i / Z_i;
-        // Z_i = a_in_i + θ_i V_i; a_in_i = Σ ρ h + Ã F / G; V_i = H_i − Σ ρ g − w_i g_ii.
-        let [_, da, dz, dmu] = follow_rate(&self.rewiring, self.activity[i], a_in, z, feed.mu[i]);
-        b.mu += rate_bar * dmu;
-        let mut z_bar = rate_bar * dz;
+        // u_i = c a_i μ_i / Z_i; Z_i = A_i + Ã F / G + θ_i V_i; V_i = H_i − Σ ρ g − w_i g_ii.
         if u != 0.0 {
-            b.mu += u_bar * c * self.activity[i] / z;
-            z_bar -= u_bar * u / z;
-        }
-        // a_in = (Z's in-network part) + θ Ã F / G.
-        let followed_bar = rate_bar * da;
-        let a_bar = z_bar + followed_bar;
-        if a_bar != 0.0 || z_bar != 0.0 {
-            b.acq += a_bar * acq.f / acq.g;
-            b.f += a_bar * count / acq.g;
-            g_bar -= a_bar * count * acq.f / (acq.g * acq.g);
+            b.mu = u_bar * c * self.activity[i] / z;
+            let z_bar = -u_bar * u / z;
+            b.acq += z_bar * acq.f / acq.g;
+            b.f += z_bar * count / acq.g;
+            g_bar -= z_bar * count * acq.f / (acq.g * acq.g);
             b.theta += z_bar * v;
             let v_bar = z_bar * th;
-            b.h += v_bar;
+            b.h = v_bar;
             b.w -= v_bar * gii;
             gii_bar -= v_bar * w[i];
             for (e, (&rh, ed)) in rho.iter().zip(edges).enumerate() {
-                eb[e][0] += a_bar * ed[0] - v_bar * ed[2];
-                eb[e][1] += a_bar * rh;
+                eb[e][0] += z_bar * ed[0] - v_bar * ed[2];
+                eb[e][1] += z_bar * rh;
                 eb[e][2] -= v_bar * rh;
             }
         }
-        let extra = followed_bar * th;
-        b.theta += followed_bar * raw * acq.f / acq.g;
-        b.f += extra * raw / acq.g;
-        g_bar -= extra * raw * acq.f / (acq.g * acq.g);
         // count = (1 − θ) Ã.
         b.theta -= b.acq * raw;
-        b.acq = b.acq * (1.0 - th) + extra * acq.f / acq.g;
+        b.acq *= 1.0 - th;
         // G = H_i − w_i g_ii + ε; F = F-field_i − w_i g²_ii; F^s = F^s-field_i − w_i g²_ii s_i.
         b.h += g_bar;
         b.w -= g_bar * gii;
@@ -606,6 +563,14 @@ struct FeedBar {
     mu: Vec<f64>,
 }
 
+impl FeedBar {
+    fn add(&mut self, rho: &[f64], theta: &[f64], mu: &[f64]) {
+        add_to(&mut self.rho, rho);
+        add_to(&mut self.theta, theta);
+        add_to(&mut self.mu, mu);
+    }
+}
+
 fn add_to(a: &mut [f64], b: &[f64]) {
     for (x, y) in a.iter_mut().zip(b) {
         *x += y;
@@ -622,6 +587,7 @@ impl RadicalizationField<'_> {
         FollowGraph {
             rule: self.rewiring,
             net: self.net,
+            activity: &self.activity,
             feed,
             shape: &self.feed,
             p,
@@ -644,22 +610,19 @@ impl Dynamics for RadicalizationField<'_> {
         let w = &self.existence(w);
         let feed = self.feed.feed(self.net, w, self.contacts);
         let graph = self.follow_graph(w, &feed);
+        let rates = graph.rates();
         let (mut e, mut a) = graph.start();
         let mut states = Vec::with_capacity(self.ticks as usize + 1);
-        // φ(t) per tick (none at tick 0: nothing is in a feed yet).
-        let mut rates = Vec::with_capacity(self.ticks as usize);
         states.push(self.x0.clone());
         for t in 0..self.ticks as usize {
             let x = &states[t];
             let next = if t == 0 {
-                rates.push(Vec::new());
                 x.iter().map(|v| (1.0 - self.dt) * v).collect()
             } else {
                 let rho = graph.inclusion(&e);
                 let coupled = couple(&feed, &rho, self.feed.in_network, &e, &a);
-                let (next, phi) = self.step(x, w, &feed, &coupled);
-                (e, a) = graph.update(x, (&e, &a, &rho), &phi);
-                rates.push(phi);
+                let next = self.step(x, w, &feed, &coupled);
+                (e, a) = graph.update(x, (&e, &a, &rho), &rates);
                 next
             };
             states.push(next);
@@ -673,7 +636,6 @@ impl Dynamics for RadicalizationField<'_> {
         Trajectory {
             outputs: vec![last, followee_stance],
             states,
-            aux: rates,
         }
     }
 
@@ -692,13 +654,18 @@ impl Dynamics for RadicalizationField<'_> {
         let w = &self.existence(w_in);
         let feed = self.feed.feed(self.net, w, self.contacts);
         let graph = self.follow_graph(w, &feed);
-        let graphs = graph.graphs(&fwd.states, &fwd.aux);
+        let graphs = graph.graphs(&fwd.states);
         let mut bar = FeedBar {
             rho: vec![0.0; feed.rho.len()],
             theta: vec![0.0; n],
             mu: vec![0.0; n],
         };
-        let mut gbar = GraphBar { p: vec![0.0; n] };
+        let mut gbar = GraphBar {
+            p: vec![0.0; n],
+            rho: vec![0.0; feed.rho.len()],
+            theta: vec![0.0; n],
+            mu: vec![0.0; n],
+        };
         let ticks = self.ticks as usize;
         let mut lam = d_stance.unwrap_or_else(|| vec![0.0; n]);
         let (mut e_bar, mut a_bar) = (vec![0.0; feed.rho.len()], vec![0.0; n]);
@@ -708,12 +675,13 @@ impl Dynamics for RadicalizationField<'_> {
             add_to(&mut lam, &x_bar);
             (e_bar, a_bar) = (eb, ab);
         }
+        let mut rate_bar = vec![0.0; n];
         // Tick 0 only decays, and the graph stays the initial one (nothing depends on w there).
         for t in (1..ticks).rev() {
             let x = &fwd.states[t];
             let (e, a) = &graphs[t];
-            // φ(t) entered A(t + 1) additively.
-            let rate_bar = a_bar.clone();
+            // φ entered A(t + 1) additively.
+            add_to(&mut rate_bar, &a_bar);
             let mut x_graph = vec![0.0; n];
             let rho = graph.inclusion(e);
             let mut rho_bar = vec![0.0; rho.len()];
@@ -731,7 +699,7 @@ impl Dynamics for RadicalizationField<'_> {
                 w,
                 &feed,
                 (e, a, &rho),
-                (&lam, &rate_bar),
+                &lam,
                 &mut grad,
                 &mut bar,
                 (&mut e_bar, &mut a_bar, &mut rho_bar),
@@ -740,6 +708,8 @@ impl Dynamics for RadicalizationField<'_> {
             graph.inclusion_back(e, &rho_bar, &mut e_bar, &mut gbar);
             add_to(&mut lam, &x_graph);
         }
+        graph.rates_back(&rate_bar, &mut gbar);
+        bar.add(&gbar.rho, &gbar.theta, &gbar.mu);
         add_to(&mut grad, &gbar.p);
         self.feed.feed_back(
             self.net,

@@ -34,12 +34,10 @@
 //!   probability κ_i = `unfollow_prob` · (1 − e^{−F_i})/F_i (one pick, uniform among the far
 //!   items present: E[1/(1 + K)] for the K others, K ~ Poisson(F_i));
 //! - e_ij ← e_ij (1 − κ_i ρ_ij far_ij); A_i ← A_i (1 − κ_i π_i) + φ_i, with the follow rate
-//!   φ_i = `follow_prob` · a_i · (1 − ĉ_i^{μ_i}) ([`follow_rate`]): the chance that not all of
-//!   i's μ_i contacts are authors it follows, each contact a homophily draw from this tick's
-//!   feed, in network with probability c_i = (Σ_j ρ̃_ij h_ij + Ã_i F_i/G_i)/Z_i (the stance
-//!   step's row, [`crate::radicalization`]: as i's followees sort toward its own stance, its
-//!   contacts come more and more from them and it follows less); ĉ = (c + ε)/(1 + ε), ε = 0.01,
-//!   keeps the power's derivative bounded when a feed holds nothing in network.
+//!   φ_i = `follow_prob` · a_i · (1 − c_i^{μ_i}): the chance that not all of i's μ_i contacts
+//!   are in network, c_i = (q_i + 1)/(n_i + 1) the in-network share of i's n_i candidates
+//!   (q_i of them in network; the pseudo-count 1 keeps the power's derivative bounded when a
+//!   feed is nearly empty).
 //!
 //! At the horizon, with P0_i = e^{−A_i} Π_j (1 − e_ij) the chance that i follows nobody,
 //! followee_stance_i = P0_i x_i + (1 − P0_i) (Σ_j e_ij x_j + A_i ȳ_i)/(Σ_j e_ij + A_i).
@@ -50,10 +48,9 @@
 //! gives the graph's step ([`FollowGraph::update`]), its output and their adjoints.
 //!
 //! What it leaves out: the unfollow pick reads the rewired graph's inclusion ρ_ij(e) but not
-//! the acquired followees' share σ_i of the slots; the follow rate counts every out-of-network
-//! contact as new (one by a followee crowded out of the in-network slots is not); acquired
-//! followees are not tracked agent by agent; re-following an unfollowed initial followee counts
-//! as an acquisition.
+//! the acquired followees' share σ_i of the slots; the follow rate reads the initial graph's
+//! feed (q_i); acquired followees are not tracked agent by agent; re-following an unfollowed
+//! initial followee counts as an acquisition.
 
 use emergent_sim::network::Network;
 
@@ -81,6 +78,7 @@ const EMPTY: f64 = 1e-12;
 pub(crate) struct FollowGraph<'a, H> {
     pub(crate) rule: Rewiring,
     pub(crate) net: &'a Network,
+    pub(crate) activity: &'a [f64],
     pub(crate) feed: &'a Feed,
     /// The feed's shape, for the inclusion over the rewired graph.
     pub(crate) shape: &'a FeedShape,
@@ -92,42 +90,13 @@ pub(crate) struct FollowGraph<'a, H> {
     pub(crate) delta: f64,
 }
 
-/// ∂M/∂(inputs) of the follow graph other than the stances and the tick's feed: the existence
-/// p, summed over ticks.
+/// ∂M/∂(inputs) of the follow graph other than the stances: the existence p and the expected
+/// feed, summed over ticks.
 pub(crate) struct GraphBar {
     pub(crate) p: Vec<f64>,
-}
-
-/// The pseudo-share ε of [`follow_rate`]: keeps the power's derivative bounded when a feed
-/// holds (nearly) nothing in network, as the engine's uniform pick among few candidates does.
-const FOLLOW_FLOOR: f64 = 0.01;
-
-/// The follow rate φ_i of one tick from the tick's feed (crates/dynamics `radicalization`'s
-/// row: the kernel-weighted in-network part `a_in` of the candidates' total weight `z`, and the
-/// μ_i contacts): `follow_prob` · a_i · (1 − ĉ^μ), ĉ = (a_in/z + ε)/(1 + ε), the chance that
-/// not all of i's contacts (homophily draws, each in network with probability a_in/z) are
-/// authors i follows. Returns (φ, ∂φ/∂a_in, ∂φ/∂z, ∂φ/∂μ); all 0 when i has no candidates.
-pub(crate) fn follow_rate(rule: &Rewiring, activity: f64, a_in: f64, z: f64, mu: f64) -> [f64; 4] {
-    if z <= 0.0 || mu <= 0.0 {
-        return [0.0; 4];
-    }
-    let share = a_in / z;
-    // Grid and exact kernels can put a_in a hair above z; the share is then 1, flat.
-    let (share, live) = if share < 1.0 {
-        (share, 1.0)
-    } else {
-        (1.0, 0.0)
-    };
-    let c = (share + FOLLOW_FLOOR) / (1.0 + FOLLOW_FLOOR);
-    let pc = c.powf(mu);
-    let scale = rule.follow_prob * activity;
-    let dc = -scale * mu * c.powf(mu - 1.0) / (1.0 + FOLLOW_FLOOR) * live;
-    [
-        scale * (1.0 - pc),
-        dc / z,
-        -dc * share / z,
-        -scale * pc * c.ln(),
-    ]
+    pub(crate) rho: Vec<f64>,
+    pub(crate) theta: Vec<f64>,
+    pub(crate) mu: Vec<f64>,
 }
 
 /// σ(z) and σ'(z).
@@ -240,6 +209,26 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         }
     }
 
+    /// The follow rate φ_i (per tick from tick 1), and the partials for its adjoint:
+    /// (φ, ∂φ/∂q, ∂φ/∂θ, ∂φ/∂U, ∂φ/∂μ, U).
+    fn follow_rate(&self, i: usize, s: f64) -> [f64; 6] {
+        let f = self.feed;
+        let q: f64 = f.rho[f.offsets[i]..f.offsets[i + 1]].iter().sum();
+        let (th, mu) = (f.theta[i], f.mu[i]);
+        let u = (s - q - self.p[i]).max(0.0);
+        let n = q + th * u;
+        let c = (q + 1.0) / (n + 1.0);
+        let pc = c.powf(mu);
+        let scale = self.rule.follow_prob * self.activity[i];
+        let rate = scale * (1.0 - pc);
+        // ∂φ/∂c and ∂φ/∂μ; c = (q + 1)/(n + 1), n = q + θU.
+        let dc = -scale * mu * c.powf(mu - 1.0);
+        let dmu = -scale * pc * c.ln();
+        let (dc_dq, dc_dn) = (1.0 / (n + 1.0), -c / (n + 1.0));
+        let dn = dc * dc_dn;
+        [rate, dc * dc_dq + dn, dn * u, dn * th, dmu, u]
+    }
+
     /// The in-network inclusion ρ_ij(e) of every initial edge given that it survives, over
     /// the graph whose initial edges survive with `e`.
     pub(crate) fn inclusion(&self, e: &[f64]) -> Vec<f64> {
@@ -325,13 +314,17 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
         (e_next, a_next)
     }
 
-    /// The graph at every tick: (e(t), A(t)) for t = 0..=T, from the stances x(t) and the
-    /// follow rates φ(t) of each tick (`rates[t]`, read from t = 1; [`follow_rate`]).
-    pub(crate) fn graphs(
-        &self,
-        states: &[Vec<f64>],
-        rates: &[Vec<f64>],
-    ) -> Vec<(Vec<f64>, Vec<f64>)> {
+    /// The follow rate φ_i of every agent (the same every tick from tick 1).
+    pub(crate) fn rates(&self) -> Vec<f64> {
+        let s: f64 = self.p.iter().sum();
+        (0..self.p.len())
+            .map(|i| self.follow_rate(i, s)[0])
+            .collect()
+    }
+
+    /// The graph at every tick: (e(t), A(t)) for t = 0..=T, from the stances x(t).
+    pub(crate) fn graphs(&self, states: &[Vec<f64>]) -> Vec<(Vec<f64>, Vec<f64>)> {
+        let rates = self.rates();
         let mut out = Vec::with_capacity(states.len());
         out.push(self.start());
         for t in 0..states.len().saturating_sub(1) {
@@ -339,7 +332,7 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             let next = if t == 0 {
                 (e.clone(), a.clone())
             } else {
-                self.update(&states[t], (e, a, &self.inclusion(e)), &rates[t])
+                self.update(&states[t], (e, a, &self.inclusion(e)), &rates)
             };
             out.push(next);
         }
@@ -488,6 +481,31 @@ impl<H: Fn(f64) -> f64 + Sync> FollowGraph<'_, H> {
             y_bar[i] = -pi_bar * u.pi.1;
         }
         self.nearby_back(x, &nb, &y_bar, x_bar, &mut bar.p);
+    }
+
+    /// Adjoint of the follow rates: ∂M/∂φ into ρ̄, θ̄, μ̄ and p̄ (through S and U).
+    pub(crate) fn rates_back(&self, rate_bar: &[f64], bar: &mut GraphBar) {
+        let s: f64 = self.p.iter().sum();
+        let mut s_bar = 0.0;
+        for (i, &rb) in rate_bar.iter().enumerate() {
+            let [_, dq, dth, du, dmu, u] = self.follow_rate(i, s);
+            let mut q_bar = rb * dq;
+            bar.theta[i] += rb * dth;
+            bar.mu[i] += rb * dmu;
+            // U = max(S − q − p_i, 0).
+            if u > 0.0 {
+                let u_bar = rb * du;
+                s_bar += u_bar;
+                q_bar -= u_bar;
+                bar.p[i] -= u_bar;
+            }
+            for r in &mut bar.rho[self.feed.offsets[i]..self.feed.offsets[i + 1]] {
+                *r += q_bar;
+            }
+        }
+        for pb in &mut bar.p {
+            *pb += s_bar;
+        }
     }
 }
 

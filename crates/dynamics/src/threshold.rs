@@ -111,7 +111,6 @@ impl Dynamics for ThresholdField<'_> {
         Trajectory {
             outputs: vec![posts, reposts],
             states,
-            aux: Vec::new(),
         }
     }
 
