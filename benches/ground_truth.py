@@ -74,7 +74,7 @@ CASES = {
     # the community and ~5 outside, as at 10^4). Scaling n at fixed p_in instead gives ~200
     # followees an agent for 20 in-network slots, a different feed (every row crowded), and
     # the game alone had not finished in 40 minutes (2026-12-07). The diagonal's passes cost
-    # ~36 s each here, so it gets 32 and one indicator (what the panels cannot resolve is
+    # ~31 s each here (24 in 751 s at load 2), so it gets 32 and one indicator (what the panels cannot resolve is
     # anchored; at 8 fixed nodes the path's transition is missed: Σφ ≈ 0 against 8.4).
     "quickstart-1e5": dict(scenario="quickstart", agents=100_000,
                            sets=["network.p_in=0.0006", "network.p_out=0.00007"],

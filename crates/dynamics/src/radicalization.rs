@@ -468,9 +468,9 @@ impl RadicalizationField<'_> {
         let Row { v, z, u, p, o, acq } = t.rows[i];
         // The acquired count (1 − θ) Ã in Z, the pull and the pushes (see `tick`); b.acq is
         // ∂M/∂(that count) until it is taken back to Ã and θ below.
-        let raw = graph.acq[i];
-        let count = (1.0 - feed.theta[i]) * raw;
         let (th, si, gii) = (feed.theta[i], t.s[i], t.self_g[i].0);
+        let raw = graph.acq[i];
+        let count = (1.0 - th) * raw;
         let mut b = RowBack::default();
         // Per edge: ρ̄, h̄, ḡ, and the followee's s̄ (x̄ from h and g is added below).
         let mut eb: Vec<[f64; 4]> = vec![[0.0; 4]; row.len()];
