@@ -54,8 +54,17 @@ impl Outcome<'_> {
     /// M(w).
     pub fn value(&self, model: &dyn Dynamics, w: &[f64]) -> Result<f64, DynamicsError> {
         let f = model.forward(w, &self.needed(model));
+        self.value_of(model, &f.outputs)
+    }
+
+    /// The indicator over a forward pass's outputs (one pass can serve several indicators).
+    pub fn value_of(
+        &self,
+        model: &dyn Dynamics,
+        outputs: &[Vec<f64>],
+    ) -> Result<f64, DynamicsError> {
         Ok(emergent_attribution::evaluate(
-            &self.table(model, &f.outputs)?,
+            &self.table(model, outputs)?,
             self.indicator,
         )?)
     }

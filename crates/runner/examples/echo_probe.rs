@@ -101,16 +101,7 @@ fn stance_and_followee(sim: &Simulation) -> (Vec<f64>, Vec<f64>) {
     let x: Vec<f64> = (0..n as u32)
         .map(|i| sim.world.population.stance(i, 0))
         .collect();
-    let f = (0..n as u32)
-        .map(|i| {
-            let row = sim.world.network.followees(i);
-            if row.is_empty() {
-                x[i as usize]
-            } else {
-                row.iter().map(|&j| x[j as usize]).sum::<f64>() / row.len() as f64
-            }
-        })
-        .collect();
+    let f = sim.world.followee_stance_in(0..n, &x);
     (x, f)
 }
 
@@ -122,23 +113,19 @@ fn corr(a: &[f64], b: &[f64]) -> f64 {
 /// stance and mean followee stance, and each count's part of cov(x, followee_stance).
 fn by_count(sim: &Simulation, initial: &[Vec<u32>]) {
     let n = initial.len();
-    let x: Vec<f64> = (0..n as u32)
-        .map(|i| sim.world.population.stance(i, 0))
+    let (x, followee) = stance_and_followee(sim);
+    let rows: Vec<(usize, f64, f64)> = (0..n)
+        .map(|i| {
+            let k = sim
+                .world
+                .network
+                .followees(i as u32)
+                .iter()
+                .filter(|j| initial[i].binary_search(j).is_err())
+                .count();
+            (k.min(12), x[i], followee[i])
+        })
         .collect();
-    let mut rows = Vec::with_capacity(n);
-    for i in 0..n {
-        let row = sim.world.network.followees(i as u32);
-        let k = row
-            .iter()
-            .filter(|j| initial[i].binary_search(j).is_err())
-            .count();
-        let fs = if row.is_empty() {
-            x[i]
-        } else {
-            row.iter().map(|&j| x[j as usize]).sum::<f64>() / row.len() as f64
-        };
-        rows.push((k.min(12), x[i], fs));
-    }
     let (mx, mf) = (
         rows.iter().map(|r| r.1).sum::<f64>() / n as f64,
         rows.iter().map(|r| r.2).sum::<f64>() / n as f64,

@@ -14,9 +14,9 @@
 //!
 //! cargo run --release -p emergent-runner --example twin_corners -- RUN_DIR SPEC [TRUTH]
 
+use emergent_attribution::Indicator;
 use emergent_attribution::game::exact_shapley;
-use emergent_attribution::{AgentIds, FeatureTable, Indicator, evaluate};
-use emergent_dynamics::model_for;
+use emergent_dynamics::{Outcome, model_for};
 use emergent_runner::{Coalitions, GroupSpec};
 use serde_json::Value;
 
@@ -45,29 +45,23 @@ fn main() {
     let n = model.agents();
     let all = (1u64 << game.groups.len()) - 1;
     let needed = vec![true; model.outputs().len()];
-    let trajectories: Vec<_> = (0..=all)
-        .map(|mask| model.forward(&game.participation(mask, n), &needed))
+    // Each coalition's outputs at the horizon (the trajectories' states are not kept).
+    let outputs: Vec<Vec<Vec<f64>>> = (0..=all)
+        .map(|mask| model.forward(&game.participation(mask, n), &needed).outputs)
         .collect();
-    let names = model.outputs();
     let (mut inside, mut shares, mut distance) = (0, 0, 0.0);
     for spec in &game.scenario.indicators {
         let indicator = Indicator::parse(&spec.expr).expect("the scenario's indicator");
-        let values: Vec<f64> = trajectories
+        let outcome = Outcome {
+            indicator: &indicator,
+            context: &game.features,
+        };
+        let values: Vec<f64> = outputs
             .iter()
-            .map(|t| {
-                let cols = indicator
-                    .columns()
-                    .iter()
-                    .map(|c| {
-                        let v = match names.iter().position(|o| o == c) {
-                            Some(k) => t.outputs[k].clone(),
-                            None => game.features.require(c).expect("a column").to_vec(),
-                        };
-                        (c.clone(), v)
-                    })
-                    .collect();
-                let table = FeatureTable::new(AgentIds::sequential(n), cols).expect("a table");
-                evaluate(&table, &indicator).expect("the indicator's value")
+            .map(|o| {
+                outcome
+                    .value_of(model.as_ref(), o)
+                    .expect("the indicator's value")
             })
             .collect();
         let shown: Vec<String> = values.iter().map(|v| format!("{v:.6}")).collect();

@@ -33,26 +33,33 @@ pub(crate) fn twin_values(
     })?;
     let n = model.agents();
     let all = grand(game.groups.len());
-    specs
+    let outcomes: Vec<Outcome<'_>> = specs
         .iter()
-        .map(|spec| {
-            let outcome = Outcome {
-                indicator: &spec.indicator,
-                context: &game.features,
-            };
-            (0..=all)
-                .map(|mask| {
-                    outcome
-                        .value(model.as_ref(), &game.participation(mask, n))
-                        .map_err(|e| RunError::Indicator {
-                            file: scenario.file.clone(),
-                            name: spec.name.clone(),
-                            message: format!("--twin: {e}"),
-                        })
-                })
-                .collect()
+        .map(|spec| Outcome {
+            indicator: &spec.indicator,
+            context: &game.features,
         })
-        .collect()
+        .collect();
+    // One forward pass per coalition serves every indicator: the outputs any of them reads.
+    let needed: Vec<bool> = (0..model.outputs().len())
+        .map(|k| outcomes.iter().any(|o| o.needed(model.as_ref())[k]))
+        .collect();
+    let mut values = vec![Vec::with_capacity(all as usize + 1); specs.len()];
+    for mask in 0..=all {
+        let outputs = model.forward(&game.participation(mask, n), &needed).outputs;
+        for ((spec, outcome), v) in specs.iter().zip(&outcomes).zip(&mut values) {
+            let value =
+                outcome
+                    .value_of(model.as_ref(), &outputs)
+                    .map_err(|e| RunError::Indicator {
+                        file: scenario.file.clone(),
+                        name: spec.name.clone(),
+                        message: format!("--twin: {e}"),
+                    })?;
+            v.push(value);
+        }
+    }
+    Ok(values)
 }
 
 /// Each group's share of v_twin(N) − v_twin(∅) in the twin's game.
